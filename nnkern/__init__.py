@@ -1,0 +1,15 @@
+"""nnkern: Numba-compiled dense-network kernels, a fast trainer, and recordings of training
+runs for Manim scenes (``nnkern.viz``, imported separately).
+
+    import nnkern as nk
+    X, y = nk.datasets.load("spiral", n=1000, noise=0.1, seed=0)
+    net = nk.MLP([2, 16, 16, 1], activation="tanh", output="sigmoid", seed=0)
+    run = nk.train(net, X, y, epochs=200, batch_size=32, optimizer="adam", lr=0.01)
+"""
+
+from . import datasets
+from .model import MLP
+from .train import TrainingDiverged, TrainResult, evaluate, loss_and_grads, train
+
+__version__ = "0.1.0"
+__all__ = ["datasets", "MLP", "train", "TrainResult", "TrainingDiverged", "evaluate", "loss_and_grads"]

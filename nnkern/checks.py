@@ -1,0 +1,69 @@
+"""Input validation shared by the public API: every bad input gets a ValueError that names the
+problem and the expected form."""
+
+import numpy as np
+
+
+def as_float_matrix(X, name, n_cols, dtype):
+    """X as a C-contiguous (n, n_cols) array of ``dtype``; rejects NaN/inf and wrong shapes."""
+    try:
+        X = np.asarray(X)
+    except Exception as e:  # ragged lists and the like
+        raise ValueError(f"{name} must be an array of shape (n_samples, {n_cols}): {e}") from None
+    if X.ndim == 1 and n_cols == 1:
+        X = X[:, None]
+    if X.ndim != 2 or X.shape[1] != n_cols:
+        raise ValueError(f"{name} has shape {X.shape}; expected (n_samples, {n_cols})")
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} is empty; expected at least one sample")
+    if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
+        raise ValueError(f"{name} has dtype {X.dtype}; expected real numbers")
+    if not np.all(np.isfinite(X)):
+        bad = np.argwhere(~np.isfinite(X))[0]
+        raise ValueError(f"{name} contains NaN or inf (first at row {bad[0]}, column {bad[1]})")
+    return np.ascontiguousarray(X, dtype=dtype)
+
+
+def encode_targets(y, output, n_out, n_rows, dtype, name="y"):
+    """Targets Y (n, n_out) for the kernels: 0/1 (sigmoid), one-hot (softmax), values (identity)."""
+    y = np.asarray(y)
+    if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
+        raise ValueError(f"{name} has dtype {y.dtype}; expected numbers")
+    if len(y) != n_rows:
+        raise ValueError(f"{name} has {len(y)} rows but X has {n_rows}; expected one target per sample")
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"{name} contains NaN or inf")
+    if output == "softmax":
+        if y.ndim != 1:
+            raise ValueError(f"{name} has shape {y.shape}; softmax output expects integer labels of shape (n_samples,)")
+        labels = y.astype(np.int64)
+        if np.any(labels != y) or labels.min() < 0 or labels.max() >= n_out:
+            raise ValueError(f"{name} holds labels outside 0..{n_out - 1}; softmax with {n_out} outputs expects integer classes in that range")
+        Y = np.zeros((n_rows, n_out), dtype=dtype)
+        Y[np.arange(n_rows), labels] = 1
+        return Y
+    if y.ndim == 1 and n_out == 1:
+        y = y[:, None]
+    if y.ndim != 2 or y.shape[1] != n_out:
+        raise ValueError(f"{name} has shape {y.shape}; expected (n_samples,) or (n_samples, {n_out}) for {n_out} {output} output(s)")
+    if output == "sigmoid" and (y.min() < 0 or y.max() > 1):
+        raise ValueError(f"{name} holds values outside [0, 1]; sigmoid output expects binary labels 0/1")
+    return np.ascontiguousarray(y, dtype=dtype)
+
+
+def positive_int(value, name):
+    """``value`` as an int >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def non_negative_float(value, name, strictly=False):
+    """``value`` as a finite float > 0 (strictly) or >= 0."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number; got {value!r}") from None
+    if not np.isfinite(v) or v < 0 or (strictly and v == 0):
+        raise ValueError(f"{name} must be a finite number {'>' if strictly else '>='} 0; got {value!r}")
+    return v

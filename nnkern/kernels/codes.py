@@ -1,0 +1,30 @@
+"""Integer codes that compiled kernels use for activations, outputs and optimizers.
+
+Kernels branch on small integers; the public API speaks names. These tables are the one
+place where the two meet.
+"""
+
+IDENTITY, RELU, LEAKY_RELU, TANH, SIGMOID, SOFTMAX = 0, 1, 2, 3, 4, 5
+SGD, MOMENTUM, ADAM = 0, 1, 2
+
+#: slope of leaky_relu for negative inputs
+LEAKY_SLOPE = 0.01
+
+HIDDEN_ACTIVATIONS = {
+    "identity": IDENTITY,
+    "relu": RELU,
+    "leaky_relu": LEAKY_RELU,
+    "tanh": TANH,
+    "sigmoid": SIGMOID,
+}
+OUTPUTS = {"sigmoid": SIGMOID, "softmax": SOFTMAX, "identity": IDENTITY}
+OPTIMIZERS = {"sgd": SGD, "momentum": MOMENTUM, "adam": ADAM}
+
+
+def lookup(table, name, what):
+    """Return ``table[name]`` or raise a ValueError listing the valid names."""
+    try:
+        return table[name]
+    except (KeyError, TypeError):
+        valid = ", ".join(repr(k) for k in table)
+        raise ValueError(f"unknown {what} {name!r}; expected one of {valid}") from None

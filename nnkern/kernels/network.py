@@ -1,0 +1,178 @@
+"""Compiled whole-network kernels: forward through every layer, backward, and the fused epoch.
+
+Layer l's pre-activations z and activations a of a block of rows live in flat buffers: for a
+block of ``n_total`` rows starting at ``row0`` of an (n_total, width) layer array, layer l sits at
+``n_total * cum[l] + row0 * width`` where ``cum`` are the cumulative widths (see ``layer_offsets``).
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .activations import FASTMATH, activate, activation_backward
+from .dense import dense_backward, dense_forward
+from .layout import layer_params
+from .losses import loss_and_output_grad
+from .optim import update
+
+#: rows per parallel chunk in ``forward_all``
+CHUNK_ROWS = 256
+
+
+@njit(cache=True)
+def layer_offsets(sizes):
+    """cum: (n_layers + 1,) cumulative widths of the non-input layers, cum[0] = 0."""
+    n_layers = sizes.shape[0] - 1
+    cum = np.zeros(n_layers + 1, dtype=np.int64)
+    for l in range(n_layers):
+        cum[l + 1] = cum[l] + sizes[l + 1]
+    return cum
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def forward_block(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, n_total, row0):
+    """Forward the rows a0 (m, n_in) through every layer, writing z and a into zbuf/abuf."""
+    m = a0.shape[0]
+    n_layers = sizes.shape[0] - 1
+    cum = layer_offsets(sizes)
+    a_prev = a0
+    for l in range(n_layers):
+        W, b = layer_params(theta, w_off, b_off, sizes, l)
+        w = sizes[l + 1]
+        start = n_total * cum[l] + row0 * w
+        z = zbuf[start : start + m * w].reshape((m, w))
+        a = abuf[start : start + m * w].reshape((m, w))
+        dense_forward(a_prev, W, b, z)
+        activate(z, a, out if l == n_layers - 1 else hidden)
+        a_prev = a
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf):
+    """Backward pass of a block forwarded with ``forward_block(..., n_total=m, row0=0)``.
+
+    Expects dL/dz of the output layer in ``dz_buf[: m * n_out]``; writes every layer's (dW, db)
+    into ``grad`` (same layout as theta).  dz_spare and da_buf are scratch of m * max width.
+    """
+    m = a0.shape[0]
+    n_layers = sizes.shape[0] - 1
+    cum = layer_offsets(sizes)
+    n_out = sizes[n_layers]
+    dz = dz_buf[: m * n_out].reshape((m, n_out))
+    cur, spare = dz_buf, dz_spare
+    for l in range(n_layers - 1, -1, -1):
+        W, _ = layer_params(theta, w_off, b_off, sizes, l)
+        dW, db = layer_params(grad, w_off, b_off, sizes, l)
+        fan_in = sizes[l]
+        da = da_buf[: m * fan_in].reshape((m, fan_in))
+        if l == 0:
+            dense_backward(a0, W, dz, dW, db, da, False)
+            break
+        start = m * cum[l - 1]
+        a_prev = abuf[start : start + m * fan_in].reshape((m, fan_in))
+        z_prev = zbuf[start : start + m * fan_in].reshape((m, fan_in))
+        dense_backward(a_prev, W, dz, dW, db, da, True)
+        dz = spare[: m * fan_in].reshape((m, fan_in))
+        activation_backward(z_prev, a_prev, da, dz, hidden)
+        cur, spare = spare, cur
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH)
+def forward_all(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
+    """Forward X (n, n_in); layer l's z, a fill ``buf[n*cum[l] : n*cum[l+1]]`` as (n, width)."""
+    n = X.shape[0]
+    n_chunks = (n + CHUNK_ROWS - 1) // CHUNK_ROWS
+    for c in prange(n_chunks):
+        i0 = c * CHUNK_ROWS
+        i1 = min(n, i0 + CHUNK_ROWS)
+        forward_block(theta, w_off, b_off, sizes, hidden, out, X[i0:i1], zbuf, abuf, n, i0)
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
+    """Mean loss over all of X (n, n_in) / Y (n, n_out), gradient of the mean into grad (P,).
+
+    Returns (mean loss, correct count).
+    """
+    n = X.shape[0]
+    cum = layer_offsets(sizes)
+    n_layers = sizes.shape[0] - 1
+    zbuf = np.empty(n * cum[n_layers], dtype=theta.dtype)
+    abuf = np.empty_like(zbuf)
+    width = sizes.max()
+    dz_buf = np.empty(n * width, dtype=theta.dtype)
+    dz_spare = np.empty_like(dz_buf)
+    da_buf = np.empty_like(dz_buf)
+    forward_block(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf, n, 0)
+    start, n_out = n * cum[n_layers - 1], sizes[n_layers]
+    z = zbuf[start : start + n * n_out].reshape((n, n_out))
+    a = abuf[start : start + n * n_out].reshape((n, n_out))
+    dz = dz_buf[: n * n_out].reshape((n, n_out))
+    total, correct = loss_and_output_grad(z, a, Y, out, dz, 1.0 / n)
+    backward_block(theta, grad, w_off, b_off, sizes, hidden, X, zbuf, abuf, dz_buf, dz_spare, da_buf)
+    return total / n, correct
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def train_epoch(
+    theta, grad, m1, m2, X, Y, perm, batch_size,
+    w_off, b_off, sizes, hidden, out,
+    opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0,
+    rec_mask, rec_theta, rec_grad, rec_m1, rec_m2, rec_loss,
+):
+    """One epoch of minibatch training in one compiled call (umap's layout).
+
+    theta, grad, m1, m2: (P,) parameters, gradient and optimizer state, updated in place.
+    X: (n, n_in), Y: (n, n_out) targets, perm: (n,) row order; batches of ``batch_size`` rows.
+    t0: optimizer steps taken before this epoch.  Step t0+k+1 updates with batch k.
+    Recording: where ``rec_mask[k]`` is set, the state after step t0+k+1 (theta, the gradient it
+    used, m1, m2, the batch's mean loss) goes to the next free row of rec_theta / rec_grad /
+    rec_m1 / rec_m2 (n_rec, P) and rec_loss (n_rec,).
+    Returns (sum of sample losses, correct count, status): status is -1, or the index of the
+    batch whose loss was not finite (the epoch stops there, before that batch's update).
+    """
+    n = perm.shape[0]
+    n_in, n_layers = sizes[0], sizes.shape[0] - 1
+    n_out = sizes[n_layers]
+    cum = layer_offsets(sizes)
+    dtype = theta.dtype
+    a0_buf = np.empty(batch_size * n_in, dtype=dtype)
+    y_buf = np.empty(batch_size * n_out, dtype=dtype)
+    zbuf = np.empty(batch_size * cum[n_layers], dtype=dtype)
+    abuf = np.empty_like(zbuf)
+    width = sizes.max()
+    dz_buf = np.empty(batch_size * width, dtype=dtype)
+    dz_spare = np.empty_like(dz_buf)
+    da_buf = np.empty_like(dz_buf)
+    total = 0.0
+    correct = 0
+    r = 0
+    n_batches = (n + batch_size - 1) // batch_size
+    for k in range(n_batches):
+        s = k * batch_size
+        m = min(batch_size, n - s)
+        a0 = a0_buf[: m * n_in].reshape((m, n_in))
+        yb = y_buf[: m * n_out].reshape((m, n_out))
+        for i in range(m):
+            row = perm[s + i]
+            a0[i, :] = X[row, :]
+            yb[i, :] = Y[row, :]
+        forward_block(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, m, 0)
+        start = m * cum[n_layers - 1]
+        z = zbuf[start : start + m * n_out].reshape((m, n_out))
+        a = abuf[start : start + m * n_out].reshape((m, n_out))
+        dz = dz_buf[: m * n_out].reshape((m, n_out))
+        batch_total, batch_correct = loss_and_output_grad(z, a, yb, out, dz, 1.0 / m)
+        if not np.isfinite(batch_total):
+            return total, correct, k
+        backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf)
+        update(theta, grad, m1, m2, opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0 + k + 1)
+        total += batch_total
+        correct += batch_correct
+        if rec_mask[k]:
+            rec_theta[r, :] = theta
+            rec_grad[r, :] = grad
+            rec_m1[r, :] = m1
+            rec_m2[r, :] = m2
+            rec_loss[r] = batch_total / m
+            r += 1
+    return total, correct, -1

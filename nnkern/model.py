@@ -1,0 +1,121 @@
+"""``MLP``: a dense network whose parameters live in one flat buffer."""
+
+import numpy as np
+
+from .checks import as_float_matrix
+from .kernels import network
+from .kernels.codes import HIDDEN_ACTIVATIONS, OUTPUTS, RELU, LEAKY_RELU, lookup
+from .kernels.layout import Layout
+
+DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def _as_dtype(dtype):
+    """np.dtype of float32 / float64 given by name or type, else a ValueError."""
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = dtype
+    return np.dtype(lookup(DTYPES, name, "dtype"))
+
+
+class MLP:
+    """A multi-layer perceptron.
+
+    sizes: layer widths, inputs first, e.g. [2, 16, 16, 1].
+    activation: hidden activation, one of identity, relu, leaky_relu, tanh, sigmoid.
+    output: "sigmoid" (binary labels, BCE), "softmax" (integer classes, cross-entropy) or
+    "identity" (regression, mean squared error).
+    Weights start Glorot-uniform (He-uniform for relu-like activations), biases at zero.
+
+    ``params`` (P,) is the one buffer; ``weights[l]`` (fan_in, fan_out) and ``biases[l]``
+    (fan_out,) are views into it.
+    """
+
+    def __init__(self, sizes, activation="tanh", output="sigmoid", seed=0, dtype="float32"):
+        sizes = list(sizes) if np.ndim(sizes) == 1 else None
+        if sizes is None or len(sizes) < 2 or not all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in sizes
+        ):
+            raise ValueError("sizes must be a list of at least two positive integers, inputs first, e.g. [2, 16, 1]")
+        self.hidden_code = lookup(HIDDEN_ACTIVATIONS, activation, "activation")
+        self.output_code = lookup(OUTPUTS, output, "output")
+        if output == "softmax" and sizes[-1] < 2:
+            raise ValueError("softmax output needs at least 2 output units; use output='sigmoid' for one")
+        self.dtype = _as_dtype(dtype)
+        self.sizes = [int(s) for s in sizes]
+        self.activation, self.output, self.seed = activation, output, seed
+        self.layout = Layout(self.sizes)
+        self.params = np.zeros(self.layout.n_params, dtype=self.dtype)
+        self.weights, self.biases = self.layout.views(self.params)
+        rng = np.random.default_rng(seed)
+        relu_like = self.hidden_code in (RELU, LEAKY_RELU)
+        for W in self.weights:
+            fan_in, fan_out = W.shape
+            limit = np.sqrt(6.0 / fan_in) if relu_like else np.sqrt(6.0 / (fan_in + fan_out))
+            W[...] = rng.uniform(-limit, limit, size=W.shape)
+
+    def __repr__(self):
+        return (f"MLP({self.sizes}, activation={self.activation!r}, output={self.output!r}, "
+                f"dtype={self.dtype.name!r}, params={self.n_params})")
+
+    @property
+    def n_params(self):
+        return self.layout.n_params
+
+    def set_params(self, flat):
+        """Copy a flat parameter vector (P,) into the buffer in place (views stay valid)."""
+        flat = np.asarray(flat)
+        if flat.shape != self.params.shape:
+            raise ValueError(f"parameter vector has shape {flat.shape}; expected ({self.n_params},)")
+        if not np.all(np.isfinite(flat)):
+            raise ValueError("parameter vector contains NaN or inf")
+        self.params[...] = flat
+
+    def copy(self):
+        """An independent MLP with the same architecture and parameters."""
+        twin = MLP(self.sizes, self.activation, self.output, self.seed, self.dtype.name)
+        twin.params[...] = self.params
+        return twin
+
+    def check_inputs(self, X, name="X"):
+        """X as a contiguous (n, n_inputs) array of the network's dtype, or a ValueError."""
+        return as_float_matrix(X, name, self.sizes[0], self.dtype)
+
+    def layer_outputs(self, X):
+        """List of (z, a) per layer for X (n, n_inputs): z pre-activations, a activations, (n, width)."""
+        X = self.check_inputs(X)
+        n = X.shape[0]
+        total = n * sum(self.sizes[1:])
+        zbuf = np.empty(total, dtype=self.dtype)
+        abuf = np.empty(total, dtype=self.dtype)
+        lay = self.layout
+        network.forward_all(self.params, lay.w_off, lay.b_off, lay.sizes, self.hidden_code,
+                            self.output_code, X, zbuf, abuf)
+        outs, start = [], 0
+        for w in self.sizes[1:]:
+            outs.append((zbuf[start : start + n * w].reshape(n, w), abuf[start : start + n * w].reshape(n, w)))
+            start += n * w
+        return outs
+
+    def forward(self, X):
+        """Output activations (n, n_outputs)."""
+        return self.layer_outputs(X)[-1][1]
+
+    def predict_proba(self, X):
+        """Class probabilities: (n,) P(class 1) for one sigmoid output, else (n, n_outputs)."""
+        if self.output == "identity":
+            raise ValueError("predict_proba needs a classifier; this network has output='identity' (use predict)")
+        a = self.forward(X)
+        return a[:, 0] if a.shape[1] == 1 and self.output == "sigmoid" else a
+
+    def predict(self, X):
+        """Integer class labels (n,) for classifiers (0/1 per output for several sigmoid outputs);
+        predicted values for regression ((n,) for one output)."""
+        a = self.forward(X)
+        if self.output == "softmax":
+            return a.argmax(axis=1)
+        if self.output == "sigmoid":
+            labels = (a >= 0.5).astype(np.int64)
+            return labels[:, 0] if a.shape[1] == 1 else labels
+        return a[:, 0] if a.shape[1] == 1 else a

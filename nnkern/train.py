@@ -1,0 +1,188 @@
+"""Training: ``train`` runs one compiled call per epoch; ``loss_and_grads`` and ``evaluate``
+measure a network on data."""
+
+import time
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .checks import encode_targets, non_negative_float, positive_int
+from .kernels import network
+from .kernels.codes import OPTIMIZERS, lookup
+from .kernels.losses import loss_and_correct
+
+BACKENDS = ("auto", "cpu", "cuda")
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite; the network keeps its last finite parameters."""
+
+
+class TrainResult:
+    """What ``train`` returns.
+
+    history: dict of per-epoch lists "epoch", "loss", "acc" (train: mean over the epoch's
+    batches, each measured before its update) and "val_loss", "val_acc" when validation data
+    was given.  recording: the ``Recording`` when ``record`` was set, else None.
+    """
+
+    def __init__(self, net, history, recording, steps, seconds):
+        self.net, self.history, self.recording = net, history, recording
+        self.steps, self.seconds = steps, seconds
+
+    def __repr__(self):
+        last = {k: v[-1] for k, v in self.history.items() if v}
+        return f"TrainResult(steps={self.steps}, seconds={self.seconds:.2f}, last={last})"
+
+
+def targets(net, X, y, name="y"):
+    """(X, Y) checked and converted for the kernels: X (n, n_in), Y (n, n_out) of net.dtype."""
+    X = net.check_inputs(X, "X" if name == "y" else f"{name}[0]")
+    Y = encode_targets(y, net.output, net.sizes[-1], len(X), net.dtype, name)
+    return X, Y
+
+
+def evaluate(net, X, y):
+    """(mean loss, accuracy) of ``net`` on X, y; accuracy is NaN for regression."""
+    return _evaluate(net, *targets(net, X, y))
+
+
+def _evaluate(net, X, Y):
+    z, a = net.layer_outputs(X)[-1]
+    total, correct = loss_and_correct(z, a, Y, net.output_code)
+    return total / len(X), _accuracy(net, correct, len(X))
+
+
+def loss_and_grads(net, X, y):
+    """Mean loss over X, y and its gradient: (loss, [(dW, db) per layer]), shapes as weights/biases."""
+    X, Y = targets(net, X, y)
+    grad = np.zeros_like(net.params)
+    lay = net.layout
+    loss, _ = network.loss_grad_full(net.params, grad, lay.w_off, lay.b_off, lay.sizes,
+                                     net.hidden_code, net.output_code, X, Y)
+    dWs, dbs = lay.views(grad)
+    return loss, list(zip(dWs, dbs))
+
+
+def _accuracy(net, correct, n):
+    return float("nan") if net.output == "identity" else correct / n
+
+
+class _NoRecording:
+    """Stand-in when nothing is recorded: an all-False mask and empty buffers."""
+
+    recording = None
+
+    def __init__(self, net):
+        P = net.n_params
+        self.empty = (np.zeros((0, P), net.dtype),) * 4 + (np.zeros(0, net.dtype),)
+
+    def begin(self, X, Y):
+        pass
+
+    def plan(self, epoch, t0, n_batches):
+        return np.zeros(n_batches, dtype=np.bool_), self.empty
+
+    def commit(self, epoch, t0, mask, buffers, n_done):
+        pass
+
+    def end_epoch(self, epoch, metrics):
+        pass
+
+    def close(self, complete):
+        pass
+
+
+def _optimizer_settings(optimizer, lr, momentum, beta1, beta2, eps, weight_decay):
+    code = lookup(OPTIMIZERS, optimizer, "optimizer")
+    lr = non_negative_float(lr, "lr", strictly=True)
+    weight_decay = non_negative_float(weight_decay, "weight_decay")
+    for value, name in ((momentum, "momentum"), (beta1, "beta1"), (beta2, "beta2")):
+        if not 0 <= value < 1:
+            raise ValueError(f"{name} must be in [0, 1); got {value!r}")
+    eps = non_negative_float(eps, "eps", strictly=True)
+    first = momentum if optimizer == "momentum" else beta1
+    return dict(optimizer=optimizer, code=code, lr=lr, beta1=first, beta2=beta2, eps=eps, weight_decay=weight_decay)
+
+
+def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=0, quiet=False,
+          val=None, weight_decay=0.0, momentum=0.9, beta1=0.9, beta2=0.999, eps=1e-8,
+          record=None, record_to=None, backend="auto"):
+    """Train ``net`` in place by minibatch gradient descent; returns a ``TrainResult``.
+
+    X: (n, n_inputs); y: labels or targets as ``MLP.output`` expects. Each epoch shuffles the
+    rows (seeded by ``seed``) and runs forward, backward and the ``optimizer`` update ("sgd",
+    "momentum" or "adam", L2 ``weight_decay`` on weights) for every batch in one compiled call.
+    val: optional (X_val, y_val) measured after every epoch.
+    record: None (off), an int k (every k steps), "geometric" or a list of steps; record_to: a
+    directory to stream the recording into as training goes.
+    A progress bar shows on runs longer than a second unless ``quiet``.
+    Raises ``TrainingDiverged`` if the loss stops being finite.
+    """
+    epochs = positive_int(epochs, "epochs")
+    batch_size = positive_int(batch_size, "batch_size")
+    opt = _optimizer_settings(optimizer, lr, momentum, beta1, beta2, eps, weight_decay)
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(map(repr, BACKENDS))}")
+    if backend == "cuda":
+        raise ValueError("backend='cuda' is not available yet; use backend='cpu'")
+    X, Y = targets(net, X, y)
+    if val is not None:
+        if not isinstance(val, (tuple, list)) or len(val) != 2:
+            raise ValueError("val must be a pair (X_val, y_val)")
+        val = targets(net, val[0], val[1], name="val")
+    n = len(X)
+    batch_size = min(batch_size, n)
+    n_batches = (n + batch_size - 1) // batch_size
+    recorder = _make_recorder(net, record, record_to, dict(opt, epochs=epochs, batch_size=batch_size, seed=seed))
+    recorder.begin(X, Y)
+
+    rng = np.random.default_rng(seed)
+    theta, lay = net.params, net.layout
+    grad, m1, m2 = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
+    decay_mask = lay.decay_mask(net.dtype)
+    history = {"epoch": [], "loss": [], "acc": []}
+    if val is not None:
+        history.update(val_loss=[], val_acc=[])
+    t, started = 0, time.perf_counter()
+    bar = tqdm(range(1, epochs + 1), disable=quiet, delay=1.0, unit="epoch", leave=False)
+    try:
+        for epoch in bar:
+            perm = rng.permutation(n)
+            mask, buffers = recorder.plan(epoch, t, n_batches)
+            before = theta.copy()
+            total, correct, failed = network.train_epoch(
+                theta, grad, m1, m2, X, Y, perm, batch_size, lay.w_off, lay.b_off, lay.sizes,
+                net.hidden_code, net.output_code, opt["code"], opt["lr"], opt["beta1"], opt["beta2"],
+                opt["eps"], opt["weight_decay"], decay_mask, t, mask, *buffers)
+            done = n_batches if failed < 0 else failed
+            recorder.commit(epoch, t, mask, buffers, done)
+            if failed >= 0:
+                if not np.all(np.isfinite(theta)):
+                    theta[...] = before
+                raise TrainingDiverged(
+                    f"loss became NaN or infinite at epoch {epoch} (step {t + failed + 1}); the network "
+                    f"keeps its last finite parameters. Try a smaller lr (now {opt['lr']:g}).")
+            t += n_batches
+            history["epoch"].append(epoch)
+            history["loss"].append(total / n)
+            history["acc"].append(_accuracy(net, correct, n))
+            if val is not None:
+                vl, va = _evaluate(net, *val)
+                history["val_loss"].append(vl)
+                history["val_acc"].append(va)
+            recorder.end_epoch(epoch, {k: v[-1] for k, v in history.items()})
+            bar.set_postfix(loss=f"{history['loss'][-1]:.4f}", acc=f"{history['acc'][-1]:.3f}", refresh=False)
+    except BaseException:
+        recorder.close(complete=False)
+        raise
+    finally:
+        bar.close()
+    recorder.close(complete=True)
+    return TrainResult(net, history, recorder.recording, t, time.perf_counter() - started)
+
+
+def _make_recorder(net, record, record_to, settings):
+    if record is None and record_to is None:
+        return _NoRecording(net)
+    raise ValueError("recording is not available yet")

@@ -1,0 +1,10 @@
+"""Manim mobjects for nnkern networks and recordings (imports manim; ``import nnkern`` does not)."""
+
+from . import plane, style
+from .boundary import DecisionBoundary
+from .loss_curve import LossCurve
+from .network import NetworkDiagram
+from .neuron_map import NeuronMap
+from .tracker import TrainingTracker
+
+__all__ = ["DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "TrainingTracker", "plane", "style"]

@@ -1,0 +1,87 @@
+"""DecisionBoundary: the input plane coloured by the network's output, its 0.5 contour and the data."""
+
+import numpy as np
+from manim import WHITE, Dot, Group, ImageMobject, Rectangle, VGroup, VMobject
+from PIL import Image
+
+from . import plane, style
+
+
+def hard_output(probs):
+    """One-hot (or 0/1 for a single sigmoid unit) of the predicted class; probs is (..., k)."""
+    probs = np.asarray(probs, dtype=float)
+    if probs.shape[-1] == 1:
+        return (probs >= 0.5).astype(float)
+    return (probs == probs.max(axis=-1, keepdims=True)).astype(float)
+
+
+class DecisionBoundary(Group):
+    """The input plane over ``extent`` (xmin, xmax, ymin, ymax) drawn as a square of side ``side``.
+
+    ``image`` shows the output layer over a ``resolution``² grid (soft probabilities, or hard classes as
+    ``hardness`` goes to 1), ``contour`` the 0.5 level (binary outputs), ``points`` the data X (n, 2)
+    coloured by y (n,), each a small dot with a dark outline.
+    """
+
+    def __init__(self, extent, X, y, *, side=5.0, resolution=128, dim=0.55, dot_radius=0.045, **kwargs):
+        super().__init__(**kwargs)
+        self.extent, self.resolution, self.dim, self.hardness = tuple(extent), resolution, dim, 0.0
+        self._probs = None
+        self.frame = Rectangle(width=side, height=side, stroke_color=WHITE, stroke_width=1.5)
+        blank = np.round(style.probability_rgb(np.full((resolution, resolution, 1), 0.5)) * dim * 255)
+        self.image = ImageMobject(blank.astype(np.uint8))
+        self.image.set_resampling_algorithm(Image.Resampling.BILINEAR)
+        self.image.stretch_to_fit_width(side).stretch_to_fit_height(side)
+        self.contour = VMobject(stroke_color=WHITE, stroke_width=3)
+        self.points = self.make_points(X, y, dot_radius)
+        self.add(self.image, self.contour, self.frame, self.points)
+
+    def to_point(self, xy):
+        """Plane coordinates (..., 2) -> scene points (..., 3) inside the frame (follows moves/scales)."""
+        xy = np.asarray(xy, dtype=float)
+        xmin, xmax, ymin, ymax = self.extent
+        lo, hi = self.frame.get_corner([-1, -1, 0]), self.frame.get_corner([1, 1, 0])
+        u = (xy[..., 0] - xmin) / (xmax - xmin)
+        v = (xy[..., 1] - ymin) / (ymax - ymin)
+        return np.stack([lo[0] + u * (hi[0] - lo[0]), lo[1] + v * (hi[1] - lo[1]), np.zeros_like(u)], axis=-1)
+
+    def make_points(self, X, y, radius=0.045):
+        """Dots for X (n, 2) filled by class y (n,), with a thin dark outline."""
+        colors = style.class_rgb(y)
+        return VGroup(
+            *(
+                Dot(p, radius=radius, stroke_color=style.PALETTE.outline, stroke_width=1).set_fill(style.to_color(c), 1)
+                for p, c in zip(self.to_point(X), colors)
+            )
+        )
+
+    def set_output(self, probs):
+        """Restyle from the output layer over the grid: probs (resolution, resolution, k), row 0 at ymin."""
+        self._probs = np.asarray(probs, dtype=float)
+        return self._redraw()
+
+    def set_params(self, net):
+        """Evaluate ``net`` over the grid and restyle."""
+        return self.set_output(plane.grid_activations(net, self.extent, self.resolution)[-1])
+
+    def set_hardness(self, hardness):
+        """Blend the image from soft probabilities (0) to hard classes (1)."""
+        self.hardness = float(hardness)
+        return self._redraw()
+
+    def _redraw(self):
+        probs = self._probs
+        shown = (1 - self.hardness) * probs + self.hardness * hard_output(probs)
+        rgb = style.probability_rgb(shown) * self.dim
+        pixels = self.image.pixel_array
+        pixels[..., :3] = np.round(rgb[::-1] * 255)
+        if probs.shape[-1] <= 2:
+            self._set_contour(plane.contour_paths(probs[..., -1], 0.5, self.extent))
+        return self
+
+    def _set_contour(self, paths):
+        self.contour.clear_points()
+        for path in paths:
+            pts = self.to_point(path)
+            self.contour.start_new_path(pts[0])
+            self.contour.add_points_as_corners(pts[1:])

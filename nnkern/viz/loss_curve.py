@@ -1,0 +1,83 @@
+"""LossCurve: train and validation loss drawn progressively against epochs, with a moving dot."""
+
+import numpy as np
+from manim import DOWN, GREY_B, LEFT, RIGHT, UP, WHITE, Axes, Dot, Text, VGroup, VMobject
+
+
+class LossCurve(VGroup):
+    """Axes of loss against epoch with one line per series, drawn up to the current epoch.
+
+    ``epochs`` (m,) are the x values (0 allowed); ``series`` maps a label to its values (m,) (NaN =
+    missing). ``log_x`` spaces epochs by log(1 + epoch), which gives early training room.
+    """
+
+    def __init__(
+        self, epochs, series, *, width=5.5, height=1.8, log_x=True, colors=(WHITE, GREY_B), font_size=22, **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.epochs = np.asarray(epochs, dtype=float)
+        self.series = {k: np.asarray(v, dtype=float) for k, v in series.items()}
+        self.log_x = log_x
+        top = np.nanmax([np.nanmax(v) for v in self.series.values()])
+        self.y_max = float(np.ceil(top * 10) / 10)
+        self.axes = Axes(
+            x_range=[0, 1, 1],
+            y_range=[0, self.y_max, self.y_max / 2],
+            x_length=width,
+            y_length=height,
+            tips=False,
+            axis_config={"stroke_width": 1.5, "include_ticks": False},
+        )
+        self.labels = VGroup(
+            Text("loss", font_size=font_size).next_to(self.axes.y_axis, UP, buff=0.1),
+            Text("epoch", font_size=font_size).next_to(self.axes.x_axis, RIGHT, buff=0.1).shift(0.05 * DOWN),
+        )
+        self.ticks = VGroup(*(self._x_tick(e, font_size) for e in self._tick_epochs()))
+        self.ticks.add(
+            *(
+                Text(f"{v:g}", font_size=font_size - 2).next_to(self.axes.c2p(0, v), LEFT, buff=0.1)
+                for v in (0, self.y_max)
+            )
+        )
+        self.lines = {
+            k: VMobject(stroke_color=c, stroke_width=3 if i == 0 else 2)
+            for i, (k, c) in enumerate(zip(self.series, colors))
+        }
+        self.keys = VGroup(
+            *(Text(k, font_size=font_size - 2, color=c) for k, c in zip(self.series, colors))
+        ).arrange(RIGHT, buff=0.3).next_to(self.axes, UP, buff=0.05).align_to(self.axes, RIGHT)
+        self.dot = Dot(radius=0.06, color=colors[0])
+        self.add(self.axes, self.labels, self.ticks, self.keys, *self.lines.values(), self.dot)
+        self.set_epoch(self.epochs[0])
+
+    def _u(self, epoch):
+        e, last = np.asarray(epoch, dtype=float), self.epochs[-1]
+        return np.log1p(e) / np.log1p(last) if self.log_x else e / last
+
+    def _tick_epochs(self):
+        last = self.epochs[-1]
+        if not self.log_x:
+            return [0, int(last)]
+        return [e for e in (1, 10, 100, 1000, 10000) if e <= last] + ([int(last)] if last not in (1, 10, 100) else [])
+
+    def _x_tick(self, epoch, font_size):
+        return Text(f"{epoch:g}", font_size=font_size - 2).next_to(self.axes.c2p(self._u(epoch), 0), DOWN, buff=0.1)
+
+    def value_at(self, name, epoch):
+        """Series ``name`` linearly interpolated at a fractional epoch."""
+        v = self.series[name]
+        ok = ~np.isnan(v)
+        return float(np.interp(epoch, self.epochs[ok], v[ok]))
+
+    def set_epoch(self, epoch):
+        """Draw every series up to ``epoch`` (fractional) and put the dot at the first series' value."""
+        for name, line in self.lines.items():
+            v = self.series[name]
+            keep = (self.epochs < epoch) & ~np.isnan(v)
+            xs = np.r_[self.epochs[keep], epoch]
+            ys = np.r_[v[keep], self.value_at(name, epoch)]
+            pts = self.axes.c2p(self._u(xs), np.minimum(ys, self.y_max))
+            line.set_points_as_corners(pts if len(pts) > 1 else np.r_[pts, pts])
+        first = next(iter(self.series))
+        self.dot.move_to(self.axes.c2p(self._u(epoch), min(self.value_at(first, epoch), self.y_max)))
+        return self

@@ -1,0 +1,110 @@
+"""The visual grammar: the one place where values become colours and magnitudes become widths.
+
+Every mobject in ``nnkern.viz`` colours through these functions, so changing ``PALETTE`` (or
+passing another :class:`Palette`) restyles everything. Colours are looked up when a function is
+called, never bound at import.
+
+- signed values (weights, changes, tanh activations, a binary output around 0.5):
+  diverging map, positive = blue, negative = red, zero = dark grey;
+- unsigned values (sigmoid/ReLU activations, probabilities, magnitudes): dark -> yellow;
+- classes: class 0 = red, class 1 = blue (the diverging map's ends), then further hues.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from manim import BLUE, GREEN, ORANGE, PINK, PURPLE, RED, TEAL, YELLOW, ManimColor
+
+
+@dataclass
+class Palette:
+    """Colours of the visual grammar (Manim colours or hex strings)."""
+
+    positive: str = BLUE.to_hex()
+    negative: str = RED.to_hex()
+    zero: str = "#3A3A3A"
+    dark: str = "#111111"
+    bright: str = YELLOW.to_hex()
+    classes: tuple = field(
+        default_factory=lambda: tuple(c.to_hex() for c in (RED, BLUE, GREEN, ORANGE, PURPLE, TEAL, PINK))
+    )
+    outline: str = "#0A0A0A"
+
+
+PALETTE = Palette()
+
+#: hidden/output activations whose values are signed (drawn with the diverging map)
+SIGNED_ACTIVATIONS = {"tanh", "identity", "linear", "leaky_relu"}
+
+
+def _rgb(color) -> np.ndarray:
+    return np.asarray(ManimColor(color).to_rgb(), dtype=float)
+
+
+def _lerp(a, b, t) -> np.ndarray:
+    t = np.asarray(t, dtype=float)[..., None]
+    return a + (b - a) * t
+
+
+def signed_rgb(values, scale=1.0, palette=None) -> np.ndarray:
+    """Diverging map: values (...) scaled by ``scale`` and clipped to [-1, 1] -> RGB (..., 3) in [0, 1]."""
+    p = palette or PALETTE
+    t = np.clip(np.asarray(values, dtype=float) / (scale if scale > 0 else 1.0), -1.0, 1.0)
+    zero = _rgb(p.zero)
+    return np.where((t >= 0)[..., None], _lerp(zero, _rgb(p.positive), t), _lerp(zero, _rgb(p.negative), -t))
+
+
+def unsigned_rgb(values, scale=1.0, palette=None) -> np.ndarray:
+    """Sequential map: values (...) in [0, scale] -> RGB (..., 3) from dark to bright."""
+    p = palette or PALETTE
+    t = np.clip(np.asarray(values, dtype=float) / (scale if scale > 0 else 1.0), 0.0, 1.0)
+    return _lerp(_rgb(p.dark), _rgb(p.bright), t)
+
+
+def class_rgb(labels, palette=None) -> np.ndarray:
+    """Categorical palette: integer labels (...) -> RGB (..., 3)."""
+    p = palette or PALETTE
+    table = np.array([_rgb(c) for c in p.classes])
+    return table[np.asarray(labels) % len(table)]
+
+
+def probability_rgb(probs, palette=None) -> np.ndarray:
+    """A classifier's output layer (..., k) -> RGB (..., 3).
+
+    k = 1 (sigmoid P(class 1)) or k = 2: the diverging map around 0.5, so P(class 1) = 1 is class 1's
+    colour. k > 2: the winning class's colour, faded to zero-grey as its probability falls to 1/k.
+    """
+    probs = np.asarray(probs, dtype=float)
+    k = probs.shape[-1]
+    if k <= 2:
+        return signed_rgb(2 * probs[..., -1] - 1, 1.0, palette)
+    zero = _rgb((palette or PALETTE).zero)
+    confidence = np.clip((probs.max(axis=-1) - 1 / k) / (1 - 1 / k), 0, 1)
+    return zero + confidence[..., None] * (class_rgb(probs.argmax(axis=-1), palette) - zero)
+
+
+def activation_rgb(values, activation, palette=None) -> np.ndarray:
+    """Neuron fill: the diverging map for signed activations (tanh), else dark -> bright."""
+    if activation in SIGNED_ACTIVATIONS:
+        return signed_rgb(values, 1.0, palette)
+    return unsigned_rgb(values, 1.0, palette)
+
+
+def to_color(rgb) -> ManimColor:
+    """One RGB triple in [0, 1] -> ManimColor."""
+    return ManimColor.from_rgb(tuple(np.clip(rgb, 0, 1)))
+
+
+def edge_widths(weights, max_width=4.0, min_width=0.25, power=3.0) -> np.ndarray:
+    """Stroke widths (...) growing with |w| relative to the largest |w| given: min + (max-min)(|w|/max|w|)**power."""
+    w = np.abs(np.asarray(weights, dtype=float))
+    top = w.max() if w.size else 0.0
+    rel = w / top if top > 0 else np.zeros_like(w)
+    return min_width + (max_width - min_width) * rel**power
+
+
+def relative_change(delta) -> np.ndarray:
+    """|delta| / max |delta| over the given block (a layer's changes over an interval), in [0, 1]."""
+    d = np.abs(np.asarray(delta, dtype=float))
+    top = d.max() if d.size else 0.0
+    return d / top if top > 0 else np.zeros_like(d)
