@@ -1,0 +1,5 @@
+import os
+
+# CUDA-simulator tests need NUMBA_ENABLE_CUDASIM=1 before numba is imported: they run in their
+# own pytest process (`make test` does both).
+collect_ignore = [] if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else ["cuda"]

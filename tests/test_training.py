@@ -1,0 +1,85 @@
+"""Training reaches its accuracy targets, is deterministic, and stops cleanly on divergence."""
+
+import numpy as np
+import pytest
+
+import nnkern as nk
+
+
+@pytest.mark.parametrize(
+    "name, noise, lr, epochs",
+    [("xor", 0.05, 0.01, 150), ("circle", 0.05, 0.01, 150), ("spiral", 0.05, 0.03, 300)],
+)
+def test_toy_problems_reach_accuracy(name, noise, lr, epochs):
+    X, y = nk.datasets.load(name, n=1000, noise=noise, seed=0)
+    net = nk.MLP([2, 16, 16, 1], activation="tanh", output="sigmoid", seed=0)
+    run = nk.train(net, X, y, epochs=epochs, batch_size=32, optimizer="adam", lr=lr, seed=0, quiet=True)
+    target = 0.95 if name == "spiral" else 0.97
+    assert (net.predict(X) == y).mean() >= target
+    assert run.history["acc"][-1] >= target - 0.02
+    assert run.history["loss"][-1] < run.history["loss"][0]
+
+
+def test_digits_reach_test_accuracy():
+    X, y = nk.datasets.load("digits")
+    Xtr, Xte, ytr, yte = nk.datasets.train_test_split(X, y, test_size=0.25, seed=0)
+    net = nk.MLP([64, 32, 10], activation="relu", output="softmax", seed=0)
+    run = nk.train(net, Xtr, ytr, epochs=30, batch_size=32, lr=0.003, val=(Xte, yte), quiet=True)
+    assert (net.predict(Xte) == yte).mean() >= 0.95
+    assert run.history["val_acc"][-1] == pytest.approx((net.predict(Xte) == yte).mean())
+    assert len(run.history["val_loss"]) == 30
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_every_optimizer_and_dtype_learns(optimizer, dtype):
+    X, y = nk.datasets.load("gauss", n=400, noise=0.05, seed=2)
+    net = nk.MLP([2, 8, 1], activation="relu", seed=1, dtype=dtype)
+    lr = {"sgd": 0.3, "momentum": 0.05, "adam": 0.02}[optimizer]
+    nk.train(net, X, y, epochs=20, optimizer=optimizer, lr=lr, quiet=True, weight_decay=1e-4)
+    assert net.params.dtype == np.dtype(dtype)
+    assert (net.predict(X) == y).mean() >= 0.97
+
+
+def test_regression_with_mse():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (500, 1))
+    y = np.sin(3 * X[:, 0])
+    net = nk.MLP([1, 16, 1], activation="tanh", output="identity", seed=0, dtype="float64")
+    run = nk.train(net, X, y, epochs=200, lr=0.01, quiet=True)
+    assert np.mean((net.predict(X) - y) ** 2) < 0.01
+    assert np.isnan(run.history["acc"][-1])
+
+
+def test_same_seed_same_result_and_other_seed_differs():
+    X, y = nk.datasets.load("moons", n=300, seed=0)
+
+    def fit(seed):
+        net = nk.MLP([2, 8, 8, 1], seed=seed)
+        run = nk.train(net, X, y, epochs=5, seed=seed, quiet=True)
+        return net.params.copy(), run.history["loss"]
+
+    (p1, h1), (p2, h2), (p3, _) = fit(0), fit(0), fit(1)
+    np.testing.assert_array_equal(p1, p2)
+    assert h1 == h2
+    assert not np.array_equal(p1, p3)
+
+
+def test_training_moves_only_this_network_and_returns_history():
+    X, y = nk.datasets.load("circle", n=200, seed=0)
+    net = nk.MLP([2, 4, 1])
+    before = net.params.copy()
+    run = nk.train(net, X, y, epochs=3, batch_size=50, quiet=True)
+    assert run.net is net and run.steps == 3 * 4
+    assert run.history["epoch"] == [1, 2, 3]
+    assert not np.array_equal(before, net.params)
+    assert net.weights[0].base is net.params or np.shares_memory(net.weights[0], net.params)
+
+
+def test_divergence_stops_with_epoch_and_keeps_finite_params():
+    X, y = nk.datasets.load("xor", n=200, seed=0)
+    X = X * 1e3
+    net = nk.MLP([2, 16, 1], activation="relu", output="identity", dtype="float32")
+    with pytest.raises(nk.TrainingDiverged, match=r"epoch \d+"):
+        nk.train(net, X, y * 1e30, epochs=50, optimizer="sgd", lr=10.0, quiet=True)
+    assert np.all(np.isfinite(net.params))
