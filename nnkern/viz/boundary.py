@@ -1,7 +1,7 @@
 """DecisionBoundary: the input plane coloured by the network's output, its 0.5 contour and the data."""
 
 import numpy as np
-from manim import WHITE, Dot, Group, ImageMobject, Rectangle, VGroup, VMobject
+from manim import WHITE, Circle, Group, ImageMobject, Rectangle, VGroup, VMobject
 from PIL import Image
 
 from . import plane, style
@@ -15,26 +15,34 @@ def hard_output(probs):
     return (probs == probs.max(axis=-1, keepdims=True)).astype(float)
 
 
+def dot_cloud(points, radius, label):
+    """Many small outlined dots of class ``label`` at points (n, 3), as ONE VMobject (fast to draw)."""
+    template = Circle(radius=radius, num_components=5).points
+    cloud = VMobject(stroke_color=style.PALETTE.outline, stroke_width=1)
+    cloud.set_points((np.asarray(points)[:, None, :] + template[None]).reshape(-1, 3))
+    return cloud.set_fill(style.to_color(style.class_rgb(label)), 1)
+
+
 class DecisionBoundary(Group):
     """The input plane over ``extent`` (xmin, xmax, ymin, ymax) drawn as a square of side ``side``.
 
     ``image`` shows the output layer over a ``resolution``² grid (soft probabilities, or hard classes as
-    ``hardness`` goes to 1), ``contour`` the 0.5 level (binary outputs), ``points`` the data X (n, 2)
-    coloured by y (n,), each a small dot with a dark outline.
+    ``hardness`` goes to 1), ``contour`` the 0.5 level (binary outputs), ``dots`` the data X (n, 2)
+    coloured by y (n,), small dots with a dark outline.
     """
 
-    def __init__(self, extent, X, y, *, side=5.0, resolution=128, dim=0.55, dot_radius=0.045, **kwargs):
+    def __init__(self, extent, X, y, *, side=5.0, resolution=128, shade=0.55, dot_radius=0.045, **kwargs):
         super().__init__(**kwargs)
-        self.extent, self.resolution, self.dim, self.hardness = tuple(extent), resolution, dim, 0.0
+        self.extent, self.resolution, self.shade, self.hardness = tuple(extent), resolution, shade, 0.0
         self._probs = None
         self.frame = Rectangle(width=side, height=side, stroke_color=WHITE, stroke_width=1.5)
-        blank = np.round(style.probability_rgb(np.full((resolution, resolution, 1), 0.5)) * dim * 255)
+        blank = np.round(style.probability_rgb(np.full((resolution, resolution, 1), 0.5)) * shade * 255)
         self.image = ImageMobject(blank.astype(np.uint8))
         self.image.set_resampling_algorithm(Image.Resampling.BILINEAR)
         self.image.stretch_to_fit_width(side).stretch_to_fit_height(side)
         self.contour = VMobject(stroke_color=WHITE, stroke_width=3)
-        self.points = self.make_points(X, y, dot_radius)
-        self.add(self.image, self.contour, self.frame, self.points)
+        self.dots = self.make_points(X, y, dot_radius)
+        self.add(self.image, self.contour, self.frame, self.dots)
 
     def to_point(self, xy):
         """Plane coordinates (..., 2) -> scene points (..., 3) inside the frame (follows moves/scales)."""
@@ -46,14 +54,9 @@ class DecisionBoundary(Group):
         return np.stack([lo[0] + u * (hi[0] - lo[0]), lo[1] + v * (hi[1] - lo[1]), np.zeros_like(u)], axis=-1)
 
     def make_points(self, X, y, radius=0.045):
-        """Dots for X (n, 2) filled by class y (n,), with a thin dark outline."""
-        colors = style.class_rgb(y)
-        return VGroup(
-            *(
-                Dot(p, radius=radius, stroke_color=style.PALETTE.outline, stroke_width=1).set_fill(style.to_color(c), 1)
-                for p, c in zip(self.to_point(X), colors)
-            )
-        )
+        """Dots for X (n, 2) filled by class y (n,) with a thin dark outline: one VMobject per class."""
+        y = np.asarray(y)
+        return VGroup(*(dot_cloud(self.to_point(np.asarray(X)[y == k]), radius, k) for k in np.unique(y)))
 
     def set_output(self, probs):
         """Restyle from the output layer over the grid: probs (resolution, resolution, k), row 0 at ymin."""
@@ -72,7 +75,7 @@ class DecisionBoundary(Group):
     def _redraw(self):
         probs = self._probs
         shown = (1 - self.hardness) * probs + self.hardness * hard_output(probs)
-        rgb = style.probability_rgb(shown) * self.dim
+        rgb = style.probability_rgb(shown) * self.shade
         pixels = self.image.pixel_array
         pixels[..., :3] = np.round(rgb[::-1] * 255)
         if probs.shape[-1] <= 2:

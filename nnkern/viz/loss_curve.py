@@ -63,6 +63,12 @@ class LossCurve(VGroup):
     def _x_tick(self, epoch, font_size):
         return Text(f"{epoch:g}", font_size=font_size - 2).next_to(self.axes.c2p(self._u(epoch), 0), DOWN, buff=0.1)
 
+    def _to_points(self, u, v):
+        """Axis coordinates (u in [0, 1], loss) -> scene points (..., 3); follows the axes when moved."""
+        origin = self.axes.c2p(0, 0)
+        ex, ey = self.axes.c2p(1, 0) - origin, self.axes.c2p(0, 1) - origin
+        return origin + np.multiply.outer(u, ex) + np.multiply.outer(v, ey)
+
     def value_at(self, name, epoch):
         """Series ``name`` linearly interpolated at a fractional epoch."""
         v = self.series[name]
@@ -76,8 +82,8 @@ class LossCurve(VGroup):
             keep = (self.epochs < epoch) & ~np.isnan(v)
             xs = np.r_[self.epochs[keep], epoch]
             ys = np.r_[v[keep], self.value_at(name, epoch)]
-            pts = self.axes.c2p(self._u(xs), np.minimum(ys, self.y_max))
+            pts = self._to_points(self._u(xs), np.minimum(ys, self.y_max))
             line.set_points_as_corners(pts if len(pts) > 1 else np.r_[pts, pts])
         first = next(iter(self.series))
-        self.dot.move_to(self.axes.c2p(self._u(epoch), min(self.value_at(first, epoch), self.y_max)))
+        self.dot.move_to(self._to_points(self._u(epoch), min(self.value_at(first, epoch), self.y_max)))
         return self

@@ -15,6 +15,7 @@ from manim import (
     Succession,
     Text,
     VGroup,
+    VMobject,
 )
 
 from . import style
@@ -34,7 +35,7 @@ class NetworkDiagram(VGroup):
     Layers wider than ``max_shown`` draw their first and last neurons around a ``⋮`` with a brace
     giving the true count. Attributes: ``neurons[l]`` (VGroup of circles, one per shown neuron),
     ``edges[l]`` (VGroup of lines for weight matrix l, shown pairs only), ``glow[l]`` (change
-    highlights under ``edges[l]``), ``shown[l]`` (true neuron indices drawn).
+    highlights under ``edges[l]``, see ``set_changes``), ``shown[l]`` (true neuron indices drawn).
     """
 
     def __init__(
@@ -48,12 +49,13 @@ class NetworkDiagram(VGroup):
         max_shown=16,
         max_edge_width=4.0,
         power=3.0,
+        glow_levels=6,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.sizes = list(sizes)
         self.activation, self.output = activation, output
-        self.max_edge_width, self.power = max_edge_width, power
+        self.max_edge_width, self.power, self.glow_levels = max_edge_width, power, glow_levels
         self.shown = [shown_indices(n, max_shown) for n in self.sizes]
         slots = max(len(s) + (len(s) < n) for s, n in zip(self.shown, self.sizes))
         pitch = height / max(slots, 2)
@@ -90,7 +92,7 @@ class NetworkDiagram(VGroup):
                 )
             )
             self.edges.append(lines)
-            self.glow.append(lines.copy().set_stroke(style.PALETTE.bright, width=0, opacity=0))
+            self.glow.append(VGroup(*(VMobject() for _ in range(self.glow_levels))))
         self.add(*self.glow, *self.edges, *self.neurons, self.ellipses)
 
     @classmethod
@@ -140,17 +142,26 @@ class NetworkDiagram(VGroup):
         return self
 
     def set_changes(self, deltas):
-        """Highlight edges by |Δw| relative to their layer's largest change; deltas[l] is (fan_in, fan_out)."""
-        for glow, D, (ii, jj) in zip(self.glow, deltas, self._pairs):
-            rel = style.relative_change(D)[ii, jj]
-            for line, r in zip(glow, rel):
-                line.set_stroke(width=3 * self.max_edge_width * r, opacity=0.8 * r**2)
+        """Highlight edges by |Δw| relative to their layer's largest change; deltas[l] is (fan_in, fan_out).
+
+        Glow width and opacity grow with the relative change, in ``glow_levels`` steps (one VMobject
+        each); changes under 1/glow_levels of the layer's largest are not highlighted.
+        """
+        for glow, lines, D, (ii, jj) in zip(self.glow, self.edges, deltas, self._pairs):
+            level = np.floor(style.relative_change(D)[ii, jj] * self.glow_levels).astype(int)
+            ends = np.array([line.points[[0, -1]] for line in lines])
+            for k, vm in enumerate(glow, start=1):
+                a, b = ends[level >= k if k == self.glow_levels else level == k].transpose(1, 0, 2)
+                vm.set_points(np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], axis=1).reshape(-1, 3))
+                r = k / self.glow_levels
+                vm.set_stroke(style.PALETTE.bright, width=3 * self.max_edge_width * r, opacity=0.7 * r**2)
         return self
 
     def clear_changes(self):
         """Remove all change highlights."""
         for glow in self.glow:
-            glow.set_stroke(width=0, opacity=0)
+            for vm in glow:
+                vm.clear_points()
         return self
 
     def forward_pass(self, activations, input_scale=1.0, layer_time=1.0):

@@ -41,24 +41,31 @@ def _rgb(color) -> np.ndarray:
     return np.asarray(ManimColor(color).to_rgb(), dtype=float)
 
 
-def _lerp(a, b, t) -> np.ndarray:
-    t = np.asarray(t, dtype=float)[..., None]
-    return a + (b - a) * t
+def _ramp(a, b, n=256) -> np.ndarray:
+    """(n, 3) colours from a to b."""
+    return a + (b - a) * np.linspace(0.0, 1.0, n)[:, None]
+
+
+def _lookup(table, values, lo, hi, scale) -> np.ndarray:
+    """table[(n, 3)] at values (...) mapped linearly from [lo, hi] * scale onto the table's rows."""
+    scale = scale if scale > 0 else 1.0
+    n = len(table) - 1
+    pos = np.asarray(values, dtype=np.float32) * np.float32(n / ((hi - lo) * scale)) + np.float32(-lo * n / (hi - lo) + 0.5)
+    return np.take(table.astype(np.float32), np.clip(pos, 0, n).astype(np.int32), axis=0)
 
 
 def signed_rgb(values, scale=1.0, palette=None) -> np.ndarray:
     """Diverging map: values (...) scaled by ``scale`` and clipped to [-1, 1] -> RGB (..., 3) in [0, 1]."""
     p = palette or PALETTE
-    t = np.clip(np.asarray(values, dtype=float) / (scale if scale > 0 else 1.0), -1.0, 1.0)
     zero = _rgb(p.zero)
-    return np.where((t >= 0)[..., None], _lerp(zero, _rgb(p.positive), t), _lerp(zero, _rgb(p.negative), -t))
+    table = np.concatenate([_ramp(zero, _rgb(p.negative))[::-1], _ramp(zero, _rgb(p.positive))[1:]])
+    return _lookup(table, values, -1.0, 1.0, scale)
 
 
 def unsigned_rgb(values, scale=1.0, palette=None) -> np.ndarray:
     """Sequential map: values (...) in [0, scale] -> RGB (..., 3) from dark to bright."""
     p = palette or PALETTE
-    t = np.clip(np.asarray(values, dtype=float) / (scale if scale > 0 else 1.0), 0.0, 1.0)
-    return _lerp(_rgb(p.dark), _rgb(p.bright), t)
+    return _lookup(_ramp(_rgb(p.dark), _rgb(p.bright)), values, 0.0, 1.0, scale)
 
 
 def class_rgb(labels, palette=None) -> np.ndarray:
