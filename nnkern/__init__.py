@@ -9,7 +9,10 @@ runs for Manim scenes (``nnkern.viz``, imported separately).
 
 from . import datasets
 from .model import MLP
+from .recording import Recording, Snapshot
+from .storage import RecordingError
 from .train import TrainingDiverged, TrainResult, evaluate, loss_and_grads, train
 
 __version__ = "0.1.0"
 __all__ = ["datasets", "MLP", "train", "TrainResult", "TrainingDiverged", "evaluate", "loss_and_grads"]
+__all__ += ["Recording", "Snapshot", "RecordingError"]

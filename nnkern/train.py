@@ -10,6 +10,7 @@ from .checks import encode_targets, non_negative_float, positive_int
 from .kernels import network
 from .kernels.codes import OPTIMIZERS, lookup
 from .kernels.losses import loss_and_correct
+from .recorder import Recorder
 
 BACKENDS = ("auto", "cpu", "cuda")
 
@@ -107,15 +108,17 @@ def _optimizer_settings(optimizer, lr, momentum, beta1, beta2, eps, weight_decay
 
 def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=0, quiet=False,
           val=None, weight_decay=0.0, momentum=0.9, beta1=0.9, beta2=0.999, eps=1e-8,
-          record=None, record_to=None, backend="auto"):
+          record=None, record_to=None, record_meta=None, backend="auto"):
     """Train ``net`` in place by minibatch gradient descent; returns a ``TrainResult``.
 
     X: (n, n_inputs); y: labels or targets as ``MLP.output`` expects. Each epoch shuffles the
     rows (seeded by ``seed``) and runs forward, backward and the ``optimizer`` update ("sgd",
     "momentum" or "adam", L2 ``weight_decay`` on weights) for every batch in one compiled call.
     val: optional (X_val, y_val) measured after every epoch.
-    record: None (off), an int k (every k steps), "geometric" or a list of steps; record_to: a
-    directory to stream the recording into as training goes.
+    record: None (off), an int k (every k steps), "geometric" or a list of steps (see
+    ``nnkern.schedules``); record_to: a new folder to stream the recording into as training goes
+    (every step unless ``record`` says otherwise); record_meta: a JSON-serialisable dict kept in
+    the recording's header (e.g. the dataset's name and parameters).
     A progress bar shows on runs longer than a second unless ``quiet``.
     Raises ``TrainingDiverged`` if the loss stops being finite.
     """
@@ -134,7 +137,8 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     n = len(X)
     batch_size = min(batch_size, n)
     n_batches = (n + batch_size - 1) // batch_size
-    recorder = _make_recorder(net, record, record_to, dict(opt, epochs=epochs, batch_size=batch_size, seed=seed))
+    recorder = _make_recorder(net, record, record_to, dict(
+        opt, epochs=epochs, batch_size=batch_size, seed=seed, steps_per_epoch=n_batches, n_samples=n, meta=record_meta))
     recorder.begin(X, Y)
 
     rng = np.random.default_rng(seed)
@@ -185,4 +189,4 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
 def _make_recorder(net, record, record_to, settings):
     if record is None and record_to is None:
         return _NoRecording(net)
-    raise ValueError("recording is not available yet")
+    return Recorder(net, 1 if record is None else record, settings, record_to)

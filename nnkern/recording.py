@@ -1,0 +1,274 @@
+"""``Recording``: the snapshots of a training run, in memory or lazily read from a folder
+(format in ``nnkern.storage``), and ``Snapshot``, one recorded step."""
+
+import collections
+import os
+import shutil
+import warnings
+
+import numpy as np
+
+from . import storage
+from .model import MLP
+from .storage import FIELDS, INDEX_FIELDS, RecordingError
+
+#: chunks whose big arrays a Recording keeps decoded (scenes read neighbouring snapshots)
+CACHED_CHUNKS = 4
+
+
+class Snapshot:
+    """The network after ``step`` optimizer updates (step 0: initial), during ``epoch`` (0 for step 0).
+
+    params, grad, m1, m2: flat (P,) parameters, the gradient of the step's batch loss, and the
+    optimizer state (Adam first/second moments; momentum velocity in m1; zeros for SGD).
+    loss: the step's mean batch loss (step 0: the mean loss over all training data, and grad its gradient).
+    weights, biases, grads: per-layer views as ``MLP.weights`` / ``MLP.biases`` / ``loss_and_grads``.
+    """
+
+    def __init__(self, recording, index, step, epoch, loss, arrays):
+        self.index, self.step, self.epoch, self.loss = index, int(step), int(epoch), float(loss)
+        self.params, self.grad, self.m1, self.m2 = (arrays[f] for f in FIELDS)
+        self._recording = recording
+
+    def __repr__(self):
+        return f"Snapshot(index={self.index}, step={self.step}, epoch={self.epoch}, loss={self.loss:.4g})"
+
+    @property
+    def weights(self):
+        return self._recording.layout.views(self.params)[0]
+
+    @property
+    def biases(self):
+        return self._recording.layout.views(self.params)[1]
+
+    @property
+    def grads(self):
+        return list(zip(*self._recording.layout.views(self.grad)))
+
+    def model(self):
+        """A new ``MLP`` holding these parameters."""
+        return self._recording.model_at(self.index)
+
+
+class _MemoryChunk:
+    """Snapshots held in arrays (a recording made without ``record_to``)."""
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+        self.index = {f: arrays[f] for f in INDEX_FIELDS}
+
+    def read(self, field):
+        return self.arrays[field]
+
+
+class _FileChunk:
+    """A chunk file: its small index arrays read at open, the (k, P) arrays on demand."""
+
+    def __init__(self, path, n_params, dtype):
+        self.path, self.shape, self.dtype = path, n_params, dtype
+        self.index = storage.read_npz(path, INDEX_FIELDS)
+        k = len(self.index["step"])
+        if k == 0 or any(a.shape != (k,) for a in self.index.values()):
+            raise RecordingError(f"{path}: corrupt chunk (index arrays of unequal or zero length)")
+        self.shape = (k, n_params)
+
+    def read(self, field):
+        a = storage.read_npz(self.path, [field])[field]
+        if a.shape != self.shape or a.dtype != self.dtype:
+            raise RecordingError(f"{self.path}: corrupt chunk ({field} is {a.dtype}{a.shape}; expected {self.dtype}{self.shape})")
+        return a
+
+
+class Recording:
+    """Snapshots of one training run.
+
+    len(rec) snapshots, in step order; rec[i] is a ``Snapshot``.  rec.steps, rec.epochs (n,) int64
+    and rec.losses (n,) index them; rec.history holds per-epoch metrics; rec.header the run's
+    settings; rec.data the training data (X, y); rec.complete is False for a run that stopped early
+    (error, interrupt, kill).  Folders load lazily: snapshots are read when asked for.
+    """
+
+    def __init__(self, header, chunks, history, data, path=None, skipped=()):
+        self.header, self.history, self.path, self.skipped = header, history, path, list(skipped)
+        self._chunks, self._data = chunks, data
+        model = header["model"]
+        self._template = MLP(model["sizes"], model["activation"], model["output"], model["seed"], model["dtype"])
+        self.layout = self._template.layout
+        index = {f: np.concatenate([c.index[f] for c in chunks]) if chunks else np.zeros(0) for f in INDEX_FIELDS}
+        self.steps, self.epochs = index["step"].astype(np.int64), index["epoch"].astype(np.int64)
+        self.losses = index["loss"]
+        self._ends = np.cumsum([len(c.index["step"]) for c in chunks], dtype=np.int64)
+        self._cache = collections.OrderedDict()
+
+    def __repr__(self):
+        where = f", path={self.path!r}" if self.path else ""
+        return (f"Recording({self.header['model']['sizes']}, snapshots={len(self)}, steps "
+                f"{self.steps[0] if len(self) else '-'}..{self.steps[-1] if len(self) else '-'}, "
+                f"complete={self.complete}{where})")
+
+    def __len__(self):
+        return len(self.steps)
+
+    @property
+    def complete(self):
+        return bool(self.header.get("complete")) and not self.skipped
+
+    @property
+    def data(self):
+        """(X (n, n_in), y): the training data; y as labels (n,) for classifiers, targets for regression."""
+        X, Y = self._raw_data().values()
+        output = self.header["model"]["output"]
+        y = Y.argmax(axis=1) if output == "softmax" else Y[:, 0] if Y.shape[1] == 1 else Y
+        return X, y
+
+    def _raw_data(self):
+        """{"X": (n, n_in), "Y": (n, n_out) kernel targets}, read once."""
+        if self._data is None:
+            self._data = storage.read_npz(os.path.join(self.path, storage.DATA), ("X", "Y"))
+        return self._data
+
+    def _locate(self, i):
+        """(chunk number, row) of snapshot i (negative counts from the end)."""
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"snapshot index must be an integer; got {i!r}")
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"snapshot index {i} out of range for a recording of {n} snapshots")
+        i = int(i) % n
+        c = int(np.searchsorted(self._ends, i, side="right"))
+        return c, i - (int(self._ends[c - 1]) if c else 0)
+
+    def _field(self, c, field):
+        key = (c, field)
+        if key not in self._cache:
+            self._cache[key] = self._chunks[c].read(field)
+            while len(self._cache) > CACHED_CHUNKS * len(FIELDS):
+                self._cache.popitem(last=False)
+        self._cache.move_to_end(key)
+        return self._cache[key]
+
+    def __getitem__(self, i):
+        c, row = self._locate(i)
+        i = int(i) % len(self)
+        arrays = {f: self._field(c, f)[row] for f in FIELDS}
+        return Snapshot(self, i, self.steps[i], self.epochs[i], self.losses[i], arrays)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def params(self, i):
+        """Flat parameters (P,) of snapshot i (reads only the parameters)."""
+        c, row = self._locate(i)
+        return self._field(c, "params")[row]
+
+    def stack(self, field="params", indices=None):
+        """(k, P) array of ``field`` (params, grad, m1 or m2) for snapshots ``indices`` (default all)."""
+        if field not in FIELDS:
+            raise ValueError(f"unknown field {field!r}; expected one of {', '.join(FIELDS)}")
+        indices = range(len(self)) if indices is None else indices
+        out = np.empty((len(indices), self.layout.n_params), dtype=self._template.dtype)
+        for k, i in enumerate(indices):
+            c, row = self._locate(i)
+            out[k] = self._field(c, field)[row]
+        return out
+
+    def params_at(self, t):
+        """Flat parameters (P,) at fractional snapshot index t in [0, len - 1]: linear interpolation
+        between snapshots floor(t) and floor(t) + 1 (exactly snapshot t at integers)."""
+        try:
+            t = float(t)
+        except (TypeError, ValueError):
+            raise ValueError(f"t must be a number; got {t!r}") from None
+        last = len(self) - 1
+        if not 0 <= t <= last:
+            raise ValueError(f"t={t!r} is outside the recording's snapshot range [0, {last}]")
+        i = min(int(t), last)
+        f = t - i
+        if f == 0:
+            return self.params(i).copy()
+        mixed = (1 - f) * self.params(i).astype(np.float64) + f * self.params(i + 1)
+        return mixed.astype(self._template.dtype)
+
+    def model_at(self, t):
+        """A new ``MLP`` with the parameters of snapshot t (fractional t interpolates, see ``params_at``)."""
+        net = self._template.copy()
+        net.set_params(self.params_at(t))
+        return net
+
+    def save(self, path, overwrite=False):
+        """Write the recording as a folder at ``path`` (format in ``nnkern.storage``).
+
+        An existing ``path`` is replaced only with ``overwrite=True``, and only once the new copy is
+        complete on disk: a failure leaves it untouched.
+        """
+        path = os.path.abspath(os.fspath(path))
+        if self.path and os.path.exists(path) and os.path.samefile(path, self.path):
+            raise ValueError(f"cannot save a recording onto its own folder {path}")
+        if os.path.lexists(path) and not overwrite:
+            raise ValueError(f"{path} already exists; pass overwrite=True to replace it")
+        parent, name = os.path.split(path)
+        os.makedirs(parent, exist_ok=True)
+        tmp, old = os.path.join(parent, f".{name}.saving"), os.path.join(parent, f".{name}.replaced")
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            os.mkdir(tmp)
+            self._write(tmp)
+            if os.path.lexists(path):
+                os.replace(path, old)
+            os.replace(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _remove(old)
+        return path
+
+    def _write(self, folder):
+        storage.write_npz(os.path.join(folder, storage.DATA), self._raw_data())
+        for c, chunk in enumerate(self._chunks):
+            arrays = dict(chunk.index, **{f: chunk.read(f) for f in FIELDS})
+            storage.write_npz(os.path.join(folder, storage.chunk_name(c)), arrays)
+        storage.write_history(folder, self.history)
+        storage.write_json(os.path.join(folder, storage.HEADER),
+                           dict(self.header, complete=self.complete, n_chunks=len(self._chunks)))
+
+    @classmethod
+    def load(cls, path, skip_corrupt=False):
+        """Open the recording folder at ``path``; snapshots are read on demand.
+
+        A missing, truncated or corrupt chunk raises ``RecordingError`` naming the file; with
+        ``skip_corrupt=True`` such chunks are left out (with a warning, listed in ``rec.skipped``,
+        and ``rec.complete`` is False).
+        """
+        path = os.fspath(path)
+        header = storage.read_header(path)
+        model = header["model"]
+        dtype = np.dtype(model["dtype"])
+        files = storage.chunk_files(path)
+        expected = header.get("n_chunks") if header.get("complete") else None
+        last = max(files, default=-1) if expected is None else expected - 1
+        chunks, skipped = [], []
+        for c in range(last + 1):
+            name = files.get(c, os.path.join(path, storage.chunk_name(c)))
+            try:
+                if c not in files:
+                    raise RecordingError(f"{name}: missing chunk")
+                chunks.append(_FileChunk(name, model["n_params"], dtype))
+            except RecordingError:
+                if not skip_corrupt:
+                    raise
+                skipped.append(name)
+        if skipped:
+            warnings.warn(f"skipped unreadable chunks: {', '.join(skipped)}", stacklevel=2)
+        history = storage.read_history(path, complete=bool(header.get("complete")))
+        rec = cls(header, chunks, history, None, path=path, skipped=skipped)
+        if np.any(np.diff(rec.steps) <= 0):
+            raise RecordingError(f"{path}: chunks hold steps out of order; the folder mixes two runs")
+        return rec
+
+
+def _remove(path):
+    """Delete a file or folder if it exists."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.remove(path)

@@ -1,0 +1,165 @@
+"""The on-disk format of a recording: a plain folder.
+
+    header.json          architecture, optimizer, schedule, schema version, ``complete`` flag
+    data.npz             the training data: X (n, n_in) and kernel targets Y (n, n_out)
+    history.jsonl        one JSON line of metrics per finished epoch
+    chunk-000000.npz     snapshots, in step order: step, epoch (k,) int64; loss (k,);
+    chunk-000001.npz     params, grad, m1, m2 (k, P)
+    ...
+
+Every file except history.jsonl is written under a temporary name, flushed to disk and renamed,
+so a reader sees a whole file or none.  Problems raise ``RecordingError`` naming the file.
+"""
+
+import json
+import os
+import re
+import zipfile
+
+import numpy as np
+
+#: bumped when a reader of an older nnkern could no longer understand the folder
+SCHEMA = 1
+FORMAT = "nnkern-recording"
+HEADER, DATA, HISTORY = "header.json", "data.npz", "history.jsonl"
+FIELDS = ("params", "grad", "m1", "m2")  # (k, P) per chunk
+INDEX_FIELDS = ("step", "epoch", "loss")  # (k,) per chunk
+_CHUNK = re.compile(r"chunk-(\d{6})\.npz")
+
+
+class RecordingError(ValueError):
+    """A recording folder that cannot be read as asked (missing, truncated, corrupt or too new)."""
+
+
+def chunk_name(index):
+    return f"chunk-{index:06d}.npz"
+
+
+def chunk_files(folder):
+    """{index: path} of the chunk files in ``folder`` (temporary files are not chunks)."""
+    found = (_CHUNK.fullmatch(name) for name in os.listdir(folder))
+    return {int(m.group(1)): os.path.join(folder, m.group(0)) for m in found if m}
+
+
+def _fsync_dir(folder):
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path, write):
+    """Call ``write(file)`` on a temporary sibling of ``path``, fsync it, rename it to ``path``."""
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    _fsync_dir(folder or ".")
+
+
+def write_json(path, obj):
+    write_atomic(path, lambda f: f.write(json.dumps(obj, indent=2).encode() + b"\n"))
+
+
+def write_npz(path, arrays):
+    write_atomic(path, lambda f: np.savez(f, **arrays))
+
+
+def read_header(folder):
+    """The header dict of the recording in ``folder``; checks format and schema."""
+    if not os.path.isdir(folder):
+        raise RecordingError(f"{folder}: no such recording folder")
+    path = os.path.join(folder, HEADER)
+    try:
+        with open(path, "rb") as f:
+            header = json.loads(f.read())
+    except FileNotFoundError:
+        raise RecordingError(f"{path}: missing header; {folder} is not an nnkern recording") from None
+    except (OSError, ValueError) as e:
+        raise RecordingError(f"{path}: unreadable header ({e})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise RecordingError(f"{path}: not an nnkern recording header (expected format {FORMAT!r})")
+    schema = header.get("schema")
+    if not isinstance(schema, int) or schema < 1:
+        raise RecordingError(f"{path}: bad schema version {schema!r}")
+    if schema > SCHEMA:
+        raise RecordingError(f"{path}: written with schema {schema} by nnkern {header.get('nnkern_version')}; "
+                             f"this nnkern reads schema <= {SCHEMA}. Upgrade nnkern to read it.")
+    return header
+
+
+def read_npz(path, names):
+    """{name: array} for ``names`` from an .npz file; RecordingError naming the file on any fault.
+
+    The zip's checksums are verified as each array is read.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {n: npz[n] for n in names if n in npz.files}
+    except FileNotFoundError:
+        raise RecordingError(f"{path}: missing file") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise RecordingError(f"{path}: truncated or corrupt file ({e})") from None
+    missing = [n for n in names if n not in arrays]
+    if missing:
+        raise RecordingError(f"{path}: corrupt file, missing arrays {missing}")
+    return arrays
+
+
+def _finite_or_none(value):
+    return None if isinstance(value, float) and not np.isfinite(value) else value
+
+
+class HistoryWriter:
+    """Appends one JSON line of metrics per epoch to history.jsonl (flushed, so a killed run keeps them)."""
+
+    def __init__(self, folder):
+        self.file = open(os.path.join(folder, HISTORY), "a", encoding="utf-8")
+
+    def append(self, metrics):
+        self.file.write(json.dumps({k: _finite_or_none(float(v)) for k, v in metrics.items()}) + "\n")
+        self.file.flush()
+
+    def close(self):
+        os.fsync(self.file.fileno())
+        self.file.close()
+
+
+def write_history(folder, history):
+    """Write a whole history (dict of per-epoch lists) as history.jsonl, atomically."""
+    keys = list(history)
+    lines = (json.dumps({k: _finite_or_none(float(history[k][i])) for k in keys}) + "\n"
+             for i in range(len(history.get("epoch", []))))
+    write_atomic(os.path.join(folder, HISTORY), lambda f: f.write("".join(lines).encode()))
+
+
+def read_history(folder, complete):
+    """Per-epoch metrics {name: list}.  The last line of an incomplete run may be cut off by the
+    kill; it is dropped.  Any other unreadable line is an error naming the file and line."""
+    path = os.path.join(folder, HISTORY)
+    history = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().split("\n")
+    except FileNotFoundError:
+        raise RecordingError(f"{path}: missing file") from None
+    body, last = lines[:-1], lines[-1]
+    if last and complete:
+        raise RecordingError(f"{path}: truncated last line {len(lines)}")
+    for number, line in enumerate(body, 1):
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise RecordingError(f"{path}: corrupt line {number}") from None
+        for k, v in row.items():
+            history.setdefault(k, []).append(float("nan") if v is None else v)
+    return history

@@ -1,0 +1,297 @@
+"""Recordings: schedules, what a snapshot holds, interpolation, save/load, damaged folders, a killed run."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import nnkern as nk
+from nnkern import schedules, storage
+from nnkern.kernels import reference
+from nnkern.kernels.codes import ADAM
+
+EPOCHS, BATCH = 3, 16  # 64 samples: 4 steps per epoch, 12 steps
+
+
+@pytest.fixture(scope="module")
+def data():
+    return nk.datasets.load("xor", n=64, noise=0.05, seed=1)
+
+
+def fresh_net():
+    return nk.MLP([2, 5, 3, 1], activation="tanh", output="sigmoid", seed=3, dtype="float64")
+
+
+@pytest.fixture(scope="module")
+def run(data):
+    return nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, lr=0.05, quiet=True, record=1)
+
+
+def assert_same_recording(a, b):
+    assert len(a) == len(b) and a.complete == b.complete
+    np.testing.assert_array_equal(a.steps, b.steps)
+    np.testing.assert_array_equal(a.epochs, b.epochs)
+    np.testing.assert_array_equal(a.losses, b.losses)
+    for field in storage.FIELDS:
+        np.testing.assert_array_equal(a.stack(field), b.stack(field))
+    assert a.history == b.history
+    for x, y in zip(a.data, b.data):
+        np.testing.assert_array_equal(x, y)
+
+
+# --- schedules -------------------------------------------------------------------------------
+
+
+def test_schedules_pick_the_documented_steps():
+    assert np.flatnonzero(schedules.step_mask(3, 10)).tolist() == [0, 3, 6, 9, 10]
+    assert np.flatnonzero(schedules.step_mask([4, 2], 10)).tolist() == [0, 2, 4, 10]
+    geo = np.flatnonzero(schedules.step_mask("geometric", 10000))
+    assert geo[0] == 0 and geo[-1] == 10000
+    assert np.all(np.isin(np.arange(64), geo))  # every step early
+    gaps = np.diff(geo[:-1])  # (the final step is always added)
+    assert np.all(np.diff(gaps) >= 0)  # gaps only widen
+    assert len(geo) < 400
+
+
+@pytest.mark.parametrize("bad, message", [(0, "k >= 1"), ("often", "unknown record schedule"),
+                                          ([1, 99], "step 99"), ([0.5], "integers"), (True, "expected")])
+def test_bad_schedules_are_named(data, bad, message):
+    with pytest.raises(ValueError, match=message):
+        nk.train(fresh_net(), *data, epochs=2, batch_size=BATCH, quiet=True, record=bad)
+
+
+def test_trainer_records_the_schedule(data):
+    rec = nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, quiet=True, record=5).recording
+    assert rec.steps.tolist() == [0, 5, 10, 12]
+    assert rec.epochs.tolist() == [0, 2, 3, 3]
+
+
+# --- what a snapshot holds -------------------------------------------------------------------
+
+
+def test_every_step_is_recorded_with_epochs_and_history(run):
+    rec = run.recording
+    assert len(rec) == EPOCHS * 4 + 1 and rec.complete and run.recording is rec
+    assert rec.steps.tolist() == list(range(len(rec)))
+    assert rec.epochs.tolist() == [0] + [e for e in range(1, EPOCHS + 1) for _ in range(4)]
+    assert rec.history == run.history
+    np.testing.assert_array_equal(rec[-1].params, run.net.params)
+    assert rec.header["model"]["sizes"] == [2, 5, 3, 1] and rec.header["optimizer"]["name"] == "adam"
+
+
+def test_snapshot_zero_is_the_initial_network_with_its_full_data_gradient(run, data):
+    net = fresh_net()
+    first = run.recording[0]
+    np.testing.assert_array_equal(first.params, net.params)
+    loss, grads = nk.loss_and_grads(net, *data)
+    assert first.loss == pytest.approx(loss)
+    for (dW, db), (gW, gb) in zip(first.grads, grads):
+        np.testing.assert_allclose(dW, gW, rtol=1e-12)
+        np.testing.assert_allclose(db, gb, rtol=1e-12)
+    assert not first.m1.any() and not first.m2.any()
+
+
+def test_each_step_is_the_adam_update_of_the_recorded_gradient(run):
+    """params[t] = Adam(params[t-1], grad[t], state[t-1]) for every recorded step."""
+    rec, opt = run.recording, run.recording.header["optimizer"]
+    decay = rec.layout.decay_mask(np.float64)
+    for t in range(1, len(rec)):
+        before, after = rec[t - 1], rec[t]
+        theta, m1, m2 = before.params.copy(), before.m1.copy(), before.m2.copy()
+        reference.update(theta, after.grad, m1, m2, ADAM, opt["lr"], opt["beta1"], opt["beta2"],
+                         opt["eps"], opt["weight_decay"], decay, t)
+        np.testing.assert_allclose(after.params, theta, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(after.m1, m1, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(after.m2, m2, rtol=1e-12, atol=1e-14)
+
+
+def test_snapshot_layer_views_match_the_flat_vectors(run):
+    snap = run.recording[5]
+    net = run.recording.model_at(5)
+    for W, W_net in zip(snap.weights, net.weights):
+        np.testing.assert_array_equal(W, W_net)
+    assert [dW.shape for dW, _ in snap.grads] == [W.shape for W in net.weights]
+    assert (snap.step, snap.epoch) == (5, 2)
+
+
+def test_indexing_errors(run):
+    rec = run.recording
+    assert rec[-1].step == rec.steps[-1]
+    with pytest.raises(IndexError, match="out of range"):
+        rec[len(rec)]
+    with pytest.raises(TypeError):
+        rec[1.5]
+
+
+def test_params_at_interpolates_linearly_between_neighbours(run):
+    rec = run.recording
+    np.testing.assert_array_equal(rec.params_at(0), rec[0].params)
+    np.testing.assert_array_equal(rec.params_at(len(rec) - 1), rec[-1].params)
+    np.testing.assert_allclose(rec.params_at(2.5), (rec[2].params + rec[3].params) / 2, rtol=1e-12)
+    np.testing.assert_allclose(rec.params_at(2.25), 0.75 * rec[2].params + 0.25 * rec[3].params, rtol=1e-12)
+    np.testing.assert_allclose(rec.model_at(2.5).params, rec.params_at(2.5))
+    for bad in (-0.1, len(rec) - 0.9, float("nan"), "x"):
+        with pytest.raises(ValueError):
+            rec.params_at(bad)
+
+
+def test_model_at_predicts_like_the_trained_network(run, data):
+    np.testing.assert_array_equal(run.recording.model_at(len(run.recording) - 1).predict(data[0]),
+                                  run.net.predict(data[0]))
+
+
+def test_float32_softmax_recording_keeps_dtype_and_labels():
+    X, y = nk.datasets.load("gauss", n=40, seed=0)
+    net = nk.MLP([2, 4, 2], output="softmax", dtype="float32")
+    rec = nk.train(net, X, y, epochs=2, batch_size=10, quiet=True, record="geometric").recording
+    assert rec[1].params.dtype == np.float32 and rec.params_at(0.5).dtype == np.float32
+    np.testing.assert_array_equal(rec.data[1], y)
+
+
+# --- storage ---------------------------------------------------------------------------------
+
+
+def test_streamed_folder_equals_the_in_memory_recording(run, data, tmp_path):
+    folder = tmp_path / "run"
+    streamed = nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, lr=0.05, quiet=True,
+                        record_to=folder, record_meta={"dataset": "xor"}).recording
+    assert streamed.path == str(folder) and streamed.header["meta"] == {"dataset": "xor"}
+    assert_same_recording(streamed, run.recording)
+    assert json.loads((folder / "header.json").read_text())["complete"] is True
+
+
+def test_save_and_load_round_trip(run, tmp_path):
+    path = run.recording.save(tmp_path / "saved")
+    loaded = nk.Recording.load(path)
+    assert_same_recording(loaded, run.recording)
+    assert_same_recording(nk.Recording.load(loaded.save(tmp_path / "again")), run.recording)
+
+
+def test_save_never_clobbers_an_existing_recording(run, data, tmp_path, monkeypatch):
+    path = tmp_path / "keep"
+    run.recording.save(path)
+    with pytest.raises(ValueError, match="already exists"):
+        run.recording.save(path)
+    other = nk.train(fresh_net(), *data, epochs=1, batch_size=BATCH, quiet=True, record=1).recording
+
+    def disk_full(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(storage, "write_history", disk_full)
+    with pytest.raises(OSError, match="disk full"):
+        other.save(path, overwrite=True)
+    assert_same_recording(nk.Recording.load(path), run.recording)
+    assert sorted(os.listdir(tmp_path)) == ["keep"]  # no temporary leftovers
+    monkeypatch.undo()
+    other.save(path, overwrite=True)
+    assert len(nk.Recording.load(path)) == len(other)
+
+
+def test_record_to_refuses_a_used_folder(data, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="not an empty folder"):
+        nk.train(fresh_net(), *data, epochs=1, quiet=True, record_to=tmp_path)
+    assert os.listdir(tmp_path) == ["notes.txt"]
+
+
+@pytest.fixture
+def saved(run, tmp_path):
+    return run.recording.save(tmp_path / "rec")
+
+
+def chunk(folder, c=0):
+    return os.path.join(folder, storage.chunk_name(c))
+
+
+def test_missing_header_names_the_file(saved):
+    os.remove(os.path.join(saved, "header.json"))
+    with pytest.raises(storage.RecordingError, match="header.json: missing header"):
+        nk.Recording.load(saved)
+
+
+def test_newer_schema_names_the_file_and_versions(saved):
+    path = os.path.join(saved, "header.json")
+    header = json.load(open(path))
+    header["schema"] = storage.SCHEMA + 1
+    json.dump(header, open(path, "w"))
+    with pytest.raises(storage.RecordingError, match=f"header.json: written with schema {storage.SCHEMA + 1}"):
+        nk.Recording.load(saved)
+
+
+def test_truncated_chunk_names_the_file_unless_skipping_is_asked_for(saved):
+    path = chunk(saved)
+    with open(path, "r+b") as f:
+        f.truncate(os.path.getsize(path) // 2)
+    with pytest.raises(storage.RecordingError, match="chunk-000000.npz: truncated or corrupt"):
+        nk.Recording.load(saved)
+    with pytest.warns(UserWarning, match="chunk-000000.npz"):
+        rec = nk.Recording.load(saved, skip_corrupt=True)
+    assert len(rec) == 0 and not rec.complete and rec.skipped == [path]
+
+
+def test_missing_chunk_of_a_complete_run_names_the_file(saved):
+    os.remove(chunk(saved))
+    with pytest.raises(storage.RecordingError, match="chunk-000000.npz: missing chunk"):
+        nk.Recording.load(saved)
+
+
+def test_corrupt_bytes_are_caught_when_read_and_name_the_file(saved):
+    """Loading is lazy: a damaged parameter array is found (by its checksum) when it is read."""
+    path = chunk(saved)
+    with np.load(path) as npz:
+        last = npz["params"][-1].tobytes()
+    raw = open(path, "rb").read()
+    at = raw.index(last)
+    open(path, "wb").write(raw[:at] + bytes(b ^ 0xFF for b in raw[at : at + 8]) + raw[at + 8 :])
+    rec = nk.Recording.load(saved)
+    assert rec.steps[-1] == EPOCHS * 4
+    with pytest.raises(storage.RecordingError, match="chunk-000000.npz: truncated or corrupt"):
+        rec[-1]
+
+
+def test_chunks_split_by_size(data, monkeypatch):
+    monkeypatch.setattr("nnkern.recorder.CHUNK_BYTES", 6 * 4 * fresh_net().n_params * 8)
+    rec = nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, lr=0.05, quiet=True, record=1).recording
+    assert len(rec._chunks) > 1 and rec.steps.tolist() == list(range(len(rec)))
+
+
+# --- a run killed mid-training ---------------------------------------------------------------
+
+KILLED = textwrap.dedent("""
+    import sys
+    import nnkern as nk, nnkern.recorder
+    nnkern.recorder.FLUSH_SECONDS = 0.05
+    X, y = nk.datasets.load("spiral", n=256, noise=0.1, seed=0)
+    net = nk.MLP([2, 8, 1], seed=0)
+    nk.train(net, X, y, epochs=100000, batch_size=32, record=4, record_to=sys.argv[1], quiet=True)
+""")
+
+
+def test_a_killed_run_loads_with_every_finished_chunk(tmp_path):
+    folder = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(folder)])
+    try:
+        deadline = time.monotonic() + 60
+        while (not folder.exists() or len(storage.chunk_files(folder)) < 3) and time.monotonic() < deadline:
+            assert proc.poll() is None, "the training process ended early"
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    files = storage.chunk_files(folder)
+    assert len(files) >= 3
+    rec = nk.Recording.load(folder)
+    assert rec.complete is False and len(rec._chunks) == len(files)
+    assert rec.steps[0] == 0 and np.all(np.diff(rec.steps) == 4)
+    assert len(rec.history["epoch"]) >= rec.epochs[-1]
+    # the last snapshot closes an epoch; retraining that many epochs gives the same network
+    X, y = nk.datasets.load("spiral", n=256, noise=0.1, seed=0)
+    net = nk.MLP([2, 8, 1], seed=0)
+    nk.train(net, X, y, epochs=int(rec.epochs[-1]), batch_size=32, quiet=True)
+    np.testing.assert_array_equal(rec[-1].params, net.params)
