@@ -1,0 +1,289 @@
+"""Views of a network for scenes: what every neuron does over the input plane, how weights move,
+what drives an output.  ``net`` arguments take an ``MLP`` or a recording ``Snapshot``; layers are
+numbered as in ``net.weights`` (0 = first hidden layer), lists hold one entry per layer."""
+
+import functools
+import threading
+
+import numpy as np
+
+from .checks import as_float_matrix
+from .kernels import network, reference, views as compiled
+from .kernels.codes import SIGMOID, SOFTMAX
+from .model import MLP
+from .recording import Recording, Snapshot
+
+
+def _net(net):
+    if isinstance(net, Snapshot):
+        return net.model()
+    if not isinstance(net, MLP):
+        raise ValueError(f"expected an nk.MLP or a recording Snapshot; got {type(net).__name__}")
+    return net
+
+
+def _extent(extent):
+    try:
+        xmin, xmax, ymin, ymax = (float(v) for v in extent)
+    except (TypeError, ValueError):
+        raise ValueError(f"extent must be (xmin, xmax, ymin, ymax); got {extent!r}") from None
+    if not (np.isfinite([xmin, xmax, ymin, ymax]).all() and xmin < xmax and ymin < ymax):
+        raise ValueError(f"extent must be finite with xmin < xmax and ymin < ymax; got {extent!r}")
+    return xmin, xmax, ymin, ymax
+
+
+def _planar(net):
+    if net.sizes[0] != 2:
+        raise ValueError(f"this view needs a network with 2 inputs (a plane); this one has {net.sizes[0]}")
+
+
+def grid_activations(net, extent, resolution, out=None):
+    """Every neuron's activation over a grid of the input plane.
+
+    extent: (xmin, xmax, ymin, ymax); resolution: points per side (>= 2), spaced as np.linspace.
+    Returns a list per layer of (resolution, resolution, width) arrays: row r at the r-th y from
+    ymin, column c at the c-th x from xmin.  out: optional 1-D buffer of resolution**2 * sum(widths)
+    elements of the net's dtype to fill instead of allocating (the result is views of it; reusing
+    one per frame saves the allocation).  Runs the parallel compiled forward pass; the grid's points
+    are cached, so repeated calls with one extent and resolution cost only the pass.
+    """
+    net = _net(net)
+    _planar(net)
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
+        raise ValueError(f"resolution must be an integer >= 2; got {resolution!r}")
+    res, widths = int(resolution), net.sizes[1:]
+    size = res * res * sum(widths)
+    if out is None:
+        out = np.empty(size, dtype=net.dtype)
+    elif not (isinstance(out, np.ndarray) and out.shape == (size,) and out.dtype == net.dtype and out.flags.c_contiguous):
+        raise ValueError(f"out must be a contiguous {net.dtype.name} array of shape ({size},)")
+    lay = net.layout
+    network.forward_all(net.params, lay.w_off, lay.b_off, lay.sizes, net.hidden_code, net.output_code,
+                        _grid_points(_extent(extent), res, net.dtype.name), _scratch(size, net.dtype.name), out)
+    bounds = np.cumsum([0] + widths) * res * res
+    return [out[a:b].reshape(res, res, w) for a, b, w in zip(bounds[:-1], bounds[1:], widths)]
+
+
+@functools.lru_cache(maxsize=4)
+def _grid_points(extent, res, dtype):
+    """(res*res, 2) grid points (shared: never modify them), row-major with row 0 at ymin (see ``grid_activations``)."""
+    xmin, xmax, ymin, ymax = extent
+    gx, gy = np.meshgrid(np.linspace(xmin, xmax, res), np.linspace(ymin, ymax, res))
+    return np.ascontiguousarray(np.c_[gx.ravel(), gy.ravel()], dtype=dtype)
+
+
+_local = threading.local()
+
+
+def _scratch(size, dtype):
+    """A buffer, reused per thread, for the pre-activations ``grid_activations`` does not return."""
+    z = getattr(_local, "z", None)
+    if z is None or z.size != size or z.dtype != dtype:
+        z = _local.z = np.empty(size, dtype=dtype)
+    return z
+
+
+def layer_outputs(net, X):
+    """List per layer of (z, a): pre-activations and activations (n, width) for the samples X (n, n_in)."""
+    return _net(net).layer_outputs(X)
+
+
+def weight_change(before, after, relative=False):
+    """Per-layer parameter change from ``before`` to ``after`` (same architecture): list of
+    (dW (fan_in, fan_out), db (fan_out,)), after minus before.
+
+    relative: divide each layer's changes by the root-mean-square of that layer's parameters in
+    ``before``, so layers of different scale compare (a unitless fraction).
+    """
+    before, after = _net(before), _net(after)
+    if before.sizes != after.sizes:
+        raise ValueError(f"architectures differ: {before.sizes} and {after.sizes}")
+    delta = after.params.astype(np.float64) - before.params
+    changes = []
+    for (dW, db), W, b in zip(zip(*before.layout.views(delta)), before.weights, before.biases):
+        scale = np.sqrt((np.sum(np.square(W, dtype=np.float64)) + np.sum(np.square(b, dtype=np.float64))) / (W.size + b.size))
+        changes.append((dW / scale, db / scale) if relative else (dW, db))
+    return changes
+
+
+def weight_histograms(recording, bins=32, value_range=None, indices=None):
+    """Histograms of each layer's weights over time, with bins shared by all layers and snapshots.
+
+    recording: a ``Recording``; indices: the snapshots (default all); value_range: (lo, hi), default
+    the smallest and largest weight seen.  Returns (counts (n, n_layers, bins) int64, edges (bins + 1,)).
+    """
+    if not isinstance(recording, Recording):
+        raise ValueError(f"expected an nk.Recording; got {type(recording).__name__}")
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
+        raise ValueError(f"bins must be a positive integer; got {bins!r}")
+    stack = recording.stack("params", indices)
+    lay = recording.layout
+    if value_range is None:
+        weights = np.concatenate([W.reshape(len(stack), -1) for W in lay.views(stack)[0]], axis=1)
+        lo, hi = (float(weights.min()), float(weights.max())) if weights.size else (0.0, 1.0)
+        lo, hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
+    else:
+        lo, hi = (float(v) for v in value_range)
+        if not (np.isfinite([lo, hi]).all() and lo < hi):
+            raise ValueError(f"value_range must be finite (lo, hi) with lo < hi; got {value_range!r}")
+    counts = compiled.weight_histograms(stack, lay.w_off, lay.sizes, lo, hi, int(bins))
+    return counts, np.linspace(lo, hi, int(bins) + 1)
+
+
+def _labels(net, X, y):
+    """(X checked, y as int labels (n,), number of classes) for a classifier."""
+    if net.output == "softmax":
+        n_classes = net.sizes[-1]
+    elif net.output == "sigmoid" and net.sizes[-1] == 1:
+        n_classes = 2
+    else:
+        raise ValueError(f"this view needs a classifier with one label per sample; this network has "
+                         f"output={net.output!r} with {net.sizes[-1]} outputs")
+    X = net.check_inputs(X)
+    y = np.asarray(y)
+    if y.shape != (len(X),) or not np.all(np.mod(y, 1) == 0) or y.min() < 0 or y.max() >= n_classes:
+        raise ValueError(f"y must hold one integer label in 0..{n_classes - 1} per row of X; got shape {y.shape}")
+    return X, y.astype(np.int64), n_classes
+
+
+def class_activations(net, X, y):
+    """Mean activation of every neuron per class: list per layer of (n_classes, width) float64;
+    rows of classes absent from y are NaN."""
+    net = _net(net)
+    X, y, n_classes = _labels(net, X, y)
+    onehot = np.eye(n_classes)[y]  # (n, n_classes)
+    counts = onehot.sum(axis=0)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return [np.where(counts > 0, onehot.T @ a / counts, np.nan) for _, a in net.layer_outputs(X)]
+
+
+def confusion_matrix(net, X, y):
+    """(n_classes, n_classes) int64 counts: row = true class, column = predicted class."""
+    net = _net(net)
+    X, y, n_classes = _labels(net, X, y)
+    return np.bincount(y * n_classes + net.predict(X), minlength=n_classes**2).reshape(n_classes, n_classes)
+
+
+def _output_index(net, output):
+    if isinstance(output, bool) or not isinstance(output, (int, np.integer)) or not 0 <= output < net.sizes[-1]:
+        raise ValueError(f"output must be an output unit 0..{net.sizes[-1] - 1}; got {output!r}")
+    return int(output)
+
+
+def saliency(net, X, output=0):
+    """Gradient of one output activation with respect to the input, per sample.
+
+    X: (n, n_in); output: the output unit (its activated value: the probability for sigmoid and
+    softmax).  Returns (grad (n, n_in), grad * X (n, n_in)), in output units per input unit.
+    """
+    net = _net(net)
+    k = _output_index(net, output)
+    X = net.check_inputs(X)
+    outs = net.layer_outputs(X)
+    a = outs[-1][1]
+    if net.output_code == SOFTMAX:
+        dz = a[:, k : k + 1] * (np.eye(a.shape[1], dtype=a.dtype)[k] - a)
+    else:
+        dz = np.zeros_like(a)
+        dz[:, k] = a[:, k] * (1 - a[:, k]) if net.output_code == SIGMOID else 1
+    for l in range(len(outs) - 1, 0, -1):
+        z_prev, a_prev = outs[l - 1]
+        dz = reference.activation_backward(z_prev, a_prev, dz @ net.weights[l].T, net.hidden_code)
+    grad = dz @ net.weights[0].T
+    return grad, grad * X
+
+
+def path_activations(net, x0, x1, steps=50):
+    """Activations along the straight line from input x0 to x1 (each (n_in,)).
+
+    Returns (t (steps,) from 0 to 1, points (steps, n_in) = x0 + t (x1 - x0), list per layer of
+    activations (steps, width)).
+    """
+    net = _net(net)
+    x0, x1 = (as_float_matrix(np.ravel(v)[None, :], name, net.sizes[0], np.float64)[0] for v, name in ((x0, "x0"), (x1, "x1")))
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
+        raise ValueError(f"steps must be an integer >= 2; got {steps!r}")
+    t = np.linspace(0.0, 1.0, int(steps))
+    points = x0 + t[:, None] * (x1 - x0)
+    return t, points, [a for _, a in net.layer_outputs(points)]
+
+
+class Trace:
+    """The chain of strongest contributions behind one output for one input (see ``trace_contributions``).
+
+    neurons: [(layer, unit), ...] from the output layer down to the first hidden layer.
+    contributions: per traced neuron, w * a (fan_in,) of every unit feeding it (inputs x for the last).
+    input_weights: (n_in,) weights into the deepest traced neuron (first hidden layer).
+    image: input_weights reshaped to ``image_shape`` and scaled to [-1, 1], or None;
+    negative: bool mask of the negative weights in ``image`` (None without an image).
+    """
+
+    def __init__(self, neurons, contributions, input_weights, image_shape):
+        self.neurons, self.contributions, self.input_weights = neurons, contributions, input_weights
+        self.image = self.negative = None
+        if image_shape is not None:
+            peak = np.abs(input_weights).max()
+            self.image = (input_weights / (peak if peak > 0 else 1)).reshape(image_shape)
+            self.negative = self.image < 0
+
+    def __repr__(self):
+        return f"Trace({' <- '.join(f'L{l}:{u}' for l, u in self.neurons)})"
+
+
+def trace_contributions(net, x, output=0, image_shape=None):
+    """From output unit ``output``, follow the incoming connection with the largest |w * a| down
+    layer by layer to the first hidden layer, for the single input x (n_in,).
+
+    image_shape: (h, w) with h * w = n_in to also get the input weights as an image (e.g. (8, 8)).
+    Returns a ``Trace``.
+    """
+    net = _net(net)
+    unit = _output_index(net, output)
+    x = as_float_matrix(np.ravel(x)[None, :], "x", net.sizes[0], np.float64)[0]
+    if image_shape is not None and (len(image_shape) != 2 or int(np.prod(image_shape)) != net.sizes[0]):
+        raise ValueError(f"image_shape must be (h, w) with h * w = {net.sizes[0]} inputs; got {image_shape!r}")
+    acts = [x] + [a[0] for _, a in net.layer_outputs(x[None, :])]
+    neurons, contributions = [], []
+    for l in range(len(net.weights) - 1, -1, -1):
+        neurons.append((l, unit))
+        c = net.weights[l][:, unit] * acts[l]
+        contributions.append(c)
+        if l > 0:
+            unit = int(np.argmax(np.abs(c)))
+    return Trace(neurons, contributions, net.weights[0][:, unit].copy(), image_shape)
+
+
+def hidden_transform(net, X, extent=None, resolution=21, neurons=None):
+    """Where the data (and a grid over the input plane) land after each layer, in 2-D.
+
+    A layer 2 wide is shown as is; 1 wide as (a, 0); wider ones on two chosen neurons
+    (neurons: {layer: (i, j)}) or else on the top two principal components of the data's
+    activations in that layer (centred on the data's mean).
+    X: (n, n_in); extent, resolution: a grid over the input plane (2 inputs only), or None.
+    Returns a list per layer of (grid (resolution, resolution, 2) or None, data (n, 2)).
+    """
+    net = _net(net)
+    neurons = dict(neurons or {})
+    data = [a for _, a in net.layer_outputs(X)]
+    grids = grid_activations(net, extent, resolution) if extent is not None else [None] * len(data)
+    result = []
+    for l, (d, g) in enumerate(zip(data, grids)):
+        project = _projection(d, neurons.get(l), l)
+        result.append((None if g is None else project(g.reshape(-1, g.shape[-1])).reshape(resolution, resolution, 2),
+                       project(d)))
+    return result
+
+
+def _projection(acts, pair, layer):
+    """A function mapping (m, width) activations of one layer to (m, 2) (see ``hidden_transform``)."""
+    width = acts.shape[1]
+    if pair is not None:
+        i, j = pair
+        if not (0 <= i < width and 0 <= j < width):
+            raise ValueError(f"neurons[{layer}] = {pair!r}: layer {layer} has units 0..{width - 1}")
+        return lambda a: a[:, [i, j]].astype(np.float64)
+    if width <= 2:
+        return lambda a: np.pad(a.astype(np.float64), ((0, 0), (0, 2 - width)))
+    mean = acts.mean(axis=0, dtype=np.float64)
+    basis = np.linalg.svd(acts - mean, full_matrices=False)[2][:2].T  # (width, 2)
+    return lambda a: (a - mean) @ basis
