@@ -12,11 +12,11 @@ from .model import MLP
 from .recording import Recording, Snapshot
 from .storage import RecordingError
 from .train import TrainingDiverged, TrainResult, evaluate, loss_and_grads, train
+from .views import (class_activations, confusion_matrix, grid_activations, hidden_transform, layer_outputs,
+                    path_activations, saliency, trace_contributions, weight_change, weight_histograms)
 
 __version__ = "0.1.0"
 __all__ = ["datasets", "MLP", "train", "TrainResult", "TrainingDiverged", "evaluate", "loss_and_grads"]
 __all__ += ["Recording", "Snapshot", "RecordingError"]
-from .views import (class_activations, confusion_matrix, grid_activations, hidden_transform, layer_outputs,
-                    path_activations, saliency, trace_contributions, weight_change, weight_histograms)
 __all__ += ["grid_activations", "layer_outputs", "weight_change", "weight_histograms", "class_activations",
             "confusion_matrix", "saliency", "path_activations", "trace_contributions", "hidden_transform"]
