@@ -115,7 +115,7 @@ class Recorder:
         for k, v in metrics.items():
             self.history.setdefault(k, []).append(v)
         self.sink.epoch_done(metrics)
-        if self.sink.flush_seconds is not None and time.monotonic() - self.last_flush >= self.sink.flush_seconds:
+        if self.sink.streams and time.monotonic() - self.last_flush >= FLUSH_SECONDS:
             self._flush()
 
     def close(self, complete):
@@ -127,7 +127,7 @@ class Recorder:
 class _MemorySink:
     """Keeps chunks in memory; the result is a ``Recording`` built from them."""
 
-    flush_seconds = None
+    streams = False
 
     def __init__(self, header):
         self.header, self.chunks, self.data = header, [], None
@@ -151,7 +151,7 @@ class _MemorySink:
 class _FolderSink:
     """Streams a recording into a folder; chunks are written by one background thread."""
 
-    flush_seconds = FLUSH_SECONDS
+    streams = True
 
     def __init__(self, folder, header):
         folder = os.fspath(folder)

@@ -65,7 +65,7 @@ class _FileChunk:
     """A chunk file: its small index arrays read at open, the (k, P) arrays on demand."""
 
     def __init__(self, path, n_params, dtype):
-        self.path, self.shape, self.dtype = path, n_params, dtype
+        self.path, self.dtype = path, dtype
         self.index = storage.read_npz(path, INDEX_FIELDS)
         k = len(self.index["step"])
         if k == 0 or any(a.shape != (k,) for a in self.index.values()):

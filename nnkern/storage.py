@@ -115,8 +115,12 @@ def read_npz(path, names):
     return arrays
 
 
-def _finite_or_none(value):
-    return None if isinstance(value, float) and not np.isfinite(value) else value
+def _json_value(value):
+    """A metric for JSON: ints stay ints, NaN and inf become null."""
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    value = float(value)
+    return value if np.isfinite(value) else None
 
 
 class HistoryWriter:
@@ -126,7 +130,7 @@ class HistoryWriter:
         self.file = open(os.path.join(folder, HISTORY), "a", encoding="utf-8")
 
     def append(self, metrics):
-        self.file.write(json.dumps({k: _finite_or_none(float(v)) for k, v in metrics.items()}) + "\n")
+        self.file.write(json.dumps({k: _json_value(v) for k, v in metrics.items()}) + "\n")
         self.file.flush()
 
     def close(self):
@@ -137,7 +141,7 @@ class HistoryWriter:
 def write_history(folder, history):
     """Write a whole history (dict of per-epoch lists) as history.jsonl, atomically."""
     keys = list(history)
-    lines = (json.dumps({k: _finite_or_none(float(history[k][i])) for k in keys}) + "\n"
+    lines = (json.dumps({k: _json_value(history[k][i]) for k in keys}) + "\n"
              for i in range(len(history.get("epoch", []))))
     write_atomic(os.path.join(folder, HISTORY), lambda f: f.write("".join(lines).encode()))
 

@@ -265,6 +265,9 @@ def hidden_transform(net, X, extent=None, resolution=21, neurons=None):
     net = _net(net)
     neurons = dict(neurons or {})
     data = [a for _, a in net.layer_outputs(X)]
+    unknown = set(neurons) - set(range(len(data)))
+    if unknown:
+        raise ValueError(f"neurons names layers {sorted(unknown)}; this network has layers 0..{len(data) - 1}")
     grids = grid_activations(net, extent, resolution) if extent is not None else [None] * len(data)
     result = []
     for l, (d, g) in enumerate(zip(data, grids)):

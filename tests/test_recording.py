@@ -163,6 +163,7 @@ def test_streamed_folder_equals_the_in_memory_recording(run, data, tmp_path):
                         record_to=folder, record_meta={"dataset": "xor"}).recording
     assert streamed.path == str(folder) and streamed.header["meta"] == {"dataset": "xor"}
     assert_same_recording(streamed, run.recording)
+    assert all(type(e) is int for e in streamed.history["epoch"])
     assert json.loads((folder / "header.json").read_text())["complete"] is True
 
 

@@ -209,3 +209,5 @@ def test_hidden_transform_projects_each_layer():
     np.testing.assert_allclose(chosen[0][1], a[:, [3, 1]])
     with pytest.raises(ValueError, match="neurons\\[0\\]"):
         nk.hidden_transform(net, X, neurons={0: (0, 5)})
+    with pytest.raises(ValueError, match="layers 0..2"):
+        nk.hidden_transform(net, X, neurons={3: (0, 1)})
