@@ -3,86 +3,118 @@
 For each pairing (sigmoid + binary cross-entropy, softmax + cross-entropy, identity + MSE)
 dL/dz = (a - Y) / m, so one kernel writes the gradient; only the loss value differs.
 Targets Y are (m, n_out) floats: 0/1 for sigmoid, one-hot rows for softmax, values for MSE.
+Losses are summed in float64 with the vectorising ``exp64`` / ``log1p_01`` (errors below 5e-16
+relative), so the loss loops vectorise too.
 """
 
 import math
 
+import numpy as np
+
 from numba import njit
 
-from .activations import FASTMATH
+from .activations import KERNEL, exp64, log1p_01
 from .codes import SIGMOID, SOFTMAX
 
 
-@njit(cache=True, fastmath=FASTMATH)
-def sample_loss(z, a, Y, i, code):
-    """Loss of sample ``i`` (a float): stable in the logits z, summed over outputs."""
-    w = z.shape[1]
+@njit(**KERNEL)
+def _softplus_terms(z, Y):
+    """Sum of max(z, 0) - z y + log1p(exp(-|z|)) over a flat block: BCE in the logits."""
     total = 0.0
-    if code == SIGMOID:
-        for j in range(w):
-            zij = z[i, j]
-            total += max(zij, 0.0) - zij * Y[i, j] + math.log1p(math.exp(-abs(zij)))
-    elif code == SOFTMAX:
-        top = z[i, 0]
-        for j in range(1, w):
-            top = max(top, z[i, j])
-        s = 0.0
-        zy = 0.0
-        for j in range(w):
-            s += math.exp(z[i, j] - top)
-            zy += Y[i, j] * z[i, j]
-        total = top + math.log(s) - zy
-    else:
-        for j in range(w):
-            d = a[i, j] - Y[i, j]
-            total += 0.5 * d * d
+    for i in range(z.shape[0]):
+        zi = np.float64(z[i])
+        total += max(zi, 0.0) - zi * Y[i] + log1p_01(exp64(-abs(zi)))
     return total
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(**KERNEL)
+def _loss_sum(z, a, Y, code):
+    """Sum of the sample losses of an (m, n_out) block, stable in the logits z."""
+    m, w = z.shape
+    if code == SIGMOID:
+        return _softplus_terms(z.reshape(m * w), Y.reshape(m * w))
+    if code == SOFTMAX:
+        total = 0.0
+        for i in range(m):
+            top = np.float64(z[i, 0])
+            for j in range(1, w):
+                top = max(top, np.float64(z[i, j]))
+            s = 0.0
+            zy = 0.0
+            for j in range(w):
+                zij = np.float64(z[i, j])
+                s += exp64(zij - top)
+                zy += np.float64(Y[i, j]) * zij
+            total += top + math.log(s) - zy
+        return total
+    af, Yf = a.reshape(m * w), Y.reshape(m * w)
+    total = 0.0
+    for i in range(m * w):
+        d = np.float64(af[i]) - np.float64(Yf[i])
+        total += 0.5 * d * d
+    return total
+
+
+@njit(**KERNEL)
+def _n_correct(a, Y, code):
+    """Rows classified right (every sigmoid output on the right side of 0.5 / argmax); 0 for
+    regression."""
+    m, w = a.shape
+    correct = 0
+    if code == SIGMOID:
+        if w == 1:
+            for i in range(m):
+                correct += (a[i, 0] >= 0.5) == (Y[i, 0] >= 0.5)
+            return correct
+        for i in range(m):
+            ok = 1
+            for j in range(w):
+                if (a[i, j] >= 0.5) != (Y[i, j] >= 0.5):
+                    ok = 0
+            correct += ok
+        return correct
+    if code == SOFTMAX:
+        for i in range(m):
+            best = 0
+            label = 0
+            for j in range(1, w):
+                if a[i, j] > a[i, best]:
+                    best = j
+                if Y[i, j] > Y[i, label]:
+                    label = j
+            correct += best == label
+    return correct
+
+
+@njit(**KERNEL)
+def sample_loss(z, a, Y, i, code):
+    """Loss of sample ``i`` (a float): stable in the logits z, summed over outputs."""
+    return _loss_sum(z[i : i + 1], a[i : i + 1], Y[i : i + 1], code)
+
+
+@njit(**KERNEL)
 def sample_correct(a, Y, i, code):
     """1 if sample ``i`` is classified right (threshold 0.5 / argmax), else 0; 0 for regression."""
-    w = a.shape[1]
-    if code == SIGMOID:
-        for j in range(w):
-            if (a[i, j] >= 0.5) != (Y[i, j] >= 0.5):
-                return 0
-        return 1
-    if code == SOFTMAX:
-        best = 0
-        label = 0
-        for j in range(1, w):
-            if a[i, j] > a[i, best]:
-                best = j
-            if Y[i, j] > Y[i, label]:
-                label = j
-        return 1 if best == label else 0
-    return 0
+    return _n_correct(a[i : i + 1], Y[i : i + 1], code)
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(**KERNEL)
 def loss_and_output_grad(z, a, Y, code, dz, scale):
     """Sum of sample losses and correct count over the block; dz = (a - Y) * scale.
 
-    z, a, Y, dz: (m, n_out).  Pass scale = 1/N to get the gradient of the mean over N samples.
+    z, a, Y, dz: C-contiguous (m, n_out).  Pass scale = 1/N to get the gradient of the mean over
+    N samples.
     """
     m, w = z.shape
-    total = 0.0
-    correct = 0
-    for i in range(m):
-        total += sample_loss(z, a, Y, i, code)
-        correct += sample_correct(a, Y, i, code)
-        for j in range(w):
-            dz[i, j] = (a[i, j] - Y[i, j]) * scale
-    return total, correct
+    af, Yf, dzf = a.reshape(m * w), Y.reshape(m * w), dz.reshape(m * w)
+    s = dz.dtype.type(scale)
+    for i in range(m * w):
+        dzf[i] = (af[i] - Yf[i]) * s
+    return _loss_sum(z, a, Y, code), _n_correct(a, Y, code)
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def loss_and_correct(z, a, Y, code):
-    """(sum of sample losses, correct count) over an (m, n_out) block, without gradients."""
-    total = 0.0
-    correct = 0
-    for i in range(z.shape[0]):
-        total += sample_loss(z, a, Y, i, code)
-        correct += sample_correct(a, Y, i, code)
-    return total, correct
+    """(sum of sample losses, correct count) over a C-contiguous (m, n_out) block, without
+    gradients."""
+    return _loss_sum(z, a, Y, code), _n_correct(a, Y, code)

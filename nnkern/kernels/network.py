@@ -8,7 +8,7 @@ block of ``n_total`` rows starting at ``row0`` of an (n_total, width) layer arra
 import numpy as np
 from numba import njit, prange
 
-from .activations import FASTMATH, activate, activation_backward
+from .activations import KERNEL, activate, activation_backward
 from .dense import dense_backward, dense_forward
 from .layout import layer_params
 from .losses import loss_and_output_grad
@@ -28,17 +28,18 @@ def layer_offsets(sizes):
     return cum
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(**KERNEL)
 def forward_block(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, n_total, row0):
     """Forward the rows a0 (m, n_in) through every layer, writing z and a into zbuf/abuf."""
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
-    cum = layer_offsets(sizes)
+    cum = 0  # widths of the layers before l
     a_prev = a0
     for l in range(n_layers):
         W, b = layer_params(theta, w_off, b_off, sizes, l)
         w = sizes[l + 1]
-        start = n_total * cum[l] + row0 * w
+        start = n_total * cum + row0 * w
+        cum += w
         z = zbuf[start : start + m * w].reshape((m, w))
         a = abuf[start : start + m * w].reshape((m, w))
         dense_forward(a_prev, W, b, z)
@@ -46,7 +47,7 @@ def forward_block(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, n_tot
         a_prev = a
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(**KERNEL)
 def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf):
     """Backward pass of a block forwarded with ``forward_block(..., n_total=m, row0=0)``.
 
@@ -55,7 +56,9 @@ def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_
     """
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
-    cum = layer_offsets(sizes)
+    cum = 0  # widths of the non-input layers before the output layer
+    for l in range(1, n_layers):
+        cum += sizes[l]
     n_out = sizes[n_layers]
     dz = dz_buf[: m * n_out].reshape((m, n_out))
     cur, spare = dz_buf, dz_spare
@@ -67,7 +70,8 @@ def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_
         if l == 0:
             dense_backward(a0, W, dz, dW, db, da, False)
             break
-        start = m * cum[l - 1]
+        cum -= fan_in  # now the widths of the layers before layer l - 1
+        start = m * cum
         a_prev = abuf[start : start + m * fan_in].reshape((m, fan_in))
         z_prev = zbuf[start : start + m * fan_in].reshape((m, fan_in))
         dense_backward(a_prev, W, dz, dW, db, da, True)
@@ -76,7 +80,7 @@ def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_
         cur, spare = spare, cur
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH)
+@njit(parallel=True, **KERNEL)
 def forward_all(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
     """Forward X (n, n_in); layer l's z, a fill ``buf[n*cum[l] : n*cum[l+1]]`` as (n, width)."""
     n = X.shape[0]
@@ -87,7 +91,7 @@ def forward_all(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
         forward_block(theta, w_off, b_off, sizes, hidden, out, X[i0:i1], zbuf, abuf, n, i0)
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(**KERNEL)
 def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     """Mean loss over all of X (n, n_in) / Y (n, n_out), gradient of the mean into grad (P,).
 
@@ -112,7 +116,7 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     return total / n, correct
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(**KERNEL)
 def train_epoch(
     theta, grad, m1, m2, X, Y, perm, batch_size,
     w_off, b_off, sizes, hidden, out,
@@ -154,8 +158,10 @@ def train_epoch(
         yb = y_buf[: m * n_out].reshape((m, n_out))
         for i in range(m):
             row = perm[s + i]
-            a0[i, :] = X[row, :]
-            yb[i, :] = Y[row, :]
+            for j in range(n_in):
+                a0[i, j] = X[row, j]
+            for j in range(n_out):
+                yb[i, j] = Y[row, j]
         forward_block(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, m, 0)
         start = m * cum[n_layers - 1]
         z = zbuf[start : start + m * n_out].reshape((m, n_out))
@@ -169,10 +175,11 @@ def train_epoch(
         total += batch_total
         correct += batch_correct
         if rec_mask[k]:
-            rec_theta[r, :] = theta
-            rec_grad[r, :] = grad
-            rec_m1[r, :] = m1
-            rec_m2[r, :] = m2
+            for p in range(theta.shape[0]):
+                rec_theta[r, p] = theta[p]
+                rec_grad[r, p] = grad[p]
+                rec_m1[r, p] = m1[p]
+                rec_m2[r, p] = m2[p]
             rec_loss[r] = batch_total / m
             r += 1
     return total, correct, -1

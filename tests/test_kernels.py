@@ -1,0 +1,304 @@
+"""Every compiled CPU kernel against its NumPy twin in ``nnkern.kernels.reference``, over random
+shapes and both dtypes, and the stated accuracy of the vectorising elementary functions."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numba import njit
+
+from nnkern.kernels import activations as act
+from nnkern.kernels import dense, losses, network, optim
+from nnkern.kernels import reference as ref
+from nnkern.kernels.codes import (ADAM, IDENTITY, LEAKY_RELU, MOMENTUM, RELU, SGD, SIGMOID,
+                                  SOFTMAX, TANH)
+from nnkern.kernels.layout import Layout
+
+DTYPES = [np.float32, np.float64]
+HIDDEN = [IDENTITY, RELU, LEAKY_RELU, TANH, SIGMOID]
+OUTS = [SIGMOID, SOFTMAX, IDENTITY]
+#: (rtol, atol) for comparing a kernel with the reference
+TOL = {np.float32: (2e-4, 2e-5), np.float64: (1e-11, 1e-13)}
+FEW = settings(max_examples=20, deadline=None)
+
+
+def close(actual, expected, dtype, scale=1.0):
+    rtol, atol = TOL[dtype]
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol * scale)
+
+
+# --- elementary functions: the accuracy the module docstring states ----------------------------
+
+@njit(error_model="numpy")
+def _map_tanh(x, out):
+    for i in range(x.size):
+        out[i] = act.fast_tanh(x[i])
+
+
+@njit(error_model="numpy")
+def _map_exp(x, out):
+    for i in range(x.size):
+        out[i] = act.exp64(x[i])
+
+
+@njit(error_model="numpy")
+def _map_log1p(x, out):
+    for i in range(x.size):
+        out[i] = act.log1p_01(x[i])
+
+
+def _map(f, x, dtype=np.float64):
+    out = np.empty(x.shape, dtype)
+    f(x, out)
+    return out
+
+
+def _rel_err(got, want):
+    nz = want != 0
+    assert np.all(got[~nz] == 0)
+    return np.max(np.abs(got[nz] - want[nz]) / np.abs(want[nz]))
+
+
+def test_float32_tanh_within_4e7_absolute_of_exact():
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.uniform(-10, 10, 200_000), rng.uniform(-1e-3, 1e-3, 10_000),
+                        [0, 7.9, -7.9, 20, -20]]).astype(np.float32)
+    got = _map(_map_tanh, x, np.float32)
+    exact = np.tanh(x.astype(np.float64))
+    assert np.max(np.abs(got - exact)) < 4e-7
+    assert np.max(np.abs(got - exact)[np.abs(x) < 0.5] / np.abs(exact[np.abs(x) < 0.5]).clip(1e-30)) < 1e-6
+    np.testing.assert_array_equal(got, act.tanh_rational(x))  # the reference's twin, bit for bit
+
+
+def test_float64_tanh_within_5e16_relative_of_numpy():
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.uniform(-25, 25, 200_000), rng.uniform(-1, 1, 200_000),
+                        rng.uniform(-1e-8, 1e-8, 1000), [0.0, 0.625, -0.625, 1e-300, 40, -40]])
+    got = _map(_map_tanh, x)
+    assert _rel_err(got, np.tanh(x)) < 5e-16
+    assert np.all(np.abs(got) <= 1)
+    special = _map(_map_tanh, np.array([np.inf, -np.inf, np.nan]))
+    assert special[0] == 1 and special[1] == -1 and np.isnan(special[2])
+
+
+def test_exp64_within_4e16_relative_on_its_range():
+    rng = np.random.default_rng(2)
+    x = np.concatenate([rng.uniform(-708, 709, 200_000), rng.uniform(-2, 2, 100_000), [0.0]])
+    assert _rel_err(_map(_map_exp, x), np.exp(x)) < 4e-16
+    assert np.isnan(_map(_map_exp, np.array([np.nan]))[0])
+
+
+def test_log1p_01_within_5e16_relative():
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(0, 1, 200_000), 10 ** rng.uniform(-300, 0, 100_000),
+                        [0.0, 1.0, np.sqrt(2) - 1]])
+    assert _rel_err(_map(_map_log1p, x), np.log1p(x)) < 5e-16
+
+
+# --- activations ---------------------------------------------------------------------------------
+
+@FEW
+@given(m=st.integers(1, 40), w=st.integers(1, 40), code=st.sampled_from(HIDDEN + [SOFTMAX]),
+       dtype=st.sampled_from(DTYPES), seed=st.integers(0, 2**31))
+def test_activate_and_backward_match_reference(m, w, code, dtype, seed):
+    rng = np.random.default_rng(seed)
+    z = (rng.normal(0, 3, (m, w))).astype(dtype)
+    a = np.empty_like(z)
+    act.activate(z, a, code)
+    assert a.dtype == dtype
+    close(a, ref.activate(z, code), dtype)
+    if code == SOFTMAX:
+        return
+    da = rng.normal(size=(m, w)).astype(dtype)
+    dz = np.empty_like(z)
+    act.activation_backward(z, a, da, dz, code)
+    close(dz, ref.activation_backward(z, a, da, code), dtype)
+
+
+# --- dense layers --------------------------------------------------------------------------------
+
+SHAPES = st.tuples(st.integers(1, 70), st.integers(1, 40), st.integers(1, 40))
+
+
+@FEW
+@given(shape=SHAPES, dtype=st.sampled_from(DTYPES), seed=st.integers(0, 2**31))
+def test_dense_forward_and_backward_match_reference(shape, dtype, seed):
+    _check_dense(shape, dtype, seed)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(300, 20, 30), (128, 784, 10), (1000, 16, 16), (5000, 16, 1)])
+def test_dense_blas_path_matches_reference(shape, dtype):
+    m, fan_in, fan_out = shape
+    assert m * fan_in * fan_out >= dense.BLAS_MIN_MACS
+    _check_dense(shape, dtype, 7)
+
+
+def _check_dense(shape, dtype, seed):
+    m, fan_in, fan_out = shape
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(m, fan_in)).astype(dtype)
+    W = rng.normal(size=(fan_in, fan_out)).astype(dtype)
+    b = rng.normal(size=fan_out).astype(dtype)
+    dz = rng.normal(size=(m, fan_out)).astype(dtype)
+    z = np.empty((m, fan_out), dtype)
+    dense.dense_forward(a, W, b, z)
+    scale = np.sqrt(fan_in)  # sums of fan_in products
+    close(z, ref.dense_forward(a, W, b), dtype, scale)
+    dW, db, da = np.empty_like(W), np.empty_like(b), np.empty_like(a)
+    dense.dense_backward(a, W, dz, dW, db, da, True)
+    rdW, rdb, rda = ref.dense_backward(a, W, dz)
+    close(dW, rdW, dtype, np.sqrt(m))
+    close(db, rdb, dtype, np.sqrt(m))
+    close(da, rda, dtype, np.sqrt(fan_out))
+
+
+# --- losses --------------------------------------------------------------------------------------
+
+def _targets(code, m, w, rng, dtype):
+    if code == SIGMOID:
+        return rng.integers(0, 2, (m, w)).astype(dtype)
+    if code == SOFTMAX:
+        return np.eye(w, dtype=dtype)[rng.integers(0, w, m)]
+    return rng.normal(size=(m, w)).astype(dtype)
+
+
+@FEW
+@given(m=st.integers(1, 50), w=st.integers(1, 6), code=st.sampled_from(OUTS),
+       dtype=st.sampled_from(DTYPES), seed=st.integers(0, 2**31))
+def test_losses_match_reference(m, w, code, dtype, seed):
+    if code == SOFTMAX:
+        w = max(w, 2)
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0, 4, (m, w)).astype(dtype)
+    z[0, 0] = 40 if m > 1 else z[0, 0]  # far into the flat tail of the sigmoid / softmax
+    a = ref.activate(z, code).astype(dtype)
+    Y = _targets(code, m, w, rng, dtype)
+    dz = np.empty_like(z)
+    total, correct = losses.loss_and_output_grad(z, a, Y, code, dz, 1.0 / m)
+    want = ref.sample_losses(z, a, Y, code)
+    np.testing.assert_allclose(total, want.sum(), rtol=1e-12, atol=1e-12)
+    assert correct == ref.n_correct(a, Y, code)
+    close(dz, ((a - Y) / m).astype(dtype), dtype)
+    assert losses.loss_and_correct(z, a, Y, code) == (total, correct)
+    np.testing.assert_allclose(losses.sample_loss(z, a, Y, m - 1, code), want[-1], rtol=1e-12, atol=1e-12)
+
+
+def test_nonfinite_logits_give_a_nonfinite_loss():
+    z = np.array([[np.nan], [1.0]])
+    a = ref.activate(z, SIGMOID)
+    total, _ = losses.loss_and_output_grad(z, a, np.ones((2, 1)), SIGMOID, np.empty((2, 1)), 0.5)
+    assert not np.isfinite(total)
+
+
+# --- optimizers ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("code", [SGD, MOMENTUM, ADAM])
+@pytest.mark.parametrize("weight_decay", [0.0, 0.01])
+def test_update_matches_reference(code, dtype, weight_decay):
+    rng = np.random.default_rng(code)
+    P = 203
+    theta = rng.normal(size=P).astype(dtype)
+    m1, m2 = rng.normal(size=P).astype(dtype), rng.random(P).astype(dtype)
+    mask = (rng.random(P) < 0.8).astype(dtype)
+    states = [(theta.copy(), m1.copy(), m2.copy()) for _ in range(2)]
+    for t in range(1, 6):
+        grad = rng.normal(size=P).astype(dtype)
+        args = (code, 0.01, 0.9, 0.999, 1e-8, weight_decay, mask, t)
+        optim.update(states[0][0], grad, states[0][1], states[0][2], *args)
+        ref.update(states[1][0], grad, states[1][1], states[1][2], *args)
+    for got, want in zip(*states):
+        assert got.dtype == dtype
+        close(got, want, dtype)
+
+
+# --- whole network -------------------------------------------------------------------------------
+
+ARCHS = st.lists(st.integers(1, 24), min_size=2, max_size=5)
+
+
+def _net(sizes, out, dtype, rng):
+    if out == SOFTMAX:
+        sizes = sizes[:-1] + [max(sizes[-1], 2)]
+    lay = Layout(sizes)
+    theta = rng.normal(0, 0.7, lay.n_params).astype(dtype)
+    return sizes, lay, theta
+
+
+@FEW
+@given(sizes=ARCHS, n=st.integers(1, 600), hidden=st.sampled_from(HIDDEN), out=st.sampled_from(OUTS),
+       dtype=st.sampled_from(DTYPES), seed=st.integers(0, 2**31))
+def test_forward_all_and_full_gradient_match_reference(sizes, n, hidden, out, dtype, seed):
+    rng = np.random.default_rng(seed)
+    sizes, lay, theta = _net(sizes, out, dtype, rng)
+    X = rng.normal(size=(n, sizes[0])).astype(dtype)
+    total = n * sum(sizes[1:])
+    zbuf, abuf = np.empty(total, dtype), np.empty(total, dtype)
+    network.forward_all(theta, lay.w_off, lay.b_off, lay.sizes, hidden, out, X, zbuf, abuf)
+    start = 0
+    for (rz, ra), w in zip(ref.forward(lay, theta, X, hidden, out), sizes[1:]):
+        close(zbuf[start : start + n * w].reshape(n, w), rz, dtype, 10)
+        close(abuf[start : start + n * w].reshape(n, w), ra, dtype, 10)
+        start += n * w
+    Y = _targets(out, n, sizes[-1], rng, dtype)
+    grad = np.empty_like(theta)
+    loss, correct = network.loss_grad_full(theta, grad, lay.w_off, lay.b_off, lay.sizes, hidden, out, X, Y)
+    rloss, rcorrect, rgrad = ref.loss_grad(lay, theta, X, Y, hidden, out)
+    np.testing.assert_allclose(loss, rloss, rtol=TOL[dtype][0] * 10)
+    if dtype == np.float64:
+        assert correct == rcorrect
+    close(grad, rgrad, dtype, 10)
+
+
+def _epoch_args(sizes, n, batch, opt, dtype, seed, n_rec=0):
+    rng = np.random.default_rng(seed)
+    sizes, lay, theta = _net(sizes, SIGMOID, dtype, rng)
+    X = rng.normal(size=(n, sizes[0])).astype(dtype)
+    Y = _targets(SIGMOID, n, sizes[-1], rng, dtype)
+    perm = rng.permutation(n)
+    m1, m2 = np.zeros_like(theta), np.zeros_like(theta)
+    return lay, theta, m1, m2, X, Y, perm, batch, TANH, SIGMOID, opt, 0.02, 0.9, 0.999, 1e-8, 0.001, lay.decay_mask(dtype), 3
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("opt", [SGD, MOMENTUM, ADAM])
+@pytest.mark.parametrize("n,batch", [(100, 32), (64, 64), (37, 5)])
+def test_train_epoch_matches_reference(opt, dtype, n, batch):
+    lay, theta, m1, m2, X, Y, perm, batch, hidden, out, *rest = _epoch_args([3, 9, 7, 1], n, batch, opt, dtype, opt)
+    (code, lr, b1, b2, eps, wd, mask, t0) = rest
+    n_batches = -(-n // batch)
+    P = lay.n_params
+    rec_mask = np.zeros(n_batches, np.bool_)
+    rec_mask[[0, n_batches - 1]] = True
+    rec = [np.zeros((2, P), dtype) for _ in range(4)] + [np.zeros(2, dtype)]
+    k_theta, k_m1, k_m2 = theta.copy(), m1.copy(), m2.copy()
+    grad = np.zeros_like(theta)
+    total, correct, status = network.train_epoch(
+        k_theta, grad, k_m1, k_m2, X, Y, perm, batch, lay.w_off, lay.b_off, lay.sizes, hidden, out,
+        code, lr, b1, b2, eps, wd, mask, t0, rec_mask, *rec)
+    rtotal, rcorrect = ref.train_epoch(lay, theta, m1, m2, X, Y, perm, batch, hidden, out,
+                                       code, lr, b1, b2, eps, wd, mask, t0)
+    assert status == -1
+    np.testing.assert_allclose(total, rtotal, rtol=TOL[dtype][0] * 10)
+    close(k_theta, theta, dtype, 10)
+    close(k_m1, m1, dtype, 10)
+    close(k_m2, m2, dtype, 10)
+    last = int(rec_mask.sum()) - 1  # the last recorded row is the state after the last step
+    close(rec[0][last], k_theta, dtype)
+    close(rec[2][last], k_m1, dtype)
+    assert np.all(rec[0][0] != 0) and rec[4][0] > 0
+    if dtype == np.float64:
+        assert correct == rcorrect
+
+
+def test_train_epoch_stops_before_a_nonfinite_batch():
+    lay, theta, m1, m2, X, Y, perm, batch, hidden, out, *rest = _epoch_args([2, 4, 1], 40, 10, SGD, np.float64, 0)
+    X[perm[25]] = np.nan  # in the third batch
+    before = theta.copy()
+    empty = [np.zeros((0, lay.n_params))] * 4 + [np.zeros(0)]
+    total, correct, status = network.train_epoch(
+        theta, np.zeros_like(theta), m1, m2, X, Y, perm, batch, lay.w_off, lay.b_off, lay.sizes,
+        hidden, out, *rest, np.zeros(4, np.bool_), *empty)
+    assert status == 2
+    assert np.all(np.isfinite(theta)) and not np.array_equal(theta, before)
