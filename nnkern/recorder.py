@@ -11,12 +11,15 @@ import numpy as np
 
 from . import schedules, storage
 from .kernels import network
+from .kernels.recording import touch
 from .recording import Recording, _MemoryChunk
 from .storage import FIELDS
 
 #: target size of one chunk of snapshots (an epoch's snapshots always fit in one); one allocation
 #: of several MB gets transparent huge pages, which makes filling it several times cheaper
 CHUNK_BYTES = 32 << 20
+#: size of the first chunk; later ones double up to CHUNK_BYTES, each prepared while the last fills
+FIRST_CHUNK_BYTES = 4 << 20
 #: a folder recording writes what it holds at least this often (seconds), so a kill loses little
 FLUSH_SECONDS = 2.0
 
@@ -61,23 +64,34 @@ class Recorder:
         self.kept = np.flatnonzero(self.mask)  # the recorded steps; those of epoch e start at cum[t0]
         most_per_epoch = int(self.mask[1:].reshape(epochs, per_epoch).sum(axis=1).max())
         row_bytes = len(FIELDS) * net.n_params * net.dtype.itemsize
-        self.rows = max(most_per_epoch + 1, min(int(self.cum[-1]), CHUNK_BYTES // row_bytes))
+        self.min_rows, self.max_rows = most_per_epoch + 1, max(most_per_epoch + 1, CHUNK_BYTES // row_bytes)
+        self.first_rows = max(self.min_rows, FIRST_CHUNK_BYTES // row_bytes)
         self.header = make_header(net, schedule, settings)
         self.sink = _MemorySink(self.header) if folder is None else _FolderSink(folder, self.header)
         self.history, self.fill, self.last_flush = {}, 0, time.monotonic()
+        self.helper, self.next = ThreadPoolExecutor(1, thread_name_prefix="nnkern-chunks"), None
+        self.todo = int(self.cum[-1])  # snapshots not yet given a row
         self._new_chunk()
 
-    def _new_chunk(self):
-        block = np.empty((len(FIELDS), self.rows, self.net.n_params), self.net.dtype)
-        self.buf = dict(zip(FIELDS, block))
-        self.buf.update(loss=np.empty(self.rows, self.net.dtype), step=np.empty(self.rows, np.int64),
-                        epoch=np.empty(self.rows, np.int64))
-        self.fill = 0
+    def _chunk_rows(self, previous):
+        """Rows of the next chunk: doubling from FIRST_CHUNK_BYTES up to CHUNK_BYTES, no more than needed."""
+        grown = self.first_rows if previous is None else min(self.max_rows, 2 * previous)
+        return max(self.min_rows, min(grown, self.todo))
 
-    def _flush(self):
+    def _new_chunk(self):
+        """Switch to the prepared chunk (allocate one if none) and prepare the next one in the background."""
+        self.buf = self.next.result() if self.next else _allocate(self._chunk_rows(None), self.net)
+        rows = len(self.buf["step"])
+        self.todo -= rows
+        self.fill = 0
+        self.next = self.helper.submit(_allocate, self._chunk_rows(rows), self.net) if self.todo > 0 else None
+
+    def _flush(self, more=True):
+        """Hand the filled rows to the sink; start a new chunk unless this is the end."""
         if self.fill:
             self.sink.store({k: v[: self.fill] for k, v in self.buf.items()})
-            self._new_chunk()
+            if more:
+                self._new_chunk()
         self.last_flush = time.monotonic()
 
     def begin(self, X, Y):
@@ -95,7 +109,7 @@ class Recorder:
     def plan(self, epoch, t0, n_batches):
         """(mask (n_batches,) bool, buffers): rows for the steps t0+1..t0+n_batches to record."""
         n_rec = int(self.cum[t0 + n_batches] - self.cum[t0])
-        if self.fill + n_rec > self.rows:
+        if self.fill + n_rec > len(self.buf["step"]):
             self._flush()
         a, b = self.fill, self.fill + n_rec
         buf = self.buf
@@ -120,8 +134,19 @@ class Recorder:
 
     def close(self, complete):
         """Store what is left; on a complete run, make ``recording`` available."""
-        self._flush()
+        self.helper.shutdown(cancel_futures=True)
+        self._flush(more=False)
         self.recording = self.sink.finish(self.history) if complete else self.sink.abandon()
+
+
+def _allocate(rows, net):
+    """Buffers of a chunk of ``rows`` snapshots, written through once so that their page faults
+    happen here (on the helper thread, while training runs) and not in the training kernel."""
+    block = np.empty((len(FIELDS), rows, net.n_params), net.dtype)
+    touch(block.reshape(-1))
+    buf = dict(zip(FIELDS, block))
+    buf.update(loss=np.zeros(rows, net.dtype), step=np.zeros(rows, np.int64), epoch=np.zeros(rows, np.int64))
+    return buf
 
 
 class _MemorySink:

@@ -257,7 +257,9 @@ def test_corrupt_bytes_are_caught_when_read_and_name_the_file(saved):
 
 
 def test_chunks_split_by_size(data, monkeypatch):
-    monkeypatch.setattr("nnkern.recorder.CHUNK_BYTES", 6 * 4 * fresh_net().n_params * 8)
+    six_rows = 6 * 4 * fresh_net().n_params * 8
+    monkeypatch.setattr("nnkern.recorder.CHUNK_BYTES", six_rows)
+    monkeypatch.setattr("nnkern.recorder.FIRST_CHUNK_BYTES", six_rows)
     rec = nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, lr=0.05, quiet=True, record=1).recording
     assert len(rec._chunks) > 1 and rec.steps.tolist() == list(range(len(rec)))
 
