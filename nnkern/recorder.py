@@ -61,7 +61,9 @@ class Recorder:
         epochs, per_epoch = settings["epochs"], settings["steps_per_epoch"]
         self.mask = schedules.step_mask(schedule, epochs * per_epoch)
         self.cum = np.cumsum(self.mask)  # cum[t]: snapshots at steps 0..t
-        self.kept = np.flatnonzero(self.mask)  # the recorded steps; those of epoch e start at cum[t0]
+        self.steps = np.flatnonzero(self.mask)  # of every snapshot to come, and their epochs:
+        self.epochs = np.where(self.steps > 0, (self.steps - 1) // per_epoch + 1, 0)
+        self.stored = 0  # snapshots handed to the sink
         most_per_epoch = int(self.mask[1:].reshape(epochs, per_epoch).sum(axis=1).max())
         row_bytes = len(FIELDS) * net.n_params * net.dtype.itemsize
         self.min_rows, self.max_rows = most_per_epoch + 1, max(most_per_epoch + 1, CHUNK_BYTES // row_bytes)
@@ -81,7 +83,7 @@ class Recorder:
     def _new_chunk(self):
         """Switch to the prepared chunk (allocate one if none) and prepare the next one in the background."""
         self.buf = self.next.result() if self.next else _allocate(self._chunk_rows(None), self.net)
-        rows = len(self.buf["step"])
+        rows = len(self.buf["loss"])
         self.todo -= rows
         self.fill = 0
         self.next = self.helper.submit(_allocate, self._chunk_rows(rows), self.net) if self.todo > 0 else None
@@ -89,7 +91,10 @@ class Recorder:
     def _flush(self, more=True):
         """Hand the filled rows to the sink; start a new chunk unless this is the end."""
         if self.fill:
-            self.sink.store({k: v[: self.fill] for k, v in self.buf.items()})
+            a, b = self.stored, self.stored + self.fill
+            self.sink.store(dict({k: v[: self.fill] for k, v in self.buf.items()}, step=self.steps[a:b],
+                                 epoch=self.epochs[a:b]))
+            self.stored = b
             if more:
                 self._new_chunk()
         self.last_flush = time.monotonic()
@@ -101,7 +106,7 @@ class Recorder:
         grad = np.zeros_like(net.params)
         loss, _ = network.loss_grad_full(net.params, grad, lay.w_off, lay.b_off, lay.sizes,
                                          net.hidden_code, net.output_code, X, Y)
-        row = dict(params=net.params, grad=grad, m1=0, m2=0, loss=loss, step=0, epoch=0)
+        row = dict(params=net.params, grad=grad, m1=0, m2=0, loss=loss)
         for k, v in row.items():
             self.buf[k][0] = v
         self.fill = 1
@@ -109,7 +114,7 @@ class Recorder:
     def plan(self, epoch, t0, n_batches):
         """(mask (n_batches,) bool, buffers): rows for the steps t0+1..t0+n_batches to record."""
         n_rec = int(self.cum[t0 + n_batches] - self.cum[t0])
-        if self.fill + n_rec > len(self.buf["step"]):
+        if self.fill + n_rec > len(self.buf["loss"]):
             self._flush()
         a, b = self.fill, self.fill + n_rec
         buf = self.buf
@@ -118,12 +123,7 @@ class Recorder:
 
     def commit(self, epoch, t0, mask, buffers, n_done):
         """Account for the rows the epoch filled (its first ``n_done`` batches ran)."""
-        first = self.cum[t0]
-        n_kept = int(self.cum[t0 + n_done] - first)
-        a, b = self.fill, self.fill + n_kept
-        self.buf["step"][a:b] = self.kept[first : first + n_kept]
-        self.buf["epoch"][a:b] = epoch
-        self.fill = b
+        self.fill += int(self.cum[t0 + n_done] - self.cum[t0])
 
     def end_epoch(self, epoch, metrics):
         for k, v in metrics.items():
@@ -144,9 +144,7 @@ def _allocate(rows, net):
     happen here (on the helper thread, while training runs) and not in the training kernel."""
     block = np.empty((len(FIELDS), rows, net.n_params), net.dtype)
     touch(block.reshape(-1))
-    buf = dict(zip(FIELDS, block))
-    buf.update(loss=np.zeros(rows, net.dtype), step=np.zeros(rows, np.int64), epoch=np.zeros(rows, np.int64))
-    return buf
+    return dict(zip(FIELDS, block), loss=np.zeros(rows, net.dtype))
 
 
 class _MemorySink:
