@@ -18,8 +18,10 @@ def hard_output(probs):
 def dot_cloud(points, radius, label):
     """Many small outlined dots of class ``label`` at points (n, 3), as ONE VMobject (fast to draw)."""
     template = Circle(radius=radius, num_components=5).points
-    cloud = VMobject(stroke_color=style.PALETTE.outline, stroke_width=1)
+    cloud = VMobject(stroke_width=0)
     cloud.set_points((np.asarray(points)[:, None, :] + template[None]).reshape(-1, 3))
+    # the outline is a background stroke (drawn before the fills) so overlapping dots do not cross-hatch
+    cloud.set_stroke(style.PALETTE.outline, width=2.5, background=True)
     return cloud.set_fill(style.to_color(style.class_rgb(label)), 1)
 
 

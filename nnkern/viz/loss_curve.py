@@ -12,7 +12,7 @@ class LossCurve(VGroup):
     """
 
     def __init__(
-        self, epochs, series, *, width=5.5, height=1.8, log_x=True, colors=(WHITE, GREY_B), font_size=22, **kwargs
+        self, epochs, series, *, width=5.5, height=1.8, log_x=False, colors=(WHITE, GREY_B), font_size=24, **kwargs
     ):
         super().__init__(**kwargs)
         self.epochs = np.asarray(epochs, dtype=float)
@@ -28,23 +28,20 @@ class LossCurve(VGroup):
             tips=False,
             axis_config={"stroke_width": 1.5, "include_ticks": False},
         )
-        self.labels = VGroup(
-            Text("loss", font_size=font_size).next_to(self.axes.y_axis, UP, buff=0.1),
-            Text("epoch", font_size=font_size).next_to(self.axes.x_axis, RIGHT, buff=0.1).shift(0.05 * DOWN),
+        self.ticks = VGroup(
+            *(self._x_tick(e, font_size) for e in self._tick_epochs()),
+            *(Text(f"{v:g}", font_size=font_size).next_to(self.axes.c2p(0, v), LEFT, buff=0.1) for v in (0, self.y_max)),
         )
-        self.ticks = VGroup(*(self._x_tick(e, font_size) for e in self._tick_epochs()))
-        self.ticks.add(
-            *(
-                Text(f"{v:g}", font_size=font_size - 2).next_to(self.axes.c2p(0, v), LEFT, buff=0.1)
-                for v in (0, self.y_max)
-            )
+        self.labels = VGroup(
+            Text("loss", font_size=font_size).next_to(self.axes.y_axis, LEFT, buff=0.1),
+            Text("epoch", font_size=font_size).next_to(self.axes.x_axis, DOWN, buff=0.1),
         )
         self.lines = {
             k: VMobject(stroke_color=c, stroke_width=3 if i == 0 else 2)
             for i, (k, c) in enumerate(zip(self.series, colors))
         }
         self.keys = VGroup(
-            *(Text(k, font_size=font_size - 2, color=c) for k, c in zip(self.series, colors))
+            *(Text(k, font_size=font_size, color=c) for k, c in zip(self.series, colors))
         ).arrange(RIGHT, buff=0.3).next_to(self.axes, UP, buff=0.05).align_to(self.axes, RIGHT)
         self.dot = Dot(radius=0.06, color=colors[0])
         self.add(self.axes, self.labels, self.ticks, self.keys, *self.lines.values(), self.dot)
@@ -57,11 +54,11 @@ class LossCurve(VGroup):
     def _tick_epochs(self):
         last = self.epochs[-1]
         if not self.log_x:
-            return [0, int(last)]
-        return [e for e in (1, 10, 100, 1000, 10000) if e <= last] + ([int(last)] if last not in (1, 10, 100) else [])
+            return [0, last]
+        return [e for e in (1, 10, 100, 1000, 10000) if e < last / 2] + [last]
 
     def _x_tick(self, epoch, font_size):
-        return Text(f"{epoch:g}", font_size=font_size - 2).next_to(self.axes.c2p(self._u(epoch), 0), DOWN, buff=0.1)
+        return Text(f"{epoch:g}", font_size=font_size).next_to(self.axes.c2p(self._u(epoch), 0), DOWN, buff=0.1)
 
     def _to_points(self, u, v):
         """Axis coordinates (u in [0, 1], loss) -> scene points (..., 3); follows the axes when moved."""

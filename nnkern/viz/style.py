@@ -28,6 +28,7 @@ class Palette:
     classes: tuple = field(
         default_factory=lambda: tuple(c.to_hex() for c in (RED, BLUE, GREEN, ORANGE, PURPLE, TEAL, PINK))
     )
+    class_names: tuple = ("red", "blue", "green", "orange", "purple", "teal", "pink")
     outline: str = "#0A0A0A"
 
 
@@ -72,7 +73,7 @@ def class_rgb(labels, palette=None) -> np.ndarray:
     """Categorical palette: integer labels (...) -> RGB (..., 3)."""
     p = palette or PALETTE
     table = np.array([_rgb(c) for c in p.classes])
-    return table[np.asarray(labels) % len(table)]
+    return table[np.asarray(labels).astype(np.intp) % len(table)]
 
 
 def probability_rgb(probs, palette=None) -> np.ndarray:
@@ -97,9 +98,15 @@ def activation_rgb(values, activation, palette=None) -> np.ndarray:
     return unsigned_rgb(values, 1.0, palette)
 
 
+def sign_color(value, palette=None) -> ManimColor:
+    """Text colour for a signed number: the diverging map's end for its sign (white for zero)."""
+    p = palette or PALETTE
+    return ManimColor(p.positive if value > 0 else p.negative if value < 0 else "#FFFFFF")
+
+
 def to_color(rgb) -> ManimColor:
     """One RGB triple in [0, 1] -> ManimColor."""
-    return ManimColor.from_rgb(tuple(np.clip(rgb, 0, 1)))
+    return ManimColor.from_rgb(np.clip(np.asarray(rgb, dtype=np.float64), 0, 1))
 
 
 def edge_widths(weights, max_width=4.0, min_width=0.25, power=3.0) -> np.ndarray:

@@ -1,9 +1,39 @@
-"""TrainingTracker: one ValueTracker over fractional snapshot time drives every training view."""
+"""Replay and TrainingTracker: one ValueTracker over fractional snapshot time drives every training view."""
+
+from dataclasses import dataclass
 
 import numpy as np
 from manim import ValueTracker
 
 from . import plane
+
+
+@dataclass
+class Replay:
+    """What the training views need from a run: the recording (``params_at``, ``steps``, ``history``),
+    a network of its architecture, the training data X (n, 2), y (n,) and, when known, test data."""
+
+    recording: object
+    net: object
+    X: np.ndarray
+    y: np.ndarray
+    X_test: np.ndarray = None
+    y_test: np.ndarray = None
+
+    @classmethod
+    def from_recording(cls, rec, test=None):
+        """Replay of an ``nnkern`` Recording; ``test`` = (X_test, y_test) if the run held some out."""
+        X, y = rec.data
+        X_test, y_test = test if test is not None else (None, None)
+        return cls(rec, rec.model_at(0), X, np.asarray(y).astype(np.int64), X_test, y_test)
+
+    @property
+    def steps_per_epoch(self):
+        return self.recording.header["training"]["steps_per_epoch"]
+
+    @property
+    def history(self):
+        return self.recording.history
 
 
 class TrainingTracker:
@@ -13,20 +43,18 @@ class TrainingTracker:
     the network takes ``recording.params_at(t)`` and the attached views restyle from it: the grid over
     ``extent`` is evaluated once per frame and shared by the boundary and neuron maps.
 
-    recording: has ``params_at(t)``, ``steps`` (n,) and ``len``; net: an ``nk.MLP`` of its architecture;
-    steps_per_epoch converts steps to (fractional) epochs; point: one input (2,) whose activations fill
-    the diagram's neurons; change_window: the interval, in snapshots, over which weight changes are
-    highlighted.
+    replay: a ``Replay``; point: one input (2,) whose activations fill the diagram's neurons;
+    change_window: the interval, in snapshots, over which weight changes are highlighted.
     """
 
-    def __init__(self, recording, net, extent, steps_per_epoch, *, resolution=128, point=None, change_window=2.0):
-        self.recording, self.net, self.extent = recording, net, tuple(extent)
-        self.steps = np.asarray(recording.steps, dtype=float)
-        self.steps_per_epoch = steps_per_epoch
+    def __init__(self, replay, extent, *, resolution=128, point=None, change_window=2.0):
+        self.recording, self.net, self.extent = replay.recording, replay.net, tuple(extent)
+        self.steps = np.asarray(self.recording.steps, dtype=float)
+        self.steps_per_epoch = replay.steps_per_epoch
         self.resolution, self.change_window = resolution, change_window
         self.point = None if point is None else np.asarray(point, dtype=float).reshape(1, -1)
         self.time = ValueTracker(0.0)
-        self._before = net.copy()
+        self._before = self.net.copy()
         self.diagram = self.boundary = self.curve = None
         self.maps, self.show_changes = [], False
         self._t, self.grid, self.point_activations = None, None, None
@@ -55,6 +83,25 @@ class TrainingTracker:
         """Accuracy of the current (interpolated) network on X (n, 2), y (n,)."""
         self.refresh()
         return float(np.mean(self.net.predict(X) == np.asarray(y)))
+
+    @property
+    def point_output(self):
+        """Output layer activations (k,) for ``point`` at the current time (needs an attached diagram)."""
+        self.refresh()
+        return self.point_activations[-1]
+
+    def follow(self, number, value, color=None):
+        """Keep a DecimalNumber showing ``value(tracker)`` (re-typeset only when its text changes),
+        coloured by ``color(value)`` if given."""
+
+        def update(m):
+            v = value(self)
+            if round(v, m.num_decimal_places) != round(m.get_value(), m.num_decimal_places):
+                m.set_value(v)
+                if color is not None:
+                    m.set_color(color(v))
+
+        return number.add_updater(update)
 
     def attach(self, diagram=None, boundary=None, maps=(), curve=None):
         """Drive these views from ``time``; each gets an updater (so Manim redraws it every frame)."""
@@ -105,22 +152,22 @@ class TrainingTracker:
         xmin, xmax, ymin, ymax = self.extent
         return max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
 
-    def rate_func(self, t0, t1, slow_motion=20.0):
-        """Rate function playing steps(t0)..steps(t1) with screen time geometric in steps.
+    def time_at(self, tau, slow_motion=20.0):
+        """Snapshot time at screen-time fraction tau in [0, 1] of the whole run.
 
-        ``slow_motion`` is the ratio of steps per second at the end to that at the start (1 = linear in steps).
+        Steps grow geometrically with screen time: at the end the run plays ``slow_motion`` times more
+        steps per second than at the start (1 = linear in steps).
         """
-        s0, s1 = self.step_at(t0), self.step_at(t1)
         c = slow_motion - 1.0
+        g = tau if c <= 0 else np.expm1(np.log1p(c) * tau) / c
+        return self.time_of_step(self.steps[0] + (self.steps[-1] - self.steps[0]) * g)
 
-        def rate(tau):
-            g = tau if c <= 0 else np.expm1(np.log1p(c) * tau) / c
-            return (self.time_of_step(s0 + (s1 - s0) * g) - t0) / (t1 - t0) if t1 != t0 else 1.0
+    def play(self, tau0=0.0, tau1=1.0, run_time=20.0, slow_motion=20.0):
+        """Animation of ``time`` over the screen-time span [tau0, tau1] of the run (see ``time_at``)."""
+        t0, t1 = self.time_at(tau0, slow_motion), self.time_at(tau1, slow_motion)
 
-        return rate
+        def rate(x):
+            return (self.time_at(tau0 + x * (tau1 - tau0), slow_motion) - t0) / (t1 - t0) if t1 != t0 else 1.0
 
-    def play(self, t1=None, run_time=20.0, slow_motion=20.0):
-        """Animation moving ``time`` to t1 (default: the end) with slow motion early on."""
-        t0 = self.time.get_value()
-        t1 = self.t_max if t1 is None else t1
-        return self.time.animate(run_time=run_time, rate_func=self.rate_func(t0, t1, slow_motion)).set_value(t1)
+        self.time.set_value(t0)
+        return self.time.animate(run_time=run_time, rate_func=rate).set_value(t1)

@@ -1,0 +1,229 @@
+"""A neural network learning to separate two spirals: ``manim render scenes/training.py``.
+
+With no settings the scene trains RUN below (under a second); ``NNKERN_RUN=runs/myrun manim render
+scenes/training.py`` replays a recording you made (any 2-D dataset and architecture).
+"""
+
+import os
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    ORIGIN,
+    RIGHT,
+    UP,
+    WHITE,
+    YELLOW,
+    config,
+    AnimationGroup,
+    BackgroundRectangle,
+    Circle,
+    Create,
+    DecimalNumber,
+    FadeIn,
+    FadeOut,
+    GrowFromCenter,
+    Indicate,
+    LaggedStart,
+    MathTex,
+    Scene,
+    Text,
+    TransformFromCopy,
+    UpdateFromAlphaFunc,
+    VGroup,
+    Write,
+)
+
+import nnkern as nk
+from nnkern.recording import Recording
+from nnkern.viz import DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, TrainingTracker, plane, style
+from nnkern.viz.tracker import Replay
+
+# Every animation here is unique (updaters), so Manim's per-animation cache only costs hashing time.
+config.disable_caching = True
+
+# The default run: data, network and training, all in one place.
+RUN = dict(
+    data=dict(name="spiral", n=1000, noise=0.05, seed=0),
+    test_size=0.25,
+    sizes=[2, 16, 16, 1],
+    activation="tanh",
+    train=dict(epochs=200, batch_size=32, optimizer="adam", lr=0.03, seed=1),
+)
+TRAINING_SECONDS = 27  # screen time of the training replay
+SLOW_MOTION = 20  # steps per second at the end / at the start of the replay
+
+
+def default_replay():
+    """Train RUN (recording a geometric schedule of snapshots) and keep its test split."""
+    X, y = nk.datasets.load(**RUN["data"])
+    Xtr, Xte, ytr, yte = nk.datasets.train_test_split(X, y, test_size=RUN["test_size"], seed=RUN["data"]["seed"])
+    net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="sigmoid", seed=RUN["train"]["seed"])
+    run = nk.train(net, Xtr, ytr, quiet=True, val=(Xte, yte), record="geometric", record_meta=RUN, **RUN["train"])
+    return Replay.from_recording(run.recording, test=(Xte, yte))
+
+
+def load_replay():
+    path = os.environ.get("NNKERN_RUN")
+    return Replay.from_recording(Recording.load(path)) if path else default_replay()
+
+
+def caption(text, font_size=28):
+    line = Text(text, font_size=font_size)
+    return line.scale_to_fit_width(min(line.width, 13.2)).to_edge(UP, buff=0.3)
+
+
+class TrainingScene(Scene):
+    def construct(self):
+        replay = load_replay()
+        rec, net = replay.recording, replay.net
+        final = rec.model_at(len(rec) - 1)
+        extent = plane.square_extent(replay.X)
+        binary = net.output == "sigmoid" and net.sizes[-1] == 1
+
+        # 1. Title, then the data.
+        title = Text("How a neural network learns", font_size=52)
+        sub = Text(f"a {'-'.join(map(str, net.sizes))} network, {len(replay.X)} training points", font_size=30)
+        sub.next_to(title, DOWN)
+        self.play(Write(title), FadeIn(sub, shift=UP * 0.2))
+        self.wait(1.2)
+        self.play(FadeOut(title), FadeOut(sub))
+
+        board = DecisionBoundary(extent, replay.X, replay.y, side=5.3).move_to([4.15, -0.55, 0])
+        cap = caption("Each point has two coordinates (x₁, x₂) and a colour")
+        self.play(FadeIn(board.frame), FadeIn(board.image), FadeIn(cap))
+        self.play(LaggedStart(*(FadeIn(d, scale=0.5) for d in board.dots), lag_ratio=0.3, run_time=2))
+        self.wait(0.5)
+        cap = self.recaption(cap, "The task: from (x₁, x₂) alone, predict the colour")
+        self.wait(1)
+
+        # 2. The network, layer by layer.
+        diagram = NetworkDiagram.from_net(net, height=4.3, layer_gap=5.0 / (len(net.sizes) - 1))
+        diagram.move_to([-2.75, 0.55, 0])
+        inputs = diagram.input_labels([f"x_{i + 1}" for i in range(net.sizes[0])])
+        names = ["P(blue)"] if binary else [f"P({style.PALETTE.class_names[k]})" for k in range(net.sizes[-1])]
+        outputs = diagram.output_labels(names)
+        hidden = [f"hidden\n{n}" for n in net.sizes[1:-1]]
+        layer_caps = diagram.layer_captions(["input", *hidden, "output"])
+        cap = self.recaption(cap, "A neural network: layers of neurons joined by weights")
+        self.play(LaggedStart(*(GrowFromCenter(c) for c in diagram.neurons[0]), lag_ratio=0.2), Write(inputs))
+        for l, edges in enumerate(diagram.edges):
+            self.play(
+                Create(edges, lag_ratio=0.002, run_time=1.0),
+                LaggedStart(*(GrowFromCenter(c) for c in diagram.neurons[l + 1]), lag_ratio=0.05, run_time=1.0),
+                FadeIn(layer_caps[l + 1] if l + 1 < len(layer_caps) else VGroup()),
+            )
+        self.play(FadeIn(layer_caps[0]), Write(outputs), FadeIn(diagram.ellipses))
+        cap = self.recaption(cap, "Each line is a weight: blue positive, red negative, thicker = stronger")
+        self.wait(1.5)
+
+        # 3. One point goes forward.
+        index = pick_example(net, final, replay.X, replay.y)
+        x = replay.X[index]
+        ring = Circle(radius=0.13, stroke_color=YELLOW, stroke_width=4).move_to(board.to_point(x))
+        coords = MathTex(f"({x[0]:.2f},\\ {x[1]:.2f})", font_size=30)
+        coords.next_to(ring, UP, buff=0.1).add_background_rectangle(opacity=0.7)
+        cap = self.recaption(cap, "Feed one point through the untrained network")
+        self.play(Create(ring), FadeIn(coords))
+        valued = VGroup(
+            *(MathTex(f"x_{i + 1} = {v:.2f}", font_size=28).next_to(c, LEFT, 0.15) for i, (v, c) in
+              enumerate(zip(x, diagram.neurons[0])))
+        )  # fmt: skip
+        self.play(TransformFromCopy(coords, valued), FadeOut(inputs))
+        formula = VGroup(
+            Text("each neuron computes", font_size=28),
+            MathTex(r"\tanh\!\left(\textstyle\sum_i w_i a_i + b\right)" if net.activation == "tanh" else
+                    rf"\mathrm{{{net.activation}}}\!\left(\textstyle\sum_i w_i a_i + b\right)", font_size=34),
+        ).arrange(RIGHT).to_edge(UP, buff=0.25)  # fmt: skip
+        self.play(FadeOut(cap), FadeIn(formula))
+        acts = [x, *(a[0] for _, a in net.layer_outputs(x[None]))]
+        scale = max(np.abs(extent))
+        self.play(diagram.forward_pass(acts, input_scale=scale, layer_time=1.2))
+        prob = DecimalNumber(acts[-1][-1], num_decimal_places=2, font_size=32)
+        prob.next_to(outputs[-1], DOWN, buff=0.15).set_color(sign_color(acts[-1][-1]))
+        self.play(FadeIn(prob, scale=1.5))
+        cap = caption(f"Untrained, it is guessing: P(blue) = {acts[-1][-1]:.2f} for a blue point" if binary else
+                      "Untrained, it is guessing")  # fmt: skip
+        self.play(FadeOut(formula), FadeIn(cap))
+        self.wait(1.5)
+
+        # 4. Training.
+        tracker = TrainingTracker(replay, extent, point=x, change_window=2.0)
+        epochs = np.r_[0, rec.history["epoch"]]
+        series = {"train": np.r_[rec.losses[0], rec.history["loss"]]}
+        if "val_loss" in rec.history:
+            series["test" if replay.X_test is not None else "validation"] = np.r_[np.nan, rec.history["val_loss"]]
+        curve = LossCurve(epochs, series, width=4.6, height=1.3).move_to([-3.4, -2.75, 0])
+        maps = [NeuronMap.beside(diagram, l, extent, side=0.2, buff=0.03) for l in range(1, len(net.sizes) - 1)]
+        cap = self.recaption(cap, "Its answer everywhere on the plane: blue where it says P(blue) > 0.5")
+        tracker.attach(diagram=diagram, boundary=board)
+        self.play(FadeOut(layer_caps), FadeIn(board.image), FadeIn(board.contour))
+        self.wait(1)
+        cap = self.recaption(cap, "Beside each hidden neuron: its output over the whole plane")
+        tracker.attach(maps=maps)
+        self.play(*(FadeIn(m) for m in maps))
+        self.wait(1)
+
+        epoch = DecimalNumber(0, num_decimal_places=0, font_size=34)
+        acc = DecimalNumber(0, num_decimal_places=0, font_size=34, unit=r"\%")
+        counter = VGroup(
+            VGroup(Text("epoch", font_size=26), epoch).arrange(RIGHT),
+            VGroup(Text("accuracy", font_size=26), acc).arrange(RIGHT),
+        ).arrange(RIGHT, buff=0.6)
+        counter.next_to(board.frame, UP, buff=0.15).align_to(board.frame, LEFT)
+        acc.set_value(100 * tracker.accuracy(replay.X, replay.y))
+        cap = self.recaption(cap, "Training: after each batch of points, nudge every weight to lower the loss")
+        self.play(Create(curve.axes), FadeIn(curve.labels, curve.ticks, curve.keys), FadeIn(counter))
+        tracker.follow(epoch, lambda tr: int(tr.epoch))
+        tracker.follow(acc, lambda tr: 100 * tr.accuracy(replay.X, replay.y))
+        tracker.follow(prob, lambda tr: tr.point_output[-1], color=sign_color)
+        tracker.show_changes = True
+        tracker.attach(curve=curve)
+        self.add(curve)
+        t = TRAINING_SECONDS
+        self.play(tracker.play(0.0, 0.3, 0.3 * t, SLOW_MOTION))
+        cap = self.recaption(cap, "Slow motion early on; yellow marks the weights that changed most just now",
+                             extra=tracker.play(0.3, 0.65, 0.35 * t, SLOW_MOTION))  # fmt: skip
+        cap = self.recaption(cap, "The boundary bends to follow the data",
+                             extra=tracker.play(0.65, 1.0, 0.35 * t, SLOW_MOTION))  # fmt: skip
+        for m in (epoch, acc, prob):
+            m.clear_updaters()
+        tracker.detach()
+        self.play(*(g.animate.set_stroke(opacity=0) for g in diagram.glow))
+        diagram.clear_changes()
+
+        # 5. Soft, then hard boundary; then the test points.
+        cap = self.recaption(cap, "Soft boundary: the colour shows how sure the network is")
+        self.wait(1.5)
+        cap = self.recaption(cap, "Hard boundary: its decision, blue or red")
+        self.play(UpdateFromAlphaFunc(board, lambda m, a: m.set_hardness(a), run_time=2))
+        X_test, y_test = (replay.X_test, replay.y_test) if replay.X_test is not None else (replay.X, replay.y)
+        test_dots = board.make_points(X_test, y_test)
+        fresh = replay.X_test is not None
+        cap = self.recaption(cap, "Points it never saw while training" if fresh else "The training points")
+        self.play(FadeOut(board.dots), FadeOut(ring), FadeOut(coords), FadeIn(test_dots))
+        score = np.mean(final.predict(X_test) == y_test)
+        cap = self.recaption(cap, f"{'Test' if fresh else 'Training'} accuracy: {100 * score:.1f}%", font_size=40)
+        self.play(Indicate(cap, color=YELLOW, scale_factor=1.1))
+        self.wait(3)
+
+    def recaption(self, old, text, extra=None, font_size=28):
+        """Swap the top caption (optionally while playing ``extra``); returns the new caption."""
+        new = caption(text, font_size)
+        anims = [FadeOut(old, shift=UP * 0.2, run_time=0.6), FadeIn(new, shift=UP * 0.2, run_time=0.6)]
+        self.play(*anims, *([extra] if extra is not None else []))
+        return new
+
+
+
+def sign_color(p):
+    """Colour of a probability as text: blue above 0.5, red below."""
+    return style.sign_color(p - 0.5)
+
+
+def pick_example(start, final, X, y):
+    """A class-1 point the trained network gets right with most confidence (the untrained one unsure)."""
+    p0, p1 = start.forward(X)[:, -1], final.forward(X)[:, -1]
+    score = np.where(y == 1, p1 - np.abs(p0 - 0.5), -np.inf)
+    return int(np.argmax(score))
