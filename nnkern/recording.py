@@ -116,7 +116,8 @@ class Recording:
     @property
     def data(self):
         """(X (n, n_in), y): the training data; y as labels (n,) for classifiers, targets for regression."""
-        X, Y = self._raw_data().values()
+        raw = self._raw_data()
+        X, Y = raw["X"], raw["Y"]
         output = self.header["model"]["output"]
         y = Y.argmax(axis=1) if output == "softmax" else Y[:, 0] if Y.shape[1] == 1 else Y
         return X, y
@@ -128,7 +129,7 @@ class Recording:
         return self._data
 
     def _locate(self, i):
-        """(chunk number, row) of snapshot i (negative counts from the end)."""
+        """(index, chunk number, row) of snapshot i (negative counts from the end)."""
         if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
             raise TypeError(f"snapshot index must be an integer; got {i!r}")
         n = len(self)
@@ -136,20 +137,22 @@ class Recording:
             raise IndexError(f"snapshot index {i} out of range for a recording of {n} snapshots")
         i = int(i) % n
         c = int(np.searchsorted(self._ends, i, side="right"))
-        return c, i - (int(self._ends[c - 1]) if c else 0)
+        return i, c, i - (int(self._ends[c - 1]) if c else 0)
 
     def _field(self, c, field):
+        """(k, P) array ``field`` of chunk c, read-only, from a small cache of recently read ones."""
         key = (c, field)
         if key not in self._cache:
-            self._cache[key] = self._chunks[c].read(field)
+            array = self._chunks[c].read(field).view()
+            array.flags.writeable = False
+            self._cache[key] = array
             while len(self._cache) > CACHED_CHUNKS * len(FIELDS):
                 self._cache.popitem(last=False)
         self._cache.move_to_end(key)
         return self._cache[key]
 
     def __getitem__(self, i):
-        c, row = self._locate(i)
-        i = int(i) % len(self)
+        i, c, row = self._locate(i)
         arrays = {f: self._field(c, f)[row] for f in FIELDS}
         return Snapshot(self, i, self.steps[i], self.epochs[i], self.losses[i], arrays)
 
@@ -157,8 +160,8 @@ class Recording:
         return (self[i] for i in range(len(self)))
 
     def params(self, i):
-        """Flat parameters (P,) of snapshot i (reads only the parameters)."""
-        c, row = self._locate(i)
+        """Flat parameters (P,) of snapshot i, read-only (reads only the parameters)."""
+        _, c, row = self._locate(i)
         return self._field(c, "params")[row]
 
     def stack(self, field="params", indices=None):
@@ -168,7 +171,7 @@ class Recording:
         indices = range(len(self)) if indices is None else indices
         out = np.empty((len(indices), self.layout.n_params), dtype=self._template.dtype)
         for k, i in enumerate(indices):
-            c, row = self._locate(i)
+            _, c, row = self._locate(i)
             out[k] = self._field(c, field)[row]
         return out
 
@@ -209,7 +212,8 @@ class Recording:
         parent, name = os.path.split(path)
         os.makedirs(parent, exist_ok=True)
         tmp, old = os.path.join(parent, f".{name}.saving"), os.path.join(parent, f".{name}.replaced")
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove(tmp)
+        _remove(old)  # left by a save interrupted after its swap
         try:
             os.mkdir(tmp)
             self._write(tmp)
@@ -260,7 +264,10 @@ class Recording:
         if skipped:
             warnings.warn(f"skipped unreadable chunks: {', '.join(skipped)}", stacklevel=2)
         history = storage.read_history(path, complete=bool(header.get("complete")))
-        rec = cls(header, chunks, history, None, path=path, skipped=skipped)
+        try:
+            rec = cls(header, chunks, history, None, path=path, skipped=skipped)
+        except (KeyError, TypeError, ValueError) as e:
+            raise RecordingError(f"{os.path.join(path, storage.HEADER)}: incomplete or invalid header ({e!r})") from None
         if np.any(np.diff(rec.steps) <= 0):
             raise RecordingError(f"{path}: chunks hold steps out of order; the folder mixes two runs")
         return rec

@@ -25,6 +25,7 @@ HEADER, DATA, HISTORY = "header.json", "data.npz", "history.jsonl"
 FIELDS = ("params", "grad", "m1", "m2")  # (k, P) per chunk
 INDEX_FIELDS = ("step", "epoch", "loss")  # (k,) per chunk
 _CHUNK = re.compile(r"chunk-(\d{6})\.npz")
+_MODEL_KEYS = ("sizes", "activation", "output", "dtype", "seed", "n_params")
 
 
 class RecordingError(ValueError):
@@ -94,6 +95,12 @@ def read_header(folder):
     if schema > SCHEMA:
         raise RecordingError(f"{path}: written with schema {schema} by nnkern {header.get('nnkern_version')}; "
                              f"this nnkern reads schema <= {SCHEMA}. Upgrade nnkern to read it.")
+    model = header.get("model")
+    missing = [k for k in _MODEL_KEYS if not isinstance(model, dict) or k not in model]
+    if missing:
+        raise RecordingError(f"{path}: header lacks model fields {missing}")
+    if model["dtype"] not in ("float32", "float64"):
+        raise RecordingError(f"{path}: model dtype {model['dtype']!r} is not float32 or float64")
     return header
 
 

@@ -225,6 +225,24 @@ def test_newer_schema_names_the_file_and_versions(saved):
         nk.Recording.load(saved)
 
 
+def test_header_without_model_fields_names_the_file(saved):
+    path = os.path.join(saved, "header.json")
+    header = json.load(open(path))
+    del header["model"]["sizes"]
+    json.dump(header, open(path, "w"))
+    with pytest.raises(storage.RecordingError, match="header.json: header lacks model fields \\['sizes'\\]"):
+        nk.Recording.load(saved)
+
+
+def test_snapshots_are_read_only_views(saved):
+    rec = nk.Recording.load(saved)
+    with pytest.raises(ValueError, match="read-only"):
+        rec[1].params[0] = 5.0
+    interpolated = rec.params_at(1)
+    interpolated[0] = 5.0  # a copy
+    assert rec[1].params[0] != 5.0
+
+
 def test_truncated_chunk_names_the_file_unless_skipping_is_asked_for(saved):
     path = chunk(saved)
     with open(path, "r+b") as f:
