@@ -32,6 +32,12 @@ def _extent(extent):
     return xmin, xmax, ymin, ymax
 
 
+def _int_at_least(value, low, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
+    return int(value)
+
+
 def _planar(net):
     if net.sizes[0] != 2:
         raise ValueError(f"this view needs a network with 2 inputs (a plane); this one has {net.sizes[0]}")
@@ -49,9 +55,7 @@ def grid_activations(net, extent, resolution, out=None):
     """
     net = _net(net)
     _planar(net)
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
-        raise ValueError(f"resolution must be an integer >= 2; got {resolution!r}")
-    res, widths = int(resolution), net.sizes[1:]
+    res, widths = _int_at_least(resolution, 2, "resolution"), net.sizes[1:]
     size = res * res * sum(widths)
     if out is None:
         out = np.empty(size, dtype=net.dtype)
@@ -101,8 +105,8 @@ def weight_change(before, after, relative=False):
     delta = after.params.astype(np.float64) - before.params
     changes = []
     for (dW, db), W, b in zip(zip(*before.layout.views(delta)), before.weights, before.biases):
-        scale = np.sqrt((np.sum(np.square(W, dtype=np.float64)) + np.sum(np.square(b, dtype=np.float64))) / (W.size + b.size))
-        changes.append((dW / scale, db / scale) if relative else (dW, db))
+        scale = np.sqrt(np.mean(np.square(np.r_[W.ravel(), b], dtype=np.float64))) if relative else 1.0
+        changes.append((dW / scale, db / scale))
     return changes
 
 
@@ -114,8 +118,7 @@ def weight_histograms(recording, bins=32, value_range=None, indices=None):
     """
     if not isinstance(recording, Recording):
         raise ValueError(f"expected an nk.Recording; got {type(recording).__name__}")
-    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
-        raise ValueError(f"bins must be a positive integer; got {bins!r}")
+    bins = _int_at_least(bins, 1, "bins")
     stack = recording.stack("params", indices)
     lay = recording.layout
     if value_range is None:
@@ -123,11 +126,14 @@ def weight_histograms(recording, bins=32, value_range=None, indices=None):
         lo, hi = (float(weights.min()), float(weights.max())) if weights.size else (0.0, 1.0)
         lo, hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
     else:
-        lo, hi = (float(v) for v in value_range)
+        try:
+            lo, hi = (float(v) for v in value_range)
+        except (TypeError, ValueError):
+            lo = hi = float("nan")
         if not (np.isfinite([lo, hi]).all() and lo < hi):
             raise ValueError(f"value_range must be finite (lo, hi) with lo < hi; got {value_range!r}")
-    counts = compiled.weight_histograms(stack, lay.w_off, lay.sizes, lo, hi, int(bins))
-    return counts, np.linspace(lo, hi, int(bins) + 1)
+    counts = compiled.weight_histograms(stack, lay.w_off, lay.sizes, lo, hi, bins)
+    return counts, np.linspace(lo, hi, bins + 1)
 
 
 def _labels(net, X, y):
@@ -141,7 +147,8 @@ def _labels(net, X, y):
                          f"output={net.output!r} with {net.sizes[-1]} outputs")
     X = net.check_inputs(X)
     y = np.asarray(y)
-    if y.shape != (len(X),) or not np.all(np.mod(y, 1) == 0) or y.min() < 0 or y.max() >= n_classes:
+    if (y.shape != (len(X),) or y.dtype.kind not in "biuf" or not np.all(np.mod(y, 1) == 0)
+            or y.min() < 0 or y.max() >= n_classes):
         raise ValueError(f"y must hold one integer label in 0..{n_classes - 1} per row of X; got shape {y.shape}")
     return X, y.astype(np.int64), n_classes
 
@@ -201,9 +208,7 @@ def path_activations(net, x0, x1, steps=50):
     """
     net = _net(net)
     x0, x1 = (as_float_matrix(np.ravel(v)[None, :], name, net.sizes[0], np.float64)[0] for v, name in ((x0, "x0"), (x1, "x1")))
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"steps must be an integer >= 2; got {steps!r}")
-    t = np.linspace(0.0, 1.0, int(steps))
+    t = np.linspace(0.0, 1.0, _int_at_least(steps, 2, "steps"))
     points = x0 + t[:, None] * (x1 - x0)
     return t, points, [a for _, a in net.layer_outputs(points)]
 
