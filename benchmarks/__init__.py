@@ -1,0 +1,1 @@
+"""nnkern benchmark suite (issue 5): ``python -m benchmarks``."""

@@ -1,0 +1,138 @@
+"""Timing, machine description and the peers' availability, shared by every case."""
+
+import os
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+
+_missing = {}
+
+
+def median_time(fn, repeats, warmup=1, setup=None):
+    """Median wall-clock seconds of ``fn()`` over ``repeats`` calls after ``warmup`` calls.
+    ``setup()``, when given, runs untimed before every call."""
+    for _ in range(warmup):
+        if setup:
+            setup()
+        fn()
+    times = []
+    for _ in range(repeats):
+        if setup:
+            setup()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def optional(module):
+    """The imported module, or None (remembering why) when it is not installed."""
+    try:
+        return __import__(module)
+    except ImportError as error:
+        _missing[module] = str(error)
+        return None
+
+
+def missing():
+    return dict(_missing)
+
+
+def torch_module():
+    torch = optional("torch")
+    if torch is not None:
+        torch.set_num_threads(os.cpu_count() or 1)
+    return torch
+
+
+def sgemm_gflops(n=2048, repeats=5):
+    """This machine's measured float32 GEMM rate through NumPy's BLAS (the practical roofline)."""
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
+    b = a.copy()
+    c = np.empty_like(a)
+    seconds = median_time(lambda: np.dot(a, b, out=c), repeats)
+    return 2 * n**3 / seconds / 1e9
+
+
+def machine():
+    """What the numbers were measured on."""
+    import numba
+
+    info = {
+        "cpu": _cpu_name(),
+        "cores": os.cpu_count(),
+        "memory_gib": _memory_gib(),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "llvm_cpu": _llvm_cpu(),
+        "blas": _blas(),
+        "openblas_env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ},
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    for name in ("torch", "sklearn"):
+        module = sys.modules.get(name)
+        if module is not None:
+            info[name] = module.__version__
+    return info
+
+
+def machine_line(info):
+    blas = info["blas"]
+    parts = [f"{info['cpu']} ({info['llvm_cpu']}), {info['cores']} cores, {info['memory_gib']:.0f} GiB",
+             f"{info['os']}, Python {info['python']}", f"NumPy {info['numpy']} ({blas})",
+             f"Numba {info['numba']}"]
+    for name in ("torch", "sklearn"):
+        if name in info:
+            parts.append(f"{'PyTorch' if name == 'torch' else 'scikit-learn'} {info[name]}")
+    if info["openblas_env"]:
+        parts.append("with " + " ".join(f"{k}={v}" for k, v in info["openblas_env"].items()))
+    return "; ".join(parts)
+
+
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _memory_gib():
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal"):
+                    return int(line.split()[1]) / 2**20
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _llvm_cpu():
+    try:
+        import llvmlite.binding as llvm
+
+        return llvm.get_host_cpu_name()
+    except Exception:  # pragma: no cover - informational only
+        return "?"
+
+
+def _blas():
+    try:
+        from threadpoolctl import threadpool_info
+
+        for pool in threadpool_info():
+            if pool.get("user_api") == "blas":
+                return (f"{pool.get('internal_api')} {pool.get('version')}, {pool.get('architecture')} kernel, "
+                        f"{pool.get('num_threads')} threads")
+    except Exception:  # pragma: no cover - informational only
+        pass
+    return "BLAS unknown"
