@@ -1,0 +1,137 @@
+"""The Manim layer: mobjects follow the numbers they show, and the flagship scene renders."""
+
+import importlib.util
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+manim = pytest.importorskip("manim")
+
+import nnkern as nk  # noqa: E402
+from nnkern.viz import DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, TrainingTracker, plane, style  # noqa: E402
+from nnkern.viz.tracker import Replay  # noqa: E402
+
+SCENE = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "training.py"
+
+
+def rgb(color):
+    return np.asarray(manim.ManimColor(color).to_rgb())
+
+
+def bluer_than_red(c):
+    return c[2] > c[0]
+
+
+@pytest.fixture(scope="module")
+def replay():
+    X, y = nk.datasets.load("circle", n=300, noise=0.05, seed=0)
+    net = nk.MLP([2, 8, 1], activation="tanh", seed=0)
+    run = nk.train(net, X, y, epochs=60, batch_size=32, lr=0.05, seed=0, quiet=True, record="geometric")
+    return Replay.from_recording(run.recording)
+
+
+def test_import_nnkern_does_not_import_manim():
+    code = "import sys, nnkern; sys.exit('manim' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_edge_colour_follows_weight_sign_and_width_grows_with_magnitude():
+    d = NetworkDiagram([2, 3, 1])
+    W0 = np.array([[0.1, -0.5, 1.0], [-1.0, 0.3, -0.05]])
+    d.set_weights([W0, np.array([[0.4], [-0.8], [0.2]])])
+    edges = {(a, b): line for line, a, b in zip(d.edges[0], *d._pairs[0])}
+    for (a, b), line in edges.items():
+        c = rgb(line.get_stroke_color())
+        assert bluer_than_red(c) == (W0[a, b] > 0)
+    order = np.argsort(np.abs(W0).ravel())
+    widths = np.array([edges[divmod(int(k), 3)].get_stroke_width() for k in order])
+    assert np.all(np.diff(widths) >= 0) and widths[-1] > 3 * widths[0]
+
+
+def test_neuron_fill_follows_activation():
+    d = NetworkDiagram([2, 3, 1], activation="tanh")
+    d.set_activations([np.array([0.5, -0.5]), np.array([-0.9, 0.0, 0.9]), np.array([0.8])])
+    red, grey, blue = (rgb(c.get_fill_color()) for c in d.neurons[1])
+    assert red[0] > red[2] and blue[2] > blue[0]
+    assert np.allclose(grey, style.signed_rgb(0.0), atol=0.01)
+    assert bluer_than_red(rgb(d.neurons[2][0].get_fill_color()))  # P(class 1) = 0.8
+
+
+def test_wide_layers_are_elided_with_their_true_count():
+    d = NetworkDiagram([2, 40, 1], max_shown=16)
+    assert len(d.neurons[1]) == 16 and d.shown[1][-1] == 39
+    assert len(d.edges[0]) == 2 * 16
+    assert "40" in [t.text for t in d.ellipses.get_family() if isinstance(t, manim.Text)]
+
+
+def test_change_highlight_is_relative_to_the_layer():
+    d = NetworkDiagram([2, 2, 1], glow_levels=4)
+    d.set_changes([np.array([[1e-3, 5e-4], [0.0, 1e-4]]), np.array([[10.0], [0.0]])])
+    strongest = d.glow[0][-1]
+    assert len(strongest.points) == 4  # one edge: the layer's largest change, however small
+    assert len(d.glow[1][-1].points) == 4
+
+
+def test_contour_of_a_circle():
+    ys, xs = np.mgrid[-1:1:128j, -1:1:128j]
+    (path,) = plane.contour_paths(np.hypot(xs, ys), 0.5, (-1, 1, -1, 1))
+    assert np.allclose(np.hypot(*path.T), 0.5, atol=1e-3) and np.allclose(path[0], path[-1])
+
+
+def test_boundary_image_changes_between_early_and_late_snapshots(replay):
+    extent = plane.square_extent(replay.X)
+    board = DecisionBoundary(extent, replay.X, replay.y)
+    early = board.set_params(replay.recording.model_at(0)).image.pixel_array.astype(float).copy()
+    late = board.set_params(replay.recording.model_at(len(replay.recording) - 1)).image.pixel_array.astype(float)
+    assert np.abs(late - early).mean() > 10
+    blue = late[..., 2] > late[..., 0] + 20
+    red = late[..., 0] > late[..., 2] + 20
+    assert 0.1 < blue.mean() < 0.9 and 0.1 < red.mean() < 0.9
+    assert len(board.contour.points) > 0
+
+
+def test_tracker_drives_the_views_from_one_time(replay):
+    extent = plane.square_extent(replay.X)
+    diagram = NetworkDiagram.from_net(replay.net)
+    board = DecisionBoundary(extent, replay.X, replay.y)
+    maps = [NeuronMap.beside(diagram, 1, extent)]
+    curve = LossCurve(replay.history["epoch"], {"train": replay.history["loss"]})
+    tracker = TrainingTracker(replay, extent, point=replay.X[0]).attach(diagram, board, maps, curve)
+    tracker.time.set_value(tracker.time_at(1.0))
+    tracker.refresh()
+    np.testing.assert_allclose(tracker.net.params, replay.recording.params(len(replay.recording) - 1))
+    assert tracker.epoch == pytest.approx(60)
+    assert tracker.accuracy(replay.X, replay.y) > 0.9
+    # slow motion: the first half of screen time covers far fewer steps than the second
+    assert tracker.step_at(tracker.time_at(0.5)) < 0.2 * tracker.steps[-1]
+
+
+def load_scene():
+    spec = importlib.util.spec_from_file_location("training_scene", SCENE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.TrainingScene
+
+
+def test_scene_runs_in_a_dry_run():
+    with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 2, "progress_bar": "none"}):
+        scene = load_scene()()
+        scene.render()
+        assert 60 <= scene.renderer.time <= 90
+
+
+def test_rendered_last_frame_shows_both_classes(tmp_path):
+    with manim.tempconfig(
+        {"quality": "low_quality", "save_last_frame": True, "write_to_movie": False, "media_dir": str(tmp_path),
+         "progress_bar": "none"}
+    ):
+        scene = load_scene()()
+        scene.render()
+        frame = scene.renderer.get_frame()[..., :3].astype(int)
+    assert frame.std() > 20  # not blank
+    blue = (frame[..., 2] > 150) & (frame[..., 0] < 150)
+    red = (frame[..., 0] > 150) & (frame[..., 2] < 150)
+    assert blue.mean() > 0.01 and red.mean() > 0.01
