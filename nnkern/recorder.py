@@ -1,6 +1,7 @@
 """The recorder ``train`` drives: each epoch it picks the steps to keep and lends the compiled
-epoch rows of a large in-memory chunk to write them into; full chunks are kept in memory or
-written to a folder by a background thread (so training never waits on the disk)."""
+epoch rows of a large in-memory chunk to write them into.  A helper thread prepares the next chunk
+while the current one fills; full chunks are kept in memory, or written to a folder by a writer
+thread (so training does not wait on the disk)."""
 
 import json
 import os
@@ -32,10 +33,13 @@ def make_header(net, schedule, settings):
     from . import __version__
 
     opt = settings["optimizer"]
+    meta = settings.get("meta")
     try:
-        json.dumps(settings.get("meta"))
+        json.dumps(meta)
     except (TypeError, ValueError) as e:
-        raise ValueError(f"record_meta must be a JSON-serialisable dict: {e}") from None
+        meta = e
+    if not (meta is None or isinstance(meta, dict)):
+        raise ValueError(f"record_meta must be a JSON-serialisable dict; got {settings.get('meta')!r}")
     return {
         "format": storage.FORMAT, "schema": storage.SCHEMA, "nnkern_version": __version__,
         "model": {"sizes": net.sizes, "activation": net.activation, "output": net.output,
@@ -44,7 +48,7 @@ def make_header(net, schedule, settings):
         "optimizer_state": dict(zip(("m1", "m2"), _STATE[opt])),
         "training": {k: settings[k] for k in ("epochs", "batch_size", "seed", "steps_per_epoch", "n_samples")},
         "schedule": schedules.describe(schedule),
-        "meta": settings.get("meta"),
+        "meta": meta,
         "complete": False,
     }
 

@@ -66,6 +66,12 @@ def test_bad_schedules_are_named(data, bad, message):
         nk.train(fresh_net(), *data, epochs=2, batch_size=BATCH, quiet=True, record=bad)
 
 
+@pytest.mark.parametrize("meta", [[1], {"f": open}])
+def test_record_meta_must_be_a_json_dict(data, meta):
+    with pytest.raises(ValueError, match="record_meta must be a JSON-serialisable dict"):
+        nk.train(fresh_net(), *data, epochs=1, quiet=True, record=1, record_meta=meta)
+
+
 def test_trainer_records_the_schedule(data):
     rec = nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, quiet=True, record=5).recording
     assert rec.steps.tolist() == [0, 5, 10, 12]
