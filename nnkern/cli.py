@@ -58,7 +58,7 @@ def build_parser():
     t.add_argument("--weight-decay", type=float, default=0.0)
     t.add_argument("--seed", type=int, default=0, help="seeds the data, the initial weights and the shuffling")
     t.add_argument("--val", type=float, default=0.0, help="fraction held out for validation (default none)")
-    t.add_argument("--record", type=parse_schedule, default="geometric", help="every:K, geometric (default), none, or steps 0,10,100")
+    t.add_argument("--record", type=parse_schedule, default=1, help="every:K (default every:1), geometric, none, or steps 0,10,100")
     t.add_argument("--out", default=None, help="new folder for the recording")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     i = commands.add_parser("info", help="summarise a recording folder")
@@ -106,7 +106,7 @@ def cmd_info(args):
     source = f" ({', '.join(f'{k}={v}' for k, v in data.items())})" if data else ""
     schedule = ", ".join(f"{k} {v if k != 'steps' else len(v)}" for k, v in h["schedule"].items())
     lines = [
-        f"{args.path}: {'complete' if rec.complete else 'INCOMPLETE (training stopped early)'}",
+        f"{args.path}: {'complete' if rec.complete else 'INCOMPLETE (training stopped early, or is still running)'}",
         f"model:      {'-'.join(map(str, m['sizes']))}, {m['activation']} -> {m['output']}, {m['dtype']}, "
         f"{m['n_params']} parameters, seed {m['seed']}",
         f"optimizer:  {opt['name']} ({settings})",
