@@ -13,7 +13,7 @@ import sys
 from . import datasets
 from .model import MLP
 from .recording import Recording
-from .train import train
+from .train import TrainingDiverged, train
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,15 +86,23 @@ def cmd_train(args):
     meta = {"dataset": args.dataset, "n": args.n, "noise": args.noise, "seed": args.seed, "val": args.val}
     run = train(net, X, y, epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
                 weight_decay=args.weight_decay, seed=args.seed, quiet=args.quiet, val=val,
-                record=args.record if args.out else None, record_to=args.out, record_meta=meta)
+                record=args.record, record_to=args.out, record_meta=meta)
     print(f"trained {net!r} for {args.epochs} epochs in {run.seconds:.2f} s: {_metrics(run.history)}")
     if run.recording is not None:
         print(f"recording: {args.out} ({len(run.recording)} snapshots)")
 
 
 def _metrics(history):
-    names = [k for k in ("loss", "acc", "val_loss", "val_acc") if history.get(k)]
+    names = [k for k in ("loss", "acc", "val_loss", "val_acc") if history.get(k) and history[k][-1] == history[k][-1]]  # not NaN
     return ", ".join(f"{k} {history[k][-1]:.4f}" for k in names) if names else "no finished epoch"
+
+
+def _schedule(described):
+    """The header's schedule in the command line's words."""
+    kind, value = next(iter(described.items()))
+    if kind == "steps":
+        return f"{len(value)} listed steps"
+    return f"every:{value}" if kind == "every" else f"geometric, {value} per doubling"
 
 
 def cmd_info(args):
@@ -104,7 +112,6 @@ def cmd_info(args):
     settings = ", ".join(f"{k}={v:g}" for k, v in opt.items() if k != "name")
     data = {k: v for k, v in (h.get("meta") or {}).items() if v is not None}
     source = f" ({', '.join(f'{k}={v}' for k, v in data.items())})" if data else ""
-    schedule = ", ".join(f"{k} {v if k != 'steps' else len(v)}" for k, v in h["schedule"].items())
     lines = [
         f"{args.path}: {'complete' if rec.complete else 'INCOMPLETE (training stopped early, or is still running)'}",
         f"model:      {'-'.join(map(str, m['sizes']))}, {m['activation']} -> {m['output']}, {m['dtype']}, "
@@ -112,7 +119,7 @@ def cmd_info(args):
         f"optimizer:  {opt['name']} ({settings})",
         f"training:   {tr['epochs']} epochs x {tr['steps_per_epoch']} steps, batch {tr['batch_size']}, "
         f"{tr['n_samples']} samples{source}",
-        f"snapshots:  {len(rec)}" + (f", steps {rec.steps[0]}..{rec.steps[-1]}" if len(rec) else "") + f" ({schedule})",
+        f"snapshots:  {len(rec)}" + (f", steps {rec.steps[0]}..{rec.steps[-1]}" if len(rec) else "") + f" ({_schedule(h['schedule'])})",
         f"history:    {len(rec.history.get('epoch', []))} epochs; last: {_metrics(rec.history)}",
     ]
     if rec.skipped:
@@ -121,13 +128,17 @@ def cmd_info(args):
 
 
 def main(argv=None):
-    """Run the command line; returns the exit status (2 for bad arguments or unreadable input)."""
+    """Run the command line; returns the exit status: 2 for bad arguments or an unreadable
+    recording, 1 when training diverges or a file cannot be written."""
     try:
         args = build_parser().parse_args(argv)
         {"train": cmd_train, "info": cmd_info}[args.command](args)
     except ValueError as e:
         print(f"nnkern: error: {e}", file=sys.stderr)
         return 2
+    except (OSError, TrainingDiverged) as e:
+        print(f"nnkern: error: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("nnkern: interrupted", file=sys.stderr)
         return 130

@@ -35,14 +35,15 @@ def test_train_then_info(tmp_path, capsys):
         assert text in info
 
 
-def test_info_says_when_a_run_is_incomplete(tmp_path, capsys):
+def test_a_diverging_run_exits_1_and_its_recording_says_incomplete(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["train", "--dataset", "xor", "--n", "32", "--layers", "2,3,1", "--epochs", "2", "--out", str(out),
-                 "--quiet"]) == 0
-    header = out / "header.json"
-    header.write_text(header.read_text().replace('"complete": true', '"complete": false'))
+    argv = ["train", "--dataset", "xor", "--n", "64", "--output", "identity", "--activation", "relu",
+            "--optimizer", "sgd", "--lr", "1e6", "--epochs", "20", "--record", "geometric", "--out", str(out), "--quiet"]
+    assert main(argv) == 1
+    assert "loss became NaN or infinite" in capsys.readouterr().err
     assert main(["info", str(out)]) == 0
-    assert "INCOMPLETE" in capsys.readouterr().out
+    info = capsys.readouterr().out
+    assert "INCOMPLETE" in info and "(geometric, 32 per doubling)" in info and "acc" not in info
 
 
 @pytest.mark.parametrize("argv, message", [
