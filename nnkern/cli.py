@@ -8,6 +8,7 @@ Bad arguments print one line and exit with status 2.
 """
 
 import argparse
+import math
 import sys
 
 from . import datasets
@@ -93,7 +94,7 @@ def cmd_train(args):
 
 
 def _metrics(history):
-    names = [k for k in ("loss", "acc", "val_loss", "val_acc") if history.get(k) and history[k][-1] == history[k][-1]]  # not NaN
+    names = [k for k in ("loss", "acc", "val_loss", "val_acc") if history.get(k) and not math.isnan(history[k][-1])]
     return ", ".join(f"{k} {history[k][-1]:.4f}" for k in names) if names else "no finished epoch"
 
 
