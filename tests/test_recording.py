@@ -260,6 +260,18 @@ def test_truncated_chunk_names_the_file_unless_skipping_is_asked_for(saved):
     assert len(rec) == 0 and not rec.complete and rec.skipped == [path]
 
 
+def test_history_lines(saved):
+    path = os.path.join(saved, "history.jsonl")
+    lines = open(path).read().splitlines()
+    open(path, "w").write("\n".join(lines) + "\n" + lines[0][:7])  # a cut-off last line
+    with pytest.raises(storage.RecordingError, match="history.jsonl: truncated last line"):
+        nk.Recording.load(saved)
+    assert storage.read_history(saved, complete=False)["epoch"] == [1, 2, 3]  # a killed run drops it
+    open(path, "w").write("\n".join([lines[0], "{oops", lines[2]]) + "\n")
+    with pytest.raises(storage.RecordingError, match="history.jsonl: corrupt line 2"):
+        nk.Recording.load(saved)
+
+
 def test_missing_chunk_of_a_complete_run_names_the_file(saved):
     os.remove(chunk(saved))
     with pytest.raises(storage.RecordingError, match="chunk-000000.npz: missing chunk"):
