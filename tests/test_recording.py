@@ -10,6 +10,8 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nnkern as nk
 from nnkern import schedules, storage
@@ -145,6 +147,24 @@ def test_params_at_interpolates_linearly_between_neighbours(run):
     for bad in (-0.1, len(rec) - 0.9, float("nan"), "x"):
         with pytest.raises(ValueError):
             rec.params_at(bad)
+
+
+@settings(max_examples=50, deadline=None)
+@given(t=st.floats(0, EPOCHS * 4))
+def test_params_at_stays_between_its_neighbours(run, t):
+    rec = run.recording
+    lo, hi = rec[int(t)].params, rec[min(int(t) + 1, len(rec) - 1)].params
+    p = rec.params_at(t)
+    assert np.all((p >= np.minimum(lo, hi) - 1e-15) & (p <= np.maximum(lo, hi) + 1e-15))
+    np.testing.assert_allclose(p, lo + (t - int(t)) * (hi - lo), rtol=1e-9, atol=1e-15)
+
+
+@settings(max_examples=100, deadline=None)
+@given(k=st.integers(1, 50), n_steps=st.integers(1, 500))
+def test_every_k_schedule_property(k, n_steps):
+    steps = np.flatnonzero(schedules.step_mask(k, n_steps))
+    want = sorted(set(range(0, n_steps + 1, k)) | {n_steps})
+    assert steps.tolist() == want
 
 
 def test_model_at_predicts_like_the_trained_network(run, data):
