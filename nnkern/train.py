@@ -128,7 +128,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(map(repr, BACKENDS))}")
     if backend == "cuda":
-        raise ValueError("backend='cuda' is not available yet; use backend='cpu'")
+        _require_cuda()
     X, Y = targets(net, X, y)
     if val is not None:
         if not isinstance(val, (tuple, list)) or len(val) != 2:
@@ -137,6 +137,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     n = len(X)
     batch_size = min(batch_size, n)
     n_batches = (n + batch_size - 1) // batch_size
+    train_epoch = _epoch_kernel(backend, X, Y, net.layout.sizes, batch_size)
     recorder = _make_recorder(net, record, record_to, dict(
         opt, epochs=epochs, batch_size=batch_size, seed=seed, steps_per_epoch=n_batches, n_samples=n, meta=record_meta))
     recorder.begin(X, Y)
@@ -155,7 +156,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
             perm = rng.permutation(n)
             mask, buffers = recorder.plan(epoch, t, n_batches)
             before = theta.copy()
-            total, correct, failed = network.train_epoch(
+            total, correct, failed = train_epoch(
                 theta, grad, m1, m2, X, Y, perm, batch_size, lay.w_off, lay.b_off, lay.sizes,
                 net.hidden_code, net.output_code, opt["code"], opt["lr"], opt["beta1"], opt["beta2"],
                 opt["eps"], opt["weight_decay"], decay_mask, t, mask, *buffers)
@@ -190,3 +191,27 @@ def _make_recorder(net, record, record_to, settings):
     if record is None and record_to is None:
         return _NoRecording(net)
     return Recorder(net, 1 if record is None else record, settings, record_to)
+
+
+def _require_cuda():
+    """Raise a RuntimeError saying why backend='cuda' cannot run here."""
+    try:
+        from .kernels import gpu_network
+    except ImportError as error:
+        raise RuntimeError(f"backend='cuda' needs numba-cuda (pip install 'nnkern[cuda]'): {error}") from None
+    if not gpu_network.available():
+        raise RuntimeError("backend='cuda' needs an NVIDIA GPU with a working CUDA driver and none was found "
+                           "(numba.cuda.is_available() is False); use backend='cpu' or 'auto'")
+
+
+def _epoch_kernel(backend, X, Y, sizes, batch_size):
+    """The one-epoch function for ``backend``: the compiled CPU epoch ("auto" and "cpu": for the
+    small networks nnkern targets one fused CPU call beats a GPU's per-kernel launches), or the
+    CUDA twin with X and Y kept on the device."""
+    if backend != "cuda":
+        return network.train_epoch
+    import functools
+
+    from .kernels import gpu_network
+
+    return functools.partial(gpu_network.train_epoch, device=gpu_network.Device(X, Y, sizes, batch_size))

@@ -1,0 +1,314 @@
+"""CUDA twin of ``network``: forward through every layer, the training epoch and the grid, as
+short sequences of kernel launches (``gpu_dense``) driven from Python.
+
+``train_epoch`` has the signature and the semantics of ``network.train_epoch`` (host arrays in,
+updated in place; recording rows; status of the first non-finite batch, whose update and all
+later ones are skipped on the device without a per-batch sync).  Only the parameters and the
+optimizer state cross the bus per epoch; X and Y are copied to the device once per ``Device``.
+
+No GPU exists on the machines this is developed on: the kernels run in Numba's CUDA simulator in
+the tests (tiny sizes, small blocks so the multi-block paths run) and are compiled to PTX there.
+"""
+
+import math
+
+import numpy as np
+from numba import cuda
+
+from .codes import ADAM, MOMENTUM, SIGMOID, SOFTMAX
+from .gpu_dense import (dense_forward_kernel, dense_input_grad_kernel, dense_param_grad_kernel,
+                        softmax_rows_kernel)
+
+#: threads per block of 1-D launches, and per side of 2-D ones
+BLOCK, BLOCK_2D = 128, 16
+
+
+def available():
+    """True when numba.cuda sees a GPU (or runs in its simulator)."""
+    try:
+        return bool(cuda.is_available())
+    except Exception:  # a broken driver install counts as no GPU
+        return False
+
+
+def _grid1(n, block):
+    return (max(1, -(-n // block)),), (block,)
+
+
+def _grid2(n0, n1, block):
+    return (max(1, -(-n0 // block)), max(1, -(-n1 // block))), (block, block)
+
+
+# --- kernels of the epoch ------------------------------------------------------------------------
+
+@cuda.jit
+def gather_kernel(X, Y, perm, start, a0, yb):
+    """Row i of the batch: a0[i] = X[perm[start + i]], yb[i] = Y[perm[start + i]]."""
+    i = cuda.grid(1)
+    if i >= a0.shape[0]:
+        return
+    row = perm[start + i]
+    for j in range(X.shape[1]):
+        a0[i, j] = X[row, j]
+    for j in range(Y.shape[1]):
+        yb[i, j] = Y[row, j]
+
+
+@cuda.jit
+def output_grad_kernel(z, a, Y, code, scale, dz, row_loss, row_correct):
+    """Row i: dz = (a - Y) * scale, the row's loss (stable in the logits) and whether it is right."""
+    i = cuda.grid(1)
+    if i >= z.shape[0]:
+        return
+    w = z.shape[1]
+    loss = 0.0
+    for j in range(w):
+        dz[i, j] = (a[i, j] - Y[i, j]) * scale
+    right = 1
+    if code == SIGMOID:
+        for j in range(w):
+            zij = z[i, j]
+            loss += max(zij, 0.0) - zij * Y[i, j] + math.log1p(math.exp(-abs(zij)))
+            if (a[i, j] >= 0.5) != (Y[i, j] >= 0.5):
+                right = 0
+    elif code == SOFTMAX:
+        top = z[i, 0]
+        best = 0
+        label = 0
+        for j in range(1, w):
+            top = max(top, z[i, j])
+            if a[i, j] > a[i, best]:
+                best = j
+            if Y[i, j] > Y[i, label]:
+                label = j
+        s = 0.0
+        zy = 0.0
+        for j in range(w):
+            s += math.exp(z[i, j] - top)
+            zy += Y[i, j] * z[i, j]
+        loss = top + math.log(s) - zy
+        right = 1 if best == label else 0
+    else:
+        for j in range(w):
+            d = a[i, j] - Y[i, j]
+            loss += 0.5 * d * d
+        right = 0
+    row_loss[i] = loss
+    row_correct[i] = right
+
+
+@cuda.jit
+def batch_stats_kernel(row_loss, row_correct, m, k, batch_loss, batch_correct, halt):
+    """One thread: batch k's loss sum and correct count; halt[0] = k at the first non-finite one."""
+    if cuda.grid(1) != 0:
+        return
+    total = 0.0
+    correct = 0
+    for i in range(m):
+        total += row_loss[i]
+        correct += row_correct[i]
+    batch_loss[k] = total
+    batch_correct[k] = correct
+    if halt[0] < 0 and not math.isfinite(total):
+        halt[0] = k
+
+
+@cuda.jit
+def update_kernel(theta, grad, m1, m2, code, lr, beta1, beta2, eps, weight_decay, decay_mask, c1, c2, halt):
+    """One optimizer step (``optim.update``'s rules), thread p for parameter p; skipped once halted.
+    c1, c2: Adam's bias corrections 1 / (1 - beta**t)."""
+    p = cuda.grid(1)
+    if p >= theta.shape[0] or halt[0] >= 0:
+        return
+    g = grad[p] + weight_decay * decay_mask[p] * theta[p]
+    if code == ADAM:
+        u = beta1 * m1[p] + (1 - beta1) * g
+        v = beta2 * m2[p] + (1 - beta2) * g * g
+        m1[p] = u
+        m2[p] = v
+        theta[p] -= lr * (u * c1) / (math.sqrt(v * c2) + eps)
+    elif code == MOMENTUM:
+        u = beta1 * m1[p] + g
+        m1[p] = u
+        theta[p] -= lr * u
+    else:
+        theta[p] -= lr * g
+
+
+@cuda.jit
+def record_kernel(theta, grad, m1, m2, row, rec_theta, rec_grad, rec_m1, rec_m2, halt):
+    """Copy the state into recording row ``row`` (thread p for parameter p); skipped once halted."""
+    p = cuda.grid(1)
+    if p >= theta.shape[0] or halt[0] >= 0:
+        return
+    rec_theta[row, p] = theta[p]
+    rec_grad[row, p] = grad[p]
+    rec_m1[row, p] = m1[p]
+    rec_m2[row, p] = m2[p]
+
+
+@cuda.jit
+def grid_points_kernel(x0, dx, y0, dy, res, X):
+    """X[r * res + c] = (x0 + c dx, y0 + r dy): the grid of ``grid_forward``, row-major."""
+    t = cuda.grid(1)
+    if t >= res * res:
+        return
+    r = t // res
+    c = t - r * res
+    X[t, 0] = x0 + c * dx
+    X[t, 1] = y0 + r * dy
+
+
+# --- host drivers --------------------------------------------------------------------------------
+
+def _layer(buf, sizes, l, m):
+    """Layer l's (m, width) block of a device buffer laid out as ``network`` does (all rows of
+    layer 0, then of layer 1, ...)."""
+    start = m * int(sum(sizes[1 : l + 1]))
+    w = int(sizes[l + 1])
+    return buf[start : start + m * w].reshape((m, w))
+
+
+def _params(theta, w_off, b_off, sizes, l):
+    fi, fo = int(sizes[l]), int(sizes[l + 1])
+    w0, b0 = int(w_off[l]), int(b_off[l])
+    return theta[w0 : w0 + fi * fo].reshape((fi, fo)), theta[b0 : b0 + fo]
+
+
+def forward(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, block=BLOCK_2D):
+    """Forward device rows a0 (m, n_in) through every layer into device buffers zbuf, abuf."""
+    m = a0.shape[0]
+    n_layers = len(sizes) - 1
+    a_prev = a0
+    for l in range(n_layers):
+        W, b = _params(theta, w_off, b_off, sizes, l)
+        z, a = _layer(zbuf, sizes, l, m), _layer(abuf, sizes, l, m)
+        code = out if l == n_layers - 1 else hidden
+        blocks, threads = _grid2(m, z.shape[1], block)
+        dense_forward_kernel[blocks, threads](a_prev, W, b, z, a, code, code != SOFTMAX)
+        if code == SOFTMAX:
+            blocks, threads = _grid1(m, block * block)
+            softmax_rows_kernel[blocks, threads](z, a)
+        a_prev = a
+
+
+def backward(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, block=BLOCK_2D):
+    """Gradients of every layer into device ``grad``, from dL/dz of the output in dz_buf[: m n_out]."""
+    m = a0.shape[0]
+    n_layers = len(sizes) - 1
+    dz = dz_buf[: m * int(sizes[-1])].reshape((m, int(sizes[-1])))
+    cur, spare = dz_buf, dz_spare
+    for l in range(n_layers - 1, -1, -1):
+        W, _ = _params(theta, w_off, b_off, sizes, l)
+        dW, db = _params(grad, w_off, b_off, sizes, l)
+        a_prev = a0 if l == 0 else _layer(abuf, sizes, l - 1, m)
+        blocks, threads = _grid2(W.shape[0] + 1, W.shape[1], block)
+        dense_param_grad_kernel[blocks, threads](a_prev, dz, dW, db)
+        if l == 0:
+            break
+        fan_in = W.shape[0]
+        dz_prev = spare[: m * fan_in].reshape((m, fan_in))
+        blocks, threads = _grid2(m, fan_in, block)
+        dense_input_grad_kernel[blocks, threads](dz, W, _layer(zbuf, sizes, l - 1, m), a_prev, dz_prev, hidden)
+        dz = dz_prev
+        cur, spare = spare, cur
+
+
+class Device:
+    """Device copies of one training set and the scratch of its epochs (made once per ``train``)."""
+
+    def __init__(self, X, Y, sizes, batch_size):
+        self.X, self.Y = cuda.to_device(X), cuda.to_device(Y)
+        dtype = X.dtype
+        widths = int(np.sum(sizes[1:]))
+        self.a0 = cuda.device_array((batch_size, int(sizes[0])), dtype)
+        self.yb = cuda.device_array((batch_size, int(sizes[-1])), dtype)
+        self.zbuf = cuda.device_array(batch_size * widths, dtype)
+        self.abuf = cuda.device_array(batch_size * widths, dtype)
+        self.dz = cuda.device_array(batch_size * int(np.max(sizes)), dtype)
+        self.dz_spare = cuda.device_array(batch_size * int(np.max(sizes)), dtype)
+        self.row_loss = cuda.device_array(batch_size, np.float64)
+        self.row_correct = cuda.device_array(batch_size, np.int64)
+
+
+def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size,
+                w_off, b_off, sizes, hidden, out,
+                opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0,
+                rec_mask, rec_theta, rec_grad, rec_m1, rec_m2, rec_loss,
+                device=None, block=BLOCK, block_2d=BLOCK_2D):
+    """``network.train_epoch`` on the GPU: same arguments (host arrays, updated in place), same
+    return value (sum of sample losses, correct count, status).  ``device``: a ``Device`` for X, Y
+    to reuse across epochs (made here when None); block, block_2d: threads per block."""
+    n = perm.shape[0]
+    sizes = np.asarray(sizes)
+    dev = device if device is not None else Device(X, Y, sizes, batch_size)
+    d_theta, d_grad = cuda.to_device(theta), cuda.to_device(grad)
+    d_m1, d_m2 = cuda.to_device(m1), cuda.to_device(m2)
+    d_perm, d_mask = cuda.to_device(perm), cuda.to_device(decay_mask)
+    n_batches = -(-n // batch_size)
+    batch_loss = cuda.device_array(n_batches, np.float64)
+    batch_correct = cuda.device_array(n_batches, np.int64)
+    halt = cuda.to_device(np.array([-1], np.int64))
+    n_rec = int(np.count_nonzero(rec_mask))
+    recs = [cuda.device_array((max(n_rec, 1), theta.shape[0]), theta.dtype) for _ in range(4)]
+    f = theta.dtype.type
+    P = theta.shape[0]
+    r = 0
+    for k in range(n_batches):
+        s = k * batch_size
+        m = min(batch_size, n - s)
+        a0, yb = dev.a0[:m], dev.yb[:m]
+        blocks, threads = _grid1(m, block)
+        gather_kernel[blocks, threads](dev.X, dev.Y, d_perm, s, a0, yb)
+        forward(d_theta, w_off, b_off, sizes, hidden, out, a0, dev.zbuf, dev.abuf, block_2d)
+        z_out, a_out = _layer(dev.zbuf, sizes, len(sizes) - 2, m), _layer(dev.abuf, sizes, len(sizes) - 2, m)
+        dz = dev.dz[: m * int(sizes[-1])].reshape((m, int(sizes[-1])))
+        output_grad_kernel[blocks, threads](z_out, a_out, yb, out, f(1.0 / m), dz, dev.row_loss, dev.row_correct)
+        batch_stats_kernel[1, 1](dev.row_loss, dev.row_correct, m, k, batch_loss, batch_correct, halt)
+        backward(d_theta, d_grad, w_off, b_off, sizes, hidden, a0, dev.zbuf, dev.abuf, dev.dz, dev.dz_spare, block_2d)
+        t = t0 + k + 1
+        pb, pt = _grid1(P, block)
+        update_kernel[pb, pt](d_theta, d_grad, d_m1, d_m2, opt, f(lr), f(beta1), f(beta2), f(eps),
+                              f(weight_decay), d_mask, f(1.0 / (1.0 - beta1**t)), f(1.0 / (1.0 - beta2**t)), halt)
+        if rec_mask[k]:
+            record_kernel[pb, pt](d_theta, d_grad, d_m1, d_m2, r, *recs, halt)
+            r += 1
+    status = int(halt.copy_to_host()[0])
+    done = n_batches if status < 0 else status
+    losses, correct = batch_loss.copy_to_host(), batch_correct.copy_to_host()
+    theta[:] = d_theta.copy_to_host()
+    m1[:] = d_m1.copy_to_host()
+    m2[:] = d_m2.copy_to_host()
+    grad[:] = d_grad.copy_to_host()
+    if n_rec:
+        rows = int(np.count_nonzero(rec_mask[:done]))
+        for host, dev_rec in zip((rec_theta, rec_grad, rec_m1, rec_m2), recs):
+            host[:rows] = dev_rec.copy_to_host()[:rows]
+        rec_loss[:rows] = (losses[:done] / _batch_rows(n, batch_size, done))[rec_mask[:done]]
+    return float(losses[:done].sum()), int(correct[:done].sum()), (status if status >= 0 else -1)
+
+
+def _batch_rows(n, batch_size, n_batches):
+    return np.minimum(batch_size, n - batch_size * np.arange(n_batches))
+
+
+def layer_outputs(theta, w_off, b_off, sizes, hidden, out, X, block=BLOCK_2D):
+    """Host (zbuf, abuf) laid out as ``network.forward_all`` fills them, computed on the GPU."""
+    n = X.shape[0]
+    total = n * int(np.sum(sizes[1:]))
+    zbuf, abuf = cuda.device_array(total, X.dtype), cuda.device_array(total, X.dtype)
+    forward(cuda.to_device(theta), w_off, b_off, np.asarray(sizes), hidden, out, cuda.to_device(X), zbuf, abuf, block)
+    return zbuf.copy_to_host(), abuf.copy_to_host()
+
+
+def grid_forward(theta, w_off, b_off, sizes, hidden, out, x0, dx, y0, dy, res, block=BLOCK_2D):
+    """Every layer's activations over a res x res grid of 2-D inputs (point (r, c) at
+    (x0 + c dx, y0 + r dy)), laid out as ``network.forward_all`` lays out its rows; host array."""
+    n = res * res
+    X = cuda.device_array((n, 2), theta.dtype)
+    blocks, threads = _grid1(n, block * block)
+    grid_points_kernel[blocks, threads](x0, dx, y0, dy, res, X)
+    total = n * int(np.sum(sizes[1:]))
+    zbuf, abuf = cuda.device_array(total, theta.dtype), cuda.device_array(total, theta.dtype)
+    forward(cuda.to_device(theta), w_off, b_off, np.asarray(sizes), hidden, out, X, zbuf, abuf, block)
+    return abuf.copy_to_host()
