@@ -47,7 +47,7 @@ def build_parser():
     t = commands.add_parser("train", help="train on a built-in dataset, streaming a recording to --out")
     t.add_argument("--dataset", required=True, choices=datasets.NAMES)
     t.add_argument("--n", type=int, default=None, help="samples (default: 1000, or all 1797 digits)")
-    t.add_argument("--noise", type=float, default=0.1, help="dataset noise (default 0.1)")
+    t.add_argument("--noise", type=float, default=0.05, help="dataset noise (default 0.05)")
     t.add_argument("--layers", type=parse_layers, default=None, help="widths, inputs first (default 2,16,16,1; 64,32,10 for digits)")
     t.add_argument("--activation", default="tanh")
     t.add_argument("--output", default=None, help="sigmoid, softmax or identity (default: sigmoid for two classes, else softmax)")

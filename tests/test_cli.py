@@ -26,7 +26,7 @@ def test_train_then_info(tmp_path, capsys):
     rec = nk.Recording.load(out)
     assert rec.complete and rec.steps.tolist() == [0, 2, 4, 6, 8, 10, 12]
     assert rec.header["meta"]["dataset"] == "xor"
-    X, y = nk.datasets.load("xor", n=64, noise=0.1, seed=0)
+    X, y = nk.datasets.load("xor", n=64, noise=0.05, seed=0)
     np.testing.assert_array_equal(rec.data[0], X.astype(np.float32))  # the header names data that regenerates
     np.testing.assert_array_equal(rec.data[1], y)
     assert main(["info", str(out)]) == 0
