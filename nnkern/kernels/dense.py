@@ -5,9 +5,9 @@ LLVM's SLP vectoriser off, so only innermost loops vectorise, and a 16-wide inne
 its set-up and the store -> load -> FMA chain through the output row cost more than its FMAs.
 The loops below therefore
 
-- run the innermost loop over a contiguous output row, fusing four rank-1 updates into each
-  pass (``c[j] += (a0 B0[j] + a1 B1[j]) + (a2 B2[j] + a3 B3[j])``): a quarter of the loads,
-  stores and loop set-ups;
+- run the innermost loop over a contiguous output row, fusing eight (then four) rank-1 updates
+  into each pass (``c[j] += (a0 B0[j] + a1 B1[j]) + (a2 B2[j] + a3 B3[j]) + ...``): an eighth
+  of the loads, stores and loop set-ups;
 - let consecutive inner loops write different rows, so one row's chain does not stall the next;
 - treat outputs narrower than ``NARROW`` (a classifier's last layer) as dot products, or
   accumulate their transpose, since a vector loop over 1-3 outputs never leaves its remainder.
@@ -26,44 +26,70 @@ NARROW = 4
 
 @njit(**KERNEL)
 def _add_ab(A, B, C):
-    """C += A @ B for C-contiguous A (m, K), B (K, N), C (m, N): four k per pass over C."""
+    """C += A @ B for C-contiguous A (m, K), B (K, N), C (m, N): eight, then four, then one k per
+    pass over C."""
     m, K = A.shape
-    k4 = K - K % 4
-    for k in range(0, k4, 4):
+    k = 0
+    while k + 8 <= K:
+        B0, B1, B2, B3, B4, B5, B6, B7 = B[k], B[k + 1], B[k + 2], B[k + 3], B[k + 4], B[k + 5], B[k + 6], B[k + 7]
+        for i in range(m):
+            a = A[i]
+            a0, a1, a2, a3, a4, a5, a6, a7 = a[k], a[k + 1], a[k + 2], a[k + 3], a[k + 4], a[k + 5], a[k + 6], a[k + 7]
+            c = C[i]
+            for j in range(c.shape[0]):
+                c[j] += ((a0 * B0[j] + a1 * B1[j]) + (a2 * B2[j] + a3 * B3[j])) + (
+                    (a4 * B4[j] + a5 * B5[j]) + (a6 * B6[j] + a7 * B7[j]))
+        k += 8
+    if k + 4 <= K:
         B0, B1, B2, B3 = B[k], B[k + 1], B[k + 2], B[k + 3]
         for i in range(m):
             a0, a1, a2, a3 = A[i, k], A[i, k + 1], A[i, k + 2], A[i, k + 3]
             c = C[i]
             for j in range(c.shape[0]):
                 c[j] += (a0 * B0[j] + a1 * B1[j]) + (a2 * B2[j] + a3 * B3[j])
-    for k in range(k4, K):
+        k += 4
+    while k < K:
         Bk = B[k]
         for i in range(m):
             aik = A[i, k]
             c = C[i]
             for j in range(c.shape[0]):
                 c[j] += aik * Bk[j]
+        k += 1
 
 
 @njit(**KERNEL)
 def _add_atb(A, B, C):
-    """C += A.T @ B for C-contiguous A (m, K), B (m, N), C (K, N): four rows i per pass over C."""
+    """C += A.T @ B for C-contiguous A (m, K), B (m, N), C (K, N): eight, then four, then one
+    row i per pass over C."""
     m, K = A.shape
-    m4 = m - m % 4
-    for i in range(0, m4, 4):
+    i = 0
+    while i + 8 <= m:
+        B0, B1, B2, B3, B4, B5, B6, B7 = B[i], B[i + 1], B[i + 2], B[i + 3], B[i + 4], B[i + 5], B[i + 6], B[i + 7]
+        A0, A1, A2, A3, A4, A5, A6, A7 = A[i], A[i + 1], A[i + 2], A[i + 3], A[i + 4], A[i + 5], A[i + 6], A[i + 7]
+        for k in range(K):
+            a0, a1, a2, a3, a4, a5, a6, a7 = A0[k], A1[k], A2[k], A3[k], A4[k], A5[k], A6[k], A7[k]
+            c = C[k]
+            for j in range(c.shape[0]):
+                c[j] += ((a0 * B0[j] + a1 * B1[j]) + (a2 * B2[j] + a3 * B3[j])) + (
+                    (a4 * B4[j] + a5 * B5[j]) + (a6 * B6[j] + a7 * B7[j]))
+        i += 8
+    if i + 4 <= m:
         B0, B1, B2, B3 = B[i], B[i + 1], B[i + 2], B[i + 3]
         for k in range(K):
             a0, a1, a2, a3 = A[i, k], A[i + 1, k], A[i + 2, k], A[i + 3, k]
             c = C[k]
             for j in range(c.shape[0]):
                 c[j] += (a0 * B0[j] + a1 * B1[j]) + (a2 * B2[j] + a3 * B3[j])
-    for i in range(m4, m):
+        i += 4
+    while i < m:
         Bi = B[i]
         for k in range(K):
             aik = A[i, k]
             c = C[k]
             for j in range(c.shape[0]):
                 c[j] += aik * Bi[j]
+        i += 1
 
 
 @njit(**KERNEL)
