@@ -43,7 +43,7 @@ def _planar(net):
         raise ValueError(f"this view needs a network with 2 inputs (a plane); this one has {net.sizes[0]}")
 
 
-def grid_activations(net, extent, resolution, out=None):
+def grid_activations(net, extent, resolution, out=None, backend="auto"):
     """Every neuron's activation over a grid of the input plane.
 
     extent: (xmin, xmax, ymin, ymax); resolution: points per side (>= 2), spaced as np.linspace.
@@ -52,6 +52,7 @@ def grid_activations(net, extent, resolution, out=None):
     elements of the net's dtype to fill instead of allocating (the result is views of it; reusing
     one per frame saves the allocation).  Runs the parallel compiled forward pass; the grid's points
     are cached, so repeated calls with one extent and resolution cost only the pass.
+    backend: "auto" or "cpu" (that pass), or "cuda" (its GPU twin; raises without a GPU).
     """
     net = _net(net)
     _planar(net)
@@ -62,10 +63,25 @@ def grid_activations(net, extent, resolution, out=None):
     elif not (isinstance(out, np.ndarray) and out.shape == (size,) and out.dtype == net.dtype and out.flags.c_contiguous):
         raise ValueError(f"out must be a contiguous {net.dtype.name} array of shape ({size},)")
     lay = net.layout
-    network.forward_all(net.params, lay.w_off, lay.b_off, lay.sizes, net.hidden_code, net.output_code,
-                        _grid_points(_extent(extent), res, net.dtype.name), _scratch(size, net.dtype.name), out)
+    if backend == "cuda":
+        out[...] = _grid_cuda(net, _extent(extent), res)
+    elif backend in ("auto", "cpu"):
+        network.forward_all(net.params, lay.w_off, lay.b_off, lay.sizes, net.hidden_code, net.output_code,
+                            _grid_points(_extent(extent), res, net.dtype.name), _scratch(size, net.dtype.name), out)
+    else:
+        raise ValueError(f"unknown backend {backend!r}; expected one of 'auto', 'cpu', 'cuda'")
     bounds = np.cumsum([0] + widths) * res * res
     return [out[a:b].reshape(res, res, w) for a, b, w in zip(bounds[:-1], bounds[1:], widths)]
+
+
+def _grid_cuda(net, extent, res):
+    from .kernels import gpu_network
+    from .train import _require_cuda
+
+    _require_cuda()
+    (xmin, xmax, ymin, ymax), lay = extent, net.layout
+    return gpu_network.grid_forward(net.params, lay.w_off, lay.b_off, lay.sizes, net.hidden_code, net.output_code,
+                                    xmin, (xmax - xmin) / (res - 1), ymin, (ymax - ymin) / (res - 1), res)
 
 
 @functools.lru_cache(maxsize=4)

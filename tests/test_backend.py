@@ -32,3 +32,15 @@ def test_cuda_without_a_gpu_raises_a_clear_error():
     with pytest.raises(RuntimeError, match="backend='cuda' needs"):
         nk.train(net, X, y, epochs=1, quiet=True, backend="cuda")
     np.testing.assert_array_equal(net.params, before)
+
+
+@pytest.mark.skipif(gpu_available(), reason="a GPU is present")
+def test_grid_view_with_cuda_without_a_gpu_raises_and_auto_is_cpu():
+    net = nk.MLP([2, 4, 1], seed=0)
+    with pytest.raises(RuntimeError, match="backend='cuda' needs"):
+        nk.grid_activations(net, (-1, 1, -1, 1), 5, backend="cuda")
+    with pytest.raises(ValueError, match="unknown backend"):
+        nk.grid_activations(net, (-1, 1, -1, 1), 5, backend="tpu")
+    for a, b in zip(nk.grid_activations(net, (-1, 1, -1, 1), 5, backend="auto"),
+                    nk.grid_activations(net, (-1, 1, -1, 1), 5, backend="cpu")):
+        np.testing.assert_array_equal(a, b)

@@ -186,3 +186,10 @@ def test_train_with_backend_cuda_matches_cpu():
     runs = {b: nk.train(net, X, y, epochs=2, batch_size=4, lr=0.05, quiet=True, backend=b) for b, net in nets.items()}
     np.testing.assert_allclose(nets["cuda"].params, nets["cpu"].params, rtol=1e-10)
     np.testing.assert_allclose(runs["cuda"].history["loss"], runs["cpu"].history["loss"], rtol=1e-10)
+
+
+def test_grid_activations_view_with_backend_cuda_matches_cpu():
+    net = nk.MLP([2, 3, 1], seed=0, dtype="float64")
+    extent = (-1.0, 2.0, -0.5, 0.5)
+    for a, b in zip(nk.grid_activations(net, extent, 3, backend="cuda"), nk.grid_activations(net, extent, 3)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
