@@ -36,7 +36,6 @@ from manim import (
 )
 
 import nnkern as nk
-from nnkern.recording import Recording
 from nnkern.viz import DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, TrainingTracker, plane, style
 from nnkern.viz.tracker import Replay
 
@@ -49,7 +48,7 @@ RUN = dict(
     test_size=0.25,
     sizes=[2, 16, 16, 1],
     activation="tanh",
-    train=dict(epochs=200, batch_size=32, optimizer="adam", lr=0.03, seed=1),
+    train=dict(epochs=150, batch_size=32, optimizer="adam", lr=0.02, seed=4),
 )
 TRAINING_SECONDS = 27  # screen time of the training replay
 SLOW_MOTION = 20  # steps per second at the end / at the start of the replay
@@ -66,7 +65,7 @@ def default_replay():
 
 def load_replay():
     path = os.environ.get("NNKERN_RUN")
-    return Replay.from_recording(Recording.load(path)) if path else default_replay()
+    return Replay.from_recording(nk.Recording.load(path)) if path else default_replay()
 
 
 def caption(text, font_size=28):
@@ -100,7 +99,7 @@ class TrainingScene(Scene):
 
         # 2. The network, layer by layer.
         diagram = NetworkDiagram.from_net(net, height=4.3, layer_gap=5.0 / (len(net.sizes) - 1))
-        diagram.move_to([-2.75, 0.55, 0])
+        diagram.move_to([-2.55, 0.55, 0])
         inputs = diagram.input_labels([f"x_{i + 1}" for i in range(net.sizes[0])])
         names = ["P(blue)"] if binary else [f"P({style.PALETTE.class_names[k]})" for k in range(net.sizes[-1])]
         outputs = diagram.output_labels(names)
@@ -126,15 +125,12 @@ class TrainingScene(Scene):
         coords.next_to(ring, UP, buff=0.1).add_background_rectangle(opacity=0.7)
         cap = self.recaption(cap, "Feed one point through the untrained network")
         self.play(Create(ring), FadeIn(coords))
-        valued = VGroup(
-            *(MathTex(f"x_{i + 1} = {v:.2f}", font_size=28).next_to(c, LEFT, 0.15) for i, (v, c) in
-              enumerate(zip(x, diagram.neurons[0])))
-        )  # fmt: skip
+        valued = diagram.input_labels([f"x_{i + 1} = {v:.2f}" for i, v in enumerate(x)], font_size=28)
         self.play(TransformFromCopy(coords, valued), FadeOut(inputs))
         formula = VGroup(
             Text("each neuron computes", font_size=28),
             MathTex(r"\tanh\!\left(\textstyle\sum_i w_i a_i + b\right)" if net.activation == "tanh" else
-                    rf"\mathrm{{{net.activation}}}\!\left(\textstyle\sum_i w_i a_i + b\right)", font_size=34),
+                    rf"\mathrm{{{net.activation}}}\!\left(\textstyle\sum_i w_i a_i + b\right)", font_size=40),
         ).arrange(RIGHT).to_edge(UP, buff=0.25)  # fmt: skip
         self.play(FadeOut(cap), FadeIn(formula))
         acts = [x, *(a[0] for _, a in net.layer_outputs(x[None]))]
@@ -149,24 +145,25 @@ class TrainingScene(Scene):
         self.wait(1.5)
 
         # 4. Training.
-        tracker = TrainingTracker(replay, extent, point=x, change_window=2.0)
+        tracker = TrainingTracker(replay, extent, point=x, change_window=4.0)
         epochs = np.r_[0, rec.history["epoch"]]
         series = {"train": np.r_[rec.losses[0], rec.history["loss"]]}
         if "val_loss" in rec.history:
             series["test" if replay.X_test is not None else "validation"] = np.r_[np.nan, rec.history["val_loss"]]
-        curve = LossCurve(epochs, series, width=4.6, height=1.3).move_to([-3.4, -2.75, 0])
+        curve = LossCurve(epochs, series, width=4.6, height=1.3).move_to([-3.1, -2.75, 0])
         maps = [NeuronMap.beside(diagram, l, extent, side=0.2, buff=0.03) for l in range(1, len(net.sizes) - 1)]
         cap = self.recaption(cap, "Its answer everywhere on the plane: blue where it says P(blue) > 0.5")
+        board.set_reveal(0)
         tracker.attach(diagram=diagram, boundary=board)
-        self.play(FadeOut(layer_caps), FadeIn(board.image), FadeIn(board.contour))
+        self.play(FadeOut(layer_caps), UpdateFromAlphaFunc(board, lambda m, a: m.set_reveal(a)), FadeIn(board.contour))
         self.wait(1)
         cap = self.recaption(cap, "Beside each hidden neuron: its output over the whole plane")
         tracker.attach(maps=maps)
         self.play(*(FadeIn(m) for m in maps))
         self.wait(1)
 
-        epoch = DecimalNumber(0, num_decimal_places=0, font_size=34)
-        acc = DecimalNumber(0, num_decimal_places=0, font_size=34, unit=r"\%")
+        epoch = DecimalNumber(0, num_decimal_places=0, font_size=40)
+        acc = DecimalNumber(0, num_decimal_places=0, font_size=40, unit=r"\%")
         counter = VGroup(
             VGroup(Text("epoch", font_size=26), epoch).arrange(RIGHT),
             VGroup(Text("accuracy", font_size=26), acc).arrange(RIGHT),
@@ -214,7 +211,6 @@ class TrainingScene(Scene):
         anims = [FadeOut(old, shift=UP * 0.2, run_time=0.6), FadeIn(new, shift=UP * 0.2, run_time=0.6)]
         self.play(*anims, *([extra] if extra is not None else []))
         return new
-
 
 
 def sign_color(p):

@@ -4,6 +4,8 @@ import numpy as np
 from manim import WHITE, Circle, Group, ImageMobject, Rectangle, VGroup, VMobject
 from PIL import Image
 
+import nnkern as nk
+
 from . import plane, style
 
 
@@ -28,14 +30,15 @@ def dot_cloud(points, radius, label):
 class DecisionBoundary(Group):
     """The input plane over ``extent`` (xmin, xmax, ymin, ymax) drawn as a square of side ``side``.
 
-    ``image`` shows the output layer over a ``resolution``² grid (soft probabilities, or hard classes as
-    ``hardness`` goes to 1), ``contour`` the 0.5 level (binary outputs), ``dots`` the data X (n, 2)
-    coloured by y (n,), small dots with a dark outline.
+    ``image`` shows the output layer over a ``resolution``² grid: soft probabilities, or hard classes as
+    ``hardness`` goes to 1, faded in from the blank plane as ``reveal`` goes to 1. ``contour`` is the 0.5
+    level (binary outputs), ``dots`` the data X (n, 2) coloured by y (n,): small dots, dark outlines.
     """
 
     def __init__(self, extent, X, y, *, side=5.0, resolution=128, shade=0.55, dot_radius=0.045, **kwargs):
         super().__init__(**kwargs)
-        self.extent, self.resolution, self.shade, self.hardness = tuple(extent), resolution, shade, 0.0
+        self.extent, self.resolution, self.shade = tuple(extent), resolution, shade
+        self.hardness, self.reveal = 0.0, 1.0
         self._probs = None
         self.frame = Rectangle(width=side, height=side, stroke_color=WHITE, stroke_width=1.5)
         blank = np.round(style.probability_rgb(np.full((resolution, resolution, 1), 0.5)) * shade * 255)
@@ -67,16 +70,24 @@ class DecisionBoundary(Group):
 
     def set_params(self, net):
         """Evaluate ``net`` over the grid and restyle."""
-        return self.set_output(plane.grid_activations(net, self.extent, self.resolution)[-1])
+        return self.set_output(nk.grid_activations(net, self.extent, self.resolution)[-1])
 
     def set_hardness(self, hardness):
         """Blend the image from soft probabilities (0) to hard classes (1)."""
         self.hardness = float(hardness)
         return self._redraw()
 
+    def set_reveal(self, reveal):
+        """Blend the image from the blank plane (0) to the network's output (1)."""
+        self.reveal = float(reveal)
+        return self._redraw()
+
     def _redraw(self):
         probs = self._probs
+        if probs is None:
+            return self
         shown = (1 - self.hardness) * probs + self.hardness * hard_output(probs)
+        shown = (1 - self.reveal) * np.full_like(probs, 1 / max(2, probs.shape[-1])) + self.reveal * shown
         rgb = style.probability_rgb(shown) * self.shade
         pixels = self.image.pixel_array
         pixels[..., :3] = np.round(rgb[::-1] * 255)

@@ -42,7 +42,7 @@ class LossCurve(VGroup):
         }
         self.keys = VGroup(
             *(Text(k, font_size=font_size, color=c) for k, c in zip(self.series, colors))
-        ).arrange(RIGHT, buff=0.3).next_to(self.axes, UP, buff=0.05).align_to(self.axes, RIGHT)
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.15).next_to(self.axes, RIGHT, buff=0.2).align_to(self.axes, UP)
         self.dot = Dot(radius=0.06, color=colors[0])
         self.add(self.axes, self.labels, self.ticks, self.keys, *self.lines.values(), self.dot)
         self.set_epoch(self.epochs[0])

@@ -58,7 +58,7 @@ class NetworkDiagram(VGroup):
         self.max_edge_width, self.power, self.glow_levels = max_edge_width, power, glow_levels
         self.shown = [shown_indices(n, max_shown) for n in self.sizes]
         slots = max(len(s) + (len(s) < n) for s, n in zip(self.shown, self.sizes))
-        pitch = height / max(slots, 2)
+        self.pitch = pitch = height / max(slots, 2)
         self.radius = min(0.36 * pitch, 0.3)
 
         self.neurons, self.ellipses = [], VGroup()
@@ -154,7 +154,7 @@ class NetworkDiagram(VGroup):
                 a, b = ends[level >= k if k == self.glow_levels else level == k].transpose(1, 0, 2)
                 vm.set_points(np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], axis=1).reshape(-1, 3))
                 r = k / self.glow_levels
-                vm.set_stroke(style.PALETTE.bright, width=3 * self.max_edge_width * r, opacity=0.7 * r**2)
+                vm.set_stroke(style.PALETTE.bright, width=2.5 * self.max_edge_width * r, opacity=0.85 * r**1.5)
         return self
 
     def clear_changes(self):
@@ -183,16 +183,20 @@ class NetworkDiagram(VGroup):
             )
         return Succession(*steps)
 
+    def _fit(self, label, layer):
+        """Shrink a label to one neuron slot when the layer has neighbours it could overlap."""
+        return label.scale(min(1.0, 0.95 * self.pitch / label.height)) if len(self.neurons[layer]) > 1 else label
+
     def input_labels(self, names, font_size=30):
         """MathTex labels (e.g. ["x_1", "x_2"]) left of the shown input neurons."""
         return VGroup(
-            *(MathTex(n, font_size=font_size).next_to(c, LEFT, buff=0.15) for n, c in zip(names, self.neurons[0]))
+            *(self._fit(MathTex(n, font_size=font_size), 0).next_to(c, LEFT, buff=0.15) for n, c in zip(names, self.neurons[0]))
         )
 
     def output_labels(self, names, font_size=26):
         """Text labels (e.g. ["P(blue)"]) right of the shown output neurons."""
         return VGroup(
-            *(Text(n, font_size=font_size).next_to(c, RIGHT, buff=0.15) for n, c in zip(names, self.neurons[-1]))
+            *(self._fit(Text(n, font_size=font_size), -1).next_to(c, RIGHT, buff=0.15) for n, c in zip(names, self.neurons[-1]))
         )
 
     def layer_captions(self, texts, font_size=22, buff=0.25):

@@ -4,7 +4,9 @@ import numpy as np
 from manim import LEFT, WHITE, Group, ImageMobject, Square, VMobject
 from PIL import Image
 
-from . import plane, style
+import nnkern as nk
+
+from . import style
 
 
 class NeuronMap(Group):
@@ -54,10 +56,10 @@ class NeuronMap(Group):
             pixels[row : row + r, col : col + r, :3] = rgb[:, :, k]
 
     def set_grid(self, grid_acts):
-        """Restyle from all layers' grid activations (list of (res, res, width), as ``plane.grid_activations``)."""
+        """Restyle from all layers' grid activations (list of (res, res, width), as ``nk.grid_activations``)."""
         self._tiles(grid_acts[self.layer - 1][..., self.indices])
         return self
 
     def set_params(self, net):
         """Evaluate ``net`` over the grid and restyle."""
-        return self.set_grid(plane.grid_activations(net, self.extent, self.resolution))
+        return self.set_grid(nk.grid_activations(net, self.extent, self.resolution))

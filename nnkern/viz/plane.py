@@ -1,4 +1,4 @@
-"""The input plane: its extent, the network evaluated on a grid over it, and the 0.5 contour."""
+"""The input plane: its extent and the contour where a grid of values crosses a level."""
 
 import numpy as np
 
@@ -9,20 +9,6 @@ def square_extent(X, pad=0.08):
     lo, hi = X.min(axis=0), X.max(axis=0)
     center, half = (lo + hi) / 2, (hi - lo).max() / 2 * (1 + 2 * pad)
     return (center[0] - half, center[0] + half, center[1] - half, center[1] + half)
-
-
-def grid_points(extent, resolution):
-    """(resolution**2, 2) points of a grid over extent, row-major with row 0 at ymin."""
-    xmin, xmax, ymin, ymax = extent
-    xs, ys = np.linspace(xmin, xmax, resolution), np.linspace(ymin, ymax, resolution)
-    gx, gy = np.meshgrid(xs, ys)
-    return np.c_[gx.ravel(), gy.ravel()]
-
-
-def grid_activations(net, extent, resolution):
-    """Each layer's activations over the grid: list of (resolution, resolution, width), row 0 at ymin."""
-    pts = grid_points(extent, resolution).astype(net.params.dtype)
-    return [a.reshape(resolution, resolution, -1) for _, a in net.layer_outputs(pts)]
 
 
 _CASES = {  # marching squares: corner bits (1 = bottom-left, 2 = bottom-right, 4 = top-right, 8 = top-left)

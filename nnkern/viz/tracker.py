@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 from manim import ValueTracker
 
-from . import plane
+import nnkern as nk
 
 
 @dataclass
@@ -113,6 +113,7 @@ class TrainingTracker:
         self.curve = curve or self.curve
         self.maps = [*self.maps, *maps]
         self._t = None
+        self.refresh()
         return self
 
     def detach(self):
@@ -130,7 +131,7 @@ class TrainingTracker:
         self._t = t
         self.net.set_params(self.params_at(t))
         if self.boundary is not None or self.maps:
-            self.grid = plane.grid_activations(self.net, self.extent, self.resolution)
+            self.grid = nk.grid_activations(self.net, self.extent, self.resolution)
             if self.boundary is not None:
                 self.boundary.set_output(self.grid[-1])
             for m in self.maps:
@@ -158,6 +159,8 @@ class TrainingTracker:
         Steps grow geometrically with screen time: at the end the run plays ``slow_motion`` times more
         steps per second than at the start (1 = linear in steps).
         """
+        if tau >= 1:
+            return float(self.t_max)
         c = slow_motion - 1.0
         g = tau if c <= 0 else np.expm1(np.log1p(c) * tau) / c
         return self.time_of_step(self.steps[0] + (self.steps[-1] - self.steps[0]) * g)
