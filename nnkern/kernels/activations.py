@@ -27,6 +27,7 @@ from numba import njit, types
 from numba.extending import intrinsic, overload
 
 from .codes import IDENTITY, LEAKY_RELU, LEAKY_SLOPE, RELU, SIGMOID, SOFTMAX, TANH
+from .layout import flat
 
 #: fastmath flags safe for NaN detection: no 'nnan' / 'ninf'
 FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
@@ -206,8 +207,8 @@ def activate(z, a, code):
             for j in range(w):
                 a[i, j] *= inv
         return
-    zf = z.reshape(m * w)
-    af = a.reshape(m * w)
+    zf = flat(z)
+    af = flat(a)
     half = z.dtype.type(0.5)
     if code == TANH:
         for i in range(m * w):
@@ -232,7 +233,7 @@ def activation_backward(z, a, da, dz, code):
     """dz = da * f'(z) for an element-wise hidden activation, C-contiguous (m, w) blocks;
     f' from a where cheaper."""
     n = z.shape[0] * z.shape[1]
-    zf, af, daf, dzf = z.reshape(n), a.reshape(n), da.reshape(n), dz.reshape(n)
+    zf, af, daf, dzf = flat(z), flat(a), flat(da), flat(dz)
     if code == TANH:
         for i in range(n):
             dzf[i] = daf[i] * (1 - af[i] * af[i])

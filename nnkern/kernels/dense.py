@@ -156,5 +156,9 @@ def dense_backward(a, W, dz, dW, db, da, want_da):
     if big:
         np.dot(dz, W.T, da)
         return
+    WT = np.empty((fan_out, fan_in), dtype=W.dtype)  # rows of W.T contiguous for the inner loop
+    for k in range(fan_in):
+        for j in range(fan_out):
+            WT[j, k] = W[k, j]
     da[:, :] = 0
-    _add_ab(dz, W.T.copy(), da)  # W.T copied so its rows are contiguous
+    _add_ab(dz, WT, da)

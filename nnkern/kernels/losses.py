@@ -15,6 +15,7 @@ from numba import njit
 
 from .activations import KERNEL, exp64, log1p_01
 from .codes import SIGMOID, SOFTMAX
+from .layout import flat
 
 
 @njit(**KERNEL)
@@ -32,7 +33,7 @@ def _loss_sum(z, a, Y, code):
     """Sum of the sample losses of an (m, n_out) block, stable in the logits z."""
     m, w = z.shape
     if code == SIGMOID:
-        return _softplus_terms(z.reshape(m * w), Y.reshape(m * w))
+        return _softplus_terms(flat(z), flat(Y))
     if code == SOFTMAX:
         total = 0.0
         for i in range(m):
@@ -47,7 +48,7 @@ def _loss_sum(z, a, Y, code):
                 zy += np.float64(Y[i, j]) * zij
             total += top + math.log(s) - zy
         return total
-    af, Yf = a.reshape(m * w), Y.reshape(m * w)
+    af, Yf = flat(a), flat(Y)
     total = 0.0
     for i in range(m * w):
         d = np.float64(af[i]) - np.float64(Yf[i])
@@ -106,7 +107,7 @@ def loss_and_output_grad(z, a, Y, code, dz, scale):
     N samples.
     """
     m, w = z.shape
-    af, Yf, dzf = a.reshape(m * w), Y.reshape(m * w), dz.reshape(m * w)
+    af, Yf, dzf = flat(a), flat(Y), flat(dz)
     s = dz.dtype.type(scale)
     for i in range(m * w):
         dzf[i] = (af[i] - Yf[i]) * s

@@ -10,7 +10,7 @@ from numba import njit, prange
 
 from .activations import KERNEL, activate, activation_backward
 from .dense import dense_backward, dense_forward
-from .layout import layer_params
+from .layout import block, layer_params
 from .losses import loss_and_output_grad
 from .optim import update
 
@@ -40,8 +40,8 @@ def forward_block(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, n_tot
         w = sizes[l + 1]
         start = n_total * cum + row0 * w
         cum += w
-        z = zbuf[start : start + m * w].reshape((m, w))
-        a = abuf[start : start + m * w].reshape((m, w))
+        z = block(zbuf, start, m, w)
+        a = block(abuf, start, m, w)
         dense_forward(a_prev, W, b, z)
         activate(z, a, out if l == n_layers - 1 else hidden)
         a_prev = a
@@ -60,22 +60,22 @@ def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_
     for l in range(1, n_layers):
         cum += sizes[l]
     n_out = sizes[n_layers]
-    dz = dz_buf[: m * n_out].reshape((m, n_out))
+    dz = block(dz_buf, 0, m, n_out)
     cur, spare = dz_buf, dz_spare
     for l in range(n_layers - 1, -1, -1):
         W, _ = layer_params(theta, w_off, b_off, sizes, l)
         dW, db = layer_params(grad, w_off, b_off, sizes, l)
         fan_in = sizes[l]
-        da = da_buf[: m * fan_in].reshape((m, fan_in))
+        da = block(da_buf, 0, m, fan_in)
         if l == 0:
             dense_backward(a0, W, dz, dW, db, da, False)
             break
         cum -= fan_in  # now the widths of the layers before layer l - 1
         start = m * cum
-        a_prev = abuf[start : start + m * fan_in].reshape((m, fan_in))
-        z_prev = zbuf[start : start + m * fan_in].reshape((m, fan_in))
+        a_prev = block(abuf, start, m, fan_in)
+        z_prev = block(zbuf, start, m, fan_in)
         dense_backward(a_prev, W, dz, dW, db, da, True)
-        dz = spare[: m * fan_in].reshape((m, fan_in))
+        dz = block(spare, 0, m, fan_in)
         activation_backward(z_prev, a_prev, da, dz, hidden)
         cur, spare = spare, cur
 
@@ -108,9 +108,9 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     da_buf = np.empty_like(dz_buf)
     forward_block(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf, n, 0)
     start, n_out = n * cum[n_layers - 1], sizes[n_layers]
-    z = zbuf[start : start + n * n_out].reshape((n, n_out))
-    a = abuf[start : start + n * n_out].reshape((n, n_out))
-    dz = dz_buf[: n * n_out].reshape((n, n_out))
+    z = block(zbuf, start, n, n_out)
+    a = block(abuf, start, n, n_out)
+    dz = block(dz_buf, 0, n, n_out)
     total, correct = loss_and_output_grad(z, a, Y, out, dz, 1.0 / n)
     backward_block(theta, grad, w_off, b_off, sizes, hidden, X, zbuf, abuf, dz_buf, dz_spare, da_buf)
     return total / n, correct
@@ -154,8 +154,8 @@ def train_epoch(
     for k in range(n_batches):
         s = k * batch_size
         m = min(batch_size, n - s)
-        a0 = a0_buf[: m * n_in].reshape((m, n_in))
-        yb = y_buf[: m * n_out].reshape((m, n_out))
+        a0 = block(a0_buf, 0, m, n_in)
+        yb = block(y_buf, 0, m, n_out)
         for i in range(m):
             row = perm[s + i]
             for j in range(n_in):
@@ -164,9 +164,9 @@ def train_epoch(
                 yb[i, j] = Y[row, j]
         forward_block(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, m, 0)
         start = m * cum[n_layers - 1]
-        z = zbuf[start : start + m * n_out].reshape((m, n_out))
-        a = abuf[start : start + m * n_out].reshape((m, n_out))
-        dz = dz_buf[: m * n_out].reshape((m, n_out))
+        z = block(zbuf, start, m, n_out)
+        a = block(abuf, start, m, n_out)
+        dz = block(dz_buf, 0, m, n_out)
         batch_total, batch_correct = loss_and_output_grad(z, a, yb, out, dz, 1.0 / m)
         if not np.isfinite(batch_total):
             return total, correct, k
