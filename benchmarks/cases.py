@@ -122,7 +122,7 @@ def _scaling_point(n, sizes, batch, peers_up_to, quick, x=None):
     if peers_up_to is None or n <= peers_up_to:
         runners["numpy"] = peers.reference_epoch(net, X, y, batch)
         runners["torch"] = peers.torch_epoch(net, X, y, batch)
-    reps = 1 if big > 2e8 or quick else 3
+    reps = 1 if big > 2e9 or quick else (3 if big > 2e8 else 5)
     return {"x": x if x is not None else n, "times": _times(runners, {k: reps for k in runners})}
 
 

@@ -126,13 +126,14 @@ def _llvm_cpu():
 
 
 def _blas():
+    """Every BLAS loaded in this process (NumPy's, and PyTorch's or SciPy's when they bring their
+    own), with the kernel OpenBLAS picked."""
     try:
         from threadpoolctl import threadpool_info
 
-        for pool in threadpool_info():
-            if pool.get("user_api") == "blas":
-                return (f"{pool.get('internal_api')} {pool.get('version')}, {pool.get('architecture')} kernel, "
-                        f"{pool.get('num_threads')} threads")
+        pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+        return "; ".join(f"{p.get('internal_api')} {p.get('version')} {p.get('architecture')} kernel, "
+                         f"{p.get('num_threads')} threads ({os.path.basename(p.get('filepath', '?'))})"
+                         for p in pools) or "BLAS unknown"
     except Exception:  # pragma: no cover - informational only
-        pass
-    return "BLAS unknown"
+        return "BLAS unknown"

@@ -10,7 +10,7 @@ The loops below therefore
   of the loads, stores and loop set-ups;
 - let consecutive inner loops write different rows, so one row's chain does not stall the next;
 - treat outputs narrower than ``NARROW`` (a classifier's last layer) as dot products, or
-  accumulate their transpose, since a vector loop over 1-3 outputs never leaves its remainder.
+  accumulate dW's transpose, since a vector loop over 1-3 outputs never leaves its remainder.
 """
 
 import numpy as np
@@ -26,8 +26,8 @@ NARROW = 4
 
 @njit(**KERNEL)
 def _add_ab(A, B, C):
-    """C += A @ B for C-contiguous A (m, K), B (K, N), C (m, N): eight, then four, then one k per
-    pass over C."""
+    """C += A @ B for C-contiguous A (m, K), B (K, N), C (m, N): eight, four, two, then one k
+    per pass over C."""
     m, K = A.shape
     k = 0
     while k + 8 <= K:
@@ -48,6 +48,14 @@ def _add_ab(A, B, C):
             for j in range(c.shape[0]):
                 c[j] += (a0 * B0[j] + a1 * B1[j]) + (a2 * B2[j] + a3 * B3[j])
         k += 4
+    if k + 2 <= K:
+        B0, B1 = B[k], B[k + 1]
+        for i in range(m):
+            a0, a1 = A[i, k], A[i, k + 1]
+            c = C[i]
+            for j in range(c.shape[0]):
+                c[j] += a0 * B0[j] + a1 * B1[j]
+        k += 2
     while k < K:
         Bk = B[k]
         for i in range(m):
@@ -60,7 +68,7 @@ def _add_ab(A, B, C):
 
 @njit(**KERNEL)
 def _add_atb(A, B, C):
-    """C += A.T @ B for C-contiguous A (m, K), B (m, N), C (K, N): eight, then four, then one
+    """C += A.T @ B for C-contiguous A (m, K), B (m, N), C (K, N): eight, four, two, then one
     row i per pass over C."""
     m, K = A.shape
     i = 0
@@ -82,6 +90,14 @@ def _add_atb(A, B, C):
             for j in range(c.shape[0]):
                 c[j] += (a0 * B0[j] + a1 * B1[j]) + (a2 * B2[j] + a3 * B3[j])
         i += 4
+    if i + 2 <= m:
+        B0, B1 = B[i], B[i + 1]
+        for k in range(K):
+            a0, a1 = A[i, k], A[i + 1, k]
+            c = C[k]
+            for j in range(c.shape[0]):
+                c[j] += a0 * B0[j] + a1 * B1[j]
+        i += 2
     while i < m:
         Bi = B[i]
         for k in range(K):
@@ -89,6 +105,24 @@ def _add_atb(A, B, C):
             c = C[k]
             for j in range(c.shape[0]):
                 c[j] += aik * Bi[j]
+        i += 1
+
+
+@njit(**KERNEL)
+def _sum_rows(A, out):
+    """out = A summed over its rows, eight rows per pass."""
+    m = A.shape[0]
+    out[:] = 0
+    i = 0
+    while i + 8 <= m:
+        A0, A1, A2, A3, A4, A5, A6, A7 = A[i], A[i + 1], A[i + 2], A[i + 3], A[i + 4], A[i + 5], A[i + 6], A[i + 7]
+        for j in range(out.shape[0]):
+            out[j] += ((A0[j] + A1[j]) + (A2[j] + A3[j])) + ((A4[j] + A5[j]) + (A6[j] + A7[j]))
+        i += 8
+    while i < m:
+        Ai = A[i]
+        for j in range(out.shape[0]):
+            out[j] += Ai[j]
         i += 1
 
 
@@ -131,26 +165,15 @@ def dense_backward(a, W, dz, dW, db, da, want_da):
     if big:
         np.dot(a.T, dz, dW)
     elif fan_out < NARROW:
-        # dW.T rows accumulated over the contiguous rows of a, in 4 interleaved partial sums so
-        # that consecutive rows do not wait on each other's stores
-        part = np.zeros((4, fan_out, fan_in), dtype=dW.dtype)
-        for i in range(m):
-            acc = part[i & 3]
-            for j in range(fan_out):
-                dzij = dz[i, j]
-                for k in range(fan_in):
-                    acc[j, k] += a[i, k] * dzij
+        dWT = np.zeros((fan_out, fan_in), dtype=dW.dtype)  # dW.T = dz.T @ a: rows of a innermost
+        _add_atb(dz, a, dWT)
         for k in range(fan_in):
             for j in range(fan_out):
-                dW[k, j] = (part[0, j, k] + part[1, j, k]) + (part[2, j, k] + part[3, j, k])
+                dW[k, j] = dWT[j, k]
     else:
         dW[:, :] = 0
         _add_atb(a, dz, dW)
-    for j in range(fan_out):
-        db[j] = dz[0, j]
-    for i in range(1, m):
-        for j in range(fan_out):
-            db[j] += dz[i, j]
+    _sum_rows(dz, db)
     if not want_da:
         return
     if big:
