@@ -67,7 +67,7 @@ def table(result):
                      f" | {_target_text(row)} | {'—' if ok is None else ('yes' if ok else 'no')} |")
         if row["case"] == "b":
             g = row["gflops"]
-            notes.append(f"(b) GFLOP/s: " + ", ".join(f"{NAMES[k]} {v:.1f}" for k, v in g.items()) +
+            notes.append("(b) GFLOP/s: " + ", ".join(f"{NAMES[k]} {v:.1f}" for k, v in g.items()) +
                          f"; measured sgemm (2048^3, NumPy BLAS): {row['sgemm_gflops']:.1f} GFLOP/s, "
                          f"so nnkern runs at {row['roofline_share']:.0%} of it")
         if row["case"] == "c":

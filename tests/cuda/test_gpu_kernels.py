@@ -121,7 +121,7 @@ def _epoch_inputs(dtype, n=7, sizes=(2, 3, 1), seed=0):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_train_epoch_matches_reference_and_records(dtype):
     lay, theta, X, Y, perm = _epoch_inputs(dtype)
-    batch, n_batches = 3, 3
+    batch = 3
     mask = lay.decay_mask(dtype)
     settings = (ADAM, 0.05, 0.9, 0.999, 1e-8, 0.01, mask, 2)
     m1, m2 = np.zeros_like(theta), np.zeros_like(theta)
