@@ -36,8 +36,7 @@ from manim import (
 )
 
 import nnkern as nk
-from nnkern.viz import DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, TrainingTracker, plane, style
-from nnkern.viz.tracker import Replay
+from nnkern.viz import DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, Replay, TrainingTracker, plane, style
 
 # Every animation here is unique (updaters), so Manim's per-animation cache only costs hashing time.
 config.disable_caching = True
@@ -64,8 +63,16 @@ def default_replay():
 
 
 def load_replay():
+    """The recording at $NNKERN_RUN (a 2-input classifier), else the default run."""
     path = os.environ.get("NNKERN_RUN")
-    return Replay.from_recording(nk.Recording.load(path)) if path else default_replay()
+    if not path:
+        return default_replay()
+    rec = nk.Recording.load(path)
+    model = rec.header["model"]
+    if model["sizes"][0] != 2 or model["output"] == "identity":
+        raise SystemExit(f"NNKERN_RUN={path}: this scene draws classifiers of 2 inputs; "
+                         f"that run has sizes {model['sizes']} and output {model['output']!r}")
+    return Replay.from_recording(rec)
 
 
 def caption(text, font_size=28):
@@ -93,13 +100,14 @@ class TrainingScene(Scene):
         cap = caption("Each point has two coordinates (x₁, x₂) and a colour")
         self.play(FadeIn(board.frame), FadeIn(board.image), FadeIn(cap))
         self.play(LaggedStart(*(FadeIn(d, scale=0.5) for d in board.dots), lag_ratio=0.3, run_time=2))
+        self.add(board)  # the whole group from now on (parts were animated in one by one)
         self.wait(0.5)
         cap = self.recaption(cap, "The task: from (x₁, x₂) alone, predict the colour")
         self.wait(1)
 
         # 2. The network, layer by layer.
-        diagram = NetworkDiagram.from_net(net, height=4.3, layer_gap=5.0 / (len(net.sizes) - 1))
-        diagram.move_to([-2.55, 0.55, 0])
+        diagram = NetworkDiagram.from_net(net, height=4.3, layer_gap=4.7 / (len(net.sizes) - 1))
+        diagram.move_to([-2.7, 0.55, 0])
         inputs = diagram.input_labels([f"x_{i + 1}" for i in range(net.sizes[0])])
         names = ["P(blue)"] if binary else [f"P({style.PALETTE.class_names[k]})" for k in range(net.sizes[-1])]
         outputs = diagram.output_labels(names)
@@ -114,6 +122,8 @@ class TrainingScene(Scene):
                 FadeIn(layer_caps[l + 1] if l + 1 < len(layer_caps) else VGroup()),
             )
         self.play(FadeIn(layer_caps[0]), Write(outputs), FadeIn(diagram.ellipses))
+        self.add(diagram)  # one group from now on, including the (still empty) change highlights
+        self.settle(outputs, layer_caps)
         cap = self.recaption(cap, "Each line is a weight: blue positive, red negative, thicker = stronger")
         self.wait(1.5)
 
@@ -127,6 +137,7 @@ class TrainingScene(Scene):
         self.play(Create(ring), FadeIn(coords))
         valued = diagram.input_labels([f"x_{i + 1} = {v:.2f}" for i, v in enumerate(x)], font_size=28)
         self.play(TransformFromCopy(coords, valued), FadeOut(inputs))
+        self.settle(valued)
         formula = VGroup(
             Text("each neuron computes", font_size=28),
             MathTex(r"\tanh\!\left(\textstyle\sum_i w_i a_i + b\right)" if net.activation == "tanh" else
@@ -136,6 +147,7 @@ class TrainingScene(Scene):
         acts = [x, *(a[0] for _, a in net.layer_outputs(x[None]))]
         scale = max(np.abs(extent))
         self.play(diagram.forward_pass(acts, input_scale=scale, layer_time=1.2))
+        self.add(diagram)  # animating its parts in a group split it into parts in the scene; rejoin
         prob = DecimalNumber(acts[-1][-1], num_decimal_places=2, font_size=32)
         prob.next_to(outputs[-1], DOWN, buff=0.15).set_color(sign_color(acts[-1][-1]))
         self.play(FadeIn(prob, scale=1.5))
@@ -155,7 +167,7 @@ class TrainingScene(Scene):
         cap = self.recaption(cap, "Its answer everywhere on the plane: blue where it says P(blue) > 0.5")
         board.set_reveal(0)
         tracker.attach(diagram=diagram, boundary=board)
-        self.play(FadeOut(layer_caps), UpdateFromAlphaFunc(board, lambda m, a: m.set_reveal(a)), FadeIn(board.contour))
+        self.play(*map(FadeOut, layer_caps), UpdateFromAlphaFunc(board, lambda m, a: m.set_reveal(a)), FadeIn(board.contour))
         self.wait(1)
         cap = self.recaption(cap, "Beside each hidden neuron: its output over the whole plane")
         tracker.attach(maps=maps)
@@ -164,20 +176,19 @@ class TrainingScene(Scene):
 
         epoch = DecimalNumber(0, num_decimal_places=0, font_size=40)
         acc = DecimalNumber(0, num_decimal_places=0, font_size=40, unit=r"\%")
-        counter = VGroup(
-            VGroup(Text("epoch", font_size=26), epoch).arrange(RIGHT),
-            VGroup(Text("accuracy", font_size=26), acc).arrange(RIGHT),
-        ).arrange(RIGHT, buff=0.6)
-        counter.next_to(board.frame, UP, buff=0.15).align_to(board.frame, LEFT)
+        words = VGroup(Text("epoch", font_size=26), Text("accuracy", font_size=26))
+        counter = VGroup(VGroup(words[0], epoch).arrange(RIGHT), VGroup(words[1], acc).arrange(RIGHT))
+        counter.arrange(RIGHT, buff=0.6).next_to(board.frame, UP, buff=0.15).align_to(board.frame, LEFT)
         acc.set_value(100 * tracker.accuracy(replay.X, replay.y))
         cap = self.recaption(cap, "Training: after each batch of points, nudge every weight to lower the loss")
-        self.play(Create(curve.axes), FadeIn(curve.labels, curve.ticks, curve.keys), FadeIn(counter))
+        self.play(Create(curve.axes), FadeIn(curve.labels, curve.ticks, curve.keys), FadeIn(words, epoch, acc))
+        self.settle(curve.frame, words)
         tracker.follow(epoch, lambda tr: int(tr.epoch))
         tracker.follow(acc, lambda tr: 100 * tr.accuracy(replay.X, replay.y))
         tracker.follow(prob, lambda tr: tr.point_output[-1], color=sign_color)
         tracker.show_changes = True
         tracker.attach(curve=curve)
-        self.add(curve)
+        self.add(curve.trace)
         t = TRAINING_SECONDS
         self.play(tracker.play(0.0, 0.3, 0.3 * t, SLOW_MOTION))
         cap = self.recaption(cap, "Slow motion early on; yellow marks the weights that changed most just now",
@@ -210,7 +221,13 @@ class TrainingScene(Scene):
         new = caption(text, font_size)
         anims = [FadeOut(old, shift=UP * 0.2, run_time=0.6), FadeIn(new, shift=UP * 0.2, run_time=0.6)]
         self.play(*anims, *([extra] if extra is not None else []))
+        self.settle(new)
         return new
+
+    def settle(self, *mobjects):
+        """Move static mobjects that overlap nothing to the back of the scene: Manim then draws them once
+        into the background instead of every frame (it redraws everything after the first moving one)."""
+        self.bring_to_back(*mobjects)
 
 
 def sign_color(p):

@@ -11,8 +11,7 @@ import pytest
 manim = pytest.importorskip("manim")
 
 import nnkern as nk  # noqa: E402
-from nnkern.viz import DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, TrainingTracker, plane, style  # noqa: E402
-from nnkern.viz.tracker import Replay  # noqa: E402
+from nnkern.viz import DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, Replay, TrainingTracker, plane, style  # noqa: E402
 
 SCENE = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "training.py"
 

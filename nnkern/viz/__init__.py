@@ -5,6 +5,6 @@ from .boundary import DecisionBoundary
 from .loss_curve import LossCurve
 from .network import NetworkDiagram
 from .neuron_map import NeuronMap
-from .tracker import TrainingTracker
+from .tracker import Replay, TrainingTracker
 
-__all__ = ["DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "TrainingTracker", "plane", "style"]
+__all__ = ["DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "Replay", "TrainingTracker", "plane", "style"]

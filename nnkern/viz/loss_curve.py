@@ -7,6 +7,9 @@ from manim import DOWN, GREY_B, LEFT, RIGHT, UP, WHITE, Axes, Dot, Text, VGroup,
 class LossCurve(VGroup):
     """Axes of loss against epoch with one line per series, drawn up to the current epoch.
 
+    ``frame`` (axes, ticks, labels, keys) never changes; ``trace`` (the lines and the dot) follows
+    ``set_epoch``.
+
     ``epochs`` (m,) are the x values (0 allowed); ``series`` maps a label to its values (m,) (NaN =
     missing). ``log_x`` spaces epochs by log(1 + epoch), which gives early training room.
     """
@@ -44,7 +47,9 @@ class LossCurve(VGroup):
             *(Text(k, font_size=font_size, color=c) for k, c in zip(self.series, colors))
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.15).next_to(self.axes, RIGHT, buff=0.2).align_to(self.axes, UP)
         self.dot = Dot(radius=0.06, color=colors[0])
-        self.add(self.axes, self.labels, self.ticks, self.keys, *self.lines.values(), self.dot)
+        self.frame = VGroup(self.axes, self.labels, self.ticks, self.keys)
+        self.trace = VGroup(*self.lines.values(), self.dot)
+        self.add(self.frame, self.trace)
         self.set_epoch(self.epochs[0])
 
     def _u(self, epoch):

@@ -125,12 +125,12 @@ class NetworkDiagram(VGroup):
             a = np.asarray(a, dtype=float).ravel()
             if l == 0:
                 rgb = style.signed_rgb(a, input_scale)
-            elif l == len(self.sizes) - 1 and self.output == "sigmoid" and len(a) == 1:
-                rgb = style.probability_rgb(a)[None]
-            elif l == len(self.sizes) - 1 and self.output == "softmax":
-                rgb = style.unsigned_rgb(a)
-            else:
+            elif l < len(self.sizes) - 1:
                 rgb = style.activation_rgb(a, self.activation)
+            elif self.output == "sigmoid" and len(a) == 1:
+                rgb = style.probability_rgb(a)[None]
+            else:  # probabilities of softmax / several sigmoids, or regression values
+                rgb = style.activation_rgb(a, self.output)
             out.append(rgb[idx])
         return out
 

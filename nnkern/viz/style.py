@@ -35,7 +35,7 @@ class Palette:
 PALETTE = Palette()
 
 #: hidden/output activations whose values are signed (drawn with the diverging map)
-SIGNED_ACTIVATIONS = {"tanh", "identity", "linear", "leaky_relu"}
+SIGNED_ACTIVATIONS = {"tanh", "identity", "leaky_relu"}
 
 
 def _rgb(color) -> np.ndarray:

@@ -104,8 +104,9 @@ class TrainingTracker:
         return number.add_updater(update)
 
     def attach(self, diagram=None, boundary=None, maps=(), curve=None):
-        """Drive these views from ``time``; each gets an updater (so Manim redraws it every frame)."""
-        for view in (diagram, boundary, curve, *maps):
+        """Drive these views from ``time``. Each gets an updater, so Manim redraws it every frame; a
+        LossCurve's updater goes on its ``trace``, leaving its ``frame`` free to stay static."""
+        for view in (diagram, boundary, curve and curve.trace, *maps):
             if view is not None:
                 view.add_updater(lambda m: self.refresh())
         self.diagram = diagram or self.diagram
@@ -118,7 +119,7 @@ class TrainingTracker:
 
     def detach(self):
         """Stop driving the views (they keep their last state)."""
-        for view in (self.diagram, self.boundary, self.curve, *self.maps):
+        for view in (self.diagram, self.boundary, self.curve and self.curve.trace, *self.maps):
             if view is not None:
                 view.clear_updaters()
         return self
