@@ -1,16 +1,14 @@
 """Compiled dense-layer kernels: z = a @ W + b and its backward pass, on (m, width) blocks.
 
-Small layers use loops; large ones call ``np.dot``, which keeps pace with BLAS.  Numba leaves
-LLVM's SLP vectoriser off, so only innermost loops vectorise, and a 16-wide inner loop is short:
-its set-up and the store -> load -> FMA chain through the output row cost more than its FMAs.
-The loops below therefore
-
-- run the innermost loop over a contiguous output row, fusing eight (then four) rank-1 updates
-  into each pass (``c[j] += (a0 B0[j] + a1 B1[j]) + (a2 B2[j] + a3 B3[j]) + ...``): an eighth
-  of the loads, stores and loop set-ups;
-- let consecutive inner loops write different rows, so one row's chain does not stall the next;
-- treat outputs narrower than ``NARROW`` (a classifier's last layer) as dot products, or
-  accumulate dW's transpose, since a vector loop over 1-3 outputs never leaves its remainder.
+Products with four or more outputs go to ``np.dot`` (BLAS) at every size: measured inside
+``@njit`` on the development machine, a BLAS call beats the best hand loop (four to eight
+rank-1 updates fused per pass over a contiguous output row) already at 32 x 16 x 16, by 1.5-2x
+(Numba leaves LLVM's SLP vectoriser off, so a loop cannot keep a register tile of outputs).
+Outputs narrower than ``NARROW`` (a classifier's last layer) use loops: dot products over the
+contiguous input row, dW accumulated as its transpose dz.T @ a, and da = dz @ W.T as a sum of
+``fan_out`` scaled rows of W.T; a vector loop over 1-3 outputs would never leave its remainder.
+Those loops let consecutive inner loops write different rows, so one row's store -> load -> FMA
+chain does not stall the next.
 """
 
 import numpy as np
@@ -18,58 +16,16 @@ from numba import njit
 
 from .activations import KERNEL
 
-#: multiply-adds above which a layer product goes to np.dot (BLAS) instead of loops
-BLAS_MIN_MACS = 65536
-#: outputs below this many per row use dot products over the inputs
+#: below this many outputs per row a layer uses loops, unless it has BLAS_MIN_MACS multiply-adds
 NARROW = 4
-
-
-@njit(**KERNEL)
-def _add_ab(A, B, C):
-    """C += A @ B for C-contiguous A (m, K), B (K, N), C (m, N): eight, four, two, then one k
-    per pass over C."""
-    m, K = A.shape
-    k = 0
-    while k + 8 <= K:
-        B0, B1, B2, B3, B4, B5, B6, B7 = B[k], B[k + 1], B[k + 2], B[k + 3], B[k + 4], B[k + 5], B[k + 6], B[k + 7]
-        for i in range(m):
-            a = A[i]
-            a0, a1, a2, a3, a4, a5, a6, a7 = a[k], a[k + 1], a[k + 2], a[k + 3], a[k + 4], a[k + 5], a[k + 6], a[k + 7]
-            c = C[i]
-            for j in range(c.shape[0]):
-                c[j] += ((a0 * B0[j] + a1 * B1[j]) + (a2 * B2[j] + a3 * B3[j])) + (
-                    (a4 * B4[j] + a5 * B5[j]) + (a6 * B6[j] + a7 * B7[j]))
-        k += 8
-    if k + 4 <= K:
-        B0, B1, B2, B3 = B[k], B[k + 1], B[k + 2], B[k + 3]
-        for i in range(m):
-            a0, a1, a2, a3 = A[i, k], A[i, k + 1], A[i, k + 2], A[i, k + 3]
-            c = C[i]
-            for j in range(c.shape[0]):
-                c[j] += (a0 * B0[j] + a1 * B1[j]) + (a2 * B2[j] + a3 * B3[j])
-        k += 4
-    if k + 2 <= K:
-        B0, B1 = B[k], B[k + 1]
-        for i in range(m):
-            a0, a1 = A[i, k], A[i, k + 1]
-            c = C[i]
-            for j in range(c.shape[0]):
-                c[j] += a0 * B0[j] + a1 * B1[j]
-        k += 2
-    while k < K:
-        Bk = B[k]
-        for i in range(m):
-            aik = A[i, k]
-            c = C[i]
-            for j in range(c.shape[0]):
-                c[j] += aik * Bk[j]
-        k += 1
+#: multiply-adds from which even a narrow layer goes to np.dot (BLAS)
+BLAS_MIN_MACS = 65536
 
 
 @njit(**KERNEL)
 def _add_atb(A, B, C):
     """C += A.T @ B for C-contiguous A (m, K), B (m, N), C (K, N): eight, four, two, then one
-    row i per pass over C."""
+    row i per pass over C (for the narrow layers' dW.T = dz.T @ a: K = fan_out, N = fan_in)."""
     m, K = A.shape
     i = 0
     while i + 8 <= m:
@@ -127,28 +83,27 @@ def _sum_rows(A, out):
 
 
 @njit(**KERNEL)
+def _blas(m, fan_in, fan_out):
+    return fan_out >= NARROW or m * fan_in * fan_out >= BLAS_MIN_MACS
+
+
+@njit(**KERNEL)
 def dense_forward(a, W, b, z):
     """z = a @ W + b.  a: (m, fan_in), W: (fan_in, fan_out), b: (fan_out,), z: (m, fan_out) out."""
     m, fan_in = a.shape
     fan_out = W.shape[1]
-    if m * fan_in * fan_out >= BLAS_MIN_MACS:
+    if _blas(m, fan_in, fan_out):
         np.dot(a, W, z)
         for i in range(m):
             for j in range(fan_out):
                 z[i, j] += b[j]
         return
-    if fan_out < NARROW:
-        for i in range(m):
-            for j in range(fan_out):
-                s = b[j]
-                for k in range(fan_in):
-                    s += a[i, k] * W[k, j]
-                z[i, j] = s
-        return
     for i in range(m):
         for j in range(fan_out):
-            z[i, j] = b[j]
-    _add_ab(a, W, z)
+            s = b[j]
+            for k in range(fan_in):
+                s += a[i, k] * W[k, j]
+            z[i, j] = s
 
 
 @njit(**KERNEL)
@@ -161,27 +116,28 @@ def dense_backward(a, W, dz, dW, db, da, want_da):
     """
     m, fan_in = a.shape
     fan_out = W.shape[1]
-    big = m * fan_in * fan_out >= BLAS_MIN_MACS
-    if big:
-        np.dot(a.T, dz, dW)
-    elif fan_out < NARROW:
-        dWT = np.zeros((fan_out, fan_in), dtype=dW.dtype)  # dW.T = dz.T @ a: rows of a innermost
-        _add_atb(dz, a, dWT)
-        for k in range(fan_in):
-            for j in range(fan_out):
-                dW[k, j] = dWT[j, k]
-    else:
-        dW[:, :] = 0
-        _add_atb(a, dz, dW)
     _sum_rows(dz, db)
-    if not want_da:
+    if _blas(m, fan_in, fan_out):
+        np.dot(a.T, dz, dW)
+        if want_da:
+            np.dot(dz, W.T, da)
         return
-    if big:
-        np.dot(dz, W.T, da)
-        return
-    WT = np.empty((fan_out, fan_in), dtype=W.dtype)  # rows of W.T contiguous for the inner loop
+    dWT = np.zeros((fan_out, fan_in), dtype=dW.dtype)
+    _add_atb(dz, a, dWT)
     for k in range(fan_in):
         for j in range(fan_out):
-            WT[j, k] = W[k, j]
-    da[:, :] = 0
-    _add_ab(dz, WT, da)
+            dW[k, j] = dWT[j, k]
+    if not want_da:
+        return
+    for i in range(m):  # da[i] = sum over j of dz[i, j] W[:, j], each W[:, j] copied contiguous
+        for k in range(fan_in):
+            da[i, k] = 0
+    column = np.empty(fan_in, dtype=W.dtype)
+    for j in range(fan_out):
+        for k in range(fan_in):
+            column[k] = W[k, j]
+        for i in range(m):
+            dzij = dz[i, j]
+            row = da[i]
+            for k in range(fan_in):
+                row[k] += dzij * column[k]
