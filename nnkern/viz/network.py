@@ -34,8 +34,12 @@ class NetworkDiagram(VGroup):
 
     Layers wider than ``max_shown`` draw their first and last neurons around a ``⋮`` with a brace
     giving the true count. Attributes: ``neurons[l]`` (VGroup of circles, one per shown neuron),
-    ``edges[l]`` (VGroup of lines for weight matrix l, shown pairs only), ``glow[l]`` (change
-    highlights under ``edges[l]``, see ``set_changes``), ``shown[l]`` (true neuron indices drawn).
+    ``edges[l]`` (the edges of weight matrix l between shown neurons), ``glow[l]`` (change highlights
+    under ``edges[l]``, see ``set_changes``), ``shown[l]`` (true neuron indices drawn).
+
+    Edges are drawn in bundles: one VMobject per (sign, ``edge_levels`` band of |w| / layer max), each
+    styled once, so a frame draws a few dozen paths instead of one per edge; ``set_weights`` moves
+    edges between bundles. ``edge_bundle(l, i, j)`` is the VMobject drawing one edge.
     """
 
     def __init__(
@@ -50,12 +54,14 @@ class NetworkDiagram(VGroup):
         max_edge_width=4.0,
         power=3.0,
         glow_levels=6,
+        edge_levels=16,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.sizes = list(sizes)
         self.activation, self.output = activation, output
-        self.max_edge_width, self.power, self.glow_levels = max_edge_width, power, glow_levels
+        self.max_edge_width, self.power = max_edge_width, power
+        self.glow_levels, self.edge_levels = glow_levels, edge_levels
         self.shown = [shown_indices(n, max_shown) for n in self.sizes]
         slots = max(len(s) + (len(s) < n) for s, n in zip(self.shown, self.sizes))
         self.pitch = pitch = height / max(slots, 2)
@@ -80,20 +86,26 @@ class NetworkDiagram(VGroup):
                 count = Text(str(n), font_size=20).next_to(brace, LEFT, buff=0.06)
                 self.ellipses.add(VGroup(dots, brace, count))
 
-        self._pairs, self.edges, self.glow = [], [], []
+        self._slots, self._pairs, self._bundle, self.edges, self.glow = [], [], [], [], []
         for l in range(len(self.sizes) - 1):
             ii, jj = np.meshgrid(np.arange(len(self.shown[l])), np.arange(len(self.shown[l + 1])), indexing="ij")
-            ii, jj = ii.ravel(), jj.ravel()
-            self._pairs.append((self.shown[l][ii], self.shown[l + 1][jj]))
-            lines = VGroup(
-                *(
-                    Line(self.neurons[l][a].get_center(), self.neurons[l + 1][b].get_center(), stroke_width=1)
-                    for a, b in zip(ii, jj)
-                )
-            )
-            self.edges.append(lines)
+            self._slots.append((ii.ravel(), jj.ravel()))
+            self._pairs.append((self.shown[l][ii.ravel()], self.shown[l + 1][jj.ravel()]))
+            self._bundle.append(np.zeros(ii.size, dtype=int))
+            self.edges.append(VGroup(*(self._styled_bundle(k) for k in range(2 * edge_levels))))
             self.glow.append(VGroup(*(VMobject() for _ in range(self.glow_levels))))
         self.add(*self.glow, *self.edges, *self.neurons, self.ellipses)
+        self.set_weights([np.zeros((a, b)) for a, b in zip(self.sizes, self.sizes[1:])])
+
+    def _styled_bundle(self, k):
+        """Bundle k of a layer's edges: k < L holds negative weights, k >= L positive ones, with
+        |w| / layer max in [level / L, (level + 1) / L), level = k mod L; coloured and widened for the
+        middle of that range."""
+        L = self.edge_levels
+        rel = (k % L + 0.5) / L
+        sign = 1.0 if k >= L else -1.0
+        width = style.magnitude_width(rel, self.max_edge_width, power=self.power)
+        return VMobject(stroke_color=style.to_color(style.signed_rgb(sign * rel)), stroke_width=float(width))
 
     @classmethod
     def from_net(cls, net, **kwargs):
@@ -108,15 +120,31 @@ class NetworkDiagram(VGroup):
             ys = np.delete(ys, count // 2)
         return ys
 
+    def edge_ends(self, l):
+        """Start and end points (m, 3), (m, 3) of the shown edges of weight matrix l, at the neurons' centres."""
+        ii, jj = self._slots[l]
+        a = np.array([c.get_center() for c in self.neurons[l]])
+        b = np.array([c.get_center() for c in self.neurons[l + 1]])
+        return a[ii], b[jj]
+
     def set_weights(self, weights):
         """Colour edges by weight sign and widen by (|w| / layer max |w|)**power; weights[l] is (fan_in, fan_out)."""
-        for lines, W, (ii, jj) in zip(self.edges, weights, self._pairs):
+        L = self.edge_levels
+        for l, (bundles, W, (ti, tj)) in enumerate(zip(self.edges, weights, self._pairs)):
             W = np.asarray(W)
-            colors = style.signed_rgb(W[ii, jj], np.abs(W).max())
-            widths = style.edge_widths(W, self.max_edge_width, power=self.power)[ii, jj]
-            for line, rgb, width in zip(lines, colors, widths):
-                line.set_stroke(style.to_color(rgb), width=width, opacity=1)
+            w = W[ti, tj]
+            level = np.minimum((style.relative_change(W)[ti, tj] * L).astype(int), L - 1)
+            self._bundle[l] = level + L * (w > 0)
+            a, b = self.edge_ends(l)
+            for k, vm in enumerate(bundles):
+                vm.set_points(_segments(a[self._bundle[l] == k], b[self._bundle[l] == k]))
         return self
+
+    def edge_bundle(self, l, i, j):
+        """The VMobject drawing the edge from neuron i of layer l to neuron j of layer l + 1 (true indices)."""
+        ti, tj = self._pairs[l]
+        (pos,) = np.flatnonzero((ti == i) & (tj == j))
+        return self.edges[l][self._bundle[l][pos]]
 
     def neuron_colors(self, activations, input_scale=1.0):
         """Fill colours (list per layer of (shown, 3) RGB) for activations[l] (width_l,), input layer first."""
@@ -147,12 +175,12 @@ class NetworkDiagram(VGroup):
         Glow width and opacity grow with the relative change, in ``glow_levels`` steps (one VMobject
         each); changes under 1/glow_levels of the layer's largest are not highlighted.
         """
-        for glow, lines, D, (ii, jj) in zip(self.glow, self.edges, deltas, self._pairs):
-            level = np.floor(style.relative_change(D)[ii, jj] * self.glow_levels).astype(int)
-            ends = np.array([line.points[[0, -1]] for line in lines])
+        for l, (glow, D, (ti, tj)) in enumerate(zip(self.glow, deltas, self._pairs)):
+            level = np.floor(style.relative_change(D)[ti, tj] * self.glow_levels).astype(int)
+            a, b = self.edge_ends(l)
             for k, vm in enumerate(glow, start=1):
-                a, b = ends[level >= k if k == self.glow_levels else level == k].transpose(1, 0, 2)
-                vm.set_points(np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], axis=1).reshape(-1, 3))
+                chosen = level >= k if k == self.glow_levels else level == k
+                vm.set_points(_segments(a[chosen], b[chosen]))
                 r = k / self.glow_levels
                 vm.set_stroke(style.PALETTE.bright, width=2.5 * self.max_edge_width * r, opacity=0.85 * r**1.5)
         return self
@@ -176,8 +204,9 @@ class NetworkDiagram(VGroup):
             )
 
         steps = [fill(0)]
-        for l, lines in enumerate(self.edges):
-            pulse = lines.copy().set_stroke(style.PALETTE.bright, width=2.5, opacity=1)
+        for l in range(len(self.edges)):
+            pulse = VGroup(*(Line(a, b) for a, b in zip(*self.edge_ends(l))))
+            pulse.set_stroke(style.PALETTE.bright, width=2.5, opacity=1)
             steps.append(
                 AnimationGroup(ShowPassingFlash(pulse, time_width=0.5, run_time=layer_time), fill(l + 1), lag_ratio=0.5)
             )
@@ -214,3 +243,8 @@ class NetworkDiagram(VGroup):
         if not len(pos):
             raise IndexError(f"neuron {index} of layer {layer} is not drawn")
         return self.neurons[layer][int(pos[0])]
+
+
+def _segments(a, b):
+    """Points of straight cubic Bézier segments from a[i] to b[i] ((m, 3) each), as one path of m subpaths."""
+    return np.stack([a, a + (b - a) / 3, b - (b - a) / 3, b], axis=1).reshape(-1, 3)

@@ -109,16 +109,18 @@ def to_color(rgb) -> ManimColor:
     return ManimColor.from_rgb(np.clip(np.asarray(rgb, dtype=np.float64), 0, 1))
 
 
+def magnitude_width(rel, max_width=4.0, min_width=0.25, power=3.0) -> np.ndarray:
+    """Stroke width for relative magnitudes rel (...) in [0, 1]: min + (max - min) * rel**power."""
+    return min_width + (max_width - min_width) * np.clip(np.asarray(rel, dtype=float), 0, 1) ** power
+
+
 def edge_widths(weights, max_width=4.0, min_width=0.25, power=3.0) -> np.ndarray:
-    """Stroke widths (...) growing with |w| relative to the largest |w| given: min + (max-min)(|w|/max|w|)**power."""
-    w = np.abs(np.asarray(weights, dtype=float))
-    top = w.max() if w.size else 0.0
-    rel = w / top if top > 0 else np.zeros_like(w)
-    return min_width + (max_width - min_width) * rel**power
+    """Stroke widths (...) growing with |w| relative to the largest |w| given (see ``magnitude_width``)."""
+    return magnitude_width(relative_change(weights), max_width, min_width, power)
 
 
 def relative_change(delta) -> np.ndarray:
-    """|delta| / max |delta| over the given block (a layer's changes over an interval), in [0, 1]."""
+    """|delta| / max |delta| over the given block (a layer's weights, or their changes over an interval), in [0, 1]."""
     d = np.abs(np.asarray(delta, dtype=float))
     top = d.max() if d.size else 0.0
     return d / top if top > 0 else np.zeros_like(d)
