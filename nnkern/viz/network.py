@@ -83,7 +83,7 @@ class NetworkDiagram(VGroup):
             if len(idx) < n:
                 dots = MathTex(r"\vdots").scale_to_fit_height(min(pitch * 0.8, 0.5)).move_to([x, 0, 0])
                 brace = Brace(layer, LEFT, buff=0.08)
-                count = Text(str(n), font_size=20).next_to(brace, LEFT, buff=0.06)
+                count = Text(str(n), font_size=24).next_to(brace, LEFT, buff=0.06)
                 self.ellipses.add(VGroup(dots, brace, count))
 
         self._slots, self._pairs, self._bundle, self.edges, self.glow = [], [], [], [], []
@@ -228,7 +228,7 @@ class NetworkDiagram(VGroup):
             *(self._fit(Text(n, font_size=font_size), -1).next_to(c, RIGHT, buff=0.15) for n, c in zip(names, self.neurons[-1]))
         )
 
-    def layer_captions(self, texts, font_size=22, buff=0.25):
+    def layer_captions(self, texts, font_size=24, buff=0.25):
         """Text captions under each layer (one per layer, '' to skip), aligned on one baseline."""
         bottom = self.get_bottom()[1] - buff
         out = VGroup()
@@ -236,13 +236,6 @@ class NetworkDiagram(VGroup):
             if text:
                 out.add(Text(text, font_size=font_size, line_spacing=0.8).next_to([layer.get_x(), bottom, 0], DOWN, 0))
         return out
-
-    def neuron(self, layer, index):
-        """The circle drawing true neuron ``index`` of ``layer`` (raises if that neuron is elided)."""
-        pos = np.flatnonzero(self.shown[layer] == index)
-        if not len(pos):
-            raise IndexError(f"neuron {index} of layer {layer} is not drawn")
-        return self.neurons[layer][int(pos[0])]
 
 
 def _segments(a, b):

@@ -110,13 +110,9 @@ def to_color(rgb) -> ManimColor:
 
 
 def magnitude_width(rel, max_width=4.0, min_width=0.25, power=3.0) -> np.ndarray:
-    """Stroke width for relative magnitudes rel (...) in [0, 1]: min + (max - min) * rel**power."""
+    """Stroke width for relative magnitudes rel (...) in [0, 1] (e.g. |w| / layer max |w|):
+    min + (max - min) * rel**power, so a few strong paths stand out."""
     return min_width + (max_width - min_width) * np.clip(np.asarray(rel, dtype=float), 0, 1) ** power
-
-
-def edge_widths(weights, max_width=4.0, min_width=0.25, power=3.0) -> np.ndarray:
-    """Stroke widths (...) growing with |w| relative to the largest |w| given (see ``magnitude_width``)."""
-    return magnitude_width(relative_change(weights), max_width, min_width, power)
 
 
 def relative_change(delta) -> np.ndarray:
