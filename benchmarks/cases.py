@@ -4,10 +4,12 @@ ratio is the peer's time over nnkern's (higher is better for nnkern)."""
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import types
 
 import numpy as np
@@ -16,14 +18,28 @@ import nnkern as nk
 from nnkern.kernels import reference as ref
 
 from . import peers
-from .common import median_time, sgemm_gflops
+from .common import sgemm_gflops
 
 PEERS = ("numpy", "torch", "sklearn")
 
 
-def _times(runners, repeats):
-    """{impl: median seconds} for the runners that exist (None = peer not installed)."""
-    return {name: median_time(fn, repeats.get(name, 3)) for name, fn in runners.items() if fn is not None}
+def _times(runners, repeats, rounds=5):
+    """{impl: median seconds} for the runners that exist (None = peer not installed).
+
+    The implementations take turns: ``rounds`` rounds, each running every implementation for its
+    share of ``repeats`` calls, so a busy spell on a shared machine hits them all alike."""
+    runners = {name: fn for name, fn in runners.items() if fn is not None}
+    for fn in runners.values():  # warm-up: compilation, caches, allocator
+        fn()
+    times = {name: [] for name in runners}
+    for _ in range(rounds):
+        for name, fn in runners.items():
+            per_round = max(1, -(-repeats.get(name, 3) // rounds))
+            for _ in range(per_round):
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def case_a(quick=False):
