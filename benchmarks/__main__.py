@@ -40,7 +40,7 @@ def main(argv=None):
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    started = time.perf_counter()
+    started, load_before = time.perf_counter(), os.getloadavg()
     rows = []
     for key in CASES:
         if key in args.cases:
@@ -49,6 +49,7 @@ def main(argv=None):
             rows += CASES[key](quick=args.quick)
             print(f"case ({key}) done in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     info = machine()
+    info["load_average"] = {"before": load_before[0], "after": os.getloadavg()[0]}
     if os.environ.get("NNKERN_BENCH_UNSET"):
         info["unset_for_this_run"] = os.environ["NNKERN_BENCH_UNSET"].split(",")
     result = {"machine": info, "machine_line": machine_line(info), "quick": args.quick,

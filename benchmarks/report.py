@@ -84,6 +84,10 @@ def table(result):
                          f"{w['first_call']:.2f} s (import {w['import']:.2f} s; target warm < 1 s){verdict}")
         if row["case"] == "e":
             notes.append("(e) scaling: see scaling.png")
+    load = result["machine"].get("load_average")
+    if load:
+        notes.append(f"1-minute load average {load['before']:.1f} before, {load['after']:.1f} after the run "
+                     f"(on {result['machine']['cores']} cores; other processes slow the multi-threaded peers most)")
     if result.get("missing_peers"):
         notes.append("skipped peers (not installed): " + ", ".join(result["missing_peers"]))
     if result.get("quick"):
