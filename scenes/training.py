@@ -172,7 +172,7 @@ class TrainingScene(Scene):
 
         epoch = DecimalNumber(0, num_decimal_places=0, font_size=40)
         acc = DecimalNumber(0, num_decimal_places=0, font_size=40, unit=r"\%")
-        words = VGroup(Text("epoch", font_size=26), Text("accuracy", font_size=26))
+        words = VGroup(Text("epoch", font_size=26), Text("training accuracy", font_size=26))
         counter = VGroup(VGroup(words[0], epoch).arrange(RIGHT), VGroup(words[1], acc).arrange(RIGHT))
         counter.arrange(RIGHT, buff=0.6).next_to(board.frame, UP, buff=0.15).align_to(board.frame, LEFT)
         acc.set_value(100 * tracker.accuracy(replay.X, replay.y))
