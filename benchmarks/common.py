@@ -41,10 +41,11 @@ def missing():
     return dict(_missing)
 
 
-def torch_module():
+def torch_module(threads=None):
+    """torch with ``threads`` intra-op threads (default: one per core), or None if not installed."""
     torch = optional("torch")
     if torch is not None:
-        torch.set_num_threads(os.cpu_count() or 1)
+        torch.set_num_threads(threads or os.cpu_count() or 1)
     return torch
 
 

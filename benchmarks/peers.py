@@ -2,6 +2,8 @@
 the NumPy reference, PyTorch and scikit-learn.  Each ``*_epoch`` returns a zero-argument function
 that runs one more epoch on its own model."""
 
+import os
+
 import numpy as np
 
 import nnkern as nk
@@ -91,10 +93,10 @@ def torch_model(net):
     return torch.nn.Sequential(*layers)
 
 
-def torch_epoch(net, X, y, batch_size):
+def torch_epoch(net, X, y, batch_size, threads=None):
     """PyTorch CPU: Adam, BCE-with-logits / cross-entropy, a randperm and index per batch; None
-    without torch."""
-    torch = torch_module()
+    without torch.  threads: intra-op threads (default one per core)."""
+    torch = torch_module(threads)
     if torch is None:
         return None
     model = torch_model(net)
@@ -112,6 +114,7 @@ def torch_epoch(net, X, y, batch_size):
     del dtype
 
     def epoch():
+        torch.set_num_threads(threads or os.cpu_count() or 1)
         perm = torch.randperm(n, generator=gen)
         for s in range(0, n, batch_size):
             idx = perm[s : s + batch_size]
@@ -142,15 +145,16 @@ def sklearn_epoch(net, X, y, batch_size):
     return epoch
 
 
-def torch_grid(net, points):
+def torch_grid(net, points, threads=None):
     """All layers' activations of the grid points in PyTorch (no autograd); None without torch."""
-    torch = torch_module()
+    torch = torch_module(threads)
     if torch is None:
         return None
     model = torch_model(net)
     Xt = torch.from_numpy(points)
 
     def run():
+        torch.set_num_threads(threads or os.cpu_count() or 1)
         with torch.no_grad():
             outs, a = [], Xt
             for layer in model:

@@ -72,6 +72,8 @@ def table(result):
                          f"so nnkern runs at {row['roofline_share']:.0%} of it")
         if row["case"] == "c":
             notes.append(f"(c) nnkern timed through {row['nnkern_call']}")
+        if row.get("torch_threads") and row["case"] in ("a", "c") and row is _first(result, row["case"]):
+            notes.append(f"({row['case']}) PyTorch with {row['torch_threads']} intra-op thread(s)")
     for row in result["rows"]:
         ok = met(row)
         verdict = "" if ok is None else (" — target met" if ok else " — target NOT met")
@@ -93,6 +95,10 @@ def table(result):
     if result.get("quick"):
         notes.append("quick run: fewer repeats and sizes")
     return "\n".join(lines + [""] + [f"- {n}" for n in notes])
+
+
+def _first(result, case):
+    return next(r for r in result["rows"] if r["case"] == case)
 
 
 def plots(result, out):
