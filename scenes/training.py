@@ -45,7 +45,7 @@ RUN = dict(
     activation="tanh",
     train=dict(epochs=150, batch_size=32, optimizer="adam", lr=0.02, seed=4),
 )
-TRAINING_SECONDS = 27  # screen time of the training replay
+TRAINING_SECONDS = 24  # screen time of the training replay
 SLOW_MOTION = 20  # steps per second at the end / at the start of the replay
 
 
@@ -164,11 +164,11 @@ class TrainingScene(Scene):
         board.set_reveal(0)
         tracker.attach(diagram=diagram, boundary=board)
         self.play(*map(FadeOut, layer_caps), UpdateFromAlphaFunc(board, lambda m, a: m.set_reveal(a)), FadeIn(board.contour))
-        self.wait(1)
+        self.wait(0.5)
         cap = self.recaption(cap, "Beside each hidden neuron: its output over the whole plane")
         tracker.attach(maps=maps)
         self.play(*(FadeIn(m) for m in maps))
-        self.wait(1)
+        self.wait(0.5)
 
         epoch = DecimalNumber(0, num_decimal_places=0, font_size=40)
         acc = DecimalNumber(0, num_decimal_places=0, font_size=40, unit=r"\%")
