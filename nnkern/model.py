@@ -4,7 +4,7 @@ import numpy as np
 
 from .checks import as_float_matrix
 from .kernels import network
-from .kernels.codes import HIDDEN_ACTIVATIONS, OUTPUTS, RELU, LEAKY_RELU, lookup
+from .kernels.codes import HIDDEN_ACTIVATIONS, LEAKY_RELU, OUTPUTS, RELU, TANH, lookup
 from .kernels.layout import Layout
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -26,7 +26,8 @@ class MLP:
     activation: hidden activation, one of identity, relu, leaky_relu, tanh, sigmoid.
     output: "sigmoid" (binary labels, BCE), "softmax" (integer classes, cross-entropy) or
     "identity" (regression, mean squared error).
-    Weights start Glorot-uniform (He-uniform for relu-like activations), biases at zero.
+    Weights start Glorot-uniform scaled by the activation's gain (5/3 for tanh, as PyTorch's
+    ``calculate_gain``; He-uniform for relu-like activations), biases at zero.
 
     ``params`` (P,) is the one buffer; ``weights[l]`` (fan_in, fan_out) and ``biases[l]``
     (fan_out,) are views into it.
@@ -50,9 +51,10 @@ class MLP:
         self.weights, self.biases = self.layout.views(self.params)
         rng = np.random.default_rng(seed)
         relu_like = self.hidden_code in (RELU, LEAKY_RELU)
+        gain = 5 / 3 if self.hidden_code == TANH else 1.0
         for W in self.weights:
             fan_in, fan_out = W.shape
-            limit = np.sqrt(6.0 / fan_in) if relu_like else np.sqrt(6.0 / (fan_in + fan_out))
+            limit = np.sqrt(6.0 / fan_in) if relu_like else gain * np.sqrt(6.0 / (fan_in + fan_out))
             W[...] = rng.uniform(-limit, limit, size=W.shape)
 
     def __repr__(self):

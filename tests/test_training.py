@@ -83,3 +83,11 @@ def test_divergence_stops_with_epoch_and_keeps_finite_params():
     with pytest.raises(nk.TrainingDiverged, match=r"epoch \d+"):
         nk.train(net, X, y * 1e30, epochs=50, optimizer="sgd", lr=10.0, quiet=True)
     assert np.all(np.isfinite(net.params))
+
+
+def test_readme_example_learns_the_spiral():
+    """The API example of the README (and issue): noise 0.1 caps accuracy near 0.9."""
+    X, y = nk.datasets.load("spiral", n=1000, noise=0.1, seed=0)
+    net = nk.MLP([2, 16, 16, 1], activation="tanh", output="sigmoid", seed=0, dtype="float32")
+    nk.train(net, X, y, epochs=200, batch_size=32, optimizer="adam", lr=0.01, seed=0, quiet=True)
+    assert (net.predict(X) == y).mean() >= 0.85
