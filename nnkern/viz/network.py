@@ -69,7 +69,7 @@ class NetworkDiagram(VGroup):
 
         self.neurons, self.ellipses = [], VGroup()
         for l, (idx, n) in enumerate(zip(self.shown, self.sizes)):
-            ys = self._slot_ys(len(idx), len(idx) < n, pitch)
+            ys = self._slot_ys(len(idx), len(idx) < n, self._layer_pitch(len(idx) + (len(idx) < n), height))
             x = (l - (len(self.sizes) - 1) / 2) * layer_gap
             layer = VGroup(
                 *(
@@ -111,6 +111,10 @@ class NetworkDiagram(VGroup):
     def from_net(cls, net, **kwargs):
         """Diagram for an ``nk.MLP`` (its sizes and activation names), styled from its weights."""
         return cls(net.sizes, net.activation, net.output, **kwargs).set_weights(net.weights)
+
+    def _layer_pitch(self, slots, height):
+        """Spacing of a layer's neurons: the common pitch, spread up to 3x for small layers."""
+        return max(self.pitch, min(3 * self.pitch, height / (slots + 1)))
 
     @staticmethod
     def _slot_ys(count, with_dots, pitch):
