@@ -53,6 +53,11 @@ def make_header(net, schedule, settings):
     }
 
 
+def _data_arrays(X, Y, val):
+    """The arrays of data.npz: X, Y, and X_val, Y_val when validation data was given."""
+    return {"X": X, "Y": Y} if val is None else {"X": X, "Y": Y, "X_val": val[0], "Y_val": val[1]}
+
+
 class Recorder:
     """Implements the recording protocol of ``train`` (begin, plan, commit, end_epoch, close).
 
@@ -103,9 +108,10 @@ class Recorder:
                 self._new_chunk()
         self.last_flush = time.monotonic()
 
-    def begin(self, X, Y):
-        """Keep the data and record step 0: the initial parameters, the full-data loss and gradient."""
-        self.sink.begin(X, Y)
+    def begin(self, X, Y, val=None):
+        """Keep the data (and validation data (X_val, Y_val), if any) and record step 0: the initial
+        parameters, the full-data loss and gradient."""
+        self.sink.begin(_data_arrays(X, Y, val))
         net, lay = self.net, self.net.layout
         grad = np.zeros_like(net.params)
         loss, _ = network.loss_grad_full(net.params, grad, lay.w_off, lay.b_off, lay.sizes,
@@ -159,8 +165,8 @@ class _MemorySink:
     def __init__(self, header):
         self.header, self.chunks, self.data = header, [], None
 
-    def begin(self, X, Y):
-        self.data = {"X": X.copy(), "Y": Y.copy()}
+    def begin(self, arrays):
+        self.data = {k: v.copy() for k, v in arrays.items()}
 
     def store(self, arrays):
         self.chunks.append(_MemoryChunk(arrays))
@@ -191,9 +197,9 @@ class _FolderSink:
     def _path(self, name):
         return os.path.join(self.folder, name)
 
-    def begin(self, X, Y):
+    def begin(self, arrays):
         os.makedirs(self.folder, exist_ok=True)
-        storage.write_npz(self._path(storage.DATA), {"X": X, "Y": Y})
+        storage.write_npz(self._path(storage.DATA), arrays)
         storage.write_json(self._path(storage.HEADER), self.header)
         self.history = storage.HistoryWriter(self.folder)
 

@@ -84,8 +84,8 @@ class Recording:
 
     len(rec) snapshots, in step order; rec[i] is a ``Snapshot``.  rec.steps, rec.epochs (n,) int64
     and rec.losses (n,) index them; rec.history holds per-epoch metrics; rec.header the run's
-    settings; rec.data the training data (X, y); rec.complete is False for a run that stopped early
-    (error, interrupt, kill).  Folders load lazily: snapshots are read when asked for.
+    settings; rec.data the training data (X, y); rec.val_data the validation data or None;
+    rec.complete is False for a run that stopped early (error, interrupt, kill).  Folders load lazily: snapshots are read when asked for.
     """
 
     def __init__(self, header, chunks, history, data, path=None, skipped=()):
@@ -117,15 +117,23 @@ class Recording:
     def data(self):
         """(X (n, n_in), y): the training data; y as labels (n,) for classifiers, targets for regression."""
         raw = self._raw_data()
-        X, Y = raw["X"], raw["Y"]
+        return raw["X"], self._labels(raw["Y"])
+
+    @property
+    def val_data(self):
+        """(X_val, y_val) as ``data``: the validation data given to ``train``, or None."""
+        raw = self._raw_data()
+        return (raw["X_val"], self._labels(raw["Y_val"])) if "X_val" in raw else None
+
+    def _labels(self, Y):
+        """Kernel targets Y (n, n_out) back to what ``train`` takes: labels (n,) or targets."""
         output = self.header["model"]["output"]
-        y = Y.argmax(axis=1) if output == "softmax" else Y[:, 0] if Y.shape[1] == 1 else Y
-        return X, y
+        return Y.argmax(axis=1) if output == "softmax" else Y[:, 0] if Y.shape[1] == 1 else Y
 
     def _raw_data(self):
         """{"X": (n, n_in), "Y": (n, n_out) kernel targets}, read once."""
         if self._data is None:
-            self._data = storage.read_npz(os.path.join(self.path, storage.DATA), ("X", "Y"))
+            self._data = storage.read_npz(os.path.join(self.path, storage.DATA), ("X", "Y"), ("X_val", "Y_val"))
         return self._data
 
     def _locate(self, i):

@@ -1,7 +1,8 @@
 """The on-disk format of a recording: a plain folder.
 
     header.json          architecture, optimizer, schedule, schema version, ``complete`` flag
-    data.npz             the training data: X (n, n_in) and kernel targets Y (n, n_out)
+    data.npz             the training data: X (n, n_in) and kernel targets Y (n, n_out); X_val, Y_val
+                         too when ``train`` was given validation data
     history.jsonl        one JSON line of metrics per finished epoch
     chunk-000000.npz     snapshots, in step order: step, epoch (k,) int64; loss (k,);
     chunk-000001.npz     params, grad, m1, m2 (k, P)
@@ -104,14 +105,15 @@ def read_header(folder):
     return header
 
 
-def read_npz(path, names):
-    """{name: array} for ``names`` from an .npz file; RecordingError naming the file on any fault.
+def read_npz(path, names, optional=()):
+    """{name: array} for ``names`` (and those of ``optional`` present) from an .npz file;
+    RecordingError naming the file on any fault.
 
     The zip's checksums are verified as each array is read.
     """
     try:
         with np.load(path, allow_pickle=False) as npz:
-            arrays = {n: npz[n] for n in names if n in npz.files}
+            arrays = {n: npz[n] for n in (*names, *optional) if n in npz.files}
     except FileNotFoundError:
         raise RecordingError(f"{path}: missing file") from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:

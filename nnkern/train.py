@@ -78,7 +78,7 @@ class _NoRecording:
         P = net.n_params
         self.empty = (np.zeros((0, P), net.dtype),) * 4 + (np.zeros(0, net.dtype),)
 
-    def begin(self, X, Y):
+    def begin(self, X, Y, val=None):
         pass
 
     def plan(self, epoch, t0, n_batches):
@@ -140,7 +140,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     train_epoch = _epoch_kernel(backend, X, Y, net.layout.sizes, batch_size)
     recorder = _make_recorder(net, record, record_to, dict(
         opt, epochs=epochs, batch_size=batch_size, seed=seed, steps_per_epoch=n_batches, n_samples=n, meta=record_meta))
-    recorder.begin(X, Y)
+    recorder.begin(X, Y, val)
 
     rng = np.random.default_rng(seed)
     theta, lay = net.params, net.layout

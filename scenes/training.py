@@ -55,7 +55,7 @@ def default_replay():
     Xtr, Xte, ytr, yte = nk.datasets.train_test_split(X, y, test_size=RUN["test_size"], seed=RUN["data"]["seed"])
     net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="sigmoid", seed=RUN["train"]["seed"])
     run = nk.train(net, Xtr, ytr, quiet=True, val=(Xte, yte), record="geometric", record_meta=RUN, **RUN["train"])
-    return Replay.from_recording(run.recording, test=(Xte, yte))
+    return Replay.from_recording(run.recording)
 
 
 def load_replay():

@@ -200,6 +200,17 @@ def test_save_and_load_round_trip(run, tmp_path):
     assert_same_recording(nk.Recording.load(loaded.save(tmp_path / "again")), run.recording)
 
 
+def test_validation_data_is_kept_in_memory_streamed_and_saved(data, tmp_path):
+    X, y = data
+    val = (X[:10] * 0.5, y[:10])
+    assert nk.train(fresh_net(), X, y, epochs=1, quiet=True, record=2).recording.val_data is None
+    kept = nk.train(fresh_net(), X, y, epochs=1, quiet=True, record=2, val=val).recording
+    streamed = nk.train(fresh_net(), X, y, epochs=1, quiet=True, val=val, record_to=tmp_path / "run").recording
+    for rec in (kept, streamed, nk.Recording.load(kept.save(tmp_path / "saved"))):
+        np.testing.assert_array_equal(rec.val_data[0], val[0])
+        np.testing.assert_array_equal(rec.val_data[1], val[1])
+
+
 def test_save_never_clobbers_an_existing_recording(run, data, tmp_path, monkeypatch):
     path = tmp_path / "keep"
     run.recording.save(path)

@@ -22,8 +22,10 @@ class Replay:
 
     @classmethod
     def from_recording(cls, rec, test=None):
-        """Replay of an ``nnkern`` Recording; ``test`` = (X_test, y_test) if the run held some out."""
+        """Replay of an ``nnkern`` Recording; ``test`` = (X_test, y_test), by default the run's
+        validation data (if it had any)."""
         X, y = rec.data
+        test = rec.val_data if test is None else test
         X_test, y_test = test if test is not None else (None, None)
         return cls(rec, rec.model_at(0), X, np.asarray(y).astype(np.int64), X_test, y_test)
 
