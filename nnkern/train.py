@@ -140,7 +140,6 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     train_epoch = _epoch_kernel(backend, X, Y, net.layout.sizes, batch_size)
     recorder = _make_recorder(net, record, record_to, dict(
         opt, epochs=epochs, batch_size=batch_size, seed=seed, steps_per_epoch=n_batches, n_samples=n, meta=record_meta))
-    recorder.begin(X, Y, val)
 
     rng = np.random.default_rng(seed)
     theta, lay = net.params, net.layout
@@ -152,6 +151,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     t, started = 0, time.perf_counter()
     bar = tqdm(range(1, epochs + 1), disable=quiet, delay=1.0, unit="epoch", leave=False)
     try:
+        recorder.begin(X, Y, val)
         for epoch in bar:
             perm = rng.permutation(n)
             mask, buffers = recorder.plan(epoch, t, n_batches)
