@@ -11,7 +11,7 @@ APT     := libcairo2-dev libpango1.0-dev pkg-config ffmpeg
 TEX     := texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 
-.PHONY: demo test bench system
+.PHONY: demo test bench media system
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/manim render -q$(QUALITY) scenes/training.py
@@ -19,6 +19,14 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pytest -q tests
 	NUMBA_ENABLE_CUDASIM=1 $(PY) -m pytest -q tests/cuda
+
+# README media from a 1080p60 render: a 480 px GIF (8 fps) and four stills (times in seconds)
+HQ     := media/videos/training/1080p60/TrainingScene.mp4
+STILLS := network:16 forward-pass:26.5 training:44.2 end:69
+media: $(VENV)/.installed
+	$(VENV)/bin/manim render -qh scenes/training.py
+	ffmpeg -v error -y -i $(HQ) -vf "fps=8,scale=480:-2:flags=lanczos,split[a][b];[a]palettegen=max_colors=128[p];[b][p]paletteuse=dither=bayer" media/training.gif
+	for s in $(STILLS); do ffmpeg -v error -y -ss $${s#*:} -i $(HQ) -frames:v 1 -vf scale=1280:-2 media/still-$${s%%:*}.png; done
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks
