@@ -12,6 +12,11 @@ import sys
 
 _OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
+# PyTorch's OpenMP threads spin after each parallel region; on 2 cores that spinning steals the core
+# OpenBLAS's second thread needs, which slowed nnkern and the NumPy reference 10-20x in the scaling
+# case whenever PyTorch ran just before them.  Passive waiting (read when libgomp loads) stops that.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 if __name__ == "__main__" and "--keep-openblas-env" not in sys.argv and any(v in os.environ for v in _OPENBLAS_VARS):
     env = {k: v for k, v in os.environ.items() if k not in _OPENBLAS_VARS}
     env["NNKERN_BENCH_UNSET"] = ",".join(v for v in _OPENBLAS_VARS if v in os.environ)
