@@ -93,16 +93,24 @@ def _float64_to_bits(typingctx, x):
     return types.int64(types.float64), codegen
 
 
-@njit(fastmath=ELEMENTWISE, error_model="numpy")
-def exp64(x):
-    """exp(x) in float64 that vectorises; clamps x to [-708, 709] (no overflow, no subnormals)."""
-    x = min(max(x, -708.0), 709.0)
+@njit(inline="always")
+def _exp_reduced(x):
+    """(p, q, n) with exp(x) = (q + p) / (q - p) * 2**n: Cephes' range reduction x = n ln2 + r and
+    its rational approximation in r."""
     n = math.floor(_LOG2E * x + 0.5)
     r = x - n * _C1
     r = r - n * _C2
     rr = r * r
     p = r * ((_EP0 * rr + _EP1) * rr + _EP2)
     q = ((_EQ0 * rr + _EQ1) * rr + _EQ2) * rr + _EQ3
+    return p, q, n
+
+
+@njit(fastmath=ELEMENTWISE, error_model="numpy")
+def exp64(x):
+    """exp(x) in float64 that vectorises; clamps x to [-708, 709] (no overflow, no subnormals)."""
+    x = min(max(x, -708.0), 709.0)
+    p, q, n = _exp_reduced(x)
     e = 1.0 + 2.0 * (p / (q - p))
     return e * _bits_to_float64((np.int64(n) + 1023) << 52)
 
@@ -144,13 +152,7 @@ def tanh64(x):
     z = x * x
     P = (_TP0 * z + _TP1) * z + _TP2
     Q = ((z + _TQ0) * z + _TQ1) * z + _TQ2
-    y = 2.0 * min(abs(x), 20.0)
-    n = math.floor(_LOG2E * y + 0.5)
-    r = y - n * _C1
-    r = r - n * _C2
-    rr = r * r
-    p = r * ((_EP0 * rr + _EP1) * rr + _EP2)
-    q = ((_EQ0 * rr + _EQ1) * rr + _EQ2) * rr + _EQ3
+    p, q, n = _exp_reduced(2.0 * min(abs(x), 20.0))
     big = (q + p) * _bits_to_float64((np.int64(n) + 1023) << 52)
     num = big - (q - p)
     den = big + (q - p)
