@@ -28,18 +28,22 @@ _STATE = {"adam": ("first moment", "second moment"), "momentum": ("velocity", "u
           "sgd": ("unused (zeros)", "unused (zeros)")}
 
 
+def _json_ready(value):
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def make_header(net, schedule, settings):
     """The header dict (see ``nnkern.storage``) of a run about to start."""
     from . import __version__
 
     opt = settings["optimizer"]
     meta = settings.get("meta")
-    try:
-        json.dumps(meta)
-    except (TypeError, ValueError) as e:
-        meta = e
-    if not (meta is None or isinstance(meta, dict)):
-        raise ValueError(f"record_meta must be a JSON-serialisable dict; got {settings.get('meta')!r}")
+    if meta is not None and not (isinstance(meta, dict) and _json_ready(meta)):
+        raise ValueError(f"record_meta must be a JSON-serialisable dict; got {meta!r}")
     return {
         "format": storage.FORMAT, "schema": storage.SCHEMA, "nnkern_version": __version__,
         "model": {"sizes": net.sizes, "activation": net.activation, "output": net.output,
