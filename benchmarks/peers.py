@@ -41,8 +41,7 @@ def nnkern_epoch(net, X, y, batch_size):
     decay_mask = lay.decay_mask(net.dtype)
     n = len(X)
     n_batches = -(-n // batch_size)
-    no_rec = np.zeros(n_batches, np.bool_)
-    empty = (np.zeros((0, net.n_params), net.dtype),) * 4 + (np.zeros(0, net.dtype),)
+    no_rec = network.no_recording(n_batches, net.n_params, net.dtype)
     rng = np.random.default_rng(0)
     state = {"t": 0}
 
@@ -51,7 +50,7 @@ def nnkern_epoch(net, X, y, batch_size):
         total, correct, status = network.train_epoch(
             theta, grad, m1, m2, X, Y, perm, batch_size, lay.w_off, lay.b_off, lay.sizes,
             net.hidden_code, net.output_code, 2, LR, 0.9, 0.999, 1e-8, 0.0, decay_mask, state["t"],
-            no_rec, *empty)
+            *no_rec)
         state["t"] += n_batches
         return total
 

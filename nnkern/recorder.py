@@ -14,13 +14,14 @@ from . import schedules, storage
 from .kernels import network
 from .kernels.recording import touch
 from .recording import Recording, _MemoryChunk
-from .storage import FIELDS
+from .storage import KEY, STATE
 
 #: target size of one chunk of snapshots (an epoch's snapshots always fit in one); one allocation
 #: of several MB gets transparent huge pages, which makes filling it several times cheaper
 CHUNK_BYTES = 32 << 20
-#: size of the first chunk; later ones double up to CHUNK_BYTES, each prepared while the last fills
-FIRST_CHUNK_BYTES = 4 << 20
+#: size of the first chunk, allocated before training starts (small, so that is quick); the next is
+#: SECOND_CHUNK_BYTES and later ones double up to CHUNK_BYTES, each prepared while the last fills
+FIRST_CHUNK_BYTES, SECOND_CHUNK_BYTES = 256 << 10, 4 << 20
 #: a folder recording writes what it holds at least this often (seconds), so a kill loses little
 FLUSH_SECONDS = 2.0
 
@@ -66,47 +67,78 @@ class Recorder:
     """Implements the recording protocol of ``train`` (begin, plan, commit, end_epoch, close).
 
     schedule: see ``nnkern.schedules``; folder: None to keep the recording in memory, else a new
-    or empty directory to stream it into.  After ``close(complete=True)``, ``recording`` holds it.
+    or empty directory to stream it into.  Every recorded step keeps its gradient and loss; key
+    rows also keep the state (parameters, optimizer moments): the first row of each chunk and any
+    row whose previous step was not recorded, the others being rebuilt exactly on reading (see
+    ``nnkern.storage``).  ``exact_replay=False`` (a GPU run, whose arithmetic the CPU cannot
+    repeat bit for bit) makes every row a key row.  After ``close(complete=True)``, ``recording``
+    holds the recording.
     """
 
-    def __init__(self, net, schedule, settings, folder=None):
+    def __init__(self, net, schedule, settings, folder=None, exact_replay=True):
         self.net, self.recording = net, None
         epochs, per_epoch = settings["epochs"], settings["steps_per_epoch"]
-        self.mask = schedules.step_mask(schedule, epochs * per_epoch)
-        self.cum = np.cumsum(self.mask)  # cum[t]: snapshots at steps 0..t
-        self.steps = np.flatnonzero(self.mask)  # of every snapshot to come, and their epochs:
+        mask = schedules.step_mask(schedule, epochs * per_epoch)
+        after_gap = np.ones_like(mask)
+        after_gap[1:] = ~mask[:-1] | (not exact_replay)
+        self.codes = (mask.astype(np.int8) + (mask & after_gap)).astype(np.int8)  # per step, as train_epoch takes them
+        self.cum = np.cumsum(mask)  # cum[t]: snapshots at steps 0..t
+        self.cum_keys = np.cumsum(self.codes == 2)
+        self.steps = np.flatnonzero(mask)  # of every snapshot to come, and their epochs:
         self.epochs = np.where(self.steps > 0, (self.steps - 1) // per_epoch + 1, 0)
-        self.stored = 0  # snapshots handed to the sink
-        most_per_epoch = int(self.mask[1:].reshape(epochs, per_epoch).sum(axis=1).max())
-        row_bytes = len(FIELDS) * net.n_params * net.dtype.itemsize
+        self.keys_upto = np.concatenate([[0], np.cumsum(self.codes[self.steps] == 2)])  # [i]: key rows among the first i
+        most_per_epoch = int(mask[1:].reshape(epochs, per_epoch).sum(axis=1).max())
+        row_bytes = net.n_params * net.dtype.itemsize
         self.min_rows, self.max_rows = most_per_epoch + 1, max(most_per_epoch + 1, CHUNK_BYTES // row_bytes)
         self.first_rows = max(self.min_rows, FIRST_CHUNK_BYTES // row_bytes)
+        self.second_rows = max(self.min_rows, SECOND_CHUNK_BYTES // row_bytes)
         self.header = make_header(net, schedule, settings)
         self.sink = _MemorySink(self.header) if folder is None else _FolderSink(folder, self.header)
-        self.history, self.fill, self.last_flush = {}, 0, time.monotonic()
+        self.history, self.last_flush = {}, time.monotonic()
+        self.fill = self.key_fill = 0  # rows and key rows of the current chunk filled
+        self.stored = 0  # snapshots handed to the sink
         self.helper, self.next = ThreadPoolExecutor(1, thread_name_prefix="nnkern-chunks"), None
-        self.todo = int(self.cum[-1])  # snapshots not yet given a row
+        self.todo = len(self.steps)  # snapshots not yet given a row
         self._new_chunk()
 
+    def _key_rows(self, rows):
+        """Key rows a chunk of ``rows`` rows may need, wherever it starts: the most rows after a
+        gap among any ``rows`` in a row, plus its first row."""
+        upto = self.keys_upto
+        window = min(rows, len(upto) - 1)
+        return min(rows, int((upto[window:] - upto[: len(upto) - window]).max()) + 1)
+
     def _chunk_rows(self, previous):
-        """Rows of the next chunk: doubling from FIRST_CHUNK_BYTES up to CHUNK_BYTES, no more than needed."""
-        grown = self.first_rows if previous is None else min(self.max_rows, 2 * previous)
+        """Rows of the next chunk (see FIRST_CHUNK_BYTES), no more than needed."""
+        if previous is None:
+            grown = self.first_rows
+        else:
+            grown = min(self.max_rows, max(2 * previous, self.second_rows))
         return max(self.min_rows, min(grown, self.todo))
 
     def _new_chunk(self):
         """Switch to the prepared chunk (allocate one if none) and prepare the next one in the background."""
-        self.buf = self.next.result() if self.next else _allocate(self._chunk_rows(None), self.net)
+        if self.next is None:
+            rows = self._chunk_rows(None)
+            self.buf = _allocate(rows, self._key_rows(rows), self.net)
+        else:
+            self.buf = self.next.result()
         rows = len(self.buf["loss"])
         self.todo -= rows
-        self.fill = 0
-        self.next = self.helper.submit(_allocate, self._chunk_rows(rows), self.net) if self.todo > 0 else None
+        self.fill = self.key_fill = 0
+        self.kernel_buffers = tuple(self.buf[f] for f in ("grad", "loss", KEY, *STATE))
+        self.next = None
+        if self.todo > 0:
+            rows = self._chunk_rows(rows)
+            self.next = self.helper.submit(_allocate, rows, self._key_rows(rows), self.net)
 
     def _flush(self, more=True):
         """Hand the filled rows to the sink; start a new chunk unless this is the end."""
         if self.fill:
             a, b = self.stored, self.stored + self.fill
-            self.sink.store(dict({k: v[: self.fill] for k, v in self.buf.items()}, step=self.steps[a:b],
-                                 epoch=self.epochs[a:b]))
+            arrays = {f: self.buf[f][: self.fill] for f in ("grad", "loss")}
+            arrays.update({f: self.buf[f][: self.key_fill] for f in (KEY, *STATE)})
+            self.sink.store(dict(arrays, step=self.steps[a:b], epoch=self.epochs[a:b]))
             self.stored = b
             if more:
                 self._new_chunk()
@@ -116,35 +148,45 @@ class Recorder:
         """Keep the data (and validation data (X_val, Y_val), if any) and record step 0: the initial
         parameters, the full-data loss and gradient."""
         self.sink.begin(_data_arrays(X, Y, val))
-        net, lay = self.net, self.net.layout
-        grad = np.zeros_like(net.params)
-        loss, _ = network.loss_grad_full(net.params, grad, lay.w_off, lay.b_off, lay.sizes,
-                                         net.hidden_code, net.output_code, X, Y)
-        row = dict(params=net.params, grad=grad, m1=0, m2=0, loss=loss)
-        for k, v in row.items():
-            self.buf[k][0] = v
-        self.fill = 1
+        net, lay, buf = self.net, self.net.layout, self.buf
+        grad = buf["grad"][0]
+        buf["loss"][0], _ = network.loss_grad_full(net.params, grad, lay.w_off, lay.b_off, lay.sizes,
+                                                   net.hidden_code, net.output_code, X, Y)
+        buf[KEY][0], buf["params"][0], buf["m1"][0], buf["m2"][0] = 0, net.params, 0, 0
+        self.fill = self.key_fill = 1
 
     def plan(self, epoch, t0, n_batches):
-        """(mask (n_batches,) bool, buffers): rows for the steps t0+1..t0+n_batches to record."""
-        n_rec = int(self.cum[t0 + n_batches] - self.cum[t0])
-        if self.fill + n_rec > len(self.buf["loss"]):
+        """(codes (n_batches,) int8, buffers): how ``train_epoch`` records the steps t0+1..t0+n_batches,
+        and where: (first row, first key row, then the chunk's grad, loss, key, params, m1, m2)."""
+        t1 = t0 + n_batches
+        n_rec = int(self.cum[t1] - self.cum[t0])
+        n_key = int(self.cum_keys[t1] - self.cum_keys[t0])
+        if self.fill + n_rec > len(self.buf["loss"]) or self.key_fill + n_key > len(self.buf[KEY]):
             self._flush()
-        a, b = self.fill, self.fill + n_rec
-        buf = self.buf
-        return self.mask[t0 + 1 : t0 + 1 + n_batches], (
-            buf["params"][a:b], buf["grad"][a:b], buf["m1"][a:b], buf["m2"][a:b], buf["loss"][a:b])
+        codes = self.codes[t0 + 1 : t1 + 1]
+        if self.fill == 0 and n_rec:  # the chunk's first row must be a key row
+            first = int(np.argmax(codes > 0))
+            if codes[first] == 1:
+                codes = codes.copy()
+                codes[first] = 2
+                n_key += 1
+        self.planned = n_rec, n_key
+        return codes, (self.fill, self.key_fill, *self.kernel_buffers)
 
-    def commit(self, epoch, t0, mask, buffers, n_done):
+    def commit(self, epoch, t0, codes, buffers, n_done):
         """Account for the rows the epoch filled (its first ``n_done`` batches ran)."""
-        self.fill += int(self.cum[t0 + n_done] - self.cum[t0])
+        if n_done < len(codes):
+            self.planned = np.count_nonzero(codes[:n_done]), np.count_nonzero(codes[:n_done] == 2)
+        self.fill += int(self.planned[0])
+        self.key_fill += int(self.planned[1])
 
     def end_epoch(self, epoch, metrics):
         for k, v in metrics.items():
             self.history.setdefault(k, []).append(v)
-        self.sink.epoch_done(metrics)
-        if self.sink.streams and time.monotonic() - self.last_flush >= FLUSH_SECONDS:
-            self._flush()
+        if self.sink.streams:
+            self.sink.epoch_done(metrics)
+            if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
+                self._flush()
 
     def close(self, complete):
         """Store what is left; on a complete run, make ``recording`` available."""
@@ -153,12 +195,16 @@ class Recorder:
         self.recording = self.sink.finish(self.history) if complete else self.sink.abandon()
 
 
-def _allocate(rows, net):
-    """Buffers of a chunk of ``rows`` snapshots, written through once so that their page faults
-    happen here (on the helper thread, while training runs) and not in the training kernel."""
-    block = np.empty((len(FIELDS), rows, net.n_params), net.dtype)
-    touch(block.reshape(-1))
-    return dict(zip(FIELDS, block), loss=np.zeros(rows, net.dtype))
+def _allocate(rows, key_rows, net):
+    """Buffers of a chunk of ``rows`` snapshots, ``key_rows`` of them key rows, in one block
+    written through once so that its page faults happen here (on the helper thread, while
+    training runs) and not in the training kernel."""
+    P = net.n_params
+    block = np.empty((rows + len(STATE) * key_rows) * P, net.dtype)
+    touch(block)
+    grad, *state = np.split(block, np.cumsum([rows * P] + [key_rows * P] * (len(STATE) - 1)))
+    buffers = dict(zip(STATE, (a.reshape(key_rows, P) for a in state)), grad=grad.reshape(rows, P))
+    return dict(buffers, loss=np.zeros(rows, net.dtype), **{KEY: np.zeros(key_rows, np.int64)})
 
 
 class _MemorySink:

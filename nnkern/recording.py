@@ -10,7 +10,9 @@ import numpy as np
 
 from . import storage
 from .model import MLP
-from .storage import FIELDS, INDEX_FIELDS, RecordingError
+from .kernels.codes import OPTIMIZERS
+from .kernels.recording import replay
+from .storage import FIELDS, INDEX_FIELDS, KEY, STATE, RecordingError
 
 #: chunks whose big arrays a Recording keeps decoded (scenes read neighbouring snapshots)
 CACHED_CHUNKS = 4
@@ -51,10 +53,10 @@ class Snapshot:
 
 
 class _MemoryChunk:
-    """Snapshots held in arrays (a recording made without ``record_to``)."""
+    """Snapshots held in arrays (a recording made without ``record_to``), as a chunk file holds them."""
 
     def __init__(self, arrays):
-        self.arrays = arrays
+        self.arrays, self.key = arrays, arrays[KEY]
         self.index = {f: arrays[f] for f in INDEX_FIELDS}
 
     def read(self, field):
@@ -62,21 +64,40 @@ class _MemoryChunk:
 
 
 class _FileChunk:
-    """A chunk file: its small index arrays read at open, the (k, P) arrays on demand."""
+    """A chunk file: its small index arrays read and checked at open, the (k, P) arrays on demand."""
 
     def __init__(self, path, n_params, dtype):
         self.path, self.dtype = path, dtype
-        self.index = storage.read_npz(path, INDEX_FIELDS)
-        k = len(self.index["step"])
-        if k == 0 or any(a.shape != (k,) for a in self.index.values()):
+        arrays = storage.read_npz(path, INDEX_FIELDS, (KEY,))
+        k = len(arrays["step"])
+        if k == 0 or any(arrays[f].shape != (k,) for f in INDEX_FIELDS):
             raise RecordingError(f"{path}: corrupt chunk (index arrays of unequal or zero length)")
-        self.shape = (k, n_params)
+        self.key = arrays.pop(KEY, np.arange(k))  # schema 1 stored the state of every row
+        self.index = arrays
+        _check_keys(self.key, arrays["step"], path)
+        self.shapes = dict({f: (len(self.key), n_params) for f in STATE}, grad=(k, n_params))
 
     def read(self, field):
         a = storage.read_npz(self.path, [field])[field]
-        if a.shape != self.shape or a.dtype != self.dtype:
-            raise RecordingError(f"{self.path}: corrupt chunk ({field} is {a.dtype}{a.shape}; expected {self.dtype}{self.shape})")
+        if a.shape != self.shapes[field] or a.dtype != self.dtype:
+            raise RecordingError(f"{self.path}: corrupt chunk ({field} is {a.dtype}{a.shape}; "
+                                 f"expected {self.dtype}{self.shapes[field]})")
         return a
+
+
+def _check_keys(key, steps, path):
+    """RecordingError unless ``key`` holds increasing rows from 0 and every other row's step
+    follows the row before's (so that ``replay`` can rebuild its state)."""
+    k = len(steps)
+    ok = key.ndim == 1 and key.dtype.kind in "iu" and len(key) and key[0] == 0 and key[-1] < k
+    if not ok or np.any(np.diff(key) <= 0):
+        raise RecordingError(f"{path}: corrupt chunk (bad key rows)")
+    follows = np.ones(k, dtype=bool)
+    follows[1:] = np.diff(steps) == 1
+    follows[key] = True
+    if not follows.all():
+        raise RecordingError(f"{path}: corrupt chunk (row {int(np.argmin(follows))} neither stores its "
+                             f"state nor follows the row before by one step)")
 
 
 class Recording:
@@ -149,15 +170,37 @@ class Recording:
 
     def _field(self, c, field):
         """(k, P) array ``field`` of chunk c, read-only, from a small cache of recently read ones."""
-        key = (c, field)
-        if key not in self._cache:
-            array = self._chunks[c].read(field).view()
-            array.flags.writeable = False
-            self._cache[key] = array
-            while len(self._cache) > CACHED_CHUNKS * len(FIELDS):
-                self._cache.popitem(last=False)
-        self._cache.move_to_end(key)
-        return self._cache[key]
+        if (c, field) not in self._cache:
+            chunk = self._chunks[c]
+            replayed = len(chunk.key) < len(chunk.index["step"])
+            if field == "grad" or replayed:
+                grad = self._cache.get((c, "grad"))
+                grad = self._store(c, "grad", chunk.read("grad")) if grad is None else grad
+            if field != "grad":
+                stored = [chunk.read(f) for f in STATE]
+                for f, array in zip(STATE, self._replay(chunk, grad, stored) if replayed else stored):
+                    self._store(c, f, array)
+        self._cache.move_to_end((c, field))
+        return self._cache[(c, field)]
+
+    def _store(self, c, field, array):
+        """Cache ``array`` (read-only) as chunk c's ``field``, dropping the least recently used."""
+        array = array.view()
+        array.flags.writeable = False
+        self._cache[(c, field)] = array
+        while len(self._cache) > CACHED_CHUNKS * len(FIELDS):
+            self._cache.popitem(last=False)
+        return array
+
+    def _replay(self, chunk, grad, key_state):
+        """(params, m1, m2), each (k, P): every row's state, rebuilt from the key rows' ``key_state``
+        and the gradients ``grad`` (k, P) as training computed it."""
+        opt = self.header["optimizer"]
+        state = [np.empty_like(grad) for _ in STATE]
+        settings = (float(opt[k]) for k in ("lr", "beta1", "beta2", "eps", "weight_decay"))
+        replay(grad, chunk.index["step"].astype(np.int64), chunk.key.astype(np.int64), *key_state,
+               OPTIMIZERS[opt["name"]], *settings, self.layout.decay_mask(self._template.dtype), *state)
+        return state
 
     def __getitem__(self, i):
         i, c, row = self._locate(i)
@@ -237,11 +280,11 @@ class Recording:
     def _write(self, folder):
         storage.write_npz(os.path.join(folder, storage.DATA), self._raw_data())
         for c, chunk in enumerate(self._chunks):
-            arrays = dict(chunk.index, **{f: chunk.read(f) for f in FIELDS})
+            arrays = dict(chunk.index, key=chunk.key, **{f: chunk.read(f) for f in ("grad", *STATE)})
             storage.write_npz(os.path.join(folder, storage.chunk_name(c)), arrays)
         storage.write_history(folder, self.history)
         storage.write_json(os.path.join(folder, storage.HEADER),
-                           dict(self.header, complete=self.complete, n_chunks=len(self._chunks)))
+                           dict(self.header, schema=storage.SCHEMA, complete=self.complete, n_chunks=len(self._chunks)))
 
     @classmethod
     def load(cls, path, skip_corrupt=False):

@@ -4,9 +4,13 @@
     data.npz             the training data: X (n, n_in) and kernel targets Y (n, n_out); X_val, Y_val
                          too when ``train`` was given validation data
     history.jsonl        one JSON line of metrics per finished epoch
-    chunk-000000.npz     snapshots, in step order: step, epoch (k,) int64; loss (k,);
-    chunk-000001.npz     params, grad, m1, m2 (k, P)
-    ...
+    chunk-000000.npz     snapshots, in step order: step, epoch (k,) int64; loss (k,); grad (k, P);
+    chunk-000001.npz     key (n_key,) int64, the rows whose state params, m1, m2 (n_key, P) is
+    ...                  stored; a chunk's first row is always a key row
+
+The state of a row that is not a key row is rebuilt from the row before and the row's gradient
+(``nnkern.kernels.recording.replay``), exactly; recording every step then stores little more
+than the gradients.  A schema-1 chunk has no ``key``: it stores the state of every row.
 
 Every file except history.jsonl is written under a temporary name, flushed to disk and renamed,
 so a reader sees a whole file or none.  Problems raise ``RecordingError`` naming the file.
@@ -20,11 +24,13 @@ import zipfile
 import numpy as np
 
 #: bumped when a reader of an older nnkern could no longer understand the folder
-SCHEMA = 1
+SCHEMA = 2
 FORMAT = "nnkern-recording"
 HEADER, DATA, HISTORY = "header.json", "data.npz", "history.jsonl"
-FIELDS = ("params", "grad", "m1", "m2")  # (k, P) per chunk
+FIELDS = ("params", "grad", "m1", "m2")  # a snapshot's (P,) arrays
+STATE = ("params", "m1", "m2")  # (n_key, P) per chunk; grad is (k, P)
 INDEX_FIELDS = ("step", "epoch", "loss")  # (k,) per chunk
+KEY = "key"  # (n_key,) per chunk
 _CHUNK = re.compile(r"chunk-(\d{6})\.npz")
 _MODEL_KEYS = ("sizes", "activation", "output", "dtype", "seed", "n_params")
 

@@ -70,21 +70,20 @@ def _accuracy(net, correct, n):
 
 
 class _NoRecording:
-    """Stand-in when nothing is recorded: an all-False mask and empty buffers."""
+    """Stand-in when nothing is recorded (see ``network.no_recording``)."""
 
     recording = None
 
-    def __init__(self, net):
-        P = net.n_params
-        self.empty = (np.zeros((0, P), net.dtype),) * 4 + (np.zeros(0, net.dtype),)
+    def __init__(self, net, n_batches):
+        self.codes, *self.buffers = network.no_recording(n_batches, net.n_params, net.dtype)
 
     def begin(self, X, Y, val=None):
         pass
 
     def plan(self, epoch, t0, n_batches):
-        return np.zeros(n_batches, dtype=np.bool_), self.empty
+        return self.codes, self.buffers
 
-    def commit(self, epoch, t0, mask, buffers, n_done):
+    def commit(self, epoch, t0, codes, buffers, n_done):
         pass
 
     def end_epoch(self, epoch, metrics):
@@ -138,7 +137,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     batch_size = min(batch_size, n)
     n_batches = (n + batch_size - 1) // batch_size
     train_epoch = _epoch_kernel(backend, X, Y, net.layout.sizes, batch_size)
-    recorder = _make_recorder(net, record, record_to, dict(
+    recorder = _make_recorder(net, record, record_to, backend, dict(
         opt, epochs=epochs, batch_size=batch_size, seed=seed, steps_per_epoch=n_batches, n_samples=n, meta=record_meta))
 
     rng = np.random.default_rng(seed)
@@ -154,14 +153,14 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
         recorder.begin(X, Y, val)
         for epoch in bar:
             perm = rng.permutation(n)
-            mask, buffers = recorder.plan(epoch, t, n_batches)
+            codes, buffers = recorder.plan(epoch, t, n_batches)
             before = theta.copy()
             total, correct, failed = train_epoch(
                 theta, grad, m1, m2, X, Y, perm, batch_size, lay.w_off, lay.b_off, lay.sizes,
                 net.hidden_code, net.output_code, opt["code"], opt["lr"], opt["beta1"], opt["beta2"],
-                opt["eps"], opt["weight_decay"], decay_mask, t, mask, *buffers)
+                opt["eps"], opt["weight_decay"], decay_mask, t, codes, *buffers)
             done = n_batches if failed < 0 else failed
-            recorder.commit(epoch, t, mask, buffers, done)
+            recorder.commit(epoch, t, codes, buffers, done)
             if failed >= 0:
                 if not np.all(np.isfinite(theta)):
                     theta[...] = before
@@ -187,10 +186,10 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     return TrainResult(net, history, recorder.recording, t, time.perf_counter() - started)
 
 
-def _make_recorder(net, record, record_to, settings):
+def _make_recorder(net, record, record_to, backend, settings):
     if record is None and record_to is None:
-        return _NoRecording(net)
-    return Recorder(net, 1 if record is None else record, settings, record_to)
+        return _NoRecording(net, settings["steps_per_epoch"])
+    return Recorder(net, 1 if record is None else record, settings, record_to, exact_replay=backend != "cuda")
 
 
 def _require_cuda():

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from numba import njit
 
 from nnkern.kernels import activations as act
-from nnkern.kernels import dense, losses, network, optim
+from nnkern.kernels import dense, losses, network, optim, recording
 from nnkern.kernels import reference as ref
 from nnkern.kernels.codes import (ADAM, IDENTITY, LEAKY_RELU, MOMENTUM, RELU, SGD, SIGMOID,
                                   SOFTMAX, TANH)
@@ -202,15 +202,22 @@ def test_update_matches_reference(code, dtype, weight_decay):
     theta = rng.normal(size=P).astype(dtype)
     m1, m2 = rng.normal(size=P).astype(dtype), rng.random(P).astype(dtype)
     mask = (rng.random(P) < 0.8).astype(dtype)
-    states = [(theta.copy(), m1.copy(), m2.copy()) for _ in range(2)]
+    in_place, out_of_place, want = ([theta.copy(), m1.copy(), m2.copy()] for _ in range(3))
     for t in range(1, 6):
         grad = rng.normal(size=P).astype(dtype)
         args = (code, 0.01, 0.9, 0.999, 1e-8, weight_decay, mask, t)
-        optim.update(states[0][0], grad, states[0][1], states[0][2], *args)
-        ref.update(states[1][0], grad, states[1][1], states[1][2], *args)
-    for got, want in zip(*states):
+        optim.update(*in_place, grad, *in_place, *args)
+        new = [np.empty_like(a) for a in out_of_place]
+        before = [a.copy() for a in out_of_place]
+        optim.update(*out_of_place, grad, *new, *args)
+        for a, b in zip(out_of_place, before):
+            np.testing.assert_array_equal(a, b)  # the source state is left alone
+        out_of_place = new
+        ref.update(want[0], grad, want[1], want[2], *args)
+    for got, other, expected in zip(in_place, out_of_place, want):
         assert got.dtype == dtype
-        close(got, want, dtype)
+        close(got, expected, dtype)
+        np.testing.assert_array_equal(got, other)
 
 
 # --- whole network -------------------------------------------------------------------------------
@@ -268,15 +275,12 @@ def test_train_epoch_matches_reference(opt, dtype, n, batch):
     lay, theta, m1, m2, X, Y, perm, batch, hidden, out, *rest = _epoch_args([3, 9, 7, 1], n, batch, opt, dtype, opt)
     (code, lr, b1, b2, eps, wd, mask, t0) = rest
     n_batches = -(-n // batch)
-    P = lay.n_params
-    rec_mask = np.zeros(n_batches, np.bool_)
-    rec_mask[[0, n_batches - 1]] = True
-    rec = [np.zeros((2, P), dtype) for _ in range(4)] + [np.zeros(2, dtype)]
-    k_theta, k_m1, k_m2 = theta.copy(), m1.copy(), m2.copy()
-    grad = np.zeros_like(theta)
+    codes, *_ = network.no_recording(n_batches, lay.n_params, dtype)
+    codes[0], codes[-1] = 1, 2  # with one batch, its step is a key row
+    k_theta, k_m1, k_m2, grad = theta.copy(), m1.copy(), m2.copy(), np.zeros_like(theta)
     total, correct, status = network.train_epoch(
         k_theta, grad, k_m1, k_m2, X, Y, perm, batch, lay.w_off, lay.b_off, lay.sizes, hidden, out,
-        code, lr, b1, b2, eps, wd, mask, t0, rec_mask, *rec)
+        code, lr, b1, b2, eps, wd, mask, t0, codes, *_recording(lay.n_params, dtype, row0=1, key0=2))
     rtotal, rcorrect = ref.train_epoch(lay, theta, m1, m2, X, Y, perm, batch, hidden, out,
                                        code, lr, b1, b2, eps, wd, mask, t0)
     assert status == -1
@@ -284,21 +288,68 @@ def test_train_epoch_matches_reference(opt, dtype, n, batch):
     close(k_theta, theta, dtype, 10)
     close(k_m1, m1, dtype, 10)
     close(k_m2, m2, dtype, 10)
-    last = int(rec_mask.sum()) - 1  # the last recorded row is the state after the last step
-    close(rec[0][last], k_theta, dtype)
-    close(rec[2][last], k_m1, dtype)
-    assert np.all(rec[0][0] != 0) and rec[4][0] > 0
     if dtype == np.float64:
         assert correct == rcorrect
+
+
+def _recording(P, dtype, row0, key0, rows=4):
+    """row0, key0 and the recording arrays of ``train_epoch``, filled with -1 (untouched)."""
+    grad, loss = np.full((rows, P), -1, dtype), np.full(rows, -1, dtype)
+    key, state = np.full(rows, -1, np.int64), [np.full((rows, P), -1, dtype) for _ in range(3)]
+    return row0, key0, grad, loss, key, *state
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_train_epoch_records_gradients_and_key_states(dtype):
+    lay, theta, m1, m2, X, Y, perm, batch, hidden, out, *rest = _epoch_args([3, 9, 7, 1], 40, 10, ADAM, dtype, 1)
+    codes = np.array([1, 0, 2, 1], np.int8)
+    grad = np.zeros_like(theta)
+    rec = _recording(lay.n_params, dtype, row0=1, key0=2)
+    states = [(theta.copy(), m1.copy(), m2.copy())]
+    for k, code in enumerate(codes):  # the same steps one batch at a time, nothing recorded
+        th, a, b = (x.copy() for x in states[-1][:3])
+        network.train_epoch(th, grad, a, b, X, Y, perm[10 * k : 10 * k + 10], batch, lay.w_off, lay.b_off,
+                            lay.sizes, hidden, out, *rest[:-1], rest[-1] + k, *network.no_recording(1, lay.n_params, dtype))
+        states.append((th, a, b, grad.copy()))
+    last_grad = grad.copy()
+    network.train_epoch(theta, grad, m1, m2, X, Y, perm, batch, lay.w_off, lay.b_off, lay.sizes, hidden, out,
+                        *rest, codes, *rec)
+    _, _, r_grad, r_loss, r_key, r_theta, r_m1, r_m2 = rec
+    np.testing.assert_array_equal(r_grad[1], states[1][3])  # step 1 -> row 1 (row0)
+    np.testing.assert_array_equal(r_grad[2], states[3][3])  # step 3 -> row 2, a key row: key row 2 (key0)
+    np.testing.assert_array_equal(r_grad[3], states[4][3])
+    for got, want in zip((r_theta[2], r_m1[2], r_m2[2]), states[3][:3]):
+        np.testing.assert_array_equal(got, want)
+    assert r_key.tolist() == [-1, -1, 2, -1] and np.all(r_loss[1:] > 0)
+    assert np.all(r_grad[0] == -1) and np.all(r_theta[[0, 1, 3]] == -1)  # nothing else written
+    for got, want in zip((theta, m1, m2, grad), (*states[4][:3], last_grad)):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_train_epoch_stops_before_a_nonfinite_batch():
     lay, theta, m1, m2, X, Y, perm, batch, hidden, out, *rest = _epoch_args([2, 4, 1], 40, 10, SGD, np.float64, 0)
     X[perm[25]] = np.nan  # in the third batch
     before = theta.copy()
-    empty = [np.zeros((0, lay.n_params))] * 4 + [np.zeros(0)]
     total, correct, status = network.train_epoch(
         theta, np.zeros_like(theta), m1, m2, X, Y, perm, batch, lay.w_off, lay.b_off, lay.sizes,
-        hidden, out, *rest, np.zeros(4, np.bool_), *empty)
+        hidden, out, *rest, *network.no_recording(4, lay.n_params, np.float64))
     assert status == 2
     assert np.all(np.isfinite(theta)) and not np.array_equal(theta, before)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("code", [SGD, MOMENTUM, ADAM])
+def test_replay_matches_reference(code, dtype):
+    rng = np.random.default_rng(code)
+    k, P = 9, 31
+    grad = rng.normal(size=(k, P)).astype(dtype)
+    steps = np.array([4, 5, 6, 10, 11, 12, 13, 20, 21])
+    key = np.array([0, 3, 7])  # rows after a gap in the steps must be key rows
+    key_state = [rng.normal(size=(3, P)).astype(dtype), rng.normal(size=(3, P)).astype(dtype),
+                 rng.random((3, P)).astype(dtype)]
+    args = (code, 0.01, 0.9, 0.999, 1e-8, 0.01, (rng.random(P) < 0.8).astype(dtype))
+    got = [np.empty_like(grad) for _ in range(3)]
+    recording.replay(grad, steps, key, *key_state, *args, *got)
+    for a, b, stored in zip(got, ref.replay(grad, steps, key, *key_state, *args), key_state):
+        close(a, b, dtype, 10)
+        np.testing.assert_array_equal(a[key], stored)

@@ -1,5 +1,6 @@
 """Recordings: schedules, what a snapshot holds, interpolation, save/load, damaged folders, a killed run."""
 
+import functools
 import json
 import os
 import signal
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nnkern as nk
-from nnkern import schedules, storage
+from nnkern import recorder, schedules, storage
 from nnkern.kernels import reference
 from nnkern.kernels.codes import ADAM
 
@@ -323,12 +324,54 @@ def test_corrupt_bytes_are_caught_when_read_and_name_the_file(saved):
         rec[-1]
 
 
-def test_chunks_split_by_size(data, monkeypatch):
-    six_rows = 6 * 4 * fresh_net().n_params * 8
-    monkeypatch.setattr("nnkern.recorder.CHUNK_BYTES", six_rows)
-    monkeypatch.setattr("nnkern.recorder.FIRST_CHUNK_BYTES", six_rows)
+def test_chunks_split_by_size_and_replay_across_them(run, data, monkeypatch):
+    six_rows = 6 * fresh_net().n_params * 8
+    for name in ("CHUNK_BYTES", "FIRST_CHUNK_BYTES", "SECOND_CHUNK_BYTES"):
+        monkeypatch.setattr(f"nnkern.recorder.{name}", six_rows)
     rec = nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, lr=0.05, quiet=True, record=1).recording
     assert len(rec._chunks) > 1 and rec.steps.tolist() == list(range(len(rec)))
+    assert all(len(c.key) == 1 for c in rec._chunks)  # each chunk stores one state, its first
+    assert_same_recording(rec, run.recording)
+
+
+@pytest.mark.parametrize("schedule", [1, 3, "geometric"])
+@pytest.mark.parametrize("optimizer", ["adam", "momentum", "sgd"])
+def test_replayed_states_are_bit_for_bit_those_training_computed(data, monkeypatch, schedule, optimizer):
+    """A recording that stores only some states rebuilds the others exactly: it equals one that
+    stores every state (as a GPU run's does), and its last snapshot is the trained network."""
+    settings = dict(epochs=EPOCHS, batch_size=BATCH, lr=0.05, optimizer=optimizer, weight_decay=0.01,
+                    quiet=True, record=schedule)
+    net = nk.MLP([2, 5, 3, 1], seed=3)  # float32, where a rounding difference would show
+    replayed = nk.train(net, *data, **settings).recording
+    store_all = functools.partial(recorder.Recorder, exact_replay=False)
+    monkeypatch.setattr(sys.modules["nnkern.train"], "Recorder", lambda *args, exact_replay: store_all(*args))
+    stored = nk.train(nk.MLP([2, 5, 3, 1], seed=3), *data, **settings).recording
+    assert sum(len(c.key) for c in stored._chunks) == len(stored)
+    assert sum(len(c.key) for c in replayed._chunks) < len(replayed) or schedule != 1
+    assert_same_recording(replayed, stored)
+    np.testing.assert_array_equal(replayed.params(-1), net.params)
+
+
+def test_schema_1_folders_that_store_every_state_still_load(run, saved):
+    for path in storage.chunk_files(saved).values():
+        arrays = dict(np.load(path))
+        key = arrays.pop("key")
+        full = run.recording.stack("params")[arrays["step"]]
+        np.savez(path, **dict(arrays, params=full, m1=run.recording.stack("m1")[arrays["step"]],
+                              m2=run.recording.stack("m2")[arrays["step"]]))
+        assert len(key) == 1
+    header = json.loads(open(os.path.join(saved, "header.json")).read())
+    open(os.path.join(saved, "header.json"), "w").write(json.dumps(dict(header, schema=1)))
+    assert_same_recording(nk.Recording.load(saved), run.recording)
+
+
+def test_a_chunk_row_that_can_be_neither_read_nor_rebuilt_names_the_file(saved):
+    path = chunk(saved)
+    arrays = dict(np.load(path))
+    arrays["step"] = arrays["step"] + (np.arange(len(arrays["step"])) >= 5)  # a gap before row 5
+    np.savez(path, **arrays)
+    with pytest.raises(storage.RecordingError, match="chunk-000000.npz: corrupt chunk \\(row 5 neither"):
+        nk.Recording.load(saved)
 
 
 # --- a run killed mid-training ---------------------------------------------------------------

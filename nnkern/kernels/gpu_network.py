@@ -136,15 +136,17 @@ def update_kernel(theta, grad, m1, m2, code, lr, beta1, beta2, eps, weight_decay
 
 
 @cuda.jit
-def record_kernel(theta, grad, m1, m2, row, rec_theta, rec_grad, rec_m1, rec_m2, halt):
-    """Copy the state into recording row ``row`` (thread p for parameter p); skipped once halted."""
+def record_kernel(theta, grad, m1, m2, row, key_row, rec_grad, rec_theta, rec_m1, rec_m2, halt):
+    """Copy the gradient into recording row ``row`` and, unless key_row < 0, the state into key
+    row ``key_row`` (thread p for parameter p); skipped once halted."""
     p = cuda.grid(1)
     if p >= theta.shape[0] or halt[0] >= 0:
         return
-    rec_theta[row, p] = theta[p]
     rec_grad[row, p] = grad[p]
-    rec_m1[row, p] = m1[p]
-    rec_m2[row, p] = m2[p]
+    if key_row >= 0:
+        rec_theta[key_row, p] = theta[p]
+        rec_m1[key_row, p] = m1[p]
+        rec_m2[key_row, p] = m2[p]
 
 
 @cuda.jit
@@ -234,7 +236,7 @@ class Device:
 def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size,
                 w_off, b_off, sizes, hidden, out,
                 opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0,
-                rec_mask, rec_theta, rec_grad, rec_m1, rec_m2, rec_loss,
+                rec_code, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2,
                 device=None, block=BLOCK, block_2d=BLOCK_2D):
     """``network.train_epoch`` on the GPU: same arguments (host arrays, updated in place), same
     return value (sum of sample losses, correct count, status).  ``device``: a ``Device`` for X, Y
@@ -249,11 +251,12 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size,
     batch_loss = cuda.device_array(n_batches, np.float64)
     batch_correct = cuda.device_array(n_batches, np.int64)
     halt = cuda.to_device(np.array([-1], np.int64))
-    n_rec = int(np.count_nonzero(rec_mask))
-    recs = [cuda.device_array((max(n_rec, 1), theta.shape[0]), theta.dtype) for _ in range(4)]
+    n_rec, n_key = int(np.count_nonzero(rec_code)), int(np.count_nonzero(rec_code == 2))
+    d_rec_grad = cuda.device_array((max(n_rec, 1), theta.shape[0]), theta.dtype)
+    d_state = [cuda.device_array((max(n_key, 1), theta.shape[0]), theta.dtype) for _ in range(3)]
     f = theta.dtype.type
     P = theta.shape[0]
-    r = 0
+    r = rk = 0
     for k in range(n_batches):
         s = k * batch_size
         m = min(batch_size, n - s)
@@ -270,9 +273,10 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size,
         pb, pt = _grid1(P, block)
         update_kernel[pb, pt](d_theta, d_grad, d_m1, d_m2, opt, f(lr), f(beta1), f(beta2), f(eps),
                               f(weight_decay), d_mask, f(1.0 / (1.0 - beta1**t)), f(1.0 / (1.0 - beta2**t)), halt)
-        if rec_mask[k]:
-            record_kernel[pb, pt](d_theta, d_grad, d_m1, d_m2, r, *recs, halt)
-            r += 1
+        if rec_code[k]:
+            key_row = rk if rec_code[k] == 2 else -1
+            record_kernel[pb, pt](d_theta, d_grad, d_m1, d_m2, r, key_row, d_rec_grad, *d_state, halt)
+            r, rk = r + 1, rk + (key_row >= 0)
     status = int(halt.copy_to_host()[0])
     done = n_batches if status < 0 else status
     losses, correct = batch_loss.copy_to_host(), batch_correct.copy_to_host()
@@ -281,10 +285,13 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size,
     m2[:] = d_m2.copy_to_host()
     grad[:] = d_grad.copy_to_host()
     if n_rec:
-        rows = int(np.count_nonzero(rec_mask[:done]))
-        for host, dev_rec in zip((rec_theta, rec_grad, rec_m1, rec_m2), recs):
-            host[:rows] = dev_rec.copy_to_host()[:rows]
-        rec_loss[:rows] = (losses[:done] / _batch_rows(n, batch_size, done))[rec_mask[:done]]
+        done_codes = rec_code[:done]
+        rows, keys = int(np.count_nonzero(done_codes)), int(np.count_nonzero(done_codes == 2))
+        rec_key[key0 : key0 + keys] = row0 + np.flatnonzero(done_codes[done_codes > 0] == 2)
+        rec_grad[row0 : row0 + rows] = d_rec_grad.copy_to_host()[:rows]
+        for host, dev_rec in zip((rec_theta, rec_m1, rec_m2), d_state):
+            host[key0 : key0 + keys] = dev_rec.copy_to_host()[:keys]
+        rec_loss[row0 : row0 + rows] = (losses[:done] / _batch_rows(n, batch_size, done))[done_codes > 0]
     return float(losses[:done].sum()), int(correct[:done].sum()), (status if status >= 0 else -1)
 
 

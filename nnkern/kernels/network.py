@@ -13,6 +13,7 @@ from .dense import dense_backward, dense_forward
 from .layout import block, layer_params
 from .losses import loss_and_output_grad
 from .optim import update
+from .recording import prefetch_for_write
 
 #: rows per parallel chunk in ``forward_all``
 CHUNK_ROWS = 256
@@ -116,21 +117,31 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     return total / n, correct
 
 
-@njit(**KERNEL)
+def no_recording(n_batches, n_params, dtype):
+    """The arguments of ``train_epoch`` from rec_code on that record nothing."""
+    empty = np.zeros((0, n_params), dtype)
+    return np.zeros(n_batches, np.int8), 0, 0, empty, np.zeros(0, dtype), np.zeros(0, np.int64), empty, empty, empty
+
+
+@njit(nogil=True, **KERNEL)
 def train_epoch(
     theta, grad, m1, m2, X, Y, perm, batch_size,
     w_off, b_off, sizes, hidden, out,
     opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0,
-    rec_mask, rec_theta, rec_grad, rec_m1, rec_m2, rec_loss,
+    rec_code, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2,
 ):
     """One epoch of minibatch training in one compiled call (umap's layout).
 
     theta, grad, m1, m2: (P,) parameters, gradient and optimizer state, updated in place.
     X: (n, n_in), Y: (n, n_out) targets, perm: (n,) row order; batches of ``batch_size`` rows.
     t0: optimizer steps taken before this epoch.  Step t0+k+1 updates with batch k.
-    Recording: where ``rec_mask[k]`` is set, the state after step t0+k+1 (theta, the gradient it
-    used, m1, m2, the batch's mean loss) goes to the next free row of rec_theta / rec_grad /
-    rec_m1 / rec_m2 (n_rec, P) and rec_loss (n_rec,).
+    Recording, by rec_code[k] (n_batches,): 0 skips step t0+k+1; 1 records its gradient and mean
+    batch loss in the next row of rec_grad (rows, P) and rec_loss (rows,), from row0 on; 2 also
+    records the state after it (theta, m1, m2) in the next key row of rec_theta, rec_m1, rec_m2
+    (key rows, P), from key0 on, and the row's number in rec_key (key rows,).  The caller makes
+    sure the rows suffice.
+    Steps compute straight into those rows, so recording copies nothing; other steps alternate
+    between theta, m1, m2 and a spare set, so no update runs in place (which would not vectorise).
     Returns (sum of sample losses, correct count, status): status is -1, or the index of the
     batch whose loss was not finite (the epoch stops there, before that batch's update).
     """
@@ -147,9 +158,15 @@ def train_epoch(
     dz_buf = np.empty(batch_size * width, dtype=dtype)
     dz_spare = np.empty_like(dz_buf)
     da_buf = np.empty_like(dz_buf)
+    spare = np.empty((3, theta.shape[0]), dtype=dtype)
     total = 0.0
     correct = 0
-    r = 0
+    status = -1
+    r = row0  # the next row to record in
+    rk = key0  # the next key row
+    cur_theta, cur_m1, cur_m2, cur_grad = theta, m1, m2, grad
+    where = 0  # the state is in: 0 theta, m1, m2; 1 spare; 2 a key row
+    last_code = 0
     n_batches = (n + batch_size - 1) // batch_size
     for k in range(n_batches):
         s = k * batch_size
@@ -162,24 +179,46 @@ def train_epoch(
                 a0[i, j] = X[row, j]
             for j in range(n_out):
                 yb[i, j] = Y[row, j]
-        forward_block(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, m, 0)
+        if rec_code[k] > 0:  # the gradient goes there: fetch it while the forward pass runs
+            prefetch_for_write(rec_grad[r])
+        forward_block(cur_theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, m, 0)
         start = m * cum[n_layers - 1]
         z = block(zbuf, start, m, n_out)
         a = block(abuf, start, m, n_out)
         dz = block(dz_buf, 0, m, n_out)
         batch_total, batch_correct = loss_and_output_grad(z, a, yb, out, dz, 1.0 / m)
         if not np.isfinite(batch_total):
-            return total, correct, k
-        backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf)
-        update(theta, grad, m1, m2, opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0 + k + 1)
-        total += batch_total
-        correct += batch_correct
-        if rec_mask[k]:
-            for p in range(theta.shape[0]):
-                rec_theta[r, p] = theta[p]
-                rec_grad[r, p] = grad[p]
-                rec_m1[r, p] = m1[p]
-                rec_m2[r, p] = m2[p]
+            status = k
+            break
+        code = rec_code[k]
+        new_grad = grad
+        if code > 0:
+            new_grad = rec_grad[r]
             rec_loss[r] = batch_total / m
             r += 1
-    return total, correct, -1
+        if code == 2:
+            new_theta, new_m1, new_m2 = rec_theta[rk], rec_m1[rk], rec_m2[rk]
+            rec_key[rk] = r - 1
+            rk += 1
+            to = 2
+        elif where == 0:
+            new_theta, new_m1, new_m2 = spare[0], spare[1], spare[2]
+            to = 1
+        else:
+            new_theta, new_m1, new_m2 = theta, m1, m2
+            to = 0
+        backward_block(cur_theta, new_grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf)
+        update(cur_theta, cur_m1, cur_m2, new_grad, new_theta, new_m1, new_m2,
+               opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0 + k + 1)
+        cur_theta, cur_m1, cur_m2, cur_grad = new_theta, new_m1, new_m2, new_grad
+        where = to
+        last_code = code
+        total += batch_total
+        correct += batch_correct
+    if where != 0:
+        theta[:] = cur_theta
+        m1[:] = cur_m1
+        m2[:] = cur_m2
+    if last_code > 0:  # grad holds the last step's gradient, as without recording
+        grad[:] = cur_grad
+    return total, correct, status

@@ -1,16 +1,27 @@
-"""Compiled optimizer updates over the whole flat parameter buffer (one loop per step)."""
+"""Compiled optimizer updates over the whole flat parameter buffer (one loop per step).
+
+``update`` compiles without fast-math: every operation is rounded as IEEE 754 says, so it gives
+the same bits on any machine, vectorised or not.  That lets a recording store each step's
+gradient and rebuild the parameters and optimizer state by running ``update`` again
+(``nnkern.kernels.recording.replay``) instead of storing them at every step."""
 
 import math
 
 from numba import njit
 
 from .activations import KERNEL
+
+#: KERNEL without fast-math (see the module docstring)
+EXACT = dict(KERNEL, fastmath=False)
 from .codes import ADAM, MOMENTUM
 
 
-@njit(**KERNEL)
-def update(theta, grad, m1, m2, code, lr, beta1, beta2, eps, weight_decay, decay_mask, t):
-    """One optimizer step, in place on theta (P,) and the state m1, m2 (P,).
+@njit(**EXACT)
+def update(theta, m1, m2, grad, new_theta, new_m1, new_m2, code, lr, beta1, beta2, eps, weight_decay,
+           decay_mask, t):
+    """One optimizer step from parameters theta (P,) and state m1, m2 (P,) to new_theta, new_m1,
+    new_m2 (P,): the same arrays to update in place, or others (the training kernel writes recorded
+    steps straight into rows of the recording).
 
     grad: (P,) gradient of the mean loss. L2 weight decay adds ``weight_decay * theta`` where
     ``decay_mask`` is 1 (weights) and not where it is 0 (biases).
@@ -29,15 +40,18 @@ def update(theta, grad, m1, m2, code, lr, beta1, beta2, eps, weight_decay, decay
             g = grad[i] + wd * decay_mask[i] * theta[i]
             u = b1 * m1[i] + a1 * g
             v = b2 * m2[i] + a2 * g * g
-            m1[i] = u
-            m2[i] = v
-            theta[i] -= lr_ * (u * c1) / (math.sqrt(v * c2) + eps_)
+            new_m1[i] = u
+            new_m2[i] = v
+            new_theta[i] = theta[i] - lr_ * (u * c1) / (math.sqrt(v * c2) + eps_)
     elif code == MOMENTUM:
         for i in range(n):
             g = grad[i] + wd * decay_mask[i] * theta[i]
             u = b1 * m1[i] + g
-            m1[i] = u
-            theta[i] -= lr_ * u
+            new_m1[i] = u
+            new_m2[i] = m2[i]
+            new_theta[i] = theta[i] - lr_ * u
     else:
         for i in range(n):
-            theta[i] -= lr_ * (grad[i] + wd * decay_mask[i] * theta[i])
+            new_m1[i] = m1[i]
+            new_m2[i] = m2[i]
+            new_theta[i] = theta[i] - lr_ * (grad[i] + wd * decay_mask[i] * theta[i])

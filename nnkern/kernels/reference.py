@@ -125,3 +125,17 @@ def train_epoch(layout, theta, m1, m2, X, Y, perm, batch_size, hidden, out,
         total += loss * len(rows)
         correct += c
     return total, correct
+
+
+def replay(grad, steps, key, key_theta, key_m1, key_m2, code, lr, beta1, beta2, eps, weight_decay, decay_mask):
+    """(theta, m1, m2), each (k, P): the state after each recorded step (see ``recording.replay``)."""
+    states = [np.empty_like(grad) for _ in range(3)]
+    keys = dict(zip(key.tolist(), zip(key_theta, key_m1, key_m2)))
+    for i in range(len(grad)):
+        if i in keys:
+            state = [a.copy() for a in keys[i]]
+        else:  # state holds row i - 1's
+            update(state[0], grad[i], state[1], state[2], code, lr, beta1, beta2, eps, weight_decay, decay_mask, steps[i])
+        for out, a in zip(states, state):
+            out[i] = a
+    return tuple(states)

@@ -127,30 +127,33 @@ def test_train_epoch_matches_reference_and_records(dtype):
     m1, m2 = np.zeros_like(theta), np.zeros_like(theta)
     want = [theta.copy(), m1.copy(), m2.copy()]
     want_total, want_correct = ref.train_epoch(lay, *want, X, Y, perm, batch, TANH, SIGMOID, *settings)
-    rec_mask = np.array([True, False, True])
-    rec = [np.zeros((2, lay.n_params), dtype) for _ in range(4)] + [np.zeros(2, dtype)]
+    codes = np.array([2, 0, 1], np.int8)
+    P = lay.n_params
+    rec_grad, rec_loss, rec_key = np.zeros((3, P), dtype), np.zeros(3, dtype), np.full(2, -1)
+    rec_state = [np.zeros((2, P), dtype) for _ in range(3)]
     grad = np.zeros_like(theta)
     total, correct, status = gn.train_epoch(theta, grad, m1, m2, X, Y, perm, batch, lay.w_off, lay.b_off,
-                                            lay.sizes, TANH, SIGMOID, *settings, rec_mask, *rec,
-                                            block=B1, block_2d=B2)
+                                            lay.sizes, TANH, SIGMOID, *settings, codes, 1, 1, rec_grad,
+                                            rec_loss, rec_key, *rec_state, block=B1, block_2d=B2)
     assert status == -1
     np.testing.assert_allclose(total, want_total, rtol=TOL[dtype]["rtol"] * 10)
     assert correct == want_correct
     for got, expected in zip((theta, m1, m2), want):
         np.testing.assert_allclose(got, expected, rtol=TOL[dtype]["rtol"] * 10, atol=TOL[dtype]["atol"] * 10)
-    np.testing.assert_allclose(rec[0][1], theta, **TOL[dtype])
-    assert rec[4][0] > 0 and rec[4][1] > 0
+    np.testing.assert_array_equal(rec_grad[2], grad)  # the last step's gradient, recorded in row 2
+    assert rec_key.tolist() == [-1, 1] and np.all(rec_state[0][0] == 0) and np.any(rec_state[0][1] != 0)
+    assert rec_loss[0] == 0 and rec_loss[1] > 0 and rec_loss[2] > 0
 
 
 def test_train_epoch_halts_at_a_nonfinite_batch_like_the_cpu():
     lay, theta, X, Y, perm = _epoch_inputs(np.float64, n=9)
     X[perm[4]] = np.nan  # batch 1 of 3
     args = (X, Y, perm, 3, lay.w_off, lay.b_off, lay.sizes, TANH, SIGMOID, SGD, 0.1, 0.9, 0.999, 1e-8, 0.0,
-            lay.decay_mask(np.float64), 0, np.ones(3, np.bool_))
+            lay.decay_mask(np.float64), 0, np.full(3, 2, np.int8), 0, 0)
     results = []
     for run in (network.train_epoch, gn.train_epoch):
         th = theta.copy()
-        rec = [np.zeros((3, lay.n_params)) for _ in range(4)] + [np.zeros(3)]
+        rec = [np.zeros((3, lay.n_params)), np.zeros(3), np.zeros(3, np.int64)] + [np.zeros((3, lay.n_params)) for _ in range(3)]
         extra = {"block": B1, "block_2d": B2} if run is gn.train_epoch else {}
         out = run(th, np.zeros_like(th), np.zeros_like(th), np.zeros_like(th), *args, *rec, **extra)
         results.append((out, th, rec))
@@ -158,7 +161,8 @@ def test_train_epoch_halts_at_a_nonfinite_batch_like_the_cpu():
     assert cpu[2] == gpu[2] == 1 and cpu[1] == gpu[1]
     np.testing.assert_allclose(gpu[0], cpu[0], rtol=1e-12)
     np.testing.assert_allclose(gpu_theta, cpu_theta, rtol=1e-12)
-    np.testing.assert_allclose(gpu_rec[0], cpu_rec[0], rtol=1e-12)
+    for got, want in zip(gpu_rec, cpu_rec):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
 @pytest.mark.parametrize("out", [SIGMOID, SOFTMAX])
