@@ -31,6 +31,18 @@ def main():
     parser.add_argument("--epochs", type=int, default=300)
     args = parser.parse_args()
     X, y = nk.datasets.load("spiral", n=1000, noise=0.1, seed=0)
+    results = measure(X, y, args)
+    print(f"spiral 2-16-16-1, {args.epochs} epochs x 32 steps, median of {args.repeats}:")
+    for mode, ratios in results.items():
+        print(f"  record every step, {mode}: x the time without recording, " +
+              ", ".join(f"{name} {r:.3f}" for name, r in ratios.items()))
+    print("recording overhead (every step, in memory): " +
+          ", ".join(f"{name} {r - 1:+.1%}" for name, r in results["memory"].items()))
+
+
+def measure(X, y, args):
+    """{"memory": ratios, "folder": ratios} (see ``interleaved``) of recording every step in
+    memory and streamed to a folder (in a scratch directory, removed after)."""
     scratch = tempfile.mkdtemp(prefix="nnkern-bench-")
     try:
         memory = interleaved(X, y, args, {"none": lambda: {}, "memory": lambda: {"record": 1}})
@@ -38,11 +50,7 @@ def main():
                                           "folder": lambda: {"record_to": tempfile.mkdtemp(dir=scratch) + "/run"}})
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    print(f"spiral 2-16-16-1, {args.epochs} epochs x 32 steps, median of {args.repeats}:")
-    for mode, ratios in (("memory", memory), ("folder", folder)):
-        print(f"  record every step, {mode}: x the time without recording, " +
-              ", ".join(f"{name} {r:.3f}" for name, r in ratios.items()))
-    print("recording overhead (every step, in memory): " + ", ".join(f"{name} {r - 1:+.1%}" for name, r in memory.items()))
+    return {"memory": memory, "folder": folder}
 
 
 def interleaved(X, y, args, modes):

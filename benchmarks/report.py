@@ -79,7 +79,8 @@ def table(result):
         verdict = "" if ok is None else (" — target met" if ok else " — target NOT met")
         if row["case"] == "d":
             over = ", ".join(f"{k} {v:+.1%}" for k, v in row["overhead"].items())
-            notes.append(f"(d) {row['setting']}: overhead {over} (target <= 15%){verdict}")
+            target = f" (target <= {row['overhead_target']:.0%})" if "overhead_target" in row else ""
+            notes.append(f"(d) {row['setting']}: overhead {over}{target}{verdict}")
         if row["case"] == "f":
             c, w = row["cold"], row["warm"]
             notes.append(f"(f) {row['setting']}: cold (empty cache) {c['first_call']:.2f} s, warm (cached) "

@@ -3,6 +3,7 @@ epoch rows of a large in-memory chunk to write them into.  A helper thread prepa
 while the current one fills; full chunks are kept in memory, or written to a folder by a writer
 thread (so training does not wait on the disk)."""
 
+import collections
 import json
 import os
 import time
@@ -16,14 +17,18 @@ from .kernels.recording import touch
 from .recording import Recording, _MemoryChunk
 from .storage import KEY, STATE
 
-#: target size of one chunk of snapshots (an epoch's snapshots always fit in one); one allocation
-#: of several MB gets transparent huge pages, which makes filling it several times cheaper
-CHUNK_BYTES = 32 << 20
-#: size of the first chunk, allocated before training starts (small, so that is quick); the next is
-#: SECOND_CHUNK_BYTES and later ones double up to CHUNK_BYTES, each prepared while the last fills
-FIRST_CHUNK_BYTES, SECOND_CHUNK_BYTES = 256 << 10, 4 << 20
+#: target size of a chunk of snapshots (an epoch's snapshots always fit in one): a lazily loaded
+#: recording reads a whole chunk to show one snapshot, and a streamed one writes it while training
+#: goes on; an allocation of 4 MiB or more gets transparent huge pages, which fill faster
+CHUNK_BYTES = 4 << 20
+#: size of the first chunk, allocated before training starts (small, so that is quick); the next
+#: ones, each up to 4 times the last (so that the last fills for longer than the next takes to
+#: prepare), are prepared by a helper thread while the last fills
+FIRST_CHUNK_BYTES = 256 << 10
 #: a folder recording writes what it holds at least this often (seconds), so a kill loses little
 FLUSH_SECONDS = 2.0
+#: bytes of chunks a folder recording queues for writing before training waits for the disk
+PENDING_BYTES = 256 << 20
 
 _STATE = {"adam": ("first moment", "second moment"), "momentum": ("velocity", "unused (zeros)"),
           "sgd": ("unused (zeros)", "unused (zeros)")}
@@ -82,22 +87,22 @@ class Recorder:
         after_gap = np.ones_like(mask)
         after_gap[1:] = ~mask[:-1] | (not exact_replay)
         self.codes = (mask.astype(np.int8) + (mask & after_gap)).astype(np.int8)  # per step, as train_epoch takes them
-        self.cum = np.cumsum(mask)  # cum[t]: snapshots at steps 0..t
-        self.cum_keys = np.cumsum(self.codes == 2)
+        self.epoch_codes = self.codes[1:].reshape(epochs, per_epoch)  # [e - 1]: epoch e's
+        self.epoch_rows = [0] + self.epoch_codes.astype(bool).sum(axis=1).tolist()  # [e]: snapshots of epoch e
+        self.epoch_keys = [0] + (self.epoch_codes == 2).sum(axis=1).tolist()  # [e]: key rows among them
         self.steps = np.flatnonzero(mask)  # of every snapshot to come, and their epochs:
         self.epochs = np.where(self.steps > 0, (self.steps - 1) // per_epoch + 1, 0)
         self.keys_upto = np.concatenate([[0], np.cumsum(self.codes[self.steps] == 2)])  # [i]: key rows among the first i
-        most_per_epoch = int(mask[1:].reshape(epochs, per_epoch).sum(axis=1).max())
+        most_per_epoch = max(self.epoch_rows)
         row_bytes = net.n_params * net.dtype.itemsize
         self.min_rows, self.max_rows = most_per_epoch + 1, max(most_per_epoch + 1, CHUNK_BYTES // row_bytes)
         self.first_rows = max(self.min_rows, FIRST_CHUNK_BYTES // row_bytes)
-        self.second_rows = max(self.min_rows, SECOND_CHUNK_BYTES // row_bytes)
         self.header = make_header(net, schedule, settings)
         self.sink = _MemorySink(self.header) if folder is None else _FolderSink(folder, self.header)
-        self.history, self.last_flush = {}, time.monotonic()
+        self.last_flush = time.monotonic()
         self.fill = self.key_fill = 0  # rows and key rows of the current chunk filled
         self.stored = 0  # snapshots handed to the sink
-        self.helper, self.next = ThreadPoolExecutor(1, thread_name_prefix="nnkern-chunks"), None
+        self.next = None
         self.todo = len(self.steps)  # snapshots not yet given a row
         self._new_chunk()
 
@@ -108,19 +113,16 @@ class Recorder:
         window = min(rows, len(upto) - 1)
         return min(rows, int((upto[window:] - upto[: len(upto) - window]).max()) + 1)
 
-    def _chunk_rows(self, previous):
-        """Rows of the next chunk (see FIRST_CHUNK_BYTES), no more than needed."""
-        if previous is None:
-            grown = self.first_rows
-        else:
-            grown = min(self.max_rows, max(2 * previous, self.second_rows))
-        return max(self.min_rows, min(grown, self.todo))
+    def _chunk_rows(self, previous=None):
+        """Rows of the chunk after one of ``previous`` rows (None: the first): no more than needed,
+        with an epoch's to spare (the chunk before may end with rows its last epoch did not fit)."""
+        rows = self.first_rows if previous is None else min(self.max_rows, 4 * previous)
+        return max(self.min_rows, min(rows, self.todo + self.min_rows))
 
     def _new_chunk(self):
         """Switch to the prepared chunk (allocate one if none) and prepare the next one in the background."""
         if self.next is None:
-            rows = self._chunk_rows(None)
-            self.buf = _allocate(rows, self._key_rows(rows), self.net)
+            self.buf = self._allocate(self._chunk_rows())
         else:
             self.buf = self.next.result()
         rows = len(self.buf["loss"])
@@ -129,8 +131,10 @@ class Recorder:
         self.kernel_buffers = tuple(self.buf[f] for f in ("grad", "loss", KEY, *STATE))
         self.next = None
         if self.todo > 0:
-            rows = self._chunk_rows(rows)
-            self.next = self.helper.submit(_allocate, rows, self._key_rows(rows), self.net)
+            self.next = _helper().submit(self._allocate, self._chunk_rows(rows))
+
+    def _allocate(self, rows):
+        return _allocate(rows, self._key_rows(rows), self.net)
 
     def _flush(self, more=True):
         """Hand the filled rows to the sink; start a new chunk unless this is the end."""
@@ -140,6 +144,7 @@ class Recorder:
             arrays.update({f: self.buf[f][: self.key_fill] for f in (KEY, *STATE)})
             self.sink.store(dict(arrays, step=self.steps[a:b], epoch=self.epochs[a:b]))
             self.stored = b
+            self.todo = len(self.steps) - b  # the chunk may have had rows to spare
             if more:
                 self._new_chunk()
         self.last_flush = time.monotonic()
@@ -158,12 +163,10 @@ class Recorder:
     def plan(self, epoch, t0, n_batches):
         """(codes (n_batches,) int8, buffers): how ``train_epoch`` records the steps t0+1..t0+n_batches,
         and where: (first row, first key row, then the chunk's grad, loss, key, params, m1, m2)."""
-        t1 = t0 + n_batches
-        n_rec = int(self.cum[t1] - self.cum[t0])
-        n_key = int(self.cum_keys[t1] - self.cum_keys[t0])
+        n_rec, n_key = self.epoch_rows[epoch], self.epoch_keys[epoch]
         if self.fill + n_rec > len(self.buf["loss"]) or self.key_fill + n_key > len(self.buf[KEY]):
             self._flush()
-        codes = self.codes[t0 + 1 : t1 + 1]
+        codes = self.epoch_codes[epoch - 1]
         if self.fill == 0 and n_rec:  # the chunk's first row must be a key row
             first = int(np.argmax(codes > 0))
             if codes[first] == 1:
@@ -181,18 +184,30 @@ class Recorder:
         self.key_fill += int(self.planned[1])
 
     def end_epoch(self, epoch, metrics):
-        for k, v in metrics.items():
-            self.history.setdefault(k, []).append(v)
         if self.sink.streams:
             self.sink.epoch_done(metrics)
             if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
                 self._flush()
 
-    def close(self, complete):
-        """Store what is left; on a complete run, make ``recording`` available."""
-        self.helper.shutdown(cancel_futures=True)
+    def close(self, complete, history=None):
+        """Store what is left; on a complete run, make ``recording`` (with the per-epoch metrics
+        ``history``, a dict of lists) available."""
+        if self.next is not None:
+            self.next.cancel()
         self._flush(more=False)
-        self.recording = self.sink.finish(self.history) if complete else self.sink.abandon()
+        self.recording = self.sink.finish(history) if complete else self.sink.abandon()
+
+
+_HELPER = []  # the thread that prepares chunks, shared by all recorders; started when first needed
+
+
+def _helper():
+    if not _HELPER:
+        _HELPER.append(ThreadPoolExecutor(1, thread_name_prefix="nnkern-chunks"))
+    return _HELPER[0]
+
+
+os.register_at_fork(after_in_child=_HELPER.clear)  # a forked child has no such thread
 
 
 def _allocate(rows, key_rows, net):
@@ -225,6 +240,7 @@ class _MemorySink:
         pass
 
     def finish(self, history):
+        history = {k: list(v) for k, v in history.items()}
         return Recording(dict(self.header, complete=True), self.chunks, history, self.data)
 
     def abandon(self):
@@ -232,7 +248,10 @@ class _MemorySink:
 
 
 class _FolderSink:
-    """Streams a recording into a folder; chunks are written by one background thread."""
+    """Streams a recording into a folder.  One background thread does all the writing, in order
+    (the data, then per chunk the history lines so far and the chunk), so training waits on the
+    disk only when more than PENDING_BYTES of chunks are queued, and any chunk on disk comes with
+    the history of its epochs."""
 
     streams = True
 
@@ -242,34 +261,50 @@ class _FolderSink:
             raise ValueError(f"record_to={folder!r} already exists and is not an empty folder; "
                              f"choose a new path (existing recordings are never overwritten)")
         self.folder, self.header, self.n_chunks = folder, header, 0
-        self.writer, self.pending, self.history = ThreadPoolExecutor(1, thread_name_prefix="nnkern-recorder"), None, None
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-recorder")
+        self.pending = collections.deque()  # (future, bytes) of writes not known to be done
+        self.lines, self.history = [], None  # metrics not yet handed to the writer; its HistoryWriter
 
     def _path(self, name):
         return os.path.join(self.folder, name)
 
     def begin(self, arrays):
         os.makedirs(self.folder, exist_ok=True)
+        self._submit(0, self._write_start, arrays)
+
+    def _write_start(self, arrays):
         storage.write_npz(self._path(storage.DATA), arrays)
         storage.write_json(self._path(storage.HEADER), self.header)
         self.history = storage.HistoryWriter(self.folder)
 
     def store(self, arrays):
-        self._wait()
+        self._hand_over_lines()
         path = self._path(storage.chunk_name(self.n_chunks))
-        self.pending = self.writer.submit(storage.write_npz, path, arrays)
+        self._submit(sum(a.nbytes for a in arrays.values()), storage.write_npz, path, arrays)
         self.n_chunks += 1
 
-    def _wait(self):
-        if self.pending is not None:
-            self.pending.result()  # re-raises a failed write here, in the training thread
-            self.pending = None
+    def _hand_over_lines(self):
+        if self.lines:
+            lines, self.lines = self.lines, []
+            self._submit(0, self._write_lines, lines)
+
+    def _write_lines(self, lines):
+        self.history.append(lines)
+
+    def _submit(self, nbytes, fn, *args):
+        """Queue a write; raise here any failed earlier write; wait while too much is queued."""
+        self.pending.append((self.writer.submit(fn, *args), nbytes))
+        while self.pending and (self.pending[0][0].done() or sum(b for _, b in self.pending) > PENDING_BYTES):
+            self.pending.popleft()[0].result()  # re-raises a failed write, in the training thread
 
     def epoch_done(self, metrics):
-        self.history.append(metrics)
+        self.lines.append(metrics)
 
     def _shut(self):
         try:
-            self._wait()
+            self._hand_over_lines()
+            while self.pending:
+                self.pending.popleft()[0].result()
         finally:
             self.writer.shutdown()
             if self.history is not None:

@@ -139,13 +139,14 @@ def _json_value(value):
 
 
 class HistoryWriter:
-    """Appends one JSON line of metrics per epoch to history.jsonl (flushed, so a killed run keeps them)."""
+    """Appends JSON lines of metrics, one per epoch, to history.jsonl (flushed, so a killed run keeps them)."""
 
     def __init__(self, folder):
         self.file = open(os.path.join(folder, HISTORY), "a", encoding="utf-8")
 
-    def append(self, metrics):
-        self.file.write(json.dumps({k: _json_value(v) for k, v in metrics.items()}) + "\n")
+    def append(self, rows):
+        """rows: dicts of one epoch's metrics each."""
+        self.file.write("".join(json.dumps({k: _json_value(v) for k, v in m.items()}) + "\n" for m in rows))
         self.file.flush()
 
     def close(self):

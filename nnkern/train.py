@@ -89,7 +89,7 @@ class _NoRecording:
     def end_epoch(self, epoch, metrics):
         pass
 
-    def close(self, complete):
+    def close(self, complete, history=None):
         pass
 
 
@@ -182,7 +182,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
         raise
     finally:
         bar.close()
-    recorder.close(complete=True)
+    recorder.close(complete=True, history=history)
     return TrainResult(net, history, recorder.recording, t, time.perf_counter() - started)
 
 

@@ -326,7 +326,7 @@ def test_corrupt_bytes_are_caught_when_read_and_name_the_file(saved):
 
 def test_chunks_split_by_size_and_replay_across_them(run, data, monkeypatch):
     six_rows = 6 * fresh_net().n_params * 8
-    for name in ("CHUNK_BYTES", "FIRST_CHUNK_BYTES", "SECOND_CHUNK_BYTES"):
+    for name in ("CHUNK_BYTES", "FIRST_CHUNK_BYTES"):
         monkeypatch.setattr(f"nnkern.recorder.{name}", six_rows)
     rec = nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, lr=0.05, quiet=True, record=1).recording
     assert len(rec._chunks) > 1 and rec.steps.tolist() == list(range(len(rec)))
