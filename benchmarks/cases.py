@@ -114,7 +114,7 @@ def case_d(quick=False):
     from . import recording_overhead as rec
 
     X, y = nk.datasets.load("spiral", n=1000, noise=0.1, seed=0)
-    args = types.SimpleNamespace(repeats=3 if quick else 9, epochs=100 if quick else 300)
+    args = types.SimpleNamespace(repeats=3 if quick else 15, epochs=100 if quick else 300)
     results = rec.measure(X, y, args)
     setting = f"record every step {{}}, 2-16-16-1, {args.epochs} epochs x 32 steps"
     memory, folder = ({k: v - 1 for k, v in results[m].items()} for m in ("memory", "folder"))
