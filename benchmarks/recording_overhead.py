@@ -1,9 +1,11 @@
 """Cost of recording every step: 2-16-16-1 tanh on spiral (1000 points, batch 32, 300 epochs, Adam).
 
 Times training without recording, with ``record=1`` (in memory) and with ``record_to`` (streamed to
-a folder), interleaved over several repeats after a warm-up; prints the ratios to not recording of
-the median and of the fastest runs, in wall-clock time and in the training thread's CPU time (which
-other processes on a busy machine disturb less; chunks are prepared on a helper thread).  Usage: python benchmarks/recording_overhead.py [--repeats N] [--epochs E]
+a folder), in back-to-back pairs over several repeats after a warm-up; prints the ratios to not
+recording (the median of the pairs' ratios, and that of the fastest runs), in wall-clock time and
+in the training thread's CPU time (which other processes on a busy machine disturb less; chunks are
+prepared on a helper thread).
+Usage: python benchmarks/recording_overhead.py [--repeats N] [--epochs E]
 """
 
 import argparse
@@ -54,18 +56,22 @@ def measure(X, y, args):
 
 
 def interleaved(X, y, args, modes):
-    """{measure: ratio} of the second mode's times to the first's, alternating runs (the folder
-    mode's disk writes are measured apart so their write-back does not slow the others)."""
-    times = {m: [] for m in modes}
+    """{measure: ratio} of the second mode's times to the first's.  Runs go in pairs, one of each
+    mode back to back (which goes first alternates), so that both see the same machine: this
+    shared machine's speed drifts by tens of percent over seconds.  "median" is the median of the
+    pairs' ratios, "fastest" the ratio of the fastest runs.  (The folder mode's disk writes are
+    measured apart so that their write-back does not slow the other modes.)"""
+    names = list(modes)
+    times = {m: [] for m in names}
     for repeat in range(args.repeats + 1):  # the first round compiles and warms caches
-        for mode, settings in modes.items():
-            seconds = run_once(X, y, args.epochs, **settings())
+        for mode in names if repeat % 2 else names[::-1]:
+            seconds = run_once(X, y, args.epochs, **modes[mode]())
             if repeat:
                 times[mode].append(seconds)
-    base, other = (np.array(t) for t in times.values())  # (repeats, [wall, cpu])
-    return {"wall median": np.median(other[:, 0]) / np.median(base[:, 0]),
+    base, other = (np.array(times[m]) for m in names)  # (repeats, [wall, cpu])
+    return {"wall median": np.median(other[:, 0] / base[:, 0]),
             "wall fastest": other[:, 0].min() / base[:, 0].min(),
-            "cpu median": np.median(other[:, 1]) / np.median(base[:, 1]),
+            "cpu median": np.median(other[:, 1] / base[:, 1]),
             "cpu fastest": other[:, 1].min() / base[:, 1].min()}
 
 
