@@ -122,7 +122,7 @@ class Recorder:
     def _new_chunk(self):
         """Switch to the prepared chunk (allocate one if none) and prepare the next one in the background."""
         if self.next is None:
-            self.buf = self._allocate(self._chunk_rows())
+            self.buf = self._prepare(self._chunk_rows())
         else:
             self.buf = self.next.result()
         rows = len(self.buf["loss"])
@@ -131,9 +131,10 @@ class Recorder:
         self.kernel_buffers = tuple(self.buf[f] for f in ("grad", "loss", KEY, *STATE))
         self.next = None
         if self.todo > 0:
-            self.next = _helper().submit(self._allocate, self._chunk_rows(rows))
+            self.next = _helper().submit(self._prepare, self._chunk_rows(rows))
 
-    def _allocate(self, rows):
+    def _prepare(self, rows):
+        """The buffers of a chunk of ``rows`` rows, prefaulted."""
         return _allocate(rows, self._key_rows(rows), self.net)
 
     def _flush(self, more=True):
