@@ -9,9 +9,9 @@ import warnings
 import numpy as np
 
 from . import storage
-from .model import MLP
 from .kernels.codes import OPTIMIZERS
 from .kernels.recording import replay
+from .model import MLP
 from .storage import FIELDS, INDEX_FIELDS, KEY, STATE, RecordingError
 
 #: chunks whose big arrays a Recording keeps decoded (scenes read neighbouring snapshots)
@@ -115,6 +115,9 @@ class Recording:
         model = header["model"]
         self._template = MLP(model["sizes"], model["activation"], model["output"], model["seed"], model["dtype"])
         self.layout = self._template.layout
+        opt = header["optimizer"]  # the update that ``_replay`` repeats: code, settings, decay mask
+        settings = (float(opt[k]) for k in ("lr", "beta1", "beta2", "eps", "weight_decay"))
+        self._update = (OPTIMIZERS[opt["name"]], *settings, self.layout.decay_mask(self._template.dtype))
         index = {f: np.concatenate([c.index[f] for c in chunks]) if chunks else np.zeros(0) for f in INDEX_FIELDS}
         self.steps, self.epochs = index["step"].astype(np.int64), index["epoch"].astype(np.int64)
         self.losses = index["loss"]
@@ -195,11 +198,8 @@ class Recording:
     def _replay(self, chunk, grad, key_state):
         """(params, m1, m2), each (k, P): every row's state, rebuilt from the key rows' ``key_state``
         and the gradients ``grad`` (k, P) as training computed it."""
-        opt = self.header["optimizer"]
         state = [np.empty_like(grad) for _ in STATE]
-        settings = (float(opt[k]) for k in ("lr", "beta1", "beta2", "eps", "weight_decay"))
-        replay(grad, chunk.index["step"].astype(np.int64), chunk.key.astype(np.int64), *key_state,
-               OPTIMIZERS[opt["name"]], *settings, self.layout.decay_mask(self._template.dtype), *state)
+        replay(grad, chunk.index["step"].astype(np.int64), chunk.key.astype(np.int64), *key_state, *self._update, *state)
         return state
 
     def __getitem__(self, i):
@@ -211,7 +211,8 @@ class Recording:
         return (self[i] for i in range(len(self)))
 
     def params(self, i):
-        """Flat parameters (P,) of snapshot i, read-only (reads only the parameters)."""
+        """Flat parameters (P,) of snapshot i, read-only (reads the chunk's stored parameters, and
+        its gradients when parameters must be rebuilt from them)."""
         _, c, row = self._locate(i)
         return self._field(c, "params")[row]
 

@@ -258,7 +258,7 @@ def test_forward_all_and_full_gradient_match_reference(sizes, n, hidden, out, dt
     close(grad, rgrad, dtype, 10)
 
 
-def _epoch_args(sizes, n, batch, opt, dtype, seed, n_rec=0):
+def _epoch_args(sizes, n, batch, opt, dtype, seed):
     rng = np.random.default_rng(seed)
     sizes, lay, theta = _net(sizes, SIGMOID, dtype, rng)
     X = rng.normal(size=(n, sizes[0])).astype(dtype)

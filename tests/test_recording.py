@@ -272,6 +272,15 @@ def test_header_without_model_fields_names_the_file(saved):
         nk.Recording.load(saved)
 
 
+def test_header_with_an_unknown_optimizer_names_the_file(saved):
+    path = os.path.join(saved, "header.json")
+    header = json.load(open(path))
+    header["optimizer"]["name"] = "lion"
+    json.dump(header, open(path, "w"))
+    with pytest.raises(storage.RecordingError, match="header.json: incomplete or invalid header"):
+        nk.Recording.load(saved)
+
+
 def test_snapshots_are_read_only_views(saved):
     rec = nk.Recording.load(saved)
     with pytest.raises(ValueError, match="read-only"):
