@@ -265,6 +265,7 @@ class _FolderSink:
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-recorder")
         self.pending = collections.deque()  # (future, bytes) of writes not known to be done
         self.lines, self.history = [], None  # metrics not yet handed to the writer; its HistoryWriter
+        self.failed = False  # set by the writer when a write fails: it then writes nothing more
 
     def _path(self, name):
         return os.path.join(self.folder, name)
@@ -294,9 +295,20 @@ class _FolderSink:
 
     def _submit(self, nbytes, fn, *args):
         """Queue a write; raise here any failed earlier write; wait while too much is queued."""
-        self.pending.append((self.writer.submit(fn, *args), nbytes))
+        self.pending.append((self.writer.submit(self._write, fn, *args), nbytes))
         while self.pending and (self.pending[0][0].done() or sum(b for _, b in self.pending) > PENDING_BYTES):
             self.pending.popleft()[0].result()  # re-raises a failed write, in the training thread
+
+    def _write(self, fn, *args):
+        """Run ``fn(*args)`` on the writer thread unless a write before failed, so that the folder
+        always holds the run up to some chunk, with no gaps."""
+        if self.failed:
+            return
+        try:
+            fn(*args)
+        except BaseException:
+            self.failed = True
+            raise
 
     def epoch_done(self, metrics):
         self.lines.append(metrics)

@@ -232,6 +232,26 @@ def test_save_never_clobbers_an_existing_recording(run, data, tmp_path, monkeypa
     assert len(nk.Recording.load(path)) == len(other)
 
 
+def test_a_failed_chunk_write_stops_training_and_leaves_the_chunks_before_it(data, tmp_path, monkeypatch):
+    write_npz = storage.write_npz
+
+    def disk_full_at_chunk_1(path, arrays):
+        if path.endswith(storage.chunk_name(1)):
+            raise OSError("disk full")
+        write_npz(path, arrays)
+
+    monkeypatch.setattr(storage, "write_npz", disk_full_at_chunk_1)
+    for name in ("CHUNK_BYTES", "FIRST_CHUNK_BYTES"):  # a chunk per epoch or two
+        monkeypatch.setattr(f"nnkern.recorder.{name}", 6 * fresh_net().n_params * 8)
+    with pytest.raises(OSError, match="disk full"):
+        nk.train(fresh_net(), *data, epochs=EPOCHS * 4, batch_size=BATCH, lr=0.05, quiet=True,
+                 record_to=tmp_path / "run")
+    assert sorted(storage.chunk_files(tmp_path / "run")) == [0]  # nothing queued after it was written
+    rec = nk.Recording.load(tmp_path / "run")
+    assert rec.complete is False and rec.steps.tolist() == list(range(len(rec)))
+    assert len(rec.history["epoch"]) >= rec.epochs[-1]
+
+
 def test_record_to_refuses_a_used_folder(data, tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(ValueError, match="not an empty folder"):
