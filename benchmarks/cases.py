@@ -94,17 +94,13 @@ def case_c(quick=False):
     gx, gy = np.meshgrid(np.linspace(extent[0], extent[1], res), np.linspace(extent[2], extent[3], res))
     points = np.ascontiguousarray(np.c_[gx.ravel(), gy.ravel()], dtype=np.float32)
     out = np.empty(res * res * 33, np.float32)
-    if hasattr(nk, "grid_activations"):
-        ours, what = (lambda: nk.grid_activations(net, extent, res, out=out)), "nk.grid_activations"
-    else:  # before the views existed
-        ours, what = (lambda: net.layer_outputs(points)), "net.layer_outputs on the grid points"
-    runners = {"nnkern": ours,
+    runners = {"nnkern": lambda: nk.grid_activations(net, extent, res, out=out),
                "numpy": lambda: ref.forward(net.layout, net.params, points, net.hidden_code, net.output_code),
                "torch": peers.torch_grid(net, points, threads=TINY_TORCH_THREADS)}
     times = _times(runners, {"nnkern": 30 if quick else 200, "numpy": 10 if quick else 30,
                              "torch": 10 if quick else 30})
     return [{"case": "c", "setting": "grid activations 200x200, 2-16-16-1, all layers, float32",
-             "times": times, "targets": {"numpy": 4, "torch": 1.5}, "nnkern_call": what,
+             "times": times, "targets": {"numpy": 4, "torch": 1.5},
              "torch_threads": TINY_TORCH_THREADS,
              "target_seconds": 1e-3}]
 

@@ -11,21 +11,16 @@ import numpy as np
 _missing = {}
 
 
-def median_time(fn, repeats, warmup=1, setup=None):
-    """Median wall-clock seconds of ``fn()`` over ``repeats`` calls after ``warmup`` calls.
-    ``setup()``, when given, runs untimed before every call."""
+def call_times(fn, repeats, warmup=1):
+    """Wall-clock seconds of each of ``repeats`` calls ``fn()``, after ``warmup`` untimed calls."""
     for _ in range(warmup):
-        if setup:
-            setup()
         fn()
     times = []
     for _ in range(repeats):
-        if setup:
-            setup()
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
 
 
 def optional(module):
@@ -54,7 +49,7 @@ def sgemm_gflops(n=2048, repeats=5):
     a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
     b = a.copy()
     c = np.empty_like(a)
-    seconds = median_time(lambda: np.dot(a, b, out=c), repeats)
+    seconds = statistics.median(call_times(lambda: np.dot(a, b, out=c), repeats))
     return 2 * n**3 / seconds / 1e9
 
 

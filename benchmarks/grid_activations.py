@@ -1,24 +1,15 @@
 """Time of ``nk.grid_activations`` (every neuron over a 200x200 grid, 2-16-16-1 tanh, float32), the
 once-per-frame view: with a fresh result each call and filling a reused ``out`` buffer.
-Usage: python benchmarks/grid_activations.py [--resolution R] [--repeats N]
+Usage: python -m benchmarks.grid_activations [--resolution R] [--repeats N]
 """
 
 import argparse
-import time
 
 import numpy as np
 
 import nnkern as nk
 
-
-def median_ms(call, repeats):
-    call()  # compile and warm caches
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return np.median(times) * 1e3, np.min(times) * 1e3
+from .common import call_times
 
 
 def main():
@@ -31,7 +22,8 @@ def main():
     out = np.empty(res * res * sum(net.sizes[1:]), dtype=net.dtype)
     for label, call in (("fresh arrays", lambda: nk.grid_activations(net, extent, res)),
                         ("reused out", lambda: nk.grid_activations(net, extent, res, out=out))):
-        med, best = median_ms(call, args.repeats)
+        ms = np.array(call_times(call, args.repeats)) * 1e3  # the warm-up call compiles
+        med, best = np.median(ms), ms.min()
         print(f"grid_activations {res}x{res} 2-16-16-1, {label:12s}: median {med:.3f} ms, best {best:.3f} ms")
 
 

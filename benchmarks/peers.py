@@ -99,7 +99,6 @@ def torch_epoch(net, X, y, batch_size, threads=None):
     if torch is None:
         return None
     model = torch_model(net)
-    dtype = getattr(torch, net.dtype.name)
     Xt = torch.from_numpy(np.ascontiguousarray(X, dtype=net.dtype.name))
     if net.output == "softmax":
         yt = torch.from_numpy(np.asarray(y, dtype=np.int64))
@@ -110,7 +109,6 @@ def torch_epoch(net, X, y, batch_size, threads=None):
     opt = torch.optim.Adam(model.parameters(), lr=LR)
     gen = torch.Generator().manual_seed(0)
     n = len(Xt)
-    del dtype
 
     def epoch():
         torch.set_num_threads(threads or os.cpu_count() or 1)

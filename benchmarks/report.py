@@ -70,8 +70,6 @@ def table(result):
             notes.append("(b) GFLOP/s: " + ", ".join(f"{NAMES[k]} {v:.1f}" for k, v in g.items()) +
                          f"; measured sgemm (2048^3, NumPy BLAS): {row['sgemm_gflops']:.1f} GFLOP/s, "
                          f"so nnkern runs at {row['roofline_share']:.0%} of it")
-        if row["case"] == "c":
-            notes.append(f"(c) nnkern timed through {row['nnkern_call']}")
         if row.get("torch_threads") and row["case"] in ("a", "c") and row is _first(result, row["case"]):
             notes.append(f"({row['case']}) PyTorch with {row['torch_threads']} intra-op thread(s)")
     for row in result["rows"]:

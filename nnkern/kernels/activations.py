@@ -81,16 +81,10 @@ def _bits_to_float64(typingctx, bits):
     return types.float64(types.int64), codegen
 
 
-@intrinsic
-def _float64_to_bits(typingctx, x):
-    """The int64 with the bits of a float64."""
-    if x != types.float64:
-        return None
-
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-
-    return types.int64(types.float64), codegen
+@njit(inline="always")
+def _pow2(n):
+    """2.0**n for an integral n in float64's normal exponent range, built from its exponent bits."""
+    return _bits_to_float64((np.int64(n) + 1023) << 52)
 
 
 @njit(inline="always")
@@ -112,7 +106,7 @@ def exp64(x):
     x = min(max(x, -708.0), 709.0)
     p, q, n = _exp_reduced(x)
     e = 1.0 + 2.0 * (p / (q - p))
-    return e * _bits_to_float64((np.int64(n) + 1023) << 52)
+    return e * _pow2(n)
 
 
 @njit(fastmath=ELEMENTWISE, error_model="numpy")
@@ -153,7 +147,7 @@ def tanh64(x):
     P = (_TP0 * z + _TP1) * z + _TP2
     Q = ((z + _TQ0) * z + _TQ1) * z + _TQ2
     p, q, n = _exp_reduced(2.0 * min(abs(x), 20.0))
-    big = (q + p) * _bits_to_float64((np.int64(n) + 1023) << 52)
+    big = (q + p) * _pow2(n)
     num = big - (q - p)
     den = big + (q - p)
     if x < 0:

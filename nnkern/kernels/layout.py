@@ -7,6 +7,7 @@ makes a snapshot one copy and an optimizer step one loop.
 
 import numpy as np
 from numba import njit, types
+from numba.core import cgutils
 from numba.core.imputils import impl_ret_borrowed
 from numba.extending import intrinsic
 from numba.np.arrayobj import make_array, populate_array
@@ -88,15 +89,11 @@ def flat(typingctx, arr):
 
     def codegen(context, builder, sig, args):
         src = make_array(sig.args[0])(context, builder, args[0])
-        m_, n_ = cgutils_unpack(builder, src.shape, 2)
+        m_, n_ = cgutils.unpack_tuple(builder, src.shape, 2)
         return _view(context, builder, sig.args[0], args[0], context.get_constant(types.intp, 0),
                      [builder.mul(m_, n_)], retty)
 
     return retty(arr), codegen
-
-
-def cgutils_unpack(builder, tup, count):
-    return [builder.extract_value(tup, i) for i in range(count)]
 
 
 @njit(inline="always")

@@ -88,18 +88,6 @@ def _n_correct(a, Y, code):
 
 
 @njit(**KERNEL)
-def sample_loss(z, a, Y, i, code):
-    """Loss of sample ``i`` (a float): stable in the logits z, summed over outputs."""
-    return _loss_sum(z[i : i + 1], a[i : i + 1], Y[i : i + 1], code)
-
-
-@njit(**KERNEL)
-def sample_correct(a, Y, i, code):
-    """1 if sample ``i`` is classified right (threshold 0.5 / argmax), else 0; 0 for regression."""
-    return _n_correct(a[i : i + 1], Y[i : i + 1], code)
-
-
-@njit(**KERNEL)
 def loss_and_output_grad(z, a, Y, code, dz, scale):
     """Sum of sample losses and correct count over the block; dz = (a - Y) * scale.
 
