@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from .activations import KERNEL
+from .layout import block
 
 #: below this many outputs per row a layer uses loops, unless it has BLAS_MIN_MACS multiply-adds
 NARROW = 4
@@ -107,12 +108,13 @@ def dense_forward(a, W, b, z):
 
 
 @njit(**KERNEL)
-def dense_backward(a, W, dz, dW, db, da, want_da):
+def dense_backward(a, W, dz, dW, db, da, want_da, scratch):
     """Gradients of a dense layer.
 
     a: (m, fan_in) layer input, W: (fan_in, fan_out), dz: (m, fan_out) = dL/dz.
     Writes dW = a.T @ dz (fan_in, fan_out), db = dz summed over rows (fan_out,) and,
-    when ``want_da``, da = dz @ W.T (m, fan_in).
+    when ``want_da``, da = dz @ W.T (m, fan_in).  scratch: 1-D, at least NARROW * fan_in
+    elements (the loops of narrow layers work in it, so a minibatch allocates nothing).
     """
     m, fan_in = a.shape
     fan_out = W.shape[1]
@@ -122,7 +124,8 @@ def dense_backward(a, W, dz, dW, db, da, want_da):
         if want_da:
             np.dot(dz, W.T, da)
         return
-    dWT = np.zeros((fan_out, fan_in), dtype=dW.dtype)
+    dWT = block(scratch, 0, fan_out, fan_in)
+    dWT[:] = 0
     _add_atb(dz, a, dWT)
     for k in range(fan_in):
         for j in range(fan_out):
@@ -132,7 +135,7 @@ def dense_backward(a, W, dz, dW, db, da, want_da):
     for i in range(m):  # da[i] = sum over j of dz[i, j] W[:, j], each W[:, j] copied contiguous
         for k in range(fan_in):
             da[i, k] = 0
-    column = np.empty(fan_in, dtype=W.dtype)
+    column = scratch[fan_out * fan_in : (fan_out + 1) * fan_in]
     for j in range(fan_out):
         for k in range(fan_in):
             column[k] = W[k, j]

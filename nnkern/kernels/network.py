@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit, prange
 
 from .activations import KERNEL, activate, activation_backward
-from .dense import dense_backward, dense_forward
+from .dense import NARROW, dense_backward, dense_forward
 from .layout import block, layer_params
 from .losses import loss_and_output_grad
 from .optim import update
@@ -49,11 +49,12 @@ def forward_block(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, n_tot
 
 
 @njit(**KERNEL)
-def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf):
+def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf, scratch):
     """Backward pass of a block forwarded with ``forward_block(..., n_total=m, row0=0)``.
 
     Expects dL/dz of the output layer in ``dz_buf[: m * n_out]``; writes every layer's (dW, db)
-    into ``grad`` (same layout as theta).  dz_spare and da_buf are scratch of m * max width.
+    into ``grad`` (same layout as theta).  dz_spare and da_buf are scratch of m * max width,
+    scratch of NARROW * max width (see ``dense_backward``).
     """
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
@@ -69,13 +70,13 @@ def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_
         fan_in = sizes[l]
         da = block(da_buf, 0, m, fan_in)
         if l == 0:
-            dense_backward(a0, W, dz, dW, db, da, False)
+            dense_backward(a0, W, dz, dW, db, da, False, scratch)
             break
         cum -= fan_in  # now the widths of the layers before layer l - 1
         start = m * cum
         a_prev = block(abuf, start, m, fan_in)
         z_prev = block(zbuf, start, m, fan_in)
-        dense_backward(a_prev, W, dz, dW, db, da, True)
+        dense_backward(a_prev, W, dz, dW, db, da, True, scratch)
         dz = block(spare, 0, m, fan_in)
         activation_backward(z_prev, a_prev, da, dz, hidden)
         cur, spare = spare, cur
@@ -113,7 +114,8 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     a = block(abuf, start, n, n_out)
     dz = block(dz_buf, 0, n, n_out)
     total, correct = loss_and_output_grad(z, a, Y, out, dz, 1.0 / n)
-    backward_block(theta, grad, w_off, b_off, sizes, hidden, X, zbuf, abuf, dz_buf, dz_spare, da_buf)
+    backward_block(theta, grad, w_off, b_off, sizes, hidden, X, zbuf, abuf, dz_buf, dz_spare, da_buf,
+                   np.empty(NARROW * width, dtype=theta.dtype))
     return total / n, correct
 
 
@@ -158,6 +160,7 @@ def train_epoch(
     dz_buf = np.empty(batch_size * width, dtype=dtype)
     dz_spare = np.empty_like(dz_buf)
     da_buf = np.empty_like(dz_buf)
+    scratch = np.empty(NARROW * width, dtype=dtype)
     spare = np.empty((3, theta.shape[0]), dtype=dtype)
     total = 0.0
     correct = 0
@@ -207,7 +210,8 @@ def train_epoch(
         else:
             new_theta, new_m1, new_m2 = theta, m1, m2
             to = 0
-        backward_block(cur_theta, new_grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf)
+        backward_block(cur_theta, new_grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf,
+                       scratch)
         update(cur_theta, cur_m1, cur_m2, new_grad, new_theta, new_m1, new_m2,
                opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0 + k + 1)
         cur_theta, cur_m1, cur_m2, cur_grad = new_theta, new_m1, new_m2, new_grad
