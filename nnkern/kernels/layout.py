@@ -2,7 +2,7 @@
 
 Layer l occupies ``theta[w_off[l] : w_off[l] + fan_in*fan_out]`` (W, row-major, shape
 (fan_in, fan_out)) followed by ``theta[b_off[l] : b_off[l] + fan_out]`` (b).  One buffer
-makes a snapshot one copy and an optimizer step one loop.
+makes an optimizer step one loop and a recorded step one row.
 """
 
 import numpy as np
