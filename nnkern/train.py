@@ -136,14 +136,14 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     n = len(X)
     batch_size = min(batch_size, n)
     n_batches = (n + batch_size - 1) // batch_size
-    train_epoch = _epoch_kernel(backend, X, Y, net.layout.sizes, batch_size)
+    decay_mask = net.layout.decay_mask(net.dtype)
+    train_epoch = _epoch_kernel(backend, X, Y, net.layout.sizes, batch_size, decay_mask)
     recorder = _make_recorder(net, record, record_to, backend, dict(
         opt, epochs=epochs, batch_size=batch_size, seed=seed, steps_per_epoch=n_batches, n_samples=n, meta=record_meta))
 
     rng = np.random.default_rng(seed)
     theta, lay = net.params, net.layout
     grad, m1, m2 = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
-    decay_mask = lay.decay_mask(net.dtype)
     history = {"epoch": [], "loss": [], "acc": []}
     if val is not None:
         history.update(val_loss=[], val_acc=[])
@@ -203,14 +203,15 @@ def _require_cuda():
                            "(numba.cuda.is_available() is False); use backend='cpu' or 'auto'")
 
 
-def _epoch_kernel(backend, X, Y, sizes, batch_size):
+def _epoch_kernel(backend, X, Y, sizes, batch_size, decay_mask):
     """The one-epoch function for ``backend``: the compiled CPU epoch ("auto" and "cpu": for the
     small networks nnkern targets one fused CPU call beats a GPU's per-kernel launches), or the
-    CUDA twin with X and Y kept on the device."""
+    CUDA twin with X, Y and the decay mask kept on the device."""
     if backend != "cuda":
         return network.train_epoch
     import functools
 
     from .kernels import gpu_network
 
-    return functools.partial(gpu_network.train_epoch, device=gpu_network.Device(X, Y, sizes, batch_size))
+    device = gpu_network.Device(X, Y, sizes, batch_size, decay_mask)
+    return functools.partial(gpu_network.train_epoch, device=device)

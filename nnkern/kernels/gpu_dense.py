@@ -5,6 +5,8 @@ results as the CPU kernels and the NumPy reference up to rounding (the GPU's own
 used here: it has fast ones).  Launch configurations live in ``gpu_network``.
 Tested in Numba's CUDA simulator only (no GPU on the development machines), and compiled to PTX
 in the tests so typing errors the simulator misses are caught.
+Constants and sums take the arrays' dtype (``type(z)(0.5)``, ``a.dtype.type(0)``): a Python float
+literal is a float64 to Numba, and would turn float32 kernels into float64 arithmetic.
 """
 
 import math
@@ -17,29 +19,33 @@ from .codes import LEAKY_RELU, LEAKY_SLOPE, RELU, SIGMOID, TANH
 @cuda.jit(device=True)
 def activate_elem(z, code):
     """f(z) for an element-wise activation code (softmax is row-wise: ``softmax_rows_kernel``)."""
+    f = type(z)
     if code == TANH:
         return math.tanh(z)
     if code == SIGMOID:
-        return 0.5 + 0.5 * math.tanh(0.5 * z)
+        half = f(0.5)
+        return half + half * math.tanh(half * z)
     if code == RELU:
-        return max(z, 0.0)
+        return max(z, f(0))
     if code == LEAKY_RELU:
-        return z if z > 0 else LEAKY_SLOPE * z
+        return z if z > f(0) else f(LEAKY_SLOPE) * z
     return z
 
 
 @cuda.jit(device=True)
 def activation_grad_elem(z, a, code):
     """f'(z), from a where cheaper."""
+    f = type(a)
+    one = f(1)
     if code == TANH:
-        return 1 - a * a
+        return one - a * a
     if code == SIGMOID:
-        return a * (1 - a)
+        return a * (one - a)
     if code == RELU:
-        return 1.0 if z > 0 else 0.0
+        return one if z > f(0) else f(0)
     if code == LEAKY_RELU:
-        return 1.0 if z > 0 else LEAKY_SLOPE
-    return 1.0
+        return one if z > f(0) else f(LEAKY_SLOPE)
+    return one
 
 
 @cuda.jit
@@ -69,7 +75,7 @@ def softmax_rows_kernel(z, out):
     top = z[i, 0]
     for j in range(1, w):
         top = max(top, z[i, j])
-    total = 0.0
+    total = out.dtype.type(0)
     for j in range(w):
         e = math.exp(z[i, j] - top)
         out[i, j] = e
@@ -79,13 +85,15 @@ def softmax_rows_kernel(z, out):
 
 
 @cuda.jit
-def dense_param_grad_kernel(a, dz, dW, db):
-    """dW = a.T @ dz (thread (k, j), k < fan_in) and db = dz summed over rows (threads (fan_in, j))."""
+def dense_param_grad_kernel(a, dz, dW, db, halt):
+    """dW = a.T @ dz (thread (k, j), k < fan_in) and db = dz summed over rows (threads (fan_in, j));
+    skipped once halted (halt[0] >= 0: ``gpu_network.train_epoch`` keeps the last applied step's
+    gradient)."""
     k, j = cuda.grid(2)
     fan_in = a.shape[1]
-    if k > fan_in or j >= dz.shape[1]:
+    if k > fan_in or j >= dz.shape[1] or halt[0] >= 0:
         return
-    s = 0.0
+    s = dz.dtype.type(0)
     if k == fan_in:
         for i in range(dz.shape[0]):
             s += dz[i, j]
@@ -103,7 +111,7 @@ def dense_input_grad_kernel(dz, W, z_prev, a_prev, dz_prev, code):
     i, k = cuda.grid(2)
     if i >= dz.shape[0] or k >= W.shape[0]:
         return
-    s = 0.0
+    s = dz.dtype.type(0)
     for j in range(dz.shape[1]):
         s += dz[i, j] * W[k, j]
     dz_prev[i, k] = s * activation_grad_elem(z_prev[i, k], a_prev[i, k], code)

@@ -3,8 +3,9 @@ short sequences of kernel launches (``gpu_dense``) driven from Python.
 
 ``train_epoch`` has the signature and the semantics of ``network.train_epoch`` (host arrays in,
 updated in place; recording rows; status of the first non-finite batch, whose update and all
-later ones are skipped on the device without a per-batch sync).  Only the parameters and the
-optimizer state cross the bus per epoch; X and Y are copied to the device once per ``Device``.
+later ones, and their writes to the gradient, are skipped on the device without a per-batch sync).
+Only the parameters and the optimizer state cross the bus per epoch; X, Y and the decay mask are
+copied to the device once per ``Device``.
 
 No GPU exists on the machines this is developed on: the kernels run in Numba's CUDA simulator in
 the tests (tiny sizes, small blocks so the multi-block paths run) and are compiled to PTX there.
@@ -114,16 +115,18 @@ def batch_stats_kernel(row_loss, row_correct, m, k, batch_loss, batch_correct, h
 
 
 @cuda.jit
-def update_kernel(theta, grad, m1, m2, code, lr, beta1, beta2, eps, weight_decay, decay_mask, c1, c2, halt):
+def update_kernel(theta, grad, m1, m2, code, lr, beta1, beta2, eps, weight_decay, decay_mask, a1, a2, c1, c2,
+                  halt):
     """One optimizer step (``optim.update``'s rules), thread p for parameter p; skipped once halted.
-    c1, c2: Adam's bias corrections 1 / (1 - beta**t)."""
+    a1, a2: 1 - beta1, 1 - beta2, and c1, c2: Adam's bias corrections 1 / (1 - beta**t), rounded
+    to the dtype once on the host as ``optim.update`` does."""
     p = cuda.grid(1)
     if p >= theta.shape[0] or halt[0] >= 0:
         return
     g = grad[p] + weight_decay * decay_mask[p] * theta[p]
     if code == ADAM:
-        u = beta1 * m1[p] + (1 - beta1) * g
-        v = beta2 * m2[p] + (1 - beta2) * g * g
+        u = beta1 * m1[p] + a1 * g
+        v = beta2 * m2[p] + a2 * g * g
         m1[p] = u
         m2[p] = v
         theta[p] -= lr * (u * c1) / (math.sqrt(v * c2) + eps)
@@ -136,17 +139,15 @@ def update_kernel(theta, grad, m1, m2, code, lr, beta1, beta2, eps, weight_decay
 
 
 @cuda.jit
-def record_kernel(theta, grad, m1, m2, row, key_row, rec_grad, rec_theta, rec_m1, rec_m2, halt):
-    """Copy the gradient into recording row ``row`` and, unless key_row < 0, the state into key
-    row ``key_row`` (thread p for parameter p); skipped once halted."""
+def record_kernel(theta, m1, m2, key_row, rec_theta, rec_m1, rec_m2, halt):
+    """Copy the state into key row ``key_row`` (thread p for parameter p); skipped once halted.
+    (Recorded gradients need no copy: ``backward`` writes them straight into their rows.)"""
     p = cuda.grid(1)
     if p >= theta.shape[0] or halt[0] >= 0:
         return
-    rec_grad[row, p] = grad[p]
-    if key_row >= 0:
-        rec_theta[key_row, p] = theta[p]
-        rec_m1[key_row, p] = m1[p]
-        rec_m2[key_row, p] = m2[p]
+    rec_theta[key_row, p] = theta[p]
+    rec_m1[key_row, p] = m1[p]
+    rec_m2[key_row, p] = m2[p]
 
 
 @cuda.jit
@@ -194,8 +195,9 @@ def forward(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, block=BLOCK
         a_prev = a
 
 
-def backward(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, block=BLOCK_2D):
-    """Gradients of every layer into device ``grad``, from dL/dz of the output in dz_buf[: m n_out]."""
+def backward(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, halt, block=BLOCK_2D):
+    """Gradients of every layer into device ``grad``, from dL/dz of the output in dz_buf[: m n_out];
+    ``grad`` is left alone once halted (halt[0] >= 0)."""
     m = a0.shape[0]
     n_layers = len(sizes) - 1
     dz = dz_buf[: m * int(sizes[-1])].reshape((m, int(sizes[-1])))
@@ -205,7 +207,7 @@ def backward(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, d
         dW, db = _params(grad, w_off, b_off, sizes, l)
         a_prev = a0 if l == 0 else _layer(abuf, sizes, l - 1, m)
         blocks, threads = _grid2(W.shape[0] + 1, W.shape[1], block)
-        dense_param_grad_kernel[blocks, threads](a_prev, dz, dW, db)
+        dense_param_grad_kernel[blocks, threads](a_prev, dz, dW, db, halt)
         if l == 0:
             break
         fan_in = W.shape[0]
@@ -217,10 +219,11 @@ def backward(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, d
 
 
 class Device:
-    """Device copies of one training set and the scratch of its epochs (made once per ``train``)."""
+    """Device copies of one training set and decay mask, and the scratch of its epochs (made once
+    per ``train``)."""
 
-    def __init__(self, X, Y, sizes, batch_size):
-        self.X, self.Y = cuda.to_device(X), cuda.to_device(Y)
+    def __init__(self, X, Y, sizes, batch_size, decay_mask):
+        self.X, self.Y, self.decay_mask = cuda.to_device(X), cuda.to_device(Y), cuda.to_device(decay_mask)
         dtype = X.dtype
         widths = int(np.sum(sizes[1:]))
         self.a0 = cuda.device_array((batch_size, int(sizes[0])), dtype)
@@ -239,23 +242,24 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size,
                 rec_code, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2,
                 device=None, block=BLOCK, block_2d=BLOCK_2D):
     """``network.train_epoch`` on the GPU: same arguments (host arrays, updated in place), same
-    return value (sum of sample losses, correct count, status).  ``device``: a ``Device`` for X, Y
-    to reuse across epochs (made here when None); block, block_2d: threads per block."""
+    return value (sum of sample losses, correct count, status).  ``device``: a ``Device`` holding
+    X, Y and decay_mask, reused across epochs (made here when None; when given, its copies are
+    used); block, block_2d: threads per block."""
     n = perm.shape[0]
     sizes = np.asarray(sizes)
-    dev = device if device is not None else Device(X, Y, sizes, batch_size)
-    d_theta, d_grad = cuda.to_device(theta), cuda.to_device(grad)
-    d_m1, d_m2 = cuda.to_device(m1), cuda.to_device(m2)
-    d_perm, d_mask = cuda.to_device(perm), cuda.to_device(decay_mask)
+    dev = device if device is not None else Device(X, Y, sizes, batch_size, decay_mask)
+    d_theta, d_m1, d_m2 = cuda.to_device(theta), cuda.to_device(m1), cuda.to_device(m2)
+    d_grad = cuda.device_array_like(grad)  # written by backward: nothing to copy in
+    d_perm, d_mask = cuda.to_device(perm), dev.decay_mask
     n_batches = -(-n // batch_size)
     batch_loss = cuda.device_array(n_batches, np.float64)
     batch_correct = cuda.device_array(n_batches, np.int64)
     halt = cuda.to_device(np.array([-1], np.int64))
-    n_rec, n_key = int(np.count_nonzero(rec_code)), int(np.count_nonzero(rec_code == 2))
-    d_rec_grad = cuda.device_array((max(n_rec, 1), theta.shape[0]), theta.dtype)
-    d_state = [cuda.device_array((max(n_key, 1), theta.shape[0]), theta.dtype) for _ in range(3)]
     f = theta.dtype.type
     P = theta.shape[0]
+    n_rec, n_key = int(np.count_nonzero(rec_code)), int(np.count_nonzero(rec_code == 2))
+    d_rec_grad = cuda.device_array((n_rec, P), theta.dtype) if n_rec else None
+    d_state = [cuda.device_array((n_key, P), theta.dtype) for _ in range(3)] if n_key else []
     r = rk = 0
     for k in range(n_batches):
         s = k * batch_size
@@ -268,30 +272,33 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size,
         dz = dev.dz[: m * int(sizes[-1])].reshape((m, int(sizes[-1])))
         output_grad_kernel[blocks, threads](z_out, a_out, yb, out, f(1.0 / m), dz, dev.row_loss, dev.row_correct)
         batch_stats_kernel[1, 1](dev.row_loss, dev.row_correct, m, k, batch_loss, batch_correct, halt)
-        backward(d_theta, d_grad, w_off, b_off, sizes, hidden, a0, dev.zbuf, dev.abuf, dev.dz, dev.dz_spare, block_2d)
+        g = d_rec_grad[r] if rec_code[k] else d_grad  # a recorded step's gradient goes to its row
+        backward(d_theta, g, w_off, b_off, sizes, hidden, a0, dev.zbuf, dev.abuf, dev.dz, dev.dz_spare, halt, block_2d)
         t = t0 + k + 1
         pb, pt = _grid1(P, block)
-        update_kernel[pb, pt](d_theta, d_grad, d_m1, d_m2, opt, f(lr), f(beta1), f(beta2), f(eps),
-                              f(weight_decay), d_mask, f(1.0 / (1.0 - beta1**t)), f(1.0 / (1.0 - beta2**t)), halt)
-        if rec_code[k]:
-            key_row = rk if rec_code[k] == 2 else -1
-            record_kernel[pb, pt](d_theta, d_grad, d_m1, d_m2, r, key_row, d_rec_grad, *d_state, halt)
-            r, rk = r + 1, rk + (key_row >= 0)
+        update_kernel[pb, pt](d_theta, g, d_m1, d_m2, opt, f(lr), f(beta1), f(beta2), f(eps), f(weight_decay), d_mask,
+                              f(1.0 - beta1), f(1.0 - beta2), f(1.0 / (1.0 - beta1**t)), f(1.0 / (1.0 - beta2**t)),
+                              halt)
+        if rec_code[k] == 2:
+            record_kernel[pb, pt](d_theta, d_m1, d_m2, rk, *d_state, halt)
+            rk += 1
+        r += int(rec_code[k] > 0)
     status = int(halt.copy_to_host()[0])
     done = n_batches if status < 0 else status
     losses, correct = batch_loss.copy_to_host(), batch_correct.copy_to_host()
     theta[:] = d_theta.copy_to_host()
     m1[:] = d_m1.copy_to_host()
     m2[:] = d_m2.copy_to_host()
-    grad[:] = d_grad.copy_to_host()
+    done_codes = rec_code[:done]
+    rows, keys = int(np.count_nonzero(done_codes)), int(np.count_nonzero(done_codes == 2))
     if n_rec:
-        done_codes = rec_code[:done]
-        rows, keys = int(np.count_nonzero(done_codes)), int(np.count_nonzero(done_codes == 2))
         rec_key[key0 : key0 + keys] = row0 + np.flatnonzero(done_codes[done_codes > 0] == 2)
         rec_grad[row0 : row0 + rows] = d_rec_grad.copy_to_host()[:rows]
         for host, dev_rec in zip((rec_theta, rec_m1, rec_m2), d_state):
             host[key0 : key0 + keys] = dev_rec.copy_to_host()[:keys]
         rec_loss[row0 : row0 + rows] = (losses[:done] / _batch_rows(n, batch_size, done))[done_codes > 0]
+    if done:  # the last applied step's gradient, as ``network.train_epoch`` leaves it
+        grad[:] = rec_grad[row0 + rows - 1] if done_codes[-1] else d_grad.copy_to_host()
     return float(losses[:done].sum()), int(correct[:done].sum()), (status if status >= 0 else -1)
 
 

@@ -58,8 +58,11 @@ def test_dense_gradient_kernels(code, dtype):
     W = rng.normal(size=(fan_in, fan_out)).astype(dtype)
     dz = rng.normal(size=(m, fan_out)).astype(dtype)
     dW, db = np.zeros_like(W), np.zeros(fan_out, dtype)
-    gd.dense_param_grad_kernel[(2, 2), (B2, B2)](a_prev, dz, dW, db)
+    gd.dense_param_grad_kernel[(2, 2), (B2, B2)](a_prev, dz, dW, db, np.array([-1]))
     want_dW, want_db, want_da = ref.dense_backward(a_prev, W, dz)
+    np.testing.assert_allclose(dW, want_dW, **TOL[dtype])
+    np.testing.assert_allclose(db, want_db, **TOL[dtype])
+    gd.dense_param_grad_kernel[(2, 2), (B2, B2)](a_prev, 2 * dz, dW, db, np.array([0]))  # halted: no change
     np.testing.assert_allclose(dW, want_dW, **TOL[dtype])
     np.testing.assert_allclose(db, want_db, **TOL[dtype])
     dz_prev = np.zeros((m, fan_in), dtype)
@@ -100,12 +103,12 @@ def test_update_kernel(code, dtype):
     t, f = 3, dtype
     ref.update(want[0], grad, want[1], want[2], code, 0.01, 0.9, 0.999, 1e-8, 0.01, mask, t)
     gn.update_kernel[3, B1](theta, grad, m1, m2, code, f(0.01), f(0.9), f(0.999), f(1e-8), f(0.01), mask,
-                            f(1 / (1 - 0.9**t)), f(1 / (1 - 0.999**t)), np.array([-1]))
+                            f(1 - 0.9), f(1 - 0.999), f(1 / (1 - 0.9**t)), f(1 / (1 - 0.999**t)), np.array([-1]))
     for got, expected in zip((theta, m1, m2), want):
         np.testing.assert_allclose(got, expected, **TOL[dtype])
     before = theta.copy()
     gn.update_kernel[3, B1](theta, grad, m1, m2, code, f(0.01), f(0.9), f(0.999), f(1e-8), f(0.01), mask,
-                            f(1.0), f(1.0), np.array([0]))  # halted: no change
+                            f(0.1), f(0.001), f(1.0), f(1.0), np.array([0]))  # halted: no change
     np.testing.assert_array_equal(theta, before)
 
 
@@ -145,22 +148,25 @@ def test_train_epoch_matches_reference_and_records(dtype):
     assert rec_loss[0] == 0 and rec_loss[1] > 0 and rec_loss[2] > 0
 
 
-def test_train_epoch_halts_at_a_nonfinite_batch_like_the_cpu():
+@pytest.mark.parametrize("rec_code", [2, 0])
+def test_train_epoch_halts_at_a_nonfinite_batch_like_the_cpu(rec_code):
     lay, theta, X, Y, perm = _epoch_inputs(np.float64, n=9)
     X[perm[4]] = np.nan  # batch 1 of 3
     args = (X, Y, perm, 3, lay.w_off, lay.b_off, lay.sizes, TANH, SIGMOID, SGD, 0.1, 0.9, 0.999, 1e-8, 0.0,
-            lay.decay_mask(np.float64), 0, np.full(3, 2, np.int8), 0, 0)
+            lay.decay_mask(np.float64), 0, np.full(3, rec_code, np.int8), 0, 0)
     results = []
     for run in (network.train_epoch, gn.train_epoch):
-        th = theta.copy()
+        th, grad = theta.copy(), np.zeros_like(theta)
         rec = [np.zeros((3, lay.n_params)), np.zeros(3), np.zeros(3, np.int64)] + [np.zeros((3, lay.n_params)) for _ in range(3)]
         extra = {"block": B1, "block_2d": B2} if run is gn.train_epoch else {}
-        out = run(th, np.zeros_like(th), np.zeros_like(th), np.zeros_like(th), *args, *rec, **extra)
-        results.append((out, th, rec))
-    (cpu, cpu_theta, cpu_rec), (gpu, gpu_theta, gpu_rec) = results
+        out = run(th, grad, np.zeros_like(th), np.zeros_like(th), *args, *rec, **extra)
+        results.append((out, th, grad, rec))
+    (cpu, cpu_theta, cpu_grad, cpu_rec), (gpu, gpu_theta, gpu_grad, gpu_rec) = results
     assert cpu[2] == gpu[2] == 1 and cpu[1] == gpu[1]
     np.testing.assert_allclose(gpu[0], cpu[0], rtol=1e-12)
     np.testing.assert_allclose(gpu_theta, cpu_theta, rtol=1e-12)
+    assert np.any(cpu_grad != 0)  # batch 0's gradient, not the failed batch's
+    np.testing.assert_allclose(gpu_grad, cpu_grad, rtol=1e-12)
     for got, want in zip(gpu_rec, cpu_rec):
         np.testing.assert_allclose(got, want, rtol=1e-12)
 
