@@ -51,11 +51,34 @@ def encode_targets(y, output, n_out, n_rows, dtype, name="y"):
     return np.ascontiguousarray(y, dtype=dtype)
 
 
+def is_int(value):
+    """True for Python and NumPy integers (bools excluded)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def int_in(value, name, low, high=None, expected=None):
+    """``value`` as an int in [low, high) (no upper bound without ``high``); else a ValueError
+    saying ``name`` must be ``expected`` (default: an integer >= low)."""
+    if not is_int(value) or value < low or (high is not None and value >= high):
+        raise ValueError(f"{name} must be {expected or f'an integer >= {low}'}; got {value!r}")
+    return int(value)
+
+
 def positive_int(value, name):
     """``value`` as an int >= 1."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
+    return int_in(value, name, 1, expected="a positive integer")
+
+
+def intervals(values, n, name, expected):
+    """``values`` as a tuple of n floats (lo, hi, lo, hi, ...), every pair finite with lo < hi;
+    else a ValueError saying ``name`` must be ``expected``."""
+    try:
+        v = tuple(float(x) for x in values)
+    except (TypeError, ValueError):
+        v = ()
+    if len(v) != n or not (np.isfinite(v).all() and all(lo < hi for lo, hi in zip(v[::2], v[1::2]))):
+        raise ValueError(f"{name} must be {expected}; got {values!r}")
+    return v
 
 
 def non_negative_float(value, name, strictly=False):

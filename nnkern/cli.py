@@ -48,7 +48,8 @@ def build_parser():
     t.add_argument("--dataset", required=True, choices=datasets.NAMES)
     t.add_argument("--n", type=int, default=None, help="samples (default: 1000, or all 1797 digits)")
     t.add_argument("--noise", type=float, default=0.05, help="dataset noise (default 0.05)")
-    t.add_argument("--layers", type=parse_layers, default=None, help="widths, inputs first (default 2,16,16,1; 64,32,10 for digits)")
+    t.add_argument("--layers", type=parse_layers, default=None, help="widths, inputs first (default 2,16,16,k; 64,32,k for digits; "
+                   "k = the number of classes for softmax output, else 1)")
     t.add_argument("--activation", default="tanh")
     t.add_argument("--output", default=None, help="sigmoid, softmax or identity (default: sigmoid for two classes, else softmax)")
     t.add_argument("--dtype", default="float32")
@@ -72,7 +73,8 @@ def cmd_train(args):
     X, y = datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed)
     n_classes = int(y.max()) + 1
     output = args.output or ("sigmoid" if n_classes == 2 else "softmax")
-    layers = args.layers or ([X.shape[1], 16, 16, 1] if n_classes == 2 else [X.shape[1], 32, n_classes])
+    n_out = n_classes if output == "softmax" else 1
+    layers = args.layers or ([X.shape[1], 16, 16, n_out] if n_classes == 2 else [X.shape[1], 32, n_out])
     if layers[0] != X.shape[1]:
         raise ValueError(f"--layers must start with {X.shape[1]}, the number of {args.dataset} inputs; got {layers[0]}")
     if args.record is not None and args.out is None:

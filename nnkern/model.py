@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .checks import as_float_matrix
+from .checks import as_float_matrix, is_int
 from .kernels import network
 from .kernels.codes import HIDDEN_ACTIVATIONS, LEAKY_RELU, OUTPUTS, RELU, TANH, lookup
 from .kernels.layout import Layout
@@ -35,9 +35,7 @@ class MLP:
 
     def __init__(self, sizes, activation="tanh", output="sigmoid", seed=0, dtype="float32"):
         sizes = list(sizes) if np.ndim(sizes) == 1 else None
-        if sizes is None or len(sizes) < 2 or not all(
-            isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in sizes
-        ):
+        if sizes is None or len(sizes) < 2 or not all(is_int(s) and s >= 1 for s in sizes):
             raise ValueError("sizes must be a list of at least two positive integers, inputs first, e.g. [2, 16, 1]")
         self.hidden_code = lookup(HIDDEN_ACTIVATIONS, activation, "activation")
         self.output_code = lookup(OUTPUTS, output, "output")
@@ -84,21 +82,39 @@ class MLP:
         """X as a contiguous (n, n_inputs) array of the network's dtype, or a ValueError."""
         return as_float_matrix(X, name, self.sizes[0], self.dtype)
 
-    def layer_outputs(self, X):
-        """List of (z, a) per layer for X (n, n_inputs): z pre-activations, a activations, (n, width)."""
+    def layer_outputs(self, X, zbuf=None, abuf=None):
+        """List of (z, a) per layer for X (n, n_inputs): z pre-activations, a activations, (n, width).
+
+        zbuf, abuf: optional distinct buffers (see ``layer_buffer``) to fill instead of allocating; z and a
+        are then views of them.
+        """
         X = self.check_inputs(X)
         n = X.shape[0]
-        total = n * sum(self.sizes[1:])
-        zbuf = np.empty(total, dtype=self.dtype)
-        abuf = np.empty(total, dtype=self.dtype)
+        zbuf, abuf = self.layer_buffer(n, zbuf, "zbuf"), self.layer_buffer(n, abuf, "abuf")
+        self.forward_into(X, zbuf, abuf)
+        return list(zip(self.split_layers(zbuf, n), self.split_layers(abuf, n)))
+
+    def forward_into(self, X, zbuf, abuf):
+        """Fill ``layer_buffer``s zbuf, abuf for X, unchecked: X must be a contiguous (n, n_inputs)
+        array of the net's dtype (as ``check_inputs`` gives; ``grid_activations`` makes its own)."""
         lay = self.layout
         network.forward_all(self.params, lay.w_off, lay.b_off, lay.sizes, self.hidden_code,
                             self.output_code, X, zbuf, abuf)
-        outs, start = [], 0
-        for w in self.sizes[1:]:
-            outs.append((zbuf[start : start + n * w].reshape(n, w), abuf[start : start + n * w].reshape(n, w)))
-            start += n * w
-        return outs
+
+    def layer_buffer(self, n, buf=None, name="out"):
+        """``buf`` checked to hold every layer's values for n samples: a contiguous 1-D array of
+        n * sum(widths) elements of the net's dtype; a new one if None."""
+        size = n * sum(self.sizes[1:])
+        if buf is None:
+            return np.empty(size, dtype=self.dtype)
+        if not (isinstance(buf, np.ndarray) and buf.shape == (size,) and buf.dtype == self.dtype and buf.flags.c_contiguous):
+            raise ValueError(f"{name} must be a contiguous {self.dtype.name} array of shape ({size},)")
+        return buf
+
+    def split_layers(self, buf, n):
+        """Views (n, width) per layer of a ``layer_buffer`` for n samples (layer after layer, row-major)."""
+        bounds = np.cumsum([0, *self.sizes[1:]]) * n
+        return [buf[a:b].reshape(n, w) for a, b, w in zip(bounds[:-1], bounds[1:], self.sizes[1:])]
 
     def forward(self, X):
         """Output activations (n, n_outputs)."""

@@ -7,8 +7,8 @@ import threading
 
 import numpy as np
 
-from .checks import as_float_matrix
-from .kernels import network, reference, views as compiled
+from .checks import as_float_matrix, int_in, intervals, is_int
+from .kernels import reference, views as compiled
 from .kernels.codes import SIGMOID, SOFTMAX
 from .model import MLP
 from .recording import Recording, Snapshot
@@ -23,19 +23,12 @@ def _net(net):
 
 
 def _extent(extent):
-    try:
-        xmin, xmax, ymin, ymax = (float(v) for v in extent)
-    except (TypeError, ValueError):
-        raise ValueError(f"extent must be (xmin, xmax, ymin, ymax); got {extent!r}") from None
-    if not (np.isfinite([xmin, xmax, ymin, ymax]).all() and xmin < xmax and ymin < ymax):
-        raise ValueError(f"extent must be finite with xmin < xmax and ymin < ymax; got {extent!r}")
-    return xmin, xmax, ymin, ymax
+    return intervals(extent, 4, "extent", "(xmin, xmax, ymin, ymax), finite with xmin < xmax and ymin < ymax")
 
 
-def _int_at_least(value, low, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
-    return int(value)
+def _point(net, x, name):
+    """One input x (n_in,) as float64, checked like a row of X."""
+    return as_float_matrix(np.ravel(x)[None, :], name, net.sizes[0], np.float64)[0]
 
 
 def _planar(net):
@@ -56,22 +49,15 @@ def grid_activations(net, extent, resolution, out=None, backend="auto"):
     """
     net = _net(net)
     _planar(net)
-    res, widths = _int_at_least(resolution, 2, "resolution"), net.sizes[1:]
-    size = res * res * sum(widths)
-    if out is None:
-        out = np.empty(size, dtype=net.dtype)
-    elif not (isinstance(out, np.ndarray) and out.shape == (size,) and out.dtype == net.dtype and out.flags.c_contiguous):
-        raise ValueError(f"out must be a contiguous {net.dtype.name} array of shape ({size},)")
-    lay = net.layout
+    res = int_in(resolution, "resolution", 2)
+    out = net.layer_buffer(res * res, out)
     if backend == "cuda":
         out[...] = _grid_cuda(net, _extent(extent), res)
     elif backend in ("auto", "cpu"):
-        network.forward_all(net.params, lay.w_off, lay.b_off, lay.sizes, net.hidden_code, net.output_code,
-                            _grid_points(_extent(extent), res, net.dtype.name), _scratch(size, net.dtype.name), out)
+        net.forward_into(_grid_points(_extent(extent), res, net.dtype.name), _scratch(out.size, net.dtype.name), out)
     else:
         raise ValueError(f"unknown backend {backend!r}; expected one of 'auto', 'cpu', 'cuda'")
-    bounds = np.cumsum([0] + widths) * res * res
-    return [out[a:b].reshape(res, res, w) for a, b, w in zip(bounds[:-1], bounds[1:], widths)]
+    return [a.reshape(res, res, a.shape[1]) for a in net.split_layers(out, res * res)]
 
 
 def _grid_cuda(net, extent, res):
@@ -113,15 +99,18 @@ def weight_change(before, after, relative=False):
     (dW (fan_in, fan_out), db (fan_out,)), after minus before.
 
     relative: divide each layer's changes by the root-mean-square of that layer's parameters in
-    ``before``, so layers of different scale compare (a unitless fraction).
+    ``before``, so layers of different scale compare (a unitless fraction); a ValueError if a layer's
+    parameters in ``before`` are all zero.
     """
     before, after = _net(before), _net(after)
     if before.sizes != after.sizes:
         raise ValueError(f"architectures differ: {before.sizes} and {after.sizes}")
     delta = after.params.astype(np.float64) - before.params
     changes = []
-    for (dW, db), W, b in zip(zip(*before.layout.views(delta)), before.weights, before.biases):
+    for l, ((dW, db), W, b) in enumerate(zip(zip(*before.layout.views(delta)), before.weights, before.biases)):
         scale = np.sqrt(np.mean(np.square(np.r_[W.ravel(), b], dtype=np.float64))) if relative else 1.0
+        if scale == 0:
+            raise ValueError(f"relative change of layer {l} is undefined: all its parameters in before are zero")
         changes.append((dW / scale, db / scale))
     return changes
 
@@ -134,20 +123,15 @@ def weight_histograms(recording, bins=32, value_range=None, indices=None):
     """
     if not isinstance(recording, Recording):
         raise ValueError(f"expected an nk.Recording; got {type(recording).__name__}")
-    bins = _int_at_least(bins, 1, "bins")
+    bins = int_in(bins, "bins", 1)
     stack = recording.stack("params", indices)
     lay = recording.layout
     if value_range is None:
-        weights = np.concatenate([W.reshape(len(stack), -1) for W in lay.views(stack)[0]], axis=1)
-        lo, hi = (float(weights.min()), float(weights.max())) if weights.size else (0.0, 1.0)
+        weights = [W for W in lay.views(stack)[0] if W.size]
+        lo, hi = (min(float(W.min()) for W in weights), max(float(W.max()) for W in weights)) if weights else (0.0, 1.0)
         lo, hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
     else:
-        try:
-            lo, hi = (float(v) for v in value_range)
-        except (TypeError, ValueError):
-            lo = hi = float("nan")
-        if not (np.isfinite([lo, hi]).all() and lo < hi):
-            raise ValueError(f"value_range must be finite (lo, hi) with lo < hi; got {value_range!r}")
+        lo, hi = intervals(value_range, 2, "value_range", "finite (lo, hi) with lo < hi")
     counts = compiled.weight_histograms(stack, lay.w_off, lay.sizes, lo, hi, bins)
     return counts, np.linspace(lo, hi, bins + 1)
 
@@ -188,9 +172,7 @@ def confusion_matrix(net, X, y):
 
 
 def _output_index(net, output):
-    if isinstance(output, bool) or not isinstance(output, (int, np.integer)) or not 0 <= output < net.sizes[-1]:
-        raise ValueError(f"output must be an output unit 0..{net.sizes[-1] - 1}; got {output!r}")
-    return int(output)
+    return int_in(output, "output", 0, net.sizes[-1], f"an output unit 0..{net.sizes[-1] - 1}")
 
 
 def saliency(net, X, output=0):
@@ -223,8 +205,8 @@ def path_activations(net, x0, x1, steps=50):
     activations (steps, width)).
     """
     net = _net(net)
-    x0, x1 = (as_float_matrix(np.ravel(v)[None, :], name, net.sizes[0], np.float64)[0] for v, name in ((x0, "x0"), (x1, "x1")))
-    t = np.linspace(0.0, 1.0, _int_at_least(steps, 2, "steps"))
+    x0, x1 = _point(net, x0, "x0"), _point(net, x1, "x1")
+    t = np.linspace(0.0, 1.0, int_in(steps, "steps", 2))
     points = x0 + t[:, None] * (x1 - x0)
     return t, points, [a for _, a in net.layer_outputs(points)]
 
@@ -260,8 +242,8 @@ def trace_contributions(net, x, output=0, image_shape=None):
     """
     net = _net(net)
     unit = _output_index(net, output)
-    x = as_float_matrix(np.ravel(x)[None, :], "x", net.sizes[0], np.float64)[0]
-    if image_shape is not None and (len(image_shape) != 2 or int(np.prod(image_shape)) != net.sizes[0]):
+    x = _point(net, x, "x")
+    if image_shape is not None and not (_is_int_pair(image_shape, lambda s: s > 0) and np.prod(image_shape) == net.sizes[0]):
         raise ValueError(f"image_shape must be (h, w) with h * w = {net.sizes[0]} inputs; got {image_shape!r}")
     acts = [x] + [a[0] for _, a in net.layer_outputs(x[None, :])]
     neurons, contributions = [], []
@@ -272,6 +254,11 @@ def trace_contributions(net, x, output=0, image_shape=None):
         if l > 0:
             unit = int(np.argmax(np.abs(c)))
     return Trace(neurons, contributions, net.weights[0][:, unit].copy(), image_shape)
+
+
+def _is_int_pair(value, ok):
+    """True if ``value`` is a pair of integers, each satisfying ``ok``."""
+    return np.ndim(value) == 1 and len(value) == 2 and all(is_int(v) and ok(v) for v in value)
 
 
 def hidden_transform(net, X, extent=None, resolution=21, neurons=None):
@@ -302,9 +289,9 @@ def _projection(acts, pair, layer):
     """A function mapping (m, width) activations of one layer to (m, 2) (see ``hidden_transform``)."""
     width = acts.shape[1]
     if pair is not None:
+        if not _is_int_pair(pair, lambda u: 0 <= u < width):
+            raise ValueError(f"neurons[{layer}] = {pair!r}: expected two units (i, j) of layer {layer}, each in 0..{width - 1}")
         i, j = pair
-        if not (0 <= i < width and 0 <= j < width):
-            raise ValueError(f"neurons[{layer}] = {pair!r}: layer {layer} has units 0..{width - 1}")
         return lambda a: a[:, [i, j]].astype(np.float64)
     if width <= 2:
         return lambda a: np.pad(a.astype(np.float64), ((0, 0), (0, 2 - width)))

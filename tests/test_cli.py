@@ -46,6 +46,12 @@ def test_a_diverging_run_exits_1_and_its_recording_says_incomplete(tmp_path, cap
     assert "INCOMPLETE" in info and "(geometric, 32 per doubling)" in info and "acc" not in info
 
 
+def test_default_layers_end_in_one_unit_per_class_for_softmax(capsys):
+    argv = ["train", "--dataset", "spiral", "--n", "64", "--output", "softmax", "--epochs", "1", "--record", "none", "--quiet"]
+    assert main(argv) == 0
+    assert "MLP([2, 16, 16, 2], activation='tanh', output='softmax'" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("argv, message", [
     ([], "required: command"),
     (["train", "--dataset", "spiralz"], "invalid choice"),

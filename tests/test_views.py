@@ -64,9 +64,24 @@ def test_grid_rejects_bad_arguments(kwargs, message):
         nk.grid_activations(nk.MLP([3, 2, 1]), EXTENT, 4)
 
 
+def test_layer_outputs_fill_given_buffers():
+    net = planar()
+    X = np.random.default_rng(1).normal(size=(4, 2))
+    zbuf, abuf = (np.empty(4 * sum(net.sizes[1:])) for _ in range(2))
+    got = net.layer_outputs(X, zbuf, abuf)
+    for (z, a), (wz, wa) in zip(got, net.layer_outputs(X)):
+        assert np.shares_memory(z, zbuf) and np.shares_memory(a, abuf)
+        np.testing.assert_array_equal(z, wz)
+        np.testing.assert_array_equal(a, wa)
+    with pytest.raises(ValueError, match="abuf must be a contiguous float64 array"):
+        net.layer_outputs(X, zbuf, abuf[:-1])
+
+
 def test_weight_histograms_match_numpy(recording):
     counts, edges = nk.weight_histograms(recording, bins=7)
     lo, hi = edges[0], edges[-1]
+    weights = np.concatenate([W.reshape(len(recording), -1) for W in recording.layout.views(recording.stack())[0]], axis=1)
+    assert (lo, hi) == (weights.min(), weights.max())  # the default range: every weight seen
     want = ref.weight_histograms(recording.layout, recording.stack(), lo, hi, 7)
     np.testing.assert_array_equal(counts, want)
     sizes = recording.header["model"]["sizes"]
@@ -99,6 +114,10 @@ def test_weight_change_absolute_and_relative(recording):
         np.testing.assert_allclose(rb, db / rms, rtol=1e-12)
     with pytest.raises(ValueError, match="architectures differ"):
         nk.weight_change(a, nk.MLP([2, 3, 1]))
+    zero = a.model()
+    zero.params[zero.layout.w_off[1]:] = 0  # layer 1: weights and bias
+    with pytest.raises(ValueError, match="relative change of layer 1 is undefined: all its parameters in before are zero"):
+        nk.weight_change(zero, b, relative=True)
 
 
 def test_class_activations_and_confusion_match_loops():
@@ -184,6 +203,8 @@ def test_trace_follows_the_largest_contributions():
     np.testing.assert_array_equal(trace.negative, trace.input_weights.reshape(8, 8) < 0)
     with pytest.raises(ValueError, match="image_shape"):
         nk.trace_contributions(net, x, image_shape=(7, 9))
+    with pytest.raises(ValueError, match="image_shape must be \\(h, w\\) with h \\* w = 64 inputs; got 64"):
+        nk.trace_contributions(net, x, image_shape=64)
 
 
 def test_hidden_transform_projects_each_layer():
@@ -211,3 +232,6 @@ def test_hidden_transform_projects_each_layer():
         nk.hidden_transform(net, X, neurons={0: (0, 5)})
     with pytest.raises(ValueError, match="layers 0..2"):
         nk.hidden_transform(net, X, neurons={3: (0, 1)})
+    for pair in (3, (0.5, 1), (0, 1, 2)):
+        with pytest.raises(ValueError, match="neurons\\[0\\] = .*: expected two units \\(i, j\\) of layer 0, each in 0..4"):
+            nk.hidden_transform(net, X, neurons={0: pair})
