@@ -139,7 +139,7 @@ class Recording:
 
     @property
     def data(self):
-        """(X (n, n_in), y): the training data; y as labels (n,) for classifiers, targets for regression."""
+        """(X (n, n_in), y): the training data; y as int64 labels for classifiers, targets for regression."""
         raw = self._raw_data()
         return raw["X"], self._labels(raw["Y"])
 
@@ -150,9 +150,15 @@ class Recording:
         return (raw["X_val"], self._labels(raw["Y_val"])) if "X_val" in raw else None
 
     def _labels(self, Y):
-        """Kernel targets Y (n, n_out) back to what ``train`` takes: labels (n,) or targets."""
+        """Kernel targets Y (n, n_out) back to what ``train`` takes: int64 labels for classifiers ((n,)
+        classes for softmax, 0/1 per sigmoid output), float targets for identity output or soft
+        sigmoid targets (values other than 0 and 1); (n,) for one output."""
         output = self.header["model"]["output"]
-        return Y.argmax(axis=1) if output == "softmax" else Y[:, 0] if Y.shape[1] == 1 else Y
+        if output == "softmax":
+            return Y.argmax(axis=1).astype(np.int64)
+        y = Y[:, 0] if Y.shape[1] == 1 else Y
+        hard = output == "sigmoid" and np.all((y == 0) | (y == 1))
+        return y.astype(np.int64) if hard else y
 
     def _raw_data(self):
         """{"X": (n, n_in), "Y": (n, n_out) kernel targets}, read once."""

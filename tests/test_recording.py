@@ -181,6 +181,25 @@ def test_float32_softmax_recording_keeps_dtype_and_labels():
     np.testing.assert_array_equal(rec.data[1], y)
 
 
+@pytest.mark.parametrize("output, sizes, dtype", [("sigmoid", [2, 3, 1], np.int64), ("sigmoid", [2, 3, 2], np.int64),
+                                                  ("softmax", [2, 3, 2], np.int64), ("identity", [2, 3, 1], np.float64)])
+def test_recorded_labels_are_integers_for_classifiers(data, output, sizes, dtype):
+    X, y = data
+    y = np.c_[y, 1 - y] if sizes[-1] == 2 and output == "sigmoid" else y
+    net = nk.MLP(sizes, output=output, dtype="float64")
+    rec = nk.train(net, X, y, epochs=1, quiet=True, record=2, val=(X[:8], y[:8])).recording
+    for labels, want in ((rec.data[1], y), (rec.val_data[1], y[:8])):
+        assert labels.dtype == dtype and labels.shape == want.shape
+        np.testing.assert_array_equal(labels, want)
+
+
+def test_soft_sigmoid_targets_come_back_unrounded(data):
+    X, y = data
+    soft = np.where(y == 1, 0.7, 0.2)
+    rec = nk.train(nk.MLP([2, 3, 1], dtype="float64"), X, soft, epochs=1, quiet=True, record=2).recording
+    np.testing.assert_array_equal(rec.data[1], soft)
+
+
 # --- storage ---------------------------------------------------------------------------------
 
 
