@@ -83,6 +83,8 @@ class TrainingScene(Scene):
         final = rec.model_at(len(rec) - 1)
         extent = plane.square_extent(replay.X)
         binary = net.output == "sigmoid" and net.sizes[-1] == 1
+        class1 = style.PALETTE.class_names[1]
+        p_class1 = f"P({class1})"
 
         # 1. Title, then the data.
         title = Text("How a neural network learns", font_size=52)
@@ -105,7 +107,7 @@ class TrainingScene(Scene):
         diagram = NetworkDiagram.from_net(net, height=4.3, layer_gap=4.7 / (len(net.sizes) - 1))
         diagram.move_to([-2.7, 0.55, 0])
         inputs = diagram.input_labels([f"x_{i + 1}" for i in range(net.sizes[0])])
-        names = ["P(blue)"] if binary else [f"P({style.PALETTE.class_names[k]})" for k in range(net.sizes[-1])]
+        names = [p_class1] if binary else [f"P({style.PALETTE.class_names[k]})" for k in range(net.sizes[-1])]
         outputs = diagram.output_labels(names)
         hidden = [f"hidden\n{n}" for n in net.sizes[1:-1]]
         layer_caps = diagram.layer_captions(["input", *hidden, "output"])
@@ -141,13 +143,12 @@ class TrainingScene(Scene):
         ).arrange(RIGHT).to_edge(UP, buff=0.25)  # fmt: skip
         self.play(FadeOut(cap), FadeIn(formula))
         acts = [x, *(a[0] for _, a in net.layer_outputs(x[None]))]
-        scale = max(np.abs(extent))
-        self.play(diagram.forward_pass(acts, input_scale=scale, layer_time=1.2))
+        self.play(diagram.forward_pass(acts, input_scale=plane.input_scale(extent), layer_time=1.2))
         self.add(diagram)  # animating its parts in a group split it into parts in the scene; rejoin
         prob = DecimalNumber(acts[-1][-1], num_decimal_places=2, font_size=32)
-        prob.next_to(outputs[-1], DOWN, buff=0.15).set_color(sign_color(acts[-1][-1]))
+        prob.next_to(outputs[-1], DOWN, buff=0.15).set_color(style.probability_color(acts[-1][-1]))
         self.play(FadeIn(prob, scale=1.5))
-        cap = caption(f"Untrained, it is guessing: P(blue) = {acts[-1][-1]:.2f} for a blue point" if binary else
+        cap = caption(f"Untrained, it is guessing: {p_class1} = {acts[-1][-1]:.2f} for a {class1} point" if binary else
                       "Untrained, it is guessing")  # fmt: skip
         self.play(FadeOut(formula), FadeIn(cap))
         self.wait(1.5)
@@ -160,7 +161,7 @@ class TrainingScene(Scene):
             series["test" if replay.X_test is not None else "validation"] = np.r_[np.nan, rec.history["val_loss"]]
         curve = LossCurve(epochs, series, width=4.6, height=1.3).move_to([-3.1, -2.75, 0])
         maps = [NeuronMap.beside(diagram, l, extent, side=0.2, buff=0.03) for l in range(1, len(net.sizes) - 1)]
-        cap = self.recaption(cap, "Its answer everywhere on the plane: blue where it says P(blue) > 0.5")
+        cap = self.recaption(cap, f"Its answer everywhere on the plane: {class1} where it says {p_class1} > 0.5")
         board.set_reveal(0)
         tracker.attach(diagram=diagram, boundary=board)
         self.play(*map(FadeOut, layer_caps), UpdateFromAlphaFunc(board, lambda m, a: m.set_reveal(a)), FadeIn(board.contour))
@@ -182,7 +183,7 @@ class TrainingScene(Scene):
         self.settle(curve.frame, words)
         tracker.follow(epoch, lambda tr: int(tr.epoch))
         tracker.follow(acc, lambda tr: 100 * tr.accuracy(replay.X, replay.y))
-        tracker.follow(prob, lambda tr: tr.point_output[-1], color=sign_color)
+        tracker.follow(prob, lambda tr: tr.point_output[-1], color=style.probability_color)
         tracker.show_changes = True
         tracker.attach(curve=curve)
         self.add(curve.trace)
@@ -227,13 +228,9 @@ class TrainingScene(Scene):
         self.bring_to_back(*mobjects)
 
 
-def sign_color(p):
-    """Colour of a probability as text: blue above 0.5, red below."""
-    return style.sign_color(p - 0.5)
-
-
 def pick_example(start, final, X, y):
     """A class-1 point the trained network gets right with most confidence (the untrained one unsure)."""
-    p0, p1 = start.forward(X)[:, -1], final.forward(X)[:, -1]
+    column = 1 if start.sizes[-1] >= 2 else 0  # P(class 1): softmax's second output, or the one sigmoid
+    p0, p1 = start.forward(X)[:, column], final.forward(X)[:, column]
     score = np.where(y == 1, p1 - np.abs(p0 - 0.5), -np.inf)
     return int(np.argmax(score))

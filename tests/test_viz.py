@@ -50,6 +50,34 @@ def test_edge_colour_follows_weight_sign_and_width_grows_with_magnitude():
     assert drawn == W0.size  # every edge drawn exactly once
 
 
+def test_asking_for_an_edge_not_drawn_names_it():
+    d = NetworkDiagram([2, 40, 1], max_shown=16)
+    with pytest.raises(IndexError, match="no edge drawn from neuron 1 of layer 0 to neuron 20 of layer 1"):
+        d.edge_bundle(0, 1, 20)
+
+
+def test_edge_ends_are_read_once_and_follow_moves(monkeypatch):
+    d = NetworkDiagram([2, 3, 1])
+    reads = []
+    monkeypatch.setattr(manim.Circle, "get_center", lambda c: reads.append(c) or manim.Mobject.get_center(c), raising=False)
+    d.shift(manim.RIGHT)
+    d.set_weights([np.ones((2, 3)), np.ones((3, 1))]).set_changes([np.ones((2, 3)), np.ones((3, 1))])
+    assert len(reads) == 6  # every circle once for both
+    a, b = d.edge_ends(1)
+    np.testing.assert_allclose(b, [manim.Mobject.get_center(d.neurons[2][0])] * 3)
+    np.testing.assert_allclose(d.glow[1][-1].points[0], a[0])  # the highlights drawn where the neurons are
+
+
+def test_colour_maps_reject_nan_and_follow_palette_changes():
+    with pytest.raises(ValueError, match="cannot map NaN to a colour"):
+        style.unsigned_rgb(np.array([0.2, np.nan]))
+    green = style.Palette(positive="#00FF00")
+    np.testing.assert_allclose(style.signed_rgb(1.0, palette=green), [0, 1, 0])
+    np.testing.assert_allclose(style.signed_rgb(1.0), rgb(style.PALETTE.positive), atol=1e-6)
+    assert style.probability_color(0.8) == manim.ManimColor(style.PALETTE.positive)
+    assert style.probability_color(0.2) == manim.ManimColor(style.PALETTE.negative)
+
+
 def test_neuron_fill_follows_activation():
     d = NetworkDiagram([2, 3, 1], activation="tanh")
     d.set_activations([np.array([0.5, -0.5]), np.array([-0.9, 0.0, 0.9]), np.array([0.8])])
@@ -80,6 +108,17 @@ def test_contour_of_a_circle():
     assert np.allclose(np.hypot(*path.T), 0.5, atol=1e-3) and np.allclose(path[0], path[-1])
 
 
+def test_boundary_hardness_and_reveal_restyle_without_a_new_contour(replay, monkeypatch):
+    board = DecisionBoundary(plane.square_extent(replay.X), replay.X, replay.y).set_params(replay.net)
+    soft, contour = board.image.pixel_array.copy(), board.contour.points.copy()
+    monkeypatch.setattr(plane, "contour_paths", lambda *a: pytest.fail("contour recomputed"))
+    board.set_hardness(1).set_reveal(0.5)
+    assert np.abs(board.image.pixel_array.astype(int) - soft).max() > 10
+    board.set_hardness(0).set_reveal(1)
+    np.testing.assert_array_equal(board.image.pixel_array, soft)
+    np.testing.assert_array_equal(board.contour.points, contour)
+
+
 def test_boundary_image_changes_between_early_and_late_snapshots(replay):
     extent = plane.square_extent(replay.X)
     board = DecisionBoundary(extent, replay.X, replay.y)
@@ -106,13 +145,55 @@ def test_tracker_drives_the_views_from_one_time(replay):
     assert tracker.accuracy(replay.X, replay.y) > 0.9
     # slow motion: the first half of screen time covers far fewer steps than the second
     assert tracker.step_at(tracker.time_at(0.5)) < 0.2 * tracker.steps[-1]
+    np.testing.assert_array_equal(replay.net.params, replay.recording.params(0))  # the replay's network untouched
+    grid = tracker.grid
+    tracker.time.set_value(0)
+    tracker.refresh()
+    assert all(np.shares_memory(a, b) for a, b in zip(grid, tracker.grid))  # one buffer, reused every frame
+    assert tracker.input_scale == plane.input_scale(extent) == max(np.abs(extent))
 
 
-def load_scene():
+def test_point_output_needs_a_point_not_a_diagram(replay):
+    extent = plane.square_extent(replay.X)
+    tracker = TrainingTracker(replay, extent, point=replay.X[0])
+    np.testing.assert_allclose(tracker.point_output, replay.net.forward(replay.X[:1])[0], rtol=1e-6)
+    with pytest.raises(ValueError, match="point_output needs a tracker made with point="):
+        TrainingTracker(replay, extent).point_output
+
+
+def test_follow_retypesets_only_when_the_shown_text_changes(replay):
+    tracker = TrainingTracker(replay, plane.square_extent(replay.X))
+    number = manim.DecimalNumber(0, num_decimal_places=1)
+    values, shown = [0.51, 0.54, 0.61], []
+    number.set_value = lambda v: shown.append(v)
+    number.get_value = lambda: pytest.fail("the value was read back from the drawing")
+    tracker.follow(number, lambda tr: values.pop(0), color=style.probability_color)
+    for _ in range(3):
+        number.update()
+    assert shown == [0.51, 0.61]
+
+
+def load_scene_module():
     spec = importlib.util.spec_from_file_location("training_scene", SCENE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.TrainingScene
+    return module
+
+
+def load_scene():
+    return load_scene_module().TrainingScene
+
+
+def test_scene_example_is_read_from_the_class_1_column():
+    class Net:  # three softmax outputs: P(class 1) is column 1, not the last
+        sizes = [2, 3]
+
+        def __init__(self, probs):
+            self.forward = lambda X: np.array(probs)
+
+    start = Net([[0.3, 0.4, 0.3], [0.3, 0.4, 0.3]])
+    final = Net([[0.05, 0.9, 0.05], [0.0, 0.2, 0.8]])
+    assert load_scene_module().pick_example(start, final, np.zeros((2, 2)), np.array([1, 1])) == 0
 
 
 def test_scene_runs_in_a_dry_run():

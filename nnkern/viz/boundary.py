@@ -65,7 +65,9 @@ class DecisionBoundary(Group):
 
     def set_output(self, probs):
         """Restyle from the output layer over the grid: probs (resolution, resolution, k), row 0 at ymin."""
-        self._probs = np.asarray(probs, dtype=float)
+        self._probs = np.array(probs, dtype=float)  # a copy: callers may reuse their buffer
+        if self._probs.shape[-1] <= 2:
+            self._set_contour(plane.contour_paths(self._probs[..., -1], 0.5, self.extent))
         return self._redraw()
 
     def set_params(self, net):
@@ -83,16 +85,16 @@ class DecisionBoundary(Group):
         return self._redraw()
 
     def _redraw(self):
-        probs = self._probs
+        """Repaint the image from the stored probabilities, hardness and reveal."""
+        probs = shown = self._probs
         if probs is None:
             return self
-        shown = (1 - self.hardness) * probs + self.hardness * hard_output(probs)
-        shown = (1 - self.reveal) * np.full_like(probs, 1 / max(2, probs.shape[-1])) + self.reveal * shown
+        if self.hardness:
+            shown = (1 - self.hardness) * probs + self.hardness * hard_output(probs)
+        if self.reveal != 1:
+            shown = (1 - self.reveal) * (1 / max(2, probs.shape[-1])) + self.reveal * shown
         rgb = style.probability_rgb(shown) * self.shade
-        pixels = self.image.pixel_array
-        pixels[..., :3] = np.round(rgb[::-1] * 255)
-        if probs.shape[-1] <= 2:
-            self._set_contour(plane.contour_paths(probs[..., -1], 0.5, self.extent))
+        self.image.pixel_array[..., :3] = np.round(rgb[::-1] * 255)
         return self
 
     def _set_contour(self, paths):

@@ -87,6 +87,7 @@ class NetworkDiagram(VGroup):
                 self.ellipses.add(VGroup(dots, brace, count))
 
         self._slots, self._pairs, self._bundle, self.edges, self.glow = [], [], [], [], []
+        self._ends, self._ends_key = None, None
         for l in range(len(self.sizes) - 1):
             ii, jj = np.meshgrid(np.arange(len(self.shown[l])), np.arange(len(self.shown[l + 1])), indexing="ij")
             self._slots.append((ii.ravel(), jj.ravel()))
@@ -126,20 +127,25 @@ class NetworkDiagram(VGroup):
 
     def edge_ends(self, l):
         """Start and end points (m, 3), (m, 3) of the shown edges of weight matrix l, at the neurons' centres."""
-        ii, jj = self._slots[l]
-        a = np.array([c.get_center() for c in self.neurons[l]])
-        b = np.array([c.get_center() for c in self.neurons[l + 1]])
-        return a[ii], b[jj]
+        return self._all_edge_ends()[l]
+
+    def _all_edge_ends(self):
+        """``edge_ends`` of every weight matrix, read from the circles once and again only after one moves."""
+        key = np.concatenate([c.get_all_points() for layer in self.neurons for c in layer])
+        if not np.array_equal(key, self._ends_key):
+            centres = [np.array([c.get_center() for c in layer]) for layer in self.neurons]
+            self._ends = [(centres[l][ii], centres[l + 1][jj]) for l, (ii, jj) in enumerate(self._slots)]
+            self._ends_key = key
+        return self._ends
 
     def set_weights(self, weights):
         """Colour edges by weight sign and widen by (|w| / layer max |w|)**power; weights[l] is (fan_in, fan_out)."""
         L = self.edge_levels
-        for l, (bundles, W, (ti, tj)) in enumerate(zip(self.edges, weights, self._pairs)):
+        for l, (bundles, W, (ti, tj), (a, b)) in enumerate(zip(self.edges, weights, self._pairs, self._all_edge_ends())):
             W = np.asarray(W)
             w = W[ti, tj]
             level = np.minimum((style.relative_change(W)[ti, tj] * L).astype(int), L - 1)
             self._bundle[l] = level + L * (w > 0)
-            a, b = self.edge_ends(l)
             for k, vm in enumerate(bundles):
                 vm.set_points(_segments(a[self._bundle[l] == k], b[self._bundle[l] == k]))
         return self
@@ -147,8 +153,11 @@ class NetworkDiagram(VGroup):
     def edge_bundle(self, l, i, j):
         """The VMobject drawing the edge from neuron i of layer l to neuron j of layer l + 1 (true indices)."""
         ti, tj = self._pairs[l]
-        (pos,) = np.flatnonzero((ti == i) & (tj == j))
-        return self.edges[l][self._bundle[l][pos]]
+        hit = np.flatnonzero((ti == i) & (tj == j))
+        if not hit.size:
+            raise IndexError(f"no edge drawn from neuron {i} of layer {l} to neuron {j} of layer {l + 1}: "
+                             f"drawn are {self.shown[l].tolist()} and {self.shown[l + 1].tolist()}")
+        return self.edges[l][self._bundle[l][hit[0]]]
 
     def neuron_colors(self, activations, input_scale=1.0):
         """Fill colours (list per layer of (shown, 3) RGB) for activations[l] (width_l,), input layer first."""
@@ -179,9 +188,8 @@ class NetworkDiagram(VGroup):
         Glow width and opacity grow with the relative change, in ``glow_levels`` steps (one VMobject
         each); changes under 1/glow_levels of the layer's largest are not highlighted.
         """
-        for l, (glow, D, (ti, tj)) in enumerate(zip(self.glow, deltas, self._pairs)):
+        for glow, D, (ti, tj), (a, b) in zip(self.glow, deltas, self._pairs, self._all_edge_ends()):
             level = np.floor(style.relative_change(D)[ti, tj] * self.glow_levels).astype(int)
-            a, b = self.edge_ends(l)
             for k, vm in enumerate(glow, start=1):
                 chosen = level >= k if k == self.glow_levels else level == k
                 vm.set_points(_segments(a[chosen], b[chosen]))

@@ -11,6 +11,11 @@ def square_extent(X, pad=0.08):
     return (center[0] - half, center[0] + half, center[1] - half, center[1] + half)
 
 
+def input_scale(extent):
+    """The largest |coordinate| of ``extent`` (xmin, xmax, ymin, ymax): the input value drawn at full colour."""
+    return float(np.max(np.abs(extent)))
+
+
 _CASES = {  # marching squares: corner bits (1 = bottom-left, 2 = bottom-right, 4 = top-right, 8 = top-left)
     1: [(3, 0)], 2: [(0, 1)], 3: [(3, 1)], 4: [(1, 2)], 6: [(0, 2)], 7: [(3, 2)], 8: [(2, 3)],
     9: [(2, 0)], 11: [(2, 1)], 12: [(1, 3)], 13: [(1, 0)], 14: [(0, 3)],

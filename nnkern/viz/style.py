@@ -10,6 +10,7 @@ called, never bound at import.
 - classes: class 0 = red, class 1 = blue (the diverging map's ends), then further hues.
 """
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,27 +53,58 @@ def _lookup(table, values, lo, hi, scale) -> np.ndarray:
     scale = scale if scale > 0 else 1.0
     n = len(table) - 1
     pos = np.asarray(values, dtype=np.float32) * np.float32(n / ((hi - lo) * scale)) + np.float32(-lo * n / (hi - lo) + 0.5)
-    return np.take(table.astype(np.float32), np.clip(pos, 0, n).astype(np.int32), axis=0)
+    if np.isnan(pos).any():
+        raise ValueError("cannot map NaN to a colour: the values hold NaN")
+    return np.take(table, np.clip(pos, 0, n).astype(np.int32), axis=0)
+
+
+def _cached_table(build):
+    """Cache a colour-table builder on its colour arguments (the palette's colours); tables come back read-only."""
+
+    @functools.lru_cache(maxsize=16)
+    @functools.wraps(build)
+    def cached(*colors):
+        table = build(*colors)
+        table.setflags(write=False)
+        return table
+
+    return cached
+
+
+@_cached_table
+def _diverging_table(negative, zero, positive) -> np.ndarray:
+    """(511, 3) float32 colours from ``negative`` through ``zero`` to ``positive``."""
+    z = _rgb(zero)
+    return np.concatenate([_ramp(z, _rgb(negative))[::-1], _ramp(z, _rgb(positive))[1:]]).astype(np.float32)
+
+
+@_cached_table
+def _sequential_table(dark, bright) -> np.ndarray:
+    """(256, 3) float32 colours from ``dark`` to ``bright``."""
+    return _ramp(_rgb(dark), _rgb(bright)).astype(np.float32)
+
+
+@_cached_table
+def _class_table(*classes) -> np.ndarray:
+    """(k, 3) colours of the k classes."""
+    return np.array([_rgb(c) for c in classes])
 
 
 def signed_rgb(values, scale=1.0, palette=None) -> np.ndarray:
     """Diverging map: values (...) scaled by ``scale`` and clipped to [-1, 1] -> RGB (..., 3) in [0, 1]."""
     p = palette or PALETTE
-    zero = _rgb(p.zero)
-    table = np.concatenate([_ramp(zero, _rgb(p.negative))[::-1], _ramp(zero, _rgb(p.positive))[1:]])
-    return _lookup(table, values, -1.0, 1.0, scale)
+    return _lookup(_diverging_table(p.negative, p.zero, p.positive), values, -1.0, 1.0, scale)
 
 
 def unsigned_rgb(values, scale=1.0, palette=None) -> np.ndarray:
     """Sequential map: values (...) in [0, scale] -> RGB (..., 3) from dark to bright."""
     p = palette or PALETTE
-    return _lookup(_ramp(_rgb(p.dark), _rgb(p.bright)), values, 0.0, 1.0, scale)
+    return _lookup(_sequential_table(p.dark, p.bright), values, 0.0, 1.0, scale)
 
 
 def class_rgb(labels, palette=None) -> np.ndarray:
     """Categorical palette: integer labels (...) -> RGB (..., 3)."""
-    p = palette or PALETTE
-    table = np.array([_rgb(c) for c in p.classes])
+    table = _class_table(*(palette or PALETTE).classes)
     return table[np.asarray(labels).astype(np.intp) % len(table)]
 
 
@@ -102,6 +134,11 @@ def sign_color(value, palette=None) -> ManimColor:
     """Text colour for a signed number: the diverging map's end for its sign (white for zero)."""
     p = palette or PALETTE
     return ManimColor(p.positive if value > 0 else p.negative if value < 0 else "#FFFFFF")
+
+
+def probability_color(p, palette=None) -> ManimColor:
+    """Text colour for a probability of class 1: class 1's colour above 0.5, class 0's below."""
+    return sign_color(p - 0.5, palette)
 
 
 def to_color(rgb) -> ManimColor:

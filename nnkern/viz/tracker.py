@@ -7,6 +7,8 @@ from manim import ValueTracker
 
 import nnkern as nk
 
+from . import plane
+
 
 @dataclass
 class Replay:
@@ -27,7 +29,7 @@ class Replay:
         X, y = rec.data
         test = rec.val_data if test is None else test
         X_test, y_test = test if test is not None else (None, None)
-        return cls(rec, rec.model_at(0), X, np.asarray(y).astype(np.int64), X_test, y_test)
+        return cls(rec, rec.model_at(0), X, y, X_test, y_test)
 
     @property
     def steps_per_epoch(self):
@@ -45,12 +47,13 @@ class TrainingTracker:
     the network takes ``recording.params_at(t)`` and the attached views restyle from it: the grid over
     ``extent`` is evaluated once per frame and shared by the boundary and neuron maps.
 
-    replay: a ``Replay``; point: one input (2,) whose activations fill the diagram's neurons;
+    replay: a ``Replay`` (its network is left as is: the tracker drives a copy); point: one input (2,)
+    whose activations fill the diagram's neurons and give ``point_output``;
     change_window: the interval, in snapshots, over which weight changes are highlighted.
     """
 
     def __init__(self, replay, extent, *, resolution=128, point=None, change_window=2.0):
-        self.recording, self.net, self.extent = replay.recording, replay.net, tuple(extent)
+        self.recording, self.net, self.extent = replay.recording, replay.net.copy(), tuple(extent)
         self.steps = np.asarray(self.recording.steps, dtype=float)
         self.steps_per_epoch = replay.steps_per_epoch
         self.resolution, self.change_window = resolution, change_window
@@ -60,6 +63,7 @@ class TrainingTracker:
         self.diagram = self.boundary = self.curve = None
         self.maps, self.show_changes = [], False
         self._t, self.grid, self.point_activations = None, None, None
+        self._grid_buffer = np.empty(resolution * resolution * sum(self.net.sizes[1:]), dtype=self.net.dtype)
 
     @property
     def t_max(self):
@@ -88,7 +92,9 @@ class TrainingTracker:
 
     @property
     def point_output(self):
-        """Output layer activations (k,) for ``point`` at the current time (needs an attached diagram)."""
+        """Output layer activations (k,) for ``point`` at the current time."""
+        if self.point is None:
+            raise ValueError("point_output needs a tracker made with point=(x1, x2)")
         self.refresh()
         return self.point_activations[-1]
 
@@ -96,9 +102,14 @@ class TrainingTracker:
         """Keep a DecimalNumber showing ``value(tracker)`` (re-typeset only when its text changes),
         coloured by ``color(value)`` if given."""
 
+        shown = None  # the last value set, rounded as displayed (never read back from the number)
+
         def update(m):
+            nonlocal shown
             v = value(self)
-            if round(v, m.num_decimal_places) != round(m.get_value(), m.num_decimal_places):
+            rounded = round(v, m.num_decimal_places)
+            if rounded != shown:
+                shown = rounded
                 m.set_value(v)
                 if color is not None:
                     m.set_color(color(v))
@@ -134,16 +145,16 @@ class TrainingTracker:
         self._t = t
         self.net.set_params(self.params_at(t))
         if self.boundary is not None or self.maps:
-            self.grid = nk.grid_activations(self.net, self.extent, self.resolution)
+            self.grid = nk.grid_activations(self.net, self.extent, self.resolution, out=self._grid_buffer)
             if self.boundary is not None:
                 self.boundary.set_output(self.grid[-1])
             for m in self.maps:
                 m.set_grid(self.grid)
+        if self.point is not None:
+            self.point_activations = [self.point[0], *(a[0] for _, a in self.net.layer_outputs(self.point))]
         if self.diagram is not None:
             self.diagram.set_weights(self.net.weights)
             if self.point is not None:
-                acts = [a[0] for _, a in self.net.layer_outputs(self.point)]
-                self.point_activations = [self.point[0], *acts]
                 self.diagram.set_activations(self.point_activations, input_scale=self.input_scale)
             if self.show_changes:
                 self._before.set_params(self.params_at(t - self.change_window))
@@ -153,8 +164,8 @@ class TrainingTracker:
 
     @property
     def input_scale(self):
-        xmin, xmax, ymin, ymax = self.extent
-        return max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
+        """The input value drawn at full colour (see ``plane.input_scale``)."""
+        return plane.input_scale(self.extent)
 
     def time_at(self, tau, slow_motion=20.0):
         """Snapshot time at screen-time fraction tau in [0, 1] of the whole run.
