@@ -7,9 +7,9 @@ import os
 import numpy as np
 
 import nnkern as nk
-from nnkern.kernels import network
+from nnkern.kernels import passes
 from nnkern.kernels import reference as ref
-from nnkern.train import targets
+from nnkern.train import checked_targets
 
 from .common import optional, torch_module
 
@@ -35,19 +35,19 @@ def spiral(sizes, n=1000, dtype="float32"):
 
 def nnkern_epoch(net, X, y, batch_size):
     """nnkern's fused epoch as ``nk.train`` runs it: a fresh permutation, then one compiled call."""
-    X, Y = targets(net, X, y)
+    X, Y = checked_targets(net, X, y)
     theta, lay = net.params, net.layout
     grad, m1, m2 = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
     decay_mask = lay.decay_mask(net.dtype)
     n = len(X)
     n_batches = -(-n // batch_size)
-    no_rec = network.no_recording(n_batches, net.n_params, net.dtype)
+    no_rec = passes.no_recording(n_batches, net.n_params, net.dtype)
     rng = np.random.default_rng(0)
     state = {"t": 0}
 
     def epoch():
         perm = rng.permutation(n)
-        total, correct, status = network.train_epoch(
+        total, correct, status = passes.train_epoch(
             theta, grad, m1, m2, X, Y, perm, batch_size, lay.w_off, lay.b_off, lay.sizes,
             net.hidden_code, net.output_code, 2, LR, 0.9, 0.999, 1e-8, 0.0, decay_mask, state["t"],
             *no_rec)
@@ -59,7 +59,7 @@ def nnkern_epoch(net, X, y, batch_size):
 
 def reference_epoch(net, X, y, batch_size):
     """The NumPy reference (``nnkern.kernels.reference.train_epoch``) on a copy of the parameters."""
-    X, Y = targets(net, X, y)
+    X, Y = checked_targets(net, X, y)
     theta = net.params.copy()
     m1, m2 = np.zeros_like(theta), np.zeros_like(theta)
     decay_mask = net.layout.decay_mask(net.dtype)

@@ -9,8 +9,7 @@ runs for Manim scenes (``nnkern.viz``, imported separately).
 
 from . import datasets
 from .model import MLP
-from .recording import Recording, Snapshot
-from .storage import RecordingError
+from .record import Recording, RecordingError, Snapshot
 from .train import TrainingDiverged, TrainResult, evaluate, loss_and_grads, train
 from .views import (class_activations, confusion_matrix, grid_activations, hidden_transform, layer_outputs,
                     path_activations, saliency, trace_contributions, weight_change, weight_histograms)

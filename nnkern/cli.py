@@ -13,7 +13,7 @@ import sys
 
 from . import datasets
 from .model import MLP
-from .recording import Recording
+from .record import Recording
 from .train import TrainingDiverged, train
 
 

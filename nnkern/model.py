@@ -3,7 +3,7 @@
 import numpy as np
 
 from .checks import as_float_matrix, is_int
-from .kernels import network
+from .kernels import passes
 from .kernels.codes import HIDDEN_ACTIVATIONS, LEAKY_RELU, OUTPUTS, RELU, TANH, lookup
 from .kernels.layout import Layout
 
@@ -98,7 +98,7 @@ class MLP:
         """Fill ``layer_buffer``s zbuf, abuf for X, unchecked: X must be a contiguous (n, n_inputs)
         array of the net's dtype (as ``check_inputs`` gives; ``grid_activations`` makes its own)."""
         lay = self.layout
-        network.forward_all(self.params, lay.w_off, lay.b_off, lay.sizes, self.hidden_code,
+        passes.forward_all(self.params, lay.w_off, lay.b_off, lay.sizes, self.hidden_code,
                             self.output_code, X, zbuf, abuf)
 
     def layer_buffer(self, n, buf=None, name="out"):

@@ -7,10 +7,10 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .checks import encode_targets, non_negative_float, positive_int
-from .kernels import network
+from .kernels import passes
 from .kernels.codes import OPTIMIZERS, lookup
 from .kernels.losses import loss_and_correct
-from .recorder import Recorder
+from .record.recorder import Recorder
 
 BACKENDS = ("auto", "cpu", "cuda")
 
@@ -36,7 +36,7 @@ class TrainResult:
         return f"TrainResult(steps={self.steps}, seconds={self.seconds:.2f}, last={last})"
 
 
-def targets(net, X, y, name="y"):
+def checked_targets(net, X, y, name="y"):
     """(X, Y) checked and converted for the kernels: X (n, n_in), Y (n, n_out) of net.dtype."""
     X = net.check_inputs(X, "X" if name == "y" else f"{name}[0]")
     Y = encode_targets(y, net.output, net.sizes[-1], len(X), net.dtype, name)
@@ -45,7 +45,7 @@ def targets(net, X, y, name="y"):
 
 def evaluate(net, X, y):
     """(mean loss, accuracy) of ``net`` on X, y; accuracy is NaN for regression."""
-    return _evaluate(net, *targets(net, X, y))
+    return _evaluate(net, *checked_targets(net, X, y))
 
 
 def _evaluate(net, X, Y):
@@ -56,10 +56,10 @@ def _evaluate(net, X, Y):
 
 def loss_and_grads(net, X, y):
     """Mean loss over X, y and its gradient: (loss, [(dW, db) per layer]), shapes as weights/biases."""
-    X, Y = targets(net, X, y)
+    X, Y = checked_targets(net, X, y)
     grad = np.zeros_like(net.params)
     lay = net.layout
-    loss, _ = network.loss_grad_full(net.params, grad, lay.w_off, lay.b_off, lay.sizes,
+    loss, _ = passes.loss_grad_full(net.params, grad, lay.w_off, lay.b_off, lay.sizes,
                                      net.hidden_code, net.output_code, X, Y)
     dWs, dbs = lay.views(grad)
     return loss, list(zip(dWs, dbs))
@@ -70,12 +70,12 @@ def _accuracy(net, correct, n):
 
 
 class _NoRecording:
-    """Stand-in when nothing is recorded (see ``network.no_recording``)."""
+    """Stand-in when nothing is recorded (see ``passes.no_recording``)."""
 
     recording = None
 
     def __init__(self, net, n_batches):
-        self.codes, *self.buffers = network.no_recording(n_batches, net.n_params, net.dtype)
+        self.codes, *self.buffers = passes.no_recording(n_batches, net.n_params, net.dtype)
 
     def begin(self, X, Y, val=None):
         pass
@@ -115,7 +115,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     "momentum" or "adam", L2 ``weight_decay`` on weights) for every batch in one compiled call.
     val: optional (X_val, y_val) measured after every epoch.
     record: None (off), an int k (every k steps), "geometric" or a list of steps (see
-    ``nnkern.schedules``); record_to: a new folder to stream the recording into as training goes
+    ``nnkern.record.schedules``); record_to: a new folder to stream the recording into as training goes
     (every step unless ``record`` says otherwise); record_meta: a JSON-serialisable dict kept in
     the recording's header (e.g. the dataset's name and parameters).
     A progress bar shows on runs longer than a second unless ``quiet``.
@@ -128,11 +128,11 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
         raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(map(repr, BACKENDS))}")
     if backend == "cuda":
         _require_cuda()
-    X, Y = targets(net, X, y)
+    X, Y = checked_targets(net, X, y)
     if val is not None:
         if not isinstance(val, (tuple, list)) or len(val) != 2:
             raise ValueError("val must be a pair (X_val, y_val)")
-        val = targets(net, val[0], val[1], name="val")
+        val = checked_targets(net, val[0], val[1], name="val")
     n = len(X)
     batch_size = min(batch_size, n)
     n_batches = (n + batch_size - 1) // batch_size
@@ -195,10 +195,10 @@ def _make_recorder(net, record, record_to, backend, settings):
 def _require_cuda():
     """Raise a RuntimeError saying why backend='cuda' cannot run here."""
     try:
-        from .kernels import gpu_network
+        from .kernels import gpu_passes
     except ImportError as error:
         raise RuntimeError(f"backend='cuda' needs numba-cuda (pip install 'nnkern[cuda]'): {error}") from None
-    if not gpu_network.available():
+    if not gpu_passes.available():
         raise RuntimeError("backend='cuda' needs an NVIDIA GPU with a working CUDA driver and none was found "
                            "(numba.cuda.is_available() is False); use backend='cpu' or 'auto'")
 
@@ -208,10 +208,10 @@ def _epoch_kernel(backend, X, Y, sizes, batch_size, decay_mask):
     small networks nnkern targets one fused CPU call beats a GPU's per-kernel launches), or the
     CUDA twin with X, Y and the decay mask kept on the device."""
     if backend != "cuda":
-        return network.train_epoch
+        return passes.train_epoch
     import functools
 
-    from .kernels import gpu_network
+    from .kernels import gpu_passes
 
-    device = gpu_network.Device(X, Y, sizes, batch_size, decay_mask)
-    return functools.partial(gpu_network.train_epoch, device=device)
+    device = gpu_passes.Device(X, Y, sizes, batch_size, decay_mask)
+    return functools.partial(gpu_passes.train_epoch, device=device)

@@ -8,10 +8,10 @@ import threading
 import numpy as np
 
 from .checks import as_float_matrix, int_in, intervals, is_int
-from .kernels import reference, views as compiled
+from .kernels import histograms, reference
 from .kernels.codes import SIGMOID, SOFTMAX
 from .model import MLP
-from .recording import Recording, Snapshot
+from .record import Recording, Snapshot
 
 
 def _net(net):
@@ -61,12 +61,12 @@ def grid_activations(net, extent, resolution, out=None, backend="auto"):
 
 
 def _grid_cuda(net, extent, res):
-    from .kernels import gpu_network
+    from .kernels import gpu_passes
     from .train import _require_cuda
 
     _require_cuda()
     (xmin, xmax, ymin, ymax), lay = extent, net.layout
-    return gpu_network.grid_forward(net.params, lay.w_off, lay.b_off, lay.sizes, net.hidden_code, net.output_code,
+    return gpu_passes.grid_forward(net.params, lay.w_off, lay.b_off, lay.sizes, net.hidden_code, net.output_code,
                                     xmin, (xmax - xmin) / (res - 1), ymin, (ymax - ymin) / (res - 1), res)
 
 
@@ -132,7 +132,7 @@ def weight_histograms(recording, bins=32, value_range=None, indices=None):
         lo, hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
     else:
         lo, hi = intervals(value_range, 2, "value_range", "finite (lo, hi) with lo < hi")
-    counts = compiled.weight_histograms(stack, lay.w_off, lay.sizes, lo, hi, bins)
+    counts = histograms.weight_histograms(stack, lay.w_off, lay.sizes, lo, hi, bins)
     return counts, np.linspace(lo, hi, bins + 1)
 
 

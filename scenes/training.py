@@ -32,7 +32,7 @@ from manim import (
 )
 
 import nnkern as nk
-from nnkern.viz import DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, Replay, TrainingTracker, plane, style
+from nnkern.viz import DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, RecordedRun, TrainingTracker, plane, style
 
 # Every animation here is unique (updaters), so Manim's per-animation cache only costs hashing time.
 config.disable_caching = True
@@ -49,26 +49,26 @@ TRAINING_SECONDS = 24  # screen time of the training replay
 SLOW_MOTION = 20  # steps per second at the end / at the start of the replay
 
 
-def default_replay():
+def default_run():
     """Train RUN (recording a geometric schedule of snapshots) and keep its test split."""
     X, y = nk.datasets.load(**RUN["data"])
     Xtr, Xte, ytr, yte = nk.datasets.train_test_split(X, y, test_size=RUN["test_size"], seed=RUN["data"]["seed"])
     net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="sigmoid", seed=RUN["train"]["seed"])
     run = nk.train(net, Xtr, ytr, quiet=True, val=(Xte, yte), record="geometric", record_meta=RUN, **RUN["train"])
-    return Replay.from_recording(run.recording)
+    return RecordedRun.from_recording(run.recording)
 
 
-def load_replay():
+def load_run():
     """The recording at $NNKERN_RUN (a 2-input classifier), else the default run."""
     path = os.environ.get("NNKERN_RUN")
     if not path:
-        return default_replay()
+        return default_run()
     rec = nk.Recording.load(path)
     model = rec.header["model"]
     if model["sizes"][0] != 2 or model["output"] == "identity":
         raise SystemExit(f"NNKERN_RUN={path}: this scene draws classifiers of 2 inputs; "
                          f"that run has sizes {model['sizes']} and output {model['output']!r}")
-    return Replay.from_recording(rec)
+    return RecordedRun.from_recording(rec)
 
 
 def caption(text, font_size=28):
@@ -78,23 +78,23 @@ def caption(text, font_size=28):
 
 class TrainingScene(Scene):
     def construct(self):
-        replay = load_replay()
-        rec, net = replay.recording, replay.net
+        run = load_run()
+        rec, net = run.recording, run.net
         final = rec.model_at(len(rec) - 1)
-        extent = plane.square_extent(replay.X)
+        extent = plane.square_extent(run.X)
         binary = net.output == "sigmoid" and net.sizes[-1] == 1
         class1 = style.PALETTE.class_names[1]
         p_class1 = f"P({class1})"
 
         # 1. Title, then the data.
         title = Text("How a neural network learns", font_size=52)
-        sub = Text(f"a {'-'.join(map(str, net.sizes))} network, {len(replay.X)} training points", font_size=30)
+        sub = Text(f"a {'-'.join(map(str, net.sizes))} network, {len(run.X)} training points", font_size=30)
         sub.next_to(title, DOWN)
         self.play(Write(title), FadeIn(sub, shift=UP * 0.2))
         self.wait(1.2)
         self.play(FadeOut(title), FadeOut(sub))
 
-        board = DecisionBoundary(extent, replay.X, replay.y, side=5.3).move_to([4.15, -0.55, 0])
+        board = DecisionBoundary(extent, run.X, run.y, side=5.3).move_to([4.15, -0.55, 0])
         cap = caption("Each point has two coordinates (x₁, x₂) and a colour")
         self.play(FadeIn(board.frame), FadeIn(board.image), FadeIn(cap))
         self.play(LaggedStart(*(FadeIn(d, scale=0.5) for d in board.dots), lag_ratio=0.3, run_time=2))
@@ -126,8 +126,8 @@ class TrainingScene(Scene):
         self.wait(1.5)
 
         # 3. One point goes forward.
-        index = pick_example(net, final, replay.X, replay.y)
-        x = replay.X[index]
+        index = pick_example(net, final, run.X, run.y)
+        x = run.X[index]
         ring = Circle(radius=0.13, stroke_color=YELLOW, stroke_width=4).move_to(board.to_point(x))
         coords = MathTex(f"({x[0]:.2f},\\ {x[1]:.2f})", font_size=30)
         coords.next_to(ring, UP, buff=0.1).add_background_rectangle(opacity=0.7)
@@ -154,11 +154,11 @@ class TrainingScene(Scene):
         self.wait(1.5)
 
         # 4. Training.
-        tracker = TrainingTracker(replay, extent, point=x, change_window=4.0)
+        tracker = TrainingTracker(run, extent, point=x, change_window=4.0)
         epochs = np.r_[0, rec.history["epoch"]]
         series = {"train": np.r_[rec.losses[0], rec.history["loss"]]}
         if "val_loss" in rec.history:
-            series["test" if replay.X_test is not None else "validation"] = np.r_[np.nan, rec.history["val_loss"]]
+            series["test" if run.X_test is not None else "validation"] = np.r_[np.nan, rec.history["val_loss"]]
         curve = LossCurve(epochs, series, width=4.6, height=1.3).move_to([-3.1, -2.75, 0])
         maps = [NeuronMap.beside(diagram, l, extent, side=0.2, buff=0.03) for l in range(1, len(net.sizes) - 1)]
         cap = self.recaption(cap, f"Its answer everywhere on the plane: {class1} where it says {p_class1} > 0.5")
@@ -177,12 +177,12 @@ class TrainingScene(Scene):
         counter = VGroup(VGroup(words[0], epoch).arrange(RIGHT), VGroup(words[1], acc).arrange(RIGHT))
         counter.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(board.frame, UP, buff=0.12)
         counter.align_to(board.frame, LEFT)
-        acc.set_value(100 * tracker.accuracy(replay.X, replay.y))
+        acc.set_value(100 * tracker.accuracy(run.X, run.y))
         cap = self.recaption(cap, "Training: after each batch of points, nudge every weight to lower the loss")
         self.play(Create(curve.axes), FadeIn(curve.labels, curve.ticks, curve.keys), FadeIn(words, epoch, acc))
         self.settle(curve.frame, words)
         tracker.follow(epoch, lambda tr: int(tr.epoch))
-        tracker.follow(acc, lambda tr: 100 * tr.accuracy(replay.X, replay.y))
+        tracker.follow(acc, lambda tr: 100 * tr.accuracy(run.X, run.y))
         tracker.follow(prob, lambda tr: tr.point_output[-1], color=style.probability_color)
         tracker.show_changes = True
         tracker.attach(curve=curve)
@@ -204,9 +204,9 @@ class TrainingScene(Scene):
         self.wait(1.5)
         cap = self.recaption(cap, "Hard boundary: its decision, blue or red")
         self.play(UpdateFromAlphaFunc(board, lambda m, a: m.set_hardness(a), run_time=2))
-        X_test, y_test = (replay.X_test, replay.y_test) if replay.X_test is not None else (replay.X, replay.y)
+        X_test, y_test = (run.X_test, run.y_test) if run.X_test is not None else (run.X, run.y)
         test_dots = board.make_points(X_test, y_test)
-        fresh = replay.X_test is not None
+        fresh = run.X_test is not None
         cap = self.recaption(cap, "Points it never saw while training" if fresh else "The training points")
         self.play(FadeOut(board.dots), FadeOut(ring), FadeOut(coords), FadeIn(test_dots))
         score = np.mean(final.predict(X_test) == y_test)

@@ -6,7 +6,7 @@ import pytest
 import nnkern as nk
 
 try:
-    from nnkern.kernels.gpu_network import available as gpu_available
+    from nnkern.kernels.gpu_passes import available as gpu_available
 except ImportError:  # numba-cuda not installed: nk.train(backend="cuda") must still say why it cannot run
     def gpu_available():
         return False

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from numba import njit
 
 from nnkern.kernels import activations as act
-from nnkern.kernels import dense, losses, network, optim, recording
+from nnkern.kernels import dense, losses, optim, passes, replay as replay_kernels
 from nnkern.kernels import reference as ref
 from nnkern.kernels.codes import (ADAM, IDENTITY, LEAKY_RELU, MOMENTUM, RELU, SGD, SIGMOID,
                                   SOFTMAX, TANH)
@@ -243,7 +243,7 @@ def test_forward_all_and_full_gradient_match_reference(sizes, n, hidden, out, dt
     X = rng.normal(size=(n, sizes[0])).astype(dtype)
     total = n * sum(sizes[1:])
     zbuf, abuf = np.empty(total, dtype), np.empty(total, dtype)
-    network.forward_all(theta, lay.w_off, lay.b_off, lay.sizes, hidden, out, X, zbuf, abuf)
+    passes.forward_all(theta, lay.w_off, lay.b_off, lay.sizes, hidden, out, X, zbuf, abuf)
     start = 0
     for (rz, ra), w in zip(ref.forward(lay, theta, X, hidden, out), sizes[1:]):
         close(zbuf[start : start + n * w].reshape(n, w), rz, dtype, 10)
@@ -251,7 +251,7 @@ def test_forward_all_and_full_gradient_match_reference(sizes, n, hidden, out, dt
         start += n * w
     Y = _targets(out, n, sizes[-1], rng, dtype)
     grad = np.empty_like(theta)
-    loss, correct = network.loss_grad_full(theta, grad, lay.w_off, lay.b_off, lay.sizes, hidden, out, X, Y)
+    loss, correct = passes.loss_grad_full(theta, grad, lay.w_off, lay.b_off, lay.sizes, hidden, out, X, Y)
     rloss, rcorrect, rgrad = ref.loss_grad(lay, theta, X, Y, hidden, out)
     np.testing.assert_allclose(loss, rloss, rtol=TOL[dtype][0] * 10)
     if dtype == np.float64:
@@ -276,10 +276,10 @@ def test_train_epoch_matches_reference(opt, dtype, n, batch):
     lay, theta, m1, m2, X, Y, perm, batch, hidden, out, *rest = _epoch_args([3, 9, 7, 1], n, batch, opt, dtype, opt)
     (code, lr, b1, b2, eps, wd, mask, t0) = rest
     n_batches = -(-n // batch)
-    codes, *_ = network.no_recording(n_batches, lay.n_params, dtype)
+    codes, *_ = passes.no_recording(n_batches, lay.n_params, dtype)
     codes[0], codes[-1] = 1, 2  # with one batch, its step is a key row
     k_theta, k_m1, k_m2, grad = theta.copy(), m1.copy(), m2.copy(), np.zeros_like(theta)
-    total, correct, status = network.train_epoch(
+    total, correct, status = passes.train_epoch(
         k_theta, grad, k_m1, k_m2, X, Y, perm, batch, lay.w_off, lay.b_off, lay.sizes, hidden, out,
         code, lr, b1, b2, eps, wd, mask, t0, codes, *_recording(lay.n_params, dtype, row0=1, key0=2))
     rtotal, rcorrect = ref.train_epoch(lay, theta, m1, m2, X, Y, perm, batch, hidden, out,
@@ -309,11 +309,11 @@ def test_train_epoch_records_gradients_and_key_states(dtype):
     states = [(theta.copy(), m1.copy(), m2.copy())]
     for k, code in enumerate(codes):  # the same steps one batch at a time, nothing recorded
         th, a, b = (x.copy() for x in states[-1][:3])
-        network.train_epoch(th, grad, a, b, X, Y, perm[10 * k : 10 * k + 10], batch, lay.w_off, lay.b_off,
-                            lay.sizes, hidden, out, *rest[:-1], rest[-1] + k, *network.no_recording(1, lay.n_params, dtype))
+        passes.train_epoch(th, grad, a, b, X, Y, perm[10 * k : 10 * k + 10], batch, lay.w_off, lay.b_off,
+                            lay.sizes, hidden, out, *rest[:-1], rest[-1] + k, *passes.no_recording(1, lay.n_params, dtype))
         states.append((th, a, b, grad.copy()))
     last_grad = grad.copy()
-    network.train_epoch(theta, grad, m1, m2, X, Y, perm, batch, lay.w_off, lay.b_off, lay.sizes, hidden, out,
+    passes.train_epoch(theta, grad, m1, m2, X, Y, perm, batch, lay.w_off, lay.b_off, lay.sizes, hidden, out,
                         *rest, codes, *rec)
     _, _, r_grad, r_loss, r_key, r_theta, r_m1, r_m2 = rec
     np.testing.assert_array_equal(r_grad[1], states[1][3])  # step 1 -> row 1 (row0)
@@ -331,9 +331,9 @@ def test_train_epoch_stops_before_a_nonfinite_batch():
     lay, theta, m1, m2, X, Y, perm, batch, hidden, out, *rest = _epoch_args([2, 4, 1], 40, 10, SGD, np.float64, 0)
     X[perm[25]] = np.nan  # in the third batch
     before = theta.copy()
-    total, correct, status = network.train_epoch(
+    total, correct, status = passes.train_epoch(
         theta, np.zeros_like(theta), m1, m2, X, Y, perm, batch, lay.w_off, lay.b_off, lay.sizes,
-        hidden, out, *rest, *network.no_recording(4, lay.n_params, np.float64))
+        hidden, out, *rest, *passes.no_recording(4, lay.n_params, np.float64))
     assert status == 2
     assert np.all(np.isfinite(theta)) and not np.array_equal(theta, before)
 
@@ -350,7 +350,7 @@ def test_replay_matches_reference(code, dtype):
                  rng.random((3, P)).astype(dtype)]
     args = (code, 0.01, 0.9, 0.999, 1e-8, 0.01, (rng.random(P) < 0.8).astype(dtype))
     got = [np.empty_like(grad) for _ in range(3)]
-    recording.replay(grad, steps, key, *key_state, *args, *got)
+    replay_kernels.replay(grad, steps, key, *key_state, *args, *got)
     for a, b, stored in zip(got, ref.replay(grad, steps, key, *key_state, *args), key_state):
         close(a, b, dtype, 10)
         np.testing.assert_array_equal(a[key], stored)

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nnkern as nk
-from nnkern import recorder, schedules, storage
+from nnkern.record import recorder, schedules, storage
 from nnkern.kernels import reference
 from nnkern.kernels.codes import ADAM
 
@@ -261,7 +261,7 @@ def test_a_failed_chunk_write_stops_training_and_leaves_the_chunks_before_it(dat
 
     monkeypatch.setattr(storage, "write_npz", disk_full_at_chunk_1)
     for name in ("CHUNK_BYTES", "FIRST_CHUNK_BYTES"):  # a chunk per epoch or two
-        monkeypatch.setattr(f"nnkern.recorder.{name}", 6 * fresh_net().n_params * 8)
+        monkeypatch.setattr(f"nnkern.record.recorder.{name}", 6 * fresh_net().n_params * 8)
     with pytest.raises(OSError, match="disk full"):
         nk.train(fresh_net(), *data, epochs=EPOCHS * 4, batch_size=BATCH, lr=0.05, quiet=True,
                  record_to=tmp_path / "run")
@@ -375,7 +375,7 @@ def test_corrupt_bytes_are_caught_when_read_and_name_the_file(saved):
 def test_chunks_split_by_size_and_replay_across_them(run, data, monkeypatch):
     six_rows = 6 * fresh_net().n_params * 8
     for name in ("CHUNK_BYTES", "FIRST_CHUNK_BYTES"):
-        monkeypatch.setattr(f"nnkern.recorder.{name}", six_rows)
+        monkeypatch.setattr(f"nnkern.record.recorder.{name}", six_rows)
     rec = nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, lr=0.05, quiet=True, record=1).recording
     assert len(rec._chunks) > 1 and rec.steps.tolist() == list(range(len(rec)))
     assert all(len(c.key) == 1 for c in rec._chunks)  # each chunk stores one state, its first
@@ -426,8 +426,8 @@ def test_a_chunk_row_that_can_be_neither_read_nor_rebuilt_names_the_file(saved):
 
 KILLED = textwrap.dedent("""
     import sys
-    import nnkern as nk, nnkern.recorder
-    nnkern.recorder.FLUSH_SECONDS = 0.05
+    import nnkern as nk, nnkern.record.recorder
+    nnkern.record.recorder.FLUSH_SECONDS = 0.05
     X, y = nk.datasets.load("spiral", n=256, noise=0.1, seed=0)
     net = nk.MLP([2, 8, 1], seed=0)
     nk.train(net, X, y, epochs=100000, batch_size=32, record=4, record_to=sys.argv[1], quiet=True)

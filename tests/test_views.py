@@ -91,7 +91,7 @@ def test_weight_histograms_match_numpy(recording):
 
 
 def test_weight_histograms_hit_exact_edges_like_numpy():
-    from nnkern.kernels.views import weight_histograms
+    from nnkern.kernels.histograms import weight_histograms
     from nnkern.kernels.layout import Layout
 
     lay = Layout([2, 3])

@@ -11,7 +11,7 @@ import pytest
 manim = pytest.importorskip("manim")
 
 import nnkern as nk  # noqa: E402
-from nnkern.viz import DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, Replay, TrainingTracker, plane, style  # noqa: E402
+from nnkern.viz import DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, RecordedRun, TrainingTracker, plane, style  # noqa: E402
 
 SCENE = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "training.py"
 
@@ -25,11 +25,11 @@ def bluer_than_red(c):
 
 
 @pytest.fixture(scope="module")
-def replay():
+def run():
     X, y = nk.datasets.load("circle", n=300, noise=0.05, seed=0)
     net = nk.MLP([2, 8, 1], activation="tanh", seed=0)
     run = nk.train(net, X, y, epochs=60, batch_size=32, lr=0.05, seed=0, quiet=True, record="geometric")
-    return Replay.from_recording(run.recording)
+    return RecordedRun.from_recording(run.recording)
 
 
 def test_import_nnkern_does_not_import_manim():
@@ -108,8 +108,8 @@ def test_contour_of_a_circle():
     assert np.allclose(np.hypot(*path.T), 0.5, atol=1e-3) and np.allclose(path[0], path[-1])
 
 
-def test_boundary_hardness_and_reveal_restyle_without_a_new_contour(replay, monkeypatch):
-    board = DecisionBoundary(plane.square_extent(replay.X), replay.X, replay.y).set_params(replay.net)
+def test_boundary_hardness_and_reveal_restyle_without_a_new_contour(run, monkeypatch):
+    board = DecisionBoundary(plane.square_extent(run.X), run.X, run.y).set_params(run.net)
     soft, contour = board.image.pixel_array.copy(), board.contour.points.copy()
     monkeypatch.setattr(plane, "contour_paths", lambda *a: pytest.fail("contour recomputed"))
     board.set_hardness(1).set_reveal(0.5)
@@ -119,11 +119,11 @@ def test_boundary_hardness_and_reveal_restyle_without_a_new_contour(replay, monk
     np.testing.assert_array_equal(board.contour.points, contour)
 
 
-def test_boundary_image_changes_between_early_and_late_snapshots(replay):
-    extent = plane.square_extent(replay.X)
-    board = DecisionBoundary(extent, replay.X, replay.y)
-    early = board.set_params(replay.recording.model_at(0)).image.pixel_array.astype(float).copy()
-    late = board.set_params(replay.recording.model_at(len(replay.recording) - 1)).image.pixel_array.astype(float)
+def test_boundary_image_changes_between_early_and_late_snapshots(run):
+    extent = plane.square_extent(run.X)
+    board = DecisionBoundary(extent, run.X, run.y)
+    early = board.set_params(run.recording.model_at(0)).image.pixel_array.astype(float).copy()
+    late = board.set_params(run.recording.model_at(len(run.recording) - 1)).image.pixel_array.astype(float)
     assert np.abs(late - early).mean() > 10
     blue = late[..., 2] > late[..., 0] + 20
     red = late[..., 0] > late[..., 2] + 20
@@ -131,21 +131,21 @@ def test_boundary_image_changes_between_early_and_late_snapshots(replay):
     assert len(board.contour.points) > 0
 
 
-def test_tracker_drives_the_views_from_one_time(replay):
-    extent = plane.square_extent(replay.X)
-    diagram = NetworkDiagram.from_net(replay.net)
-    board = DecisionBoundary(extent, replay.X, replay.y)
+def test_tracker_drives_the_views_from_one_time(run):
+    extent = plane.square_extent(run.X)
+    diagram = NetworkDiagram.from_net(run.net)
+    board = DecisionBoundary(extent, run.X, run.y)
     maps = [NeuronMap.beside(diagram, 1, extent)]
-    curve = LossCurve(replay.history["epoch"], {"train": replay.history["loss"]})
-    tracker = TrainingTracker(replay, extent, point=replay.X[0]).attach(diagram, board, maps, curve)
+    curve = LossCurve(run.history["epoch"], {"train": run.history["loss"]})
+    tracker = TrainingTracker(run, extent, point=run.X[0]).attach(diagram, board, maps, curve)
     tracker.time.set_value(tracker.time_at(1.0))
     tracker.refresh()
-    np.testing.assert_allclose(tracker.net.params, replay.recording.params(len(replay.recording) - 1))
+    np.testing.assert_allclose(tracker.net.params, run.recording.params(len(run.recording) - 1))
     assert tracker.epoch == pytest.approx(60)
-    assert tracker.accuracy(replay.X, replay.y) > 0.9
+    assert tracker.accuracy(run.X, run.y) > 0.9
     # slow motion: the first half of screen time covers far fewer steps than the second
     assert tracker.step_at(tracker.time_at(0.5)) < 0.2 * tracker.steps[-1]
-    np.testing.assert_array_equal(replay.net.params, replay.recording.params(0))  # the replay's network untouched
+    np.testing.assert_array_equal(run.net.params, run.recording.params(0))  # the run's network untouched
     grid = tracker.grid
     tracker.time.set_value(0)
     tracker.refresh()
@@ -153,16 +153,16 @@ def test_tracker_drives_the_views_from_one_time(replay):
     assert tracker.input_scale == plane.input_scale(extent) == max(np.abs(extent))
 
 
-def test_point_output_needs_a_point_not_a_diagram(replay):
-    extent = plane.square_extent(replay.X)
-    tracker = TrainingTracker(replay, extent, point=replay.X[0])
-    np.testing.assert_allclose(tracker.point_output, replay.net.forward(replay.X[:1])[0], rtol=1e-6)
+def test_point_output_needs_a_point_not_a_diagram(run):
+    extent = plane.square_extent(run.X)
+    tracker = TrainingTracker(run, extent, point=run.X[0])
+    np.testing.assert_allclose(tracker.point_output, run.net.forward(run.X[:1])[0], rtol=1e-6)
     with pytest.raises(ValueError, match="point_output needs a tracker made with point="):
-        TrainingTracker(replay, extent).point_output
+        TrainingTracker(run, extent).point_output
 
 
-def test_follow_retypesets_only_when_the_shown_text_changes(replay):
-    tracker = TrainingTracker(replay, plane.square_extent(replay.X))
+def test_follow_retypesets_only_when_the_shown_text_changes(run):
+    tracker = TrainingTracker(run, plane.square_extent(run.X))
     number = manim.DecimalNumber(0, num_decimal_places=1)
     values, shown = [0.51, 0.54, 0.61], []
     number.set_value = lambda v: shown.append(v)

@@ -2,7 +2,7 @@
 
 Same codes (``codes``), same layout (W (fan_in, fan_out) row-major in the flat buffer), same
 results as the CPU kernels and the NumPy reference up to rounding (the GPU's own tanh/exp are
-used here: it has fast ones).  Launch configurations live in ``gpu_network``.
+used here: it has fast ones).  Launch configurations live in ``gpu_passes``.
 Tested in Numba's CUDA simulator only (no GPU on the development machines), and compiled to PTX
 in the tests so typing errors the simulator misses are caught.
 Constants and sums take the arrays' dtype (``type(z)(0.5)``, ``a.dtype.type(0)``): a Python float
@@ -87,7 +87,7 @@ def softmax_rows_kernel(z, out):
 @cuda.jit
 def dense_param_grad_kernel(a, dz, dW, db, halt):
     """dW = a.T @ dz (thread (k, j), k < fan_in) and db = dz summed over rows (threads (fan_in, j));
-    skipped once halted (halt[0] >= 0: ``gpu_network.train_epoch`` keeps the last applied step's
+    skipped once halted (halt[0] >= 0: ``gpu_passes.train_epoch`` keeps the last applied step's
     gradient)."""
     k, j = cuda.grid(2)
     fan_in = a.shape[1]

@@ -3,7 +3,7 @@
 ``update`` compiles without fast-math: every operation is rounded as IEEE 754 says, so it gives
 the same bits on any machine, vectorised or not.  That lets a recording store each step's
 gradient and rebuild the parameters and optimizer state by running ``update`` again
-(``nnkern.kernels.recording.replay``) instead of storing them at every step."""
+(``nnkern.kernels.replay.replay``) instead of storing them at every step."""
 
 import math
 

@@ -3,8 +3,8 @@
 from . import plane, style
 from .boundary import DecisionBoundary
 from .loss_curve import LossCurve
-from .network import NetworkDiagram
+from .diagram import NetworkDiagram
 from .neuron_map import NeuronMap
-from .tracker import Replay, TrainingTracker
+from .tracker import RecordedRun, TrainingTracker
 
-__all__ = ["DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "Replay", "TrainingTracker", "plane", "style"]
+__all__ = ["DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]

@@ -11,29 +11,11 @@ called, never bound at import.
 """
 
 import functools
-from dataclasses import dataclass, field
 
 import numpy as np
-from manim import BLUE, GREEN, ORANGE, PINK, PURPLE, RED, TEAL, YELLOW, ManimColor
+from manim import ManimColor
 
-
-@dataclass
-class Palette:
-    """Colours of the visual grammar (Manim colours or hex strings)."""
-
-    positive: str = BLUE.to_hex()
-    negative: str = RED.to_hex()
-    zero: str = "#3A3A3A"
-    dark: str = "#111111"
-    bright: str = YELLOW.to_hex()
-    classes: tuple = field(
-        default_factory=lambda: tuple(c.to_hex() for c in (RED, BLUE, GREEN, ORANGE, PURPLE, TEAL, PINK))
-    )
-    class_names: tuple = ("red", "blue", "green", "orange", "purple", "teal", "pink")
-    outline: str = "#0A0A0A"
-
-
-PALETTE = Palette()
+from ..palette import PALETTE, Palette  # noqa: F401  (re-exported: style.Palette, style.PALETTE)
 
 #: hidden/output activations whose values are signed (drawn with the diverging map)
 SIGNED_ACTIVATIONS = {"tanh", "identity", "leaky_relu"}

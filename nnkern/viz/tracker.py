@@ -1,4 +1,4 @@
-"""Replay and TrainingTracker: one ValueTracker over fractional snapshot time drives every training view."""
+"""RecordedRun and TrainingTracker: one ValueTracker over fractional snapshot time drives every training view."""
 
 from dataclasses import dataclass
 
@@ -11,7 +11,7 @@ from . import plane
 
 
 @dataclass
-class Replay:
+class RecordedRun:
     """What the training views need from a run: the recording (``params_at``, ``steps``, ``history``),
     a network of its architecture, the training data X (n, 2), y (n,) and, when known, test data."""
 
@@ -24,7 +24,7 @@ class Replay:
 
     @classmethod
     def from_recording(cls, rec, test=None):
-        """Replay of an ``nnkern`` Recording; ``test`` = (X_test, y_test), by default the run's
+        """The RecordedRun of an ``nnkern`` Recording; ``test`` = (X_test, y_test), by default the run's
         validation data (if it had any)."""
         X, y = rec.data
         test = rec.val_data if test is None else test
@@ -47,15 +47,15 @@ class TrainingTracker:
     the network takes ``recording.params_at(t)`` and the attached views restyle from it: the grid over
     ``extent`` is evaluated once per frame and shared by the boundary and neuron maps.
 
-    replay: a ``Replay`` (its network is left as is: the tracker drives a copy); point: one input (2,)
+    run: a ``RecordedRun`` (its network is left as is: the tracker drives a copy); point: one input (2,)
     whose activations fill the diagram's neurons and give ``point_output``;
     change_window: the interval, in snapshots, over which weight changes are highlighted.
     """
 
-    def __init__(self, replay, extent, *, resolution=128, point=None, change_window=2.0):
-        self.recording, self.net, self.extent = replay.recording, replay.net.copy(), tuple(extent)
+    def __init__(self, run, extent, *, resolution=128, point=None, change_window=2.0):
+        self.recording, self.net, self.extent = run.recording, run.net.copy(), tuple(extent)
         self.steps = np.asarray(self.recording.steps, dtype=float)
-        self.steps_per_epoch = replay.steps_per_epoch
+        self.steps_per_epoch = run.steps_per_epoch
         self.resolution, self.change_window = resolution, change_window
         self.point = None if point is None else np.asarray(point, dtype=float).reshape(1, -1)
         self.time = ValueTracker(0.0)

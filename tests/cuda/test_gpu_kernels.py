@@ -1,4 +1,4 @@
-"""The CUDA kernels (``gpu_dense``, ``gpu_network``) against the NumPy reference, in Numba's CUDA
+"""The CUDA kernels (``gpu_dense``, ``gpu_passes``) against the NumPy reference, in Numba's CUDA
 simulator: tiny sizes (each simulated thread costs ~0.1 ms) and blocks of 2-4 threads per side
 so every launch spans several blocks and the bounds checks of partial blocks run."""
 
@@ -7,8 +7,8 @@ import pytest
 
 import nnkern as nk
 from nnkern.kernels import gpu_dense as gd
-from nnkern.kernels import gpu_network as gn
-from nnkern.kernels import network
+from nnkern.kernels import gpu_passes as gn
+from nnkern.kernels import passes
 from nnkern.kernels import reference as ref
 from nnkern.kernels.codes import (ADAM, IDENTITY, LEAKY_RELU, MOMENTUM, RELU, SGD, SIGMOID, SOFTMAX,
                                   TANH)
@@ -155,7 +155,7 @@ def test_train_epoch_halts_at_a_nonfinite_batch_like_the_cpu(rec_code):
     args = (X, Y, perm, 3, lay.w_off, lay.b_off, lay.sizes, TANH, SIGMOID, SGD, 0.1, 0.9, 0.999, 1e-8, 0.0,
             lay.decay_mask(np.float64), 0, np.full(3, rec_code, np.int8), 0, 0)
     results = []
-    for run in (network.train_epoch, gn.train_epoch):
+    for run in (passes.train_epoch, gn.train_epoch):
         th, grad = theta.copy(), np.zeros_like(theta)
         rec = [np.zeros((3, lay.n_params)), np.zeros(3), np.zeros(3, np.int64)] + [np.zeros((3, lay.n_params)) for _ in range(3)]
         extra = {"block": B1, "block_2d": B2} if run is gn.train_epoch else {}

@@ -20,7 +20,7 @@ SCRIPT = r'''
 import json, re, sys
 from numba import cuda, types
 from numba.cuda.dispatcher import CUDADispatcher
-from nnkern.kernels import gpu_dense, gpu_network
+from nnkern.kernels import gpu_dense, gpu_passes
 import numba.cuda.dispatcher as dispatcher
 
 
@@ -53,7 +53,7 @@ def signatures(f):
 
 
 kernels = {}
-for module in (gpu_dense, gpu_network):
+for module in (gpu_dense, gpu_passes):
     for name, obj in vars(module).items():
         if isinstance(obj, CUDADispatcher) and not obj.targetoptions.get("device"):
             kernels[name] = obj

@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from . import schedules, storage
-from .kernels import network
-from .kernels.recording import touch
+from ..kernels import passes
+from ..kernels.replay import touch
 from .recording import Recording, _MemoryChunk
 from .storage import KEY, STATE
 
@@ -43,8 +43,8 @@ def _json_ready(value):
 
 
 def make_header(net, schedule, settings):
-    """The header dict (see ``nnkern.storage``) of a run about to start."""
-    from . import __version__
+    """The header dict (see ``nnkern.record.storage``) of a run about to start."""
+    from .. import __version__
 
     opt = settings["optimizer"]
     meta = settings.get("meta")
@@ -71,11 +71,11 @@ def _data_arrays(X, Y, val):
 class Recorder:
     """Implements the recording protocol of ``train`` (begin, plan, commit, end_epoch, close).
 
-    schedule: see ``nnkern.schedules``; folder: None to keep the recording in memory, else a new
+    schedule: see ``nnkern.record.schedules``; folder: None to keep the recording in memory, else a new
     or empty directory to stream it into.  Every recorded step keeps its gradient and loss; key
     rows also keep the state (parameters, optimizer moments): the first row of each chunk and any
     row whose previous step was not recorded, the others being rebuilt exactly on reading (see
-    ``nnkern.storage``).  ``exact_replay=False`` (a GPU run, whose arithmetic the CPU cannot
+    ``nnkern.record.storage``).  ``exact_replay=False`` (a GPU run, whose arithmetic the CPU cannot
     repeat bit for bit) makes every row a key row.  After ``close(complete=True)``, ``recording``
     holds the recording.
     """
@@ -156,7 +156,7 @@ class Recorder:
         self.sink.begin(_data_arrays(X, Y, val))
         net, lay, buf = self.net, self.net.layout, self.buf
         grad = buf["grad"][0]
-        buf["loss"][0], _ = network.loss_grad_full(net.params, grad, lay.w_off, lay.b_off, lay.sizes,
+        buf["loss"][0], _ = passes.loss_grad_full(net.params, grad, lay.w_off, lay.b_off, lay.sizes,
                                                    net.hidden_code, net.output_code, X, Y)
         buf[KEY][0], buf["params"][0], buf["m1"][0], buf["m2"][0] = 0, net.params, 0, 0
         self.fill = self.key_fill = 1

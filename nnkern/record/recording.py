@@ -1,5 +1,5 @@
 """``Recording``: the snapshots of a training run, in memory or lazily read from a folder
-(format in ``nnkern.storage``), and ``Snapshot``, one recorded step."""
+(format in ``nnkern.record.storage``), and ``Snapshot``, one recorded step."""
 
 import collections
 import os
@@ -9,9 +9,9 @@ import warnings
 import numpy as np
 
 from . import storage
-from .kernels.codes import OPTIMIZERS
-from .kernels.recording import replay
-from .model import MLP
+from ..kernels.codes import OPTIMIZERS
+from ..kernels.replay import replay
+from ..model import MLP
 from .storage import FIELDS, INDEX_FIELDS, KEY, STATE, RecordingError
 
 #: chunks whose big arrays a Recording keeps decoded (scenes read neighbouring snapshots)
@@ -257,7 +257,7 @@ class Recording:
         return net
 
     def save(self, path, overwrite=False):
-        """Write the recording as a folder at ``path`` (format in ``nnkern.storage``).
+        """Write the recording as a folder at ``path`` (format in ``nnkern.record.storage``).
 
         An existing ``path`` is replaced only with ``overwrite=True``, and only once the new copy is
         complete on disk: a failure leaves it untouched.

@@ -1,7 +1,7 @@
-"""CUDA twin of ``network``: forward through every layer, the training epoch and the grid, as
+"""CUDA twin of ``passes``: forward through every layer, the training epoch and the grid, as
 short sequences of kernel launches (``gpu_dense``) driven from Python.
 
-``train_epoch`` has the signature and the semantics of ``network.train_epoch`` (host arrays in,
+``train_epoch`` has the signature and the semantics of ``passes.train_epoch`` (host arrays in,
 updated in place; recording rows; status of the first non-finite batch, whose update and all
 later ones, and their writes to the gradient, are skipped on the device without a per-batch sync).
 Only the parameters and the optimizer state cross the bus per epoch; X, Y and the decay mask are
@@ -165,7 +165,7 @@ def grid_points_kernel(x0, dx, y0, dy, res, X):
 # --- host drivers --------------------------------------------------------------------------------
 
 def _layer(buf, sizes, l, m):
-    """Layer l's (m, width) block of a device buffer laid out as ``network`` does (all rows of
+    """Layer l's (m, width) block of a device buffer laid out as ``passes`` does (all rows of
     layer 0, then of layer 1, ...)."""
     start = m * int(sum(sizes[1 : l + 1]))
     w = int(sizes[l + 1])
@@ -241,7 +241,7 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size,
                 opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0,
                 rec_code, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2,
                 device=None, block=BLOCK, block_2d=BLOCK_2D):
-    """``network.train_epoch`` on the GPU: same arguments (host arrays, updated in place), same
+    """``passes.train_epoch`` on the GPU: same arguments (host arrays, updated in place), same
     return value (sum of sample losses, correct count, status).  ``device``: a ``Device`` holding
     X, Y and decay_mask, reused across epochs (made here when None; when given, its copies are
     used); block, block_2d: threads per block."""
@@ -297,7 +297,7 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size,
         for host, dev_rec in zip((rec_theta, rec_m1, rec_m2), d_state):
             host[key0 : key0 + keys] = dev_rec.copy_to_host()[:keys]
         rec_loss[row0 : row0 + rows] = (losses[:done] / _batch_rows(n, batch_size, done))[done_codes > 0]
-    if done:  # the last applied step's gradient, as ``network.train_epoch`` leaves it
+    if done:  # the last applied step's gradient, as ``passes.train_epoch`` leaves it
         grad[:] = rec_grad[row0 + rows - 1] if done_codes[-1] else d_grad.copy_to_host()
     return float(losses[:done].sum()), int(correct[:done].sum()), (status if status >= 0 else -1)
 
@@ -307,7 +307,7 @@ def _batch_rows(n, batch_size, n_batches):
 
 
 def layer_outputs(theta, w_off, b_off, sizes, hidden, out, X, block=BLOCK_2D):
-    """Host (zbuf, abuf) laid out as ``network.forward_all`` fills them, computed on the GPU."""
+    """Host (zbuf, abuf) laid out as ``passes.forward_all`` fills them, computed on the GPU."""
     n = X.shape[0]
     total = n * int(np.sum(sizes[1:]))
     zbuf, abuf = cuda.device_array(total, X.dtype), cuda.device_array(total, X.dtype)
@@ -317,7 +317,7 @@ def layer_outputs(theta, w_off, b_off, sizes, hidden, out, X, block=BLOCK_2D):
 
 def grid_forward(theta, w_off, b_off, sizes, hidden, out, x0, dx, y0, dy, res, block=BLOCK_2D):
     """Every layer's activations over a res x res grid of 2-D inputs (point (r, c) at
-    (x0 + c dx, y0 + r dy)), laid out as ``network.forward_all`` lays out its rows; host array."""
+    (x0 + c dx, y0 + r dy)), laid out as ``passes.forward_all`` lays out its rows; host array."""
     n = res * res
     X = cuda.device_array((n, 2), theta.dtype)
     blocks, threads = _grid1(n, block * block)

@@ -1,5 +1,5 @@
 """Compiled helpers of the views (twins in ``views_reference``); grid activations reuse
-``network.forward_all``."""
+``passes.forward_all``."""
 
 import numpy as np
 from numba import njit, prange

@@ -13,7 +13,7 @@ from .dense import NARROW, dense_backward, dense_forward
 from .layout import block, layer_params
 from .losses import loss_and_output_grad
 from .optim import update
-from .recording import prefetch_for_write
+from .replay import prefetch_for_write
 
 #: rows per parallel chunk in ``forward_all``
 CHUNK_ROWS = 256

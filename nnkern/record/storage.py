@@ -9,7 +9,7 @@
     ...                  stored; a chunk's first row is always a key row
 
 The state of a row that is not a key row is rebuilt from the row before and the row's gradient
-(``nnkern.kernels.recording.replay``), exactly; recording every step then stores little more
+(``nnkern.kernels.replay.replay``), exactly; recording every step then stores little more
 than the gradients.  A schema-1 chunk has no ``key``: it stores the state of every row.
 
 Every file except history.jsonl is written under a temporary name, flushed to disk and renamed,

@@ -1,0 +1,7 @@
+"""Recording training runs: which steps to keep (``schedules``), the recorder ``train`` drives
+(``recorder``), a recorded run (``recording``) and its folder format (``storage``)."""
+
+from .recording import Recording, Snapshot
+from .storage import RecordingError
+
+__all__ = ["Recording", "Snapshot", "RecordingError"]
