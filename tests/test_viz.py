@@ -1,9 +1,12 @@
 """The Manim layer: mobjects follow the numbers they show, and the flagship scene renders."""
 
 import importlib.util
+import io
 import pathlib
+import re
 import subprocess
 import sys
+import tokenize
 
 import numpy as np
 import pytest
@@ -13,7 +16,8 @@ manim = pytest.importorskip("manim")
 import nnkern as nk  # noqa: E402
 from nnkern.viz import DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, RecordedRun, TrainingTracker, plane, style  # noqa: E402
 
-SCENE = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "training.py"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SCENE = ROOT / "scenes" / "training.py"
 
 
 def rgb(color):
@@ -76,6 +80,69 @@ def test_colour_maps_reject_nan_and_follow_palette_changes():
     np.testing.assert_allclose(style.signed_rgb(1.0), rgb(style.PALETTE.positive), atol=1e-6)
     assert style.probability_color(0.8) == manim.ManimColor(style.PALETTE.positive)
     assert style.probability_color(0.2) == manim.ManimColor(style.PALETTE.negative)
+
+
+# every colour of this palette has no red, so a red pixel or colour is one the palette did not give
+NO_RED = style.Palette(
+    positive="#00FF40", negative="#0040FF", zero="#003030", dark="#000010", bright="#00FFFF",
+    classes=("#0040FF", "#00FF40", "#008080"), outline="#000020", background="#000008", text="#00C0C0",
+    frame="#00A0FF", contour="#00FF80", highlight="#00FFA0", marker="#00F0F0", curves=("#00E0E0", "#008040"),
+)  # fmt: skip
+
+
+def palette_views(run, palette):
+    extent = plane.square_extent(run.X)
+    net = run.recording.model_at(len(run.recording) - 1)
+    diagram = NetworkDiagram([2, 20, 8, 1], max_shown=6, palette=palette)  # elided: dots, brace, count
+    rng = np.random.default_rng(0)
+    diagram.set_weights([rng.normal(size=(a, b)) for a, b in zip(diagram.sizes, diagram.sizes[1:])])
+    diagram.set_changes([rng.normal(size=(a, b)) for a, b in zip(diagram.sizes, diagram.sizes[1:])])
+    diagram.set_activations([rng.uniform(-1, 1, n) for n in diagram.sizes[:-1]] + [np.array([0.7])])
+    labels = manim.VGroup(diagram.input_labels(["x_1", "x_2"]), diagram.output_labels(["P"]),
+                          diagram.layer_captions(["in", "", "", "out"]))
+    board = DecisionBoundary(extent, run.X, run.y, palette=palette).set_params(net)
+    neuron_map = NeuronMap.beside(NetworkDiagram.from_net(net, palette=palette), 1, extent).set_params(net)
+    loss = np.asarray(run.history["loss"])
+    curve = LossCurve(run.history["epoch"], {"train": loss, "test": 1.1 * loss}, palette=palette)
+    return [diagram, labels, board, neuron_map, curve.set_epoch(run.history["epoch"][-1] / 2)]
+
+
+def rendered(mobject, background):
+    with manim.tempconfig({"quality": "low_quality"}):
+        camera = manim.Camera(background_color=background)
+        camera.capture_mobjects([mobject])
+        return camera.pixel_array[..., :3].astype(int)
+
+
+def test_views_built_with_a_palette_use_only_its_colours(run):
+    for view in palette_views(run, NO_RED):
+        for m in view.get_family():
+            if isinstance(m, manim.VMobject) and m.has_points():
+                colours = [*zip(m.get_fill_colors(), m.get_fill_opacities())]
+                for back in (False, True):
+                    if m.get_stroke_width(back) > 0:
+                        colours += zip(m.get_stroke_colors(back), m.get_stroke_opacities(back))
+                assert all(rgb(c)[0] == 0 for c, o in colours if o > 0), (type(view).__name__, type(m).__name__)
+        pixels = rendered(view, NO_RED.background)
+        assert pixels[..., 1:].max() > 100, type(view).__name__  # drawn
+        assert pixels[..., 0].max() <= 2, type(view).__name__  # only the palette's colours
+    default_red = [rendered(v, style.PALETTE.background)[..., 0].max() for v in palette_views(run, None)]
+    assert min(default_red) > 100  # the same views in the default palette do draw red
+
+
+def test_no_colour_literals_outside_the_palette():
+    names = {n for n, v in vars(manim.utils.color.manim_colors).items() if isinstance(v, manim.ManimColor)}
+    words = {n.lower() for n in names}
+    hex_colour = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?(?:[0-9a-fA-F]{2})?\b")
+    files = [f for f in (ROOT / "nnkern" / "viz").glob("*.py") if f.name != "style.py"] + sorted((ROOT / "scenes").glob("*.py"))
+    found = []
+    for f in files:
+        for tok in tokenize.generate_tokens(io.StringIO(f.read_text()).readline):
+            if tok.type == tokenize.NAME and tok.string in names:
+                found.append((f.name, tok.start[0], tok.string))
+            elif tok.type == tokenize.STRING and (hex_colour.search(tok.string) or tok.string.strip("\"'").lower() in words):
+                found.append((f.name, tok.start[0], tok.string))
+    assert len(files) > 6 and not found
 
 
 def test_neuron_fill_follows_activation():
