@@ -8,7 +8,6 @@ from manim import ValueTracker
 import nnkern as nk
 
 
-
 @dataclass
 class RecordedRun:
     """What the training views need from a run: the recording (``params_at``, ``steps``, ``history``),
