@@ -59,16 +59,27 @@ def default_run():
 
 
 def load_run():
-    """The recording at $NNKERN_RUN (a 2-input classifier), else the default run."""
+    """The recording at $NNKERN_RUN (a 2-input classifier with a finished epoch), else the default
+    run; a run the scene cannot draw exits with one line saying why."""
     path = os.environ.get("NNKERN_RUN")
     if not path:
         return default_run()
-    rec = nk.Recording.load(path)
+    try:
+        rec = nk.Recording.load(path)
+        run = RecordedRun.from_recording(rec)
+    except nk.RecordingError as e:
+        raise SystemExit(f"NNKERN_RUN={path}: {e}") from None
     model = rec.header["model"]
     if model["sizes"][0] != 2 or model["output"] == "identity":
         raise SystemExit(f"NNKERN_RUN={path}: this scene draws classifiers of 2 inputs; "
                          f"that run has sizes {model['sizes']} and output {model['output']!r}")
-    return RecordedRun.from_recording(rec)
+    if not rec.history.get("epoch"):
+        raise SystemExit(f"NNKERN_RUN={path}: the run has no finished epoch to animate (it stopped during the "
+                         f"first); train it for at least one epoch")
+    if not rec.finite(len(rec) - 1):
+        raise SystemExit(f"NNKERN_RUN={path}: the run diverged (its last snapshot holds NaN or inf); "
+                         f"train it again with a smaller --lr")
+    return run
 
 
 def caption(text, font_size=28):
