@@ -96,3 +96,17 @@ def test_a_diverged_run_serves_its_last_finite_snapshot_and_marks_the_rest(tmp_p
         rec.model_at(1)
     assert info(tmp_path / "run") == 0
     assert "diverged:   snapshot 1 (step 1) holds NaN or inf; the last finite is 0 (step 0)" in capsys.readouterr().out
+
+
+def test_a_missing_history_is_named_and_skippable(saved, capsys):
+    os.remove(os.path.join(saved, "history.jsonl"))
+    assert info(saved) == 2 and "history.jsonl: missing file; pass --skip-corrupt" in capsys.readouterr().err
+    assert info(saved, "--skip-corrupt") == 0
+    out = capsys.readouterr().out
+    assert "DAMAGED" in out and "skipped:    " in out and "history.jsonl: missing file" in out
+
+
+def test_a_snapshot_of_a_recording_saves_as_a_model_file(source, tmp_path):
+    rec = nk.Recording.load(source)
+    path = rec.model_at(len(rec) - 1).save(tmp_path / "model.npz")
+    np.testing.assert_array_equal(nk.MLP.load(path).params, rec.params(len(rec) - 1))

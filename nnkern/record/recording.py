@@ -344,14 +344,16 @@ class Recording:
                 if not skip_corrupt:
                     raise RecordingError(f"{e}; {storage.SKIP_HINT}") from None
                 skipped.append(name)
+        history_path = os.path.join(path, storage.HISTORY)
         try:
             history, lines = storage.read_history(path, bool(header.get("complete")), skip_corrupt)
-        except RecordingError:
+            if lines:
+                skipped.append(f"{history_path} line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}")
+        except RecordingError as e:
             if not skip_corrupt:
-                raise
-            history, lines = {}, ["all"]
-        skipped += [f"{os.path.join(path, storage.HISTORY)} line{'s' * (len(lines) > 1)} "
-                    f"{', '.join(map(str, lines))}"] if lines else []
+                raise RecordingError(f"{e}; {storage.SKIP_HINT}") from None
+            history = {}
+            skipped.append(str(e))
         if skipped:
             warnings.warn(f"skipped unreadable pieces: {'; '.join(skipped)}", stacklevel=2)
         missing = [name for name in (storage.DATA,) if not os.path.exists(os.path.join(path, name))]
