@@ -64,6 +64,7 @@ def _number(kind, test, expected):
 
 
 positive_int = _number(int, lambda v: v >= 1, "a positive integer")
+non_negative_int = _number(int, lambda v: v >= 0, "an integer >= 0")
 positive_float = _number(float, lambda v: math.isfinite(v) and v > 0, "a number > 0")
 non_negative_float = _number(float, lambda v: math.isfinite(v) and v >= 0, "a number >= 0")
 fraction = _number(float, lambda v: 0 <= v < 1, "a fraction in [0, 1), e.g. 0.2")
@@ -90,7 +91,7 @@ def add_train(commands):
     t.add_argument("--optimizer", default="adam", choices=OPTIMIZERS, help="update rule (default: %(default)s)")
     t.add_argument("--lr", type=positive_float, default=0.01, help="learning rate (default: %(default)s)")
     t.add_argument("--weight-decay", type=non_negative_float, default=0.0, help="L2 penalty on weights (default: %(default)s)")
-    t.add_argument("--seed", type=int, default=0, help="seeds the data, the initial weights and the shuffling (default: %(default)s)")
+    t.add_argument("--seed", type=non_negative_int, default=0, help="seeds the data, the initial weights and the shuffling (default: %(default)s)")
     t.add_argument("--val", type=fraction, default=0.0, help="fraction held out for validation (default: 0, none)")
     t.add_argument("--record", type=parse_schedule, default="auto", metavar="SCHEDULE",
                    help="which steps --out keeps: auto (every step while that takes at most 256 MB, else geometric), "

@@ -113,7 +113,9 @@ class MLP:
         header = {"format": MODEL_FORMAT, "schema": MODEL_SCHEMA, "nnkern_version": __version__,
                   "sizes": self.sizes, "activation": self.activation, "output": self.output,
                   "dtype": self.dtype.name, "seed": self.seed}
-        tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.tmp")
+        folder, name = os.path.split(path)
+        os.makedirs(folder or ".", exist_ok=True)
+        tmp = os.path.join(folder, f".{name}.tmp")
         try:
             with open(tmp, "wb") as f:
                 np.savez(f, header=np.array(json.dumps(header)), params=self.params)

@@ -64,6 +64,7 @@ def test_default_layers_end_in_one_unit_per_class_for_softmax(capsys):
     (["train", "--dataset", "spiral", "--epochs", "0"], "argument --epochs: '0': expected a positive integer"),
     (["train", "--dataset", "spiral", "--val", "1.5"], "argument --val: '1.5': expected a fraction in [0, 1)"),
     (["train", "--dataset", "spiral", "--lr", "-1"], "argument --lr: '-1': expected a number > 0"),
+    (["train", "--dataset", "spiral", "--seed", "-1"], "argument --seed: '-1': expected an integer >= 0"),
     (["train", "--dataset", "spiral", "--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
     (["train", "--dataset", "spiral", "--layers", "2,8,3"], "end --layers in 1; for one unit per class use --output softmax"),
     (["train", "--dataset", "digits", "--output", "sigmoid"], "digits has 10: use --output softmax"),

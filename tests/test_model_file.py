@@ -3,6 +3,7 @@ without running code and refuse what they cannot hold."""
 
 import copy
 import json
+import os
 import pickle
 
 import numpy as np
@@ -41,7 +42,8 @@ def test_clones_keep_weights_as_views_of_params(clone, data):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_save_and_load_give_the_same_network(tmp_path, data, dtype):
     net = trained(dtype)
-    path = net.save(tmp_path / "model.npz")
+    path = net.save(tmp_path / "models" / "model.npz")  # makes the folder
+    assert sorted(os.listdir(tmp_path / "models")) == ["model.npz"]  # no temporary left
     loaded = nk.MLP.load(path)
     assert (loaded.sizes, loaded.activation, loaded.output, loaded.dtype) == (net.sizes, net.activation, net.output, net.dtype)
     np.testing.assert_array_equal(loaded.params, net.params)
