@@ -18,7 +18,7 @@ import warnings
 from . import __version__, datasets
 from .kernels.codes import HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS
 from .model import DTYPES, MLP
-from .record import Recording
+from .record import Recording, RecordingError
 from .train import TrainingDiverged, train
 
 
@@ -216,8 +216,11 @@ def _state(rec):
 
 def _divergence(rec):
     """A line on a run whose last snapshots hold NaN or inf, else None."""
-    if not len(rec) or rec.finite(len(rec) - 1):
-        return None
+    try:
+        if not len(rec) or rec.finite(len(rec) - 1):
+            return None
+    except RecordingError as e:
+        return f"last:       unreadable ({e})"
     good = rec.last_finite()
     first = len(rec) - 1 if good is None else good + 1
     last = "none is finite" if good is None else f"the last finite is {good} (step {rec.steps[good]})"

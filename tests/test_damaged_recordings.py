@@ -110,3 +110,15 @@ def test_a_snapshot_of_a_recording_saves_as_a_model_file(source, tmp_path):
     rec = nk.Recording.load(source)
     path = rec.model_at(len(rec) - 1).save(tmp_path / "model.npz")
     np.testing.assert_array_equal(nk.MLP.load(path).params, rec.params(len(rec) - 1))
+
+
+def test_info_names_a_last_chunk_whose_arrays_are_damaged(saved, capsys):
+    path = os.path.join(saved, storage.chunk_name(0))
+    with np.load(path) as npz:
+        grad = npz["grad"][-1].tobytes()
+    raw = open(path, "rb").read()
+    at = raw.index(grad)
+    open(path, "wb").write(raw[:at] + bytes(b ^ 0xFF for b in raw[at : at + 8]) + raw[at + 8 :])
+    assert info(saved) == 0
+    out = capsys.readouterr().out
+    assert "last:       unreadable" in out and "chunk-000000.npz: truncated or corrupt" in out

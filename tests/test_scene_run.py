@@ -47,6 +47,7 @@ def corrupt_header(folder):
     (corrupt_header, "header.json: unreadable header"),
     (lambda tmp: diverged(tmp / "run", 1e39), "the run has no finished epoch to animate"),  # diverges in epoch 1
     (lambda tmp: diverged(tmp / "run", 1e36), "the run diverged"),  # after epoch 1
+    (lambda tmp: (good(tmp / "run") / "data.npz").unlink() or tmp / "run", "data.npz: missing file"),
 ])
 def test_a_run_the_scene_cannot_draw_exits_with_one_line(scene, tmp_path, monkeypatch, make, message):
     path = make(tmp_path)
