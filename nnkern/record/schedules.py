@@ -58,8 +58,8 @@ def resolve(schedule, n_steps, row_bytes, chunk_bytes, exact_replay=True):
                       f"command line --record every:1, keeps every step)", RecordingSizeWarning, stacklevel=5)
         return "geometric", geometric
     schedule = 1 if auto else schedule
-    hint = "" if schedule == "geometric" or small >= size else (f"; the geometric schedule would take about {nbytes(small)} "
-                                               f"(record='geometric', on the command line --record geometric)")
+    hint = "" if schedule == "geometric" or small >= size else (
+        f"; the geometric schedule would take about {nbytes(small)} (record='geometric', on the command line --record geometric)")
     warnings.warn(f"this recording ({np.count_nonzero(codes)} snapshots) will take about {nbytes(size)}{hint}",
                   RecordingSizeWarning, stacklevel=5)
     return schedule, codes

@@ -23,6 +23,8 @@ import zipfile
 
 import numpy as np
 
+from ..kernels.layout import Layout
+
 #: bumped when a reader of an older nnkern could no longer understand the folder
 SCHEMA = 2
 FORMAT = "nnkern-recording"
@@ -111,7 +113,7 @@ def read_header(folder):
     sizes = model["sizes"]
     if not (isinstance(sizes, list) and len(sizes) >= 2 and all(isinstance(s, int) and s >= 1 for s in sizes)):
         raise RecordingError(f"{path}: model sizes {sizes!r} are not a list of at least two positive integers")
-    n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    n_params = Layout(sizes).n_params
     if model["n_params"] != n_params:
         raise RecordingError(f"{path}: header says n_params {model['n_params']!r}, but sizes {sizes} have "
                              f"{n_params} parameters; the header does not describe this run")
