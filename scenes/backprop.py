@@ -67,7 +67,10 @@ def load_recording():
     path = os.environ.get("NNKERN_RUN")
     if not path:
         return default_recording()
-    rec = nk.Recording.load(path)
+    try:
+        rec = nk.Recording.load(path)
+    except (nk.RecordingError, ValueError) as e:
+        raise SystemExit(f"NNKERN_RUN={path}: {e}") from None
     model, batch = rec.header["model"], rec.header["training"]["batch_size"]
     consecutive = np.any(np.diff(rec.steps) == 1)
     if (model["sizes"][0] != 2 or model["sizes"][-1] != 1 or model["output"] != "sigmoid"
@@ -247,7 +250,7 @@ class BackpropScene(Scene):
         a_in, d_j, g = s.a[0][i], s.delta[1][j], s.grads[0][i, j]
         total = float(np.dot(w_next, d_next))
         fprime = r"\tanh'(z)" if net.activation == "tanh" else rf"\mathrm{{{net.activation}}}'(z)"
-        slope = 1 - s.a[1][j] ** 2 if net.activation == "tanh" else d_j / total  # f'(z) of hidden neuron j
+        slope = 1 - s.a[1][j] ** 2 if net.activation == "tanh" else d_j / total if total else 0.0  # f'(z) of neuron j
         edge = edges.line(0, i, j).copy().set_stroke(pal.marker, width=9, opacity=0.7)
         cap.show(f"The chain rule for one edge: from x{'₁₂'[i]} into hidden neuron {j + 1}")
         self.play(FadeOut(out_delta), verdict.animate.set_opacity(0.5), Create(edge))

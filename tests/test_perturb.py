@@ -63,9 +63,11 @@ def test_sensitivity_of_a_weight_is_the_network_re_evaluated_without_it(trained)
     for l, i, j in [(0, 1, 3), (1, 7, 0), (2, 4, 0)]:
         twin = net.copy()
         twin.weights[l][i, j] = 0
-        want_loss, want_acc = nk.evaluate(twin, X, y)
-        assert loss[l][i, j] == pytest.approx(want_loss, rel=1e-10)
-        assert acc[l][i, j] == want_acc
+        Xc, Y = checked_targets(twin, X, y)
+        want_loss, want_correct = ref.evaluate_params(twin.layout, twin.params[None], Xc, Y, twin.hidden_code,
+                                                      twin.output_code)  # the NumPy reference, on the edited copy
+        assert loss[l][i, j] == pytest.approx(want_loss[0], rel=1e-10)
+        assert acc[l][i, j] == want_correct[0] / len(X)
     base, _ = nk.evaluate(net, X, y)
     assert max(L.max() for L in loss) > base  # removing some weight hurts
 
@@ -93,3 +95,39 @@ def test_bad_input_is_named(trained):
         nk.evaluate_many(net, np.full((1, net.n_params), np.nan), X, y)
     with pytest.raises(ValueError, match="fractions"):
         nk.pruned_params(net, [1.5])
+
+
+def test_bars_and_slider_show_their_values():
+    manim = pytest.importorskip("manim")
+    from nnkern.viz.bars import ValueBars
+    from nnkern.viz.slider import Slider
+
+    bars = ValueBars([4.0, 2.0, 1.0, 0.0], width=4, height=2)
+    heights = [b.height for b in bars.bars]
+    assert heights[0] == pytest.approx(2) and heights[1] == pytest.approx(1) and heights[3] < 0.01
+    assert all(b.get_bottom()[1] == pytest.approx(bars.axis.get_y()) for b in bars.bars)
+    assert bars.bars[0].get_fill_color().to_rgb() != bars.bars[2].get_fill_color().to_rgb()
+    with pytest.raises(ValueError, match="NaN"):
+        ValueBars([1.0, np.nan])
+    slider = Slider(-3, 3, value=0)
+    slider.tracker.set_value(2.0)
+    slider.marker.update()
+    assert slider.marker.get_x() == pytest.approx(slider.line.n2p(2.0)[0])
+    with pytest.raises(ValueError, match="lo < hi"):
+        Slider(1, 1)
+
+
+def test_perturb_scene_runs_in_a_dry_run():
+    manim = pytest.importorskip("manim")
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "perturb.py"
+    spec = importlib.util.spec_from_file_location("perturb_scene", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 2, "progress_bar": "none"}):
+        scene = module.PerturbScene()
+        scene.render()
+        assert 45 <= scene.renderer.time <= 120
+        assert len(scene.renderer.file_writer.subcaptions) >= 7

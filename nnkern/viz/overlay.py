@@ -10,8 +10,8 @@ from . import style
 class EdgeOverlay(VGroup):
     """One ``Line`` per drawn edge of ``diagram``, coloured by the sign of a per-edge value and widened
     by its size relative to the largest of its layer: ``(|v| / layer max)**power`` (see
-    ``style.magnitude_width``). ``signed=False`` is for magnitudes (a sensitivity): colour from the
-    sequential map by the value over the largest of all layers, width as before.
+    ``style.magnitude_width``). ``signed=False`` is for magnitudes (a sensitivity): colour (the
+    sequential map) and width both by |v| over the largest of all layers, so layers compare.
 
     Unlike the diagram's bundled edges, each edge is its own line, so ``overlay.animate.set_values(...)``
     morphs every colour and width smoothly: meant for small networks (a few hundred edges at most).
@@ -40,11 +40,13 @@ class EdgeOverlay(VGroup):
         top = max(float(np.abs(V).max()) for V in values)
         out = []
         for V, (ti, tj) in zip(values, self.indices):
-            v, rel = V[ti, tj], style.relative_change(V)[ti, tj]
+            v = V[ti, tj]
             if self.signed:
+                rel = style.relative_change(V)[ti, tj]
                 colors = style.signed_rgb(np.sign(v) * (0.35 + 0.65 * rel), 1.0, self.palette)
             else:
-                colors = style.unsigned_rgb(np.abs(v), top, self.palette)
+                rel = np.abs(v) / top if top > 0 else np.zeros_like(v)
+                colors = style.unsigned_rgb(0.25 * top + 0.75 * np.abs(v), top, self.palette)
             out.append((colors, style.magnitude_width(rel, self.max_width, self.min_width, self.power)))
         return out
 
