@@ -105,8 +105,8 @@ def test_bars_and_slider_show_their_values():
     bars = ValueBars([4.0, 2.0, 1.0, 0.0], width=4, height=2)
     heights = [b.height for b in bars.bars]
     assert heights[0] == pytest.approx(2) and heights[1] == pytest.approx(1) and heights[3] < 0.01
-    assert all(b.get_bottom()[1] == pytest.approx(bars.axis.get_y()) for b in bars.bars)
-    assert bars.bars[0].get_fill_color().to_rgb() != bars.bars[2].get_fill_color().to_rgb()
+    assert all(b.get_bottom()[1] == pytest.approx(bars.axis.get_y(), abs=1e-3) for b in bars.bars)
+    assert sum(bars.bars[0].get_fill_color().to_rgb()) > sum(bars.bars[2].get_fill_color().to_rgb())  # brighter
     with pytest.raises(ValueError, match="NaN"):
         ValueBars([1.0, np.nan])
     slider = Slider(-3, 3, value=0)

@@ -29,6 +29,8 @@ class ValueBars(VGroup):
             bar.set_fill(style.to_color(rgb), 1).move_to([(k + 0.5) * pitch, h / 2, 0])
             self.bars.add(bar)
         self.axis = Line([0, 0, 0], [width, 0, 0], stroke_color=self.palette.frame, stroke_width=2)
-        self.label = Text(label, font_size=font_size, color=self.palette.text).next_to(self.axis, DOWN, buff=0.15)
-        self.label.align_to(self.axis, LEFT)
+        self.label = VGroup()
+        if label:
+            self.label = Text(label, font_size=font_size, color=self.palette.text).next_to(self.axis, DOWN, buff=0.15)
+            self.label.align_to(self.axis, LEFT)
         self.add(self.bars, self.axis, self.label)

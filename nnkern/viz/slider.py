@@ -23,8 +23,10 @@ class Slider(VGroup):
         self.line.numbers.set_color(self.palette.text)
         self.marker = Triangle(fill_color=self.palette.marker, fill_opacity=1, stroke_width=0).scale(0.12).rotate(PI)
         self.marker.add_updater(lambda m: m.next_to(self.line.n2p(self.tracker.get_value()), UP, buff=0.02))
-        self.label = Text(label, font_size=font_size, color=self.palette.text)
-        self.label.next_to(self.line, UP, buff=0.45).align_to(self.line, LEFT)
+        self.label = VGroup()
+        if label:
+            self.label = Text(label, font_size=font_size, color=self.palette.text)
+            self.label.next_to(self.line, UP, buff=0.45).align_to(self.line, LEFT)
         self.add(self.line, self.marker, self.label)
         self.marker.update()
 
