@@ -3,12 +3,14 @@ summarise a recording.
 
     nnkern train --dataset spiral --layers 2,16,16,1 --epochs 300 --record every:1 --out runs/spiral
     nnkern info runs/spiral
+    nnkern explore runs/spiral -o spiral.html
 
 Bad arguments print one line and exit with status 2.
 """
 
 import argparse
 import math
+import os
 import sys
 
 from . import datasets
@@ -66,7 +68,27 @@ def build_parser():
     i = commands.add_parser("info", help="summarise a recording folder")
     i.add_argument("path")
     i.add_argument("--skip-corrupt", action="store_true", help="leave out unreadable chunks instead of failing")
+    add_explore_parser(commands)
     return parser
+
+
+def add_explore_parser(commands):
+    e = commands.add_parser("explore", help="write a recording as one HTML page to scrub through and edit (opens from disk)")
+    e.add_argument("path", help="recording folder")
+    e.add_argument("-o", "--output", default=None, help="the page to write (default: the folder's name + .html)")
+    e.add_argument("--snapshots", type=int, default=None, help="snapshots kept in the page (default 600)")
+
+
+def cmd_explore(args):
+    from .explorer import page
+
+    out = args.output or args.path.rstrip("/\\") + ".html"
+    rec = Recording.load(args.path)
+    page.check_explorable(rec.header)
+    if args.snapshots is not None and args.snapshots < 2:
+        raise ValueError(f"--snapshots must be at least 2; got {args.snapshots}")
+    page.explore(rec, out, n_snapshots=args.snapshots or page.N_SNAPSHOTS)
+    print(f"wrote {out} ({os.path.getsize(out) / 1e6:.2f} MB): open it in a browser")
 
 
 def cmd_train(args):
@@ -135,7 +157,7 @@ def main(argv=None):
     recording, 1 when training diverges or a file cannot be written."""
     try:
         args = build_parser().parse_args(argv)
-        {"train": cmd_train, "info": cmd_info}[args.command](args)
+        {"train": cmd_train, "info": cmd_info, "explore": cmd_explore}[args.command](args)
     except ValueError as e:
         print(f"nnkern: error: {e}", file=sys.stderr)
         return 2

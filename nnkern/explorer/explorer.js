@@ -1,0 +1,649 @@
+// nnkern explorer: one recorded run, scrubbed through time and edited live.
+// The run (model, snapshots as int16 x per-parameter scale, data, history, palette) is the JSON in
+// #run-data, written by nnkern.explorer.page. Everything is computed here, in float32 arrays:
+// the forward pass over the plane's grid, the accuracy on the data, one point's pass.
+"use strict";
+(function () {
+  const RUN = JSON.parse(document.getElementById("run-data").textContent);
+  const $ = (id) => document.getElementById(id);
+  const SVG_NS = "http://www.w3.org/2000/svg";
+
+  // ---------------------------------------------------------------- the run
+  function bytes(b64) {
+    const s = atob(b64), u = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+    return u.buffer;
+  }
+  const sizes = RUN.model.sizes, L = sizes.length - 1;
+  const wOff = [], bOff = [];
+  let P = 0;
+  for (let l = 0; l < L; l++) { wOff.push(P); bOff.push(P + sizes[l] * sizes[l + 1]); P += (sizes[l] + 1) * sizes[l + 1]; }
+  const steps = RUN.snapshots.steps, N = steps.length, last = N - 1;
+  const scale = new Float32Array(bytes(RUN.snapshots.scale));
+  const quantized = new Int16Array(bytes(RUN.snapshots.q));
+  const snaps = new Float32Array(N * P);              // the page's parameters: float32(q) * scale, rounded to float32
+  for (let k = 0; k < N; k++) for (let p = 0; p < P; p++) snaps[k * P + p] = quantized[k * P + p] * scale[p];
+  const X = new Float32Array(bytes(RUN.data.X)), Y = new Uint8Array(bytes(RUN.data.y)), nData = Y.length;
+  const spe = RUN.stepsPerEpoch, history = RUN.history;
+  const [xmin, xmax, ymin, ymax] = RUN.extent, res = RUN.resolution;
+  const nOut = sizes[L], binary = nOut <= 2;
+  const pal = RUN.palette;
+
+  // ---------------------------------------------------------------- colours (as nnkern/viz/style.py)
+  const SIGNED = new Set(["tanh", "identity", "leaky_relu"]);
+  const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16) / 255);
+  const ramp = (a, b, n) => Array.from({ length: n }, (_, i) => a.map((v, c) => v + (b[c] - v) * (i / (n - 1))));
+  const DIVERGING = ramp(hex(pal.zero), hex(pal.negative), 256).reverse().concat(ramp(hex(pal.zero), hex(pal.positive), 256).slice(1));
+  const SEQUENTIAL = ramp(hex(pal.dark), hex(pal.bright), 256);
+  const CLASSES = pal.classes.map(hex);
+  const ZERO = hex(pal.zero);
+  const SHADE = 0.55;                                 // the boundary image's dimming (DecisionBoundary's shade)
+  const bytesOf = (table, k) => Uint8ClampedArray.from(table.flat().map((v) => Math.round(v * k * 255)));
+  const DIV8 = bytesOf(DIVERGING, 1), SEQ8 = bytesOf(SEQUENTIAL, 1), DIV8_SHADED = bytesOf(DIVERGING, SHADE);
+  // row of ``table`` for v mapped from [lo, hi] * s onto its n + 1 rows (style._lookup)
+  const row = (v, lo, hi, s, n) => Math.min(n, Math.max(0, Math.trunc(v * (n / ((hi - lo) * s)) + (-lo * n / (hi - lo) + 0.5))));
+  const signedRow = (v, s = 1) => row(v, -1, 1, s, 510);
+  const unsignedRow = (v, s = 1) => row(v, 0, 1, s, 255);
+  const css = (rgb) => `rgb(${rgb.map((v) => Math.round(v * 255)).join(",")})`;
+  const signedCss = (v, s = 1) => css(DIVERGING[signedRow(v, s)]);
+  const activationCss = (v, act) => (SIGNED.has(act) ? signedCss(v) : css(SEQUENTIAL[unsignedRow(v)])) ;
+  function probabilityRgb(probs, o) {               // style.probability_rgb for one sample's outputs probs[o..]
+    if (binary) return DIVERGING[signedRow(2 * probs[o + nOut - 1] - 1)];
+    let best = 0;
+    for (let c = 1; c < nOut; c++) if (probs[o + c] > probs[o + best]) best = c;
+    const conf = Math.min(1, Math.max(0, (probs[o + best] - 1 / nOut) / (1 - 1 / nOut)));
+    const cls = CLASSES[best % CLASSES.length];
+    return ZERO.map((z, c) => z + conf * (cls[c] - z));
+  }
+
+  // ---------------------------------------------------------------- the forward pass
+  const ACT = {
+    identity: (z) => z, tanh: Math.tanh, relu: (z) => (z > 0 ? z : 0),
+    leaky_relu: (z) => (z > 0 ? z : 0.01 * z), sigmoid: (z) => 1 / (1 + Math.exp(-z)),
+  };
+  const hidden = ACT[RUN.model.activation];
+  const layerBuffers = (n) => sizes.slice(1).map((w) => new Float32Array(n * w));
+
+  // every layer's activations for n inputs (n, 2) into outs[l] (n, width_l), row-major as nk.grid_activations
+  function forward(theta, input, n, outs) {
+    let prev = input, fi = sizes[0];
+    for (let l = 0; l < L; l++) {
+      const fo = sizes[l + 1], w0 = wOff[l], b0 = bOff[l], out = outs[l], isOut = l === L - 1;
+      for (let p = 0; p < n; p++) {
+        const ip = p * fi, op = p * fo;
+        for (let j = 0; j < fo; j++) {
+          let z = theta[b0 + j];
+          for (let i = 0, w = w0 + j; i < fi; i++, w += fo) z += prev[ip + i] * theta[w];
+          out[op + j] = isOut ? z : hidden(z);
+        }
+        if (isOut && RUN.model.output === "sigmoid") for (let j = 0; j < fo; j++) out[op + j] = 1 / (1 + Math.exp(-out[op + j]));
+        if (isOut && RUN.model.output === "softmax") {
+          let top = -Infinity, sum = 0;
+          for (let j = 0; j < fo; j++) top = Math.max(top, out[op + j]);
+          for (let j = 0; j < fo; j++) sum += (out[op + j] = Math.exp(out[op + j] - top));
+          for (let j = 0; j < fo; j++) out[op + j] /= sum;
+        }
+      }
+      prev = out; fi = fo;
+    }
+    return outs;
+  }
+  const predicted = (out, p) => {
+    if (nOut === 1) return out[p] >= 0.5 ? 1 : 0;
+    let best = 0;
+    for (let c = 1; c < nOut; c++) if (out[p * nOut + c] > out[p * nOut + best]) best = c;
+    return best;
+  };
+
+  // the plane's grid: row r at the r-th y from ymin, column c at the c-th x (np.linspace spacing)
+  const linspace = (a, b, n) => Array.from({ length: n }, (_, i) => (i === n - 1 ? b : a + i * ((b - a) / (n - 1))));
+  const gx = linspace(xmin, xmax, res), gy = linspace(ymin, ymax, res);
+  const gridInput = new Float32Array(res * res * 2);
+  for (let r = 0; r < res; r++) for (let c = 0; c < res; c++) { gridInput[2 * (r * res + c)] = gx[c]; gridInput[2 * (r * res + c) + 1] = gy[r]; }
+  const grid = layerBuffers(res * res), dataActs = layerBuffers(nData), pointActs = layerBuffers(1);
+
+  // ---------------------------------------------------------------- state
+  const state = {
+    t: 0, playing: false, speed: 1,
+    edits: new Map(),                                 // parameter index -> value set by hand
+    point: Float32Array.from([X[0], X[1]]),           // the input shown in the network
+    hover: null, pinned: null,                        // neuron {l, j} whose map the plane shows (l = 0: inputs)
+    accuracy: NaN,
+  };
+  const theta = new Float32Array(P);
+
+  // flat parameters at fractional snapshot t (as Recording.params_at), then the hand edits
+  function paramsAt(t, out) {
+    const k = Math.min(Math.floor(t), last), f = t - k;
+    if (f === 0) out.set(snaps.subarray(k * P, k * P + P));
+    else for (let p = 0; p < P; p++) out[p] = (1 - f) * snaps[k * P + p] + f * snaps[(k + 1) * P + p];
+    for (const [p, v] of state.edits) out[p] = v;
+    return out;
+  }
+  const stepAt = (t) => { const k = Math.min(Math.floor(t), last - (N > 1 ? 1 : 0)), f = t - k; return N > 1 ? steps[k] + f * (steps[k + 1] - steps[k]) : steps[0]; };
+  function timeOfStep(step) {
+    let k = 0;
+    while (k < last - 1 && steps[k + 1] < step) k++;
+    if (N === 1) return 0;
+    return Math.min(last, Math.max(0, k + (step - steps[k]) / (steps[k + 1] - steps[k])));
+  }
+  const weightIndex = (l, i, j) => wOff[l] + i * sizes[l + 1] + j;
+  const biasIndex = (l, j) => bOff[l - 1] + j;       // neuron j of layer l >= 1
+
+  // ---------------------------------------------------------------- the network diagram (SVG)
+  const svg = $("network");
+  const shownIndices = (n, k) => (n <= k ? [...Array(n).keys()] : [...Array(k >> 1).keys()].concat([...Array(k - (k >> 1)).keys()].map((i) => n - (k - (k >> 1)) + i)));
+  const shown = sizes.map((n) => shownIndices(n, RUN.maxShown));
+  const dia = { neurons: [], values: [], edges: [], hits: [] };   // neurons[l][s], edges[l][e] = {el, i, j, p}
+
+  function el(name, attrs, parent) {
+    const e = document.createElementNS(SVG_NS, name);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function layerName(l) {
+    if (l === 0) return "input";
+    if (l === L) return `output · ${RUN.model.output}`;
+    return L > 2 ? `hidden ${l}` : "hidden";
+  }
+  const neuronName = (l, j) => (l === 0 ? `x${"₁₂"[j]}` : l === L ? (nOut === 1 ? "output" : `output ${j + 1} (${pal.class_names[j % pal.class_names.length]})`) : `neuron ${j + 1} of ${layerName(l)} (${RUN.model.activation})`);
+
+  function buildDiagram() {
+    svg.textContent = "";
+    const W = svg.clientWidth || 600, H = svg.clientHeight || 480;
+    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    const top = 14, bottom = 30, left = 60, right = nOut === 1 ? 110 : 60, h = H - top - bottom;
+    const slots = Math.max(...shown.map((s, l) => s.length + (s.length < sizes[l] ? 1 : 0)));
+    const pitch = h / Math.max(slots, 2), radius = Math.min(0.45 * pitch, 18);
+    const pos = shown.map((s, l) => {
+      const dots = s.length < sizes[l] ? 1 : 0, n = s.length + dots;
+      const lp = Math.max(pitch, Math.min(3 * pitch, h / (n + 1)));
+      const x = left + (L ? (l * (W - left - right)) / L : 0);
+      let ys = [...Array(n).keys()].map((k) => top + h / 2 + (k - (n - 1) / 2) * lp);
+      if (dots) ys.splice(s.length >> 1, 1);
+      return { x, ys, dotsY: top + h / 2, lp };
+    });
+    dia.radius = radius; dia.pos = pos;
+    const edgeGroup = el("g", {}, svg), neuronGroup = el("g", {}, svg);
+    dia.edges = []; dia.neurons = []; dia.values = [];
+    for (let l = 0; l < L; l++) {
+      const edges = [];
+      shown[l].forEach((i, si) => shown[l + 1].forEach((j, sj) => {
+        const a = [pos[l].x, pos[l].ys[si]], b = [pos[l + 1].x, pos[l + 1].ys[sj]];
+        const line = el("line", { class: "edge", x1: a[0], y1: a[1], x2: b[0], y2: b[1] }, edgeGroup);
+        edges.push({ el: line, a, b, l, i, j, p: weightIndex(l, i, j) });
+      }));
+      dia.edges.push(edges);
+    }
+    for (let l = 0; l <= L; l++) {
+      const circles = [], values = [];
+      shown[l].forEach((j, s) => {
+        circles.push(el("circle", { class: "neuron", cx: pos[l].x, cy: pos[l].ys[s], r: radius, "data-l": l, "data-j": j }, neuronGroup));
+        values.push(el("text", { class: "value", x: pos[l].x, y: pos[l].ys[s], "text-anchor": "middle", "dominant-baseline": "central", style: `font-size:${Math.max(8, 0.78 * radius).toFixed(1)}px` }, neuronGroup));
+      });
+      if (shown[l].length < sizes[l]) {
+        el("text", { x: pos[l].x, y: pos[l].dotsY + 6, "text-anchor": "middle", style: "font-size:20px" }, neuronGroup).textContent = "⋮";
+        el("text", { class: "label", x: pos[l].x + radius + 6, y: pos[l].dotsY + 5 }, neuronGroup).textContent = `${sizes[l]}`;
+      }
+      el("text", { class: "label", x: pos[l].x, y: H - 8, "text-anchor": "middle" }, neuronGroup).textContent = `${layerName(l)}${l > 0 && l < L ? ` · ${sizes[l]} ${RUN.model.activation}` : ""}`;
+      dia.neurons.push(circles); dia.values.push(values);
+    }
+    shown[0].forEach((j, s) => { el("text", { class: "label", x: pos[0].x - radius - 6, y: pos[0].ys[s] + 5, "text-anchor": "end" }, neuronGroup).textContent = `x${"₁₂"[j]}`; });
+    if (nOut === 1) el("text", { class: "label", x: pos[L].x + radius + 6, y: pos[L].ys[0] + 5 }, neuronGroup).textContent = `P(${pal.class_names[1]})`;
+  }
+
+  const fmt = (v) => (Math.abs(v) >= 10 ? v.toFixed(0) : v.toFixed(2).replace(/^(-?)0\./, "$1."));
+  function styleDiagram() {
+    for (let l = 0; l < L; l++) {
+      let top = 0;
+      const w0 = wOff[l], nW = sizes[l] * sizes[l + 1];
+      for (let p = w0; p < w0 + nW; p++) top = Math.max(top, Math.abs(theta[p]));
+      for (const e of dia.edges[l]) {
+        const w = theta[e.p], rel = top > 0 ? Math.abs(w) / top : 0;
+        e.el.setAttribute("stroke", signedCss(Math.sign(w) * rel));
+        e.el.setAttribute("stroke-width", (0.35 + 4.65 * rel ** 3).toFixed(2));
+        e.el.classList.toggle("edited", state.edits.has(e.p));
+      }
+    }
+    const acts = [state.point].concat(pointActs);
+    for (let l = 0; l <= L; l++) {
+      shown[l].forEach((j, s) => {
+        const v = acts[l][j], c = dia.neurons[l][s];
+        let fill;
+        if (l === 0) fill = signedCss(v, RUN.inputScale);
+        else if (l < L) fill = activationCss(v, RUN.model.activation);
+        else fill = binary ? css(probabilityRgb(pointActs[L - 1], 0)) : css(SEQUENTIAL[unsignedRow(v)]);
+        c.setAttribute("fill", fill);
+        c.classList.toggle("pinned", !!state.pinned && state.pinned.l === l && state.pinned.j === j);
+        c.classList.toggle("edited", l > 0 && state.edits.has(biasIndex(l, j)));
+        dia.values[l][s].textContent = dia.radius >= 9 ? fmt(v) : "";
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- the plane
+  const heat = $("heat"), overlay = $("overlay");
+  const heatCtx = heat.getContext("2d"), overlayCtx = overlay.getContext("2d");
+  const image = new ImageData(res, res), offscreen = document.createElement("canvas");
+  offscreen.width = offscreen.height = res;
+  const offCtx = offscreen.getContext("2d");
+  let dots = null;                                   // the data points, drawn once per canvas size
+  const toPx = (x, y, S) => [((x - xmin) / (xmax - xmin)) * S, (1 - (y - ymin) / (ymax - ymin)) * S];
+
+  function paintHeat() {
+    const shownNeuron = state.hover || state.pinned, px = image.data;
+    for (let r = 0; r < res; r++) {
+      for (let c = 0; c < res; c++) {
+        const p = r * res + c, o = 4 * ((res - 1 - r) * res + c);
+        let table = DIV8_SHADED, k;
+        if (!shownNeuron || (shownNeuron.l === L && binary)) {
+          if (binary) k = 3 * signedRow(2 * grid[L - 1][p * nOut + nOut - 1] - 1);
+          else { const rgb = probabilityRgb(grid[L - 1], p * nOut); px[o] = rgb[0] * SHADE * 255; px[o + 1] = rgb[1] * SHADE * 255; px[o + 2] = rgb[2] * SHADE * 255; px[o + 3] = 255; continue; }
+        } else {
+          const { l, j } = shownNeuron;
+          const v = l === 0 ? gridInput[2 * p + j] : grid[l - 1][p * sizes[l] + j];
+          if (l === 0) { table = DIV8; k = 3 * signedRow(v, RUN.inputScale); }
+          else if (l < L && SIGNED.has(RUN.model.activation)) { table = DIV8; k = 3 * signedRow(v); }
+          else { table = SEQ8; k = 3 * unsignedRow(v); }
+        }
+        px[o] = table[k]; px[o + 1] = table[k + 1]; px[o + 2] = table[k + 2]; px[o + 3] = 255;
+      }
+    }
+    offCtx.putImageData(image, 0, 0);
+    heatCtx.imageSmoothingEnabled = true;
+    heatCtx.imageSmoothingQuality = "high";
+    heatCtx.drawImage(offscreen, 0, 0, heat.width, heat.height);
+  }
+
+  // marching squares over P(class 1) at 0.5 (as nnkern.viz.plane.contour_paths), one segment per cell side pair
+  const CASES = { 1: [[3, 0]], 2: [[0, 1]], 3: [[3, 1]], 4: [[1, 2]], 6: [[0, 2]], 7: [[3, 2]], 8: [[2, 3]], 9: [[2, 0]], 11: [[2, 1]], 12: [[1, 3]], 13: [[1, 0]], 14: [[0, 3]] };
+  function drawContour(ctx, S) {
+    if (!binary || (state.hover || state.pinned) && !((state.hover || state.pinned).l === L)) return;
+    const out = grid[L - 1], f = (r, c) => out[(r * res + c) * nOut + nOut - 1] - 0.5;
+    const cell = S / (res - 1);
+    const cross = (r, c, side) => {
+      const [a, b] = [[[r, c], [r, c + 1]], [[r, c + 1], [r + 1, c + 1]], [[r + 1, c], [r + 1, c + 1]], [[r, c], [r + 1, c]]][side];
+      const fa = f(a[0], a[1]), fb = f(b[0], b[1]), t = fa !== fb ? fa / (fa - fb) : 0.5;
+      return [(a[1] + t * (b[1] - a[1])) * cell, S - (a[0] + t * (b[0] - a[0])) * cell];
+    };
+    ctx.beginPath();
+    for (let r = 0; r < res - 1; r++) {
+      for (let c = 0; c < res - 1; c++) {
+        const bl = f(r, c) > 0, br = f(r, c + 1) > 0, tr = f(r + 1, c + 1) > 0, tl = f(r + 1, c) > 0;
+        const code = bl * 1 + br * 2 + tr * 4 + tl * 8;
+        if (code === 0 || code === 15) continue;
+        let pairs = CASES[code];
+        if (code === 5 || code === 10) {
+          const centre = f(r, c) + f(r, c + 1) + f(r + 1, c + 1) + f(r + 1, c) > 0;
+          pairs = (code === 5) === centre ? [[3, 2], [1, 0]] : [[3, 0], [1, 2]];
+        }
+        for (const [s0, s1] of pairs) { const a = cross(r, c, s0), b = cross(r, c, s1); ctx.moveTo(a[0], a[1]); ctx.lineTo(b[0], b[1]); }
+      }
+    }
+    ctx.strokeStyle = "#FFFFFF"; ctx.lineWidth = 2.5 * (window.devicePixelRatio || 1); ctx.lineCap = "round";
+    ctx.stroke();
+  }
+
+  function drawDots(S) {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = S;
+    const ctx = canvas.getContext("2d"), dpr = window.devicePixelRatio || 1, rad = Math.max(2, S / 190);
+    ctx.lineWidth = 1.2 * dpr; ctx.strokeStyle = pal.outline;
+    for (let n = 0; n < nData; n++) {
+      const [x, y] = toPx(X[2 * n], X[2 * n + 1], S);
+      ctx.beginPath(); ctx.arc(x, y, rad, 0, 2 * Math.PI);
+      ctx.fillStyle = css(CLASSES[Y[n] % CLASSES.length]); ctx.fill(); ctx.stroke();
+    }
+    return canvas;
+  }
+
+  function paintOverlay() {
+    const S = overlay.width, dpr = window.devicePixelRatio || 1;
+    overlayCtx.clearRect(0, 0, S, S);
+    drawContour(overlayCtx, S);
+    if (!dots || dots.width !== S) dots = drawDots(S);
+    overlayCtx.drawImage(dots, 0, 0);
+    const [x, y] = toPx(state.point[0], state.point[1], S), r = 7 * dpr;
+    overlayCtx.lineWidth = 2.5 * dpr;
+    for (const [colour, w] of [["#000000", 4.5 * dpr], ["#FFFFFF", 2 * dpr]]) {
+      overlayCtx.strokeStyle = colour; overlayCtx.lineWidth = w;
+      overlayCtx.beginPath(); overlayCtx.arc(x, y, r, 0, 2 * Math.PI);
+      overlayCtx.moveTo(x - 2 * r, y); overlayCtx.lineTo(x - r, y); overlayCtx.moveTo(x + r, y); overlayCtx.lineTo(x + 2 * r, y);
+      overlayCtx.moveTo(x, y - 2 * r); overlayCtx.lineTo(x, y - r); overlayCtx.moveTo(x, y + r); overlayCtx.lineTo(x, y + 2 * r);
+      overlayCtx.stroke();
+    }
+  }
+
+  function caption() {
+    const n = state.hover || state.pinned, [x, y] = state.point, out = pointActs[L - 1];
+    const input = `input (${x.toFixed(2)}, ${y.toFixed(2)})`;
+    if (n && !(n.l === L && binary)) {
+      const what = n.l === 0 ? `the input ${neuronName(0, n.j)}` : n.l === L ? `P(${pal.class_names[n.j % pal.class_names.length]})` : `${neuronName(n.l, n.j)}: its activation`;
+      const v = n.l === 0 ? state.point[n.j] : pointActs[n.l - 1][n.j];
+      return `${what} over the plane${state.pinned ? " (pinned; click it again to unpin)" : ""} · at the ${input}: ${v.toFixed(3)}`;
+    }
+    if (nOut === 1) return `${input} → P(${pal.class_names[1]}) = ${out[0].toFixed(3)} · white line: P = 0.5`;
+    const best = predicted(out, 0);
+    return `${input} → ${pal.class_names[best % pal.class_names.length]} (P = ${out[best].toFixed(3)})`;
+  }
+
+  // ---------------------------------------------------------------- loss and accuracy curves
+  const curves = $("curves"), curvesCtx = curves.getContext("2d");
+  const epochs = history.epoch || [], nEpochs = epochs.length ? epochs[epochs.length - 1] : Math.max(1, steps[last] / spe);
+  const panels = [
+    { name: "loss", keys: ["loss", "val_loss"] },
+    { name: "accuracy", keys: ["acc", "val_acc"], range: [0, 1] },
+  ];
+  for (const panel of panels) {
+    const values = panel.keys.flatMap((k) => (history[k] || []).filter((v) => v !== null));
+    panel.range = panel.range || [0, Math.ceil(Math.max(1e-9, ...values) * 10) / 10];
+  }
+  function panelBox(k) {
+    const dpr = window.devicePixelRatio || 1, W = curves.width, H = curves.height, gap = 40 * dpr, lm = 44 * dpr;
+    const w = (W - gap) / 2;
+    return { x0: k * (w + gap) + lm, x1: k * (w + gap) + w - 8 * dpr, y0: 24 * dpr, y1: H - 26 * dpr, dpr };
+  }
+  function drawCurves() {
+    const ctx = curvesCtx, epochNow = stepAt(state.t) / spe;
+    ctx.clearRect(0, 0, curves.width, curves.height);
+    panels.forEach((panel, k) => {
+      const b = panelBox(k), [lo, hi] = panel.range;
+      const px = (e) => b.x0 + (e / nEpochs) * (b.x1 - b.x0), py = (v) => b.y1 - ((v - lo) / (hi - lo)) * (b.y1 - b.y0);
+      ctx.font = `${13 * b.dpr}px system-ui, sans-serif`; ctx.fillStyle = "#9A9A9A"; ctx.strokeStyle = "#777777"; ctx.lineWidth = 1 * b.dpr;
+      ctx.beginPath(); ctx.moveTo(b.x0, b.y0); ctx.lineTo(b.x0, b.y1); ctx.lineTo(b.x1, b.y1); ctx.stroke();
+      ctx.textAlign = "right"; ctx.textBaseline = "middle";
+      ctx.fillText(`${hi}`, b.x0 - 6 * b.dpr, b.y0 + 4 * b.dpr); ctx.fillText(`${lo}`, b.x0 - 6 * b.dpr, b.y1);
+      ctx.textAlign = "left"; ctx.textBaseline = "top";
+      ctx.fillText(`${panel.name} per epoch (yellow: now)`, b.x0, b.y0 - 20 * b.dpr);
+      ctx.textAlign = "center"; ctx.fillText("epoch", (b.x0 + b.x1) / 2, b.y1 + 6 * b.dpr);
+      ctx.textAlign = "right"; ctx.fillText(`${nEpochs}`, b.x1, b.y1 + 6 * b.dpr);
+      panel.keys.forEach((key, s) => {
+        const vals = history[key];
+        if (!vals) return;
+        ctx.strokeStyle = s === 0 ? "#FFFFFF" : "#BBBBBB"; ctx.lineWidth = (s === 0 ? 2 : 1.5) * b.dpr;
+        ctx.setLineDash(s === 0 ? [] : [4 * b.dpr, 3 * b.dpr]);
+        ctx.beginPath();
+        vals.forEach((v, e) => { if (v !== null) ctx[e ? "lineTo" : "moveTo"](px(epochs[e]), py(v)); });
+        ctx.stroke(); ctx.setLineDash([]);
+        if (s === 1) { ctx.fillStyle = "#BBBBBB"; ctx.textAlign = "left"; ctx.textAlign = "right"; ctx.fillText("validation: dashed", b.x1, b.y0 - 20 * b.dpr); }
+      });
+      const x = px(epochNow);                            // the cursor: the current time
+      ctx.strokeStyle = pal.bright; ctx.lineWidth = 1.5 * b.dpr;
+      ctx.beginPath(); ctx.moveTo(x, b.y0); ctx.lineTo(x, b.y1); ctx.stroke();
+      if (panel.name === "accuracy" && Number.isFinite(state.accuracy)) {   // the live accuracy of the shown parameters
+        ctx.fillStyle = pal.bright; ctx.beginPath(); ctx.arc(x, py(state.accuracy), 4 * b.dpr, 0, 2 * Math.PI); ctx.fill();
+      }
+    });
+  }
+  function seekFromCurves(ev) {
+    const rect = curves.getBoundingClientRect(), dpr = window.devicePixelRatio || 1, x = (ev.clientX - rect.left) * dpr;
+    const b = panelBox(x > curves.width / 2 ? 1 : 0);
+    const epoch = Math.min(1, Math.max(0, (x - b.x0) / (b.x1 - b.x0))) * nEpochs;
+    setTime(timeOfStep(epoch * spe));
+  }
+
+  // ---------------------------------------------------------------- drawing a frame
+  let frameRequested = false;
+  function render() {
+    paramsAt(state.t, theta);
+    forward(theta, gridInput, res * res, grid);
+    forward(theta, X, nData, dataActs);
+    forward(theta, state.point, 1, pointActs);
+    let correct = 0;
+    for (let n = 0; n < nData; n++) correct += predicted(dataActs[L - 1], n) === Y[n];
+    state.accuracy = correct / nData;
+    paintHeat();
+    paintOverlay();
+    styleDiagram();
+    drawCurves();
+    const step = stepAt(state.t);
+    $("step").textContent = Math.round(step);
+    $("epoch").textContent = (step / spe).toFixed(1);
+    $("accuracy").textContent = `${(100 * state.accuracy).toFixed(1)}%`;
+    $("edited").hidden = state.edits.size === 0;
+    $("edit-count").textContent = state.edits.size;
+    $("reset").disabled = state.edits.size === 0;
+    $("plane-caption").textContent = caption();
+    $("time").value = N > 1 ? state.t / last : 0;
+    if (tip.target) showTip(tip.target, tip.x, tip.y);
+  }
+  function requestFrame() {
+    if (frameRequested) return;
+    frameRequested = true;
+    requestAnimationFrame(() => { frameRequested = false; render(); });
+  }
+  function setTime(t) { state.t = Math.min(last, Math.max(0, t)); requestFrame(); }
+
+  let lastTick = null;
+  function tick(now) {
+    if (!state.playing) { lastTick = null; return; }
+    if (lastTick !== null) {
+      const t = state.t + ((now - lastTick) / 1000) * state.speed * (last / 20);   // 1x: the whole run in 20 s
+      state.t = Math.min(last, t);
+      render();
+      if (state.t >= last) setPlaying(false);
+    }
+    lastTick = now;
+    requestAnimationFrame(tick);
+  }
+  function setPlaying(on) {
+    state.playing = on && N > 1;
+    if (state.playing && state.t >= last) state.t = 0;
+    $("play").textContent = state.playing ? "❚❚" : "▶";
+    if (state.playing) requestAnimationFrame(tick);
+  }
+
+  // ---------------------------------------------------------------- tooltip and sparkline
+  const tip = { target: null, x: 0, y: 0 };
+  function recorded(p) { const out = new Float32Array(N); for (let k = 0; k < N; k++) out[k] = snaps[k * P + p]; return out; }
+  function showTip(target, x, y) {
+    Object.assign(tip, { target, x, y });
+    const box = $("tooltip"), p = target.kind === "weight" ? target.edge.p : target.l > 0 ? biasIndex(target.l, target.j) : -1;
+    let text;
+    if (target.kind === "weight") {
+      const { l, i, j } = target.edge;
+      text = `weight ${neuronName(l, i)} → ${neuronName(l + 1, j)}: <b>${theta[p].toFixed(4)}</b>`;
+    } else if (p >= 0) {
+      text = `${neuronName(target.l, target.j)}: bias <b>${theta[p].toFixed(4)}</b>, activation ${pointActs[target.l - 1][target.j].toFixed(3)}`;
+    } else {
+      text = `${neuronName(0, target.j)} = ${state.point[target.j].toFixed(3)}`;
+    }
+    if (p >= 0 && state.edits.has(p)) text += ` (edited; recorded ${paramsAtRecorded(p).toFixed(4)})`;
+    $("tooltip-text").innerHTML = text + (p >= 0 ? "<br><span style='color:#9A9A9A'>over the run (yellow: now)</span>" : "");
+    const spark = $("sparkline");
+    spark.hidden = p < 0;
+    if (p >= 0) drawSparkline(spark, recorded(p), theta[p]);
+    box.hidden = false;
+    const r = box.getBoundingClientRect();
+    box.style.left = `${Math.min(window.innerWidth - r.width - 8, x + 14)}px`;
+    box.style.top = `${Math.max(8, y - r.height - 10)}px`;
+  }
+  function paramsAtRecorded(p) { const k = Math.min(Math.floor(state.t), last), f = state.t - k; return f ? (1 - f) * snaps[k * P + p] + f * snaps[(k + 1) * P + p] : snaps[k * P + p]; }
+  function hideTip() { tip.target = null; $("tooltip").hidden = true; }
+  function drawSparkline(canvas, values, now) {
+    const dpr = window.devicePixelRatio || 1, W = 220 * dpr, H = 56 * dpr, ctx = canvas.getContext("2d");
+    canvas.width = W; canvas.height = H;
+    let lo = Math.min(0, now), hi = Math.max(0, now);
+    for (const v of values) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    if (hi === lo) hi = lo + 1;
+    const px = (k) => 3 * dpr + (k / Math.max(1, last)) * (W - 6 * dpr), py = (v) => H - 4 * dpr - ((v - lo) / (hi - lo)) * (H - 8 * dpr);
+    ctx.strokeStyle = "#555555"; ctx.lineWidth = dpr;
+    ctx.beginPath(); ctx.moveTo(0, py(0)); ctx.lineTo(W, py(0)); ctx.stroke();
+    ctx.lineWidth = 1.5 * dpr;
+    for (let k = 1; k < N; k++) {                     // coloured by sign, as the edge
+      ctx.strokeStyle = signedCss(Math.sign(values[k]));
+      ctx.beginPath(); ctx.moveTo(px(k - 1), py(values[k - 1])); ctx.lineTo(px(k), py(values[k])); ctx.stroke();
+    }
+    ctx.fillStyle = pal.bright;
+    ctx.beginPath(); ctx.arc(px(state.t), py(now), 3.5 * dpr, 0, 2 * Math.PI); ctx.fill();
+  }
+
+  // ---------------------------------------------------------------- interaction
+  // what is under client point (x, y): a neuron (within its circle), else the nearest edge within 6 px, else null
+  function pick(x, y) {
+    const m = svg.getScreenCTM();
+    if (!m) return null;
+    const pt = new DOMPoint(x, y).matrixTransform(m.inverse());
+    for (let l = 0; l <= L; l++) {
+      if (Math.abs(pt.x - dia.pos[l].x) > dia.radius + 2) continue;
+      const s = dia.pos[l].ys.findIndex((yy) => Math.hypot(pt.x - dia.pos[l].x, pt.y - yy) <= dia.radius + 2);
+      if (s >= 0) return { kind: "neuron", l, j: shown[l][s] };
+    }
+    let best = null, bestD = 6;
+    for (const edges of dia.edges) {
+      for (const e of edges) {
+        const dx = e.b[0] - e.a[0], dy = e.b[1] - e.a[1];
+        if (pt.x < Math.min(e.a[0], e.b[0]) || pt.x > Math.max(e.a[0], e.b[0])) continue;
+        const t = Math.min(1, Math.max(0, ((pt.x - e.a[0]) * dx + (pt.y - e.a[1]) * dy) / (dx * dx + dy * dy)));
+        const d = Math.hypot(pt.x - e.a[0] - t * dx, pt.y - e.a[1] - t * dy);
+        if (d < bestD) { bestD = d; best = e; }
+      }
+    }
+    return best && { kind: "weight", edge: best };
+  }
+
+  let drag = null;
+  const targetOf = (ev) => pick(ev.clientX, ev.clientY);
+  svg.addEventListener("pointermove", (ev) => {
+    if (drag) {
+      const dy = drag.y - ev.clientY;
+      if (Math.abs(dy) > 2) drag.moved = true;
+      if (drag.moved && drag.p >= 0) {
+        state.edits.set(drag.p, Math.fround(drag.value + dy * drag.perPixel));
+        if (state.playing) setPlaying(false);
+        requestFrame();
+      }
+      showTip(drag.target, ev.clientX, ev.clientY);
+      return;
+    }
+    const target = targetOf(ev);
+    for (const h of svg.querySelectorAll(".hover")) h.classList.remove("hover");
+    if (!target) { svg.style.cursor = ""; hideTip(); if (state.hover) { state.hover = null; requestFrame(); } return; }
+    svg.style.cursor = target.kind === "weight" || target.l > 0 ? "ns-resize" : "pointer";
+    if (target.kind === "weight") target.edge.el.classList.add("hover");
+    const neuron = target.kind === "neuron" ? { l: target.l, j: target.j } : null;
+    if (JSON.stringify(neuron) !== JSON.stringify(state.hover)) { state.hover = neuron; requestFrame(); }
+    showTip(target, ev.clientX, ev.clientY);
+  });
+  svg.addEventListener("pointerleave", () => { if (!drag) { hideTip(); state.hover = null; requestFrame(); } });
+  svg.addEventListener("pointerdown", (ev) => {
+    const target = targetOf(ev);
+    if (!target) return;
+    const p = target.kind === "weight" ? target.edge.p : target.l > 0 ? biasIndex(target.l, target.j) : -1;
+    let top = 0;                                      // sensitivity: the layer's largest |parameter| per 100 px
+    if (p >= 0) {
+      const l = target.kind === "weight" ? target.edge.l : target.l - 1;
+      for (let q = wOff[l]; q < bOff[l] + sizes[l + 1]; q++) top = Math.max(top, Math.abs(theta[q]));
+    }
+    drag = { target, p, y: ev.clientY, value: p >= 0 ? theta[p] : 0, perPixel: Math.max(top, 0.1) / 100, moved: false };
+    svg.setPointerCapture(ev.pointerId);
+    ev.preventDefault();
+  });
+  svg.addEventListener("pointerup", (ev) => {
+    if (!drag) return;
+    const { target, moved } = drag;
+    drag = null;
+    svg.releasePointerCapture(ev.pointerId);
+    if (!moved && target.kind === "neuron") {         // a tap pins (or unpins) the neuron's map
+      const same = state.pinned && state.pinned.l === target.l && state.pinned.j === target.j;
+      state.pinned = same ? null : { l: target.l, j: target.j };
+      requestFrame();
+    }
+  });
+  overlay.addEventListener("click", (ev) => {
+    const rect = overlay.getBoundingClientRect();
+    const u = (ev.clientX - rect.left) / rect.width, v = (ev.clientY - rect.top) / rect.height;
+    state.point = Float32Array.from([xmin + u * (xmax - xmin), ymax - v * (ymax - ymin)]);
+    requestFrame();
+  });
+  let scrubbing = false;
+  curves.addEventListener("pointerdown", (ev) => { scrubbing = true; curves.setPointerCapture(ev.pointerId); seekFromCurves(ev); });
+  curves.addEventListener("pointermove", (ev) => { if (scrubbing) seekFromCurves(ev); });
+  curves.addEventListener("pointerup", () => { scrubbing = false; });
+  $("time").addEventListener("input", (ev) => { setPlaying(false); setTime(Number(ev.target.value) * last); });
+  $("play").addEventListener("click", () => setPlaying(!state.playing));
+  $("speed").addEventListener("change", (ev) => { state.speed = Number(ev.target.value); });
+  $("reset").addEventListener("click", () => { state.edits.clear(); requestFrame(); });
+  $("save").addEventListener("click", save);
+  document.addEventListener("keydown", (ev) => {
+    if (ev.target.tagName === "INPUT" && ev.target.type !== "range") return;
+    if (ev.key === " ") { ev.preventDefault(); setPlaying(!state.playing); }
+  });
+
+  function savedParameters() {
+    paramsAt(state.t, theta);
+    const weights = [], biases = [];
+    for (let l = 0; l < L; l++) {
+      const fo = sizes[l + 1];
+      weights.push([...Array(sizes[l]).keys()].map((i) => Array.from(theta.subarray(wOff[l] + i * fo, wOff[l] + (i + 1) * fo))));
+      biases.push(Array.from(theta.subarray(bOff[l], bOff[l] + fo)));
+    }
+    const edited = [...state.edits.keys()].sort((a, b) => a - b).map((p) => {
+      let l = 0;
+      while (p >= wOff[l] + (sizes[l] + 1) * sizes[l + 1]) l++;
+      return p < bOff[l] ? { layer: l, kind: "weight", i: Math.floor((p - wOff[l]) / sizes[l + 1]), j: (p - wOff[l]) % sizes[l + 1] }
+        : { layer: l, kind: "bias", j: p - bOff[l] };
+    });
+    return { format: "nnkern-explorer-params", model: RUN.model, step: stepAt(state.t), snapshot_time: state.t, edited, weights, biases };
+  }
+  function save() {
+    const text = JSON.stringify(savedParameters(), null, 1);
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+    a.download = `nnkern-params-step${Math.round(stepAt(state.t))}.json`;
+    document.body.appendChild(a); a.click(); a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }
+
+  // ---------------------------------------------------------------- layout
+  function resize() {
+    const dpr = window.devicePixelRatio || 1, plane = $("plane");
+    const S = Math.round(plane.clientWidth * dpr);
+    for (const c of [heat, overlay]) { c.width = c.height = S; }
+    curves.width = Math.round(curves.clientWidth * dpr); curves.height = Math.round(curves.clientHeight * dpr);
+    buildDiagram();
+    render();
+  }
+  window.addEventListener("resize", resize);
+  resize();
+
+  function base64(floats) {
+    const u = new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength);
+    let s = "";
+    for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode.apply(null, u.subarray(i, i + 0x8000));
+    return btoa(s);
+  }
+
+  // a small API for scripts and tests: the page's own numbers, never read back from pixels
+  window.explorer = {
+    nSnapshots: N, steps, resolution: res, extent: RUN.extent,
+    setTime(t) { state.t = Math.min(last, Math.max(0, t)); render(); },
+    time: () => state.t,
+    setParameter(p, v) { state.edits.set(p, Math.fround(v)); render(); },
+    redraw: render,
+    params: () => Array.from(paramsAt(state.t, theta)),
+    grid: (l) => base64(grid[l]),                   // layer l over the grid: float32 (res, res, width), base64
+    point: () => Array.from(state.point),
+    accuracy: () => state.accuracy,
+    savedParameters,
+    // client coordinates of a point where the pointer picks edge (l, i, j), or null
+    edgePoint(l, i, j) {
+      const e = dia.edges[l].find((d) => d.i === i && d.j === j);
+      if (!e) return null;
+      const m = svg.getScreenCTM();
+      for (let s = 0.5; s > 0.1; s -= 0.01) {
+        const pt = new DOMPoint(e.a[0] + s * (e.b[0] - e.a[0]), e.a[1] + s * (e.b[1] - e.a[1])).matrixTransform(m);
+        const hit = pick(pt.x, pt.y);
+        if (hit && hit.edge === e) return { x: pt.x, y: pt.y };
+      }
+      return null;
+    },
+    neuronPoint(l, j) {
+      const s = shown[l].indexOf(j);
+      if (s < 0) return null;
+      const r = dia.neurons[l][s].getBoundingClientRect();
+      return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+    },
+  };
+})();
