@@ -153,7 +153,7 @@
     svg.textContent = "";
     const W = svg.clientWidth || 600, H = svg.clientHeight || 480;
     svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-    const top = 14, bottom = 30, left = 60, right = nOut === 1 ? 110 : 60, h = H - top - bottom;
+    const top = 14, bottom = 30, left = 60, right = 110, h = H - top - bottom;
     const slots = Math.max(...shown.map((s, l) => s.length + (s.length < sizes[l] ? 1 : 0)));
     const pitch = h / Math.max(slots, 2), radius = Math.min(0.45 * pitch, 18);
     const pos = shown.map((s, l) => {
@@ -190,7 +190,11 @@
       dia.neurons.push(circles); dia.values.push(values);
     }
     shown[0].forEach((j, s) => { el("text", { class: "label", x: pos[0].x - radius - 6, y: pos[0].ys[s] + 5, "text-anchor": "end" }, neuronGroup).textContent = `x${"₁₂"[j]}`; });
-    if (nOut === 1) el("text", { class: "label", x: pos[L].x + radius + 6, y: pos[L].ys[0] + 5 }, neuronGroup).textContent = `P(${pal.class_names[1]})`;
+    shown[L].forEach((j, s) => {                    // P(blue) for one sigmoid, else each class's name in its colour
+      const label = el("text", { class: "label", x: pos[L].x + radius + 6, y: pos[L].ys[s] + 5 }, neuronGroup);
+      label.textContent = nOut === 1 ? `P(${pal.class_names[1]})` : pal.class_names[j % pal.class_names.length];
+      if (nOut > 1) label.style.fill = pal.classes[j % pal.classes.length];
+    });
   }
 
   const fmt = (v) => (Math.abs(v) >= 10 ? v.toFixed(0) : v.toFixed(2).replace(/^(-?)0\./, "$1."));
@@ -216,6 +220,7 @@
         else fill = binary ? css(probabilityRgb(pointActs[L - 1], 0)) : css(SEQUENTIAL[unsignedRow(v)]);
         c.setAttribute("fill", fill);
         c.classList.toggle("pinned", !!state.pinned && state.pinned.l === l && state.pinned.j === j);
+        c.classList.toggle("shown", !!state.hover && state.hover.l === l && state.hover.j === j);
         c.classList.toggle("edited", l > 0 && state.edits.has(biasIndex(l, j)));
         dia.values[l][s].textContent = dia.radius >= 9 ? fmt(v) : "";
       });
@@ -319,9 +324,9 @@
     const n = state.hover || state.pinned, [x, y] = state.point, out = pointActs[L - 1];
     const input = `input (${x.toFixed(2)}, ${y.toFixed(2)})`;
     if (n && !(n.l === L && binary)) {
-      const what = n.l === 0 ? `the input ${neuronName(0, n.j)}` : n.l === L ? `P(${pal.class_names[n.j % pal.class_names.length]})` : `${neuronName(n.l, n.j)}: its activation`;
+      const what = n.l === 0 ? `the input ${neuronName(0, n.j)}` : n.l === L ? `P(${pal.class_names[n.j % pal.class_names.length]})` : neuronName(n.l, n.j);
       const v = n.l === 0 ? state.point[n.j] : pointActs[n.l - 1][n.j];
-      return `${what} over the plane${state.pinned ? " (pinned; click it again to unpin)" : ""} · at the ${input}: ${v.toFixed(3)}`;
+      return `${what} over the plane${state.pinned ? " (pinned: click it to unpin)" : ""} · at (${x.toFixed(2)}, ${y.toFixed(2)}): ${v.toFixed(3)}`;
     }
     if (nOut === 1) return `${input} → P(${pal.class_names[1]}) = ${out[0].toFixed(3)} · white line: P = 0.5`;
     const best = predicted(out, 0);
@@ -457,7 +462,7 @@
     box.hidden = false;
     const r = box.getBoundingClientRect();
     box.style.left = `${Math.min(window.innerWidth - r.width - 8, x + 14)}px`;
-    box.style.top = `${Math.max(8, y - r.height - 10)}px`;
+    box.style.top = `${y - r.height - 14 >= 8 ? y - r.height - 14 : y + 18}px`;   // above the pointer, or below it near the top
   }
   function paramsAtRecorded(p) { const k = Math.min(Math.floor(state.t), last), f = state.t - k; return f ? (1 - f) * snaps[k * P + p] + f * snaps[(k + 1) * P + p] : snaps[k * P + p]; }
   function hideTip() { tip.target = null; $("tooltip").hidden = true; }
