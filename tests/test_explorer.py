@@ -165,8 +165,8 @@ def test_page_loads_from_disk_with_the_network_blocked(tab, rec):
     assert tab.url.startswith("file://")
     assert tab.evaluate("explorer.nSnapshots") == 50
     assert tab.inner_text("#step") == "0"
-    assert len(tab.query_selector_all("#network circle.neuron")) == sum(rec.layout.sizes)
-    assert len(tab.query_selector_all("#network line.edge")) == 2 * 16 + 16 * 16 + 16
+    drawn = tab.evaluate("explorer.diagram()")
+    assert len(drawn["neurons"]) == sum(rec.layout.sizes) and len(drawn["edges"]) == 2 * 16 + 16 * 16 + 16
 
 
 def test_grid_at_a_snapshot_matches_grid_activations(tab, rec, snapshots):
@@ -240,24 +240,25 @@ def test_dragging_a_neuron_changes_its_bias_and_a_tap_pins_its_map(tab, rec):
     tab.mouse.move(5, 5)  # away from the network: the pinned map stays
     tab.evaluate("new Promise(requestAnimationFrame)")
     assert "neuron 1 of hidden 1" in tab.inner_text("#plane-caption")
-    assert tab.locator("#network circle.pinned").count() == 1
     assert np.abs(heat_pixels(tab) - output_map).max() > 30  # the plane shows the neuron's map
     tab.mouse.click(at["x"], at["y"])  # a second tap unpins it: the output again
     tab.mouse.move(5, 5)
     tab.evaluate("new Promise(requestAnimationFrame)")
-    np.testing.assert_array_equal(heat_pixels(tab), output_map)
+    assert np.abs(heat_pixels(tab) - output_map).max() <= 1  # (the canvas's smoothing may round a channel differently)
 
 
 def test_edges_are_coloured_by_sign_and_widened_by_size(tab, rec):
     tab.evaluate("explorer.setTime(30)")
     W = np.array(tab.evaluate("explorer.params()"))[: 2 * 16].reshape(2, 16)
-    edges = tab.evaluate("Array.from(document.querySelectorAll('#network line.edge')).slice(0, 32)"
-                         ".map(e => [getComputedStyle(e).stroke, Number(e.getAttribute('stroke-width'))])")
-    for (colour, width), w in zip(edges, W.ravel()):
-        r, g, b = map(int, re.findall(r"\d+", colour)[:3])
-        assert (b > r) == (w > 0)  # blue for positive, red for negative
-    widths = np.array([e[1] for e in edges])
-    assert widths[np.argmax(np.abs(W.ravel()))] == widths.max() >= 4.9
+    edges = [e for e in tab.evaluate("explorer.diagram()")["edges"] if e["l"] == 0]
+    for e in edges:
+        assert e["w"] == pytest.approx(W[e["i"], e["j"]], abs=1e-7)
+        r, g, b = map(int, re.findall(r"\d+", e["colour"]))
+        assert (b > r) == (e["w"] > 0)  # blue for positive, red for negative
+    widths = np.array([e["width"] for e in edges])
+    rel = np.abs([e["w"] for e in edges]) / np.abs(W).max()
+    assert widths[np.argmax(rel)] == widths.max() > 4 and np.all(np.diff(widths[np.argsort(rel)]) >= 0)  # (|w| / max)^3
+    assert widths.min() < 0.5
 
 
 def test_clicking_the_plane_sends_that_point_through_the_network(tab, rec):
@@ -271,8 +272,9 @@ def test_clicking_the_plane_sends_that_point_through_the_network(tab, rec):
     p = float(net.predict_proba(point)[0])
     caption = tab.inner_text("#plane-caption")
     assert f"P(blue) = {p:.3f}" in caption
-    hidden = net.layer_outputs(point)[0][1][0]  # the first hidden neuron's value, written in its circle
-    assert float(tab.text_content("#network text.value >> nth=2")) == pytest.approx(hidden[0], abs=0.0051)
+    hidden = net.layer_outputs(point)[0][1][0]  # the hidden neurons' values, written in their circles
+    texts = [n["text"] for n in tab.evaluate("explorer.diagram()")["neurons"] if n["l"] == 1]
+    np.testing.assert_allclose([float(t) for t in texts], hidden, atol=0.0051)
 
 
 def test_saved_parameters_load_back_into_python(tab, rec, tmp_path):

@@ -44,8 +44,9 @@ def open_page(path, width=1280, height=800):
                 return route.abort()
 
             page.route("**/*", refuse)
-            page.goto(url)
-            page.wait_for_function("window.explorer !== undefined")
+            page.goto(url)  # returns after the load event: the page's script has run
+            if not page.evaluate("typeof window.explorer === 'object'"):
+                raise RuntimeError(f"{path}: the explorer did not start ({'; '.join(page.problems) or 'no error reported'})")
             yield page
         finally:
             browser.close()

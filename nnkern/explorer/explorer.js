@@ -6,8 +6,7 @@
 (function () {
   const RUN = JSON.parse(document.getElementById("run-data").textContent);
   const $ = (id) => document.getElementById(id);
-  const SVG_NS = "http://www.w3.org/2000/svg";
-
+  
   // ---------------------------------------------------------------- the run
   function bytes(b64) {
     const s = atob(b64), u = new Uint8Array(s.length);
@@ -57,34 +56,56 @@
   }
 
   // ---------------------------------------------------------------- the forward pass
+  // tanh: the compiled kernels' own float32 rational approximation (Eigen's) for float32 runs, else Math.tanh
+  const tanh = RUN.tanhRational ? rationalTanh(RUN.tanhRational) : Math.tanh;
+  function rationalTanh([clamp, a13, a11, a9, a7, a5, a3, a1, b6, b4, b2, b0]) {
+    return (x) => {
+      x = x < -clamp ? -clamp : x > clamp ? clamp : x;
+      const x2 = x * x;
+      const p = (((((a13 * x2 + a11) * x2 + a9) * x2 + a7) * x2 + a5) * x2 + a3) * x2 + a1;
+      return (x * p) / (((b6 * x2 + b4) * x2 + b2) * x2 + b0);
+    };
+  }
   const ACT = {
-    identity: (z) => z, tanh: Math.tanh, relu: (z) => (z > 0 ? z : 0),
+    identity: null, tanh, relu: (z) => (z > 0 ? z : 0),
     leaky_relu: (z) => (z > 0 ? z : 0.01 * z), sigmoid: (z) => 1 / (1 + Math.exp(-z)),
   };
   const hidden = ACT[RUN.model.activation];
-  const layerBuffers = (n) => sizes.slice(1).map((w) => new Float32Array(n * w));
+  const wT = sizes.slice(1).map((fo, l) => new Float64Array(sizes[l] * fo)), bias = sizes.slice(1).map((fo) => new Float64Array(fo));
 
-  // every layer's activations for n inputs (n, 2) into outs[l] (n, width_l), row-major as nk.grid_activations
-  function forward(theta, input, n, outs) {
-    let prev = input, fi = sizes[0];
-    for (let l = 0; l < L; l++) {
-      const fo = sizes[l + 1], w0 = wOff[l], b0 = bOff[l], out = outs[l], isOut = l === L - 1;
-      for (let p = 0; p < n; p++) {
-        const ip = p * fi, op = p * fo;
-        for (let j = 0; j < fo; j++) {
-          let z = theta[b0 + j];
-          for (let i = 0, w = w0 + j; i < fi; i++, w += fo) z += prev[ip + i] * theta[w];
-          out[op + j] = isOut ? z : hidden(z);
-        }
-        if (isOut && RUN.model.output === "sigmoid") for (let j = 0; j < fo; j++) out[op + j] = 1 / (1 + Math.exp(-out[op + j]));
-        if (isOut && RUN.model.output === "softmax") {
-          let top = -Infinity, sum = 0;
-          for (let j = 0; j < fo; j++) top = Math.max(top, out[op + j]);
-          for (let j = 0; j < fo; j++) sum += (out[op + j] = Math.exp(out[op + j] - top));
-          for (let j = 0; j < fo; j++) out[op + j] /= sum;
+  // buffers for every layer's activations over n inputs (n, width_l), and the parameters they were computed with
+  const passBuffers = (n) => ({ n, outs: sizes.slice(1).map((w) => new Float32Array(n * w)), theta: new Float32Array(P).fill(NaN) });
+  const layerChanged = (theta, last, l) => {
+    for (let p = wOff[l]; p < bOff[l] + sizes[l + 1]; p++) if (theta[p] !== last[p]) return true;
+    return false;
+  };
+
+  // every layer's activations for the inputs (n, 2) into buf.outs[l] (n, width_l), row-major as
+  // nk.grid_activations; layers before the first whose parameters changed since the last call are kept
+  function forward(theta, input, buf) {
+    const { n, outs } = buf;
+    let l0 = 0;
+    while (l0 < L && !layerChanged(theta, buf.theta, l0)) l0++;
+    buf.theta.set(theta);
+    for (let l = l0; l < L; l++) {
+      const fi = sizes[l], fo = sizes[l + 1], w0 = wOff[l], out = outs[l], prev = l ? outs[l - 1] : input;
+      const W = wT[l], b = bias[l];
+      for (let j = 0; j < fo; j++) { b[j] = theta[bOff[l] + j]; for (let i = 0; i < fi; i++) W[j * fi + i] = theta[w0 + i * fo + j]; }
+      for (let p = 0, ip = 0, op = 0; p < n; p++, ip += fi, op += fo) {
+        for (let j = 0, wj = 0; j < fo; j++, wj += fi) {
+          let z = b[j];
+          for (let i = 0; i < fi; i++) z += prev[ip + i] * W[wj + i];
+          out[op + j] = z;
         }
       }
-      prev = out; fi = fo;
+      if (l < L - 1) { if (hidden) for (let k = 0; k < n * fo; k++) out[k] = hidden(out[k]); }
+      else if (RUN.model.output === "sigmoid") for (let k = 0; k < n * fo; k++) out[k] = 1 / (1 + Math.exp(-out[k]));
+      else for (let op = 0; op < n * fo; op += fo) {      // softmax along each row
+        let top = -Infinity, sum = 0;
+        for (let j = 0; j < fo; j++) top = Math.max(top, out[op + j]);
+        for (let j = 0; j < fo; j++) sum += (out[op + j] = Math.exp(out[op + j] - top));
+        for (let j = 0; j < fo; j++) out[op + j] /= sum;
+      }
     }
     return outs;
   }
@@ -100,7 +121,8 @@
   const gx = linspace(xmin, xmax, res), gy = linspace(ymin, ymax, res);
   const gridInput = new Float32Array(res * res * 2);
   for (let r = 0; r < res; r++) for (let c = 0; c < res; c++) { gridInput[2 * (r * res + c)] = gx[c]; gridInput[2 * (r * res + c) + 1] = gy[r]; }
-  const grid = layerBuffers(res * res), dataActs = layerBuffers(nData), pointActs = layerBuffers(1);
+  const gridPass = passBuffers(res * res), dataPass = passBuffers(nData), pointPass = passBuffers(1);
+  const grid = gridPass.outs, dataActs = dataPass.outs, pointActs = pointPass.outs;
 
   // ---------------------------------------------------------------- state
   const state = {
@@ -130,18 +152,13 @@
   const weightIndex = (l, i, j) => wOff[l] + i * sizes[l + 1] + j;
   const biasIndex = (l, j) => bOff[l - 1] + j;       // neuron j of layer l >= 1
 
-  // ---------------------------------------------------------------- the network diagram (SVG)
-  const svg = $("network");
+  // ---------------------------------------------------------------- the network diagram (a canvas)
+  const net = $("network"), netCtx = net.getContext("2d");
   const shownIndices = (n, k) => (n <= k ? [...Array(n).keys()] : [...Array(k >> 1).keys()].concat([...Array(k - (k >> 1)).keys()].map((i) => n - (k - (k >> 1)) + i)));
   const shown = sizes.map((n) => shownIndices(n, RUN.maxShown));
-  const dia = { neurons: [], values: [], edges: [], hits: [] };   // neurons[l][s], edges[l][e] = {el, i, j, p}
+  const dia = { W: 0, H: 0, radius: 0, pos: [], edges: [] };   // layout in CSS pixels; edges[l] = [{a, b, l, i, j, p}]
+  const hoverEdge = { edge: null };
 
-  function el(name, attrs, parent) {
-    const e = document.createElementNS(SVG_NS, name);
-    for (const k in attrs) e.setAttribute(k, attrs[k]);
-    if (parent) parent.appendChild(e);
-    return e;
-  }
   function layerName(l) {
     if (l === 0) return "input";
     if (l === L) return `output · ${RUN.model.output}`;
@@ -149,82 +166,109 @@
   }
   const neuronName = (l, j) => (l === 0 ? `x${"₁₂"[j]}` : l === L ? (nOut === 1 ? "output" : `output ${j + 1} (${pal.class_names[j % pal.class_names.length]})`) : `neuron ${j + 1} of ${layerName(l)} (${RUN.model.activation})`);
 
-  function buildDiagram() {
-    svg.textContent = "";
-    const W = svg.clientWidth || 600, H = svg.clientHeight || 480;
-    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  function layoutDiagram() {
+    const W = net.clientWidth || 600, H = net.clientHeight || 480;
     const top = 14, bottom = 30, left = 60, right = 110, h = H - top - bottom;
     const slots = Math.max(...shown.map((s, l) => s.length + (s.length < sizes[l] ? 1 : 0)));
     const pitch = h / Math.max(slots, 2), radius = Math.min(0.45 * pitch, 18);
-    const pos = shown.map((s, l) => {
+    const pos = shown.map((s, l) => {                 // as NetworkDiagram: a common pitch, spread up to 3x for small layers
       const dots = s.length < sizes[l] ? 1 : 0, n = s.length + dots;
       const lp = Math.max(pitch, Math.min(3 * pitch, h / (n + 1)));
       const x = left + (L ? (l * (W - left - right)) / L : 0);
-      let ys = [...Array(n).keys()].map((k) => top + h / 2 + (k - (n - 1) / 2) * lp);
+      const ys = [...Array(n).keys()].map((k) => top + h / 2 + (k - (n - 1) / 2) * lp);
       if (dots) ys.splice(s.length >> 1, 1);
-      return { x, ys, dotsY: top + h / 2, lp };
+      return { x, ys, dotsY: top + h / 2 };
     });
-    dia.radius = radius; dia.pos = pos;
-    const edgeGroup = el("g", {}, svg), neuronGroup = el("g", {}, svg);
-    dia.edges = []; dia.neurons = []; dia.values = [];
+    const edges = [];
     for (let l = 0; l < L; l++) {
-      const edges = [];
-      shown[l].forEach((i, si) => shown[l + 1].forEach((j, sj) => {
-        const a = [pos[l].x, pos[l].ys[si]], b = [pos[l + 1].x, pos[l + 1].ys[sj]];
-        const line = el("line", { class: "edge", x1: a[0], y1: a[1], x2: b[0], y2: b[1] }, edgeGroup);
-        edges.push({ el: line, a, b, l, i, j, p: weightIndex(l, i, j) });
-      }));
-      dia.edges.push(edges);
+      edges.push(shown[l].flatMap((i, si) => shown[l + 1].map((j, sj) => (
+        { a: [pos[l].x, pos[l].ys[si]], b: [pos[l + 1].x, pos[l + 1].ys[sj]], l, i, j, p: weightIndex(l, i, j) }))));
     }
-    for (let l = 0; l <= L; l++) {
-      const circles = [], values = [];
-      shown[l].forEach((j, s) => {
-        circles.push(el("circle", { class: "neuron", cx: pos[l].x, cy: pos[l].ys[s], r: radius, "data-l": l, "data-j": j }, neuronGroup));
-        values.push(el("text", { class: "value", x: pos[l].x, y: pos[l].ys[s], "text-anchor": "middle", "dominant-baseline": "central", style: `font-size:${Math.max(8, 0.78 * radius).toFixed(1)}px` }, neuronGroup));
-      });
-      if (shown[l].length < sizes[l]) {
-        el("text", { x: pos[l].x, y: pos[l].dotsY + 6, "text-anchor": "middle", style: "font-size:20px" }, neuronGroup).textContent = "⋮";
-        el("text", { class: "label", x: pos[l].x + radius + 6, y: pos[l].dotsY + 5 }, neuronGroup).textContent = `${sizes[l]}`;
-      }
-      el("text", { class: "label", x: pos[l].x, y: H - 8, "text-anchor": "middle" }, neuronGroup).textContent = `${layerName(l)}${l > 0 && l < L ? ` · ${sizes[l]} ${RUN.model.activation}` : ""}`;
-      dia.neurons.push(circles); dia.values.push(values);
-    }
-    shown[0].forEach((j, s) => { el("text", { class: "label", x: pos[0].x - radius - 6, y: pos[0].ys[s] + 5, "text-anchor": "end" }, neuronGroup).textContent = `x${"₁₂"[j]}`; });
-    shown[L].forEach((j, s) => {                    // P(blue) for one sigmoid, else each class's name in its colour
-      const label = el("text", { class: "label", x: pos[L].x + radius + 6, y: pos[L].ys[s] + 5 }, neuronGroup);
-      label.textContent = nOut === 1 ? `P(${pal.class_names[1]})` : pal.class_names[j % pal.class_names.length];
-      if (nOut > 1) label.style.fill = pal.classes[j % pal.classes.length];
-    });
+    Object.assign(dia, { W, H, radius, pos, edges });
   }
 
+  // an edge's look for weight w in a layer whose largest |w| is top, in LEVELS bands of |w| / top per sign, each
+  // coloured and widened for its middle as NetworkDiagram's bundles: colour = sign, deeper and (|w| / top)^3 wider as it grows
+  const LEVELS = 16;
+  function edgeBand(w, top) {
+    const level = Math.min(LEVELS - 1, Math.trunc((top > 0 ? Math.abs(w) / top : 0) * LEVELS));
+    return level + (w > 0 ? LEVELS : 0);
+  }
+  const BANDS = [...Array(2 * LEVELS).keys()].map((k) => {
+    const rel = ((k % LEVELS) + 0.5) / LEVELS, sign = k >= LEVELS ? 1 : -1;
+    return { colour: signedCss(sign * rel), width: 0.35 + 4.65 * rel ** 3 };
+  });
+  const edgeStyle = (w, top) => BANDS[edgeBand(w, top)];
+  function layerTop(l) {
+    let top = 0;
+    for (let p = wOff[l]; p < bOff[l]; p++) top = Math.max(top, Math.abs(theta[p]));
+    return top;
+  }
+  function neuronFill(l, j) {
+    const v = l === 0 ? state.point[j] : pointActs[l - 1][j];
+    if (l === 0) return signedCss(v, RUN.inputScale);
+    if (l < L) return activationCss(v, RUN.model.activation);
+    return binary ? css(probabilityRgb(pointActs[L - 1], 0)) : css(SEQUENTIAL[unsignedRow(v)]);
+  }
   const fmt = (v) => (Math.abs(v) >= 10 ? v.toFixed(0) : v.toFixed(2).replace(/^(-?)0\./, "$1."));
-  function styleDiagram() {
-    for (let l = 0; l < L; l++) {
-      let top = 0;
-      const w0 = wOff[l], nW = sizes[l] * sizes[l + 1];
-      for (let p = w0; p < w0 + nW; p++) top = Math.max(top, Math.abs(theta[p]));
-      for (const e of dia.edges[l]) {
-        const w = theta[e.p], rel = top > 0 ? Math.abs(w) / top : 0;
-        e.el.setAttribute("stroke", signedCss(Math.sign(w) * rel));
-        e.el.setAttribute("stroke-width", (0.35 + 4.65 * rel ** 3).toFixed(2));
-        e.el.classList.toggle("edited", state.edits.has(e.p));
-      }
+  const neuronText = (l, j) => (dia.radius >= 9 ? fmt(l === 0 ? state.point[j] : pointActs[l - 1][j]) : "");
+  const same = (a, l, j) => !!a && a.l === l && a.j === j;
+
+  function drawDiagram() {
+    const ctx = netCtx, dpr = window.devicePixelRatio || 1, { pos, radius } = dia;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, dia.W, dia.H);
+    ctx.lineCap = "round";
+    for (let l = 0; l < L; l++) {                     // one path per band (edited edges dashed, on their own)
+      const top = layerTop(l), bands = BANDS.map(() => []), edited = [];
+      for (const e of dia.edges[l]) (state.edits.has(e.p) ? edited : bands[edgeBand(theta[e.p], top)]).push(e);
+      const strokeAll = (edges, { colour, width }) => {
+        if (!edges.length) return;
+        ctx.strokeStyle = colour; ctx.lineWidth = width; ctx.beginPath();
+        for (const e of edges) { ctx.moveTo(e.a[0], e.a[1]); ctx.lineTo(e.b[0], e.b[1]); }
+        ctx.stroke();
+      };
+      bands.forEach((edges, k) => strokeAll(edges, BANDS[k]));
+      ctx.setLineDash([4, 3]);
+      for (const e of edited) strokeAll([e], edgeStyle(theta[e.p], top));
+      ctx.setLineDash([]);
     }
-    const acts = [state.point].concat(pointActs);
+    ctx.setLineDash([]);
+    const h = hoverEdge.edge;
+    if (h) { ctx.strokeStyle = "#FFFFFF"; ctx.lineWidth = 2.5; ctx.beginPath(); ctx.moveTo(h.a[0], h.a[1]); ctx.lineTo(h.b[0], h.b[1]); ctx.stroke(); }
+    ctx.textAlign = "center"; ctx.textBaseline = "middle"; ctx.lineJoin = "round";
+    ctx.font = `${Math.max(8, 0.78 * radius).toFixed(1)}px system-ui, sans-serif`;
     for (let l = 0; l <= L; l++) {
       shown[l].forEach((j, s) => {
-        const v = acts[l][j], c = dia.neurons[l][s];
-        let fill;
-        if (l === 0) fill = signedCss(v, RUN.inputScale);
-        else if (l < L) fill = activationCss(v, RUN.model.activation);
-        else fill = binary ? css(probabilityRgb(pointActs[L - 1], 0)) : css(SEQUENTIAL[unsignedRow(v)]);
-        c.setAttribute("fill", fill);
-        c.classList.toggle("pinned", !!state.pinned && state.pinned.l === l && state.pinned.j === j);
-        c.classList.toggle("shown", !!state.hover && state.hover.l === l && state.hover.j === j);
-        c.classList.toggle("edited", l > 0 && state.edits.has(biasIndex(l, j)));
-        dia.values[l][s].textContent = dia.radius >= 9 ? fmt(v) : "";
+        const x = pos[l].x, y = pos[l].ys[s];
+        ctx.beginPath(); ctx.arc(x, y, radius, 0, 2 * Math.PI);
+        ctx.fillStyle = neuronFill(l, j); ctx.fill();
+        ctx.strokeStyle = "#FFFFFF"; ctx.lineWidth = same(state.pinned, l, j) || same(state.hover, l, j) ? 4 : 1.5;
+        ctx.setLineDash(l > 0 && state.edits.has(biasIndex(l, j)) ? [3, 2] : []);
+        ctx.stroke(); ctx.setLineDash([]);
+        const text = neuronText(l, j);
+        if (text) {                                   // white on a black outline: readable on any fill
+          ctx.strokeStyle = "#000000"; ctx.lineWidth = 2.5; ctx.strokeText(text, x, y);
+          ctx.fillStyle = "#ECECEC"; ctx.fillText(text, x, y);
+        }
       });
     }
+    ctx.font = "13px system-ui, sans-serif"; ctx.fillStyle = "#9A9A9A";
+    for (let l = 0; l <= L; l++) {
+      ctx.textAlign = "center";
+      ctx.fillText(`${layerName(l)}${l > 0 && l < L ? ` · ${sizes[l]} ${RUN.model.activation}` : ""}`, pos[l].x, dia.H - 12);
+      if (shown[l].length < sizes[l]) {
+        ctx.fillStyle = "#ECECEC"; ctx.font = "20px system-ui, sans-serif"; ctx.fillText("⋮", pos[l].x, pos[l].dotsY);
+        ctx.fillStyle = "#9A9A9A"; ctx.font = "13px system-ui, sans-serif"; ctx.textAlign = "left"; ctx.fillText(`${sizes[l]}`, pos[l].x + radius + 6, pos[l].dotsY);
+      }
+    }
+    ctx.textAlign = "right";
+    shown[0].forEach((j, s) => ctx.fillText(`x${"₁₂"[j]}`, pos[0].x - radius - 6, pos[0].ys[s]));
+    ctx.textAlign = "left";
+    shown[L].forEach((j, s) => {                      // P(blue) for one sigmoid, else each class's name in its colour
+      ctx.fillStyle = nOut === 1 ? "#9A9A9A" : pal.classes[j % pal.classes.length];
+      ctx.fillText(nOut === 1 ? `P(${pal.class_names[1]})` : pal.class_names[j % pal.class_names.length], pos[L].x + radius + 6, pos[L].ys[s]);
+    });
   }
 
   // ---------------------------------------------------------------- the plane
@@ -349,12 +393,30 @@
     const w = (W - gap) / 2;
     return { x0: k * (w + gap) + lm, x1: k * (w + gap) + w - 8 * dpr, y0: 24 * dpr, y1: H - 26 * dpr, dpr };
   }
+  let curvesBackground = null;                       // axes and lines, drawn once per canvas size
+  const curveScales = (b, [lo, hi]) => [(e) => b.x0 + (e / nEpochs) * (b.x1 - b.x0), (v) => b.y1 - ((v - lo) / (hi - lo)) * (b.y1 - b.y0)];
   function drawCurves() {
+    if (!curvesBackground || curvesBackground.width !== curves.width || curvesBackground.height !== curves.height) {
+      curvesBackground = document.createElement("canvas");
+      curvesBackground.width = curves.width; curvesBackground.height = curves.height;
+      drawCurveLines(curvesBackground.getContext("2d"));
+    }
     const ctx = curvesCtx, epochNow = stepAt(state.t) / spe;
     ctx.clearRect(0, 0, curves.width, curves.height);
+    ctx.drawImage(curvesBackground, 0, 0);
     panels.forEach((panel, k) => {
-      const b = panelBox(k), [lo, hi] = panel.range;
-      const px = (e) => b.x0 + (e / nEpochs) * (b.x1 - b.x0), py = (v) => b.y1 - ((v - lo) / (hi - lo)) * (b.y1 - b.y0);
+      const b = panelBox(k), [px, py] = curveScales(b, panel.range);
+      const x = px(epochNow);                            // the cursor: the current time
+      ctx.strokeStyle = pal.bright; ctx.lineWidth = 1.5 * b.dpr;
+      ctx.beginPath(); ctx.moveTo(x, b.y0); ctx.lineTo(x, b.y1); ctx.stroke();
+      if (panel.name === "accuracy" && Number.isFinite(state.accuracy)) {   // the live accuracy of the shown parameters
+        ctx.fillStyle = pal.bright; ctx.beginPath(); ctx.arc(x, py(state.accuracy), 4 * b.dpr, 0, 2 * Math.PI); ctx.fill();
+      }
+    });
+  }
+  function drawCurveLines(ctx) {
+    panels.forEach((panel, k) => {
+      const b = panelBox(k), [lo, hi] = panel.range, [px, py] = curveScales(b, panel.range);
       ctx.font = `${13 * b.dpr}px system-ui, sans-serif`; ctx.fillStyle = "#9A9A9A"; ctx.strokeStyle = "#777777"; ctx.lineWidth = 1 * b.dpr;
       ctx.beginPath(); ctx.moveTo(b.x0, b.y0); ctx.lineTo(b.x0, b.y1); ctx.lineTo(b.x1, b.y1); ctx.stroke();
       ctx.textAlign = "right"; ctx.textBaseline = "middle";
@@ -371,14 +433,8 @@
         ctx.beginPath();
         vals.forEach((v, e) => { if (v !== null) ctx[e ? "lineTo" : "moveTo"](px(epochs[e]), py(v)); });
         ctx.stroke(); ctx.setLineDash([]);
-        if (s === 1) { ctx.fillStyle = "#BBBBBB"; ctx.textAlign = "left"; ctx.textAlign = "right"; ctx.fillText("validation: dashed", b.x1, b.y0 - 20 * b.dpr); }
+        if (s === 1) { ctx.fillStyle = "#BBBBBB"; ctx.textAlign = "right"; ctx.fillText("validation: dashed", b.x1, b.y0 - 20 * b.dpr); }
       });
-      const x = px(epochNow);                            // the cursor: the current time
-      ctx.strokeStyle = pal.bright; ctx.lineWidth = 1.5 * b.dpr;
-      ctx.beginPath(); ctx.moveTo(x, b.y0); ctx.lineTo(x, b.y1); ctx.stroke();
-      if (panel.name === "accuracy" && Number.isFinite(state.accuracy)) {   // the live accuracy of the shown parameters
-        ctx.fillStyle = pal.bright; ctx.beginPath(); ctx.arc(x, py(state.accuracy), 4 * b.dpr, 0, 2 * Math.PI); ctx.fill();
-      }
     });
   }
   function seekFromCurves(ev) {
@@ -392,15 +448,16 @@
   let frameRequested = false;
   function render() {
     paramsAt(state.t, theta);
-    forward(theta, gridInput, res * res, grid);
-    forward(theta, X, nData, dataActs);
-    forward(theta, state.point, 1, pointActs);
+    forward(theta, gridInput, gridPass);
+    forward(theta, X, dataPass);
+    pointPass.theta.fill(NaN);                        // the point may have moved: always recomputed
+    forward(theta, state.point, pointPass);
     let correct = 0;
     for (let n = 0; n < nData; n++) correct += predicted(dataActs[L - 1], n) === Y[n];
     state.accuracy = correct / nData;
     paintHeat();
     paintOverlay();
-    styleDiagram();
+    drawDiagram();
     drawCurves();
     const step = stepAt(state.t);
     $("step").textContent = Math.round(step);
@@ -486,10 +543,9 @@
 
   // ---------------------------------------------------------------- interaction
   // what is under client point (x, y): a neuron (within its circle), else the nearest edge within 6 px, else null
+  const toClient = (x, y) => { const r = net.getBoundingClientRect(); return { x: r.left + x, y: r.top + y }; };
   function pick(x, y) {
-    const m = svg.getScreenCTM();
-    if (!m) return null;
-    const pt = new DOMPoint(x, y).matrixTransform(m.inverse());
+    const r = net.getBoundingClientRect(), pt = { x: x - r.left, y: y - r.top };
     for (let l = 0; l <= L; l++) {
       if (Math.abs(pt.x - dia.pos[l].x) > dia.radius + 2) continue;
       const s = dia.pos[l].ys.findIndex((yy) => Math.hypot(pt.x - dia.pos[l].x, pt.y - yy) <= dia.radius + 2);
@@ -510,7 +566,10 @@
 
   let drag = null;
   const targetOf = (ev) => pick(ev.clientX, ev.clientY);
-  svg.addEventListener("pointermove", (ev) => {
+  function setHoverEdge(edge) {
+    if (hoverEdge.edge !== edge) { hoverEdge.edge = edge; requestFrame(); }
+  }
+  net.addEventListener("pointermove", (ev) => {
     if (drag) {
       const dy = drag.y - ev.clientY;
       if (Math.abs(dy) > 2) drag.moved = true;
@@ -523,16 +582,15 @@
       return;
     }
     const target = targetOf(ev);
-    for (const h of svg.querySelectorAll(".hover")) h.classList.remove("hover");
-    if (!target) { svg.style.cursor = ""; hideTip(); if (state.hover) { state.hover = null; requestFrame(); } return; }
-    svg.style.cursor = target.kind === "weight" || target.l > 0 ? "ns-resize" : "pointer";
-    if (target.kind === "weight") target.edge.el.classList.add("hover");
+    setHoverEdge(target && target.kind === "weight" ? target.edge : null);
+    if (!target) { net.style.cursor = ""; hideTip(); if (state.hover) { state.hover = null; requestFrame(); } return; }
+    net.style.cursor = target.kind === "weight" || target.l > 0 ? "ns-resize" : "pointer";
     const neuron = target.kind === "neuron" ? { l: target.l, j: target.j } : null;
     if (JSON.stringify(neuron) !== JSON.stringify(state.hover)) { state.hover = neuron; requestFrame(); }
     showTip(target, ev.clientX, ev.clientY);
   });
-  svg.addEventListener("pointerleave", () => { if (!drag) { hideTip(); state.hover = null; requestFrame(); } });
-  svg.addEventListener("pointerdown", (ev) => {
+  net.addEventListener("pointerleave", () => { if (!drag) { hideTip(); setHoverEdge(null); state.hover = null; requestFrame(); } });
+  net.addEventListener("pointerdown", (ev) => {
     const target = targetOf(ev);
     if (!target) return;
     const p = target.kind === "weight" ? target.edge.p : target.l > 0 ? biasIndex(target.l, target.j) : -1;
@@ -542,14 +600,14 @@
       for (let q = wOff[l]; q < bOff[l] + sizes[l + 1]; q++) top = Math.max(top, Math.abs(theta[q]));
     }
     drag = { target, p, y: ev.clientY, value: p >= 0 ? theta[p] : 0, perPixel: Math.max(top, 0.1) / 100, moved: false };
-    svg.setPointerCapture(ev.pointerId);
+    net.setPointerCapture(ev.pointerId);
     ev.preventDefault();
   });
-  svg.addEventListener("pointerup", (ev) => {
+  net.addEventListener("pointerup", (ev) => {
     if (!drag) return;
     const { target, moved } = drag;
     drag = null;
-    svg.releasePointerCapture(ev.pointerId);
+    net.releasePointerCapture(ev.pointerId);
     if (!moved && target.kind === "neuron") {         // a tap pins (or unpins) the neuron's map
       const same = state.pinned && state.pinned.l === target.l && state.pinned.j === target.j;
       state.pinned = same ? null : { l: target.l, j: target.j };
@@ -607,7 +665,8 @@
     const S = Math.round(plane.clientWidth * dpr);
     for (const c of [heat, overlay]) { c.width = c.height = S; }
     curves.width = Math.round(curves.clientWidth * dpr); curves.height = Math.round(curves.clientHeight * dpr);
-    buildDiagram();
+    net.width = Math.round(net.clientWidth * dpr); net.height = Math.round(net.clientHeight * dpr);
+    layoutDiagram();
     render();
   }
   window.addEventListener("resize", resize);
@@ -636,9 +695,8 @@
     edgePoint(l, i, j) {
       const e = dia.edges[l].find((d) => d.i === i && d.j === j);
       if (!e) return null;
-      const m = svg.getScreenCTM();
       for (let s = 0.5; s > 0.1; s -= 0.01) {
-        const pt = new DOMPoint(e.a[0] + s * (e.b[0] - e.a[0]), e.a[1] + s * (e.b[1] - e.a[1])).matrixTransform(m);
+        const pt = toClient(e.a[0] + s * (e.b[0] - e.a[0]), e.a[1] + s * (e.b[1] - e.a[1]));
         const hit = pick(pt.x, pt.y);
         if (hit && hit.edge === e) return { x: pt.x, y: pt.y };
       }
@@ -647,8 +705,14 @@
     neuronPoint(l, j) {
       const s = shown[l].indexOf(j);
       if (s < 0) return null;
-      const r = dia.neurons[l][s].getBoundingClientRect();
-      return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+      return toClient(dia.pos[l].x, dia.pos[l].ys[s]);
+    },
+    // the diagram as drawn: each shown edge's weight, colour and width; each shown neuron's fill and text
+    diagram() {
+      return {
+        edges: dia.edges.flatMap((edges, l) => { const top = layerTop(l); return edges.map((e) => ({ l, i: e.i, j: e.j, w: theta[e.p], ...edgeStyle(theta[e.p], top) })); }),
+        neurons: shown.flatMap((idx, l) => idx.map((j) => ({ l, j, fill: neuronFill(l, j), text: neuronText(l, j) }))),
+      };
     },
   };
 })();
