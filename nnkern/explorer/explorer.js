@@ -212,6 +212,7 @@
   }
   const fmt = (v) => (Math.abs(v) >= 10 ? v.toFixed(0) : v.toFixed(2).replace(/^(-?)0\./, "$1."));
   const neuronText = (l, j) => (dia.radius >= 9 ? fmt(l === 0 ? state.point[j] : pointActs[l - 1][j]) : "");
+  const shortName = (l, j) => (l === 0 || l === L ? neuronName(l, j) : `neuron ${j + 1} of ${layerName(l)}`);
   const same = (a, l, j) => !!a && a.l === l && a.j === j;
 
   function drawDiagram() {
@@ -505,7 +506,7 @@
     let text;
     if (target.kind === "weight") {
       const { l, i, j } = target.edge;
-      text = `weight ${neuronName(l, i)} → ${neuronName(l + 1, j)}: <b>${theta[p].toFixed(4)}</b>`;
+      text = `weight ${shortName(l, i)} → ${shortName(l + 1, j)}: <b>${theta[p].toFixed(4)}</b>`;
     } else if (p >= 0) {
       text = `${neuronName(target.l, target.j)}: bias <b>${theta[p].toFixed(4)}</b>, activation ${pointActs[target.l - 1][target.j].toFixed(3)}`;
     } else {
@@ -519,7 +520,8 @@
     box.hidden = false;
     const r = box.getBoundingClientRect();
     box.style.left = `${Math.min(window.innerWidth - r.width - 8, x + 14)}px`;
-    box.style.top = `${y - r.height - 14 >= 8 ? y - r.height - 14 : y + 18}px`;   // above the pointer, or below it near the top
+    const above = y - r.height - 14, top = $("network-panel").getBoundingClientRect().top;
+    box.style.top = `${above >= top ? above : y + 18}px`;   // above the pointer, or below it near the top
   }
   function paramsAtRecorded(p) { const k = Math.min(Math.floor(state.t), last), f = state.t - k; return f ? (1 - f) * snaps[k * P + p] + f * snaps[(k + 1) * P + p] : snaps[k * P + p]; }
   function hideTip() { tip.target = null; $("tooltip").hidden = true; }
