@@ -15,7 +15,6 @@ from importlib import resources
 
 import numpy as np
 
-from ..kernels import activations
 from ..palette import PALETTE
 from ..record import Recording
 from ..views import input_scale, square_extent
@@ -117,16 +116,8 @@ def page_data(rec, *, n_snapshots=N_SNAPSHOTS, title=None, palette=None):
             "q": _b64(q),
         },
         "history": history,
-        "tanhRational": _tanh_coefficients() if m["dtype"] == "float32" else None,
         "data": {"X": _b64(np.asarray(X, dtype=np.float32)), "y": _b64(np.asarray(y, dtype=np.uint8))},
     }
-
-
-def _tanh_coefficients():
-    """The float32 kernels' rational tanh (clamp, numerator from x^13 down, denominator from x^6 down),
-    so the page computes what they compute."""
-    a = activations
-    return [float(c) for c in (a._CLAMP, a._A13, a._A11, a._A9, a._A7, a._A5, a._A3, a._A1, a._B6, a._B4, a._B2, a._B0)]
 
 
 def _b64(array):
