@@ -291,3 +291,25 @@ def test_saved_parameters_load_back_into_python(tab, rec, tmp_path):
     assert net.weights[2][7, 0] == np.float32(1.25) and net.sizes == [2, 16, 16, 1] and net.activation == "tanh"
     saved = json.loads(path.read_text())
     assert saved["edited"] == [{"layer": 2, "kind": "weight", "i": 7, "j": 0}]
+
+
+def test_three_classes_and_a_wide_layer(tmp_path):
+    needs_browser()
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 300)
+    angle = y * 2 * np.pi / 3
+    X = np.c_[np.cos(angle), np.sin(angle)] * 0.6 + rng.normal(0, 0.3, (300, 2))
+    net = nk.MLP([2, 40, 3], activation="relu", output="softmax", seed=0)
+    rec = nk.train(net, X, y, epochs=5, batch_size=32, lr=0.02, quiet=True, record=1).recording
+    with browser.open_page(nk.explore(rec, tmp_path / "three.html")) as tab:
+        tab.evaluate(f"explorer.setTime({len(rec) - 1})")
+        params = np.array(tab.evaluate("explorer.params()"), dtype=np.float32)
+        want = nk.grid_activations(net_with(rec, params), tab.evaluate("explorer.extent"), RES)
+        got = page_grid(tab, rec)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, atol=1e-4, rtol=0)
+        acc = np.mean(net_with(rec, params).predict(rec.data[0]) == rec.data[1])
+        assert displayed_accuracy(tab) == pytest.approx(acc, abs=5e-4)
+        drawn = tab.evaluate("explorer.diagram()")
+        assert [sum(n["l"] == l for n in drawn["neurons"]) for l in range(3)] == [2, 16, 3]  # 40 collapse to 16 and "⋮"
+        assert "→ " in tab.inner_text("#plane-caption") and not tab.problems
