@@ -313,3 +313,17 @@ def test_three_classes_and_a_wide_layer(tmp_path):
         drawn = tab.evaluate("explorer.diagram()")
         assert [sum(n["l"] == l for n in drawn["neurons"]) for l in range(3)] == [2, 16, 3]  # 40 collapse to 16 and "⋮"
         assert "→ " in tab.inner_text("#plane-caption") and not tab.problems
+
+
+def test_the_page_draws_with_the_palette_it_is_given(rec, tmp_path):
+    needs_browser()
+    from nnkern.palette import Palette
+
+    html = nk.explore(rec, tmp_path / "green.html", n_snapshots=20, palette=Palette(positive="#00FF00", background="#FFFFFF"))
+    with browser.open_page(html) as tab:
+        tab.evaluate("explorer.setTime(19)")
+        strongest = max((e for e in tab.evaluate("explorer.diagram()")["edges"] if e["w"] > 0), key=lambda e: e["width"])
+        r, g, b = map(int, re.findall(r"\d+", strongest["colour"]))
+        assert g > 150 and r < 80 and b < 80  # positive weights in the palette's positive colour
+        assert tab.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+        assert not tab.problems

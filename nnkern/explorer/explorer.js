@@ -33,7 +33,7 @@
   const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16) / 255);
   const ramp = (a, b, n) => Array.from({ length: n }, (_, i) => a.map((v, c) => v + (b[c] - v) * (i / (n - 1))));
   const DIVERGING = ramp(hex(pal.zero), hex(pal.negative), 256).reverse().concat(ramp(hex(pal.zero), hex(pal.positive), 256).slice(1));
-  const SEQUENTIAL = ramp(hex(pal.dark), hex(pal.bright), 256);
+  const SEQUENTIAL = ramp(hex(pal.dark), hex(pal.highlight), 256);
   const CLASSES = pal.classes.map(hex);
   const ZERO = hex(pal.zero);
   const SHADE = 0.55;                                 // the boundary image's dimming (DecisionBoundary's shade)
@@ -46,6 +46,12 @@
   const css = (rgb) => `rgb(${rgb.map((v) => Math.round(v * 255)).join(",")})`;
   const signedCss = (v, s = 1) => css(DIVERGING[signedRow(v, s)]);
   const activationCss = (v, act) => (SIGNED.has(act) ? signedCss(v) : css(SEQUENTIAL[unsignedRow(v)])) ;
+  // the page's own greys: the palette's text blended into its background
+  const mix = (t) => css(hex(pal.background).map((v, c) => v + (hex(pal.text)[c] - v) * t));
+  const INK = { muted: mix(0.6), axis: mix(0.45), rule: mix(0.3), line: mix(0.27), surface: mix(0.1), panel: mix(0.07) };
+  const rootStyle = document.documentElement.style;
+  for (const [name, value] of Object.entries({ bg: pal.background, fg: pal.text, frame: pal.frame, muted: INK.muted,
+    line: INK.line, surface: INK.surface, panel: INK.panel, rule: INK.rule })) rootStyle.setProperty(`--${name}`, value);
   function probabilityRgb(probs, o) {               // style.probability_rgb for one sample's outputs probs[o..]
     if (binary) return DIVERGING[signedRow(2 * probs[o + nOut - 1] - 1)];
     let best = 0;
@@ -246,7 +252,7 @@
     }
     ctx.setLineDash([]);
     const h = hoverEdge.edge;
-    if (h) { ctx.strokeStyle = "#FFFFFF"; ctx.lineWidth = 2.5; ctx.beginPath(); ctx.moveTo(h.a[0], h.a[1]); ctx.lineTo(h.b[0], h.b[1]); ctx.stroke(); }
+    if (h) { ctx.strokeStyle = pal.highlight; ctx.lineWidth = 2.5; ctx.beginPath(); ctx.moveTo(h.a[0], h.a[1]); ctx.lineTo(h.b[0], h.b[1]); ctx.stroke(); }
     ctx.textAlign = "center"; ctx.textBaseline = "middle"; ctx.lineJoin = "round";
     ctx.font = `${Math.max(8, 0.78 * radius).toFixed(1)}px system-ui, sans-serif`;
     for (let l = 0; l <= L; l++) {
@@ -254,30 +260,30 @@
         const x = pos[l].x, y = pos[l].ys[s];
         ctx.beginPath(); ctx.arc(x, y, radius, 0, 2 * Math.PI);
         ctx.fillStyle = neuronFill(l, j); ctx.fill();
-        ctx.strokeStyle = "#FFFFFF"; ctx.lineWidth = same(state.pinned, l, j) || same(state.hover, l, j) ? 4 : 1.5;
+        ctx.strokeStyle = pal.frame; ctx.lineWidth = same(state.pinned, l, j) || same(state.hover, l, j) ? 4 : 1.5;
         ctx.setLineDash(l > 0 && state.edits.has(biasIndex(l, j)) ? [3, 2] : []);
         ctx.stroke(); ctx.setLineDash([]);
         const text = neuronText(l, j);
         if (text) {                                   // white on a black outline: readable on any fill
-          ctx.strokeStyle = "#000000"; ctx.lineWidth = 2.5; ctx.strokeText(text, x, y);
-          ctx.fillStyle = "#ECECEC"; ctx.fillText(text, x, y);
+          ctx.strokeStyle = pal.background; ctx.lineWidth = 2.5; ctx.strokeText(text, x, y);
+          ctx.fillStyle = pal.text; ctx.fillText(text, x, y);
         }
       });
     }
-    ctx.font = "13px system-ui, sans-serif"; ctx.fillStyle = "#9A9A9A";
+    ctx.font = "13px system-ui, sans-serif"; ctx.fillStyle = INK.muted;
     for (let l = 0; l <= L; l++) {
       ctx.textAlign = "center";
       ctx.fillText(`${layerName(l)}${l > 0 && l < L ? ` · ${sizes[l]} ${RUN.model.activation}` : ""}`, pos[l].x, dia.H - 12);
       if (shown[l].length < sizes[l]) {
-        ctx.fillStyle = "#ECECEC"; ctx.font = "20px system-ui, sans-serif"; ctx.fillText("⋮", pos[l].x, pos[l].dotsY);
-        ctx.fillStyle = "#9A9A9A"; ctx.font = "13px system-ui, sans-serif"; ctx.textAlign = "left"; ctx.fillText(`${sizes[l]}`, pos[l].x + radius + 6, pos[l].dotsY);
+        ctx.fillStyle = pal.text; ctx.font = "20px system-ui, sans-serif"; ctx.fillText("⋮", pos[l].x, pos[l].dotsY);
+        ctx.fillStyle = INK.muted; ctx.font = "13px system-ui, sans-serif"; ctx.textAlign = "left"; ctx.fillText(`${sizes[l]}`, pos[l].x + radius + 6, pos[l].dotsY);
       }
     }
     ctx.textAlign = "right";
     shown[0].forEach((j, s) => ctx.fillText(`x${"₁₂"[j]}`, pos[0].x - radius - 6, pos[0].ys[s]));
     ctx.textAlign = "left";
     shown[L].forEach((j, s) => {                      // P(blue) for one sigmoid, else each class's name in its colour
-      ctx.fillStyle = nOut === 1 ? "#9A9A9A" : pal.classes[j % pal.classes.length];
+      ctx.fillStyle = nOut === 1 ? INK.muted : pal.classes[j % pal.classes.length];
       ctx.fillText(nOut === 1 ? `P(${pal.class_names[1]})` : pal.class_names[j % pal.class_names.length], pos[L].x + radius + 6, pos[L].ys[s]);
     });
   }
@@ -341,7 +347,7 @@
         for (const [s0, s1] of pairs) { const a = cross(r, c, s0), b = cross(r, c, s1); ctx.moveTo(a[0], a[1]); ctx.lineTo(b[0], b[1]); }
       }
     }
-    ctx.strokeStyle = "#FFFFFF"; ctx.lineWidth = 2.5 * (window.devicePixelRatio || 1); ctx.lineCap = "round";
+    ctx.strokeStyle = pal.contour; ctx.lineWidth = 2.5 * (window.devicePixelRatio || 1); ctx.lineCap = "round";
     ctx.stroke();
   }
 
@@ -366,7 +372,7 @@
     overlayCtx.drawImage(dots, 0, 0);
     const [x, y] = toPx(state.point[0], state.point[1], S), r = 7 * dpr;
     overlayCtx.lineWidth = 2.5 * dpr;
-    for (const [colour, w] of [["#000000", 4.5 * dpr], ["#FFFFFF", 2 * dpr]]) {
+    for (const [colour, w] of [[pal.outline, 4.5 * dpr], [pal.marker, 2 * dpr]]) {
       overlayCtx.strokeStyle = colour; overlayCtx.lineWidth = w;
       overlayCtx.beginPath(); overlayCtx.arc(x, y, r, 0, 2 * Math.PI);
       overlayCtx.moveTo(x - 2 * r, y); overlayCtx.lineTo(x - r, y); overlayCtx.moveTo(x + r, y); overlayCtx.lineTo(x + 2 * r, y);
@@ -418,33 +424,33 @@
     panels.forEach((panel, k) => {
       const b = panelBox(k), [px, py] = curveScales(b, panel.range);
       const x = px(epochNow);                            // the cursor: the current time
-      ctx.strokeStyle = pal.bright; ctx.lineWidth = 1.5 * b.dpr;
+      ctx.strokeStyle = pal.highlight; ctx.lineWidth = 1.5 * b.dpr;
       ctx.beginPath(); ctx.moveTo(x, b.y0); ctx.lineTo(x, b.y1); ctx.stroke();
       if (panel.name === "accuracy" && Number.isFinite(state.accuracy)) {   // the live accuracy of the shown parameters
-        ctx.fillStyle = pal.bright; ctx.beginPath(); ctx.arc(x, py(state.accuracy), 4 * b.dpr, 0, 2 * Math.PI); ctx.fill();
+        ctx.fillStyle = pal.highlight; ctx.beginPath(); ctx.arc(x, py(state.accuracy), 4 * b.dpr, 0, 2 * Math.PI); ctx.fill();
       }
     });
   }
   function drawCurveLines(ctx) {
     panels.forEach((panel, k) => {
       const b = panelBox(k), [lo, hi] = panel.range, [px, py] = curveScales(b, panel.range);
-      ctx.font = `${13 * b.dpr}px system-ui, sans-serif`; ctx.fillStyle = "#9A9A9A"; ctx.strokeStyle = "#777777"; ctx.lineWidth = 1 * b.dpr;
+      ctx.font = `${13 * b.dpr}px system-ui, sans-serif`; ctx.fillStyle = INK.muted; ctx.strokeStyle = INK.axis; ctx.lineWidth = 1 * b.dpr;
       ctx.beginPath(); ctx.moveTo(b.x0, b.y0); ctx.lineTo(b.x0, b.y1); ctx.lineTo(b.x1, b.y1); ctx.stroke();
       ctx.textAlign = "right"; ctx.textBaseline = "middle";
       ctx.fillText(`${hi}`, b.x0 - 6 * b.dpr, b.y0 + 4 * b.dpr); ctx.fillText(`${lo}`, b.x0 - 6 * b.dpr, b.y1);
       ctx.textAlign = "left"; ctx.textBaseline = "top";
-      ctx.fillText(`${panel.name} per epoch (yellow: now)`, b.x0, b.y0 - 20 * b.dpr);
+      ctx.fillText(`${panel.name} per epoch (${pal.highlight_name}: now)`, b.x0, b.y0 - 20 * b.dpr);
       ctx.textAlign = "center"; ctx.fillText("epoch", (b.x0 + b.x1) / 2, b.y1 + 6 * b.dpr);
       ctx.textAlign = "right"; ctx.fillText(`${nEpochs}`, b.x1, b.y1 + 6 * b.dpr);
       panel.keys.forEach((key, s) => {
         const vals = history[key];
         if (!vals) return;
-        ctx.strokeStyle = s === 0 ? "#FFFFFF" : "#BBBBBB"; ctx.lineWidth = (s === 0 ? 2 : 1.5) * b.dpr;
+        ctx.strokeStyle = pal.curves[s % pal.curves.length]; ctx.lineWidth = (s === 0 ? 2 : 1.5) * b.dpr;
         ctx.setLineDash(s === 0 ? [] : [4 * b.dpr, 3 * b.dpr]);
         ctx.beginPath();
         vals.forEach((v, e) => { if (v !== null) ctx[e ? "lineTo" : "moveTo"](px(epochs[e]), py(v)); });
         ctx.stroke(); ctx.setLineDash([]);
-        if (s === 1) { ctx.fillStyle = "#BBBBBB"; ctx.textAlign = "right"; ctx.fillText("validation: dashed", b.x1, b.y0 - 20 * b.dpr); }
+        if (s === 1) { ctx.fillStyle = pal.curves[s % pal.curves.length]; ctx.textAlign = "right"; ctx.fillText("validation: dashed", b.x1, b.y0 - 20 * b.dpr); }
       });
     });
   }
@@ -523,7 +529,7 @@
       text = `${neuronName(0, target.j)} = ${state.point[target.j].toFixed(3)}`;
     }
     if (p >= 0 && state.edits.has(p)) text += ` (edited; recorded ${paramsAtRecorded(p).toFixed(4)})`;
-    $("tooltip-text").innerHTML = text + (p >= 0 ? "<br><span style='color:#9A9A9A'>over the run (yellow: now)</span>" : "");
+    $("tooltip-text").innerHTML = text + (p >= 0 ? `<br><span class="muted">over the run (${pal.highlight_name}: now)</span>` : "");
     const spark = $("sparkline");
     spark.hidden = p < 0;
     if (p >= 0) drawSparkline(spark, recorded(p), theta[p]);
@@ -542,14 +548,14 @@
     for (const v of values) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     if (hi === lo) hi = lo + 1;
     const px = (k) => 3 * dpr + (k / Math.max(1, last)) * (W - 6 * dpr), py = (v) => H - 4 * dpr - ((v - lo) / (hi - lo)) * (H - 8 * dpr);
-    ctx.strokeStyle = "#555555"; ctx.lineWidth = dpr;
+    ctx.strokeStyle = INK.rule; ctx.lineWidth = dpr;
     ctx.beginPath(); ctx.moveTo(0, py(0)); ctx.lineTo(W, py(0)); ctx.stroke();
     ctx.lineWidth = 1.5 * dpr;
     for (let k = 1; k < N; k++) {                     // coloured by sign, as the edge
       ctx.strokeStyle = signedCss(Math.sign(values[k]));
       ctx.beginPath(); ctx.moveTo(px(k - 1), py(values[k - 1])); ctx.lineTo(px(k), py(values[k])); ctx.stroke();
     }
-    ctx.fillStyle = pal.bright;
+    ctx.fillStyle = pal.highlight;
     ctx.beginPath(); ctx.arc(px(state.t), py(now), 3.5 * dpr, 0, 2 * Math.PI); ctx.fill();
   }
 
