@@ -231,6 +231,15 @@
   const shortName = (l, j) => (l === 0 || l === L ? neuronName(l, j) : `neuron ${j + 1} of ${layerName(l)}`);
   const same = (a, l, j) => !!a && a.l === l && a.j === j;
 
+  // the forward pass of a new input, shown layer by layer over PASS_MS (as the scenes' forward_pass)
+  const PASS_MS = 900, pass = { start: -Infinity };
+  const litFraction = (l) => Math.min(1, Math.max(0, ((performance.now() - pass.start) / PASS_MS) * (L + 1) - l));
+  function playPass() {
+    pass.start = performance.now();
+    const step = () => { drawDiagram(); if (performance.now() - pass.start < PASS_MS) requestAnimationFrame(step); };
+    requestAnimationFrame(step);
+  }
+
   function drawDiagram() {
     const ctx = netCtx, dpr = window.devicePixelRatio || 1, { pos, radius } = dia;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -258,12 +267,14 @@
     for (let l = 0; l <= L; l++) {
       shown[l].forEach((j, s) => {
         const x = pos[l].x, y = pos[l].ys[s];
+        const lit = litFraction(l);                   // a new input lights the layers one after another
         ctx.beginPath(); ctx.arc(x, y, radius, 0, 2 * Math.PI);
-        ctx.fillStyle = neuronFill(l, j); ctx.fill();
+        if (lit < 1) { ctx.fillStyle = pal.zero; ctx.fill(); }
+        ctx.globalAlpha = lit; ctx.fillStyle = neuronFill(l, j); ctx.fill(); ctx.globalAlpha = 1;
         ctx.strokeStyle = pal.frame; ctx.lineWidth = same(state.pinned, l, j) || same(state.hover, l, j) ? 4 : 1.5;
         ctx.setLineDash(l > 0 && state.edits.has(biasIndex(l, j)) ? [3, 2] : []);
         ctx.stroke(); ctx.setLineDash([]);
-        const text = neuronText(l, j);
+        const text = lit > 0.5 ? neuronText(l, j) : "";
         if (text) {                                   // white on a black outline: readable on any fill
           ctx.strokeStyle = pal.background; ctx.lineWidth = 2.5; ctx.strokeText(text, x, y);
           ctx.fillStyle = pal.text; ctx.fillText(text, x, y);
@@ -637,6 +648,7 @@
     const u = (ev.clientX - rect.left) / rect.width, v = (ev.clientY - rect.top) / rect.height;
     state.point = Float32Array.from([xmin + u * (xmax - xmin), ymax - v * (ymax - ymin)]);
     requestFrame();
+    playPass();
   });
   let scrubbing = false;
   curves.addEventListener("pointerdown", (ev) => { scrubbing = true; curves.setPointerCapture(ev.pointerId); seekFromCurves(ev); });
