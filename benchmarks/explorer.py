@@ -97,6 +97,7 @@ def shoot(html, out):
         tab.evaluate(f"explorer.setTime({n - 1})")
         box = tab.locator("#overlay").bounding_box()
         tab.mouse.click(box["x"] + 0.62 * box["width"], box["y"] + 0.42 * box["height"])
+        tab.wait_for_timeout(1200)  # the network lights up layer by layer
         at = tab.evaluate("explorer.edgePoint(1, 5, 9)")
         tab.mouse.move(at["x"], at["y"])
         tab.evaluate("new Promise(requestAnimationFrame)")

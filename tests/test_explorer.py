@@ -271,7 +271,7 @@ def test_clicking_the_plane_sends_that_point_through_the_network(tab, rec):
     net = net_with(rec, tab.evaluate("explorer.params()"))
     p = float(net.predict_proba(point)[0])
     caption = tab.inner_text("#plane-caption")
-    assert f"P(blue) = {p:.3f}" in caption
+    assert f"P(blue) = {p:.3f}" in caption and "the line: P = 0.5" in caption
     hidden = net.layer_outputs(point)[0][1][0]  # the hidden neurons' values, written in their circles
     texts = [n["text"] for n in tab.evaluate("explorer.diagram()")["neurons"] if n["l"] == 1]
     np.testing.assert_allclose([float(t) for t in texts], hidden, atol=0.0051)

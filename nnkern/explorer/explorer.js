@@ -400,7 +400,7 @@
       const v = n.l === 0 ? state.point[n.j] : pointActs[n.l - 1][n.j];
       return `${what} over the plane${state.pinned ? " (pinned: click it to unpin)" : ""} · at (${x.toFixed(2)}, ${y.toFixed(2)}): ${v.toFixed(3)}`;
     }
-    if (nOut === 1) return `${input} → P(${pal.class_names[1]}) = ${out[0].toFixed(3)} · white line: P = 0.5`;
+    if (nOut === 1) return `${input} → P(${pal.class_names[1]}) = ${out[0].toFixed(3)} · the line: P = 0.5`;
     const best = predicted(out, 0);
     return `${input} → ${pal.class_names[best % pal.class_names.length]} (P = ${out[best].toFixed(3)})`;
   }
