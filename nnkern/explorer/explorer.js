@@ -6,7 +6,7 @@
 (function () {
   const RUN = JSON.parse(document.getElementById("run-data").textContent);
   const $ = (id) => document.getElementById(id);
-  
+
   // ---------------------------------------------------------------- the run
   function bytes(b64) {
     const s = atob(b64), u = new Uint8Array(s.length);
@@ -33,7 +33,7 @@
   const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16) / 255);
   const ramp = (a, b, n) => Array.from({ length: n }, (_, i) => a.map((v, c) => v + (b[c] - v) * (i / (n - 1))));
   const DIVERGING = ramp(hex(pal.zero), hex(pal.negative), 256).reverse().concat(ramp(hex(pal.zero), hex(pal.positive), 256).slice(1));
-  const SEQUENTIAL = ramp(hex(pal.dark), hex(pal.highlight), 256);
+  const SEQUENTIAL = ramp(hex(pal.dark), hex(pal.bright), 256);
   const CLASSES = pal.classes.map(hex);
   const ZERO = hex(pal.zero);
   const SHADE = 0.55;                                 // the boundary image's dimming (DecisionBoundary's shade)
@@ -45,7 +45,7 @@
   const unsignedRow = (v, s = 1) => row(v, 0, 1, s, 255);
   const css = (rgb) => `rgb(${rgb.map((v) => Math.round(v * 255)).join(",")})`;
   const signedCss = (v, s = 1) => css(DIVERGING[signedRow(v, s)]);
-  const activationCss = (v, act) => (SIGNED.has(act) ? signedCss(v) : css(SEQUENTIAL[unsignedRow(v)])) ;
+  const activationCss = (v, act) => (SIGNED.has(act) ? signedCss(v) : css(SEQUENTIAL[unsignedRow(v)]));
   // the page's own greys: the palette's text blended into its background
   const mix = (t) => css(hex(pal.background).map((v, c) => v + (hex(pal.text)[c] - v) * t));
   const INK = { muted: mix(0.6), axis: mix(0.45), rule: mix(0.3), line: mix(0.27), surface: mix(0.1), panel: mix(0.07) };
@@ -62,7 +62,6 @@
   }
 
   // ---------------------------------------------------------------- the forward pass
-  // tanh: the compiled kernels' own float32 rational approximation (Eigen's) for float32 runs, else Math.tanh
   // tanh from a table of 8192 intervals over [-9, 9], linearly interpolated: within 5e-7 of Math.tanh, three times faster
   const TANH_RANGE = 9, TANH_STEPS = 8192, TANH_SCALE = TANH_STEPS / (2 * TANH_RANGE);
   const TANH_TABLE = Float64Array.from({ length: TANH_STEPS + 2 }, (_, k) => Math.tanh(Math.min(k / TANH_SCALE - TANH_RANGE, TANH_RANGE)));
@@ -100,11 +99,11 @@
       for (let p = 0, ip = 0, op = 0; p < n; p++, ip += fi, op += fo) {
         let j = 0;
         for (; j + 3 < fo; j += 4) {                  // four units at once: each input read once for them
-          const w0 = j * fi, w1 = w0 + fi, w2 = w1 + fi, w3 = w2 + fi;
+          const r0 = j * fi, r1 = r0 + fi, r2 = r1 + fi, r3 = r2 + fi;   // rows of W^T
           let z0 = b[j], z1 = b[j + 1], z2 = b[j + 2], z3 = b[j + 3];
           for (let i = 0; i < fi; i++) {
             const a = prev[ip + i];
-            z0 += a * W[w0 + i]; z1 += a * W[w1 + i]; z2 += a * W[w2 + i]; z3 += a * W[w3 + i];
+            z0 += a * W[r0 + i]; z1 += a * W[r1 + i]; z2 += a * W[r2 + i]; z3 += a * W[r3 + i];
           }
           out[op + j] = z0; out[op + j + 1] = z1; out[op + j + 2] = z2; out[op + j + 3] = z3;
         }
@@ -275,7 +274,7 @@
         ctx.setLineDash(l > 0 && state.edits.has(biasIndex(l, j)) ? [3, 2] : []);
         ctx.stroke(); ctx.setLineDash([]);
         const text = lit > 0.5 ? neuronText(l, j) : "";
-        if (text) {                                   // white on a black outline: readable on any fill
+        if (text) {                                   // text on an outline of the background: readable on any fill
           ctx.strokeStyle = pal.background; ctx.lineWidth = 2.5; ctx.strokeText(text, x, y);
           ctx.fillStyle = pal.text; ctx.fillText(text, x, y);
         }
