@@ -14,6 +14,7 @@ from PIL import Image
 
 import nnkern as nk
 from nnkern.explorer import browser, load_model, page
+from nnkern.palette import Palette
 
 RES = page.RESOLUTION
 
@@ -301,7 +302,8 @@ def test_three_classes_and_a_wide_layer(tmp_path):
     X = np.c_[np.cos(angle), np.sin(angle)] * 0.6 + rng.normal(0, 0.3, (300, 2))
     net = nk.MLP([2, 40, 3], activation="relu", output="softmax", seed=0)
     rec = nk.train(net, X, y, epochs=5, batch_size=32, lr=0.02, quiet=True, record=1).recording
-    with browser.open_page(nk.explore(rec, tmp_path / "three.html")) as tab:
+    palette = Palette(bright="#FF00FF")  # the sequential map's end, unlike the highlight
+    with browser.open_page(nk.explore(rec, tmp_path / "three.html", palette=palette)) as tab:
         tab.evaluate(f"explorer.setTime({len(rec) - 1})")
         params = np.array(tab.evaluate("explorer.params()"), dtype=np.float32)
         want = nk.grid_activations(net_with(rec, params), tab.evaluate("explorer.extent"), RES)
@@ -313,12 +315,18 @@ def test_three_classes_and_a_wide_layer(tmp_path):
         drawn = tab.evaluate("explorer.diagram()")
         assert [sum(n["l"] == l for n in drawn["neurons"]) for l in range(3)] == [2, 16, 3]  # 40 collapse to 16 and "⋮"
         assert "→ " in tab.inner_text("#plane-caption") and not tab.problems
+        # relu neurons are filled by the sequential map, dark -> bright, at their activation for the input shown
+        point = np.array([tab.evaluate("explorer.point()")], dtype=np.float32)
+        acts = net_with(rec, params).layer_outputs(point)[0][1][0]
+        dark, bright = (np.array([int(c[k:k + 2], 16) for k in (1, 3, 5)]) for c in (palette.dark, palette.bright))
+        for n in (n for n in drawn["neurons"] if n["l"] == 1):
+            row = np.clip(np.trunc(acts[n["j"]] * 255 + 0.5), 0, 255)
+            want = np.round(dark + (bright - dark) * row / 255)
+            np.testing.assert_allclose(list(map(int, re.findall(r"\d+", n["fill"]))), want, atol=1)
 
 
 def test_the_page_draws_with_the_palette_it_is_given(rec, tmp_path):
     needs_browser()
-    from nnkern.palette import Palette
-
     html = nk.explore(rec, tmp_path / "green.html", n_snapshots=20, palette=Palette(positive="#00FF00", background="#FFFFFF"))
     with browser.open_page(html) as tab:
         tab.evaluate("explorer.setTime(19)")
