@@ -118,6 +118,16 @@ def test_budget_a_300_epoch_run_with_the_default_schedule_fits_in_2_mb(tmp_path)
     assert (tmp_path / "run.html").stat().st_size < 2_000_000 and out == str(tmp_path / "run.html")
 
 
+def test_a_big_net_keeps_fewer_snapshots():
+    X, y = nk.datasets.load("moons", n=320, seed=0)
+    net = nk.MLP([2, 64, 64, 64, 1], seed=0)
+    rec = nk.train(net, X, y, epochs=10, batch_size=32, quiet=True, record=1).recording
+    kept = page.page_data(rec)["snapshots"]["steps"]
+    assert kept[0] == 0 and kept[-1] == 100 and len(kept) <= page.SNAPSHOT_BYTES // (2 * net.n_params) < 100
+    with pytest.raises(ValueError, match="at least 2"):
+        page.page_data(rec, n_snapshots=1)
+
+
 def test_the_command_writes_a_page_and_refuses_a_recording_that_is_not_2d(tmp_path, capsys):
     from nnkern.cli import main
 

@@ -19,20 +19,22 @@ from ..palette import PALETTE
 from ..record import Recording
 from ..views import input_scale, square_extent
 
-#: default number of snapshots in a page, and their screen-time spacing (as ``TrainingTracker.time_at``)
-N_SNAPSHOTS, SLOW_MOTION = 600, 20.0
+#: default number of snapshots in a page (fewer for big nets: at most SNAPSHOT_BYTES of int16 parameters),
+#: and their screen-time spacing (as ``TrainingTracker.time_at``)
+N_SNAPSHOTS, SNAPSHOT_BYTES, SLOW_MOTION = 600, 1_200_000, 20.0
 #: plane grid points per side, and neurons drawn per layer before the rest collapse into "⋮"
 RESOLUTION, MAX_SHOWN = 128, 16
 FORMAT = "nnkern-explorer"
 QMAX = 32767
 
 
-def explore(recording, path, *, n_snapshots=N_SNAPSHOTS, title=None, palette=None):
+def explore(recording, path, *, n_snapshots=None, title=None, palette=None):
     """Write ``recording`` (a ``Recording`` or a recording folder) as one HTML page at ``path``
     that opens from disk with no server or network; returns the path.
 
     The run must be a classifier on 2 inputs (sigmoid with one output, or softmax).
-    n_snapshots: how many snapshots the page keeps (all if the run has fewer); title: the page's
+    n_snapshots: how many snapshots the page keeps (all if the run has fewer; default 600, fewer for
+    nets so big that 600 would pass SNAPSHOT_BYTES, and at least 2); title: the page's
     heading (default: the architecture and the dataset); palette: a ``nnkern.palette.Palette``.
     """
     rec = recording if isinstance(recording, Recording) else Recording.load(recording)
@@ -87,12 +89,16 @@ def dequantize(q, scale):
     return q.astype(np.float32) * np.asarray(scale, dtype=np.float32)
 
 
-def page_data(rec, *, n_snapshots=N_SNAPSHOTS, title=None, palette=None):
+def page_data(rec, *, n_snapshots=None, title=None, palette=None):
     """The JSON-ready dict a page is built from (see ``explore``)."""
     check_explorable(rec.header)
     if len(rec) == 0:
         raise ValueError("the recording holds no snapshots")
     m, training = rec.header["model"], rec.header["training"]
+    if n_snapshots is None:
+        n_snapshots = max(2, min(N_SNAPSHOTS, SNAPSHOT_BYTES // (2 * m["n_params"])))
+    if int(n_snapshots) < 2:
+        raise ValueError(f"n_snapshots must be at least 2 (the first and the last); got {n_snapshots}")
     chosen = chosen_snapshots(rec.steps, int(n_snapshots))
     q, scale = quantize(rec.stack("params", chosen))
     X, y = rec.data
