@@ -50,7 +50,7 @@
   const mix = (t) => css(hex(pal.background).map((v, c) => v + (hex(pal.text)[c] - v) * t));
   const INK = { muted: mix(0.6), axis: mix(0.45), rule: mix(0.3), line: mix(0.27), surface: mix(0.1), panel: mix(0.07) };
   const rootStyle = document.documentElement.style;
-  for (const [name, value] of Object.entries({ bg: pal.background, fg: pal.text, frame: pal.frame, muted: INK.muted,
+  for (const [name, value] of Object.entries({ bg: pal.background, fg: pal.text, frame: pal.frame, highlight: pal.highlight, muted: INK.muted,
     line: INK.line, surface: INK.surface, panel: INK.panel, rule: INK.rule })) rootStyle.setProperty(`--${name}`, value);
   function probabilityRgb(probs, o) {               // style.probability_rgb for one sample's outputs probs[o..]
     if (binary) return DIVERGING[signedRow(2 * probs[o + nOut - 1] - 1)];
@@ -299,12 +299,11 @@
   }
 
   // ---------------------------------------------------------------- the plane
-  const heat = $("heat"), overlay = $("overlay");
-  const heatCtx = heat.getContext("2d"), overlayCtx = overlay.getContext("2d");
-  const image = new ImageData(res, res), offscreen = document.createElement("canvas");
-  offscreen.width = offscreen.height = res;
-  const offCtx = offscreen.getContext("2d");
-  let dots = null;                                   // the data points, drawn once per canvas size
+  // four stacked canvases, so a frame redraws only what moved: heat (res x res), contour, dots (drawn once), overlay (the input)
+  const heat = $("heat"), contour = $("contour"), dotsCanvas = $("dots"), overlay = $("overlay");
+  heat.width = heat.height = res;
+  const heatCtx = heat.getContext("2d"), contourCtx = contour.getContext("2d"), overlayCtx = overlay.getContext("2d");
+  const image = new ImageData(res, res);
   const toPx = (x, y, S) => [((x - xmin) / (xmax - xmin)) * S, (1 - (y - ymin) / (ymax - ymin)) * S];
 
   function paintHeat() {
@@ -326,15 +325,14 @@
         px[o] = table[k]; px[o + 1] = table[k + 1]; px[o + 2] = table[k + 2]; px[o + 3] = 255;
       }
     }
-    offCtx.putImageData(image, 0, 0);
-    heatCtx.imageSmoothingEnabled = true;
-    heatCtx.imageSmoothingQuality = "low";            // bilinear, as the scenes resample the boundary image
-    heatCtx.drawImage(offscreen, 0, 0, heat.width, heat.height);
+    heatCtx.putImageData(image, 0, 0);              // the browser stretches it bilinearly, as the scenes resample it
   }
 
   // marching squares over P(class 1) at 0.5 (as nnkern.viz.plane.contour_paths), one segment per cell side pair
   const CASES = { 1: [[3, 0]], 2: [[0, 1]], 3: [[3, 1]], 4: [[1, 2]], 6: [[0, 2]], 7: [[3, 2]], 8: [[2, 3]], 9: [[2, 0]], 11: [[2, 1]], 12: [[1, 3]], 13: [[1, 0]], 14: [[0, 3]] };
-  function drawContour(ctx, S) {
+  function drawContour() {
+    const ctx = contourCtx, S = contour.width;
+    ctx.clearRect(0, 0, S, S);
     if (!binary || (state.hover || state.pinned) && !((state.hover || state.pinned).l === L)) return;
     const out = grid[L - 1], f = (r, c) => out[(r * res + c) * nOut + nOut - 1] - 0.5;
     const cell = S / (res - 1);
@@ -361,27 +359,24 @@
     ctx.stroke();
   }
 
-  function drawDots(S) {
-    const canvas = document.createElement("canvas");
-    canvas.width = canvas.height = S;
-    const ctx = canvas.getContext("2d"), dpr = window.devicePixelRatio || 1, rad = Math.max(2, S / 190);
+  function drawDots() {
+    const S = dotsCanvas.width, ctx = dotsCanvas.getContext("2d"), dpr = window.devicePixelRatio || 1, rad = Math.max(2, S / 190);
+    ctx.clearRect(0, 0, S, S);
     ctx.lineWidth = 1.2 * dpr; ctx.strokeStyle = pal.outline;
     for (let n = 0; n < nData; n++) {
       const [x, y] = toPx(X[2 * n], X[2 * n + 1], S);
       ctx.beginPath(); ctx.arc(x, y, rad, 0, 2 * Math.PI);
       ctx.fillStyle = css(CLASSES[Y[n] % CLASSES.length]); ctx.fill(); ctx.stroke();
     }
-    return canvas;
   }
 
-  function paintOverlay() {
+  let markedPoint = null;                           // the input the overlay shows
+  function drawMarker() {
+    if (markedPoint === state.point) return;
+    markedPoint = state.point;
     const S = overlay.width, dpr = window.devicePixelRatio || 1;
-    overlayCtx.clearRect(0, 0, S, S);
-    drawContour(overlayCtx, S);
-    if (!dots || dots.width !== S) dots = drawDots(S);
-    overlayCtx.drawImage(dots, 0, 0);
     const [x, y] = toPx(state.point[0], state.point[1], S), r = 7 * dpr;
-    overlayCtx.lineWidth = 2.5 * dpr;
+    overlayCtx.clearRect(0, 0, S, S);
     for (const [colour, w] of [[pal.outline, 4.5 * dpr], [pal.marker, 2 * dpr]]) {
       overlayCtx.strokeStyle = colour; overlayCtx.lineWidth = w;
       overlayCtx.beginPath(); overlayCtx.arc(x, y, r, 0, 2 * Math.PI);
@@ -405,7 +400,7 @@
   }
 
   // ---------------------------------------------------------------- loss and accuracy curves
-  const curves = $("curves"), curvesCtx = curves.getContext("2d");
+  const curves = $("curves");
   const epochs = history.epoch || [], nEpochs = epochs.length ? epochs[epochs.length - 1] : Math.max(1, steps[last] / spe);
   const panels = [
     { name: "loss", keys: ["loss", "val_loss"] },
@@ -420,28 +415,23 @@
     const w = (W - gap) / 2;
     return { x0: k * (w + gap) + lm, x1: k * (w + gap) + w - 8 * dpr, y0: 24 * dpr, y1: H - 26 * dpr, dpr };
   }
-  let curvesBackground = null;                       // axes and lines, drawn once per canvas size
   const curveScales = (b, [lo, hi]) => [(e) => b.x0 + (e / nEpochs) * (b.x1 - b.x0), (v) => b.y1 - ((v - lo) / (hi - lo)) * (b.y1 - b.y0)];
-  function drawCurves() {
-    if (!curvesBackground || curvesBackground.width !== curves.width || curvesBackground.height !== curves.height) {
-      curvesBackground = document.createElement("canvas");
-      curvesBackground.width = curves.width; curvesBackground.height = curves.height;
-      drawCurveLines(curvesBackground.getContext("2d"));
-    }
-    const ctx = curvesCtx, epochNow = stepAt(state.t) / spe;
-    ctx.clearRect(0, 0, curves.width, curves.height);
-    ctx.drawImage(curvesBackground, 0, 0);
+  const cursors = document.querySelectorAll("#curves-box .cursor"), nowDot = $("now-dot");
+  function moveCursors() {                          // the current time on both panels, the live accuracy as a dot
+    const epochNow = stepAt(state.t) / spe;
     panels.forEach((panel, k) => {
-      const b = panelBox(k), [px, py] = curveScales(b, panel.range);
-      const x = px(epochNow);                            // the cursor: the current time
-      ctx.strokeStyle = pal.highlight; ctx.lineWidth = 1.5 * b.dpr;
-      ctx.beginPath(); ctx.moveTo(x, b.y0); ctx.lineTo(x, b.y1); ctx.stroke();
-      if (panel.name === "accuracy" && Number.isFinite(state.accuracy)) {   // the live accuracy of the shown parameters
-        ctx.fillStyle = pal.highlight; ctx.beginPath(); ctx.arc(x, py(state.accuracy), 4 * b.dpr, 0, 2 * Math.PI); ctx.fill();
+      const b = panelBox(k), [px, py] = curveScales(b, panel.range), x = px(epochNow) / b.dpr;
+      cursors[k].style.height = `${(b.y1 - b.y0) / b.dpr}px`;
+      cursors[k].style.transform = `translate(${x}px, ${b.y0 / b.dpr}px)`;
+      if (panel.name === "accuracy") {
+        nowDot.hidden = !Number.isFinite(state.accuracy);
+        nowDot.style.transform = `translate(${x}px, ${py(state.accuracy) / b.dpr}px)`;
       }
     });
   }
-  function drawCurveLines(ctx) {
+  function drawCurves() {
+    const ctx = curves.getContext("2d");
+    ctx.clearRect(0, 0, curves.width, curves.height);
     panels.forEach((panel, k) => {
       const b = panelBox(k), [lo, hi] = panel.range, [px, py] = curveScales(b, panel.range);
       ctx.font = `${13 * b.dpr}px system-ui, sans-serif`; ctx.fillStyle = INK.muted; ctx.strokeStyle = INK.axis; ctx.lineWidth = 1 * b.dpr;
@@ -483,9 +473,10 @@
     for (let n = 0; n < nData; n++) correct += predicted(dataActs[L - 1], n) === Y[n];
     state.accuracy = correct / nData;
     paintHeat();
-    paintOverlay();
+    drawContour();
+    drawMarker();
     drawDiagram();
-    drawCurves();
+    moveCursors();
     const step = stepAt(state.t);
     $("step").textContent = Math.round(step);
     $("epoch").textContent = (step / spe).toFixed(1);
@@ -692,8 +683,11 @@
   function resize() {
     const dpr = window.devicePixelRatio || 1, plane = $("plane");
     const S = Math.round(plane.clientWidth * dpr);
-    for (const c of [heat, overlay]) { c.width = c.height = S; }
+    for (const c of [contour, dotsCanvas, overlay]) { c.width = c.height = S; }
     curves.width = Math.round(curves.clientWidth * dpr); curves.height = Math.round(curves.clientHeight * dpr);
+    markedPoint = null;
+    drawDots();
+    drawCurves();
     net.width = Math.round(net.clientWidth * dpr); net.height = Math.round(net.clientHeight * dpr);
     layoutDiagram();
     render();
