@@ -613,12 +613,12 @@
     const target = targetOf(ev);
     if (!target) return;
     const p = target.kind === "weight" ? target.edge.p : target.l > 0 ? biasIndex(target.l, target.j) : -1;
-    let top = 0;                                      // sensitivity: the layer's largest |parameter| per 100 px
+    let top = 0;                                      // sensitivity: the layer's largest |parameter| per 200 px
     if (p >= 0) {
       const l = target.kind === "weight" ? target.edge.l : target.l - 1;
       for (let q = wOff[l]; q < bOff[l] + sizes[l + 1]; q++) top = Math.max(top, Math.abs(theta[q]));
     }
-    drag = { target, p, y: ev.clientY, value: p >= 0 ? theta[p] : 0, perPixel: Math.max(top, 0.1) / 100, moved: false };
+    drag = { target, p, y: ev.clientY, value: p >= 0 ? theta[p] : 0, perPixel: Math.max(top, 0.1) / 200, moved: false };
     net.setPointerCapture(ev.pointerId);
     ev.preventDefault();
   });
