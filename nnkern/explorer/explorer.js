@@ -243,7 +243,7 @@
     const ctx = netCtx, dpr = window.devicePixelRatio || 1, { pos, radius } = dia;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, dia.W, dia.H);
-    ctx.lineCap = "round";
+    ctx.lineCap = "butt";                            // edge ends lie under the neurons; round caps cost raster time
     for (let l = 0; l < L; l++) {                     // one path per band (edited edges dashed, on their own)
       const top = layerTop(l), bands = BANDS.map(() => []), edited = [];
       for (const e of dia.edges[l]) (state.edits.has(e.p) ? edited : bands[edgeBand(theta[e.p], top)]).push(e);
