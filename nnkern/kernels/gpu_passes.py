@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import cuda
 
-from .codes import ADAM, MOMENTUM, SIGMOID, SOFTMAX
+from .codes import ADAM, MOMENTUM, RECORD_STATE, SIGMOID, SOFTMAX, SKIP
 from .gpu_dense import (dense_forward_kernel, dense_input_grad_kernel, dense_param_grad_kernel,
                         softmax_rows_kernel)
 
@@ -115,7 +115,7 @@ def batch_stats_kernel(row_loss, row_correct, m, k, batch_loss, batch_correct, h
 
 
 @cuda.jit
-def update_kernel(theta, grad, m1, m2, code, lr, beta1, beta2, eps, weight_decay, decay_mask, a1, a2, c1, c2,
+def update_kernel(theta, m1, m2, grad, code, lr, beta1, beta2, eps, weight_decay, decay_mask, a1, a2, c1, c2,
                   halt):
     """One optimizer step (``optim.update``'s rules), thread p for parameter p; skipped once halted.
     a1, a2: 1 - beta1, 1 - beta2, and c1, c2: Adam's bias corrections 1 / (1 - beta**t), rounded
@@ -236,15 +236,14 @@ class Device:
         self.row_correct = cuda.device_array(batch_size, np.int64)
 
 
-def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size,
-                w_off, b_off, sizes, hidden, out,
-                opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0,
-                rec_code, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2,
-                device=None, block=BLOCK, block_2d=BLOCK_2D):
+def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec, device=None, block=BLOCK,
+                block_2d=BLOCK_2D):
     """``passes.train_epoch`` on the GPU: same arguments (host arrays, updated in place), same
     return value (sum of sample losses, correct count, status).  ``device``: a ``Device`` holding
     X, Y and decay_mask, reused across epochs (made here when None; when given, its copies are
     used); block, block_2d: threads per block."""
+    w_off, b_off, sizes, hidden, out = net
+    code, lr, beta1, beta2, eps, weight_decay, decay_mask = opt
     n = perm.shape[0]
     sizes = np.asarray(sizes)
     dev = device if device is not None else Device(X, Y, sizes, batch_size, decay_mask)
@@ -257,7 +256,8 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size,
     halt = cuda.to_device(np.array([-1], np.int64))
     f = theta.dtype.type
     P = theta.shape[0]
-    n_rec, n_key = int(np.count_nonzero(rec_code)), int(np.count_nonzero(rec_code == 2))
+    recorded, key_rows = rec.codes != SKIP, rec.codes == RECORD_STATE
+    n_rec, n_key = int(np.count_nonzero(recorded)), int(np.count_nonzero(key_rows))
     d_rec_grad = cuda.device_array((n_rec, P), theta.dtype) if n_rec else None
     d_state = [cuda.device_array((n_key, P), theta.dtype) for _ in range(3)] if n_key else []
     r = rk = 0
@@ -272,33 +272,34 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size,
         dz = dev.dz[: m * int(sizes[-1])].reshape((m, int(sizes[-1])))
         output_grad_kernel[blocks, threads](z_out, a_out, yb, out, f(1.0 / m), dz, dev.row_loss, dev.row_correct)
         batch_stats_kernel[1, 1](dev.row_loss, dev.row_correct, m, k, batch_loss, batch_correct, halt)
-        g = d_rec_grad[r] if rec_code[k] else d_grad  # a recorded step's gradient goes to its row
+        g = d_rec_grad[r] if recorded[k] else d_grad  # a recorded step's gradient goes to its row
         backward(d_theta, g, w_off, b_off, sizes, hidden, a0, dev.zbuf, dev.abuf, dev.dz, dev.dz_spare, halt, block_2d)
         t = t0 + k + 1
         pb, pt = _grid1(P, block)
-        update_kernel[pb, pt](d_theta, g, d_m1, d_m2, opt, f(lr), f(beta1), f(beta2), f(eps), f(weight_decay), d_mask,
+        update_kernel[pb, pt](d_theta, d_m1, d_m2, g, code, f(lr), f(beta1), f(beta2), f(eps), f(weight_decay), d_mask,
                               f(1.0 - beta1), f(1.0 - beta2), f(1.0 / (1.0 - beta1**t)), f(1.0 / (1.0 - beta2**t)),
                               halt)
-        if rec_code[k] == 2:
+        if key_rows[k]:
             record_kernel[pb, pt](d_theta, d_m1, d_m2, rk, *d_state, halt)
             rk += 1
-        r += int(rec_code[k] > 0)
+        r += int(recorded[k])
     status = int(halt.copy_to_host()[0])
     done = n_batches if status < 0 else status
     losses, correct = batch_loss.copy_to_host(), batch_correct.copy_to_host()
     theta[:] = d_theta.copy_to_host()
     m1[:] = d_m1.copy_to_host()
     m2[:] = d_m2.copy_to_host()
-    done_codes = rec_code[:done]
-    rows, keys = int(np.count_nonzero(done_codes)), int(np.count_nonzero(done_codes == 2))
+    done_recorded, done_keys = recorded[:done], key_rows[:done]
+    rows, keys = int(np.count_nonzero(done_recorded)), int(np.count_nonzero(done_keys))
+    row0, key0 = rec.row0, rec.key0
     if n_rec:
-        rec_key[key0 : key0 + keys] = row0 + np.flatnonzero(done_codes[done_codes > 0] == 2)
-        rec_grad[row0 : row0 + rows] = d_rec_grad.copy_to_host()[:rows]
-        for host, dev_rec in zip((rec_theta, rec_m1, rec_m2), d_state):
+        rec.key[key0 : key0 + keys] = row0 + np.flatnonzero(done_keys[done_recorded])
+        rec.grad[row0 : row0 + rows] = d_rec_grad.copy_to_host()[:rows]
+        for host, dev_rec in zip((rec.theta, rec.m1, rec.m2), d_state):
             host[key0 : key0 + keys] = dev_rec.copy_to_host()[:keys]
-        rec_loss[row0 : row0 + rows] = (losses[:done] / _batch_rows(n, batch_size, done))[done_codes > 0]
+        rec.loss[row0 : row0 + rows] = (losses[:done] / _batch_rows(n, batch_size, done))[done_recorded]
     if done:  # the last applied step's gradient, as ``passes.train_epoch`` leaves it
-        grad[:] = rec_grad[row0 + rows - 1] if done_codes[-1] else d_grad.copy_to_host()
+        grad[:] = rec.grad[row0 + rows - 1] if done_recorded[-1] else d_grad.copy_to_host()
     return float(losses[:done].sum()), int(correct[:done].sum()), (status if status >= 0 else -1)
 
 

@@ -17,18 +17,19 @@ from .codes import ADAM, MOMENTUM
 
 
 @njit(**EXACT)
-def update(theta, m1, m2, grad, new_theta, new_m1, new_m2, code, lr, beta1, beta2, eps, weight_decay,
-           decay_mask, t):
-    """One optimizer step from parameters theta (P,) and state m1, m2 (P,) to new_theta, new_m1,
-    new_m2 (P,): the same arrays to update in place, or others (the training kernel writes recorded
-    steps straight into rows of the recording).
+def update(theta, m1, m2, grad, opt, t, new_theta, new_m1, new_m2):
+    """One optimizer step from parameters theta (P,) and state m1, m2 (P,) with gradient grad (P,)
+    of the mean loss, by the ``epoch_args.Optimizer`` opt at step t (1-based), into new_theta,
+    new_m1, new_m2 (P,): the same arrays to update in place, or others (the training kernel writes
+    recorded steps straight into rows of the recording).
 
-    grad: (P,) gradient of the mean loss. L2 weight decay adds ``weight_decay * theta`` where
-    ``decay_mask`` is 1 (weights) and not where it is 0 (biases).
+    L2 weight decay adds ``weight_decay * theta`` where ``decay_mask`` is 1 (weights) and not where
+    it is 0 (biases).
     SGD: theta -= lr g.  Momentum (beta1 = momentum): m1 = beta1 m1 + g; theta -= lr m1.
-    Adam: bias-corrected moments m1, m2 at step t (1-based).
+    Adam: bias-corrected moments m1, m2 at step t.
     The arithmetic runs in theta's dtype (as NumPy does for the reference), so it vectorises.
     """
+    code, lr, beta1, beta2, eps, weight_decay, decay_mask = opt
     n = theta.shape[0]
     f = theta.dtype.type
     lr_, b1, b2, eps_, wd = f(lr), f(beta1), f(beta2), f(eps), f(weight_decay)

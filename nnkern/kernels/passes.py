@@ -9,6 +9,7 @@ import numpy as np
 from numba import njit, prange
 
 from .activations import KERNEL, activate, activation_backward
+from .codes import AT_CALLER, AT_KEY_ROW, AT_SPARE, RECORD_STATE, SKIP
 from .dense import NARROW, dense_backward, dense_forward
 from .layout import block, layer_params
 from .losses import loss_and_output_grad
@@ -119,34 +120,32 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     return total / n, correct
 
 
-def no_recording(n_batches, n_params, dtype):
-    """The arguments of ``train_epoch`` from rec_code on that record nothing."""
-    empty = np.zeros((0, n_params), dtype)
-    return np.zeros(n_batches, np.int8), 0, 0, empty, np.zeros(0, dtype), np.zeros(0, np.int64), empty, empty, empty
-
-
-@njit(nogil=True, **KERNEL)
-def train_epoch(
-    theta, grad, m1, m2, X, Y, perm, batch_size,
-    w_off, b_off, sizes, hidden, out,
-    opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0,
-    rec_code, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2,
-):
+def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
     """One epoch of minibatch training in one compiled call (umap's layout).
 
     theta, grad, m1, m2: (P,) parameters, gradient and optimizer state, updated in place.
     X: (n, n_in), Y: (n, n_out) targets, perm: (n,) row order; batches of ``batch_size`` rows.
     t0: optimizer steps taken before this epoch.  Step t0+k+1 updates with batch k.
-    Recording, by rec_code[k] (n_batches,): 0 skips step t0+k+1; 1 records its gradient and mean
-    batch loss in the next row of rec_grad (rows, P) and rec_loss (rows,), from row0 on; 2 also
-    records the state after it (theta, m1, m2) in the next key row of rec_theta, rec_m1, rec_m2
-    (key rows, P), from key0 on, and the row's number in rec_key (key rows,).  The caller makes
-    sure the rows suffice.
+    net, opt, rec: ``epoch_args`` Network, Optimizer and RecordBuffers (build them there).
+    Recording, by rec.codes[k]: SKIP skips step t0+k+1; RECORD_GRAD records its gradient and
+    mean batch loss in the next row of rec.grad (rows, P) and rec.loss (rows,), from rec.row0 on;
+    RECORD_STATE also records the state after it (theta, m1, m2) in the next key row of
+    rec.theta, rec.m1, rec.m2 (key rows, P), from rec.key0 on, and the row's number in rec.key
+    (key rows,).  The caller makes sure the rows suffice.
     Steps compute straight into those rows, so recording copies nothing; other steps alternate
     between theta, m1, m2 and a spare set, so no update runs in place (which would not vectorise).
     Returns (sum of sample losses, correct count, status): status is -1, or the index of the
     batch whose loss was not finite (the epoch stops there, before that batch's update).
     """
+    # Numba types a namedtuple argument ~4 us slower than a plain tuple of the same fields
+    return _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, tuple(net), tuple(opt), tuple(rec))
+
+
+@njit(nogil=True, **KERNEL)
+def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
+    """``train_epoch`` with net, opt, rec as plain tuples of the namedtuples' fields."""
+    w_off, b_off, sizes, hidden, out = net
+    codes, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2 = rec
     n = perm.shape[0]
     n_in, n_layers = sizes[0], sizes.shape[0] - 1
     n_out = sizes[n_layers]
@@ -168,8 +167,8 @@ def train_epoch(
     r = row0  # the next row to record in
     rk = key0  # the next key row
     cur_theta, cur_m1, cur_m2, cur_grad = theta, m1, m2, grad
-    where = 0  # the state is in: 0 theta, m1, m2; 1 spare; 2 a key row
-    last_code = 0
+    where = AT_CALLER  # the buffer set holding the state
+    last_code = SKIP
     n_batches = (n + batch_size - 1) // batch_size
     for k in range(n_batches):
         s = k * batch_size
@@ -182,7 +181,8 @@ def train_epoch(
                 a0[i, j] = X[row, j]
             for j in range(n_out):
                 yb[i, j] = Y[row, j]
-        if rec_code[k] > 0:  # the gradient goes there: fetch it while the forward pass runs
+        code = codes[k]
+        if code != SKIP:  # the gradient goes there: fetch it while the forward pass runs
             prefetch_for_write(rec_grad[r])
         forward_block(cur_theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, m, 0)
         start = m * cum[n_layers - 1]
@@ -193,36 +193,34 @@ def train_epoch(
         if not np.isfinite(batch_total):
             status = k
             break
-        code = rec_code[k]
         new_grad = grad
-        if code > 0:
+        if code != SKIP:
             new_grad = rec_grad[r]
             rec_loss[r] = batch_total / m
             r += 1
-        if code == 2:
+        if code == RECORD_STATE:
             new_theta, new_m1, new_m2 = rec_theta[rk], rec_m1[rk], rec_m2[rk]
             rec_key[rk] = r - 1
             rk += 1
-            to = 2
-        elif where == 0:
+            to = AT_KEY_ROW
+        elif where == AT_CALLER:
             new_theta, new_m1, new_m2 = spare[0], spare[1], spare[2]
-            to = 1
+            to = AT_SPARE
         else:
             new_theta, new_m1, new_m2 = theta, m1, m2
-            to = 0
+            to = AT_CALLER
         backward_block(cur_theta, new_grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf,
                        scratch)
-        update(cur_theta, cur_m1, cur_m2, new_grad, new_theta, new_m1, new_m2,
-               opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0 + k + 1)
+        update(cur_theta, cur_m1, cur_m2, new_grad, opt, t0 + k + 1, new_theta, new_m1, new_m2)
         cur_theta, cur_m1, cur_m2, cur_grad = new_theta, new_m1, new_m2, new_grad
         where = to
         last_code = code
         total += batch_total
         correct += batch_correct
-    if where != 0:
+    if where != AT_CALLER:
         theta[:] = cur_theta
         m1[:] = cur_m1
         m2[:] = cur_m2
-    if last_code > 0:  # grad holds the last step's gradient, as without recording
+    if last_code != SKIP:  # grad holds the last step's gradient, as without recording
         grad[:] = cur_grad
     return total, correct, status

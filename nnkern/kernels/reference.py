@@ -100,8 +100,10 @@ def loss_grad(layout, theta, X, Y, hidden, out):
     return loss.mean(), n_correct(a, Y, out), grad
 
 
-def update(theta, grad, m1, m2, code, lr, beta1, beta2, eps, weight_decay, decay_mask, t):
-    """One optimizer step in place (see ``optim.update`` for the rules)."""
+def update(theta, m1, m2, grad, opt, t):
+    """One optimizer step in place by the ``epoch_args.Optimizer`` opt at step t (see
+    ``optim.update`` for the rules)."""
+    code, lr, beta1, beta2, eps, weight_decay, decay_mask = opt
     g = grad + weight_decay * decay_mask * theta
     if code == ADAM:
         m1[...] = beta1 * m1 + (1 - beta1) * g
@@ -114,28 +116,28 @@ def update(theta, grad, m1, m2, code, lr, beta1, beta2, eps, weight_decay, decay
         theta -= (lr * g).astype(theta.dtype)
 
 
-def train_epoch(layout, theta, m1, m2, X, Y, perm, batch_size, hidden, out,
-                opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0):
-    """One epoch of minibatch training; returns (sum of sample losses, correct count)."""
+def train_epoch(layout, theta, m1, m2, X, Y, perm, batch_size, hidden, out, opt, t0):
+    """One epoch of minibatch training with the ``epoch_args.Optimizer`` opt; returns (sum of
+    sample losses, correct count)."""
     total, correct = 0.0, 0
     for k, s in enumerate(range(0, len(perm), batch_size)):
         rows = perm[s : s + batch_size]
         loss, c, grad = loss_grad(layout, theta, X[rows], Y[rows], hidden, out)
-        update(theta, grad, m1, m2, opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0 + k + 1)
+        update(theta, m1, m2, grad, opt, t0 + k + 1)
         total += loss * len(rows)
         correct += c
     return total, correct
 
 
-def replay(grad, steps, key, key_theta, key_m1, key_m2, code, lr, beta1, beta2, eps, weight_decay, decay_mask):
-    """(theta, m1, m2), each (k, P): the state after each recorded step (see ``recording.replay``)."""
+def replay(grad, steps, key, key_theta, key_m1, key_m2, opt):
+    """(theta, m1, m2), each (k, P): the state after each recorded step (see ``replay.replay``)."""
     states = [np.empty_like(grad) for _ in range(3)]
     keys = dict(zip(key.tolist(), zip(key_theta, key_m1, key_m2)))
     for i in range(len(grad)):
         if i in keys:
             state = [a.copy() for a in keys[i]]
         else:  # state holds row i - 1's
-            update(state[0], grad[i], state[1], state[2], code, lr, beta1, beta2, eps, weight_decay, decay_mask, steps[i])
+            update(*state, grad[i], opt, steps[i])
         for out, a in zip(states, state):
             out[i] = a
     return tuple(states)

@@ -48,14 +48,14 @@ def prefetch_for_write(row):
 
 
 @njit(**EXACT)
-def replay(grad, steps, key, key_theta, key_m1, key_m2, code, lr, beta1, beta2, eps, weight_decay,
-           decay_mask, theta, m1, m2):
+def replay(grad, steps, key, key_theta, key_m1, key_m2, opt, theta, m1, m2):
     """The state after each of k recorded steps, rebuilt from their gradients.
 
     grad: (k, P) gradients; steps: (k,) their step numbers; key: (n_key,) increasing row numbers,
     key[0] = 0, whose state key_theta, key_m1, key_m2 (n_key, P) was recorded.  Every other row i
-    follows row i - 1 by one step: its state is ``optim.update`` of row i - 1's with grad[i] at
-    steps[i], bit for bit what training computed.  Writes theta, m1, m2 (k, P).
+    follows row i - 1 by one step: its state is ``optim.update`` of row i - 1's with grad[i] by
+    the ``epoch_args.Optimizer`` opt at steps[i], bit for bit what training computed.  Writes
+    theta, m1, m2 (k, P).
     """
     j = 0
     for i in range(grad.shape[0]):
@@ -65,5 +65,4 @@ def replay(grad, steps, key, key_theta, key_m1, key_m2, code, lr, beta1, beta2, 
             m2[i] = key_m2[j]
             j += 1
         else:
-            update(theta[i - 1], m1[i - 1], m2[i - 1], grad[i], theta[i], m1[i], m2[i],
-                   code, lr, beta1, beta2, eps, weight_decay, decay_mask, steps[i])
+            update(theta[i - 1], m1[i - 1], m2[i - 1], grad[i], opt, steps[i], theta[i], m1[i], m2[i])

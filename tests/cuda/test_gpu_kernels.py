@@ -8,10 +8,10 @@ import pytest
 import nnkern as nk
 from nnkern.kernels import gpu_dense as gd
 from nnkern.kernels import gpu_passes as gn
-from nnkern.kernels import passes
+from nnkern.kernels import epoch_args, passes
 from nnkern.kernels import reference as ref
-from nnkern.kernels.codes import (ADAM, IDENTITY, LEAKY_RELU, MOMENTUM, RELU, SGD, SIGMOID, SOFTMAX,
-                                  TANH)
+from nnkern.kernels.codes import (ADAM, IDENTITY, LEAKY_RELU, MOMENTUM, RECORD_GRAD, RECORD_STATE, RELU, SGD,
+                                  SIGMOID, SKIP, SOFTMAX, TANH)
 from nnkern.kernels.layout import Layout
 
 cuda = pytest.importorskip("numba.cuda")
@@ -101,13 +101,13 @@ def test_update_kernel(code, dtype):
     grad, mask = rng.normal(size=P).astype(dtype), (rng.random(P) < 0.7).astype(dtype)
     want = [theta.copy(), m1.copy(), m2.copy()]
     t, f = 3, dtype
-    ref.update(want[0], grad, want[1], want[2], code, 0.01, 0.9, 0.999, 1e-8, 0.01, mask, t)
-    gn.update_kernel[3, B1](theta, grad, m1, m2, code, f(0.01), f(0.9), f(0.999), f(1e-8), f(0.01), mask,
+    ref.update(*want, grad, epoch_args.Optimizer(code, 0.01, 0.9, 0.999, 1e-8, 0.01, mask), t)
+    gn.update_kernel[3, B1](theta, m1, m2, grad, code, f(0.01), f(0.9), f(0.999), f(1e-8), f(0.01), mask,
                             f(1 - 0.9), f(1 - 0.999), f(1 / (1 - 0.9**t)), f(1 / (1 - 0.999**t)), np.array([-1]))
     for got, expected in zip((theta, m1, m2), want):
         np.testing.assert_allclose(got, expected, **TOL[dtype])
     before = theta.copy()
-    gn.update_kernel[3, B1](theta, grad, m1, m2, code, f(0.01), f(0.9), f(0.999), f(1e-8), f(0.01), mask,
+    gn.update_kernel[3, B1](theta, m1, m2, grad, code, f(0.01), f(0.9), f(0.999), f(1e-8), f(0.01), mask,
                             f(0.1), f(0.001), f(1.0), f(1.0), np.array([0]))  # halted: no change
     np.testing.assert_array_equal(theta, before)
 
@@ -125,41 +125,39 @@ def _epoch_inputs(dtype, n=7, sizes=(2, 3, 1), seed=0):
 def test_train_epoch_matches_reference_and_records(dtype):
     lay, theta, X, Y, perm = _epoch_inputs(dtype)
     batch = 3
-    mask = lay.decay_mask(dtype)
-    settings = (ADAM, 0.05, 0.9, 0.999, 1e-8, 0.01, mask, 2)
+    net, opt = epoch_args.network(lay, TANH, SIGMOID), epoch_args.optimizer(lay, dtype, ADAM, 0.05, weight_decay=0.01)
     m1, m2 = np.zeros_like(theta), np.zeros_like(theta)
     want = [theta.copy(), m1.copy(), m2.copy()]
-    want_total, want_correct = ref.train_epoch(lay, *want, X, Y, perm, batch, TANH, SIGMOID, *settings)
-    codes = np.array([2, 0, 1], np.int8)
+    want_total, want_correct = ref.train_epoch(lay, *want, X, Y, perm, batch, TANH, SIGMOID, opt, 2)
+    codes = np.array([RECORD_STATE, SKIP, RECORD_GRAD], np.int8)
     P = lay.n_params
-    rec_grad, rec_loss, rec_key = np.zeros((3, P), dtype), np.zeros(3, dtype), np.full(2, -1)
-    rec_state = [np.zeros((2, P), dtype) for _ in range(3)]
+    rec = epoch_args.RecordBuffers(codes, 1, 1, np.zeros((3, P), dtype), np.zeros(3, dtype), np.full(2, -1),
+                                   *(np.zeros((2, P), dtype) for _ in range(3)))
     grad = np.zeros_like(theta)
-    total, correct, status = gn.train_epoch(theta, grad, m1, m2, X, Y, perm, batch, lay.w_off, lay.b_off,
-                                            lay.sizes, TANH, SIGMOID, *settings, codes, 1, 1, rec_grad,
-                                            rec_loss, rec_key, *rec_state, block=B1, block_2d=B2)
+    total, correct, status = gn.train_epoch(theta, grad, m1, m2, X, Y, perm, batch, 2, net, opt, rec,
+                                            block=B1, block_2d=B2)
     assert status == -1
     np.testing.assert_allclose(total, want_total, rtol=TOL[dtype]["rtol"] * 10)
     assert correct == want_correct
     for got, expected in zip((theta, m1, m2), want):
         np.testing.assert_allclose(got, expected, rtol=TOL[dtype]["rtol"] * 10, atol=TOL[dtype]["atol"] * 10)
-    np.testing.assert_array_equal(rec_grad[2], grad)  # the last step's gradient, recorded in row 2
-    assert rec_key.tolist() == [-1, 1] and np.all(rec_state[0][0] == 0) and np.any(rec_state[0][1] != 0)
-    assert rec_loss[0] == 0 and rec_loss[1] > 0 and rec_loss[2] > 0
+    np.testing.assert_array_equal(rec.grad[2], grad)  # the last step's gradient, recorded in row 2
+    assert rec.key.tolist() == [-1, 1] and np.all(rec.theta[0] == 0) and np.any(rec.theta[1] != 0)
+    assert rec.loss[0] == 0 and rec.loss[1] > 0 and rec.loss[2] > 0
 
 
-@pytest.mark.parametrize("rec_code", [2, 0])
+@pytest.mark.parametrize("rec_code", [RECORD_STATE, SKIP])
 def test_train_epoch_halts_at_a_nonfinite_batch_like_the_cpu(rec_code):
     lay, theta, X, Y, perm = _epoch_inputs(np.float64, n=9)
     X[perm[4]] = np.nan  # batch 1 of 3
-    args = (X, Y, perm, 3, lay.w_off, lay.b_off, lay.sizes, TANH, SIGMOID, SGD, 0.1, 0.9, 0.999, 1e-8, 0.0,
-            lay.decay_mask(np.float64), 0, np.full(3, rec_code, np.int8), 0, 0)
+    net, opt = epoch_args.network(lay, TANH, SIGMOID), epoch_args.optimizer(lay, np.float64, SGD, 0.1)
     results = []
     for run in (passes.train_epoch, gn.train_epoch):
         th, grad = theta.copy(), np.zeros_like(theta)
-        rec = [np.zeros((3, lay.n_params)), np.zeros(3), np.zeros(3, np.int64)] + [np.zeros((3, lay.n_params)) for _ in range(3)]
+        rec = epoch_args.RecordBuffers(np.full(3, rec_code, np.int8), 0, 0, np.zeros((3, lay.n_params)), np.zeros(3),
+                                       np.zeros(3, np.int64), *(np.zeros((3, lay.n_params)) for _ in range(3)))
         extra = {"block": B1, "block_2d": B2} if run is gn.train_epoch else {}
-        out = run(th, grad, np.zeros_like(th), np.zeros_like(th), *args, *rec, **extra)
+        out = run(th, grad, np.zeros_like(th), np.zeros_like(th), X, Y, perm, 3, 0, net, opt, rec, **extra)
         results.append((out, th, grad, rec))
     (cpu, cpu_theta, cpu_grad, cpu_rec), (gpu, gpu_theta, gpu_grad, gpu_rec) = results
     assert cpu[2] == gpu[2] == 1 and cpu[1] == gpu[1]
@@ -167,7 +165,7 @@ def test_train_epoch_halts_at_a_nonfinite_batch_like_the_cpu(rec_code):
     np.testing.assert_allclose(gpu_theta, cpu_theta, rtol=1e-12)
     assert np.any(cpu_grad != 0)  # batch 0's gradient, not the failed batch's
     np.testing.assert_allclose(gpu_grad, cpu_grad, rtol=1e-12)
-    for got, want in zip(gpu_rec, cpu_rec):
+    for got, want in zip(gpu_rec[3:], cpu_rec[3:]):
         np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
