@@ -67,7 +67,20 @@ def test_float32_tanh_within_4e7_absolute_of_exact():
     exact = np.tanh(x.astype(np.float64))
     assert np.max(np.abs(got - exact)) < 4e-7
     assert np.max(np.abs(got - exact)[np.abs(x) < 0.5] / np.abs(exact[np.abs(x) < 0.5]).clip(1e-30)) < 1e-6
-    np.testing.assert_array_equal(got, act.tanh_rational(x))  # the reference's twin, bit for bit
+    np.testing.assert_allclose(got, act.tanh_rational(x), rtol=1e-6, atol=1e-7)  # the reference's twin
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("code", [TANH, SIGMOID])
+def test_fast_tanh_from_python_gives_the_kernels_numbers(code, dtype):
+    z = np.random.default_rng(4).uniform(-10, 10, (50, 7)).astype(dtype)
+    a = np.empty_like(z)
+    act.activate(z, a, code)
+    half = dtype(0.5)
+    f = act.fast_tanh if code == TANH else (lambda x: half + half * act.fast_tanh(half * x))
+    from_python = np.array([f(x) for x in z.ravel()]).reshape(z.shape)
+    assert from_python.dtype == dtype
+    np.testing.assert_array_equal(from_python, a)
 
 
 def test_float64_tanh_within_5e16_relative_of_numpy():

@@ -15,7 +15,7 @@ from numba import njit
 
 from .activations import KERNEL, exp64, log1p_01
 from .codes import SIGMOID, SOFTMAX
-from .layout import flat
+from ._numba_ext import flat
 
 
 @njit(**KERNEL)

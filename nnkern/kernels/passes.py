@@ -11,10 +11,11 @@ from numba import njit, prange
 from .activations import KERNEL, activate, activation_backward
 from .codes import AT_CALLER, AT_KEY_ROW, AT_SPARE, RECORD_STATE, SKIP
 from .dense import NARROW, dense_backward, dense_forward
-from .layout import block, layer_params
+from ._numba_ext import block
+from .layout import layer_params
 from .losses import loss_and_output_grad
 from .optim import update
-from .replay import prefetch_for_write
+from .replay import prefetch_row
 
 #: rows per parallel chunk in ``forward_all``
 CHUNK_ROWS = 256
@@ -183,7 +184,7 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec)
                 yb[i, j] = Y[row, j]
         code = codes[k]
         if code != SKIP:  # the gradient goes there: fetch it while the forward pass runs
-            prefetch_for_write(rec_grad[r])
+            prefetch_row(rec_grad[r])
         forward_block(cur_theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, m, 0)
         start = m * cum[n_layers - 1]
         z = block(zbuf, start, m, n_out)
