@@ -16,9 +16,11 @@ import math
 import numpy as np
 from numba import cuda
 
-from .codes import ADAM, MOMENTUM, RECORD_STATE, SIGMOID, SOFTMAX, SKIP
+from . import rules
+from .codes import ADAM, MOMENTUM, RECORD_STATE, SIGMOID, SKIP, SOFTMAX
 from .gpu_dense import (dense_forward_kernel, dense_input_grad_kernel, dense_param_grad_kernel,
                         softmax_rows_kernel)
+from .layout import layer_offsets, layer_view
 
 #: threads per block of 1-D launches, and per side of 2-D ones
 BLOCK, BLOCK_2D = 128, 16
@@ -42,6 +44,11 @@ def _grid2(n0, n1, block):
 
 # --- kernels of the epoch ------------------------------------------------------------------------
 
+decayed, sgd_step, momentum_step, adam_step, bce_term, half_square_term, softmax_ce_row = (
+    cuda.jit(device=True)(r) for r in (rules.decayed, rules.sgd_step, rules.momentum_step, rules.adam_step,
+                                       rules.bce_term, rules.half_square_term, rules.softmax_ce_row))
+
+
 @cuda.jit
 def gather_kernel(X, Y, perm, start, a0, yb):
     """Row i of the batch: a0[i] = X[perm[start + i]], yb[i] = Y[perm[start + i]]."""
@@ -57,7 +64,8 @@ def gather_kernel(X, Y, perm, start, a0, yb):
 
 @cuda.jit
 def output_grad_kernel(z, a, Y, code, scale, dz, row_loss, row_correct):
-    """Row i: dz = (a - Y) * scale, the row's loss (stable in the logits) and whether it is right."""
+    """Row i: dz = (a - Y) * scale, the row's loss (``rules``' terms, stable in the logits) and
+    whether it is right."""
     i = cuda.grid(1)
     if i >= z.shape[0]:
         return
@@ -68,31 +76,22 @@ def output_grad_kernel(z, a, Y, code, scale, dz, row_loss, row_correct):
     right = 1
     if code == SIGMOID:
         for j in range(w):
-            zij = z[i, j]
-            loss += max(zij, 0.0) - zij * Y[i, j] + math.log1p(math.exp(-abs(zij)))
+            loss += bce_term(z[i, j], Y[i, j])
             if (a[i, j] >= 0.5) != (Y[i, j] >= 0.5):
                 right = 0
     elif code == SOFTMAX:
-        top = z[i, 0]
+        loss = softmax_ce_row(z, Y, i)
         best = 0
         label = 0
         for j in range(1, w):
-            top = max(top, z[i, j])
             if a[i, j] > a[i, best]:
                 best = j
             if Y[i, j] > Y[i, label]:
                 label = j
-        s = 0.0
-        zy = 0.0
-        for j in range(w):
-            s += math.exp(z[i, j] - top)
-            zy += Y[i, j] * z[i, j]
-        loss = top + math.log(s) - zy
         right = 1 if best == label else 0
     else:
         for j in range(w):
-            d = a[i, j] - Y[i, j]
-            loss += 0.5 * d * d
+            loss += half_square_term(a[i, j], Y[i, j])
         right = 0
     row_loss[i] = loss
     row_correct[i] = right
@@ -117,25 +116,20 @@ def batch_stats_kernel(row_loss, row_correct, m, k, batch_loss, batch_correct, h
 @cuda.jit
 def update_kernel(theta, m1, m2, grad, code, lr, beta1, beta2, eps, weight_decay, decay_mask, a1, a2, c1, c2,
                   halt):
-    """One optimizer step (``optim.update``'s rules), thread p for parameter p; skipped once halted.
+    """One optimizer step (``rules``' steps, as ``optim.update``), thread p for parameter p; skipped
+    once halted.
     a1, a2: 1 - beta1, 1 - beta2, and c1, c2: Adam's bias corrections 1 / (1 - beta**t), rounded
     to the dtype once on the host as ``optim.update`` does."""
     p = cuda.grid(1)
     if p >= theta.shape[0] or halt[0] >= 0:
         return
-    g = grad[p] + weight_decay * decay_mask[p] * theta[p]
+    g = decayed(grad[p], theta[p], weight_decay, decay_mask[p])
     if code == ADAM:
-        u = beta1 * m1[p] + a1 * g
-        v = beta2 * m2[p] + a2 * g * g
-        m1[p] = u
-        m2[p] = v
-        theta[p] -= lr * (u * c1) / (math.sqrt(v * c2) + eps)
+        theta[p], m1[p], m2[p] = adam_step(theta[p], m1[p], m2[p], g, lr, beta1, beta2, a1, a2, c1, c2, eps)
     elif code == MOMENTUM:
-        u = beta1 * m1[p] + g
-        m1[p] = u
-        theta[p] -= lr * u
+        theta[p], m1[p] = momentum_step(theta[p], m1[p], g, lr, beta1)
     else:
-        theta[p] -= lr * g
+        theta[p] = sgd_step(theta[p], g, lr)
 
 
 @cuda.jit
@@ -164,28 +158,21 @@ def grid_points_kernel(x0, dx, y0, dy, res, X):
 
 # --- host drivers --------------------------------------------------------------------------------
 
-def _layer(buf, sizes, l, m):
-    """Layer l's (m, width) block of a device buffer laid out as ``passes`` does (all rows of
-    layer 0, then of layer 1, ...)."""
-    start = m * int(sum(sizes[1 : l + 1]))
-    w = int(sizes[l + 1])
-    return buf[start : start + m * w].reshape((m, w))
-
-
 def _params(theta, w_off, b_off, sizes, l):
     fi, fo = int(sizes[l]), int(sizes[l + 1])
     w0, b0 = int(w_off[l]), int(b_off[l])
     return theta[w0 : w0 + fi * fo].reshape((fi, fo)), theta[b0 : b0 + fo]
 
 
-def forward(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, block=BLOCK_2D):
-    """Forward device rows a0 (m, n_in) through every layer into device buffers zbuf, abuf."""
+def forward(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf, block=BLOCK_2D):
+    """Forward device rows a0 (m, n_in) through every layer into device activation buffers zbuf,
+    abuf of m rows (offsets a_off: ``layout.layer_offsets``)."""
     m = a0.shape[0]
     n_layers = len(sizes) - 1
     a_prev = a0
     for l in range(n_layers):
         W, b = _params(theta, w_off, b_off, sizes, l)
-        z, a = _layer(zbuf, sizes, l, m), _layer(abuf, sizes, l, m)
+        z, a = layer_view(zbuf, a_off, sizes, l, m), layer_view(abuf, a_off, sizes, l, m)
         code = out if l == n_layers - 1 else hidden
         blocks, threads = _grid2(m, z.shape[1], block)
         dense_forward_kernel[blocks, threads](a_prev, W, b, z, a, code, code != SOFTMAX)
@@ -195,7 +182,8 @@ def forward(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, block=BLOCK
         a_prev = a
 
 
-def backward(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, halt, block=BLOCK_2D):
+def backward(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, abuf, dz_buf, dz_spare, halt,
+             block=BLOCK_2D):
     """Gradients of every layer into device ``grad``, from dL/dz of the output in dz_buf[: m n_out];
     ``grad`` is left alone once halted (halt[0] >= 0)."""
     m = a0.shape[0]
@@ -205,7 +193,7 @@ def backward(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, d
     for l in range(n_layers - 1, -1, -1):
         W, _ = _params(theta, w_off, b_off, sizes, l)
         dW, db = _params(grad, w_off, b_off, sizes, l)
-        a_prev = a0 if l == 0 else _layer(abuf, sizes, l - 1, m)
+        a_prev = a0 if l == 0 else layer_view(abuf, a_off, sizes, l - 1, m)
         blocks, threads = _grid2(W.shape[0] + 1, W.shape[1], block)
         dense_param_grad_kernel[blocks, threads](a_prev, dz, dW, db, halt)
         if l == 0:
@@ -213,7 +201,8 @@ def backward(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, d
         fan_in = W.shape[0]
         dz_prev = spare[: m * fan_in].reshape((m, fan_in))
         blocks, threads = _grid2(m, fan_in, block)
-        dense_input_grad_kernel[blocks, threads](dz, W, _layer(zbuf, sizes, l - 1, m), a_prev, dz_prev, hidden)
+        dense_input_grad_kernel[blocks, threads](dz, W, layer_view(zbuf, a_off, sizes, l - 1, m), a_prev, dz_prev,
+                                                         hidden)
         dz = dz_prev
         cur, spare = spare, cur
 
@@ -225,7 +214,7 @@ class Device:
     def __init__(self, X, Y, sizes, batch_size, decay_mask):
         self.X, self.Y, self.decay_mask = cuda.to_device(X), cuda.to_device(Y), cuda.to_device(decay_mask)
         dtype = X.dtype
-        widths = int(np.sum(sizes[1:]))
+        widths = int(layer_offsets(np.asarray(sizes))[-1])
         self.a0 = cuda.device_array((batch_size, int(sizes[0])), dtype)
         self.yb = cuda.device_array((batch_size, int(sizes[-1])), dtype)
         self.zbuf = cuda.device_array(batch_size * widths, dtype)
@@ -246,6 +235,7 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec, 
     code, lr, beta1, beta2, eps, weight_decay, decay_mask = opt
     n = perm.shape[0]
     sizes = np.asarray(sizes)
+    a_off, n_layers = layer_offsets(sizes), len(sizes) - 1
     dev = device if device is not None else Device(X, Y, sizes, batch_size, decay_mask)
     d_theta, d_m1, d_m2 = cuda.to_device(theta), cuda.to_device(m1), cuda.to_device(m2)
     d_grad = cuda.device_array_like(grad)  # written by backward: nothing to copy in
@@ -267,13 +257,14 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec, 
         a0, yb = dev.a0[:m], dev.yb[:m]
         blocks, threads = _grid1(m, block)
         gather_kernel[blocks, threads](dev.X, dev.Y, d_perm, s, a0, yb)
-        forward(d_theta, w_off, b_off, sizes, hidden, out, a0, dev.zbuf, dev.abuf, block_2d)
-        z_out, a_out = _layer(dev.zbuf, sizes, len(sizes) - 2, m), _layer(dev.abuf, sizes, len(sizes) - 2, m)
+        forward(d_theta, w_off, b_off, sizes, a_off, hidden, out, a0, dev.zbuf, dev.abuf, block_2d)
+        z_out = layer_view(dev.zbuf, a_off, sizes, n_layers - 1, m)
+        a_out = layer_view(dev.abuf, a_off, sizes, n_layers - 1, m)
         dz = dev.dz[: m * int(sizes[-1])].reshape((m, int(sizes[-1])))
         output_grad_kernel[blocks, threads](z_out, a_out, yb, out, f(1.0 / m), dz, dev.row_loss, dev.row_correct)
         batch_stats_kernel[1, 1](dev.row_loss, dev.row_correct, m, k, batch_loss, batch_correct, halt)
         g = d_rec_grad[r] if recorded[k] else d_grad  # a recorded step's gradient goes to its row
-        backward(d_theta, g, w_off, b_off, sizes, hidden, a0, dev.zbuf, dev.abuf, dev.dz, dev.dz_spare, halt, block_2d)
+        backward(d_theta, g, w_off, b_off, sizes, a_off, hidden, a0, dev.zbuf, dev.abuf, dev.dz, dev.dz_spare, halt, block_2d)
         t = t0 + k + 1
         pb, pt = _grid1(P, block)
         update_kernel[pb, pt](d_theta, d_m1, d_m2, g, code, f(lr), f(beta1), f(beta2), f(eps), f(weight_decay), d_mask,
@@ -309,10 +300,11 @@ def _batch_rows(n, batch_size, n_batches):
 
 def layer_outputs(theta, w_off, b_off, sizes, hidden, out, X, block=BLOCK_2D):
     """Host (zbuf, abuf) laid out as ``passes.forward_all`` fills them, computed on the GPU."""
-    n = X.shape[0]
-    total = n * int(np.sum(sizes[1:]))
+    sizes = np.asarray(sizes)
+    a_off = layer_offsets(sizes)
+    total = X.shape[0] * int(a_off[-1])
     zbuf, abuf = cuda.device_array(total, X.dtype), cuda.device_array(total, X.dtype)
-    forward(cuda.to_device(theta), w_off, b_off, np.asarray(sizes), hidden, out, cuda.to_device(X), zbuf, abuf, block)
+    forward(cuda.to_device(theta), w_off, b_off, sizes, a_off, hidden, out, cuda.to_device(X), zbuf, abuf, block)
     return zbuf.copy_to_host(), abuf.copy_to_host()
 
 
@@ -323,7 +315,9 @@ def grid_forward(theta, w_off, b_off, sizes, hidden, out, x0, dx, y0, dy, res, b
     X = cuda.device_array((n, 2), theta.dtype)
     blocks, threads = _grid1(n, block * block)
     grid_points_kernel[blocks, threads](x0, dx, y0, dy, res, X)
-    total = n * int(np.sum(sizes[1:]))
+    sizes = np.asarray(sizes)
+    a_off = layer_offsets(sizes)
+    total = n * int(a_off[-1])
     zbuf, abuf = cuda.device_array(total, theta.dtype), cuda.device_array(total, theta.dtype)
-    forward(cuda.to_device(theta), w_off, b_off, np.asarray(sizes), hidden, out, X, zbuf, abuf, block)
+    forward(cuda.to_device(theta), w_off, b_off, sizes, a_off, hidden, out, X, zbuf, abuf, block)
     return abuf.copy_to_host()

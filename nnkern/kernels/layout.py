@@ -1,8 +1,13 @@
-"""Where each layer's W and b live in the flat parameter buffer.
+"""Where each layer's W and b live in the flat parameter buffer, and each layer's values in an
+activation buffer.
 
 Layer l occupies ``theta[w_off[l] : w_off[l] + fan_in*fan_out]`` (W, row-major, shape
 (fan_in, fan_out)) followed by ``theta[b_off[l] : b_off[l] + fan_out]`` (b).  One buffer
 makes an optimizer step one loop and a recorded step one row.
+
+An activation buffer holds every non-input layer's z (or a) for n rows, layer after layer:
+layer l is the (n, sizes[l + 1]) block from ``n * a_off[l]`` (``layer_offsets``), the buffer
+``n * a_off[-1]`` elements long.
 """
 
 import numpy as np
@@ -21,6 +26,7 @@ class Layout:
         self.w_off = np.concatenate([[0], np.cumsum(per_layer)[:-1]]).astype(np.int64)
         self.b_off = self.w_off + fan_in * fan_out
         self.n_params = int(per_layer.sum())
+        self.a_off = layer_offsets(self.sizes)
 
     @property
     def n_layers(self):
@@ -36,6 +42,11 @@ class Layout:
             weights.append(theta[..., w0 : w0 + fi * fo].reshape(lead + (fi, fo)))
             biases.append(theta[..., b0 : b0 + fo])
         return weights, biases
+
+    def layer_values(self, buf, n):
+        """Views (n, width) of every layer in an activation buffer ``buf`` for n rows (NumPy or
+        CUDA device arrays)."""
+        return [layer_view(buf, self.a_off, self.sizes, l, n) for l in range(self.n_layers)]
 
     def decay_mask(self, dtype):
         """(P,) array: 1 on weights, 0 on biases (L2 decay applies to weights only)."""
@@ -53,3 +64,28 @@ def layer_params(theta, w_off, b_off, sizes, l):
     W = block(theta, w_off[l], fan_in, fan_out)
     b = theta[b_off[l] : b_off[l] + fan_out]
     return W, b
+
+
+@njit(cache=True)
+def layer_offsets(sizes):
+    """a_off (n_layers + 1,): cumulative widths of the non-input layers, a_off[0] = 0 (see the
+    module docstring)."""
+    n_layers = sizes.shape[0] - 1
+    a_off = np.zeros(n_layers + 1, dtype=np.int64)
+    for l in range(n_layers):
+        a_off[l + 1] = a_off[l] + sizes[l + 1]
+    return a_off
+
+
+@njit(inline="always")
+def layer_rows(buf, a_off, sizes, l, n, row0, m):
+    """Rows row0 .. row0 + m of layer l, an (m, width) view, in an activation buffer of n rows."""
+    w = sizes[l + 1]
+    return block(buf, n * a_off[l] + row0 * w, m, w)
+
+
+def layer_view(buf, a_off, sizes, l, n):
+    """Layer l's (n, width) block of an activation buffer of n rows, from Python (NumPy or CUDA
+    device arrays)."""
+    start, w = n * int(a_off[l]), int(sizes[l + 1])
+    return buf[start : start + n * w].reshape((n, w))

@@ -1,8 +1,7 @@
 """Compiled whole-network kernels: forward through every layer, backward, and the fused epoch.
 
-Layer l's pre-activations z and activations a of a block of rows live in flat buffers: for a
-block of ``n_total`` rows starting at ``row0`` of an (n_total, width) layer array, layer l sits at
-``n_total * cum[l] + row0 * width`` where ``cum`` are the cumulative widths (see ``layer_offsets``).
+Layers' pre-activations z and activations a live in activation buffers laid out as ``layout``
+says (layer l of n rows from ``n * a_off[l]``; ``layer_rows`` views a block of them).
 """
 
 import numpy as np
@@ -12,7 +11,7 @@ from .activations import KERNEL, activate, activation_backward
 from .codes import AT_CALLER, AT_KEY_ROW, AT_SPARE, RECORD_STATE, SKIP
 from .dense import NARROW, dense_backward, dense_forward
 from ._numba_ext import block
-from .layout import layer_params
+from .layout import layer_offsets, layer_params, layer_rows
 from .losses import loss_and_output_grad
 from .optim import update
 from .replay import prefetch_row
@@ -21,37 +20,25 @@ from .replay import prefetch_row
 CHUNK_ROWS = 256
 
 
-@njit(cache=True)
-def layer_offsets(sizes):
-    """cum: (n_layers + 1,) cumulative widths of the non-input layers, cum[0] = 0."""
-    n_layers = sizes.shape[0] - 1
-    cum = np.zeros(n_layers + 1, dtype=np.int64)
-    for l in range(n_layers):
-        cum[l + 1] = cum[l] + sizes[l + 1]
-    return cum
-
-
 @njit(**KERNEL)
-def forward_block(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, n_total, row0):
-    """Forward the rows a0 (m, n_in) through every layer, writing z and a into zbuf/abuf."""
+def forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf, n_total, row0):
+    """Forward the rows a0 (m, n_in) through every layer, writing z and a into rows row0 .. row0 + m
+    of activation buffers zbuf/abuf of n_total rows (offsets a_off: ``layout.layer_offsets``)."""
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
-    cum = 0  # widths of the layers before l
     a_prev = a0
     for l in range(n_layers):
         W, b = layer_params(theta, w_off, b_off, sizes, l)
-        w = sizes[l + 1]
-        start = n_total * cum + row0 * w
-        cum += w
-        z = block(zbuf, start, m, w)
-        a = block(abuf, start, m, w)
+        z = layer_rows(zbuf, a_off, sizes, l, n_total, row0, m)
+        a = layer_rows(abuf, a_off, sizes, l, n_total, row0, m)
         dense_forward(a_prev, W, b, z)
         activate(z, a, out if l == n_layers - 1 else hidden)
         a_prev = a
 
 
 @njit(**KERNEL)
-def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf, scratch):
+def backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf,
+                   scratch):
     """Backward pass of a block forwarded with ``forward_block(..., n_total=m, row0=0)``.
 
     Expects dL/dz of the output layer in ``dz_buf[: m * n_out]``; writes every layer's (dW, db)
@@ -60,9 +47,6 @@ def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_
     """
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
-    cum = 0  # widths of the non-input layers before the output layer
-    for l in range(1, n_layers):
-        cum += sizes[l]
     n_out = sizes[n_layers]
     dz = block(dz_buf, 0, m, n_out)
     cur, spare = dz_buf, dz_spare
@@ -74,10 +58,8 @@ def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_
         if l == 0:
             dense_backward(a0, W, dz, dW, db, da, False, scratch)
             break
-        cum -= fan_in  # now the widths of the layers before layer l - 1
-        start = m * cum
-        a_prev = block(abuf, start, m, fan_in)
-        z_prev = block(zbuf, start, m, fan_in)
+        a_prev = layer_rows(abuf, a_off, sizes, l - 1, m, 0, m)
+        z_prev = layer_rows(zbuf, a_off, sizes, l - 1, m, 0, m)
         dense_backward(a_prev, W, dz, dW, db, da, True, scratch)
         dz = block(spare, 0, m, fan_in)
         activation_backward(z_prev, a_prev, da, dz, hidden)
@@ -86,13 +68,14 @@ def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_
 
 @njit(parallel=True, **KERNEL)
 def forward_all(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
-    """Forward X (n, n_in); layer l's z, a fill ``buf[n*cum[l] : n*cum[l+1]]`` as (n, width)."""
+    """Forward X (n, n_in) into activation buffers zbuf, abuf of n rows (``layout``)."""
     n = X.shape[0]
+    a_off = layer_offsets(sizes)
     n_chunks = (n + CHUNK_ROWS - 1) // CHUNK_ROWS
     for c in prange(n_chunks):
         i0 = c * CHUNK_ROWS
         i1 = min(n, i0 + CHUNK_ROWS)
-        forward_block(theta, w_off, b_off, sizes, hidden, out, X[i0:i1], zbuf, abuf, n, i0)
+        forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0:i1], zbuf, abuf, n, i0)
 
 
 @njit(**KERNEL)
@@ -102,21 +85,20 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     Returns (mean loss, correct count).
     """
     n = X.shape[0]
-    cum = layer_offsets(sizes)
+    a_off = layer_offsets(sizes)
     n_layers = sizes.shape[0] - 1
-    zbuf = np.empty(n * cum[n_layers], dtype=theta.dtype)
+    zbuf = np.empty(n * a_off[n_layers], dtype=theta.dtype)
     abuf = np.empty_like(zbuf)
     width = sizes.max()
     dz_buf = np.empty(n * width, dtype=theta.dtype)
     dz_spare = np.empty_like(dz_buf)
     da_buf = np.empty_like(dz_buf)
-    forward_block(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf, n, 0)
-    start, n_out = n * cum[n_layers - 1], sizes[n_layers]
-    z = block(zbuf, start, n, n_out)
-    a = block(abuf, start, n, n_out)
-    dz = block(dz_buf, 0, n, n_out)
+    forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X, zbuf, abuf, n, 0)
+    z = layer_rows(zbuf, a_off, sizes, n_layers - 1, n, 0, n)
+    a = layer_rows(abuf, a_off, sizes, n_layers - 1, n, 0, n)
+    dz = block(dz_buf, 0, n, sizes[n_layers])
     total, correct = loss_and_output_grad(z, a, Y, out, dz, 1.0 / n)
-    backward_block(theta, grad, w_off, b_off, sizes, hidden, X, zbuf, abuf, dz_buf, dz_spare, da_buf,
+    backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, X, zbuf, abuf, dz_buf, dz_spare, da_buf,
                    np.empty(NARROW * width, dtype=theta.dtype))
     return total / n, correct
 
@@ -150,11 +132,11 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec)
     n = perm.shape[0]
     n_in, n_layers = sizes[0], sizes.shape[0] - 1
     n_out = sizes[n_layers]
-    cum = layer_offsets(sizes)
+    a_off = layer_offsets(sizes)
     dtype = theta.dtype
     a0_buf = np.empty(batch_size * n_in, dtype=dtype)
     y_buf = np.empty(batch_size * n_out, dtype=dtype)
-    zbuf = np.empty(batch_size * cum[n_layers], dtype=dtype)
+    zbuf = np.empty(batch_size * a_off[n_layers], dtype=dtype)
     abuf = np.empty_like(zbuf)
     width = sizes.max()
     dz_buf = np.empty(batch_size * width, dtype=dtype)
@@ -185,10 +167,9 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec)
         code = codes[k]
         if code != SKIP:  # the gradient goes there: fetch it while the forward pass runs
             prefetch_row(rec_grad[r])
-        forward_block(cur_theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, m, 0)
-        start = m * cum[n_layers - 1]
-        z = block(zbuf, start, m, n_out)
-        a = block(abuf, start, m, n_out)
+        forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf, m, 0)
+        z = layer_rows(zbuf, a_off, sizes, n_layers - 1, m, 0, m)
+        a = layer_rows(abuf, a_off, sizes, n_layers - 1, m, 0, m)
         dz = block(dz_buf, 0, m, n_out)
         batch_total, batch_correct = loss_and_output_grad(z, a, yb, out, dz, 1.0 / m)
         if not np.isfinite(batch_total):
@@ -210,8 +191,8 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec)
         else:
             new_theta, new_m1, new_m2 = theta, m1, m2
             to = AT_CALLER
-        backward_block(cur_theta, new_grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf,
-                       scratch)
+        backward_block(cur_theta, new_grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, abuf, dz_buf, dz_spare,
+                       da_buf, scratch)
         update(cur_theta, cur_m1, cur_m2, new_grad, opt, t0 + k + 1, new_theta, new_m1, new_m2)
         cur_theta, cur_m1, cur_m2, cur_grad = new_theta, new_m1, new_m2, new_grad
         where = to
