@@ -44,9 +44,10 @@ def _grid2(n0, n1, block):
 
 # --- kernels of the epoch ------------------------------------------------------------------------
 
-decayed, sgd_step, momentum_step, adam_step, bce_term, half_square_term, softmax_ce_row = (
-    cuda.jit(device=True)(r) for r in (rules.decayed, rules.sgd_step, rules.momentum_step, rules.adam_step,
-                                       rules.bce_term, rules.half_square_term, rules.softmax_ce_row))
+(decayed, sgd_step, momentum_step, adam_step, bce_term, half_square_term, softmax_ce_row, sigmoid_row_right,
+ argmax_row_right) = (cuda.jit(device=True)(r) for r in (
+    rules.decayed, rules.sgd_step, rules.momentum_step, rules.adam_step, rules.bce_term, rules.half_square_term,
+    rules.softmax_ce_row, rules.sigmoid_row_right, rules.argmax_row_right))
 
 
 @cuda.jit
@@ -73,26 +74,17 @@ def output_grad_kernel(z, a, Y, code, scale, dz, row_loss, row_correct):
     loss = 0.0
     for j in range(w):
         dz[i, j] = (a[i, j] - Y[i, j]) * scale
-    right = 1
+    right = 0
     if code == SIGMOID:
         for j in range(w):
             loss += bce_term(z[i, j], Y[i, j])
-            if (a[i, j] >= 0.5) != (Y[i, j] >= 0.5):
-                right = 0
+        right = sigmoid_row_right(a, Y, i)
     elif code == SOFTMAX:
         loss = softmax_ce_row(z, Y, i)
-        best = 0
-        label = 0
-        for j in range(1, w):
-            if a[i, j] > a[i, best]:
-                best = j
-            if Y[i, j] > Y[i, label]:
-                label = j
-        right = 1 if best == label else 0
+        right = argmax_row_right(a, Y, i)
     else:
         for j in range(w):
             loss += half_square_term(a[i, j], Y[i, j])
-        right = 0
     row_loss[i] = loss
     row_correct[i] = right
 

@@ -17,6 +17,7 @@ from .codes import SIGMOID, SOFTMAX
 bce_term = rules.cpu(rules.bce_term, exp=exp64, log1p=log1p_01)
 half_square_term = rules.cpu(rules.half_square_term)
 softmax_ce_row = rules.cpu(rules.softmax_ce_row, exp=exp64)
+sigmoid_row_right, argmax_row_right = rules.cpu(rules.sigmoid_row_right), rules.cpu(rules.argmax_row_right)
 
 
 @njit(**KERNEL)
@@ -40,32 +41,16 @@ def _loss_sum(z, a, Y, code):
 
 @njit(**KERNEL)
 def _n_correct(a, Y, code):
-    """Rows classified right (every sigmoid output on the right side of 0.5 / argmax); 0 for
-    regression."""
-    m, w = a.shape
+    """Rows classified right (``rules``: every sigmoid output on its target's side of 0.5 / the
+    argmax); 0 for regression."""
+    m = a.shape[0]
     correct = 0
     if code == SIGMOID:
-        if w == 1:
-            for i in range(m):
-                correct += (a[i, 0] >= 0.5) == (Y[i, 0] >= 0.5)
-            return correct
         for i in range(m):
-            ok = 1
-            for j in range(w):
-                if (a[i, j] >= 0.5) != (Y[i, j] >= 0.5):
-                    ok = 0
-            correct += ok
-        return correct
-    if code == SOFTMAX:
+            correct += sigmoid_row_right(a, Y, i)
+    elif code == SOFTMAX:
         for i in range(m):
-            best = 0
-            label = 0
-            for j in range(1, w):
-                if a[i, j] > a[i, best]:
-                    best = j
-                if Y[i, j] > Y[i, label]:
-                    label = j
-            correct += best == label
+            correct += argmax_row_right(a, Y, i)
     return correct
 
 

@@ -1,5 +1,5 @@
 """The rules every compiled target applies alike, written once as plain Python: the
-per-parameter optimizer steps and the per-sample loss terms.
+per-parameter optimizer steps, the per-sample loss terms and whether a sample is classified right.
 
 Each target compiles these bodies itself, as umap compiles one body twice: the CPU kernels with
 ``cpu`` (``njit(inline="always")``, so a loop calling them still vectorises), the CUDA kernels
@@ -69,6 +69,28 @@ def softmax_ce_row(z, Y, i):
         s += exp(zij - top)
         zy += np.float64(Y[i, j]) * zij
     return top + log(s) - zy
+
+
+def sigmoid_row_right(a, Y, i):
+    """1 if every sigmoid output of row i of a (m, w) is on the same side of 0.5 as its target in
+    Y (m, w), else 0."""
+    right = 1
+    for j in range(a.shape[1]):
+        if (a[i, j] >= 0.5) != (Y[i, j] >= 0.5):
+            right = 0
+    return right
+
+
+def argmax_row_right(a, Y, i):
+    """1 if row i of a (m, w) peaks where the one-hot row i of Y (m, w) does, else 0."""
+    best = 0
+    label = 0
+    for j in range(1, a.shape[1]):
+        if a[i, j] > a[i, best]:
+            best = j
+        if Y[i, j] > Y[i, label]:
+            label = j
+    return 1 if best == label else 0
 
 
 def cpu(rule, **elementary):
