@@ -10,13 +10,18 @@ from numba import njit
 from nnkern.kernels import activations as act
 from nnkern.kernels import dense, epoch_args, losses, optim, passes, replay as replay_kernels
 from nnkern.kernels import reference as ref
-from nnkern.kernels.codes import (ADAM, IDENTITY, LEAKY_RELU, MOMENTUM, RECORD_GRAD, RECORD_STATE, RELU,
+from nnkern.kernels.codes import (ADAM, HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS, RECORD_GRAD, RECORD_STATE,
                                   SGD, SIGMOID, SKIP, SOFTMAX, TANH)
 from nnkern.kernels.layout import Layout
 
 DTYPES = [np.float32, np.float64]
-HIDDEN = [IDENTITY, RELU, LEAKY_RELU, TANH, SIGMOID]
-OUTS = [SIGMOID, SOFTMAX, IDENTITY]
+# every code of the tables: a new activation, output or optimizer is tested here as it is added
+HIDDEN = list(HIDDEN_ACTIVATIONS.values())
+OUTS = list(OUTPUTS.values())
+ACTIVATIONS = sorted(set(HIDDEN) | set(OUTS))
+OPTS = list(OPTIMIZERS.values())
+#: a code no table has
+UNKNOWN = max(ACTIVATIONS + OPTS) + 1
 #: (rtol, atol) for comparing a kernel with the reference
 TOL = {np.float32: (2e-4, 2e-5), np.float64: (1e-11, 1e-13)}
 FEW = settings(max_examples=20, deadline=None)
@@ -111,7 +116,7 @@ def test_log1p_01_within_5e16_relative():
 # --- activations ---------------------------------------------------------------------------------
 
 @FEW
-@given(m=st.integers(1, 40), w=st.integers(1, 40), code=st.sampled_from(HIDDEN + [SOFTMAX]),
+@given(m=st.integers(1, 40), w=st.integers(1, 40), code=st.sampled_from(ACTIVATIONS),
        dtype=st.sampled_from(DTYPES), seed=st.integers(0, 2**31))
 def test_activate_and_backward_match_reference(m, w, code, dtype, seed):
     rng = np.random.default_rng(seed)
@@ -120,7 +125,7 @@ def test_activate_and_backward_match_reference(m, w, code, dtype, seed):
     act.activate(z, a, code)
     assert a.dtype == dtype
     close(a, ref.activate(z, code), dtype)
-    if code == SOFTMAX:
+    if code not in HIDDEN:
         return
     da = rng.normal(size=(m, w)).astype(dtype)
     dz = np.empty_like(z)
@@ -208,7 +213,7 @@ def test_nonfinite_logits_give_a_nonfinite_loss():
 # --- optimizers ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("code", [SGD, MOMENTUM, ADAM])
+@pytest.mark.parametrize("code", OPTS)
 @pytest.mark.parametrize("weight_decay", [0.0, 0.01])
 def test_update_matches_reference(code, dtype, weight_decay):
     rng = np.random.default_rng(code)
@@ -286,7 +291,7 @@ def _epoch_args(sizes, n, batch, opt, dtype, seed):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("opt", [SGD, MOMENTUM, ADAM])
+@pytest.mark.parametrize("opt", OPTS)
 @pytest.mark.parametrize("n,batch", [(100, 32), (64, 64), (37, 5)])
 def test_train_epoch_matches_reference(opt, dtype, n, batch):
     lay, theta, m1, m2, X, Y, perm, batch, t0, net, optimizer = _epoch_args([3, 9, 7, 1], n, batch, opt, dtype, opt)
@@ -348,7 +353,7 @@ def test_train_epoch_stops_before_a_nonfinite_batch():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("code", [SGD, MOMENTUM, ADAM])
+@pytest.mark.parametrize("code", OPTS)
 def test_replay_matches_reference(code, dtype):
     rng = np.random.default_rng(code)
     k, P = 9, 31
@@ -363,3 +368,46 @@ def test_replay_matches_reference(code, dtype):
     for a, b, stored in zip(got, ref.replay(grad, steps, key, *key_state, opt), key_state):
         close(a, b, dtype, 10)
         np.testing.assert_array_equal(a[key], stored)
+
+
+# --- unknown codes -------------------------------------------------------------------------------
+
+def test_kernels_reject_unknown_codes():
+    z = np.zeros((2, 3))
+    with pytest.raises(ValueError, match="unknown activation"):
+        act.activate(z, np.empty_like(z), UNKNOWN)
+    with pytest.raises(ValueError, match="unknown hidden activation"):
+        act.activation_backward(z, z, z, np.empty_like(z), SOFTMAX)  # softmax is an output only
+    with pytest.raises(ValueError, match="unknown output"):
+        losses.loss_and_output_grad(z, z, z, UNKNOWN, np.empty_like(z), 1.0)
+    P = 5
+    opt = epoch_args.Optimizer(UNKNOWN, 0.1, 0.9, 0.999, 1e-8, 0.0, np.ones(P))
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        optim.update(*(np.zeros(P) for _ in range(4)), opt, 1, *(np.zeros(P) for _ in range(3)))
+    lay = Layout([3, 4, 3])
+    theta, X = np.zeros(lay.n_params), np.zeros((2, 3))
+    with pytest.raises(ValueError, match="unknown activation"):
+        passes.loss_grad_full(theta, np.empty_like(theta), lay.w_off, lay.b_off, lay.sizes, UNKNOWN, SIGMOID, X, z)
+
+
+def test_reference_rejects_unknown_codes():
+    z = np.zeros((2, 3))
+    with pytest.raises(ValueError, match=f"unknown activation code {UNKNOWN}"):
+        ref.activate(z, UNKNOWN)
+    with pytest.raises(ValueError, match="unknown hidden activation code"):
+        ref.activation_backward(z, z, z, SOFTMAX)
+    with pytest.raises(ValueError, match="unknown output code"):
+        ref.sample_losses(z, z, z, UNKNOWN)
+    with pytest.raises(ValueError, match="unknown optimizer code"):
+        ref.update(*(np.zeros(3) for _ in range(4)), epoch_args.Optimizer(UNKNOWN, 0.1, 0.9, 0.999, 1e-8, 0.0,
+                                                                           np.ones(3)), 1)
+
+
+@pytest.mark.parametrize("which", ["hidden", "output", "optimizer"])
+def test_epoch_arguments_reject_unknown_codes_naming_them(which):
+    lay = Layout([2, 3, 1])
+    with pytest.raises(ValueError, match=f"unknown .*code {UNKNOWN}; expected one of"):
+        if which == "optimizer":
+            epoch_args.optimizer(lay, np.float64, UNKNOWN, 0.1)
+        else:
+            epoch_args.network(lay, UNKNOWN if which == "hidden" else TANH, UNKNOWN if which == "output" else SIGMOID)

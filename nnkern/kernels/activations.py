@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
-from .codes import LEAKY_RELU, LEAKY_SLOPE, RELU, SIGMOID, SOFTMAX, TANH
+from .codes import IDENTITY, LEAKY_RELU, LEAKY_SLOPE, RELU, SIGMOID, SOFTMAX, TANH
 from ._numba_ext import bits_to_float64, flat
 
 #: fastmath flags safe for NaN detection: no 'nnan' / 'ninf'
@@ -215,9 +215,11 @@ def activate(z, a, code):
         for i in range(m * w):
             zi = zf[i]
             af[i] = zi if zi > 0 else LEAKY_SLOPE * zi
-    else:
+    elif code == IDENTITY:
         for i in range(m * w):
             af[i] = zf[i]
+    else:
+        raise ValueError("activate: unknown activation code (see nnkern.kernels.codes)")
 
 
 @njit(cache=True, fastmath=ELEMENTWISE, error_model="numpy")
@@ -238,6 +240,8 @@ def activation_backward(z, a, da, dz, code):
     elif code == LEAKY_RELU:
         for i in range(n):
             dzf[i] = daf[i] if zf[i] > 0 else LEAKY_SLOPE * daf[i]
-    else:
+    elif code == IDENTITY:
         for i in range(n):
             dzf[i] = daf[i]
+    else:
+        raise ValueError("activation_backward: unknown hidden activation code (see nnkern.kernels.codes)")

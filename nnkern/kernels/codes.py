@@ -27,6 +27,14 @@ OUTPUTS = {"sigmoid": SIGMOID, "softmax": SOFTMAX, "identity": IDENTITY}
 OPTIMIZERS = {"sgd": SGD, "momentum": MOMENTUM, "adam": ADAM}
 
 
+def check_code(code, table, what):
+    """``code`` as an int if it is one of ``table``'s codes, else a ValueError naming it and them."""
+    if isinstance(code, bool) or code not in table.values():
+        valid = ", ".join(f"{c} ({n})" for n, c in table.items())
+        raise ValueError(f"unknown {what} code {code!r}; expected one of {valid}")
+    return int(code)
+
+
 def lookup(table, name, what):
     """Return ``table[name]`` or raise a ValueError listing the valid names."""
     try:

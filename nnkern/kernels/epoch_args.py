@@ -10,7 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .codes import SKIP
+from .codes import HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS, SKIP, check_code
 
 #: the architecture: layer offsets in the flat buffer (``Layout``), widths, activation codes
 Network = namedtuple("Network", "w_off b_off sizes hidden out")
@@ -23,14 +23,15 @@ RecordBuffers = namedtuple("RecordBuffers", "codes row0 key0 grad loss key theta
 
 
 def network(layout, hidden, out):
-    """The ``Network`` of a ``Layout`` with hidden and output activation codes."""
-    return Network(layout.w_off, layout.b_off, layout.sizes, int(hidden), int(out))
+    """The ``Network`` of a ``Layout`` with hidden and output activation codes (checked)."""
+    return Network(layout.w_off, layout.b_off, layout.sizes, check_code(hidden, HIDDEN_ACTIVATIONS, "activation"),
+                   check_code(out, OUTPUTS, "output"))
 
 
 def optimizer(layout, dtype, code, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
     """The ``Optimizer`` of update ``code`` for parameters of ``layout`` in ``dtype``
-    (beta1 is the momentum of ``MOMENTUM``)."""
-    return Optimizer(int(code), float(lr), float(beta1), float(beta2), float(eps), float(weight_decay),
+    (beta1 is the momentum of ``MOMENTUM``; code checked)."""
+    return Optimizer(check_code(code, OPTIMIZERS, "optimizer"), float(lr), float(beta1), float(beta2), float(eps), float(weight_decay),
                      layout.decay_mask(dtype))
 
 

@@ -17,7 +17,8 @@ import numpy as np
 from numba import cuda
 
 from . import rules
-from .codes import ADAM, MOMENTUM, RECORD_STATE, SIGMOID, SKIP, SOFTMAX
+from .codes import (ADAM, HIDDEN_ACTIVATIONS, MOMENTUM, OPTIMIZERS, OUTPUTS, RECORD_STATE, SIGMOID, SKIP, SOFTMAX,
+                    check_code)
 from .gpu_dense import (dense_forward_kernel, dense_input_grad_kernel, dense_param_grad_kernel,
                         softmax_rows_kernel)
 from .layout import layer_offsets, layer_view
@@ -158,7 +159,10 @@ def _params(theta, w_off, b_off, sizes, l):
 
 def forward(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf, block=BLOCK_2D):
     """Forward device rows a0 (m, n_in) through every layer into device activation buffers zbuf,
-    abuf of m rows (offsets a_off: ``layout.layer_offsets``)."""
+    abuf of m rows (offsets a_off: ``layout.layer_offsets``).  Unknown activation codes raise a
+    ValueError (the device functions cannot)."""
+    check_code(hidden, HIDDEN_ACTIVATIONS, "activation")
+    check_code(out, OUTPUTS, "output")
     m = a0.shape[0]
     n_layers = len(sizes) - 1
     a_prev = a0
@@ -225,6 +229,7 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec, 
     used); block, block_2d: threads per block."""
     w_off, b_off, sizes, hidden, out = net
     code, lr, beta1, beta2, eps, weight_decay, decay_mask = opt
+    check_code(code, OPTIMIZERS, "optimizer")
     n = perm.shape[0]
     sizes = np.asarray(sizes)
     a_off, n_layers = layer_offsets(sizes), len(sizes) - 1

@@ -12,7 +12,7 @@ from numba import njit
 from . import rules
 from ._numba_ext import flat
 from .activations import KERNEL, exp64, log1p_01
-from .codes import SIGMOID, SOFTMAX
+from .codes import IDENTITY, SIGMOID, SOFTMAX
 
 bce_term = rules.cpu(rules.bce_term, exp=exp64, log1p=log1p_01)
 half_square_term = rules.cpu(rules.half_square_term)
@@ -32,10 +32,12 @@ def _loss_sum(z, a, Y, code):
     elif code == SOFTMAX:
         for i in range(m):
             total += softmax_ce_row(z, Y, i)
-    else:
+    elif code == IDENTITY:
         af, Yf = flat(a), flat(Y)
         for i in range(m * w):
             total += half_square_term(af[i], Yf[i])
+    else:
+        raise ValueError("loss: unknown output code (see nnkern.kernels.codes)")
     return total
 
 

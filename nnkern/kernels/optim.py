@@ -10,7 +10,7 @@ from numba import njit
 
 from . import rules
 from .activations import KERNEL
-from .codes import ADAM, MOMENTUM
+from .codes import ADAM, MOMENTUM, SGD
 
 #: KERNEL without fast-math (see the module docstring)
 EXACT = dict(KERNEL, fastmath=False)
@@ -49,8 +49,10 @@ def update(theta, m1, m2, grad, opt, t, new_theta, new_m1, new_m2):
             g = decayed(grad[i], theta[i], wd, decay_mask[i])
             new_theta[i], new_m1[i] = momentum_step(theta[i], m1[i], g, lr_, b1)
             new_m2[i] = m2[i]
-    else:
+    elif code == SGD:
         for i in range(n):
             new_theta[i] = sgd_step(theta[i], decayed(grad[i], theta[i], wd, decay_mask[i]), lr_)
             new_m1[i] = m1[i]
             new_m2[i] = m2[i]
+    else:
+        raise ValueError("update: unknown optimizer code (see nnkern.kernels.codes)")

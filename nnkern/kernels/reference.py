@@ -7,7 +7,7 @@ Same codes, same layout (``Layout``), same conventions: W (fan_in, fan_out), tar
 import numpy as np
 
 from .activations import tanh_rational
-from .codes import ADAM, IDENTITY, LEAKY_RELU, LEAKY_SLOPE, MOMENTUM, RELU, SIGMOID, SOFTMAX, TANH
+from .codes import ADAM, IDENTITY, LEAKY_RELU, LEAKY_SLOPE, MOMENTUM, RELU, SGD, SIGMOID, SOFTMAX, TANH
 
 
 def activate(z, code):
@@ -25,7 +25,9 @@ def activate(z, code):
     if code == SOFTMAX:
         e = np.exp(z - z.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
-    return z.copy()
+    if code == IDENTITY:
+        return z.copy()
+    raise ValueError(f"unknown activation code {code!r}")
 
 
 def activation_backward(z, a, da, code):
@@ -38,7 +40,9 @@ def activation_backward(z, a, da, code):
         return np.where(z > 0, da, 0).astype(da.dtype)
     if code == LEAKY_RELU:
         return np.where(z > 0, da, LEAKY_SLOPE * da).astype(da.dtype)
-    return da.copy()
+    if code == IDENTITY:
+        return da.copy()
+    raise ValueError(f"unknown hidden activation code {code!r}")
 
 
 def dense_forward(a, W, b):
@@ -60,7 +64,9 @@ def sample_losses(z, a, Y, code):
         top = z.max(axis=1, keepdims=True)
         lse = top[:, 0] + np.log(np.exp(z - top).sum(axis=1))
         return lse - (Y * z).sum(axis=1)
-    return 0.5 * ((a.astype(np.float64) - Y) ** 2).sum(axis=1)
+    if code == IDENTITY:
+        return 0.5 * ((a.astype(np.float64) - Y) ** 2).sum(axis=1)
+    raise ValueError(f"unknown output code {code!r}")
 
 
 def n_correct(a, Y, code):
@@ -112,8 +118,10 @@ def update(theta, m1, m2, grad, opt, t):
     elif code == MOMENTUM:
         m1[...] = beta1 * m1 + g
         theta -= (lr * m1).astype(theta.dtype)
-    else:
+    elif code == SGD:
         theta -= (lr * g).astype(theta.dtype)
+    else:
+        raise ValueError(f"unknown optimizer code {code!r}")
 
 
 def train_epoch(layout, theta, m1, m2, X, Y, perm, batch_size, hidden, out, opt, t0):

@@ -10,7 +10,7 @@ from nnkern.kernels import gpu_dense as gd
 from nnkern.kernels import gpu_passes as gn
 from nnkern.kernels import epoch_args, passes
 from nnkern.kernels import reference as ref
-from nnkern.kernels.codes import (ADAM, IDENTITY, LEAKY_RELU, MOMENTUM, RECORD_GRAD, RECORD_STATE, RELU, SGD,
+from nnkern.kernels.codes import (ADAM, HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS, RECORD_GRAD, RECORD_STATE, SGD,
                                   SIGMOID, SKIP, SOFTMAX, TANH)
 from nnkern.kernels.layout import Layout
 
@@ -19,6 +19,9 @@ cuda = pytest.importorskip("numba.cuda")
 B1, B2 = 4, 2  # threads per block: 1-D, and per side of 2-D launches
 TOL = {np.float32: dict(rtol=1e-5, atol=2e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}
 DTYPES = [np.float32, np.float64]
+# every code of the tables: a new activation, output or optimizer is tested here as it is added
+HIDDEN, OUTS, OPTS = list(HIDDEN_ACTIVATIONS.values()), list(OUTPUTS.values()), list(OPTIMIZERS.values())
+ACTIVATIONS = sorted(set(HIDDEN) | set(OUTS))
 
 
 def _exact_tanh(z, code):
@@ -32,7 +35,7 @@ def _exact_tanh(z, code):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("code", [IDENTITY, RELU, LEAKY_RELU, TANH, SIGMOID, SOFTMAX])
+@pytest.mark.parametrize("code", ACTIVATIONS)
 def test_dense_forward_kernel(code, dtype):
     rng = np.random.default_rng(code)
     m, fan_in, fan_out = 5, 3, 3
@@ -49,7 +52,7 @@ def test_dense_forward_kernel(code, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("code", [IDENTITY, RELU, LEAKY_RELU, TANH, SIGMOID])
+@pytest.mark.parametrize("code", HIDDEN)
 def test_dense_gradient_kernels(code, dtype):
     rng = np.random.default_rng(10 + code)
     m, fan_in, fan_out = 5, 3, 3
@@ -70,7 +73,7 @@ def test_dense_gradient_kernels(code, dtype):
     np.testing.assert_allclose(dz_prev, ref.activation_backward(a_prev_z, a_prev, want_da, code), **TOL[dtype])
 
 
-@pytest.mark.parametrize("code", [SIGMOID, SOFTMAX, IDENTITY])
+@pytest.mark.parametrize("code", OUTS)
 def test_output_gradient_loss_and_batch_stats(code):
     rng = np.random.default_rng(20 + code)
     m, w = 5, (3 if code == SOFTMAX else 2)
@@ -93,7 +96,7 @@ def test_output_gradient_loss_and_batch_stats(code):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("code", [SGD, MOMENTUM, ADAM])
+@pytest.mark.parametrize("code", OPTS)
 def test_update_kernel(code, dtype):
     rng = np.random.default_rng(30 + code)
     P = 11
@@ -167,6 +170,20 @@ def test_train_epoch_halts_at_a_nonfinite_batch_like_the_cpu(rec_code):
     np.testing.assert_allclose(gpu_grad, cpu_grad, rtol=1e-12)
     for got, want in zip(gpu_rec[3:], cpu_rec[3:]):
         np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_unknown_codes_are_rejected_before_any_launch():
+    lay, theta, X, Y, perm = _epoch_inputs(np.float64)
+    unknown = max(ACTIVATIONS + OPTS) + 1
+    with pytest.raises(ValueError, match=f"unknown activation code {unknown}"):
+        gn.layer_outputs(theta, lay.w_off, lay.b_off, lay.sizes, unknown, SIGMOID, X)
+    with pytest.raises(ValueError, match=f"unknown output code {unknown}"):
+        gn.layer_outputs(theta, lay.w_off, lay.b_off, lay.sizes, TANH, unknown, X)
+    net = epoch_args.network(lay, TANH, SIGMOID)
+    opt = epoch_args.Optimizer(unknown, 0.1, 0.9, 0.999, 1e-8, 0.0, lay.decay_mask(np.float64))
+    with pytest.raises(ValueError, match=f"unknown optimizer code {unknown}"):
+        gn.train_epoch(theta, np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta), X, Y, perm, 3, 0, net,
+                       opt, epoch_args.no_recording(3, lay.n_params, np.float64), block=B1, block_2d=B2)
 
 
 @pytest.mark.parametrize("out", [SIGMOID, SOFTMAX])
