@@ -5,6 +5,6 @@ from .boundary import DecisionBoundary
 from .loss_curve import LossCurve
 from .diagram import NetworkDiagram
 from .neuron_map import NeuronMap
-from .tracker import RecordedRun, TrainingTracker
+from .tracker import Frame, RecordedRun, TrainingTracker
 
-__all__ = ["DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]
+__all__ = ["DecisionBoundary", "Frame", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]
