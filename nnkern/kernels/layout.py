@@ -66,15 +66,18 @@ def layer_params(theta, w_off, b_off, sizes, l):
     return W, b
 
 
-@njit(cache=True)
 def layer_offsets(sizes):
     """a_off (n_layers + 1,): cumulative widths of the non-input layers, a_off[0] = 0 (see the
-    module docstring)."""
+    module docstring).  Plain Python, so building a ``Layout`` compiles nothing; compiled code
+    calls ``compiled_layer_offsets``, the same body."""
     n_layers = sizes.shape[0] - 1
     a_off = np.zeros(n_layers + 1, dtype=np.int64)
     for l in range(n_layers):
         a_off[l + 1] = a_off[l] + sizes[l + 1]
     return a_off
+
+
+compiled_layer_offsets = njit(cache=True)(layer_offsets)
 
 
 @njit(inline="always")

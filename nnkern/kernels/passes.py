@@ -11,7 +11,7 @@ from .activations import KERNEL, activate, activation_backward
 from .codes import AT_CALLER, AT_KEY_ROW, AT_SPARE, RECORD_STATE, SKIP
 from .dense import NARROW, dense_backward, dense_forward
 from ._numba_ext import block
-from .layout import layer_offsets, layer_params, layer_rows
+from .layout import compiled_layer_offsets as layer_offsets, layer_params, layer_rows
 from .losses import loss_and_output_grad
 from .optim import update
 from .replay import prefetch_row
