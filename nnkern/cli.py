@@ -2,6 +2,7 @@
 summarise a recording.
 
     nnkern train --dataset spiral --layers 2,16,16,1 --epochs 300 --record every:1 --out runs/spiral
+    nnkern train --idx train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz --class-names fashion-mnist ...
     nnkern info runs/spiral
 
 Bad arguments print one line and exit with status 2.
@@ -41,13 +42,25 @@ def parse_layers(text):
         raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated widths, inputs first, e.g. 2,16,16,1") from None
 
 
+def parse_class_names(text):
+    """``fashion-mnist`` -> its ten class names; ``a,b,c`` -> ["a", "b", "c"]."""
+    names = datasets.FASHION_MNIST_CLASSES if text == "fashion-mnist" else text.split(",")
+    if not all(n.strip() for n in names):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected fashion-mnist or comma-separated class names")
+    return [n.strip() for n in names]
+
+
 def build_parser():
     parser = _Parser(prog="nnkern", description="Train and record small dense networks.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     t = commands.add_parser("train", help="train on a built-in dataset, streaming a recording to --out")
-    t.add_argument("--dataset", required=True, choices=datasets.NAMES)
+    source = t.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", choices=datasets.NAMES)
+    source.add_argument("--idx", nargs=2, metavar=("IMAGES", "LABELS"), help="an IDX pair such as MNIST's, plain or .gz")
+    t.add_argument("--class-names", type=parse_class_names, default=None,
+                   help="fashion-mnist, or comma-separated names of classes 0, 1, ... (kept in the recording)")
     t.add_argument("--n", type=int, default=None, help="samples (default: 1000, or all 1797 digits)")
-    t.add_argument("--noise", type=float, default=0.05, help="dataset noise (default 0.05)")
+    t.add_argument("--noise", type=float, default=None, help=f"2-D dataset noise (default {datasets.DEFAULT_NOISE}; digits: 0)")
     t.add_argument("--layers", type=parse_layers, default=None, help="widths, inputs first (default 2,16,16,k; 64,32,k for digits; "
                    "k = the number of classes for softmax output, else 1)")
     t.add_argument("--activation", default="tanh")
@@ -69,14 +82,32 @@ def build_parser():
     return parser
 
 
+def _data(args):
+    """(X, y, meta) from --dataset or --idx; meta describes the data for the recording's header."""
+    if args.idx is None:
+        X, y = datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed)
+        meta = {"dataset": args.dataset, "n": args.n, "noise": args.noise}
+        return X, y, dict(meta, image_shape=list(datasets.DIGITS_SHAPE)) if args.dataset == "digits" else meta
+    X, y, shape = datasets.load_idx(*args.idx)
+    if args.n is not None:
+        if args.n > len(y):
+            raise ValueError(f"--n {args.n} asks for more samples than {args.idx[0]} holds ({len(y)})")
+        X, y = X[: args.n], y[: args.n]
+    return X, y, {"dataset": "idx", "idx": args.idx, "n": args.n, "image_shape": list(shape)}
+
+
 def cmd_train(args):
-    X, y = datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed)
+    X, y, meta = _data(args)
     n_classes = int(y.max()) + 1
+    if args.class_names is not None:
+        if len(args.class_names) < n_classes:
+            raise ValueError(f"--class-names gives {len(args.class_names)} names; the labels need {n_classes}")
+        meta["class_names"] = args.class_names
     output = args.output or ("sigmoid" if n_classes == 2 else "softmax")
     n_out = n_classes if output == "softmax" else 1
     layers = args.layers or ([X.shape[1], 16, 16, n_out] if n_classes == 2 else [X.shape[1], 32, n_out])
     if layers[0] != X.shape[1]:
-        raise ValueError(f"--layers must start with {X.shape[1]}, the number of {args.dataset} inputs; got {layers[0]}")
+        raise ValueError(f"--layers must start with {X.shape[1]}, the number of {meta['dataset']} inputs; got {layers[0]}")
     if args.record is not None and args.out is None:
         raise ValueError("--out is needed to keep the recording (or pass --record none)")
     if args.record is None and args.out is not None:
@@ -86,7 +117,7 @@ def cmd_train(args):
         X, X_val, y, y_val = datasets.train_test_split(X, y, test_size=args.val, seed=args.seed)
         val = (X_val, y_val)
     net = MLP(layers, activation=args.activation, output=output, seed=args.seed, dtype=args.dtype)
-    meta = {"dataset": args.dataset, "n": args.n, "noise": args.noise, "seed": args.seed, "val": args.val}
+    meta.update(seed=args.seed, val=args.val)
     run = train(net, X, y, epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
                 weight_decay=args.weight_decay, seed=args.seed, quiet=args.quiet, val=val,
                 record=args.record, record_to=args.out, record_meta=meta)
