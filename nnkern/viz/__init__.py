@@ -1,10 +1,14 @@
 """Manim mobjects for nnkern networks and recordings (imports manim; ``import nnkern`` does not)."""
 
 from . import plane, style
+from .bars import ProbabilityBars
 from .boundary import DecisionBoundary
+from .cells import ActivationColumn, CellGrid, HeatTable
 from .loss_curve import LossCurve
 from .diagram import NetworkDiagram
 from .neuron_map import NeuronMap
+from .pixels import PixelImage, WeightGrid
 from .tracker import RecordedRun, TrainingTracker
 
-__all__ = ["DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]
+__all__ = ["ActivationColumn", "CellGrid", "HeatTable", "PixelImage", "ProbabilityBars", "WeightGrid"]
+__all__ += ["DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]
