@@ -1,7 +1,7 @@
 """Manim mobjects for nnkern networks and recordings (imports manim; ``import nnkern`` does not)."""
 
 from . import plane, style
-from .bars import ProbabilityBars
+from .bars import ProbabilityBars, SeriesBars
 from .boundary import DecisionBoundary
 from .cells import ActivationColumn, CellGrid, HeatTable
 from .loss_curve import LossCurve
@@ -10,5 +10,5 @@ from .neuron_map import NeuronMap
 from .pixels import PixelImage, WeightGrid
 from .tracker import RecordedRun, TrainingTracker
 
-__all__ = ["ActivationColumn", "CellGrid", "HeatTable", "PixelImage", "ProbabilityBars", "WeightGrid"]
+__all__ = ["ActivationColumn", "CellGrid", "HeatTable", "PixelImage", "ProbabilityBars", "SeriesBars", "WeightGrid"]
 __all__ += ["DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]

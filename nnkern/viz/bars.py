@@ -1,7 +1,8 @@
-"""ProbabilityBars: a classifier's output probabilities as horizontal bars, the winner outlined."""
+"""Bars: ``ProbabilityBars`` (a classifier's output probabilities, the winner outlined) and
+``SeriesBars`` (one unsigned value per epoch, revealed as a replay passes it)."""
 
 import numpy as np
-from manim import LEFT, RIGHT, DecimalNumber, Rectangle, Text, VGroup
+from manim import DOWN, LEFT, RIGHT, DecimalNumber, Line, Rectangle, Text, VGroup
 
 from . import style
 
@@ -42,4 +43,36 @@ class ProbabilityBars(VGroup):
         for number, track, p in zip(self.numbers, self.track, probs):
             number.set_value(float(p)).next_to(track, RIGHT, buff=0.12)
         self.highlight.move_to(self.track[int(np.argmax(probs))])
+        return self
+
+
+class SeriesBars(VGroup):
+    """Unsigned values (n,) (e.g. per-epoch weight change) as n vertical bars over a baseline of
+    ``width``; a bar's height is ``height`` x value / max value, its fill the sequential map of the same
+    ratio. ``reveal(m)`` shows the first m bars (a replay passing them); ``label`` goes under the axis.
+    """
+
+    def __init__(self, values, *, width=4.0, height=3.0, label=None, font_size=24, palette=None, **kwargs):
+        super().__init__(**kwargs)
+        values = np.asarray(values, dtype=float)
+        if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)) or values.min() < 0:
+            raise ValueError(f"values must be a non-empty 1-D array of finite numbers >= 0; got {values!r}")
+        top = values.max() if values.max() > 0 else 1.0
+        rel = values / top
+        pitch = width / len(values)
+        rgb = style.unsigned_rgb(rel, 1.0, palette)
+        self.bars = VGroup(*(Rectangle(width=0.75 * pitch, height=max(r * height, 1e-3), stroke_width=0)
+                             .set_fill(style.to_color(c), 1).move_to([(i + 0.5) * pitch, 0, 0], aligned_edge=DOWN)
+                             for i, (r, c) in enumerate(zip(rel, rgb))))
+        self.axis = Line([0, 0, 0], [width, 0, 0], stroke_width=2)
+        self.frame = VGroup(self.axis)
+        if label:
+            self.frame.add(Text(label, font_size=font_size).next_to(self.axis, DOWN, buff=0.15))
+        self.add(self.frame, self.bars)
+        self.reveal(len(values))
+
+    def reveal(self, m):
+        """Show the first m bars, hide the rest."""
+        for i, bar in enumerate(self.bars):
+            bar.set_fill(opacity=1.0 if i < m else 0.0)
         return self

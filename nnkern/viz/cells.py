@@ -138,19 +138,21 @@ class HeatTable(Group):
 
 class ActivationColumn(Group):
     """One layer's outputs for one input: raw z (diverging map) beside activated a, one cell per neuron,
-    top to bottom. Layers wider than ``max_shown`` draw their first and last neurons around a ``⋮``
-    with a brace giving the true count (``shown``: the true indices drawn).
+    top to bottom. Layers wider than ``max_shown`` draw their first and last neurons (or the sorted true
+    indices ``shown``) around a ``⋮`` with a brace giving the true count; ``shown`` keeps the indices drawn.
 
     z_scale: |z| at the diverging map's ends; a_scale: the activation at the bright end (signed
     activations such as tanh use the diverging map over [-a_scale, a_scale]).
     """
 
-    def __init__(self, width, activation="relu", *, z_scale=1.0, a_scale=1.0, cell=0.2, max_shown=16,
+    def __init__(self, width, activation="relu", *, z_scale=1.0, a_scale=1.0, cell=0.2, max_shown=16, shown=None,
                  font_size=24, palette=None, **kwargs):
         super().__init__(**kwargs)
         self.n_units, self.activation, self.palette = int(width), activation, palette
         self.z_scale, self.a_scale = z_scale, a_scale
-        self.shown = shown_indices(self.n_units, max_shown)
+        self.shown = shown_indices(self.n_units, max_shown) if shown is None else np.unique(np.asarray(shown, dtype=int))
+        if self.shown.size == 0 or self.shown[0] < 0 or self.shown[-1] >= self.n_units:
+            raise ValueError(f"shown must name neurons in 0..{self.n_units - 1}; got {shown!r}")
         n = len(self.shown)
         collapsed = n < self.n_units
         self._rows = np.arange(n) + (collapsed & (np.arange(n) >= n // 2))  # a blank row for the dots
@@ -159,7 +161,7 @@ class ActivationColumn(Group):
         self.z = CellGrid(n + collapsed, 1, cell=cell, signed=True, scale=z_scale, blank=blank, palette=palette)
         self.a = CellGrid(n + collapsed, 1, cell=cell, signed=activation in style.SIGNED_ACTIVATIONS, scale=a_scale,
                           blank=blank, palette=palette)
-        self.a.next_to(self.z, RIGHT, buff=cell * 0.25)
+        self.a.next_to(self.z, RIGHT, buff=max(cell * 0.25, 0.12))  # room for the z and a headers
         self.add(self.z, self.a)
         self.headers = VGroup(MathTex("z", font_size=font_size + 4).next_to(self.z, UP, buff=0.1),
                               MathTex("a", font_size=font_size + 4).next_to(self.a, UP, buff=0.1))
@@ -185,9 +187,16 @@ class ActivationColumn(Group):
             grid.set_values(column)
         return self
 
-    def cell_center(self, unit, which="a"):
-        """Centre of neuron ``unit``'s (true index, must be shown) z or a cell."""
+    def _row(self, unit):
         i = np.flatnonzero(self.shown == unit)
         if not i.size:
             raise IndexError(f"neuron {unit} is not drawn (drawn: {self.shown.tolist()})")
-        return (self.a if which == "a" else self.z).cell_center(int(self._rows[i[0]]), 0)
+        return int(self._rows[i[0]])
+
+    def cell_center(self, unit, which="a"):
+        """Centre of neuron ``unit``'s (true index, must be shown) z or a cell."""
+        return (self.a if which == "a" else self.z).cell_center(self._row(unit), 0)
+
+    def cell_box(self, unit, which="a", **kwargs):
+        """A rectangle outlining neuron ``unit``'s z or a cell (see ``CellGrid.cell_box``)."""
+        return (self.a if which == "a" else self.z).cell_box(self._row(unit), 0, **kwargs)
