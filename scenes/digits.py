@@ -1,4 +1,4 @@
-"""A handwriting network, inside out: ``manim render scenes/digits.py``.
+"""A handwriting network (an image classifier), inside out: ``manim render scenes/digits.py``.
 
 With no settings the scene trains RUN below on scikit-learn's bundled 8x8 digits (about a second) and
 shows it in six parts, one section each: layer outputs for a stream of test digits; class averages
@@ -20,13 +20,11 @@ from manim import (
     Arrow,
     Create,
     DashedLine,
-    DecimalNumber,
     FadeIn,
     FadeOut,
     Group,
     LaggedStart,
     Scene,
-    Text,
     ValueTracker,
     VGroup,
     Write,
@@ -35,6 +33,7 @@ from manim import (
 
 import nnkern as nk
 from nnkern.viz import ActivationColumn, HeatTable, PixelImage, ProbabilityBars, SeriesBars, WeightGrid, style
+from nnkern.viz.text import number, text
 
 # Every animation here is unique (updaters), so Manim's per-animation cache only costs hashing time.
 config.disable_caching = True
@@ -103,8 +102,8 @@ def load_run():
     return DigitsRun.from_recording(nk.Recording.load(path), f"NNKERN_RUN={path}") if path else default_run()
 
 
-def caption(text, font_size=FONT):
-    line = Text(text, font_size=font_size)
+def caption(words, font_size=FONT):
+    line = text(words, font_size=font_size)
     return line.scale_to_fit_width(min(line.width, 13.2)).to_edge(UP, buff=0.3)
 
 
@@ -139,13 +138,13 @@ class DigitsScene(Scene):
         self.learning()
 
     # -- helpers ------------------------------------------------------------------------------
-    def say(self, text, *extra, font_size=FONT):
-        """Show ``text`` as the caption (and a subcaption), replacing the last, while playing ``extra``."""
-        new = caption(text, font_size)
+    def say(self, words, *extra, font_size=FONT):
+        """Show ``words`` as the caption (and a subcaption), replacing the last, while playing ``extra``."""
+        new = caption(words, font_size)
         anims = [FadeIn(new, shift=UP * 0.2, run_time=0.6)]
         if self.cap is not None:
             anims.append(FadeOut(self.cap, shift=UP * 0.2, run_time=0.6))
-        self.add_subcaption(text, duration=2)
+        self.add_subcaption(words, duration=2)
         self.play(*anims, *extra)
         self.cap = new
 
@@ -158,9 +157,9 @@ class DigitsScene(Scene):
     # -- title --------------------------------------------------------------------------------
     def intro(self):
         run = self.digits
-        title = Text("A handwriting network, inside out", font_size=48)
+        title = text("An image classifier, inside out", font_size=48)
         h, w = run.image_shape
-        sub = Text(f"{'-'.join(map(str, run.net.sizes))} network on {h}x{w} images; "
+        sub = text(f"{'-'.join(map(str, run.net.sizes))} network on {h}x{w} images; "
                    f"{'test' if run.test else 'training'} accuracy {100 * run.accuracy:.1f}%", font_size=FONT)
         sub.next_to(title, DOWN)
         self.add_subcaption(f"{title.text}: {sub.text}", duration=3)
@@ -187,12 +186,12 @@ class DigitsScene(Scene):
                                    a_scale=1.0 if last else top_scale(a_all), cell=0.3 if last else 0.16, max_shown=32,
                                    font_size=32)
             columns.append(col.move_to([-2.3 + 4.8 * l / max(L - 1, 1), 0.0, 0]))
-        names = VGroup(*(Text(run.names[k], font_size=SMALL).next_to(columns[-1].cell_center(k, "a"), RIGHT, buff=0.25)
+        names = VGroup(*(text(run.names[k], font_size=SMALL).next_to(columns[-1].cell_center(k, "a"), RIGHT, buff=0.25)
                          for k in columns[-1].shown))
         below = min(c.get_bottom()[1] for c in columns) - 0.2
-        layer_caps = VGroup(*(Text("output" if l == L - 1 else f"layer {l + 1}", font_size=SMALL)
+        layer_caps = VGroup(*(text("output" if l == L - 1 else f"layer {l + 1}", font_size=SMALL)
                               .next_to([c.get_x(), below, 0], DOWN, buff=0) for l, c in enumerate(columns)))
-        layer_caps.add(Text("input", font_size=SMALL).next_to([image.get_x(), below, 0], DOWN, buff=0))
+        layer_caps.add(text("input", font_size=SMALL).next_to([image.get_x(), below, 0], DOWN, buff=0))
         arrows = VGroup(*(Arrow(a.get_right(), b.get_left(), buff=0.15, stroke_width=3, max_tip_length_to_length_ratio=0.3)
                           .set_y(0) for a, b in zip([image, *columns[:-1]], columns)))
         p = style.PALETTE
@@ -216,7 +215,7 @@ class DigitsScene(Scene):
 
         show(0)
         update(None)
-        self.say("A test digit goes in; each layer computes z = Wx + b, then a")
+        self.say("A test image goes in; each layer computes z = Wx + b, then a")
         self.play(FadeIn(image), FadeIn(layer_caps[-1]))
         for l, col in enumerate(columns):
             self.play(Create(arrows[l]), FadeIn(col, shift=RIGHT * 0.2), FadeIn(layer_caps[l]), run_time=0.8)
@@ -226,7 +225,7 @@ class DigitsScene(Scene):
         self.say(f"Raw z: {p.class_names[1]} positive, {p.class_names[0]} negative; activated a: dark to bright")
         self.wait(1.5)
         self.add(holder.add_updater(update))
-        self.say("The brightest output is its answer. A stream of test digits:")
+        self.say("The brightest output is its answer. A stream of test images:")
         for i in range(1, len(X)):
             self.play(stream.animate.set_value(i), FadeOut(verdict), run_time=0.9)
             verdict = self.verdict(picks[i], columns[-1])
@@ -248,9 +247,9 @@ class DigitsScene(Scene):
         run, p = self.digits, style.PALETTE
         pred = int(run.net.predict(run.X[index : index + 1])[0])
         true = int(run.y[index])
-        lines = VGroup(Text(f"predicted {run.names[pred]}", font_size=FONT),
-                       Text(f"true {run.names[true]}", font_size=FONT),
-                       Text("right" if pred == true else "wrong", font_size=FONT,
+        lines = VGroup(text(f"predicted {run.names[pred]}", font_size=FONT),
+                       text(f"true {run.names[true]}", font_size=FONT),
+                       text("right" if pred == true else "wrong", font_size=FONT,
                             color=p.bright if pred == true else p.negative))
         lines.arrange(DOWN, aligned_edge=LEFT, buff=0.2)
         return lines.next_to(output_column, RIGHT, buff=1.3).to_edge(RIGHT, buff=0.4)
@@ -278,21 +277,26 @@ class DigitsScene(Scene):
         a, b = most_confused(C)
         matrix = HeatTable(rows, row_labels=run.names, col_labels=run.names, signed=False, scale=1.0, cell=0.42)
         matrix.scale_to_fit_height(min(matrix.height, 5.6)).move_to([-3.6, -0.55, 0])
-        counts = VGroup(*(Text(str(C[i, j]), font_size=SMALL).move_to(matrix.grid.cell_center(i, j))
+        counts = VGroup(*(text(str(C[i, j]), font_size=SMALL).move_to(matrix.grid.cell_center(i, j))
                           for i, j in zip(*np.nonzero(C)) if i != j))
-        axis_true = Text("true", font_size=SMALL).rotate(np.pi / 2).next_to(matrix.labels, LEFT, buff=0.15)
-        axis_pred = Text("predicted", font_size=SMALL).next_to(matrix, UP, buff=0.1)
+        axis_true = text("true", font_size=SMALL).rotate(np.pi / 2).next_to(matrix.labels, LEFT, buff=0.15)
+        axis_pred = text("predicted", font_size=SMALL).next_to(matrix, UP, buff=0.1)
         self.clear_stage()
         self.say("True class by row, predicted by column: mistakes sit off the diagonal")
         self.play(FadeIn(matrix), FadeIn(axis_true), FadeIn(axis_pred))
+        if C[a, b] + C[b, a] == 0:
+            self.say("No mistakes between any two classes here")
+            self.wait(1.5)
+            self.clear_stage()
+            return
         self.play(LaggedStart(*(FadeIn(c, scale=1.5) for c in counts), lag_ratio=0.2))
         boxes = VGroup(matrix.cell_box(a, b, color=p.negative), matrix.cell_box(b, a, color=p.negative))
-        self.say(f"Most confused: {run.names[a]} and {run.names[b]} ({C[a, b] + C[b, a]} test digits)", Create(boxes))
+        self.say(f"Most confused: {run.names[a]} and {run.names[b]} ({C[a, b] + C[b, a]} mistakes)", Create(boxes))
 
         pair = np.array([a, b])
         images = Group(*(PixelImage(run.X[run.y == k].mean(axis=0), run.image_shape, side=2.0) for k in pair))
         images.arrange(RIGHT, buff=0.8)
-        image_caps = VGroup(*(Text(f"average {run.names[k]}", font_size=SMALL).next_to(im, DOWN, buff=0.1)
+        image_caps = VGroup(*(text(f"average {run.names[k]}", font_size=SMALL).next_to(im, DOWN, buff=0.1)
                               for k, im in zip(pair, images)))
         last = len(hidden)
         table = HeatTable(hidden[-1][pair], row_labels=[run.names[k] for k in pair], title=f"layer {last}, averages",
@@ -314,13 +318,13 @@ class DigitsScene(Scene):
         rows = [acts[l][:, shown_units(acts[l].shape[1])] for l in range(len(acts) - 1)]
         raster_values = np.concatenate(rows, axis=1).T  # (neurons, steps)
         image = PixelImage(x0, run.image_shape, side=2.3).move_to([-5.4, 0.6, 0])
-        t_label = VGroup(Text("t =", font_size=FONT), DecimalNumber(0, num_decimal_places=2, font_size=NUMBER)).arrange(RIGHT)
+        t_label = VGroup(text("t =", font_size=FONT), number(0, num_decimal_places=2, font_size=NUMBER)).arrange(RIGHT)
         t_label.next_to(image, DOWN, buff=0.3)
         raster = HeatTable(np.zeros_like(raster_values), signed=net.activation in style.SIGNED_ACTIVATIONS,
                            scale=top_scale(raster_values, 98), cell=0.1, max_cols=MORPH_STEPS)
         raster.stretch_to_fit_width(5.6).stretch_to_fit_height(5.4).move_to([-0.4, -0.3, 0])
-        raster_caps = VGroup(Text("hidden neurons", font_size=SMALL).rotate(np.pi / 2).next_to(raster, LEFT, buff=0.15),
-                             Text(f"steps from {run.names[a]} to {run.names[b]}", font_size=SMALL).next_to(raster, DOWN, buff=0.15))
+        raster_caps = VGroup(text("hidden neurons", font_size=SMALL).rotate(np.pi / 2).next_to(raster, LEFT, buff=0.15),
+                             text(f"steps from {run.names[a]} to {run.names[b]}", font_size=SMALL).next_to(raster, DOWN, buff=0.15))
         bars = ProbabilityBars(run.names, length=2.2, bar_height=0.3, font_size=SMALL).move_to([4.9, -0.3, 0])
         bars.set_values(net.forward(x0[None])[0])
         self.say(f"Slide a real {run.names[a]} into a real {run.names[b]}, pixel by pixel")
@@ -365,7 +369,7 @@ class DigitsScene(Scene):
             sal = nk.saliency(net, run.X[i : i + 1], output=int(k))[1][0]
             digit = PixelImage(run.X[i], run.image_shape, side=1.9)
             heat = PixelImage(sal, run.image_shape, side=1.9, signed=True, scale=None)
-            label = Text(f"says {run.names[k]}", font_size=SMALL)
+            label = text(f"says {run.names[k]}", font_size=SMALL)
             cells.append(Group(label, digit, heat).arrange(DOWN, buff=0.2))
         board = Group(*cells).arrange(RIGHT, buff=0.7).move_to([0, -0.4, 0])
         self.say("Which pixels decide? Gradient x input for the class it chose")
@@ -383,8 +387,8 @@ class DigitsScene(Scene):
         digit = PixelImage(x[0], run.image_shape, side=2.8)
         heat = PixelImage(separating, run.image_shape, side=2.8, signed=True, scale=None)
         pair = Group(digit, heat).arrange(RIGHT, buff=1.2).move_to([0, -0.2, 0])
-        labels = VGroup(Text(f"a {run.names[a]}", font_size=FONT).next_to(digit, DOWN),
-                        Text(f"{run.names[a]} rather than {run.names[b]}", font_size=FONT).next_to(heat, DOWN))
+        labels = VGroup(text(f"a {run.names[a]}", font_size=FONT).next_to(digit, DOWN),
+                        text(f"{run.names[a]} rather than {run.names[b]}", font_size=FONT).next_to(heat, DOWN))
         self.say(f"{run.names[a]} or {run.names[b]}, its most confused pair: which pixels tell them apart?")
         self.play(FadeIn(digit), FadeIn(labels[0]))
         self.play(FadeIn(heat, shift=RIGHT * 0.3), FadeIn(labels[1]))
@@ -407,7 +411,7 @@ class DigitsScene(Scene):
             col = ActivationColumn(z.shape[1], net.output if last else net.activation, z_scale=top_scale(z), shown=units,
                                    a_scale=1.0 if last else top_scale(a), cell=0.3 if last else 0.16, font_size=32)
             columns.append(col.set_values(z[0], a[0]).move_to([-1.9 + 5.6 * l / max(L - 1, 1), -0.2, 0]))
-        names = VGroup(*(Text(run.names[u], font_size=SMALL).next_to(columns[-1].cell_center(u, "a"), RIGHT, buff=0.25)
+        names = VGroup(*(text(run.names[u], font_size=SMALL).next_to(columns[-1].cell_center(u, "a"), RIGHT, buff=0.25)
                          for u in columns[-1].shown))
         image = PixelImage(x, run.image_shape, side=2.0).move_to([-5.6, 1.5, 0])
         self.say(f"Why did it say {run.names[k]}? Follow the strongest input backwards")
@@ -421,14 +425,14 @@ class DigitsScene(Scene):
             lower = tr.neurons[n + 1][1]
             arrow = Arrow(columns[l].cell_center(unit, "z"), columns[l - 1].cell_center(lower, "a"), buff=0.1,
                           stroke_width=4, color=p.bright, max_tip_length_to_length_ratio=0.15)
-            w_a = Text(f"w·a = {contrib[lower]:+.2f}", font_size=SMALL).next_to(arrow.get_center(), UP, buff=0.25)
+            w_a = text(f"w·a = {contrib[lower]:+.2f}", font_size=SMALL).next_to(arrow.get_center(), UP, buff=0.25)
             w_a.add_background_rectangle(opacity=0.8)
             path.add(arrow, w_a)
             self.play(Create(arrow), FadeIn(w_a), Create(boxes[n + 1]), run_time=1.0)
         unit = tr.neurons[-1][1]
         weights = PixelImage(tr.input_weights, run.image_shape, side=2.0, signed=True, scale=None)
         weights.move_to([-5.6, -1.5, 0])
-        weight_cap = Text(f"neuron {unit}'s\ninput weights", font_size=SMALL, line_spacing=0.8)
+        weight_cap = text(f"neuron {unit}'s\ninput weights", font_size=SMALL, line_spacing=0.8)
         weight_cap.next_to(weights, DOWN, buff=0.15)
         arrow = Arrow(columns[0].cell_center(unit, "z"), weights.get_right(), buff=0.15, stroke_width=4, color=p.bright)
         self.say(f"Its input weights as an image: {p.class_names[1]} excites, {p.class_names[0]} (negative) inhibits",
@@ -458,7 +462,7 @@ class DigitsScene(Scene):
         epoch_ends = epoch_snapshots(rec)
         changes = per_epoch_change(rec, epoch_ends)
         chart = SeriesBars(changes, width=4.2, height=3.0, label="layer 1 change per epoch").move_to([4.3, -0.3, 0])
-        epoch = VGroup(Text("epoch", font_size=FONT), DecimalNumber(0, num_decimal_places=0, font_size=NUMBER)).arrange(RIGHT)
+        epoch = VGroup(text("epoch", font_size=FONT), number(0, num_decimal_places=0, font_size=NUMBER)).arrange(RIGHT)
         epoch.next_to(grid, DOWN, buff=0.35)
         self.say("Replay training: what it writes into each first-layer neuron's weights")
         self.play(FadeIn(grid), FadeIn(epoch), FadeIn(chart.frame))

@@ -41,7 +41,7 @@ def play(scene_module, run, parts):
             for part in parts:
                 getattr(self, part)()
 
-    with manim.tempconfig({"dry_run": True, "quality": "low_quality"}):
+    with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 3}):  # few frames: fast
         scene = Parts()
         scene.render()
     return scene

@@ -84,3 +84,18 @@ def test_a_palette_restyles_the_cells():
     column = ActivationColumn(2, "tanh", palette=green).set_values([1.0, -1.0], [1.0, -1.0])
     got = frame_rgb(column, [column.cell_center(0, "z"), column.cell_center(1, "z")])
     np.testing.assert_allclose(got, [[0, 1, 0], style.signed_rgb(-1.0)], atol=2 / 255)
+
+
+def test_light_text_draws_the_same_points_without_the_parsed_svg():
+    from nnkern.viz.text import light, number, text
+
+    heavy = manim.Text("w·a = +2.69", font_size=24)
+    lean = text("w·a = +2.69", font_size=24)
+    np.testing.assert_allclose(lean.get_all_points(), heavy.get_all_points())
+    copy = lean.copy()
+    assert all(getattr(m, "path_obj", None) is None for m in copy.get_family())
+    np.testing.assert_allclose(copy.get_all_points(), heavy.get_all_points())
+    n = number(0.5, num_decimal_places=2)
+    n.set_value(0.73)
+    assert all(getattr(m, "path_obj", None) is None for m in n.get_family()) and n.get_value() == pytest.approx(0.73)
+    assert light(manim.MathTex("z")).get_family()[-1].path_obj is None

@@ -1,6 +1,6 @@
 """Manim mobjects for nnkern networks and recordings (imports manim; ``import nnkern`` does not)."""
 
-from . import plane, style
+from . import plane, style, text
 from .bars import ProbabilityBars, SeriesBars
 from .boundary import DecisionBoundary
 from .cells import ActivationColumn, CellGrid, HeatTable
@@ -11,4 +11,4 @@ from .pixels import PixelImage, WeightGrid
 from .tracker import RecordedRun, TrainingTracker
 
 __all__ = ["ActivationColumn", "CellGrid", "HeatTable", "PixelImage", "ProbabilityBars", "SeriesBars", "WeightGrid"]
-__all__ += ["DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]
+__all__ += ["DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style", "text"]

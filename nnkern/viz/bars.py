@@ -2,9 +2,10 @@
 ``SeriesBars`` (one unsigned value per epoch, revealed as a replay passes it)."""
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, DecimalNumber, Line, Rectangle, Text, VGroup
+from manim import DOWN, LEFT, RIGHT, Line, Rectangle, VGroup
 
 from . import style
+from .text import number, text
 
 
 class ProbabilityBars(VGroup):
@@ -20,10 +21,10 @@ class ProbabilityBars(VGroup):
         self.labels, self.bars, self.numbers = VGroup(), VGroup(), VGroup()
         for k, name in enumerate(names):
             y = -k * (bar_height + gap)
-            self.labels.add(Text(str(name), font_size=font_size).move_to([0, y, 0], aligned_edge=RIGHT))
+            self.labels.add(text(str(name), font_size=font_size).move_to([0, y, 0], aligned_edge=RIGHT))
             self.bars.add(Rectangle(width=length, height=bar_height, stroke_width=0).move_to([0.15, y, 0], aligned_edge=LEFT))
             if numbers:
-                self.numbers.add(DecimalNumber(0, num_decimal_places=2, font_size=font_size))
+                self.numbers.add(number(0, num_decimal_places=2, font_size=font_size))
         self.track = VGroup(*(Rectangle(width=length, height=bar_height, stroke_color=p.zero, stroke_width=1).move_to(b)
                               for b in self.bars))
         self.highlight = Rectangle(width=length + 0.12, height=bar_height + 0.1, stroke_color=p.bright, stroke_width=3)
@@ -67,7 +68,7 @@ class SeriesBars(VGroup):
         self.axis = Line([0, 0, 0], [width, 0, 0], stroke_width=2)
         self.frame = VGroup(self.axis)
         if label:
-            self.frame.add(Text(label, font_size=font_size).next_to(self.axis, DOWN, buff=0.15))
+            self.frame.add(text(label, font_size=font_size).next_to(self.axis, DOWN, buff=0.15))
         self.add(self.frame, self.bars)
         self.reveal(len(values))
 

@@ -6,11 +6,12 @@ A cell's colour is its value through ``nnkern.viz.style``: signed values on the 
 """
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, WHITE, Brace, Group, ImageMobject, MathTex, Rectangle, Text, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Brace, Group, ImageMobject, MathTex, Rectangle, VGroup
 from PIL import Image
 
 from . import style
 from .diagram import shown_indices
+from .text import light, text
 
 
 def value_rgb(values, signed, scale=None, palette=None):
@@ -105,21 +106,21 @@ class HeatTable(Group):
         self.labels = VGroup()
         if row_labels is not None:
             for i, name in enumerate(row_labels):
-                self.labels.add(Text(str(name), font_size=font_size).next_to(self.grid.cell_center(i, 0), LEFT, buff=cell * 0.5 + 0.1))
+                self.labels.add(text(str(name), font_size=font_size).next_to(self.grid.cell_center(i, 0), LEFT, buff=cell * 0.5 + 0.1))
         if col_labels is not None:
             for j, k in enumerate(self.shown):
-                self.labels.add(Text(str(col_labels[k]), font_size=font_size).next_to(self.grid.cell_center(0, j), UP, buff=cell * 0.5 + 0.1))
+                self.labels.add(text(str(col_labels[k]), font_size=font_size).next_to(self.grid.cell_center(0, j), UP, buff=cell * 0.5 + 0.1))
         self.collapse = VGroup()
         if len(self.shown) < self.n_cols:
             head = max_cols // 2
             mid = (self.grid.cell_center(0, head - 1) + self.grid.cell_center(0, head)) / 2
-            self.collapse.add(MathTex(r"\cdots", font_size=font_size).move_to(mid).next_to(self.grid, DOWN, buff=0.1).set_x(mid[0]))
-            brace = Brace(_outline(self.grid), DOWN, buff=0.3)
-            self.collapse.add(brace, Text(f"{self.n_cols} neurons", font_size=font_size).next_to(brace, DOWN, buff=0.08))
+            self.collapse.add(light(MathTex(r"\cdots", font_size=font_size)).move_to(mid).next_to(self.grid, DOWN, buff=0.1).set_x(mid[0]))
+            brace = light(Brace(_outline(self.grid), DOWN, buff=0.3))
+            self.collapse.add(brace, text(f"{self.n_cols} neurons", font_size=font_size).next_to(brace, DOWN, buff=0.08))
         self.add(self.labels, self.collapse)
         self.title = VGroup()
         if title:
-            self.title.add(Text(title, font_size=font_size).next_to(self, UP, buff=0.15))
+            self.title.add(text(title, font_size=font_size).next_to(self, UP, buff=0.15))
         self.add(self.title)
         self.set_values(values)
 
@@ -163,16 +164,16 @@ class ActivationColumn(Group):
                           blank=blank, palette=palette)
         self.a.next_to(self.z, RIGHT, buff=max(cell * 0.25, 0.12))  # room for the z and a headers
         self.add(self.z, self.a)
-        self.headers = VGroup(MathTex("z", font_size=font_size + 4).next_to(self.z, UP, buff=0.1),
-                              MathTex("a", font_size=font_size + 4).next_to(self.a, UP, buff=0.1))
+        self.headers = VGroup(light(MathTex("z", font_size=font_size + 4)).next_to(self.z, UP, buff=0.1),
+                              light(MathTex("a", font_size=font_size + 4)).next_to(self.a, UP, buff=0.1))
         self.headers[1].align_to(self.headers[0], DOWN)
         self.add(self.headers)
         self.collapse = VGroup()
         if collapsed:
-            brace = Brace(_outline(Group(self.z, self.a)), LEFT, buff=0.08)
-            count = Text(str(self.n_units), font_size=font_size).next_to(brace, LEFT, buff=0.06)
+            brace = light(Brace(_outline(Group(self.z, self.a)), LEFT, buff=0.08))
+            count = text(str(self.n_units), font_size=font_size).next_to(brace, LEFT, buff=0.06)
             middle = (self.z.cell_center(n // 2, 0) + self.a.cell_center(n // 2, 0)) / 2
-            dots = MathTex(r"\vdots", font_size=font_size).scale_to_fit_height(cell * 0.9).move_to(middle)
+            dots = light(MathTex(r"\vdots", font_size=font_size)).scale_to_fit_height(cell * 0.9).move_to(middle)
             self.collapse.add(brace, count, dots)
         self.add(self.collapse)
 
