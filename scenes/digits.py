@@ -164,7 +164,7 @@ class DigitsScene(Scene):
         sub.next_to(title, DOWN)
         self.add_subcaption(f"{title.text}: {sub.text}", duration=3)
         self.play(Write(title), FadeIn(sub, shift=UP * 0.2))
-        examples = Group(*(PixelImage(x, run.image_shape, side=1.2) for x in run.X[:8])).arrange(RIGHT, buff=0.25)
+        examples = Group(*(PixelImage(x, run.image_shape, side=1.2) for x in run.X[:8])).arrange(RIGHT, buff=0.4)
         examples.next_to(sub, DOWN, buff=0.6)
         self.play(LaggedStart(*(FadeIn(e, shift=UP * 0.2) for e in examples), lag_ratio=0.15, run_time=1.5))
         self.wait(1)
@@ -186,7 +186,7 @@ class DigitsScene(Scene):
                                    a_scale=1.0 if last else top_scale(a_all), cell=0.3 if last else 0.16, max_shown=32,
                                    font_size=32)
             columns.append(col.move_to([-2.3 + 4.8 * l / max(L - 1, 1), 0.0, 0]))
-        names = VGroup(*(text(run.names[k], font_size=SMALL).next_to(columns[-1].cell_center(k, "a"), RIGHT, buff=0.25)
+        names = VGroup(*(text(run.names[k], font_size=SMALL).next_to(columns[-1].cell_center(k, "a"), RIGHT, buff=0.4)
                          for k in columns[-1].shown))
         below = min(c.get_bottom()[1] for c in columns) - 0.2
         layer_caps = VGroup(*(text("output" if l == L - 1 else f"layer {l + 1}", font_size=SMALL)
@@ -411,7 +411,7 @@ class DigitsScene(Scene):
             col = ActivationColumn(z.shape[1], net.output if last else net.activation, z_scale=top_scale(z), shown=units,
                                    a_scale=1.0 if last else top_scale(a), cell=0.3 if last else 0.16, font_size=32)
             columns.append(col.set_values(z[0], a[0]).move_to([-1.9 + 5.6 * l / max(L - 1, 1), -0.2, 0]))
-        names = VGroup(*(text(run.names[u], font_size=SMALL).next_to(columns[-1].cell_center(u, "a"), RIGHT, buff=0.25)
+        names = VGroup(*(text(run.names[u], font_size=SMALL).next_to(columns[-1].cell_center(u, "a"), RIGHT, buff=0.4)
                          for u in columns[-1].shown))
         image = PixelImage(x, run.image_shape, side=2.0).move_to([-5.6, 1.5, 0])
         self.say(f"Why did it say {run.names[k]}? Follow the strongest input backwards")
