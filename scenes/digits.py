@@ -24,6 +24,7 @@ from manim import (
     FadeOut,
     Group,
     LaggedStart,
+    ManimColor,
     Scene,
     ValueTracker,
     VGroup,
@@ -120,6 +121,7 @@ def blend(arrays0, arrays1, f):
 
 class DigitsScene(Scene):
     def construct(self):
+        self.camera.background_color = ManimColor(style.PALETTE.background)
         self.digits = load_run()
         self.cap = None
         self.drawn = {}  # part -> what it drew and the numbers behind it (for tests)
@@ -192,7 +194,8 @@ class DigitsScene(Scene):
         layer_caps = VGroup(*(text("output" if l == L - 1 else f"layer {l + 1}", font_size=SMALL)
                               .next_to([c.get_x(), below, 0], DOWN, buff=0) for l, c in enumerate(columns)))
         layer_caps.add(text("input", font_size=SMALL).next_to([image.get_x(), below, 0], DOWN, buff=0))
-        arrows = VGroup(*(Arrow(a.get_right(), b.get_left(), buff=0.15, stroke_width=3, max_tip_length_to_length_ratio=0.3)
+        arrows = VGroup(*(Arrow(a.get_right(), b.get_left(), buff=0.15, stroke_width=3, max_tip_length_to_length_ratio=0.3,
+                                color=p.frame)
                           .set_y(0) for a, b in zip([image, *columns[:-1]], columns)))
         p = style.PALETTE
 
@@ -206,7 +209,7 @@ class DigitsScene(Scene):
             return blend([outs[-1][1][i]], [outs[-1][1][j]], f)[0]
 
         stream = ValueTracker(0)
-        box = columns[-1].a.cell_box(0, 0, color=p.bright)
+        box = columns[-1].a.cell_box(0, 0, color=p.highlight)
         holder = Group(image, *columns)
 
         def update(_):
@@ -222,7 +225,7 @@ class DigitsScene(Scene):
         self.play(FadeIn(names), Create(box))
         verdict = self.verdict(picks[0], columns[-1])
         self.play(FadeIn(verdict))
-        self.say(f"Raw z: {p.class_names[1]} positive, {p.class_names[0]} negative; activated a: dark to bright")
+        self.say(f"Raw z: {p.positive_name} positive, {p.negative_name} negative; activated a: dark to bright")
         self.wait(1.5)
         self.add(holder.add_updater(update))
         self.say("The brightest output is its answer. A stream of test images:")
@@ -230,7 +233,7 @@ class DigitsScene(Scene):
             self.play(stream.animate.set_value(i), FadeOut(verdict), run_time=0.9)
             verdict = self.verdict(picks[i], columns[-1])
             wrong = run.y[picks[i]] != net.predict(X[i : i + 1])[0]
-            box.set_stroke(p.negative if wrong else p.bright)
+            box.set_stroke(p.negative if wrong else p.highlight)
             self.play(FadeIn(verdict, scale=1.2), run_time=0.4)
             if wrong:
                 self.say("A miss: the box turns red; the outputs show its doubt")
@@ -250,7 +253,7 @@ class DigitsScene(Scene):
         lines = VGroup(text(f"predicted {run.names[pred]}", font_size=FONT),
                        text(f"true {run.names[true]}", font_size=FONT),
                        text("right" if pred == true else "wrong", font_size=FONT,
-                            color=p.bright if pred == true else p.negative))
+                            color=p.highlight if pred == true else p.negative))
         lines.arrange(DOWN, aligned_edge=LEFT, buff=0.2)
         return lines.next_to(output_column, RIGHT, buff=1.3).to_edge(RIGHT, buff=0.4)
 
@@ -349,7 +352,7 @@ class DigitsScene(Scene):
             self.play(tt.animate.set_value(t[flip]), run_time=max(6 * t[flip], 0.5))
             column = raster.grid.cell_center(0, flip)
             line = DashedLine([column[0], raster.grid.get_top()[1] + 0.1, 0], [column[0], raster.grid.get_bottom()[1] - 0.1, 0],
-                              color=p.bright, stroke_width=3)
+                              color=p.highlight, stroke_width=3)
             new = run.names[int(np.argmax(acts[-1][flip]))]
             self.say(f"The decision flips to {new} at t = {t[flip]:.2f}", Create(line))
             self.wait(1.5)
@@ -375,7 +378,7 @@ class DigitsScene(Scene):
         self.say("Which pixels decide? Gradient x input for the class it chose")
         self.play(LaggedStart(*(FadeIn(c[:2]) for c in cells), lag_ratio=0.2))
         self.play(LaggedStart(*(FadeIn(c[2], shift=DOWN * 0.2) for c in cells), lag_ratio=0.2))
-        self.say(f"{p.class_names[1].capitalize()} pixels push toward that class, {p.class_names[0]} ones away")
+        self.say(f"{p.positive_name.capitalize()} pixels push toward that class, {p.negative_name} ones away")
         self.wait(2.5)
         self.clear_stage()
 
@@ -419,14 +422,14 @@ class DigitsScene(Scene):
         path = VGroup()
         boxes = VGroup()
         for (l, unit), contrib in zip(tr.neurons, tr.contributions):
-            boxes.add(columns[l].cell_box(unit, color=p.bright))
+            boxes.add(columns[l].cell_box(unit, color=p.highlight))
         self.play(Create(boxes[0]))
         for n, ((l, unit), contrib) in enumerate(zip(tr.neurons[:-1], tr.contributions[:-1])):
             lower = tr.neurons[n + 1][1]
             arrow = Arrow(columns[l].cell_center(unit, "z"), columns[l - 1].cell_center(lower, "a"), buff=0.1,
-                          stroke_width=4, color=p.bright, max_tip_length_to_length_ratio=0.15)
+                          stroke_width=4, color=p.highlight, max_tip_length_to_length_ratio=0.15)
             w_a = text(f"w·a = {contrib[lower]:+.2f}", font_size=SMALL).next_to(arrow.get_center(), UP, buff=0.25)
-            w_a.add_background_rectangle(opacity=0.8)
+            w_a.add_background_rectangle(color=p.background, opacity=0.8)
             path.add(arrow, w_a)
             self.play(Create(arrow), FadeIn(w_a), Create(boxes[n + 1]), run_time=1.0)
         unit = tr.neurons[-1][1]
@@ -434,8 +437,8 @@ class DigitsScene(Scene):
         weights.move_to([-5.6, -1.5, 0])
         weight_cap = text(f"neuron {unit}'s\ninput weights", font_size=SMALL, line_spacing=0.8)
         weight_cap.next_to(weights, DOWN, buff=0.15)
-        arrow = Arrow(columns[0].cell_center(unit, "z"), weights.get_right(), buff=0.15, stroke_width=4, color=p.bright)
-        self.say(f"Its input weights as an image: {p.class_names[1]} excites, {p.class_names[0]} (negative) inhibits",
+        arrow = Arrow(columns[0].cell_center(unit, "z"), weights.get_right(), buff=0.15, stroke_width=4, color=p.highlight)
+        self.say(f"Its input weights as an image: {p.positive_name} excites, {p.negative_name} (negative) inhibits",
                  Create(arrow), FadeIn(weights), FadeIn(weight_cap))
         self.wait(2)
         self.clear_stage(weights)
@@ -443,7 +446,7 @@ class DigitsScene(Scene):
         grid = WeightGrid(W0, run.image_shape, cols=8, tile=1.15, max_tiles=32).move_to([0, -0.4, 0])
         self.say("Every first-layer neuron's weights: the strokes it looks for")
         if unit in grid.units:
-            target = grid.tile_box(unit, color=p.bright)
+            target = grid.tile_box(unit, color=p.highlight)
             self.play(FadeIn(grid), weights.animate.replace(target))
             self.play(FadeOut(weights), Create(target))
         else:

@@ -7,7 +7,7 @@ import pytest
 manim = pytest.importorskip("manim")
 
 from nnkern.palette import Palette  # noqa: E402
-from nnkern.viz import ActivationColumn, HeatTable, PixelImage, ProbabilityBars, WeightGrid, style  # noqa: E402
+from nnkern.viz import ActivationColumn, HeatTable, PixelImage, ProbabilityBars, SeriesBars, WeightGrid, style  # noqa: E402
 
 
 def frame_rgb(mobject, points):
@@ -79,6 +79,31 @@ def test_bars_grow_with_probability_and_outline_the_winner():
     assert bars.bars[1].get_left()[0] == pytest.approx(bars.bars[0].get_left()[0])  # bars start on one edge
 
 
+def digit_views(palette):
+    """One of each new view, wide enough to collapse, with signed and unsigned values."""
+    rng = np.random.default_rng(0)
+    column = ActivationColumn(40, "relu", max_shown=8, palette=palette).set_values(rng.normal(size=40), rng.uniform(size=40))
+    table = HeatTable(rng.normal(size=(3, 40)), row_labels="abc", col_labels=[str(k) for k in range(40)], title="t",
+                      max_cols=8, palette=palette)
+    image = PixelImage(rng.uniform(size=16), (4, 4), palette=palette)
+    grid = WeightGrid(rng.normal(size=(16, 3)), (4, 4), palette=palette)
+    boxes = manim.VGroup(grid.tile_box(1), column.cell_box(0), table.cell_box(0, 0))
+    bars = ProbabilityBars(list("abc"), numbers=True, palette=palette).set_values([0.2, 0.5, 0.3])
+    series = SeriesBars([3.0, 1.0, 0.5], label="change", palette=palette)
+    return [column, table, image, grid, boxes, bars, series]
+
+
+def test_views_built_with_a_palette_use_only_its_colours():
+    no_red = Palette(positive="#00FF40", negative="#0040FF", zero="#003030", dark="#000010", bright="#00FFFF",
+                     background="#000008", text="#00C0C0", frame="#00A0FF", highlight="#00FFA0")
+    for view in digit_views(no_red):
+        with manim.tempconfig({"quality": "low_quality"}):
+            camera = manim.Camera(background_color=no_red.background)
+            camera.capture_mobjects([view])
+            pixels = camera.pixel_array[..., :3].astype(int)
+        assert pixels[..., 1:].max() > 100 and pixels[..., 0].max() <= 2, type(view).__name__
+
+
 def test_a_palette_restyles_the_cells():
     green = Palette(positive="#00FF00")
     column = ActivationColumn(2, "tanh", palette=green).set_values([1.0, -1.0], [1.0, -1.0])
@@ -99,3 +124,12 @@ def test_light_text_draws_the_same_points_without_the_parsed_svg():
     n.set_value(0.73)
     assert all(getattr(m, "path_obj", None) is None for m in n.get_family()) and n.get_value() == pytest.approx(0.73)
     assert light(manim.MathTex("z")).get_family()[-1].path_obj is None
+
+
+def test_series_bars_are_as_tall_as_their_share_of_the_largest_and_reveal_in_order():
+    series = SeriesBars([4.0, 2.0, 1.0], height=2.0)
+    np.testing.assert_allclose([b.height for b in series.bars], [2.0, 1.0, 0.5])
+    series.reveal(2)
+    assert [b.get_fill_opacity() for b in series.bars] == [1.0, 1.0, 0.0]
+    with pytest.raises(ValueError, match="finite numbers >= 0"):
+        SeriesBars([1.0, -1.0])

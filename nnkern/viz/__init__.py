@@ -8,7 +8,8 @@ from .loss_curve import LossCurve
 from .diagram import NetworkDiagram
 from .neuron_map import NeuronMap
 from .pixels import PixelImage, WeightGrid
-from .tracker import RecordedRun, TrainingTracker
+from .tracker import Frame, RecordedRun, TrainingTracker
 
 __all__ = ["ActivationColumn", "CellGrid", "HeatTable", "PixelImage", "ProbabilityBars", "SeriesBars", "WeightGrid"]
-__all__ += ["DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style", "text"]
+__all__ += ["DecisionBoundary", "Frame", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane",
+            "style", "text"]

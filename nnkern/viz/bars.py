@@ -17,17 +17,17 @@ class ProbabilityBars(VGroup):
     def __init__(self, names, *, length=3.0, bar_height=0.3, gap=0.12, font_size=24, numbers=False, palette=None, **kwargs):
         super().__init__(**kwargs)
         self.length, self.palette = length, palette
-        p = palette or style.PALETTE
+        p = style.current(palette)
         self.labels, self.bars, self.numbers = VGroup(), VGroup(), VGroup()
         for k, name in enumerate(names):
             y = -k * (bar_height + gap)
-            self.labels.add(text(str(name), font_size=font_size).move_to([0, y, 0], aligned_edge=RIGHT))
+            self.labels.add(text(str(name), font_size=font_size, palette=palette).move_to([0, y, 0], aligned_edge=RIGHT))
             self.bars.add(Rectangle(width=length, height=bar_height, stroke_width=0).move_to([0.15, y, 0], aligned_edge=LEFT))
             if numbers:
-                self.numbers.add(number(0, num_decimal_places=2, font_size=font_size))
+                self.numbers.add(number(0, num_decimal_places=2, font_size=font_size, palette=palette))
         self.track = VGroup(*(Rectangle(width=length, height=bar_height, stroke_color=p.zero, stroke_width=1).move_to(b)
                               for b in self.bars))
-        self.highlight = Rectangle(width=length + 0.12, height=bar_height + 0.1, stroke_color=p.bright, stroke_width=3)
+        self.highlight = Rectangle(width=length + 0.12, height=bar_height + 0.1, stroke_color=p.highlight, stroke_width=3)
         self.add(self.track, self.bars, self.labels, self.numbers, self.highlight)
         self.set_values(np.full(len(names), 1 / len(names)))
 
@@ -65,10 +65,10 @@ class SeriesBars(VGroup):
         self.bars = VGroup(*(Rectangle(width=0.75 * pitch, height=max(r * height, 1e-3), stroke_width=0)
                              .set_fill(style.to_color(c), 1).move_to([(i + 0.5) * pitch, 0, 0], aligned_edge=DOWN)
                              for i, (r, c) in enumerate(zip(rel, rgb))))
-        self.axis = Line([0, 0, 0], [width, 0, 0], stroke_width=2)
+        self.axis = Line([0, 0, 0], [width, 0, 0], stroke_width=2, color=style.current(palette).frame)
         self.frame = VGroup(self.axis)
         if label:
-            self.frame.add(text(label, font_size=font_size).next_to(self.axis, DOWN, buff=0.15))
+            self.frame.add(text(label, font_size=font_size, palette=palette).next_to(self.axis, DOWN, buff=0.15))
         self.add(self.frame, self.bars)
         self.reveal(len(values))
 

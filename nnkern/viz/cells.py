@@ -83,8 +83,8 @@ class CellGrid(Group):
     def cell_box(self, i, j, color=None, width=4, pad=0.04):
         """A rectangle outlining cell (i, j) (to highlight it)."""
         side = self.image.width / self.image.pixel_array.shape[1] * (self.px + 2 * self.gap) + 2 * pad
-        p = self.palette or style.PALETTE
-        return Rectangle(width=side, height=side, stroke_color=color or p.bright, stroke_width=width).move_to(self.cell_center(i, j))
+        p = style.current(self.palette)
+        return Rectangle(width=side, height=side, stroke_color=color or p.highlight, stroke_width=width).move_to(self.cell_center(i, j))
 
 
 class HeatTable(Group):
@@ -99,6 +99,7 @@ class HeatTable(Group):
                  cell=0.25, max_cols=32, font_size=24, palette=None, **kwargs):
         super().__init__(**kwargs)
         values = np.asarray(values, dtype=float)
+        ink = style.current(palette).text
         self.n_cols = values.shape[1]
         self.shown = shown_indices(self.n_cols, max_cols)
         self.grid = CellGrid(values.shape[0], len(self.shown), cell=cell, signed=signed, scale=scale, palette=palette)
@@ -106,21 +107,25 @@ class HeatTable(Group):
         self.labels = VGroup()
         if row_labels is not None:
             for i, name in enumerate(row_labels):
-                self.labels.add(text(str(name), font_size=font_size).next_to(self.grid.cell_center(i, 0), LEFT, buff=cell * 0.5 + 0.1))
+                label = text(str(name), font_size=font_size, palette=palette)
+                self.labels.add(label.next_to(self.grid.cell_center(i, 0), LEFT, buff=cell * 0.5 + 0.1))
         if col_labels is not None:
             for j, k in enumerate(self.shown):
-                self.labels.add(text(str(col_labels[k]), font_size=font_size).next_to(self.grid.cell_center(0, j), UP, buff=cell * 0.5 + 0.1))
+                label = text(str(col_labels[k]), font_size=font_size, palette=palette)
+                self.labels.add(label.next_to(self.grid.cell_center(0, j), UP, buff=cell * 0.5 + 0.1))
         self.collapse = VGroup()
         if len(self.shown) < self.n_cols:
             head = max_cols // 2
             mid = (self.grid.cell_center(0, head - 1) + self.grid.cell_center(0, head)) / 2
-            self.collapse.add(light(MathTex(r"\cdots", font_size=font_size)).move_to(mid).next_to(self.grid, DOWN, buff=0.1).set_x(mid[0]))
-            brace = light(Brace(_outline(self.grid), DOWN, buff=0.3))
-            self.collapse.add(brace, text(f"{self.n_cols} neurons", font_size=font_size).next_to(brace, DOWN, buff=0.08))
+            dots = light(MathTex(r"\cdots", font_size=font_size, color=ink))
+            self.collapse.add(dots.next_to(self.grid, DOWN, buff=0.1).set_x(mid[0]))
+            brace = light(Brace(_outline(self.grid), DOWN, buff=0.3, color=ink))
+            count = text(f"{self.n_cols} neurons", font_size=font_size, palette=palette)
+            self.collapse.add(brace, count.next_to(brace, DOWN, buff=0.08))
         self.add(self.labels, self.collapse)
         self.title = VGroup()
         if title:
-            self.title.add(text(title, font_size=font_size).next_to(self, UP, buff=0.15))
+            self.title.add(text(title, font_size=font_size, palette=palette).next_to(self, UP, buff=0.15))
         self.add(self.title)
         self.set_values(values)
 
@@ -150,6 +155,7 @@ class ActivationColumn(Group):
                  font_size=24, palette=None, **kwargs):
         super().__init__(**kwargs)
         self.n_units, self.activation, self.palette = int(width), activation, palette
+        ink = style.current(palette).text
         self.z_scale, self.a_scale = z_scale, a_scale
         self.shown = shown_indices(self.n_units, max_shown) if shown is None else np.unique(np.asarray(shown, dtype=int))
         if self.shown.size == 0 or self.shown[0] < 0 or self.shown[-1] >= self.n_units:
@@ -164,16 +170,17 @@ class ActivationColumn(Group):
                           blank=blank, palette=palette)
         self.a.next_to(self.z, RIGHT, buff=max(cell * 0.25, 0.12))  # room for the z and a headers
         self.add(self.z, self.a)
-        self.headers = VGroup(light(MathTex("z", font_size=font_size + 4)).next_to(self.z, UP, buff=0.1),
-                              light(MathTex("a", font_size=font_size + 4)).next_to(self.a, UP, buff=0.1))
+        self.headers = VGroup(*(light(MathTex(name, font_size=font_size + 4, color=ink)).next_to(grid, UP, buff=0.1)
+                                for name, grid in (("z", self.z), ("a", self.a))))
         self.headers[1].align_to(self.headers[0], DOWN)
         self.add(self.headers)
         self.collapse = VGroup()
         if collapsed:
-            brace = light(Brace(_outline(Group(self.z, self.a)), LEFT, buff=0.08))
-            count = text(str(self.n_units), font_size=font_size).next_to(brace, LEFT, buff=0.06)
+            brace = light(Brace(_outline(Group(self.z, self.a)), LEFT, buff=0.08, color=ink))
+            count = text(str(self.n_units), font_size=font_size, palette=palette).next_to(brace, LEFT, buff=0.06)
             middle = (self.z.cell_center(n // 2, 0) + self.a.cell_center(n // 2, 0)) / 2
-            dots = light(MathTex(r"\vdots", font_size=font_size)).scale_to_fit_height(cell * 0.9).move_to(middle)
+            dots = light(MathTex(r"\vdots", font_size=font_size, color=ink)).scale_to_fit_height(cell * 0.9)
+            dots.move_to(middle)
             self.collapse.add(brace, count, dots)
         self.add(self.collapse)
 

@@ -2,8 +2,9 @@
 neuron's input weights as an image), each ONE ImageMobject of crisp pixels."""
 
 import numpy as np
-from manim import WHITE, Group, Rectangle
+from manim import Group, Rectangle
 
+from . import style
 from .cells import CellGrid
 
 
@@ -27,7 +28,7 @@ class PixelImage(Group):
         h, w = self.image_shape
         px = max(1, int(np.ceil(128 / max(h, w))))
         self.grid = CellGrid(h, w, cell=side / max(h, w), px=px, gap=0, signed=signed, scale=scale, palette=palette)
-        self.frame = Rectangle(width=self.grid.width, height=self.grid.height, stroke_color=WHITE, stroke_width=1.5)
+        self.frame = Rectangle(width=self.grid.width, height=self.grid.height, stroke_color=style.current(palette).frame, stroke_width=1.5)
         self.frame.move_to(self.grid)
         self.add(self.grid, self.frame)
         self.set_values(values)
@@ -58,6 +59,7 @@ class WeightGrid(Group):
             r, c = self._origin(j)
             blank[r : r + h, c : c + w] = False
         px = max(1, int(np.ceil(48 / max(h, w))))
+        self.palette = palette
         self.grid = CellGrid(*blank.shape, cell=tile / max(h, w), px=px, gap=0, signed=True, blank=blank, palette=palette)
         self.add(self.grid)
         self.set_weights(W)
@@ -93,5 +95,5 @@ class WeightGrid(Group):
         corner, far = self.grid.cell_center(r, c), self.grid.cell_center(r + h - 1, c + w - 1)
         pad = abs(far[0] - corner[0]) / (w - 1 if w > 1 else 1)
         box = Rectangle(width=far[0] - corner[0] + pad * 1.6, height=corner[1] - far[1] + pad * 1.6,
-                        stroke_color=color or WHITE, stroke_width=width)
+                        stroke_color=color or style.current(self.palette).highlight, stroke_width=width)
         return box.move_to((corner + far) / 2)
