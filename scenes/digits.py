@@ -174,7 +174,7 @@ class DigitsScene(Scene):
 
     # -- 1. layer outputs ---------------------------------------------------------------------
     def layer_outputs(self):
-        run, net = self.digits, self.digits.net
+        run, net, p = self.digits, self.digits.net, style.PALETTE
         picks = stream_samples(net, run.X, run.y)
         X = run.X[picks]
         outs = net.layer_outputs(X)
@@ -197,7 +197,6 @@ class DigitsScene(Scene):
         arrows = VGroup(*(Arrow(a.get_right(), b.get_left(), buff=0.15, stroke_width=3, max_tip_length_to_length_ratio=0.3,
                                 color=p.frame)
                           .set_y(0) for a, b in zip([image, *columns[:-1]], columns)))
-        p = style.PALETTE
 
         def show(s):
             i, f = int(s), s - int(s)
