@@ -261,18 +261,19 @@ class DigitsScene(Scene):
         run, net, p = self.digits, self.digits.net, style.PALETTE
         means = nk.class_activations(net, run.X, run.y)
         hidden = means[:-1]
-        scale = max(top_scale(m[np.isfinite(m)], 98) for m in hidden[:2])
         signed = net.activation in style.SIGNED_ACTIVATIONS
-        tables = Group(*(HeatTable(np.nan_to_num(m), row_labels=run.names, title=f"layer {l + 1}: average activation per class",
-                                   signed=signed, scale=scale, cell=0.24, max_cols=32)
-                         for l, m in enumerate(hidden[:2])))
-        tables.arrange(DOWN, buff=0.35, aligned_edge=LEFT)
-        tables.scale_to_fit_height(min(tables.height, 6.4)).move_to([0, -0.45, 0])
+        tables = [HeatTable(np.nan_to_num(m), row_labels=run.names, title=f"layer {l + 1}: average activation per class",
+                            signed=signed, scale=top_scale(m[np.isfinite(m)], 98), cell=0.3, max_cols=32)
+                  for l, m in enumerate(hidden)]
+        for table in tables:
+            table.scale_to_fit_width(min(table.width, 13)).move_to([0, -0.3, 0])
         self.say("Each row: one class's average activation of every neuron")
-        self.play(LaggedStart(*(FadeIn(t, shift=UP * 0.2) for t in tables), lag_ratio=0.4, run_time=1.5))
+        self.play(FadeIn(tables[0], shift=UP * 0.2))
         self.wait(2)
-        self.say("Every class lights its own pattern of neurons")
-        self.wait(1.5)
+        self.say("Every class lights its own pattern of neurons, in every layer")
+        for old, new in zip(tables, tables[1:]):
+            self.play(FadeOut(old, shift=UP * 0.3), FadeIn(new, shift=UP * 0.3))
+            self.wait(1.5)
 
         C = nk.confusion_matrix(net, run.X, run.y)
         rows = C / np.maximum(C.sum(axis=1, keepdims=True), 1)
