@@ -34,6 +34,7 @@ from manim import (
 
 import nnkern as nk
 from nnkern.viz import ActivationColumn, HeatTable, PixelImage, ProbabilityBars, SeriesBars, WeightGrid, style
+from nnkern.viz.diagram import shown_indices
 from nnkern.viz.text import number, text
 
 # Every animation here is unique (updaters), so Manim's per-animation cache only costs hashing time.
@@ -235,7 +236,7 @@ class DigitsScene(Scene):
             box.set_stroke(p.negative if wrong else p.highlight)
             self.play(FadeIn(verdict, scale=1.2), run_time=0.4)
             if wrong:
-                self.say("A miss: the box turns red; the outputs show its doubt")
+                self.say(f"A miss: the box turns {p.negative_name}; the outputs show its doubt")
                 self.wait(2)
             else:
                 self.wait(0.4)
@@ -533,8 +534,6 @@ def flip_index(outputs):
 def shown_units(width, keep=(), max_shown=32):
     """The neurons of a layer drawn in a raster or column: all up to ``max_shown``, else the first and
     last few plus those in ``keep``."""
-    from nnkern.viz.diagram import shown_indices
-
     return np.union1d(shown_indices(width, max_shown), np.asarray(keep, dtype=int)) if width > max_shown else np.arange(width)
 
 
