@@ -218,8 +218,7 @@ class DigitsScene(Scene):
 
         show(0)
         update(None)
-        self.say("A test image goes in; each layer computes z = Wx + b, then a")
-        self.play(FadeIn(image), FadeIn(layer_caps[-1]))
+        self.say("A test image goes in; each layer computes z = Wx + b, then a", FadeIn(image), FadeIn(layer_caps[-1]))
         for l, col in enumerate(columns):
             self.play(Create(arrows[l]), FadeIn(col, shift=RIGHT * 0.2), FadeIn(layer_caps[l]), run_time=0.8)
         self.play(FadeIn(names), Create(box))
@@ -268,8 +267,7 @@ class DigitsScene(Scene):
                   for l, m in enumerate(hidden)]
         for table in tables:
             table.scale_to_fit_width(min(table.width, 13)).move_to([0, -0.3, 0])
-        self.say("Each row: one class's average activation of every neuron")
-        self.play(FadeIn(tables[0], shift=UP * 0.2))
+        self.say("Each row: one class's average activation of every neuron", FadeIn(tables[0], shift=UP * 0.2))
         self.wait(2)
         self.say("Every class lights its own pattern of neurons, in every layer")
         for old, new in zip(tables, tables[1:]):
@@ -286,8 +284,8 @@ class DigitsScene(Scene):
         axis_true = text("true", font_size=SMALL).rotate(np.pi / 2).next_to(matrix.labels, LEFT, buff=0.15)
         axis_pred = text("predicted", font_size=SMALL).next_to(matrix, UP, buff=0.1)
         self.clear_stage()
-        self.say("True class by row, predicted by column: mistakes sit off the diagonal")
-        self.play(FadeIn(matrix), FadeIn(axis_true), FadeIn(axis_pred))
+        self.say("True class by row, predicted by column: mistakes sit off the diagonal",
+                 FadeIn(matrix), FadeIn(axis_true), FadeIn(axis_pred))
         if C[a, b] + C[b, a] == 0:
             self.say("No mistakes between any two classes here")
             self.wait(1.5)
@@ -331,8 +329,8 @@ class DigitsScene(Scene):
                              text(f"steps from {run.names[a]} to {run.names[b]}", font_size=SMALL).next_to(raster, DOWN, buff=0.15))
         bars = ProbabilityBars(run.names, length=2.2, bar_height=0.3, font_size=SMALL).move_to([4.9, -0.3, 0])
         bars.set_values(net.forward(x0[None])[0])
-        self.say(f"Slide a real {run.names[a]} into a real {run.names[b]}, pixel by pixel")
-        self.play(FadeIn(image), FadeIn(t_label), FadeIn(raster), FadeIn(raster_caps), FadeIn(bars))
+        self.say(f"Slide a real {run.names[a]} into a real {run.names[b]}, pixel by pixel",
+                 FadeIn(image), FadeIn(t_label), FadeIn(raster), FadeIn(raster_caps), FadeIn(bars))
         tt = ValueTracker(0.0)
 
         def update(_):
@@ -376,8 +374,8 @@ class DigitsScene(Scene):
             label = text(f"says {run.names[k]}", font_size=SMALL)
             cells.append(Group(label, digit, heat).arrange(DOWN, buff=0.2))
         board = Group(*cells).arrange(RIGHT, buff=0.7).move_to([0, -0.4, 0])
-        self.say("Which pixels decide? Gradient x input for the class it chose")
-        self.play(LaggedStart(*(FadeIn(c[:2]) for c in cells), lag_ratio=0.2))
+        self.say("Which pixels decide? Gradient x input for the class it chose",
+                 LaggedStart(*(FadeIn(c[:2]) for c in cells), lag_ratio=0.2))
         self.play(LaggedStart(*(FadeIn(c[2], shift=DOWN * 0.2) for c in cells), lag_ratio=0.2))
         self.say(f"{p.positive_name.capitalize()} pixels push toward that class, {p.negative_name} ones away")
         self.wait(2.5)
@@ -393,8 +391,8 @@ class DigitsScene(Scene):
         pair = Group(digit, heat).arrange(RIGHT, buff=1.2).move_to([0, -0.2, 0])
         labels = VGroup(text(f"a {run.names[a]}", font_size=FONT).next_to(digit, DOWN),
                         text(f"{run.names[a]} rather than {run.names[b]}", font_size=FONT).next_to(heat, DOWN))
-        self.say(f"{run.names[a]} or {run.names[b]}, its most confused pair: which pixels tell them apart?")
-        self.play(FadeIn(digit), FadeIn(labels[0]))
+        self.say(f"{run.names[a]} or {run.names[b]}, its most confused pair: which pixels tell them apart?",
+                 FadeIn(digit), FadeIn(labels[0]))
         self.play(FadeIn(heat, shift=RIGHT * 0.3), FadeIn(labels[1]))
         self.wait(2.5)
         self.clear_stage()
@@ -418,8 +416,8 @@ class DigitsScene(Scene):
         names = VGroup(*(text(run.names[u], font_size=SMALL).next_to(columns[-1].cell_center(u, "a"), RIGHT, buff=0.4)
                          for u in columns[-1].shown))
         image = PixelImage(x, run.image_shape, side=2.0).move_to([-5.6, 1.5, 0])
-        self.say(f"Why did it say {run.names[k]}? Follow the strongest input backwards")
-        self.play(FadeIn(image), FadeIn(names), *(FadeIn(c) for c in columns))
+        self.say(f"Why did it say {run.names[k]}? Follow the strongest input backwards",
+                 FadeIn(image), FadeIn(names), *(FadeIn(c) for c in columns))
         path = VGroup()
         boxes = VGroup()
         for (l, unit), contrib in zip(tr.neurons, tr.contributions):
@@ -468,8 +466,8 @@ class DigitsScene(Scene):
         chart = SeriesBars(changes, width=4.2, height=3.0, label="layer 1 change per epoch").move_to([4.3, -0.3, 0])
         epoch = VGroup(text("epoch", font_size=FONT), number(0, num_decimal_places=0, font_size=NUMBER)).arrange(RIGHT)
         epoch.next_to(grid, DOWN, buff=0.35)
-        self.say("Replay training: what it writes into each first-layer neuron's weights")
-        self.play(FadeIn(grid), FadeIn(epoch), FadeIn(chart.frame))
+        self.say("Replay training: what it writes into each first-layer neuron's weights",
+                 FadeIn(grid), FadeIn(epoch), FadeIn(chart.frame))
         last = len(rec) - 1
         clock = ValueTracker(0.0)
 
