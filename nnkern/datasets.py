@@ -55,6 +55,8 @@ def _moons(n, rng):
 
 
 _MAKERS = {"circle": _circle, "xor": _xor, "gauss": _gauss, "spiral": _spiral, "moons": _moons}
+#: samples in each dataset that holds a fixed number (the 2-D sets make as many as asked)
+SIZES = {"digits": 1797}
 
 
 def load(name, n=None, noise=None, seed=0):
@@ -74,14 +76,14 @@ def load(name, n=None, noise=None, seed=0):
         noise = 0.0 if name == "digits" else DEFAULT_NOISE
     if not np.isfinite(noise) or noise < 0:
         raise ValueError(f"noise must be a finite number >= 0; got {noise!r}")
+    if n is not None and n > SIZES.get(name, n):
+        raise ValueError(f"n={n}: {name} holds {SIZES[name]} samples")
     rng = np.random.default_rng(seed)
     if name == "digits":
         from sklearn.datasets import load_digits
 
         digits = load_digits()
         X, y = digits.data / 16.0, digits.target.astype(np.int64)
-        if n is not None and n > len(y):
-            raise ValueError(f"n={n} asks for more digits than the set holds ({len(y)})")
         order = rng.permutation(len(y))[: n or len(y)]
         X, y = X[order], y[order]
         return np.clip(X + rng.normal(0, noise, X.shape), 0, 1) if noise else X, y
