@@ -245,16 +245,16 @@ class DigitsScene(Scene):
         self.clear_stage()
 
     def verdict(self, index, output_column):
-        """'predicted / true' text right of the output column; red when the prediction is wrong."""
+        """'predicted ..., true ...: right' under the output column, the last word in the negative colour
+        when the prediction is wrong."""
         run, p = self.digits, style.PALETTE
         pred = int(run.net.predict(run.X[index : index + 1])[0])
         true = int(run.y[index])
-        lines = VGroup(text(f"predicted {run.names[pred]}", font_size=FONT),
-                       text(f"true {run.names[true]}", font_size=FONT),
-                       text("right" if pred == true else "wrong", font_size=FONT,
-                            color=p.highlight if pred == true else p.negative))
-        lines.arrange(DOWN, aligned_edge=LEFT, buff=0.2)
-        return lines.next_to(output_column, RIGHT, buff=1.3).to_edge(RIGHT, buff=0.4)
+        line = VGroup(text(f"predicted {run.names[pred]}, true {run.names[true]}:", font_size=FONT),
+                      text("right" if pred == true else "wrong", font_size=FONT,
+                           color=p.highlight if pred == true else p.negative)).arrange(RIGHT, buff=0.15)
+        line.next_to(output_column, DOWN, buff=0.45)
+        return line.shift(LEFT * max(0.0, line.get_right()[0] - 6.7))
 
     # -- 2. class averages and confusions -----------------------------------------------------
     def class_averages(self):
@@ -277,12 +277,17 @@ class DigitsScene(Scene):
         C = nk.confusion_matrix(net, run.X, run.y)
         rows = C / np.maximum(C.sum(axis=1, keepdims=True), 1)
         a, b = most_confused(C)
-        matrix = HeatTable(rows, row_labels=run.names, col_labels=run.names, signed=False, scale=1.0, cell=0.42)
-        matrix.scale_to_fit_height(min(matrix.height, 5.6)).move_to([-3.6, -0.55, 0])
-        counts = VGroup(*(text(str(C[i, j]), font_size=SMALL).move_to(matrix.grid.cell_center(i, j))
-                          for i, j in zip(*np.nonzero(C)) if i != j))
+        short = max(map(len, run.names)) <= 2  # long names label rows as "k name" and columns by k
+        row_names = run.names if short else [f"{k} {name}" for k, name in enumerate(run.names)]
+        col_names = run.names if short else [str(k) for k in range(len(run.names))]
+        matrix = HeatTable(rows, row_labels=row_names, col_labels=col_names, signed=False, scale=1.0, cell=0.42)
+        matrix.scale_to_fit_height(min(matrix.height, 5.6))
         axis_true = text("true", font_size=SMALL).rotate(np.pi / 2).next_to(matrix.labels, LEFT, buff=0.15)
         axis_pred = text("predicted", font_size=SMALL).next_to(matrix, UP, buff=0.1)
+        block = Group(matrix, axis_true, axis_pred)
+        block.scale_to_fit_width(min(block.width, 6.6)).move_to([-3.55, -0.55, 0])
+        counts = VGroup(*(text(str(C[i, j]), font_size=SMALL).move_to(matrix.grid.cell_center(i, j))
+                          for i, j in zip(*np.nonzero(C)) if i != j))
         self.clear_stage()
         self.say("True class by row, predicted by column: mistakes sit off the diagonal",
                  FadeIn(matrix), FadeIn(axis_true), FadeIn(axis_pred))
