@@ -5,11 +5,16 @@ try:
 except ImportError as error:
     raise ImportError(f"nnkern.viz needs Manim, which the base install leaves out: pip install 'nnkern[viz]' ({error})") from None
 
-from . import plane, style
+from . import plane, style, text
+from .bars import ProbabilityBars, SeriesBars
 from .boundary import DecisionBoundary
+from .cells import ActivationColumn, CellGrid, HeatTable
 from .loss_curve import LossCurve
 from .diagram import NetworkDiagram
 from .neuron_map import NeuronMap
+from .pixels import PixelImage, WeightGrid
 from .tracker import Frame, RecordedRun, TrainingTracker
 
-__all__ = ["DecisionBoundary", "Frame", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]
+__all__ = ["ActivationColumn", "CellGrid", "HeatTable", "PixelImage", "ProbabilityBars", "SeriesBars", "WeightGrid"]
+__all__ += ["DecisionBoundary", "Frame", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane",
+            "style", "text"]
