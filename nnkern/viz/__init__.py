@@ -4,7 +4,12 @@ from . import plane, style
 from .boundary import DecisionBoundary
 from .loss_curve import LossCurve
 from .diagram import NetworkDiagram
+from .formula import LiveFormula
+from .neuron import NeuronPlane
 from .neuron_map import NeuronMap
+from .slider import Slider
 from .tracker import RecordedRun, TrainingTracker
 
-__all__ = ["DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]
+__all__ = [
+    "DecisionBoundary", "LiveFormula", "LossCurve", "NetworkDiagram", "NeuronMap", "NeuronPlane", "Slider", "RecordedRun", "TrainingTracker", "plane", "style",
+]

@@ -1,0 +1,139 @@
+"""The explainer mobjects (one neuron, sliders, live formulas, neuron grids, warped grids) and the
+scenes built on them: the drawings hold the numbers they show, and the scenes run."""
+
+import importlib.util
+import pathlib
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+manim = pytest.importorskip("manim")
+
+import nnkern as nk  # noqa: E402
+from nnkern.viz import LiveFormula, NeuronPlane, Slider, style  # noqa: E402
+from nnkern.viz.neuron import line_in_box  # noqa: E402
+
+SCENES = pathlib.Path(__file__).resolve().parents[1] / "scenes"
+DRY = {"dry_run": True, "quality": "low_quality", "frame_rate": 2, "progress_bar": "none"}
+
+
+def load_scene_module(name):
+    spec = importlib.util.spec_from_file_location(f"{name}_scene", SCENES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def rgb(color):
+    return np.asarray(manim.ManimColor(color).to_rgb())
+
+
+def in_scene(scene, kind):
+    """The mobjects of class ``kind`` anywhere in the scene."""
+    return [m for top in scene.mobjects for m in top.get_family() if isinstance(m, kind)]
+
+
+# --- one neuron ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("w, b", [((1.0, 2.0), 0.3), ((0.0, 1.0), -0.5), ((3.0, 0.0), 1.0), ((1.0, -1.0), 0.0)])
+def test_line_in_box_ends_on_the_line_and_the_box(w, b):
+    extent = (-1.5, 1.0, -1.0, 2.0)
+    ends = line_in_box(w, b, extent)
+    assert ends.shape == (2, 2)
+    assert np.allclose(ends @ np.asarray(w) + b, 0)
+    on_side = np.isclose(ends[:, :1], extent[:2]).any(axis=1) | np.isclose(ends[:, 1:], extent[2:]).any(axis=1)
+    assert on_side.all() and np.linalg.norm(ends[0] - ends[1]) > 0.1
+
+
+def test_line_in_box_is_none_when_the_line_misses():
+    assert line_in_box((1.0, 1.0), 5.0, (-1, 1, -1, 1)) is None
+    assert line_in_box((0.0, 0.0), 0.0, (-1, 1, -1, 1)) is None
+
+
+def test_neuron_plane_draws_the_line_where_z_is_zero_and_w_across_it():
+    board = NeuronPlane((-1.2, 1.2, -1.2, 1.2), side=4).shift(2 * manim.RIGHT)
+    w, b = np.array([1.5, -0.7]), 0.4
+    board.set_weights(w, b)
+    ends = board.to_plane(np.array([board.line.get_start(), board.line.get_end()]))
+    assert np.allclose(ends @ w + b, 0, atol=1e-9)
+    foot, tip = board.to_plane(np.array([board.arrow.get_start(), board.arrow.get_end()]))
+    assert abs(foot @ w + b) < 1e-9  # w starts on the line...
+    d = tip - foot
+    assert np.isclose(d @ w, np.linalg.norm(d) * np.linalg.norm(w))  # ...and points along w
+    assert np.isclose(np.linalg.norm(d), 0.25 * np.linalg.norm(w))  # arrow_scale plane units per unit |w|
+
+
+def test_neuron_plane_heatmap_is_the_neurons_output():
+    extent = (-1.0, 1.0, -1.0, 1.0)
+    board = NeuronPlane(extent, resolution=64)
+    board.set_weights((2.0, 1.0), -0.5)
+    a = nk.grid_activations(board.net, extent, 64)[-1]
+    want = np.round(style.probability_rgb(a) * board.shade * 255)[::-1]
+    assert np.array_equal(board.image.pixel_array[..., :3], want)
+    top_right, bottom_left = board.image.pixel_array[0, -1, :3].astype(int), board.image.pixel_array[-1, 0, :3].astype(int)
+    assert top_right[2] > top_right[0] and bottom_left[0] > bottom_left[2]  # z > 0 blue, z < 0 red
+
+
+def test_neuron_plane_follows_a_frames_network():
+    net = nk.MLP([2, 1], activation="identity", seed=3)
+    board = NeuronPlane((-1, 1, -1, 1)).sync(SimpleNamespace(net=net))
+    assert np.allclose(board.w, net.weights[0][:, 0]) and np.isclose(board.b, net.biases[0][0])
+
+
+def test_slider_knob_sits_at_the_value_clipped_and_coloured_by_sign():
+    s = Slider("w_1", (-4, 4, 1), length=4)
+    s.tracker.set_value(-2.5)
+    s.update()
+    assert np.isclose(s.knob.get_center()[0], s.line.n2p(-2.5)[0])
+    assert np.allclose(rgb(s.knob.get_fill_color()), rgb(style.PALETTE.negative))
+    s.set_value(9.0)
+    assert np.isclose(s.knob.get_center()[0], s.line.n2p(4)[0])
+    assert np.allclose(rgb(s.knob.get_fill_color()), rgb(style.PALETTE.positive))
+
+
+def test_slider_and_formula_sync_through_read():
+    net = nk.MLP([2, 1], activation="identity", seed=1)
+    frame = SimpleNamespace(net=net)
+    s = Slider("b", read=lambda f: f.net.weights[0][1, 0]).sync(frame)
+    assert s.value == pytest.approx(net.weights[0][1, 0])
+    with pytest.raises(ValueError, match="no read= function"):
+        Slider("b").sync(frame)
+    f = LiveFormula(["z", "=", "w_1", "x_1"], {"w_1": 0}, read=lambda f: {"w_1": f.net.weights[0][0, 0]}).sync(frame)
+    assert f.value("w_1") == round(float(net.weights[0][0, 0]), 2)
+
+
+def test_live_formula_numbers_show_values_by_sign_under_their_parts():
+    palette = style.Palette(positive="#00FF00", negative="#FF00FF")
+    f = LiveFormula(["z", "=", "w_1", "x_1", "+", "b"], {"w_1": 0.5, "b": -1.25}, palette=palette)
+    assert f.value("w_1") == 0.5 and f.value("b") == -1.25
+    assert np.allclose(rgb(f.numbers["w_1"].get_color()), rgb("#00FF00"))
+    assert np.allclose(rgb(f.numbers["b"].get_color()), rgb("#FF00FF"))
+    f.set_values({"w_1": -0.004})  # shown as -0.00: zero, neither sign
+    assert np.allclose(rgb(f.numbers["w_1"].get_color()), rgb("#FFFFFF"))
+    for name in ("w_1", "b"):
+        assert np.isclose(f.numbers[name].get_x(), f.part(name).get_x())
+        assert f.numbers[name].get_top()[1] < f.tex.get_bottom()[1]
+    with pytest.raises(ValueError, match=r"values name \['c'\]"):
+        LiveFormula(["z", "=", "b"], {"c": 1})
+
+
+def test_neuron_scene_ends_on_the_xor_runs_last_neuron():
+    module = load_scene_module("neuron")
+    with manim.tempconfig(DRY):
+        scene = module.NeuronScene()
+        scene.render()
+        assert 45 <= scene.renderer.time <= 120
+    board, = in_scene(scene, NeuronPlane)
+    X, y = nk.datasets.load(**module.RUNS["xor"]["data"])
+    assert len(board.dots) == 2 and board.dots[0].get_fill_color() != board.dots[1].get_fill_color()
+    ends = board.to_plane(np.array([board.line.get_start(), board.line.get_end()]))
+    assert np.allclose(ends @ board.w + board.b, 0, atol=1e-6)
+    # the last snapshot of the XOR run (started from the blobs run's end) is what the board and knobs show
+    blobs = module.train("blobs", module.one_neuron(module.START["w"], module.START["b"]))
+    xor = module.train("xor", blobs.model_at(len(blobs) - 1))
+    last = xor.model_at(len(xor) - 1)
+    assert np.allclose(board.w, last.weights[0][:, 0]) and np.isclose(board.b, last.biases[0][0])
+    knobs = sorted((s.line.get_y(), s.value) for s in in_scene(scene, Slider))[::-1]  # w1, w2, b from the top
+    assert np.allclose([v for _, v in knobs], [*last.weights[0][:, 0], last.biases[0][0]])
