@@ -15,8 +15,6 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
-    RIGHT,
-    UP,
     YELLOW,
     config,
     Create,
@@ -27,7 +25,6 @@ from manim import (
     Indicate,
     LaggedStart,
     MathTex,
-    Scene,
     Text,
     UpdateFromFunc,
     VGroup,
@@ -35,7 +32,8 @@ from manim import (
 )
 
 import nnkern as nk
-from nnkern.viz import LiveFormula, LossCurve, NeuronPlane, RecordedRun, Slider, TrainingTracker, plane, style
+from nnkern.viz import LiveFormula, LossCurve, NeuronPlane, RecordedRun, Slider, TrainingTracker, plane
+from nnkern.viz.captions import CaptionedScene
 
 config.disable_caching = True  # every animation here runs updaters: caching would only cost hashing
 
@@ -81,12 +79,8 @@ def neuron_values(net):
     return {"w_1": w[0], "w_2": w[1], "b": b}
 
 
-def caption(text, font_size=30):
-    line = Text(text, font_size=font_size)
-    return line.scale_to_fit_width(min(line.width, 13.4)).to_edge(UP, buff=0.3)
 
-
-class NeuronScene(Scene):
+class NeuronScene(CaptionedScene):
     def construct(self):
         blobs = blobs_run()
         data = {"blobs": blobs.data, "xor": nk.datasets.load(**RUNS["xor"]["data"])}
@@ -233,22 +227,3 @@ class NeuronScene(Scene):
         self.play(FadeIn(curve))
         self.say(text, extra=[tracker.play(0, 1, run_time, slow_motion=10), UpdateFromFunc(Group(*views, curve.trace), sync)])
         return curve
-
-    cap, _said = None, None
-
-    def say(self, text, font_size=30, extra=()):
-        """Swap the top caption for ``text`` (None: just end the last subtitle), optionally while playing
-        ``extra``; each caption is also a subtitle lasting until the next one."""
-        now = self.time
-        if self._said is not None:
-            said, start = self._said
-            self.add_subcaption(said, duration=now - start, offset=start - now)
-        self._said = None if text is None else (text, now)
-        if text is None:
-            return
-        new = caption(text, font_size)
-        anims = [FadeIn(new, shift=UP * 0.2, run_time=0.6)]
-        if self.cap is not None:
-            anims.append(FadeOut(self.cap, shift=UP * 0.2, run_time=0.6))
-        self.play(*anims, *extra)
-        self.cap = new

@@ -11,8 +11,8 @@ import pytest
 manim = pytest.importorskip("manim")
 
 import nnkern as nk  # noqa: E402
-from nnkern.viz import LiveFormula, NeuronPlane, Slider, style  # noqa: E402
-from nnkern.viz.neuron import line_in_box  # noqa: E402
+from nnkern.viz import LiveFormula, NeuronPlane, OutputSum, Slider, style  # noqa: E402
+from nnkern.viz.neuron import first_layer_lines, line_in_box  # noqa: E402
 
 SCENES = pathlib.Path(__file__).resolve().parents[1] / "scenes"
 DRY = {"dry_run": True, "quality": "low_quality", "frame_rate": 2, "progress_bar": "none"}
@@ -137,3 +137,72 @@ def test_neuron_scene_ends_on_the_xor_runs_last_neuron():
     assert np.allclose(board.w, last.weights[0][:, 0]) and np.isclose(board.b, last.biases[0][0])
     knobs = sorted((s.line.get_y(), s.value) for s in in_scene(scene, Slider))[::-1]  # w1, w2, b from the top
     assert np.allclose([v for _, v in knobs], [*last.weights[0][:, 0], last.biases[0][0]])
+
+
+# --- hidden units -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def deep_net():
+    X, y = nk.datasets.load("circle", n=300, noise=0.05, seed=0)
+    net = nk.MLP([2, 4, 3, 1], activation="tanh", seed=1)
+    nk.train(net, X, y, epochs=20, batch_size=32, optimizer="adam", lr=0.03, seed=0, quiet=True)
+    return net
+
+
+def test_output_sum_assembles_the_networks_output_map(deep_net):
+    extent = (-1.2, 1.2, -1.2, 1.2)
+    total = OutputSum(np.c_[np.zeros((3, 2)), np.zeros(3)], [3, 0, 0], extent, resolution=48).set_net(deep_net)
+    grid = nk.grid_activations(deep_net, extent, 48)
+    assert np.allclose(total.output(), grid[-1][..., 0], atol=1e-5)
+    total.set_sum(np.ones(4), squash=1)
+    want = np.round(style.probability_rgb(grid[-1].astype(np.float64)) * 255)[::-1]
+    assert np.abs(total.total.pixel_array[..., :3].astype(int) - want).max() <= 1
+    total.set_sum(np.r_[1, 0, 0, 0])  # only the first term: v_1 h_1, on the diverging map
+    z = deep_net.weights[-1][0, 0] * grid[-2][..., 0].astype(np.float64)
+    assert np.abs(total.total.pixel_array[..., :3].astype(int) - np.round(style.signed_rgb(z, total.z_scale) * 255)[::-1]).max() <= 1
+
+
+def test_output_sum_weighting_flips_tiles_of_negative_weights(deep_net):
+    net = deep_net.copy()
+    net.weights[-1][:, 0] = [2.0, -1.0, 0.5]
+    total = OutputSum(np.zeros((3, 3)), [3, 0, 0], (-1, 1, -1, 1), resolution=32).set_net(net)
+    h = total.hidden
+    assert np.allclose(total.weighted(0.0), h)
+    assert np.allclose(total.weighted(1.0), h * np.array([1.0, -0.5, 0.25]))  # v_j / max |v|
+    total.set_weighting(1.0)
+    j = 1
+    i = np.unravel_index(np.argmax(np.abs(h[..., j])), h.shape[:2])
+    pixel = total.terms[j].pixel_array[::-1][i][:3].astype(int)
+    assert (pixel[2] > pixel[0]) == (h[..., j][i] < 0)  # flipped: blue where h_j is negative
+
+
+def test_output_sum_refuses_a_network_it_cannot_assemble():
+    with pytest.raises(ValueError, match="one sigmoid output"):
+        OutputSum(np.zeros((2, 3)), [0, 0, 0], (-1, 1, -1, 1)).set_net(nk.MLP([2, 2, 3], output="softmax"))
+    with pytest.raises(ValueError, match="has 4 neurons but 2 tiles"):
+        OutputSum(np.zeros((2, 3)), [0, 0, 0], (-1, 1, -1, 1)).set_net(nk.MLP([2, 4, 1]))
+
+
+def test_first_layer_lines_are_each_neurons_zero_line(deep_net):
+    extent = (-1.2, 1.2, -1.2, 1.2)
+    board = NeuronPlane(extent)
+    lines = first_layer_lines(deep_net, extent, board.to_point)
+    assert len(lines) == 4
+    for line, w, b in zip(lines, deep_net.weights[0].T, deep_net.biases[0]):
+        if line.has_points():
+            ends = board.to_plane(np.array([line.get_start(), line.get_end()]))
+            assert np.allclose(ends @ w + b, 0, atol=1e-5)
+
+
+def test_hidden_units_scene_ends_on_the_hard_output_of_its_trained_net():
+    module = load_scene_module("hidden_units")
+    with manim.tempconfig(DRY):
+        scene = module.HiddenUnitsScene()
+        scene.render()
+        assert 45 <= scene.renderer.time <= 120
+    board = scene.board
+    run = module.default_run()
+    final = run.recording.model_at(len(run.recording) - 1)
+    assert np.allclose(board._probs, nk.grid_activations(final, board.extent, board.resolution)[-1], atol=1e-6)
+    assert board.hardness == 1

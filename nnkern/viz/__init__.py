@@ -1,6 +1,7 @@
 """Manim mobjects for nnkern networks and recordings (imports manim; ``import nnkern`` does not)."""
 
 from . import plane, style
+from .assembly import OutputSum
 from .boundary import DecisionBoundary
 from .loss_curve import LossCurve
 from .diagram import NetworkDiagram
@@ -11,5 +12,6 @@ from .slider import Slider
 from .tracker import RecordedRun, TrainingTracker
 
 __all__ = [
-    "DecisionBoundary", "LiveFormula", "LossCurve", "NetworkDiagram", "NeuronMap", "NeuronPlane", "Slider", "RecordedRun", "TrainingTracker", "plane", "style",
+    "DecisionBoundary", "LiveFormula", "LossCurve", "NetworkDiagram", "NeuronMap", "NeuronPlane", "OutputSum",
+    "RecordedRun", "Slider", "TrainingTracker", "plane", "style",
 ]

@@ -31,6 +31,22 @@ def line_in_box(w, b, extent):
     return None if d[i, j] <= eps else pts[[i, j]]
 
 
+def first_layer_lines(net, extent, to_point, **line_style):
+    """The lines w_j·x + b_j = 0 of every first-layer neuron j of ``net`` inside ``extent``, as a VGroup
+    of Lines in scene points (``to_point`` maps plane coordinates (..., 2) to scene points (..., 3));
+    a neuron whose line misses the plane gets an empty Line."""
+    lines = VGroup()
+    for w, b in zip(net.weights[0].T, net.biases[0]):
+        ends = line_in_box(w, b, extent)
+        line = Line(**line_style)
+        if ends is not None:
+            line.put_start_and_end_on(*to_point(ends))
+        else:
+            line.clear_points()
+        lines.add(line)
+    return lines
+
+
 class NeuronPlane(Group):
     """The input plane over ``extent`` (xmin, xmax, ymin, ymax) as a square of side ``side``, showing
     one neuron a = σ(w₁x₁ + w₂x₂ + b) (a 2-1 sigmoid network):
