@@ -15,8 +15,6 @@ import os
 import numpy as np
 from manim import (
     DOWN,
-    WHITE,
-    YELLOW,
     config,
     Create,
     FadeIn,
@@ -93,10 +91,13 @@ class HiddenUnitsScene(CaptionedScene):
         final = rec.model_at(len(rec) - 1)
         extent = plane.square_extent(run.X)
         hidden = net.sizes[1:-1]
+        pal = style.PALETTE
+        pos, neg = pal.positive_name, pal.negative_name
+        class0, class1 = pal.class_names[:2]
 
         # 1. The network, with a large map in place of every hidden neuron.
         self.next_section("network")
-        title = Text("What every hidden neuron sees", font_size=50)
+        title = Text("What every hidden neuron sees", font_size=50, color=pal.text)
         self.play(Write(title))
         self.wait(0.8)
         self.play(FadeOut(title))
@@ -107,7 +108,7 @@ class HiddenUnitsScene(CaptionedScene):
         maps = [NeuronMap(l, diagram.shown[l], [c.get_center() for c in diagram.neurons[l]], extent, net.activation,
                           side=tile) for l in range(1, len(net.sizes) - 1)]  # fmt: skip
         inputs = diagram.input_labels(["x_1", "x_2"])
-        names = VGroup(*(Text(f"layer {l}", font_size=26).next_to(diagram.neurons[l], DOWN, buff=0.5 * tile + 0.1)
+        names = VGroup(*(Text(f"layer {l}", font_size=26, color=pal.text).next_to(diagram.neurons[l], DOWN, buff=0.5 * tile + 0.1)
                          for l in range(1, len(net.sizes) - 1)))  # fmt: skip
         board = DecisionBoundary(extent, run.X, run.y, side=4.2).move_to([4.55, 0.45, 0])
         board.contour.set_stroke(opacity=0)  # until the output map is revealed
@@ -122,10 +123,10 @@ class HiddenUnitsScene(CaptionedScene):
         self.add(diagram)
         tracker = TrainingTracker(run, extent)
         board.set_reveal(0)
-        tracker.attach(diagram=diagram, boundary=board, maps=maps)
+        tracker.attach(diagram, board, *maps)
         self.say("Each hidden neuron becomes a map: its output at every point of the plane")
         self.play(LaggedStart(*(FadeIn(m, scale=0.6) for m in maps), lag_ratio=0.5, run_time=2), FadeIn(names))
-        self.say("Blue: output near +1; red: near -1. The output map (right) is P(blue)")
+        self.say(f"{pos.capitalize()}: output near +1; {neg}: near -1. The output map (right) is P({class1})")
         self.play(UpdateFromAlphaFunc(board, lambda m, a: m.set_reveal(a)), board.contour.animate.set_stroke(opacity=1))
         self.wait(1)
 
@@ -137,7 +138,7 @@ class HiddenUnitsScene(CaptionedScene):
             series["test"] = np.r_[np.nan, rec.history["val_loss"]]
         curve = LossCurve(epochs, series, width=3.2, height=0.95).move_to([4.2, -2.85, 0])
         self.play(FadeIn(curve))
-        tracker.attach(curve=curve)
+        tracker.attach(curve)
         self.add(curve.trace)
         t = TRAINING_SECONDS
         self.say("Training reshapes every map at once", extra=[tracker.play(0, 0.4, 0.4 * t, 10)])
@@ -150,9 +151,9 @@ class HiddenUnitsScene(CaptionedScene):
         first = maps[0]
         tile_lines = VGroup(*(
             first_layer_lines(final, extent, lambda xy, c=c: tile_point(xy, c, tile, extent), stroke_width=2.5,
-                              color=WHITE)[j]
+                              color=pal.contour)[j]
             for j, c in zip(diagram.shown[1], (n.get_center() for n in diagram.neurons[1]))))  # fmt: skip
-        board_lines = first_layer_lines(final, extent, board.to_point, stroke_width=2.5, color=WHITE)
+        board_lines = first_layer_lines(final, extent, board.to_point, stroke_width=2.5, color=pal.contour)
         board_lines.set_stroke(opacity=0.8)
         self.say("Layer 1: each neuron is the single neuron of the last scene, and draws one line")
         self.play(LaggedStart(*(Create(line) for line in tile_lines), lag_ratio=0.3, run_time=2))
@@ -162,7 +163,7 @@ class HiddenUnitsScene(CaptionedScene):
         self.wait(1.5)
         if len(maps) > 1:
             self.say("Layer 2 mixes those lines into curved regions")
-            rings = VGroup(*(Square(tile, color=YELLOW, stroke_width=4).move_to(c.get_center()) for c in diagram.neurons[2]))
+            rings = VGroup(*(Square(tile, color=pal.marker, stroke_width=4).move_to(c.get_center()) for c in diagram.neurons[2]))
             self.play(FadeOut(tile_lines), LaggedStart(*(Create(r) for r in rings), lag_ratio=0.3, run_time=1.5))
             self.wait(1.5)
             self.play(FadeOut(rings))
@@ -186,7 +187,7 @@ class HiddenUnitsScene(CaptionedScene):
         self.add(assembly)
         amounts, weighting = np.zeros(m + 1), np.zeros(m)
         for j in range(m):
-            edge = Line(centres[j], out_centre).set_stroke(style.PALETTE.bright, width=5)
+            edge = Line(centres[j], out_centre).set_stroke(pal.highlight, width=5)
 
             def grow(mob, a, j=j):
                 weighting[j] = min(1, 2 * a)
@@ -197,11 +198,11 @@ class HiddenUnitsScene(CaptionedScene):
                 self.say("A positive weight keeps the map's colours, a negative one flips them; small ones dim it")
             self.play(UpdateFromAlphaFunc(assembly, grow, run_time=2.2 if j < 2 else 1.4),
                       ShowPassingFlash(edge, time_width=0.6, run_time=1.4),
-                      Indicate(VGroup(formula.part(f"v_{j + 1}"), formula.part(f"h_{j + 1}")), color=YELLOW))
+                      Indicate(VGroup(formula.part(f"v_{j + 1}"), formula.part(f"h_{j + 1}")), color=pal.marker))
         self.say("plus the bias c: that sum is z")
         self.play(UpdateFromAlphaFunc(assembly, lambda mob, a: mob.set_sum(np.r_[np.ones(m), a])),
-                  Indicate(formula.part("c"), color=YELLOW))
-        self.say("then squashed: P(blue) = σ(z), and that is the output map")
+                  Indicate(formula.part("c"), color=pal.marker))
+        self.say(f"then squashed: P({class1}) = σ(z), and that is the output map")
         self.play(UpdateFromAlphaFunc(assembly, lambda mob, a: mob.set_sum(np.ones(m + 1), squash=a), run_time=1.5))
         flyer = assembly.total.copy()
         self.play(flyer.animate.replace(board.image), run_time=1.5)
@@ -220,7 +221,7 @@ class HiddenUnitsScene(CaptionedScene):
         self.play(FadeOut(assembly), FadeOut(formula))
         self.say("Soft boundary: the colour shows how sure the network is")
         self.wait(1.5)
-        self.say("Hard boundary: its decision, blue or red")
+        self.say(f"Hard boundary: its decision, {class1} or {class0}")
         self.play(UpdateFromAlphaFunc(board, lambda mob, a: mob.set_hardness(a), run_time=2))
         fresh = run.X_test is not None
         X_test, y_test = (run.X_test, run.y_test) if fresh else (run.X, run.y)
@@ -228,7 +229,7 @@ class HiddenUnitsScene(CaptionedScene):
         self.play(FadeOut(board.dots), FadeIn(board.make_points(X_test, y_test)))
         score = np.mean(final.predict(X_test) == y_test)
         self.say(f"{'Test' if fresh else 'Training'} accuracy: {100 * score:.1f}%", font_size=40)
-        self.play(Indicate(self.cap, color=YELLOW, scale_factor=1.1))
+        self.play(Indicate(self.cap, color=pal.marker, scale_factor=1.1))
         self.wait(2.5)
         self.say(None)
 

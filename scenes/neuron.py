@@ -9,19 +9,16 @@ XOR run then starts from where yours ended.
 """
 
 import os
-from types import SimpleNamespace
 
 import numpy as np
 from manim import (
     DOWN,
     LEFT,
-    YELLOW,
     config,
     Create,
     FadeIn,
     FadeOut,
     GrowArrow,
-    Group,
     Indicate,
     LaggedStart,
     MathTex,
@@ -32,7 +29,7 @@ from manim import (
 )
 
 import nnkern as nk
-from nnkern.viz import LiveFormula, LossCurve, NeuronPlane, RecordedRun, Slider, TrainingTracker, plane
+from nnkern.viz import LiveFormula, LossCurve, NeuronPlane, RecordedRun, Slider, TrainingTracker, plane, style
 from nnkern.viz.captions import CaptionedScene
 
 config.disable_caching = True  # every animation here runs updaters: caching would only cost hashing
@@ -88,7 +85,7 @@ class NeuronScene(CaptionedScene):
 
         # 1. The formula, term by term, and its three knobs.
         self.next_section("formula")
-        title = Text("One neuron", font_size=56)
+        title = Text("One neuron", font_size=56, color=style.PALETTE.text)
         self.play(Write(title))
         self.wait(0.8)
         self.play(FadeOut(title))
@@ -119,8 +116,8 @@ class NeuronScene(CaptionedScene):
         # 2. Its output over the plane: heatmap, the line z = 0, the arrow w.
         self.next_section("plane")
         board = NeuronPlane(extent, side=6.0, arrow_scale=0.18).move_to([3.65, -0.4, 0])
-        axes = VGroup(MathTex("x_1", font_size=32).next_to(board.frame, DOWN, buff=0.12),
-                      MathTex("x_2", font_size=32).next_to(board.frame, LEFT, buff=0.12))
+        axes = VGroup(MathTex("x_1", font_size=32, color=style.PALETTE.text).next_to(board.frame, DOWN, buff=0.12),
+                      MathTex("x_2", font_size=32, color=style.PALETTE.text).next_to(board.frame, LEFT, buff=0.12))
 
         def follow_sliders(_):
             w, b = (sliders[0].value, sliders[1].value), sliders[2].value
@@ -128,13 +125,14 @@ class NeuronScene(CaptionedScene):
             formula.set_values({"w_1": w[0], "w_2": w[1], "b": b})
 
         follow_sliders(None)
-        self.say("Its output a at every point (x₁, x₂): blue where a > 0.5, red where a < 0.5")
+        pos, neg = style.PALETTE.positive_name, style.PALETTE.negative_name
+        self.say(f"Its output a at every point (x₁, x₂): {pos} where a > 0.5, {neg} where a < 0.5")
         self.play(FadeIn(board.image), Create(board.frame), FadeIn(axes))
         self.wait(1)
-        self.say("The white line is where z = w₁x₁ + w₂x₂ + b = 0, so a = 0.5")
+        self.say("The line is where z = w₁x₁ + w₂x₂ + b = 0, so a = 0.5")
         self.play(Create(board.line))
         self.wait(1)
-        self.say("The arrow is w = (w₁, w₂): it stands across the line and points to the blue side")
+        self.say(f"The arrow is w = (w₁, w₂): it stands across the line and points to the {pos} side")
         self.play(GrowArrow(board.arrow), FadeIn(board.arrow_label))
         self.add(board)
         board.add_updater(follow_sliders)
@@ -151,7 +149,7 @@ class NeuronScene(CaptionedScene):
         self.wait(0.5)
 
         self.next_section("length")
-        self.say("A longer w makes the step from red to blue sharper; a shorter one, softer")
+        self.say(f"A longer w makes the step from {neg} to {pos} sharper; a shorter one, softer")
         self.play(w1.animate.set_value(1.25), w2.animate.set_value(5.0), run_time=2.5)
         self.play(w1.animate.set_value(0.125), w2.animate.set_value(0.5), run_time=2.5)
         self.play(w1.animate.set_value(START["w"][0]), w2.animate.set_value(START["w"][1]), run_time=2)
@@ -186,7 +184,7 @@ class NeuronScene(CaptionedScene):
 
         self.next_section("xor")
         xor = train("xor", final.copy())
-        self.say("The same neuron on XOR: blue where x₁ and x₂ have the same sign")
+        self.say(f"The same neuron on XOR: {style.PALETTE.class_names[1]} where x₁ and x₂ have the same sign")
         old_dots = board.dots.copy()
         board.set_points(*data["xor"])
         self.play(FadeOut(old_dots), FadeIn(board.dots), FadeOut(curve))
@@ -201,29 +199,20 @@ class NeuronScene(CaptionedScene):
 
         self.next_section("end")
         self.say("One neuron draws one line. XOR needs two.", font_size=40)
-        self.play(Indicate(self.cap, color=YELLOW, scale_factor=1.1))
+        self.play(Indicate(self.cap, color=style.PALETTE.marker, scale_factor=1.1))
         self.wait(2.5)
         self.say(None)
 
     def replay(self, rec, views, text, run_time):
-        """Replay recording ``rec`` on ``views`` (each ``sync``s to the network at time t) beside a loss
-        curve, slowed down early, while the caption changes to ``text``. Returns the curve."""
+        """Replay recording ``rec`` on ``views`` beside a loss curve, slowed down early, while the caption
+        changes to ``text``. Returns the curve."""
         tracker = TrainingTracker(RecordedRun.from_recording(rec), plane.square_extent(rec.data[0]))
         epochs = np.r_[0, rec.history["epoch"]]
         curve = LossCurve(epochs, {"loss": np.r_[rec.losses[0], rec.history["loss"]]}, width=3.8, height=1.05)
         curve.move_to([-3.3, -2.75, 0])
-        net = rec.model_at(0)
-
-        def sync(_):
-            t = tracker.time.get_value()
-            net.set_params(rec.params_at(t))
-            frame = SimpleNamespace(t=t, net=net, epoch=tracker.step_at(t) / tracker.steps_per_epoch)
-            for view in views:
-                view.sync(frame)
-            curve.set_epoch(frame.epoch)
-
-        sync(None)
         curve.frame.remove(curve.keys)  # one series: no key
+        tracker.attach(*views, curve)
         self.play(FadeIn(curve))
-        self.say(text, extra=[tracker.play(0, 1, run_time, slow_motion=10), UpdateFromFunc(Group(*views, curve.trace), sync)])
+        self.say(text, extra=[tracker.play(0, 1, run_time, slow_motion=10)])
+        tracker.detach()
         return curve

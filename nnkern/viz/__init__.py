@@ -3,15 +3,15 @@
 from . import plane, style
 from .assembly import OutputSum
 from .boundary import DecisionBoundary
+from .formula import LiveFormula
 from .loss_curve import LossCurve
 from .diagram import NetworkDiagram
-from .formula import LiveFormula
 from .neuron import NeuronPlane
 from .neuron_map import NeuronMap
 from .slider import Slider
-from .tracker import RecordedRun, TrainingTracker
+from .tracker import Frame, RecordedRun, TrainingTracker
 
 __all__ = [
-    "DecisionBoundary", "LiveFormula", "LossCurve", "NetworkDiagram", "NeuronMap", "NeuronPlane", "OutputSum",
+    "DecisionBoundary", "Frame", "LiveFormula", "LossCurve", "NetworkDiagram", "NeuronMap", "NeuronPlane", "OutputSum",
     "RecordedRun", "Slider", "TrainingTracker", "plane", "style",
 ]

@@ -2,7 +2,7 @@
 z = Σ_j v_j h_j + c over the plane, then a = σ(z)."""
 
 import numpy as np
-from manim import WHITE, Group, ImageMobject, Square, VGroup
+from manim import Group, ImageMobject, Square, VGroup
 from PIL import Image
 
 import nnkern as nk
@@ -36,12 +36,12 @@ class OutputSum(Group):
     def __init__(self, centres, total_centre, extent, *, side=1.2, total_side=1.2, resolution=96, palette=None,
                  **kwargs):  # fmt: skip
         super().__init__(**kwargs)
-        self.extent, self.resolution, self.palette = tuple(extent), resolution, palette
+        self.extent, self.resolution, self.palette = tuple(extent), resolution, style.current(palette)
         centres = np.atleast_2d(np.asarray(centres, dtype=float))
         self.terms = Group(*(_tile(side, resolution).move_to(c) for c in centres))
         self.total = _tile(total_side, resolution).move_to(total_centre)
-        self.frames = VGroup(*(Square(side, stroke_color=WHITE, stroke_width=1.5).move_to(c) for c in centres),
-                             Square(total_side, stroke_color=WHITE, stroke_width=2).move_to(total_centre))
+        self.frames = VGroup(*(Square(side, stroke_color=self.palette.frame, stroke_width=1.5).move_to(c) for c in centres),
+                             Square(total_side, stroke_color=self.palette.frame, stroke_width=2).move_to(total_centre))
         self.add(self.terms, self.total, self.frames)
         self.hidden = self.v = self.c = None
 

@@ -17,8 +17,8 @@ class LiveFormula(VGroup):
     def __init__(self, parts, values, *, font_size=44, number_size=28, decimals=2, buff=0.22, read=None,
                  palette=None, **kwargs):  # fmt: skip
         super().__init__(**kwargs)
-        self.palette, self.read, self.buff = palette, read, buff
-        self.tex = MathTex(*parts, font_size=font_size)
+        self.palette, self.read, self.buff = style.current(palette), read, buff
+        self.tex = MathTex(*parts, font_size=font_size, color=self.palette.text)
         self.parts = list(parts)
         missing = set(values) - set(parts)
         if missing:

@@ -2,7 +2,7 @@
 w·x + b = 0 and the weight vector w as an arrow from that line."""
 
 import numpy as np
-from manim import WHITE, Arrow, Group, ImageMobject, Line, MathTex, Rectangle, VGroup
+from manim import Arrow, Group, ImageMobject, Line, MathTex, Rectangle, VGroup
 from PIL import Image
 
 import nnkern as nk
@@ -61,17 +61,18 @@ class NeuronPlane(Group):
     def __init__(self, extent, *, side=5.0, resolution=128, shade=0.55, arrow_scale=0.25, max_arrow=None,
                  palette=None, **kwargs):  # fmt: skip
         super().__init__(**kwargs)
-        self.extent, self.resolution, self.shade, self.palette = tuple(extent), resolution, shade, palette
+        self.extent, self.resolution, self.shade = tuple(extent), resolution, shade
+        self.palette = p = style.current(palette)
         self.arrow_scale = arrow_scale
         self.max_arrow = 0.4 * (self.extent[1] - self.extent[0]) if max_arrow is None else max_arrow
         self.net = nk.MLP([2, 1], activation="identity", output="sigmoid", dtype="float64")
-        self.frame = Rectangle(width=side, height=side, stroke_color=WHITE, stroke_width=1.5)
+        self.frame = Rectangle(width=side, height=side, stroke_color=p.frame, stroke_width=1.5)
         self.image = ImageMobject(np.zeros((resolution, resolution, 4), np.uint8))
         self.image.set_resampling_algorithm(Image.Resampling.BILINEAR)
         self.image.stretch_to_fit_width(side).stretch_to_fit_height(side)
-        self.line = Line(stroke_color=WHITE, stroke_width=4)
-        self.arrow = Arrow(stroke_color=WHITE)
-        self.arrow_label = MathTex("w", font_size=36).add_background_rectangle(opacity=0.5, buff=0.04)
+        self.line = Line(stroke_color=p.contour, stroke_width=4)
+        self.arrow = Arrow(color=p.highlight)
+        self.arrow_label = MathTex("w", font_size=36, color=p.text).add_background_rectangle(color=p.background, opacity=0.5, buff=0.04)
         self.dots = VGroup()
         self.add(self.image, self.frame, self.line, self.arrow, self.arrow_label, self.dots)
         self.set_weights((1.0, 0.0), 0.0)
@@ -106,7 +107,7 @@ class NeuronPlane(Group):
         """Show data X (n, 2) coloured by class y (n,) (small dots, dark outlines); replaces earlier dots."""
         y = np.asarray(y)
         self.dots.remove(*self.dots)
-        self.dots.add(*(dot_cloud(self.to_point(np.asarray(X)[y == k]), radius, k) for k in np.unique(y)))
+        self.dots.add(*(dot_cloud(self.to_point(np.asarray(X)[y == k]), radius, k, self.palette) for k in np.unique(y)))
         return self
 
     def set_weights(self, w, b):
@@ -141,7 +142,7 @@ class NeuronPlane(Group):
         foot = centre - (w @ centre + b) * w / (w @ w)
         tip = foot + w / np.linalg.norm(w) * min(self.arrow_scale * np.linalg.norm(w), self.max_arrow)
         a0, a1 = self.to_point(foot), self.to_point(tip)
-        color = (self.palette or style.PALETTE).bright
-        self.arrow.become(Arrow(a0, a1, buff=0, stroke_width=5, max_tip_length_to_length_ratio=0.3, color=color))
+        self.arrow.become(Arrow(a0, a1, buff=0, stroke_width=5, max_tip_length_to_length_ratio=0.3,
+                                color=self.palette.highlight))
         self.arrow_label.move_to(a1 + 0.3 * (a1 - a0) / max(np.linalg.norm(a1 - a0), 1e-9))
         return self

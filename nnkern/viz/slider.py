@@ -1,7 +1,7 @@
 """Slider: a number line with a knob that follows a ValueTracker, for a parameter the viewer watches turn."""
 
 import numpy as np
-from manim import DOWN, LEFT, WHITE, MathTex, NumberLine, Triangle, ValueTracker, VGroup
+from manim import DOWN, LEFT, MathTex, NumberLine, Triangle, ValueTracker, VGroup
 
 from . import style
 
@@ -19,13 +19,15 @@ class Slider(VGroup):
                  font_size=34, palette=None, **kwargs):  # fmt: skip
         super().__init__(**kwargs)
         self.lo, self.hi = float(x_range[0]), float(x_range[1])
-        self.palette, self.read = palette, read
+        self.palette = p = style.current(palette)
+        self.read = read
         self.tracker = tracker if tracker is not None else ValueTracker(value)
         self.line = NumberLine(x_range=list(x_range), length=length, stroke_width=2, tick_size=0.06,
-                               numbers_with_elongated_ticks=[0], color=WHITE)  # fmt: skip
+                               numbers_with_elongated_ticks=[0], color=p.frame)  # fmt: skip
         self.line.add_numbers([self.lo, 0, self.hi], font_size=24, num_decimal_places=0)
-        self.label = MathTex(label, font_size=font_size).next_to(self.line, LEFT, buff=0.3)
-        self.knob = Triangle(stroke_width=1.5, stroke_color=WHITE).scale(0.13).rotate(np.pi)
+        self.line.numbers.set_color(p.text)
+        self.label = MathTex(label, font_size=font_size, color=p.text).next_to(self.line, LEFT, buff=0.3)
+        self.knob = Triangle(stroke_width=1.5, stroke_color=p.frame).scale(0.13).rotate(np.pi)
         self.knob.set_fill(opacity=1)
         self.add(self.line, self.label, self.knob)
         self.knob.add_updater(lambda m: self._place_knob())
