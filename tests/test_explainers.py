@@ -11,7 +11,7 @@ import pytest
 manim = pytest.importorskip("manim")
 
 import nnkern as nk  # noqa: E402
-from nnkern.viz import LiveFormula, NeuronPlane, OutputSum, Slider, style  # noqa: E402
+from nnkern.viz import LiveFormula, NeuronPlane, OutputSum, Slider, WarpGrid, style  # noqa: E402
 from nnkern.viz.neuron import first_layer_lines, line_in_box  # noqa: E402
 
 SCENES = pathlib.Path(__file__).resolve().parents[1] / "scenes"
@@ -206,3 +206,75 @@ def test_hidden_units_scene_ends_on_the_hard_output_of_its_trained_net():
     final = run.recording.model_at(len(run.recording) - 1)
     assert np.allclose(board._probs, nk.grid_activations(final, board.extent, board.resolution)[-1], atol=1e-6)
     assert board.hardness == 1
+
+
+# --- warp ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def narrow():
+    X, y = nk.datasets.load("moons", n=120, noise=0.05, seed=0)
+    net = nk.MLP([2, 2, 2, 1], activation="tanh", seed=1)
+    nk.train(net, X, y, epochs=10, batch_size=32, optimizer="adam", lr=0.03, seed=0, quiet=True)
+    return net, X, y
+
+
+def test_warp_grid_points_are_hidden_transforms(narrow):
+    net, X, y = narrow
+    extent = (-1.3, 1.3, -1.1, 1.2)
+    warp = WarpGrid(extent, X, y, lines=7, samples=4).set_net(net)
+    assert warp.names == ["input", "W1 x + b1", "tanh", "W2 x + b2", "tanh"]
+    moved = nk.hidden_transform(net, X, extent, resolution=7)
+    for l, (grid, data) in enumerate(moved[:-1]):  # the hidden layers (the last entry is the output)
+        assert np.allclose(warp.crossings(2 * l + 2), grid, atol=1e-6)
+        assert np.allclose(warp.data_at(2 * l + 2), data, atol=1e-6)
+    z1 = net.layer_outputs(X)[0][0]
+    assert np.allclose(warp.data_at(1), z1, atol=1e-6)
+
+
+def test_warp_linear_steps_are_affine_and_activations_bend(narrow):
+    net, X, y = narrow
+    warp = WarpGrid((-1.2, 1.2, -1.2, 1.2), X, y, lines=5, samples=6).set_net(net)
+    n_lines, ticks = warp._paths.shape[:2]
+    lines = warp.scene_points(0.3)[: n_lines * ticks].reshape(n_lines, ticks, 3)[..., :2]  # into layer 1's linear map
+    directions = []
+    for line in lines:
+        d = line - line[0]
+        u = d[-1] / np.linalg.norm(d[-1])
+        assert np.abs(d[:, 0] * u[1] - d[:, 1] * u[0]).max() < 1e-6  # straight
+        directions.append(u)
+    for family in (np.array(directions[:n_lines // 2]), np.array(directions[n_lines // 2:])):
+        assert np.allclose(np.abs(family @ family[0]), 1, atol=1e-6)  # parallel
+    before, during = warp.scene_points(2)[:, :2], warp.scene_points(2.6)[:, :2]  # layer 2's linear map
+    A = np.c_[before, np.ones(len(before))]
+    fit = np.linalg.lstsq(A, during, rcond=None)[0]
+    assert np.abs(A @ fit - during).max() < 1e-6  # an affine image of the (already bent) grid
+    bent = warp.scene_points(1.5)[:, :2]  # half-way through tanh: no longer affine
+    A = np.c_[warp.scene_points(1)[:, :2], np.ones(len(bent))]
+    assert np.abs(A @ np.linalg.lstsq(A, bent, rcond=None)[0] - bent).max() > 1e-3
+
+
+def test_warp_grid_shows_each_stage_in_its_view_and_the_output_there(narrow):
+    net, X, y = narrow
+    warp = WarpGrid((-1.2, 1.2, -1.2, 1.2), X, y, side=4).shift(manim.LEFT).set_net(net).show(4)
+    r = warp.radius(4)
+    pts = warp.scene_points(4)
+    assert np.allclose(pts, warp.to_point(warp.stages[4][1], r))
+    corners = warp.frame.get_corner([-1, -1, 0]), warp.frame.get_corner([1, 1, 0])
+    assert np.all(pts[:, :2] >= corners[0][:2] - 1e-9) and np.all(pts[:, :2] <= corners[1][:2] + 1e-9)
+    assert np.allclose(warp.output.w, net.weights[-1][:, 0]) and warp.output.extent == (-r, r, -r, r)
+    with pytest.raises(ValueError, match="hidden layers 2 wide"):
+        WarpGrid((-1, 1, -1, 1), X, y).set_net(nk.MLP([2, 3, 1]))
+
+
+def test_warp_scene_ends_on_the_last_plane_of_the_trained_net():
+    module = load_scene_module("warp")
+    with manim.tempconfig(DRY):
+        scene = module.WarpScene()
+        scene.render()
+        assert 45 <= scene.renderer.time <= 120
+    warp, = in_scene(scene, WarpGrid)
+    run = module.default_run()
+    final = run.recording.model_at(len(run.recording) - 1)
+    assert warp.position == len(warp.stages) - 1
+    assert np.allclose(warp.data_at(warp.position), nk.hidden_transform(final, run.X)[-2][1], atol=1e-6)

@@ -10,8 +10,9 @@ from .neuron import NeuronPlane
 from .neuron_map import NeuronMap
 from .slider import Slider
 from .tracker import Frame, RecordedRun, TrainingTracker
+from .warp import WarpGrid
 
 __all__ = [
     "DecisionBoundary", "Frame", "LiveFormula", "LossCurve", "NetworkDiagram", "NeuronMap", "NeuronPlane", "OutputSum",
-    "RecordedRun", "Slider", "TrainingTracker", "plane", "style",
+    "RecordedRun", "Slider", "TrainingTracker", "WarpGrid", "plane", "style",
 ]
