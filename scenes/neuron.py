@@ -111,6 +111,7 @@ class NeuronScene(CaptionedScene):
         self.say("Its three parameters are knobs: the numbers under the formula follow them")
         self.play(LaggedStart(*(FadeIn(s) for s in sliders), lag_ratio=0.3),
                   LaggedStart(*(FadeIn(n, shift=DOWN * 0.2) for n in formula.numbers.values()), lag_ratio=0.3))
+        self.add(formula)  # one mobject from now on (its parts were animated in one by one)
         self.wait(1)
 
         # 2. Its output over the plane: heatmap, the line z = 0, the arrow w.

@@ -25,7 +25,6 @@ from manim import (
     MathTex,
     SurroundingRectangle,
     Text,
-    Transform,
     UpdateFromAlphaFunc,
     VGroup,
     Write,
@@ -100,7 +99,8 @@ class WarpScene(CaptionedScene):
         self.add(warp)
         diagram = NetworkDiagram.from_net(net, height=3.0, layer_gap=min(1.35, 5.4 / (len(net.sizes) - 1)))
         diagram.move_to([-3.8, 0.9, 0])
-        label = MathTex(stage_tex(0, net.activation), font_size=40, color=pal.text).move_to([-3.8, -1.25, 0])
+        self.activation = net.activation
+        self.label = label = MathTex(stage_tex(0, net.activation), font_size=40, color=pal.text).move_to([-3.8, -1.25, 0])
         self.say(f"A {'-'.join(map(str, net.sizes))} network: every hidden layer is 2 wide, so its space is a plane too")
         self.play(LaggedStart(*(GrowFromCenter(c) for layer in diagram.neurons for c in layer), lag_ratio=0.05),
                   Create(VGroup(*diagram.edges)), Write(label))
@@ -112,14 +112,14 @@ class WarpScene(CaptionedScene):
         marker = SurroundingRectangle(diagram.neurons[1], color=pal.marker, buff=0.12)
         self.say("Untrained. Layer 1 first maps the plane linearly, W x + b: lines stay straight and parallel")
         self.play(Create(marker))
-        self.step(warp, 0, label, net.activation, 2.5)
+        self.step(warp, 0, 2.5)
         self.say(f"then {net.activation} squeezes it into a square: the lines bend")
-        self.step(warp, 1, label, net.activation, 2.5)
+        self.step(warp, 1, 2.5)
         for l in range(2, layers + 1):
             self.say(f"Layer {l}: the same two steps, on the output of layer {l - 1}")
             self.play(marker.animate.move_to(diagram.neurons[l]))
-            self.step(warp, 2 * l - 2, label, net.activation, 1.8)
-            self.step(warp, 2 * l - 1, label, net.activation, 1.8)
+            self.step(warp, 2 * l - 2, 1.8)
+            self.step(warp, 2 * l - 1, 1.8)
         self.add(warp.output)
         self.say("The output neuron is the single neuron of the first scene: one line, in this last plane")
         self.play(marker.animate.move_to(diagram.neurons[-1]), FadeIn(warp.output))
@@ -129,7 +129,7 @@ class WarpScene(CaptionedScene):
         self.say("Back to the input plane")
         self.play(FadeOut(warp.output), FadeOut(marker))
         self.play(UpdateFromAlphaFunc(warp, lambda m, a: m.show(last * (1 - a)), run_time=2),
-                  Transform(label, MathTex(stage_tex(0, net.activation), font_size=40, color=pal.text).move_to(label)))
+                  *self.relabel(0))
 
         # 3. Trained: the same steps.
         self.next_section("trained")
@@ -142,7 +142,7 @@ class WarpScene(CaptionedScene):
                 self.play(marker.animate.move_to(diagram.neurons[k // 2 + 1]), run_time=0.5)
             if k == 2:
                 self.say("Layer by layer, the two moons are pulled apart")
-            self.step(warp, k, label, net.activation, 1.4)
+            self.step(warp, k, 1.4)
         self.say("Now the moons lie apart, and the output's one line cuts between them")
         self.play(FadeIn(warp.output), marker.animate.move_to(diagram.neurons[-1]))
         score = np.mean(final.predict(run.X) == run.y)
@@ -168,9 +168,13 @@ class WarpScene(CaptionedScene):
         self.wait(2.5)
         self.say(None)
 
-    def step(self, warp, k, label, activation, run_time):
+    def step(self, warp, k, run_time):
         """Animate the grid from stage k to k + 1 while the formula label changes to stage k + 1's."""
-        new = MathTex(stage_tex(k + 1, activation), font_size=40, color=style.PALETTE.text).move_to(label)
-        self.play(UpdateFromAlphaFunc(warp, lambda m, a: m.show(k + a), run_time=run_time),
-                  Transform(label, new, run_time=0.8))
+        self.play(UpdateFromAlphaFunc(warp, lambda m, a: m.show(k + a), run_time=run_time), *self.relabel(k + 1))
         self.wait(0.4)
+
+    def relabel(self, k):
+        """Animations swapping the stage formula for stage k's."""
+        new = MathTex(stage_tex(k, self.activation), font_size=40, color=style.PALETTE.text).move_to(self.label)
+        old, self.label = self.label, new
+        return [FadeOut(old, run_time=0.6), FadeIn(new, run_time=0.6)]

@@ -119,6 +119,10 @@ def test_live_formula_numbers_show_values_by_sign_under_their_parts():
         LiveFormula(["z", "=", "b"], {"c": 1})
 
 
+def knobs_want(net):
+    return [*net.weights[0][:, 0], net.biases[0][0]]
+
+
 def test_neuron_scene_ends_on_the_xor_runs_last_neuron():
     module = load_scene_module("neuron")
     with manim.tempconfig(DRY):
@@ -136,7 +140,9 @@ def test_neuron_scene_ends_on_the_xor_runs_last_neuron():
     last = xor.model_at(len(xor) - 1)
     assert np.allclose(board.w, last.weights[0][:, 0]) and np.isclose(board.b, last.biases[0][0])
     knobs = sorted((s.line.get_y(), s.value) for s in in_scene(scene, Slider))[::-1]  # w1, w2, b from the top
-    assert np.allclose([v for _, v in knobs], [*last.weights[0][:, 0], last.biases[0][0]])
+    assert np.allclose([v for _, v in knobs], knobs_want(last))
+    formula, = in_scene(scene, LiveFormula)
+    assert [formula.value(k) for k in ("w_1", "w_2", "b")] == [round(float(v), 2) for v in knobs_want(last)]
 
 
 # --- hidden units -------------------------------------------------------------------------------
