@@ -10,8 +10,6 @@ scenes/hidden_units.py`` replays your recording instead: 2 inputs, hidden layers
 neurons, one sigmoid output (e.g. ``nnkern train --dataset circle --layers 2,4,4,1``).
 """
 
-import os
-
 import numpy as np
 from manim import (
     DOWN,
@@ -45,6 +43,7 @@ from nnkern.viz import (
     style,
 )
 from nnkern.viz.captions import CaptionedScene
+from nnkern.viz.runs import env_recording
 from nnkern.viz.neuron import first_layer_lines
 
 config.disable_caching = True  # every animation here runs updaters: caching would only cost hashing
@@ -60,27 +59,27 @@ MAX_WIDTH = 6  # widest hidden layer whose maps fit on screen
 TRAINING_SECONDS = 16
 
 
-def default_run():
+def default_recording():
     """Train RUN (recording a geometric schedule) with its test split as validation data."""
     X, y = nk.datasets.load(**RUN["data"])
     Xtr, Xte, ytr, yte = nk.datasets.train_test_split(X, y, test_size=RUN["test_size"], seed=RUN["data"]["seed"])
     net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="sigmoid", seed=RUN["train"]["seed"])
     run = nk.train(net, Xtr, ytr, quiet=True, val=(Xte, yte), record="geometric", record_meta=RUN, **RUN["train"])
-    return RecordedRun.from_recording(run.recording)
+    return run.recording
 
 
 def load_run():
-    """The recording at $NNKERN_RUN (2 inputs, hidden layers of <= MAX_WIDTH, one sigmoid output), else RUN."""
-    path = os.environ.get("NNKERN_RUN")
-    if not path:
-        return default_run()
-    rec = nk.Recording.load(path)
-    m = rec.header["model"]
-    sizes = m["sizes"]
-    if sizes[0] != 2 or sizes[-1] != 1 or m["output"] != "sigmoid" or len(sizes) < 3 or max(sizes[1:-1]) > MAX_WIDTH:
-        raise SystemExit(f"NNKERN_RUN={path}: this scene draws 2 inputs, hidden layers of at most {MAX_WIDTH} and one "
-                         f"sigmoid output; that run has sizes {sizes} and output {m['output']!r}")
-    return RecordedRun.from_recording(rec)
+    """The recording at $NNKERN_RUN (2 inputs, hidden layers of <= MAX_WIDTH, one sigmoid output), else RUN's."""
+    return RecordedRun.from_recording(env_recording(default_recording, unfit))
+
+
+def unfit(model):
+    """Why this scene cannot draw a run of ``model`` (its header), or None."""
+    sizes = model["sizes"]
+    if sizes[0] != 2 or sizes[-1] != 1 or model["output"] != "sigmoid" or len(sizes) < 3 or max(sizes[1:-1]) > MAX_WIDTH:
+        return (f"this scene draws 2 inputs, hidden layers of at most {MAX_WIDTH} and one sigmoid output; "
+                f"that run has sizes {sizes} and output {model['output']!r}")
+    return None
 
 
 

@@ -8,8 +8,6 @@ run: it must be one neuron, a 2-1 network with a sigmoid output (``nnkern train 
 XOR run then starts from where yours ended.
 """
 
-import os
-
 import numpy as np
 from manim import (
     DOWN,
@@ -31,6 +29,7 @@ from manim import (
 import nnkern as nk
 from nnkern.viz import LiveFormula, LossCurve, NeuronPlane, RecordedRun, Slider, TrainingTracker, plane, style
 from nnkern.viz.captions import CaptionedScene
+from nnkern.viz.runs import env_recording
 
 config.disable_caching = True  # every animation here runs updaters: caching would only cost hashing
 
@@ -59,15 +58,15 @@ def train(name, net):
 
 def blobs_run():
     """The recording at $NNKERN_RUN (one neuron: a 2-1 sigmoid network), else the default blobs run."""
-    path = os.environ.get("NNKERN_RUN")
-    if not path:
-        return train("blobs", one_neuron(START["w"], START["b"]))
-    rec = nk.Recording.load(path)
-    model = rec.header["model"]
+    return env_recording(lambda: train("blobs", one_neuron(START["w"], START["b"])), unfit)
+
+
+def unfit(model):
+    """Why this scene cannot draw a run of ``model`` (its header), or None."""
     if model["sizes"] != [2, 1] or model["output"] != "sigmoid":
-        raise SystemExit(f"NNKERN_RUN={path}: this scene shows one neuron (sizes [2, 1], sigmoid output); "
-                         f"that run has sizes {model['sizes']} and output {model['output']!r}")
-    return rec
+        return (f"this scene shows one neuron (sizes [2, 1], sigmoid output); that run has sizes {model['sizes']} "
+                f"and output {model['output']!r}")
+    return None
 
 
 def neuron_values(net):

@@ -11,8 +11,6 @@ render scenes/warp.py`` replays your recording instead: 2 inputs, every hidden l
 sigmoid output (e.g. ``nnkern train --dataset moons --layers 2,2,2,2,1``).
 """
 
-import os
-
 import numpy as np
 from manim import (
     config,
@@ -33,6 +31,7 @@ from manim import (
 import nnkern as nk
 from nnkern.viz import LossCurve, NetworkDiagram, RecordedRun, TrainingTracker, WarpGrid, plane, style
 from nnkern.viz.captions import CaptionedScene
+from nnkern.viz.runs import env_recording
 
 config.disable_caching = True  # every animation here runs updaters: caching would only cost hashing
 
@@ -45,26 +44,25 @@ RUN = dict(
 TRAINING_SECONDS = 14
 
 
-def default_run():
+def default_recording():
     """Train RUN, recording a geometric schedule of snapshots."""
     X, y = nk.datasets.load(**RUN["data"])
     net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="sigmoid", seed=RUN["train"]["seed"])
-    return RecordedRun.from_recording(nk.train(net, X, y, quiet=True, record="geometric", record_meta=RUN,
-                                               **RUN["train"]).recording)  # fmt: skip
+    return nk.train(net, X, y, quiet=True, record="geometric", record_meta=RUN, **RUN["train"]).recording
 
 
 def load_run():
-    """The recording at $NNKERN_RUN (2 inputs, hidden layers 2 wide, one sigmoid output), else RUN."""
-    path = os.environ.get("NNKERN_RUN")
-    if not path:
-        return default_run()
-    rec = nk.Recording.load(path)
-    m = rec.header["model"]
-    sizes = m["sizes"]
-    if sizes[0] != 2 or sizes[-1] != 1 or m["output"] != "sigmoid" or len(sizes) < 3 or set(sizes[1:-1]) != {2}:
-        raise SystemExit(f"NNKERN_RUN={path}: this scene draws 2 inputs, hidden layers 2 wide and one sigmoid "
-                         f"output; that run has sizes {sizes} and output {m['output']!r}")
-    return RecordedRun.from_recording(rec)
+    """The recording at $NNKERN_RUN (2 inputs, hidden layers 2 wide, one sigmoid output), else RUN's."""
+    return RecordedRun.from_recording(env_recording(default_recording, unfit))
+
+
+def unfit(model):
+    """Why this scene cannot draw a run of ``model`` (its header), or None."""
+    sizes = model["sizes"]
+    if sizes[0] != 2 or sizes[-1] != 1 or model["output"] != "sigmoid" or len(sizes) < 3 or set(sizes[1:-1]) != {2}:
+        return (f"this scene draws 2 inputs, hidden layers 2 wide and one sigmoid output; that run has sizes {sizes} "
+                f"and output {model['output']!r}")
+    return None
 
 
 def stage_tex(k, activation):

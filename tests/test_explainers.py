@@ -208,8 +208,8 @@ def test_hidden_units_scene_ends_on_the_hard_output_of_its_trained_net():
         scene.render()
         assert 45 <= scene.renderer.time <= 120
     board = scene.board
-    run = module.default_run()
-    final = run.recording.model_at(len(run.recording) - 1)
+    rec = module.default_recording()
+    final = rec.model_at(len(rec) - 1)
     assert np.allclose(board._probs, nk.grid_activations(final, board.extent, board.resolution)[-1], atol=1e-6)
     assert board.hardness == 1
 
@@ -280,7 +280,41 @@ def test_warp_scene_ends_on_the_last_plane_of_the_trained_net():
         scene.render()
         assert 45 <= scene.renderer.time <= 120
     warp, = in_scene(scene, WarpGrid)
-    run = module.default_run()
-    final = run.recording.model_at(len(run.recording) - 1)
+    rec = module.default_recording()
+    final = rec.model_at(len(rec) - 1)
     assert warp.position == len(warp.stages) - 1
-    assert np.allclose(warp.data_at(warp.position), nk.hidden_transform(final, run.X)[-2][1], atol=1e-6)
+    assert np.allclose(warp.data_at(warp.position), nk.hidden_transform(final, rec.data[0])[-2][1], atol=1e-6)
+
+
+# --- NNKERN_RUN ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scene, sizes, fits", [
+    ("neuron", [2, 1], True), ("neuron", [2, 3, 1], False),
+    ("hidden_units", [2, 4, 3, 1], True), ("hidden_units", [2, 8, 1], False), ("hidden_units", [2, 1], False),
+    ("warp", [2, 2, 2, 1], True), ("warp", [2, 3, 2, 1], False),
+])
+def test_a_scene_takes_the_runs_it_can_draw_and_refuses_others_in_one_line(tmp_path, monkeypatch, scene, sizes, fits):
+    module = load_scene_module(scene)
+    X, y = nk.datasets.load("moons", n=64, seed=0)
+    folder = tmp_path / "run"
+    act = "identity" if len(sizes) == 2 else "tanh"
+    nk.train(nk.MLP(sizes, activation=act), X, y, epochs=2, record=1, record_to=folder, quiet=True)
+    monkeypatch.setenv("NNKERN_RUN", str(folder))
+    load = module.blobs_run if scene == "neuron" else module.load_run
+    if fits:
+        loaded = load()
+        rec = loaded if scene == "neuron" else loaded.recording
+        assert rec.header["model"]["sizes"] == sizes and len(rec) > 1
+    else:
+        with pytest.raises(SystemExit) as stop:
+            load()
+        text = str(stop.value.code)
+        assert text.startswith(f"NNKERN_RUN={folder}: this scene") and str(sizes) in text and "\n" not in text
+
+
+def test_an_unreadable_run_stops_the_scene_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNKERN_RUN", str(tmp_path / "nowhere"))
+    with pytest.raises(SystemExit) as stop:
+        load_scene_module("warp").load_run()
+    assert str(stop.value.code).startswith(f"NNKERN_RUN={tmp_path / 'nowhere'}: ") and "\n" not in str(stop.value.code)
