@@ -131,11 +131,7 @@ class HiddenUnitsScene(CaptionedScene):
 
         # 2. Training shapes every map at once.
         self.next_section("training")
-        epochs = np.r_[0, rec.history["epoch"]]
-        series = {"train": np.r_[rec.losses[0], rec.history["loss"]]}
-        if "val_loss" in rec.history:
-            series["test"] = np.r_[np.nan, rec.history["val_loss"]]
-        curve = LossCurve(epochs, series, width=3.2, height=0.95).move_to([4.2, -2.85, 0])
+        curve = LossCurve.from_recording(rec, "test", width=3.2, height=0.95).move_to([4.2, -2.85, 0])
         self.play(FadeIn(curve))
         tracker.attach(curve)
         self.add(curve.trace)

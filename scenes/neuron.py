@@ -207,10 +207,7 @@ class NeuronScene(CaptionedScene):
         """Replay recording ``rec`` on ``views`` beside a loss curve, slowed down early, while the caption
         changes to ``text``. Returns the curve."""
         tracker = TrainingTracker(RecordedRun.from_recording(rec), plane.square_extent(rec.data[0]))
-        epochs = np.r_[0, rec.history["epoch"]]
-        curve = LossCurve(epochs, {"loss": np.r_[rec.losses[0], rec.history["loss"]]}, width=3.8, height=1.05)
-        curve.move_to([-3.3, -2.75, 0])
-        curve.frame.remove(curve.keys)  # one series: no key
+        curve = LossCurve.from_recording(rec, width=3.8, height=1.05).move_to([-3.3, -2.75, 0])
         tracker.attach(*views, curve)
         self.play(FadeIn(curve))
         self.say(text, extra=[tracker.play(0, 1, run_time, slow_motion=10)])

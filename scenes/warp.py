@@ -151,10 +151,7 @@ class WarpScene(CaptionedScene):
         # 4. The last plane through training.
         self.next_section("training")
         tracker = TrainingTracker(run, extent)
-        epochs = np.r_[0, rec.history["epoch"]]
-        curve = LossCurve(epochs, {"loss": np.r_[rec.losses[0], rec.history["loss"]]}, width=3.6, height=1.0)
-        curve.frame.remove(curve.keys)  # one series: no key
-        curve.move_to([-3.9, -2.8, 0])
+        curve = LossCurve.from_recording(rec, width=3.6, height=1.0).move_to([-3.9, -2.8, 0])
         self.play(FadeOut(marker))
         tracker.attach(diagram, warp, curve)
         self.say("Through training, in the last plane: watch the network untangle the moons")

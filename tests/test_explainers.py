@@ -11,7 +11,7 @@ import pytest
 manim = pytest.importorskip("manim")
 
 import nnkern as nk  # noqa: E402
-from nnkern.viz import LiveFormula, NeuronPlane, OutputSum, Slider, WarpGrid, style  # noqa: E402
+from nnkern.viz import LiveFormula, LossCurve, NeuronPlane, OutputSum, Slider, WarpGrid, style  # noqa: E402
 from nnkern.viz.neuron import first_layer_lines, line_in_box  # noqa: E402
 
 SCENES = pathlib.Path(__file__).resolve().parents[1] / "scenes"
@@ -318,3 +318,15 @@ def test_an_unreadable_run_stops_the_scene_in_one_line(tmp_path, monkeypatch):
     with pytest.raises(SystemExit) as stop:
         load_scene_module("warp").load_run()
     assert str(stop.value.code).startswith(f"NNKERN_RUN={tmp_path / 'nowhere'}: ") and "\n" not in str(stop.value.code)
+
+
+def test_loss_curve_of_a_recording_holds_its_losses():
+    X, y = nk.datasets.load("moons", n=64, seed=0)
+    run = nk.train(nk.MLP([2, 3, 1]), X, y, epochs=3, record=1, val=(X[:16], y[:16]), quiet=True)
+    rec = run.recording
+    curve = LossCurve.from_recording(rec, "test")
+    assert np.array_equal(curve.epochs, np.r_[0, rec.history["epoch"]])
+    assert np.allclose(curve.series["train"], np.r_[rec.losses[0], rec.history["loss"]])
+    assert np.allclose(curve.series["test"][1:], rec.history["val_loss"]) and len(curve.keys) == 2
+    alone = LossCurve.from_recording(rec)
+    assert list(alone.series) == ["train"] and curve.keys in curve.frame and alone.keys not in alone.frame
