@@ -43,7 +43,7 @@ from nnkern.viz import (
     style,
 )
 from nnkern.viz.captions import CaptionedScene
-from nnkern.viz.runs import env_recording
+from nnkern.viz.runs import env_recording, planar_binary
 from nnkern.viz.neuron import first_layer_lines
 
 config.disable_caching = True  # every animation here runs updaters: caching would only cost hashing
@@ -70,16 +70,8 @@ def default_recording():
 
 def load_run():
     """The recording at $NNKERN_RUN (2 inputs, hidden layers of <= MAX_WIDTH, one sigmoid output), else RUN's."""
+    unfit = planar_binary(lambda hidden: hidden and max(hidden) <= MAX_WIDTH, f"hidden layers of at most {MAX_WIDTH}")
     return RecordedRun.from_recording(env_recording(default_recording, unfit))
-
-
-def unfit(model):
-    """Why this scene cannot draw a run of ``model`` (its header), or None."""
-    sizes = model["sizes"]
-    if sizes[0] != 2 or sizes[-1] != 1 or model["output"] != "sigmoid" or len(sizes) < 3 or max(sizes[1:-1]) > MAX_WIDTH:
-        return (f"this scene draws 2 inputs, hidden layers of at most {MAX_WIDTH} and one sigmoid output; "
-                f"that run has sizes {sizes} and output {model['output']!r}")
-    return None
 
 
 

@@ -29,7 +29,7 @@ from manim import (
 import nnkern as nk
 from nnkern.viz import LiveFormula, LossCurve, NeuronPlane, RecordedRun, Slider, TrainingTracker, plane, style
 from nnkern.viz.captions import CaptionedScene
-from nnkern.viz.runs import env_recording
+from nnkern.viz.runs import env_recording, planar_binary
 
 config.disable_caching = True  # every animation here runs updaters: caching would only cost hashing
 
@@ -58,15 +58,8 @@ def train(name, net):
 
 def blobs_run():
     """The recording at $NNKERN_RUN (one neuron: a 2-1 sigmoid network), else the default blobs run."""
+    unfit = planar_binary(lambda hidden: not hidden, "no hidden layer (one neuron)")
     return env_recording(lambda: train("blobs", one_neuron(START["w"], START["b"])), unfit)
-
-
-def unfit(model):
-    """Why this scene cannot draw a run of ``model`` (its header), or None."""
-    if model["sizes"] != [2, 1] or model["output"] != "sigmoid":
-        return (f"this scene shows one neuron (sizes [2, 1], sigmoid output); that run has sizes {model['sizes']} "
-                f"and output {model['output']!r}")
-    return None
 
 
 def neuron_values(net):

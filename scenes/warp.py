@@ -31,7 +31,7 @@ from manim import (
 import nnkern as nk
 from nnkern.viz import LossCurve, NetworkDiagram, RecordedRun, TrainingTracker, WarpGrid, plane, style
 from nnkern.viz.captions import CaptionedScene
-from nnkern.viz.runs import env_recording
+from nnkern.viz.runs import env_recording, planar_binary
 
 config.disable_caching = True  # every animation here runs updaters: caching would only cost hashing
 
@@ -53,16 +53,8 @@ def default_recording():
 
 def load_run():
     """The recording at $NNKERN_RUN (2 inputs, hidden layers 2 wide, one sigmoid output), else RUN's."""
+    unfit = planar_binary(lambda hidden: hidden and set(hidden) == {2}, "hidden layers 2 wide")
     return RecordedRun.from_recording(env_recording(default_recording, unfit))
-
-
-def unfit(model):
-    """Why this scene cannot draw a run of ``model`` (its header), or None."""
-    sizes = model["sizes"]
-    if sizes[0] != 2 or sizes[-1] != 1 or model["output"] != "sigmoid" or len(sizes) < 3 or set(sizes[1:-1]) != {2}:
-        return (f"this scene draws 2 inputs, hidden layers 2 wide and one sigmoid output; that run has sizes {sizes} "
-                f"and output {model['output']!r}")
-    return None
 
 
 def stage_tex(k, activation):

@@ -5,6 +5,20 @@ import os
 import nnkern as nk
 
 
+def planar_binary(hidden_ok, wanted):
+    """An ``unfit`` for ``env_recording``: runs of 2 inputs and one sigmoid output whose hidden layer
+    widths (a list) pass ``hidden_ok``; ``wanted`` says in words what those widths must be."""
+
+    def unfit(model):
+        sizes = model["sizes"]
+        if sizes[0] != 2 or sizes[-1] != 1 or model["output"] != "sigmoid" or not hidden_ok(sizes[1:-1]):
+            return (f"this scene draws 2 inputs, {wanted} and one sigmoid output; that run has sizes {sizes} "
+                    f"and output {model['output']!r}")
+        return None
+
+    return unfit
+
+
 def env_recording(default, unfit):
     """The recording at $NNKERN_RUN, else ``default()``.
 
