@@ -3,6 +3,7 @@ summarise a recording.
 
     nnkern train --dataset moons
     nnkern train --dataset spiral --layers 2,16,16,1 --epochs 300 --out runs/spiral --save-model spiral.npz
+    nnkern train --idx train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz --class-names fashion-mnist --out runs/fashion
     nnkern info runs/spiral
     nnkern explore runs/spiral -o spiral.html
 
@@ -64,6 +65,14 @@ def _number(kind, test, expected):
     return parse
 
 
+def parse_class_names(text):
+    """``fashion-mnist`` -> its ten class names; ``a,b,c`` -> ["a", "b", "c"]."""
+    names = datasets.FASHION_MNIST_CLASSES if text == "fashion-mnist" else text.split(",")
+    if not all(n.strip() for n in names):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected fashion-mnist or comma-separated class names")
+    return [n.strip() for n in names]
+
+
 positive_int = _number(int, lambda v: v >= 1, "a positive integer")
 non_negative_int = _number(int, lambda v: v >= 0, "an integer >= 0")
 positive_float = _number(float, lambda v: math.isfinite(v) and v > 0, "a number > 0")
@@ -78,9 +87,14 @@ def add_train(commands):
     t = commands.add_parser("train", help="train on a built-in dataset; record the run with --out",
                             description="Train a network on a built-in dataset and print its loss and accuracy. "
                                         "--out records the run into a folder; --save-model keeps the trained network.")
-    t.add_argument("--dataset", required=True, choices=datasets.NAMES, help="the data to train on (required)")
+    source = t.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", choices=datasets.NAMES, help="the data to train on; this or --idx (required)")
+    source.add_argument("--idx", nargs=2, metavar=("IMAGES", "LABELS"), help="an IDX file pair such as MNIST's, plain or .gz, instead of --dataset (required)")
+    t.add_argument("--class-names", type=parse_class_names, default=None, help="fashion-mnist, or comma-separated names of "
+                   "classes 0, 1, ..., kept in the recording (default: none)")
     t.add_argument("--n", type=positive_int, default=None, help="samples (default: 1000; all 1797 for digits)")
-    t.add_argument("--noise", type=non_negative_float, default=0.05, help="dataset noise, std in input units (default: %(default)s)")
+    t.add_argument("--noise", type=non_negative_float, default=None,
+                   help=f"dataset noise, std in input units (default: {datasets.DEFAULT_NOISE}; digits: 0)")
     t.add_argument("--layers", type=parse_layers, default=None, help="widths, inputs first (default: 2,16,16,k; 64,32,k for "
                    "digits; k = the number of classes for softmax output, else 1)")
     t.add_argument("--activation", default="tanh", choices=HIDDEN_ACTIVATIONS, help="hidden activation (default: %(default)s)")
@@ -138,21 +152,37 @@ def build_parser():
 
 
 def _data(args):
-    """(X, y) of --dataset, --n, --noise; refuses more samples than the dataset holds."""
-    if args.n is not None and args.n > datasets.SIZES.get(args.dataset, args.n):
-        raise ValueError(f"--n {args.n}: {args.dataset} holds {datasets.SIZES[args.dataset]} samples")
-    return datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed)
+    """(X, y, meta) of --dataset, --n, --noise or --idx (its first --n samples); refuses more samples
+    than the data holds. meta describes the data for the recording (image shape and class names included)."""
+    if args.idx is None:
+        if args.n is not None and args.n > datasets.SIZES.get(args.dataset, args.n):
+            raise ValueError(f"--n {args.n}: {args.dataset} holds {datasets.SIZES[args.dataset]} samples")
+        X, y = datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed)
+        meta = {"dataset": args.dataset, "n": args.n, "noise": args.noise}
+        if args.dataset == "digits":
+            meta["image_shape"] = list(datasets.DIGITS_SHAPE)
+    else:
+        X, y, shape = datasets.load_idx(*args.idx)
+        if args.n is not None and args.n > len(y):
+            raise ValueError(f"--n {args.n}: {args.idx[0]} holds {len(y)} samples")
+        X, y = X[: args.n], y[: args.n]
+        meta = {"dataset": "idx", "idx": args.idx, "n": args.n, "image_shape": list(shape)}
+    if args.class_names is not None:
+        if len(args.class_names) < int(y.max()) + 1:
+            raise ValueError(f"--class-names gives {len(args.class_names)} names; the labels need {int(y.max()) + 1}")
+        meta["class_names"] = args.class_names
+    return X, y, meta
 
 
-def _architecture(args, n_inputs, n_classes):
+def _architecture(args, n_inputs, n_classes, dataset):
     """(layers, output) from --layers and --output, checked against the data."""
     output = args.output or ("sigmoid" if n_classes == 2 else "softmax")
     if output == "sigmoid" and n_classes > 2:
-        raise ValueError(f"--output sigmoid fits two classes; {args.dataset} has {n_classes}: use --output softmax")
+        raise ValueError(f"--output sigmoid fits two classes; {dataset} has {n_classes}: use --output softmax")
     n_out = n_classes if output == "softmax" else 1
     layers = args.layers or ([n_inputs, 16, 16, n_out] if n_inputs == 2 else [n_inputs, 32, n_out])
     if layers[0] != n_inputs:
-        raise ValueError(f"--layers must start with {n_inputs}, the number of {args.dataset} inputs; got {layers[0]}")
+        raise ValueError(f"--layers must start with {n_inputs}, the number of {dataset} inputs; got {layers[0]}")
     if output != "softmax" and layers[-1] != 1:
         hint = "; for one unit per class use --output softmax" if output == "sigmoid" else ""
         raise ValueError(f"--layers ends in {layers[-1]} units, but {output} output on {n_classes} classes "
@@ -168,8 +198,8 @@ def cmd_train(args):
     for option, path in (("--out", args.out), ("--save-model", args.save_model)):
         if path is not None and os.path.exists(path) and not (option == "--out" and os.path.isdir(path) and not os.listdir(path)):
             raise ValueError(f"{option} {path} already exists; choose a new path (nothing is overwritten)")
-    X, y = _data(args)
-    layers, output = _architecture(args, X.shape[1], int(y.max()) + 1)
+    X, y, meta = _data(args)
+    layers, output = _architecture(args, X.shape[1], int(y.max()) + 1, meta["dataset"])
     val = None
     if args.val:
         X, X_val, y, y_val = datasets.train_test_split(X, y, test_size=args.val, seed=args.seed)
@@ -177,7 +207,7 @@ def cmd_train(args):
     if args.batch_size > len(X):
         warnings.warn(f"--batch-size {args.batch_size} is more than the {len(X)} training samples: each step uses all {len(X)}")
     net = MLP(layers, activation=args.activation, output=output, seed=args.seed, dtype=args.dtype)
-    meta = {"dataset": args.dataset, "n": args.n, "noise": args.noise, "seed": args.seed, "val": args.val}
+    meta.update(seed=args.seed, val=args.val)
     record = args.record if args.out is not None else None
     run = train(net, X, y, epochs=args.epochs, batch_size=min(args.batch_size, len(X)), optimizer=args.optimizer, lr=args.lr,
                 weight_decay=args.weight_decay, seed=args.seed, quiet=args.quiet, val=val,

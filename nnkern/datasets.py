@@ -1,12 +1,23 @@
-"""Toy datasets: TensorFlow Playground's four 2-D problems, moons, and scikit-learn's digits.
+"""Datasets: TensorFlow Playground's four 2-D problems, moons, scikit-learn's bundled 8x8 digits,
+and image sets such as MNIST and Fashion-MNIST read from their own IDX files (``load_idx``).
 
 2-D sets span about [-1, 1] in both coordinates; labels are integers. ``noise`` is the standard
 deviation of Gaussian jitter added to each coordinate, in those units.
 """
 
+import gzip
+import os
+
 import numpy as np
 
 NAMES = ("circle", "xor", "gauss", "spiral", "moons", "digits")
+#: the noise 2-D sets get unless told otherwise (real data gets none)
+DEFAULT_NOISE = 0.05
+#: image size (h, w) of the built-in digits
+DIGITS_SHAPE = (8, 8)
+#: Fashion-MNIST's classes 0..9, in label order
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 
 def _circle(n, rng):
@@ -48,17 +59,21 @@ _MAKERS = {"circle": _circle, "xor": _xor, "gauss": _gauss, "spiral": _spiral, "
 SIZES = {"digits": 1797}
 
 
-def load(name, n=None, noise=0.05, seed=0):
+def load(name, n=None, noise=None, seed=0):
     """(X, y) for a named dataset.
 
-    2-D sets: X (n, 2) float64, y (n,) int64 in {0, 1}, shuffled; n defaults to 1000.
-    "digits": scikit-learn's bundled 8x8 digits, X (n, 64) scaled to [0, 1], y (n,) in 0..9;
-    all 1797 unless n is given (a shuffled subset); ``noise`` jitters its pixels too.
+    2-D sets: X (n, 2) float64, y (n,) int64 in {0, 1}, shuffled; n defaults to 1000, noise to
+    ``DEFAULT_NOISE``.
+    "digits": scikit-learn's bundled 8x8 digits (``DIGITS_SHAPE``, rows of 64 pixels), X (n, 64)
+    scaled to [0, 1], y (n,) in 0..9; all 1797 unless n is given (a shuffled subset; more than 1797
+    is a ValueError); no noise unless ``noise`` asks for pixel jitter.
     """
     if name not in NAMES:
         raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(map(repr, NAMES))}")
     if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2):
         raise ValueError(f"n must be an integer >= 2; got {n!r}")
+    if noise is None:
+        noise = 0.0 if name == "digits" else DEFAULT_NOISE
     if not np.isfinite(noise) or noise < 0:
         raise ValueError(f"noise must be a finite number >= 0; got {noise!r}")
     if n is not None and n > SIZES.get(name, n):
@@ -90,3 +105,64 @@ def train_test_split(X, y, test_size=0.25, seed=0):
     n_test = max(1, int(round(test_size * len(X))))
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
+
+
+#: IDX element types: type code -> (big-endian dtype, name)
+IDX_TYPES = {0x08: (">u1", "unsigned byte"), 0x09: (">i1", "signed byte"), 0x0B: (">i2", "short"),
+             0x0C: (">i4", "int"), 0x0D: (">f4", "float"), 0x0E: (">f8", "double")}
+
+
+def load_idx(images_path, labels_path):
+    """(X, y, image_shape) from a pair of IDX files, as MNIST and Fashion-MNIST ship them (plain or gzipped).
+
+    images: unsigned bytes (n, h, w) -> X (n, h * w) float32 in [0, 1] (pixel / 255);
+    labels: integers (n,) -> y (n,) int64; image_shape: (h, w), to reshape a row of X into its image.
+    A wrong magic number, an element type other than these, counts that disagree between the two files
+    or a truncated file raise a ValueError naming the file.
+    """
+    images = read_idx(images_path)
+    labels = read_idx(labels_path)
+    if images.ndim != 3 or images.dtype != np.uint8:
+        raise ValueError(f"{os.fspath(images_path)}: expected images as unsigned bytes of shape (n, h, w); "
+                         f"got {images.dtype} of shape {images.shape}")
+    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        raise ValueError(f"{os.fspath(labels_path)}: expected one integer label per image, shape (n,); "
+                         f"got {labels.dtype} of shape {labels.shape}")
+    if len(images) != len(labels):
+        raise ValueError(f"{os.fspath(images_path)} holds {len(images)} images but {os.fspath(labels_path)} "
+                         f"holds {len(labels)} labels; expected one label per image")
+    n, h, w = images.shape
+    X = images.reshape(n, h * w).astype(np.float32) / np.float32(255)
+    return X, labels.astype(np.int64), (h, w)
+
+
+def read_idx(path):
+    """The array stored in one IDX file (plain, or gzipped: recognised by its first bytes), native byte order."""
+    name = os.fspath(path)
+    with open(name, "rb") as f:
+        raw = f.read()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError) as e:
+            raise ValueError(f"{name}: truncated or corrupt gzip file ({e})") from None
+    if len(raw) < 4:
+        raise ValueError(f"{name}: truncated file ({len(raw)} bytes; an IDX header needs at least 4)")
+    if raw[0] != 0 or raw[1] != 0:
+        raise ValueError(f"{name}: not an IDX file (magic number starts {raw[:2].hex()}; expected 0000)")
+    code, ndim = raw[2], raw[3]
+    if code not in IDX_TYPES:
+        raise ValueError(f"{name}: unsupported IDX element type code 0x{code:02X}; expected one of "
+                         f"{', '.join(f'0x{c:02X} ({t[1]})' for c, t in IDX_TYPES.items())}")
+    if ndim == 0:
+        raise ValueError(f"{name}: IDX header gives 0 dimensions")
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"{name}: truncated file (header of {ndim} dimensions needs {header} bytes; the file has {len(raw)})")
+    shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, 4))
+    dtype = np.dtype(IDX_TYPES[code][0])
+    need = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if len(raw) != need:
+        problem = "truncated file" if len(raw) < need else "trailing bytes after the data"
+        raise ValueError(f"{name}: {problem} (shape {shape} of {IDX_TYPES[code][1]}s needs {need} bytes; the file has {len(raw)})")
+    return np.frombuffer(raw, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))

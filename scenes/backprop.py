@@ -27,9 +27,7 @@ from manim import (
     GrowFromCenter,
     Indicate,
     LaggedStart,
-    ManimColor,
     MathTex,
-    Scene,
     ShowPassingFlash,
     Transform,
     UpdateFromAlphaFunc,
@@ -40,7 +38,7 @@ from manim import (
 
 import nnkern as nk
 from nnkern.viz import DecisionBoundary, NetworkDiagram, plane, style
-from nnkern.viz.captions import Captioner
+from nnkern.viz.captions import CaptionedScene
 from nnkern.viz.overlay import EdgeOverlay, NeuronLabels
 
 config.disable_caching = True
@@ -156,14 +154,12 @@ def labelled(label, number):
     return VGroup(text, number)
 
 
-class BackpropScene(Scene):
+class BackpropScene(CaptionedScene):
     def construct(self):
         rec = load_recording()
         s = Step.best(rec)
         net, pal = s.before, style.PALETTE
         opt, tr = rec.header["optimizer"], rec.header["training"]
-        self.camera.background_color = ManimColor(pal.background)
-        cap = Captioner(self)
         L = len(net.sizes) - 1  # weight matrices
 
         # 1. The network and this step's point.
@@ -172,14 +168,14 @@ class BackpropScene(Scene):
         edges = EdgeOverlay(diagram, net.weights, max_width=7.0, power=2.0)
         inputs = diagram.input_labels(["x_1", "x_2"])
         output = diagram.output_labels(["p"], font_size=30)
-        cap.show(f"One step of training, up close: step {s.step} of {tr['epochs'] * tr['steps_per_epoch']}")
+        self.say(f"One step of training, up close: step {s.step} of {tr['epochs'] * tr['steps_per_epoch']}")
         self.play(LaggedStart(*(GrowFromCenter(c) for c in diagram.neurons[0]), lag_ratio=0.2), Write(inputs))
         for l in range(L):
             self.play(Create(edges.lines[l], lag_ratio=0.05),
                       LaggedStart(*(GrowFromCenter(c) for c in diagram.neurons[l + 1]), lag_ratio=0.1), run_time=0.8)
         self.play(Write(output))
         self.bring_to_front(*diagram.neurons)
-        cap.show(f"Its weights: {pal.positive_name} positive, {pal.negative_name} negative, thicker = stronger")
+        self.say(f"Its weights: {pal.positive_name} positive, {pal.negative_name} negative, thicker = stronger")
         self.wait(2.5)
 
         extent = plane.square_extent(rec.data[0])
@@ -191,13 +187,13 @@ class BackpropScene(Scene):
             tex(rf"\text{{target }} y = {s.y}", 30),
             tex(rf"\text{{({pal.class_names[s.y]})}}", 30),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.2).next_to(board, RIGHT, buff=0.25).align_to(board, UP)
-        cap.show("This step trains on one point of the data", FadeIn(board))
+        self.say("This step trains on one point of the data", extra=[FadeIn(board)])
         self.play(Create(ring), FadeIn(point, shift=UP * 0.2))
         self.wait(1.0)
 
         # 2. Forward.
         self.next_section("forward")
-        cap.show("Forward: the point flows through, layer by layer (below each neuron: its value)")
+        self.say("Forward: the point flows through, layer by layer (below each neuron: its value)")
         values = NeuronLabels(diagram, range(L + 1), s.a, direction=DOWN, palette=pal)
         colors = diagram.neuron_colors(s.a, plane.input_scale(extent))
         for l in range(L + 1):
@@ -216,7 +212,7 @@ class BackpropScene(Scene):
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
         below(verdict, board, 0.4)
         verdict[0][0].set_color(style.probability_color(p))
-        cap.show(f"The output p = P({pal.class_names[1]}) against the target: the loss says how wrong it is")
+        self.say(f"The output p = P({pal.class_names[1]}) against the target: the loss says how wrong it is")
         self.play(FadeIn(verdict[0], shift=UP * 0.2))
         self.play(Write(verdict[1]))
         self.wait(1.5)
@@ -226,12 +222,12 @@ class BackpropScene(Scene):
         deltas = NeuronLabels(diagram, range(1, L + 1), s.delta[1:], direction=UP, num_decimal_places=3, palette=pal)
         grads = EdgeOverlay(diagram, s.grads, max_width=7.0, power=1.0)
         out_delta = tex(rf"\delta = \frac{{\partial L}}{{\partial z}} = p - y = {num(s.delta[L][0], 3)}")
-        cap.show("Backward: the error signal δ = ∂L/∂z starts at the output (above each neuron)")
+        self.say("Backward: the error signal δ = ∂L/∂z starts at the output (above each neuron)")
         self.play(FadeOut(board), FadeOut(ring), FadeOut(point), verdict.animate.move_to([PANEL_X, 2.9, 0], aligned_edge=UP + LEFT))
         below(out_delta, verdict)
         self.play(Write(out_delta), FadeIn(deltas.labels[L - 1], shift=UP * 0.1))
         self.wait(0.8)
-        cap.show(f"…and flows back; each line now shows ∂L/∂w: {pal.positive_name} +, {pal.negative_name} −, thicker = larger")
+        self.say(f"…and flows back; each line now shows ∂L/∂w: {pal.positive_name} +, {pal.negative_name} −, thicker = larger")
         for l in range(L - 1, -1, -1):
             back = edges.lines[l].copy().set_stroke(pal.highlight, width=3)
             for line in back:
@@ -252,7 +248,7 @@ class BackpropScene(Scene):
         fprime = r"\tanh'(z)" if net.activation == "tanh" else rf"\mathrm{{{net.activation}}}'(z)"
         slope = 1 - s.a[1][j] ** 2 if net.activation == "tanh" else d_j / total if total else 0.0  # f'(z) of neuron j
         edge = edges.line(0, i, j).copy().set_stroke(pal.marker, width=9, opacity=0.7)
-        cap.show(f"The chain rule for one edge: from x{'₁₂'[i]} into hidden neuron {j + 1}")
+        self.say(f"The chain rule for one edge: from x{'₁₂'[i]} into hidden neuron {j + 1}")
         self.play(FadeOut(out_delta), verdict.animate.set_opacity(0.5), Create(edge))
         chain = VGroup(
             tex(r"\frac{\partial L}{\partial w} = a \cdot \delta", 36),
@@ -299,19 +295,19 @@ class BackpropScene(Scene):
                      f"The step for every weight: {pal.positive_name} up, {pal.negative_name} down")
         rule.arrange(DOWN, aligned_edge=LEFT, buff=0.2)
         below(rule, verdict, 0.35)
-        cap.show(words[0], FadeOut(chain))
+        self.say(words[0], extra=[FadeOut(chain)])
         self.play(Write(rule[0]))
         self.play(*(Write(r) for r in rule[1:]))
         self.wait(1.5)
-        cap.show(words[1], edges.animate.set_values(steps), FadeOut(deltas), FadeOut(values), FadeOut(edge), run_time=1.2)
+        self.say(words[1], extra=[edges.animate.set_values(steps), FadeOut(deltas), FadeOut(values), FadeOut(edge)])
         self.wait(1.5)
 
         loss = DecimalNumber(s.loss_before, num_decimal_places=3, font_size=36, color=pal.text)
         prob = DecimalNumber(p, num_decimal_places=2, font_size=36, color=style.probability_color(p))
         tally = VGroup(labelled("L =", loss), labelled("p =", prob)).arrange(RIGHT, buff=0.6)
         below(tally, rule, 0.4)
-        cap.show("Take the step: the new weights, and the loss on this point drops",
-                 edges.animate.set_values(net.weights), FadeIn(tally), verdict.animate.set_opacity(1), run_time=1.2)
+        self.say("Take the step: the new weights, and the loss on this point drops",
+                 extra=[edges.animate.set_values(net.weights), FadeIn(tally), verdict.animate.set_opacity(1)])
         twin = net.copy()
         start, end = net.params.astype(np.float64), s.after.params.astype(np.float64)
 
@@ -332,8 +328,9 @@ class BackpropScene(Scene):
         # 7. The step's size against the weights: small, yet aimed.
         self.next_section("end")
         biggest = max(float(np.abs(d).max()) for d in steps)
-        cap.show(f"No weight moved more than {biggest:.3f}: a small nudge, aimed downhill", Indicate(change, color=pal.marker))
+        self.say(f"No weight moved more than {biggest:.3f}: a small nudge, aimed downhill", extra=[Indicate(change, color=pal.marker)])
         self.wait(2.0)
-        cap.show("Repeat for every point, thousands of times: that is training")
+        self.say("Repeat for every point, thousands of times: that is training")
         self.wait(2.5)
-        cap.close()
+        self.say(None)
+        self.play(FadeOut(self.cap))

@@ -27,8 +27,6 @@ from manim import (
     GrowFromEdge,
     Indicate,
     LaggedStart,
-    ManimColor,
-    Scene,
     Text,
     Transform,
     UpdateFromAlphaFunc,
@@ -40,8 +38,8 @@ from manim import (
 
 import nnkern as nk
 from nnkern.viz import DecisionBoundary, NetworkDiagram, plane, style
-from nnkern.viz.bars import ValueBars
-from nnkern.viz.captions import Captioner
+from nnkern.viz.bars import SeriesBars
+from nnkern.viz.captions import CaptionedScene
 from nnkern.viz.overlay import EdgeOverlay
 from nnkern.viz.slider import Slider
 
@@ -83,12 +81,10 @@ def readout(label, number):
     return VGroup(text, number.next_to(text, RIGHT, buff=0.15).match_y(text))
 
 
-class PerturbScene(Scene):
+class PerturbScene(CaptionedScene):
     def construct(self):
         net, X, y, source = load_net()
         pal = style.PALETTE
-        self.camera.background_color = ManimColor(pal.background)
-        cap = Captioner(self)
         base_loss, base_acc = nk.evaluate(net, X, y)
         twin = net.copy()  # the network the plane and the numbers show as it is edited
 
@@ -102,7 +98,7 @@ class PerturbScene(Scene):
         loss = DecimalNumber(base_loss, num_decimal_places=3, font_size=36, color=pal.text)
         numbers = VGroup(readout("accuracy", acc), readout("loss", loss)).arrange(RIGHT, buff=0.5)
         numbers.next_to(board, DOWN, buff=0.25)
-        cap.show(f"A trained {'-'.join(map(str, net.sizes))} network on the {source}: how much does each weight matter?")
+        self.say(f"A trained {'-'.join(map(str, net.sizes))} network on the {source}: how much does each weight matter?")
         self.play(LaggedStart(*(FadeIn(layer) for layer in diagram.neurons), lag_ratio=0.2),
                   Create(edges, lag_ratio=0.01), FadeIn(board), run_time=2)
         self.bring_to_front(*diagram.neurons)
@@ -125,14 +121,14 @@ class PerturbScene(Scene):
         rise = [np.clip(L - base_loss, 0, None) for L in losses]
         flat = np.concatenate([r.ravel() for r in rise])
         order = np.argsort(flat)[::-1]
-        bars = ValueBars(flat[order], width=7.4, height=1.5, label="loss rise without each weight, largest first",
-                         palette=pal).move_to([-3.3, -2.6, 0])
-        cap.show(f"Remove each weight in turn and re-score: {flat.size} edited copies, one compiled call")
+        bars = SeriesBars(flat[order], width=7.4, height=1.5, label="loss rise without each weight, largest first",
+                          palette=pal).move_to([-3.3, -2.6, 0])
+        self.say(f"Remove each weight in turn and re-score: {flat.size} edited copies, one compiled call")
         self.play(LaggedStart(*(GrowFromEdge(b, DOWN) for b in bars.bars), lag_ratio=0.03, run_time=2.5),
-                  Create(bars.axis), FadeIn(bars.label))
+                  FadeIn(bars.frame))
         self.wait(0.5)
         sens = EdgeOverlay(diagram, rise, max_width=7.0, power=1.0, signed=False)
-        cap.show("The same number on each edge: brighter and thicker = the loss rises more without it")
+        self.say("The same number on each edge: brighter and thicker = the loss rises more without it")
         self.play(Transform(edges, sens), run_time=1.5)
         self.wait(1.5)
 
@@ -143,8 +139,8 @@ class PerturbScene(Scene):
         w0 = float(net.weights[l][i, j])
         k = int(net.layout.w_off[l] + i * net.sizes[l + 1] + j)  # its place in the flat parameters
         ring = edges.line(l, i, j).copy().set_stroke(pal.marker, width=10, opacity=0.6)
-        cap.show(f"The most important weight: without it, accuracy falls to {100 * accs[l][i, j]:.0f}%",
-                 Create(ring), Indicate(bars.bars[0], color=pal.marker))
+        self.say(f"The most important weight: without it, accuracy falls to {100 * accs[l][i, j]:.0f}%",
+                 extra=[Create(ring), Indicate(bars.bars[0], color=pal.marker)])
         without = net.params.copy()
         without[k] = 0
         self.play(UpdateFromAlphaFunc(board, lambda m, a: show(net.params + a * (without - net.params), False)),
@@ -153,10 +149,10 @@ class PerturbScene(Scene):
 
         # 3. Sweep it.
         self.next_section("sweep")
-        slider = Slider(-3, 3, value=0, step=1, width=4.4, label=f"× its trained value {w0:.2f}",
-                        palette=pal).next_to(numbers, DOWN, buff=0.45)
-        cap.show("Sweep it from −3× to +3× its trained value: the boundary reacts", FadeIn(slider),
-                 Transform(edges, EdgeOverlay(diagram, twin.weights, max_width=6.0, power=2.0)))
+        slider = Slider(rf"\times {w0:.2f}", (-3, 3, 1), length=3.4, value=0, font_size=30, palette=pal)
+        slider.next_to(numbers, DOWN, buff=0.45)
+        self.say("Sweep it from −3× to +3× its trained value: the boundary reacts",
+                 extra=[FadeIn(slider), Transform(edges, EdgeOverlay(diagram, twin.weights, max_width=6.0, power=2.0))])
         scale = slider.tracker
         params = net.params.copy()
 
@@ -185,9 +181,9 @@ class PerturbScene(Scene):
         xlabel = Text("fraction of the weights removed, smallest |w| first", font_size=24, color=pal.text)
         xlabel.next_to(axes, DOWN, buff=0.1)
         ylabel = Text("accuracy", font_size=24, color=pal.text).next_to(axes, UP, buff=0.1).align_to(axes, LEFT)
-        cap.show("Now prune: remove weights from the smallest |w| up",
-                 FadeOut(bars), FadeOut(ring), FadeOut(slider), Transform(edges, EdgeOverlay(diagram, net.weights,
-                                                                                           max_width=6.0, power=2.0)))
+        self.say("Now prune: remove weights from the smallest |w| up",
+                 extra=[FadeOut(bars), FadeOut(ring), FadeOut(slider),
+                        Transform(edges, EdgeOverlay(diagram, net.weights, max_width=6.0, power=2.0))])
         self.play(Create(axes), FadeIn(xlabel, ylabel))
         trace = VMobject(stroke_color=pal.curves[0], stroke_width=4)
         points = axes.coords_to_point(np.c_[fractions, np.clip(prune_acc, 0.4, 1)])
@@ -204,9 +200,11 @@ class PerturbScene(Scene):
         board.remove_updater(prune)
         keep = np.flatnonzero(prune_acc >= base_acc - 0.02)
         n_keep = int(keep[-1]) if keep.size else 0  # the most weights removed with accuracy within 2 points
-        cap.show(f"{100 * fractions[n_keep]:.0f}% of the weights can go before accuracy drops by 2 points or more",
-                 UpdateFromAlphaFunc(board, lambda m, a: show(thetas[int(round(n_w + a * (n_keep - n_w)))])), run_time=2)
+        self.say(f"{100 * fractions[n_keep]:.0f}% of the weights can go before accuracy drops by 2 points or more",
+                 extra=[UpdateFromAlphaFunc(board, lambda m, a: show(thetas[int(round(n_w + a * (n_keep - n_w)))]),
+                                            run_time=2)])
         marker = Circle(radius=0.1, stroke_color=pal.marker, stroke_width=4).move_to(points[n_keep])
         self.play(Create(marker))
         self.wait(3)
-        cap.close()
+        self.say(None)
+        self.play(FadeOut(self.cap))

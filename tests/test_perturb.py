@@ -97,26 +97,6 @@ def test_bad_input_is_named(trained):
         nk.pruned_params(net, [1.5])
 
 
-def test_bars_and_slider_show_their_values():
-    manim = pytest.importorskip("manim")
-    from nnkern.viz.bars import ValueBars
-    from nnkern.viz.slider import Slider
-
-    bars = ValueBars([4.0, 2.0, 1.0, 0.0], width=4, height=2)
-    heights = [b.height for b in bars.bars]
-    assert heights[0] == pytest.approx(2) and heights[1] == pytest.approx(1) and heights[3] < 0.01
-    assert all(b.get_bottom()[1] == pytest.approx(bars.axis.get_y(), abs=1e-3) for b in bars.bars)
-    assert sum(bars.bars[0].get_fill_color().to_rgb()) > sum(bars.bars[2].get_fill_color().to_rgb())  # brighter
-    with pytest.raises(ValueError, match="NaN"):
-        ValueBars([1.0, np.nan])
-    slider = Slider(-3, 3, value=0)
-    slider.tracker.set_value(2.0)
-    slider.marker.update()
-    assert slider.marker.get_x() == pytest.approx(slider.line.n2p(2.0)[0])
-    with pytest.raises(ValueError, match="lo < hi"):
-        Slider(1, 1)
-
-
 def test_perturb_scene_runs_in_a_dry_run():
     manim = pytest.importorskip("manim")
     import importlib.util

@@ -1,49 +1,38 @@
-"""Captioner: a scene's one caption line at the top, swapped with a short fade, and written to the
-render's subtitles for exactly as long as it shows."""
+"""Captions: one line of text at the top of the frame, each also written as a subtitle."""
 
-from manim import UP, FadeIn, FadeOut, Text
+from manim import UP, FadeIn, FadeOut, ManimColor, Scene, Text
 
 from . import style
 
 
-class Captioner:
-    """Shows one caption at a time at the top of ``scene``.
+def caption(text, font_size=30, max_width=13.4, palette=None):
+    """A one-line caption at the top edge in the palette's text colour, shrunk to ``max_width`` if longer."""
+    line = Text(text, font_size=font_size, color=style.current(palette).text)
+    return line.scale_to_fit_width(min(line.width, max_width)).to_edge(UP, buff=0.3)
 
-    ``show(text, *animations)`` fades the old caption out and the new one in (while playing the given
-    animations); each caption becomes a subcaption (``scene.add_subcaption``) from the moment it
-    appears until the one after it does, or until ``close()``.
-    """
 
-    def __init__(self, scene, *, font_size=28, max_width=13.2, buff=0.3, palette=None):
-        self.scene, self.font_size, self.max_width, self.buff = scene, font_size, max_width, buff
-        self.palette = style.current(palette)
-        self.current, self._text, self._since = None, None, 0.0
+class CaptionedScene(Scene):
+    """A Scene on the palette's background that speaks in captions: ``say(text)`` swaps the caption at
+    the top (``self.cap``) and writes it as a subtitle lasting until the next ``say`` (``say(None)``
+    ends the last one)."""
 
-    def make(self, text, font_size=None):
-        """The caption mobject for ``text``, shrunk to ``max_width`` if longer, at the top edge."""
-        line = Text(text, font_size=font_size or self.font_size, color=self.palette.text)
-        return line.scale_to_fit_width(min(line.width, self.max_width)).to_edge(UP, buff=self.buff)
+    cap, _said = None, None
 
-    def show(self, text, *animations, font_size=None, run_time=0.6):
-        """Swap in the caption ``text`` while playing ``animations``; returns the new caption."""
-        new = self.make(text, font_size)
-        swap = [FadeIn(new, shift=UP * 0.2, run_time=run_time)]
-        if self.current is not None:
-            swap.append(FadeOut(self.current, shift=UP * 0.2, run_time=run_time))
-        self._subtitle()
-        self._since = self.scene.renderer.time
-        self.scene.play(*swap, *animations)
-        self.current, self._text = new, text
-        return new
+    def setup(self):
+        self.camera.background_color = ManimColor(style.PALETTE.background)
 
-    def close(self, run_time=0.6):
-        """Fade the caption out and end its subcaption."""
-        if self.current is not None:
-            self._subtitle()
-            self.scene.play(FadeOut(self.current, run_time=run_time))
-            self.current = self._text = None
-
-    def _subtitle(self):
-        if self._text is not None:
-            now = self.scene.renderer.time
-            self.scene.add_subcaption(self._text, duration=max(now - self._since, 0.1), offset=self._since - now)
+    def say(self, text, font_size=30, extra=()):
+        """Swap the caption for ``text``, playing the animations ``extra`` alongside."""
+        now = self.time
+        if self._said is not None:
+            said, start = self._said
+            self.add_subcaption(said, duration=now - start, offset=start - now)
+        self._said = None if text is None else (text, now)
+        if text is None:
+            return
+        new = caption(text, font_size)
+        anims = [FadeIn(new, shift=UP * 0.2, run_time=0.6)]
+        if self.cap is not None:
+            anims.append(FadeOut(self.cap, shift=UP * 0.2, run_time=0.6))
+        self.play(*anims, *extra)
+        self.cap = new

@@ -93,7 +93,7 @@ class TrainingTracker:
         self.views = {}  # view -> the updater hung on its moving part
         self._before = self.net.copy()
         self._frame, self._frame_key = None, None
-        self._grid_buffer = np.empty(resolution * resolution * sum(self.net.sizes[1:]), dtype=self.net.dtype)
+        self._grid_buffer = self.net.layer_buffer(resolution * resolution)
 
     @property
     def t_max(self):
