@@ -74,10 +74,13 @@ fraction = _number(float, lambda v: 0 <= v < 1, "a fraction in [0, 1), e.g. 0.2"
 
 
 def add_train(commands):
-    t = commands.add_parser("train", help="train on a built-in dataset; record the run with --out",
-                            description="Train a network on a built-in dataset and print its loss and accuracy. "
-                                        "--out records the run into a folder; --save-model keeps the trained network.")
-    t.add_argument("--dataset", required=True, choices=datasets.NAMES, help="the data to train on (required)")
+    t = commands.add_parser("train", help="train on a built-in dataset or a CSV file; record the run with --out",
+                            description="Train a network on a built-in dataset or your own points and print its loss and "
+                                        "accuracy. --out records the run into a folder; --save-model keeps the trained network.")
+    source = t.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", choices=datasets.NAMES, help="a built-in dataset to train on (default: none; required unless a CSV file is given)")
+    source.add_argument("--csv", metavar="FILE", help="your own points: a CSV file of columns x1, x2, ..., label, header optional (default: none)")
+    t.add_argument("--classes", type=positive_int, default=2, help="classes of --dataset spiral, 2 to 7 (default: %(default)s)")
     t.add_argument("--n", type=positive_int, default=None, help="samples (default: 1000; all 1797 for digits)")
     t.add_argument("--noise", type=non_negative_float, default=0.05, help="dataset noise, std in input units (default: %(default)s)")
     t.add_argument("--layers", type=parse_layers, default=None, help="widths, inputs first (default: 2,16,16,k; 64,32,k for "
@@ -126,21 +129,28 @@ def build_parser():
 
 
 def _data(args):
-    """(X, y) of --dataset, --n, --noise; refuses more samples than the dataset holds."""
+    """(X, y) of --csv, or of --dataset, --n, --noise, --classes; refuses more samples than the dataset holds."""
+    if args.csv is not None:
+        return datasets.from_csv(args.csv)
     if args.n is not None and args.n > datasets.SIZES.get(args.dataset, args.n):
         raise ValueError(f"--n {args.n}: {args.dataset} holds {datasets.SIZES[args.dataset]} samples")
-    return datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed)
+    if args.classes != 2 and args.dataset != "spiral":
+        raise ValueError(f"--classes {args.classes}: only --dataset spiral takes a number of classes")
+    if not 2 <= args.classes <= 7:
+        raise ValueError(f"--classes {args.classes}: spiral takes 2 to 7")
+    return datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed, classes=args.classes)
 
 
 def _architecture(args, n_inputs, n_classes):
     """(layers, output) from --layers and --output, checked against the data."""
+    source = args.dataset or args.csv
     output = args.output or ("sigmoid" if n_classes == 2 else "softmax")
     if output == "sigmoid" and n_classes > 2:
-        raise ValueError(f"--output sigmoid fits two classes; {args.dataset} has {n_classes}: use --output softmax")
+        raise ValueError(f"--output sigmoid fits two classes; {source} has {n_classes}: use --output softmax")
     n_out = n_classes if output == "softmax" else 1
     layers = args.layers or ([n_inputs, 16, 16, n_out] if n_inputs == 2 else [n_inputs, 32, n_out])
     if layers[0] != n_inputs:
-        raise ValueError(f"--layers must start with {n_inputs}, the number of {args.dataset} inputs; got {layers[0]}")
+        raise ValueError(f"--layers must start with {n_inputs}, the number of {source} inputs; got {layers[0]}")
     if output != "softmax" and layers[-1] != 1:
         hint = "; for one unit per class use --output softmax" if output == "sigmoid" else ""
         raise ValueError(f"--layers ends in {layers[-1]} units, but {output} output on {n_classes} classes "
@@ -166,6 +176,10 @@ def cmd_train(args):
         warnings.warn(f"--batch-size {args.batch_size} is more than the {len(X)} training samples: each step uses all {len(X)}")
     net = MLP(layers, activation=args.activation, output=output, seed=args.seed, dtype=args.dtype)
     meta = {"dataset": args.dataset, "n": args.n, "noise": args.noise, "seed": args.seed, "val": args.val}
+    if args.csv is not None:
+        meta = {"csv": os.path.abspath(args.csv), "n": len(X), "seed": args.seed, "val": args.val}
+    elif args.classes != 2:
+        meta["classes"] = args.classes
     record = args.record if args.out is not None else None
     run = train(net, X, y, epochs=args.epochs, batch_size=min(args.batch_size, len(X)), optimizer=args.optimizer, lr=args.lr,
                 weight_decay=args.weight_decay, seed=args.seed, quiet=args.quiet, val=val,
