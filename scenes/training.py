@@ -1,7 +1,9 @@
 """A neural network learning to separate two spirals: ``manim render scenes/training.py``.
 
 With no settings the scene trains RUN below (under a second); ``NNKERN_RUN=runs/myrun manim render
-scenes/training.py`` replays a recording you made (any 2-D dataset and architecture).
+scenes/training.py`` replays a recording you made (any 2-D classifier: two classes with a sigmoid or
+softmax output, or 3 to 7 classes with softmax, e.g. ``nnkern train --dataset spiral --classes 3`` or
+``nnkern train --csv points.csv``).
 """
 
 import os
@@ -96,6 +98,7 @@ class TrainingScene(Scene):
         final = rec.model_at(len(rec) - 1)
         extent = plane.square_extent(run.X)
         binary = net.output == "sigmoid" and net.sizes[-1] == 1
+        column = 0 if binary else 1  # the output showing P(class 1), the class of the point followed
         pal = style.PALETTE
         self.camera.background_color = ManimColor(pal.background)
         class0, class1 = pal.class_names[:2]
@@ -162,11 +165,10 @@ class TrainingScene(Scene):
         acts = [x, *(a[0] for _, a in net.layer_outputs(x[None]))]
         self.play(diagram.forward_pass(acts, input_scale=plane.input_scale(extent), layer_time=1.2))
         self.add(diagram)  # animating its parts in a group split it into parts in the scene; rejoin
-        prob = DecimalNumber(acts[-1][-1], num_decimal_places=2, font_size=32)
-        prob.next_to(outputs[-1], DOWN, buff=0.15).set_color(style.probability_color(acts[-1][-1]))
+        prob = DecimalNumber(acts[-1][column], num_decimal_places=2, font_size=32)
+        prob.next_to(outputs[column], DOWN, buff=0.15).set_color(style.output_color(acts[-1]))
         self.play(FadeIn(prob, scale=1.5))
-        cap = caption(f"Untrained, it is guessing: {p_class1} = {acts[-1][-1]:.2f} for a {class1} point" if binary else
-                      "Untrained, it is guessing")  # fmt: skip
+        cap = caption(f"Untrained, it is guessing: {p_class1} = {acts[-1][column]:.2f} for a {class1} point")
         self.play(FadeOut(formula), FadeIn(cap))
         self.wait(1.5)
 
@@ -178,7 +180,8 @@ class TrainingScene(Scene):
             series["test" if run.X_test is not None else "validation"] = np.r_[np.nan, rec.history["val_loss"]]
         curve = LossCurve(epochs, series, width=4.6, height=1.3).move_to([-3.1, -2.75, 0])
         maps = [NeuronMap.beside(diagram, l, extent, side=0.2, buff=0.03) for l in range(1, len(net.sizes) - 1)]
-        cap = self.recaption(cap, f"Its answer everywhere on the plane: {class1} where it says {p_class1} > 0.5")
+        cap = self.recaption(cap, f"Its answer everywhere on the plane: {class1} where it says {p_class1} > 0.5" if binary else
+                             "Its answer everywhere: the colour of the class it picks, faint where unsure")  # fmt: skip
         board.set_reveal(0)
         tracker.attach(diagram, board)
         self.play(*map(FadeOut, layer_caps), UpdateFromAlphaFunc(board, lambda m, a: m.set_reveal(a)), FadeIn(board.contour))
@@ -200,7 +203,7 @@ class TrainingScene(Scene):
         self.settle(curve.frame, words)
         tracker.follow(epoch, lambda tr: int(tr.epoch))
         tracker.follow(acc, lambda tr: 100 * tr.accuracy(run.X, run.y))
-        tracker.follow(prob, lambda tr: tr.point_output[-1], color=style.probability_color)
+        tracker.follow(prob, lambda tr: tr.point_output[column], color=lambda _: style.output_color(tracker.point_output))
         diagram.needs_changes = True
         tracker.attach(curve)
         self.add(curve.trace)
@@ -219,7 +222,8 @@ class TrainingScene(Scene):
         # 5. Soft, then hard boundary; then the test points.
         cap = self.recaption(cap, "Soft boundary: the colour shows how sure the network is")
         self.wait(1.5)
-        cap = self.recaption(cap, f"Hard boundary: its decision, {class1} or {class0}")
+        cap = self.recaption(cap, f"Hard boundary: its decision, {class1} or {class0}" if binary else
+                             "Hard boundaries: its decision, one class per region")  # fmt: skip
         self.play(UpdateFromAlphaFunc(board, lambda m, a: m.set_hardness(a), run_time=2))
         X_test, y_test = (run.X_test, run.y_test) if run.X_test is not None else (run.X, run.y)
         test_dots = board.make_points(X_test, y_test)

@@ -33,7 +33,7 @@ class DecisionBoundary(Group):
 
     ``image`` shows the output layer over a ``resolution``² grid: soft probabilities, or hard classes as
     ``hardness`` goes to 1, faded in from the blank plane as ``reveal`` goes to 1. ``contour`` is the 0.5
-    level (binary outputs), ``dots`` the data X (n, 2) coloured by y (n,): small dots, dark outlines.
+    level (binary outputs) or the borders between the classes' regions (k > 2), ``dots`` the data X (n, 2) coloured by y (n,): small dots, dark outlines.
     Colours come from ``palette`` (default ``style.PALETTE``). As a TrainingTracker view, ``sync(frame)``
     shows the output layer of the frame's grid.
     """
@@ -72,8 +72,7 @@ class DecisionBoundary(Group):
     def set_output(self, probs):
         """Restyle from the output layer over the grid: probs (resolution, resolution, k), row 0 at ymin."""
         self._probs = np.array(probs, dtype=float)  # a copy: callers may reuse their buffer
-        if self._probs.shape[-1] <= 2:
-            self._set_contour(plane.contour_paths(self._probs[..., -1], 0.5, self.extent))
+        self._set_contour(plane.class_borders(self._probs, self.extent))
         return self._redraw()
 
     def sync(self, frame):

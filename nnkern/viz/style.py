@@ -129,6 +129,15 @@ def probability_color(p, palette=None) -> ManimColor:
     return sign_color(p - 0.5, palette)
 
 
+def output_color(probs, palette=None) -> ManimColor:
+    """Text colour for a classifier's output (k,): ``probability_color`` of P(class 1) for one sigmoid unit,
+    else the winning class's colour."""
+    probs = np.atleast_1d(np.asarray(probs, dtype=float))
+    if len(probs) == 1:
+        return probability_color(probs[0], palette)
+    return to_color(class_rgb(int(np.argmax(probs)), palette))
+
+
 def to_color(rgb) -> ManimColor:
     """One RGB triple in [0, 1] -> ManimColor."""
     return ManimColor.from_rgb(np.clip(np.asarray(rgb, dtype=np.float64), 0, 1))
