@@ -14,7 +14,6 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    ManimColor,
     config,
     Circle,
     Create,
@@ -99,8 +98,7 @@ class TrainingScene(Scene):
         extent = plane.square_extent(run.X)
         binary = net.output == "sigmoid" and net.sizes[-1] == 1
         column = 0 if binary else 1  # the output showing P(class 1), the class of the point followed
-        pal = style.PALETTE
-        self.camera.background_color = ManimColor(pal.background)
+        pal = style.use_theme(self)
         class0, class1 = pal.class_names[:2]
         p_class1 = f"P({class1})"
 

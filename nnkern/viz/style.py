@@ -16,6 +16,7 @@ import functools
 import numpy as np
 from manim import ManimColor
 
+from .. import palette as _palettes
 from ..palette import PALETTE, Palette  # noqa: F401  (re-exported: style.Palette, style.PALETTE)
 
 #: hidden/output activations whose values are signed (drawn with the diverging map)
@@ -76,6 +77,22 @@ def _class_table(*classes) -> np.ndarray:
 def current(palette=None) -> Palette:
     """``palette``, else the global ``PALETTE`` (looked up now, so rebinding ``style.PALETTE`` takes effect)."""
     return palette if palette is not None else PALETTE
+
+
+def use_theme(scene, name=None) -> Palette:
+    """Make theme ``name`` (default: $NNKERN_THEME, else dark) the global palette and paint ``scene``'s
+    background with it; returns the palette. A scene calls this once, first thing in ``construct``."""
+    global PALETTE
+    PALETTE = _palettes.theme(name) if name else _palettes.from_env()
+    scene.camera.background_color = ManimColor(PALETTE.background)
+    return PALETTE
+
+
+def faded(rgb, amount, palette=None) -> np.ndarray:
+    """RGB (..., 3) moved ``amount`` (0..1) of the way from the background towards itself: how heatmaps
+    recede behind the drawing on a dark or a light background alike."""
+    background = _rgb(current(palette).background)
+    return background + amount * (np.asarray(rgb, dtype=float) - background)
 
 
 def signed_rgb(values, scale=1.0, palette=None) -> np.ndarray:
