@@ -1,6 +1,6 @@
 """A neural network learning to separate two spirals: ``manim render scenes/training.py``.
 
-With no settings the scene trains RUN below (under a second); ``NNKERN_RUN=runs/myrun manim render
+With no settings the scene trains RUN below (under a second, once: later renders read it from nk.cache); ``NNKERN_RUN=runs/myrun manim render
 scenes/training.py`` replays a recording you made (any 2-D classifier: two classes with a sigmoid or
 softmax output, or 3 to 7 classes with softmax, e.g. ``nnkern train --dataset spiral --classes 3`` or
 ``nnkern train --csv points.csv``).
@@ -51,12 +51,16 @@ SLOW_MOTION = 20  # steps per second at the end / at the start of the replay
 
 
 def default_run():
-    """Train RUN (recording a geometric schedule of snapshots) and keep its test split."""
+    """RUN's recording, trained on first use and then read from the cache (nk.cache)."""
+    return RecordedRun.from_recording(nk.cache.recording("training", RUN, train_default))
+
+
+def train_default(folder):
+    """Train RUN into ``folder`` (a geometric schedule of snapshots), its test split as validation data."""
     X, y = nk.datasets.load(**RUN["data"])
     Xtr, Xte, ytr, yte = nk.datasets.train_test_split(X, y, test_size=RUN["test_size"], seed=RUN["data"]["seed"])
     net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="sigmoid", seed=RUN["train"]["seed"])
-    run = nk.train(net, Xtr, ytr, quiet=True, val=(Xte, yte), record="geometric", record_meta=RUN, **RUN["train"])
-    return RecordedRun.from_recording(run.recording)
+    nk.train(net, Xtr, ytr, quiet=True, val=(Xte, yte), record="geometric", record_to=folder, record_meta=RUN, **RUN["train"])
 
 
 def load_run():
