@@ -116,7 +116,25 @@ def add_info(commands):
     i.set_defaults(run=cmd_info)
 
 
-SUBCOMMANDS = (add_train, add_info)
+def add_render(commands):
+    from .palette import THEMES
+
+    r = commands.add_parser("render", help="render every scene (or those named) in parallel, with a gallery page",
+                            description="Render the scenes in --dir (or those named) with Manim, N at a time; one line per "
+                                        "scene, failures reported at the end with their logs (exit status 1); writes "
+                                        "MEDIA/gallery.html.")
+    r.add_argument("scenes", nargs="*", metavar="SCENE", help="scene files or names in --dir (default: all)")
+    r.add_argument("-q", "--quality", choices=("l", "m", "h"), default="l", help="480p15, 720p30 or 1080p60 (default: %(default)s)")
+    r.add_argument("-j", "--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once "
+                   "(default: the number of cores, %(default)s)")
+    r.add_argument("--theme", choices=tuple(THEMES), default=None, help="colour theme, as NNKERN_THEME (default: "
+                   "$NNKERN_THEME, else dark)")
+    r.add_argument("--dir", default="scenes", help="the folder of scenes (default: %(default)s)")
+    r.add_argument("--media", default="media", help="where videos, logs, posters and gallery.html go (default: %(default)s)")
+    r.set_defaults(run=cmd_render)
+
+
+SUBCOMMANDS = (add_train, add_info, add_render)
 
 
 def build_parser():
@@ -263,6 +281,13 @@ def cmd_info(args):
     print("\n".join(lines))
 
 
+def cmd_render(args):
+    from . import render
+
+    results = render.render_all(render.find_scenes(args.scenes, args.dir), args.quality, args.jobs, args.theme, args.media)
+    return 1 if render.report_failures(results) else 0
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"nnkern: warning: {message}", file=sys.stderr)
 
@@ -274,7 +299,7 @@ def main(argv=None):
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             args = build_parser().parse_args(argv)
-            args.run(args)
+            status = args.run(args)
     except ValueError as e:
         print(f"nnkern: error: {e}", file=sys.stderr)
         return 2
@@ -284,7 +309,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("nnkern: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":
