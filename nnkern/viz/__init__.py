@@ -9,7 +9,8 @@ from . import plane, style
 from .boundary import DecisionBoundary
 from .loss_curve import LossCurve
 from .diagram import NetworkDiagram
+from .lecture import Captioned
 from .neuron_map import NeuronMap
 from .tracker import Frame, RecordedRun, TrainingTracker
 
-__all__ = ["DecisionBoundary", "Frame", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]
+__all__ = ["Captioned", "DecisionBoundary", "Frame", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]
