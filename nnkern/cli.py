@@ -134,7 +134,25 @@ def add_render(commands):
     r.set_defaults(run=cmd_render)
 
 
-SUBCOMMANDS = (add_train, add_info, add_render)
+def add_slides(commands):
+    from .palette import THEMES
+
+    s = commands.add_parser("slides", help="a scene as a slide deck (PowerPoint or HTML), one slide per section",
+                            description="Render a scene with its sections saved and build a deck with one slide per "
+                                        "section, each playing its clip: --to pptx (python-pptx) or --to html (reveal.js, "
+                                        "opens from disk).")
+    s.add_argument("scene", help="the scene file, e.g. scenes/training.py")
+    s.add_argument("--to", choices=("pptx", "html"), required=True, help="the deck's format (required)")
+    s.add_argument("-q", "--quality", choices=("l", "m", "h"), default="m", help="480p15, 720p30 or 1080p60 (default: %(default)s)")
+    s.add_argument("--theme", choices=tuple(THEMES), default=None, help="colour theme, as NNKERN_THEME (default: "
+                   "$NNKERN_THEME, else dark)")
+    s.add_argument("--out", default=None, help="the deck: a .pptx file or a folder for html (default: "
+                   "MEDIA/slides/<scene>.pptx or MEDIA/slides/<scene>/)")
+    s.add_argument("--media", default="media", help="where Manim's videos and logs go (default: %(default)s)")
+    s.set_defaults(run=cmd_slides)
+
+
+SUBCOMMANDS = (add_train, add_info, add_render, add_slides)
 
 
 def build_parser():
@@ -286,6 +304,29 @@ def cmd_render(args):
 
     results = render.render_all(render.find_scenes(args.scenes, args.dir), args.quality, args.jobs, args.theme, args.media)
     return 1 if render.report_failures(results) else 0
+
+
+def cmd_slides(args):
+    import pathlib
+
+    from . import palette, slides
+
+    if not os.path.isfile(args.scene):
+        raise ValueError(f"{args.scene}: no such scene file")
+    stem = pathlib.Path(args.scene).stem
+    out = args.out or os.path.join(args.media, "slides", stem + (".pptx" if args.to == "pptx" else ""))
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    try:
+        sections = slides.render_sections(args.scene, args.quality, args.media, args.theme)
+    except RuntimeError as e:
+        print(f"nnkern: error: {e}", file=sys.stderr)
+        return 1
+    if args.to == "pptx":
+        deck = slides.to_pptx(sections, out)
+    else:
+        background = (palette.theme(args.theme) if args.theme else palette.from_env()).background
+        deck = slides.to_html(sections, out, background)
+    print(f"{args.to} deck: {deck} ({len(sections)} slides: {', '.join(name for name, _ in sections)})")
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
