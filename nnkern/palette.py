@@ -39,7 +39,7 @@ class Palette:
     contour: str = "#FFFFFF"
     highlight: str = "#FFFF00"
     marker: str = "#F7D96F"
-    curves: tuple = ("#FFFFFF", "#BBBBBB")
+    curves: tuple = ("#FFFFFF", "#FF9F40")  # train, test: told apart by brightness and hue
     positive_name: str = "blue"
     negative_name: str = "red"
     highlight_name: str = "yellow"

@@ -24,6 +24,7 @@ from manim import (
     Indicate,
     LaggedStart,
     MathTex,
+    Rectangle,
     Scene,
     Text,
     TransformFromCopy,
@@ -190,6 +191,7 @@ class TrainingScene(Captioned, Scene):
         tracker.attach(*maps)
         self.play(*(FadeIn(m) for m in maps))
         self.wait(0.5)
+        self.zoom_into_maps(tracker, diagram, maps[0], extent)
 
         epoch = DecimalNumber(0, num_decimal_places=0, font_size=40, color=pal.text)
         acc = DecimalNumber(0, num_decimal_places=0, font_size=40, unit=r"\%", color=pal.text)
@@ -235,6 +237,21 @@ class TrainingScene(Captioned, Scene):
         cap = self.show_caption(f"{'Test' if fresh else 'Training'} accuracy: {100 * score:.1f}%", font_size=40)
         self.play(Indicate(cap, color=pal.marker, scale_factor=1.1))
         self.wait(3)
+
+    def zoom_into_maps(self, tracker, diagram, small, extent):
+        """Grow the first hidden layer's maps (``small``, beside the neurons) into a full-size grid, hold, shrink back."""
+        pal = style.current()
+        big = NeuronMap.tiled(diagram, small.layer, extent, side=1.25).shift(DOWN * 0.35)
+        veil = Rectangle(width=config.frame_width, height=config.frame_height - 1.1, stroke_width=0,
+                         fill_color=pal.background, fill_opacity=0.9).to_edge(DOWN, buff=0)  # the caption stays clear
+        tracker.attach(big)
+        self.show_caption("Close up: each first-layer neuron splits the plane along a line", FadeIn(veil),
+                          FadeIn(big, scale=0.15, target_position=small.get_center()), fade=0.8)
+        self.wait(2.5)
+        self.show_caption("The next layer combines these splits into curves", fade=0.8)
+        self.wait(1.5)
+        self.play(FadeOut(big, scale=0.15, target_position=small.get_center()), FadeOut(veil), run_time=1.2)
+        tracker.detach(big)
 
     def settle(self, *mobjects):
         """Move static mobjects that overlap nothing to the back of the scene: Manim then draws them once
