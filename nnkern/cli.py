@@ -116,39 +116,40 @@ def add_info(commands):
     i.set_defaults(run=cmd_info)
 
 
-def add_render(commands):
+def _manim_options(parser, quality, media):
+    """-q, --theme and --media, shared by the commands that run Manim."""
     from .palette import THEMES
 
+    parser.add_argument("-q", "--quality", choices=("l", "m", "h"), default=quality,
+                        help="480p15, 720p30 or 1080p60 (default: %(default)s)")
+    parser.add_argument("--theme", choices=tuple(THEMES), default=None,
+                        help="colour theme, as NNKERN_THEME (default: $NNKERN_THEME, else dark)")
+    parser.add_argument("--media", default="media", help=f"{media} (default: %(default)s)")
+
+
+def add_render(commands):
     r = commands.add_parser("render", help="render every scene (or those named) in parallel, with a gallery page",
                             description="Render the scenes in --dir (or those named) with Manim, N at a time; one line per "
                                         "scene, failures reported at the end with their logs (exit status 1); writes "
                                         "MEDIA/gallery.html.")
     r.add_argument("scenes", nargs="*", metavar="SCENE", help="scene files or names in --dir (default: all)")
-    r.add_argument("-q", "--quality", choices=("l", "m", "h"), default="l", help="480p15, 720p30 or 1080p60 (default: %(default)s)")
+    _manim_options(r, "l", "where videos, logs, posters and gallery.html go")
     r.add_argument("-j", "--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once "
                    "(default: the number of cores, %(default)s)")
-    r.add_argument("--theme", choices=tuple(THEMES), default=None, help="colour theme, as NNKERN_THEME (default: "
-                   "$NNKERN_THEME, else dark)")
     r.add_argument("--dir", default="scenes", help="the folder of scenes (default: %(default)s)")
-    r.add_argument("--media", default="media", help="where videos, logs, posters and gallery.html go (default: %(default)s)")
     r.set_defaults(run=cmd_render)
 
 
 def add_slides(commands):
-    from .palette import THEMES
-
     s = commands.add_parser("slides", help="a scene as a slide deck (PowerPoint or HTML), one slide per section",
                             description="Render a scene with its sections saved and build a deck with one slide per "
                                         "section, each playing its clip: --to pptx (python-pptx) or --to html (reveal.js, "
                                         "opens from disk).")
     s.add_argument("scene", help="the scene file, e.g. scenes/training.py")
     s.add_argument("--to", choices=("pptx", "html"), required=True, help="the deck's format (required)")
-    s.add_argument("-q", "--quality", choices=("l", "m", "h"), default="m", help="480p15, 720p30 or 1080p60 (default: %(default)s)")
-    s.add_argument("--theme", choices=tuple(THEMES), default=None, help="colour theme, as NNKERN_THEME (default: "
-                   "$NNKERN_THEME, else dark)")
+    _manim_options(s, "m", "where Manim's videos and logs go")
     s.add_argument("--out", default=None, help="the deck: a .pptx file or a folder for html (default: "
                    "MEDIA/slides/<scene>.pptx or MEDIA/slides/<scene>/)")
-    s.add_argument("--media", default="media", help="where Manim's videos and logs go (default: %(default)s)")
     s.set_defaults(run=cmd_slides)
 
 
