@@ -12,6 +12,7 @@ from .boundary import DecisionBoundary
 from .cells import ActivationColumn, CellGrid, HeatTable
 from .diagram import NetworkDiagram
 from .formula import LiveFormula
+from .lecture import Captioned
 from .loss_curve import LossCurve
 from .neuron import NeuronPlane
 from .neuron_map import NeuronMap
@@ -21,7 +22,7 @@ from .tracker import Frame, RecordedRun, TrainingTracker
 from .warp import WarpGrid
 
 __all__ = [
-    "ActivationColumn", "CellGrid", "DecisionBoundary", "Frame", "HeatTable", "LiveFormula", "LossCurve", "NetworkDiagram",
-    "NeuronMap", "NeuronPlane", "OutputSum", "PixelImage", "ProbabilityBars", "RecordedRun", "SeriesBars", "Slider",
-    "TrainingTracker", "WarpGrid", "WeightGrid", "plane", "style", "text",
+    "ActivationColumn", "Captioned", "CellGrid", "DecisionBoundary", "Frame", "HeatTable", "LiveFormula", "LossCurve",
+    "NetworkDiagram", "NeuronMap", "NeuronPlane", "OutputSum", "PixelImage", "ProbabilityBars", "RecordedRun", "SeriesBars",
+    "Slider", "TrainingTracker", "WarpGrid", "WeightGrid", "plane", "style", "text",
 ]
