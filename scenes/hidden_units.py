@@ -128,8 +128,8 @@ class HiddenUnitsScene(CaptionedScene):
         tracker.attach(curve)
         self.add(curve.trace)
         t = TRAINING_SECONDS
-        self.say("Training reshapes every map at once", extra=[tracker.play(0, 0.4, 0.4 * t, 10)])
-        self.say("Each map settles into a piece of the answer", extra=[tracker.play(0.4, 1, 0.6 * t, 10)])
+        self.say("Training reshapes every map at once", tracker.play(0, 0.4, 0.4 * t, 10))
+        self.say("Each map settles into a piece of the answer", tracker.play(0.4, 1, 0.6 * t, 10))
         tracker.detach()
         self.wait(0.5)
 
