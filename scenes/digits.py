@@ -88,13 +88,17 @@ class DigitsRun:
 
 
 def default_run():
-    """Train RUN, recording it, with its test split as validation data."""
+    """RUN's recording, trained on first use and then read from the cache (nk.cache)."""
+    return DigitsRun.from_recording(nk.cache.recording("digits", RUN, train_default))
+
+
+def train_default(folder):
+    """Train RUN into ``folder``, recording it, with its test split as validation data."""
     X, y = nk.datasets.load(**RUN["data"])
     Xtr, Xte, ytr, yte = nk.datasets.train_test_split(X, y, test_size=RUN["test_size"], seed=RUN["data"]["seed"])
     net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="softmax", seed=RUN["train"]["seed"])
     meta = dict(RUN, image_shape=list(nk.datasets.DIGITS_SHAPE))
-    run = nk.train(net, Xtr, ytr, quiet=True, val=(Xte, yte), record=RUN["record"], record_meta=meta, **RUN["train"])
-    return DigitsRun.from_recording(run.recording)
+    nk.train(net, Xtr, ytr, quiet=True, val=(Xte, yte), record=RUN["record"], record_to=folder, record_meta=meta, **RUN["train"])
 
 
 def load_run():

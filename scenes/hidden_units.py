@@ -60,12 +60,16 @@ TRAINING_SECONDS = 16
 
 
 def default_recording():
-    """Train RUN (recording a geometric schedule) with its test split as validation data."""
+    """RUN's recording, trained on first use and then read from the cache (nk.cache)."""
+    return nk.cache.recording("hidden_units", RUN, train_default)
+
+
+def train_default(folder):
+    """Train RUN into ``folder`` (a geometric schedule) with its test split as validation data."""
     X, y = nk.datasets.load(**RUN["data"])
     Xtr, Xte, ytr, yte = nk.datasets.train_test_split(X, y, test_size=RUN["test_size"], seed=RUN["data"]["seed"])
     net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="sigmoid", seed=RUN["train"]["seed"])
-    run = nk.train(net, Xtr, ytr, quiet=True, val=(Xte, yte), record="geometric", record_meta=RUN, **RUN["train"])
-    return run.recording
+    nk.train(net, Xtr, ytr, quiet=True, val=(Xte, yte), record="geometric", record_to=folder, record_meta=RUN, **RUN["train"])
 
 
 def load_run():
