@@ -3,6 +3,8 @@ summarise a recording.
 
     nnkern train --dataset spiral --layers 2,16,16,1 --epochs 300 --record every:1 --out runs/spiral
     nnkern info runs/spiral
+    nnkern sweep --dataset spiral --layers 2,4,1 2,8,8,1 --lr 0.003,0.03,0.3 --seeds 0-3 --out runs/sweep
+    nnkern sweep --summary runs/sweep
 
 Bad arguments print one line and exit with status 2.
 """
@@ -66,6 +68,7 @@ def build_parser():
     i = commands.add_parser("info", help="summarise a recording folder")
     i.add_argument("path")
     i.add_argument("--skip-corrupt", action="store_true", help="leave out unreadable chunks instead of failing")
+    add_sweep_parser(commands)
     return parser
 
 
@@ -130,12 +133,85 @@ def cmd_info(args):
     print("\n".join(lines))
 
 
+def comma_list(kind):
+    """``a,b,c`` -> [kind(a), kind(b), kind(c)] (an argparse type)."""
+    def parse(text):
+        try:
+            return [kind(s) for s in text.split(",")]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected a comma list of {kind.__name__} values") from None
+    parse.__name__ = f"{kind.__name__} list"
+    return parse
+
+
+def parse_seeds(text):
+    """``0-3`` -> [0, 1, 2, 3]; ``0,5,7`` -> [0, 5, 7]."""
+    try:
+        if "-" in text:
+            first, last = map(int, text.split("-"))
+            return list(range(first, last + 1))
+        return [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected seeds as FIRST-LAST or a comma list") from None
+
+
+def add_sweep_parser(commands):
+    """``nnkern sweep``: every combination of the listed settings, one Dask task per run."""
+    s = commands.add_parser("sweep", help="train every combination of settings on Dask, one recording per run under --out")
+    s.add_argument("--dataset", nargs="+", default=["spiral"], choices=datasets.NAMES)
+    s.add_argument("--n", type=int, default=None, help="samples (default: 1000, or all 1797 digits)")
+    s.add_argument("--noise", type=float, default=0.05)
+    s.add_argument("--data-seed", type=int, default=0, help="seeds the data and its split (the same for every run)")
+    s.add_argument("--val", type=float, default=0.25, help="fraction held out for validation (default 0.25)")
+    s.add_argument("--layers", type=parse_layers, nargs="+", help="one or more architectures, e.g. 2,4,1 2,8,8,1")
+    s.add_argument("--activation", type=comma_list(str), default=["tanh"], help="e.g. tanh,relu")
+    s.add_argument("--output", default=None, help="default: sigmoid for one output unit, else softmax")
+    s.add_argument("--dtype", type=comma_list(str), default=["float32"])
+    s.add_argument("--epochs", type=comma_list(int), default=[200])
+    s.add_argument("--batch-size", type=comma_list(int), default=[32])
+    s.add_argument("--optimizer", type=comma_list(str), default=["adam"])
+    s.add_argument("--lr", type=comma_list(float), default=[0.01], help="e.g. 0.003,0.03,0.3")
+    s.add_argument("--weight-decay", type=comma_list(float), default=[0.0])
+    s.add_argument("--seeds", type=parse_seeds, default=[0], help="initial weights and shuffling: 0-3 or 0,5,7")
+    s.add_argument("--record", type=parse_schedule, default="geometric", help="every:K, geometric (default), or steps 0,10,100")
+    s.add_argument("--out", help="folder (or fsspec URL every worker can write) of the runs and summary.csv")
+    s.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://HOST:8786 "
+                   "(default: a local cluster, one worker process per core)")
+    s.add_argument("--workers", type=int, default=None, help="worker processes of the local cluster")
+    s.add_argument("--retry-failed", action="store_true", help="train the runs that failed before again")
+    s.add_argument("--summary", metavar="FOLDER", default=None, help="print the best runs of a sweep folder and stop")
+    s.add_argument("--top", type=int, default=5, help="how many best runs to print")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def cmd_sweep(args):
+    from .sweeps import summary
+
+    if args.summary is None:
+        if args.out is None or args.layers is None:
+            raise ValueError("nnkern sweep needs --layers and --out (or --summary FOLDER)")
+        from .sweeps import sweep
+
+        grid = dict(dataset=args.dataset, n=args.n, noise=args.noise, data_seed=args.data_seed, val=args.val,
+                    layers=args.layers, activation=args.activation, output=args.output, dtype=args.dtype,
+                    epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
+                    weight_decay=args.weight_decay, seed=args.seeds, record=args.record)
+        result = sweep(grid, args.out, scheduler=args.scheduler, n_workers=args.workers,
+                       retry_failed=args.retry_failed, progress=not args.quiet)
+        print(f"{result.folder}: {len(result.rows)} runs, {len(result.rows) - result.trained} finished before, "
+              f"{len(result.failed)} failed")
+    import fsspec.core
+
+    fs, root = fsspec.core.url_to_fs(args.summary or args.out)
+    print(summary.best_table(summary.read(fs, root), args.top))
+
+
 def main(argv=None):
     """Run the command line; returns the exit status: 2 for bad arguments or an unreadable
     recording, 1 when training diverges or a file cannot be written."""
     try:
         args = build_parser().parse_args(argv)
-        {"train": cmd_train, "info": cmd_info}[args.command](args)
+        {"train": cmd_train, "info": cmd_info, "sweep": cmd_sweep}[args.command](args)
     except ValueError as e:
         print(f"nnkern: error: {e}", file=sys.stderr)
         return 2
