@@ -164,13 +164,16 @@ def write_history(folder, history):
 
 def read_history(folder, complete):
     """Per-epoch metrics {name: list}.  The last line of an incomplete run may be cut off by the
-    kill; it is dropped.  Any other unreadable line is an error naming the file and line."""
+    kill; it is dropped; a run killed before its history file was made has none.  Any other
+    unreadable line is an error naming the file and line."""
     path = os.path.join(folder, HISTORY)
     history = {}
     try:
         with open(path, encoding="utf-8") as f:
             lines = f.read().split("\n")
     except FileNotFoundError:
+        if not complete:
+            return history
         raise RecordingError(f"{path}: missing file") from None
     body, last = lines[:-1], lines[-1]
     if last and complete:

@@ -70,7 +70,7 @@ def _client(client, scheduler, n_workers):
     else:
         env = {k: os.environ[k] for k in ("NUMBA_CACHE_DIR",) if k in os.environ}
         with LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1, processes=True,
-                          host="127.0.0.1", dashboard_address=None, env=env) as cluster, Client(cluster) as c:
+                          host="127.0.0.1", dashboard_address="127.0.0.1:0", env=env) as cluster, Client(cluster) as c:
             yield c
 
 
