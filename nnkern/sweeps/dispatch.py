@@ -33,8 +33,8 @@ def sweep(grid, out, *, client=None, scheduler=None, n_workers=None, retry_faile
     write), and keep ``out``/summary.csv up to date as runs finish.
 
     Where: ``client`` (a ``distributed.Client``), else ``scheduler`` ("tcp://host:8786"), else a
-    LocalCluster on 127.0.0.1 of ``n_workers`` processes (default: one per core), one thread each,
-    sharing this process's NUMBA_CACHE_DIR.  Runs finished before (a folder with a result) are
+    LocalCluster on 127.0.0.1 of ``n_workers`` processes (default: one per core), one thread each
+    (Numba's and BLAS's too), sharing this process's NUMBA_CACHE_DIR.  Runs finished before (a folder with a result) are
     skipped, failed ones too unless ``retry_failed``; interrupted ones are trained again.  A run
     that diverges or has bad settings is marked failed; the others go on.  Returns a ``SweepResult``.
     """
@@ -68,7 +68,7 @@ def _client(client, scheduler, n_workers):
         with Client(scheduler, timeout="20s") as c:
             yield c
     else:
-        env = {k: os.environ[k] for k in ("NUMBA_CACHE_DIR",) if k in os.environ}
+        env = {"NUMBA_NUM_THREADS": "1", **{k: os.environ[k] for k in ("NUMBA_CACHE_DIR",) if k in os.environ}}
         with LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1, processes=True,
                           host="127.0.0.1", dashboard_address="127.0.0.1:0", env=env) as cluster, Client(cluster) as c:
             yield c

@@ -27,11 +27,11 @@ def run(spec, folder):
     if fs.exists(path):
         fs.rm(path, recursive=True)
     if isinstance(fs, LocalFileSystem):
-        row = _train(spec, path)
+        row = train_run(spec, path)
     else:  # train into a local folder, then copy it over, result last
         local = tempfile.mkdtemp(prefix="nnkern-run-")
         try:
-            row = _train(spec, os.path.join(local, "run"))
+            row = train_run(spec, os.path.join(local, "run"))
             fs.put(os.path.join(local, "run"), path, recursive=True)
         finally:
             shutil.rmtree(local, ignore_errors=True)
@@ -40,7 +40,9 @@ def run(spec, folder):
     return row
 
 
-def _train(spec, folder):
+def train_run(spec, folder=None):
+    """Train the run ``spec``, recording into the local ``folder`` (None: no recording); returns
+    its summary row."""
     import numpy as np
 
     import nnkern as nk
@@ -58,13 +60,14 @@ def _train(spec, folder):
         net = nk.MLP(layers, activation=spec["activation"], output=output, seed=spec["seed"], dtype=spec["dtype"])
         run = nk.train(net, X, y, epochs=spec["epochs"], batch_size=spec["batch_size"], optimizer=spec["optimizer"],
                        lr=spec["lr"], weight_decay=spec["weight_decay"], seed=spec["seed"], val=val,
-                       record=spec["record"], record_to=folder, record_meta=spec, quiet=True)
+                       record=spec["record"] if folder else None, record_to=folder, record_meta=spec, quiet=True)
         history = run.history
     except (nk.TrainingDiverged, ValueError) as e:
         status, error = "failed", f"{type(e).__name__}: {e}"
-        if os.path.exists(os.path.join(folder, "header.json")):
+        if folder and os.path.exists(os.path.join(folder, "header.json")):
             history = nk.Recording.load(folder).history  # the epochs before it failed
-    os.makedirs(folder, exist_ok=True)  # a run refused before training has a folder for its result
+    if folder:
+        os.makedirs(folder, exist_ok=True)  # a run refused before training has a folder for its result
     last = {k: float(v[-1]) for k, v in history.items() if k != "epoch" and v and np.isfinite(v[-1])}
     return dict(spec, status=status, epochs_done=len(history.get("epoch", [])), loss=last.get("loss"),
                 acc=last.get("acc"), val_loss=last.get("val_loss"), val_acc=last.get("val_acc"),
