@@ -66,6 +66,13 @@ def test_import_nnkern_does_not_import_dask():
     assert done.stdout.strip() == "[]"
 
 
+def test_n_workers_0_trains_in_this_process_without_a_cluster(tmp_path):
+    result = nk.sweep(TINY, tmp_path / "sweep", n_workers=0, progress=False)
+    assert result.trained == 4 and result.workers == {} and not result.failed
+    assert [nk.Recording.load(tmp_path / "sweep" / r["name"]).complete for r in result.rows] == [True] * 4
+    assert set(_csv_rows(tmp_path / "sweep")) == {r["name"] for r in result.rows}
+
+
 def _csv_rows(folder):
     with open(folder / "summary.csv") as f:
         return {row["name"]: row for row in csv.DictReader(f)}

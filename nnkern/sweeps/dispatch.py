@@ -32,26 +32,31 @@ def sweep(grid, out, *, client=None, scheduler=None, n_workers=None, retry_faile
     each recorded into its own folder under ``out`` (a local path or an fsspec URL every worker can
     write), and keep ``out``/summary.csv up to date as runs finish.
 
-    Where: ``client`` (a ``distributed.Client``), else ``scheduler`` ("tcp://host:8786"), else a
-    LocalCluster on 127.0.0.1 of ``n_workers`` processes (default: one per core), one thread each
-    (Numba's and BLAS's too), sharing this process's NUMBA_CACHE_DIR.  Runs finished before (a folder with a result) are
-    skipped, failed ones too unless ``retry_failed``; interrupted ones are trained again.  A run
+    Where: ``client`` (a ``distributed.Client``), else ``scheduler`` ("tcp://host:8786"), else
+    ``n_workers=0``: one after another in this process, without Dask; else a LocalCluster on
+    127.0.0.1 of ``n_workers`` processes (default: one per core), one thread each (Numba's and
+    BLAS's too), sharing this process's NUMBA_CACHE_DIR.  Runs finished before (a folder with a
+    result) are skipped, failed ones too unless ``retry_failed``; interrupted ones are trained again.  A run
     that diverges or has bad settings is marked failed; the others go on.  Returns a ``SweepResult``.
     """
-    import fsspec.core
-
+    try:
+        import fsspec.core
+    except ImportError as e:
+        raise ImportError(f"nk.sweep needs dask and distributed: pip install 'nnkern[sweep]' ({e})") from None
     specs = grids.expand(grid)
     fs, root = fsspec.core.url_to_fs(os.fspath(out))
     fs.makedirs(root, exist_ok=True)
     names = [grids.run_name(s) for s in specs]
     rows = summary.read_results(fs, root)  # every finished run in the folder, this grid's or not
-    todo = [(name, spec) for name, spec in zip(names, specs)
+    todo = [(name, spec, fs.unstrip_protocol(f"{root}/{name}")) for name, spec in zip(names, specs)
             if name not in rows or (retry_failed and rows[name]["status"] != "complete")]
     workers = {}
-    if todo:
+    if todo and n_workers == 0 and client is None and scheduler is None:
+        _record(_in_process(todo), len(todo), fs, root, rows, names, progress)
+    elif todo:
         with _client(client, scheduler, n_workers) as c:
-            _warm_up(c, {spec["dtype"] for _, spec in todo})
-            _run_all(c, todo, fs, root, rows, names, progress)
+            _warm_up(c, {spec["dtype"] for _, spec, _ in todo})
+            _record(_on_dask(c, todo), len(todo), fs, root, rows, names, progress)
             workers = c.run(worker.numba_stats)
     _write_summary(fs, root, rows, names)
     return SweepResult(fs.unstrip_protocol(root), [rows[n] for n in names], len(todo), workers)
@@ -81,32 +86,45 @@ def _warm_up(client, dtypes):
     client.submit(worker.warm_up, sorted(dtypes), workers=first, pure=False).result()
 
 
-def _run_all(client, todo, fs, root, rows, names, progress):
-    """Submit the runs ``todo`` [(name, spec)], record each row in ``rows`` as it finishes and
-    rewrite the summary; a task that errs (killed worker, unwritable folder) is a failed row."""
+def _on_dask(client, todo):
+    """Submit the runs ``todo`` [(name, spec, folder URL)] as tasks; yield (name, spec, row or exception) as
+    they finish; cancel what is left on exit (an interrupt)."""
     from distributed import as_completed
-    from tqdm.auto import tqdm
 
-    futures = {client.submit(worker.run, spec, fs.unstrip_protocol(f"{root}/{name}"), key=f"nnkern-run-{name}",
-                             pure=False): (name, spec) for name, spec in todo}
-    failed = 0
-    bar = tqdm(total=len(todo), unit="run", disable=not progress, dynamic_ncols=True)
+    futures = {client.submit(worker.run, spec, folder, key=f"nnkern-run-{name}", pure=False): (name, spec)
+               for name, spec, folder in todo}
     try:
         for future in as_completed(futures):
-            name, spec = futures[future]
             try:
-                row = future.result()
+                yield (*futures[future], future.result())
             except Exception as e:  # the task itself failed: not kept on disk, so a rerun tries again
-                row = dict(spec, status="failed", error=f"{type(e).__name__}: {e}")
+                yield (*futures[future], e)
+    finally:
+        client.cancel(list(futures))
+
+
+def _in_process(todo):
+    """The runs ``todo`` one after another in this process (``n_workers=0``), as ``_on_dask`` yields them."""
+    for name, spec, folder in todo:
+        yield name, spec, worker.run(spec, folder)
+
+
+def _record(results, total, fs, root, rows, names, progress):
+    """Keep each (name, spec, row or exception) of ``results`` in ``rows`` and rewrite the summary,
+    under a progress bar of runs done, failed and left."""
+    from tqdm.auto import tqdm
+
+    failed = 0
+    with tqdm(total=total, unit="run", disable=not progress, dynamic_ncols=True) as bar:
+        for name, spec, row in results:
+            if isinstance(row, Exception):
+                row = dict(spec, status="failed", error=f"{type(row).__name__}: {row}")
             rows[name] = dict(row, name=name)
             failed += row["status"] != "complete"
             _write_summary(fs, root, rows, names)
-            finished = bar.n + 1
-            bar.set_postfix_str(f"done {finished - failed}, failed {failed}, left {len(todo) - finished}", refresh=False)
+            done = bar.n + 1
+            bar.set_postfix_str(f"done {done - failed}, failed {failed}, left {total - done}", refresh=False)
             bar.update()
-    finally:
-        bar.close()
-        client.cancel(list(futures))
 
 
 def _write_summary(fs, root, rows, names):
