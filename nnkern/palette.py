@@ -21,6 +21,9 @@ class Palette:
     classes: tuple = ("#FC6255", "#58C4DD", "#83C167", "#FF862F", "#9A72AC", "#5CD0B3", "#D147BD")
     class_names: tuple = ("red", "blue", "green", "orange", "purple", "teal", "pink")
     outline: str = "#0A0A0A"
+    #: groups of runs compared side by side (a sweep's settings): hues apart from classes 0 and 1
+    series: tuple = ("#83C167", "#FF862F", "#9A72AC", "#5CD0B3", "#D147BD")
+    series_names: tuple = ("green", "orange", "purple", "teal", "pink")
 
     def to_dict(self):
         """The palette as a JSON-ready dict."""

@@ -93,8 +93,16 @@ def run_name(spec):
     return f"{spec['dataset']}_{layers}_{spec['activation']}_{spec['optimizer']}_lr{spec['lr']:g}_seed{spec['seed']}_{digest}"
 
 
-def label(spec, keys):
-    """A short label of ``spec`` by ``keys`` (the settings that vary), e.g. "lr 0.03, seed 1"."""
-    words = {"layers": lambda v: "-".join(map(str, v)), "lr": lambda v: f"{v:g}"}
-    return ", ".join(f"{'' if k in ('layers', 'activation') else k.replace('_', ' ') + ' '}{words.get(k, str)(spec[k])}"
-                     for k in keys)
+def varying(specs):
+    """The settings whose values differ between ``specs``, in DEFAULTS order."""
+    return [k for k in DEFAULTS if len({json.dumps(s[k]) for s in specs}) > 1]
+
+
+def describe(spec, key):
+    """One setting in a few words: "lr 0.03", "seed 1", "2-16-16-1", "relu"."""
+    value = spec[key]
+    if key == "layers":
+        return "-".join(map(str, value))
+    if key in ("activation", "optimizer", "dataset", "dtype"):
+        return str(value)
+    return f"{key.replace('_', ' ')} {value:g}" if isinstance(value, float) else f"{key.replace('_', ' ')} {value}"

@@ -89,3 +89,14 @@ def _fmt(value):
     if isinstance(value, float):
         return "-" if math.isnan(value) else f"{value:.4g}"
     return str(value)
+
+
+def shown(rows, k=12):
+    """At most ``k`` rows to draw, in table order: all when they fit, else the best k // 2 and the
+    worst k - k // 2 (failed runs being the worst); the rest stay in the table."""
+    if len(rows) <= k:
+        return list(rows)
+    order = ranked(rows)
+    order += [r for r in rows if r not in order]  # the failed and unfinished, worst of all
+    keep = {id(r) for r in order[: k // 2] + order[len(order) - (k - k // 2):]}
+    return [r for r in rows if id(r) in keep]

@@ -2,9 +2,10 @@
 
 from . import plane, style
 from .boundary import DecisionBoundary
+from .boundary_grid import BoundaryGrid
 from .loss_curve import LossCurve
 from .diagram import NetworkDiagram
 from .neuron_map import NeuronMap
 from .tracker import RecordedRun, TrainingTracker
 
-__all__ = ["DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]
+__all__ = ["BoundaryGrid", "DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]

@@ -123,6 +123,12 @@ def probability_color(p, palette=None) -> ManimColor:
     return sign_color(p - 0.5, palette)
 
 
+def series_color(group, palette=None) -> ManimColor:
+    """The colour of a group of runs compared side by side: the palette's series colours, in turn."""
+    series = (palette or PALETTE).series
+    return ManimColor(series[group % len(series)])
+
+
 def to_color(rgb) -> ManimColor:
     """One RGB triple in [0, 1] -> ManimColor."""
     return ManimColor.from_rgb(np.clip(np.asarray(rgb, dtype=np.float64), 0, 1))
