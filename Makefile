@@ -34,7 +34,7 @@ bench: $(VENV)/.installed-bench
 system:
 	@dpkg -s $(APT) $(TEX) >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT) && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT) && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(TEX); }
 
 $(VENV)/.installed: pyproject.toml | system

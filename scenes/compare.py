@@ -7,6 +7,7 @@ classifiers of 2 inputs on one dataset; up to 12 runs on screen (more: the best 
 rest in summary.csv). Runs are grouped into rows by the first setting that varies.
 """
 
+import dataclasses
 import os
 import tempfile
 
@@ -118,16 +119,18 @@ class CompareScene(Scene):
         self.next_section("training")
         epochs = max(rec.header["training"]["epochs"] for rec in recs)
         cap = 1.5 * max(float(rec.losses[0]) for rec in recs)
-        colors = [board.group_color(g) for g in groups]
+        p = style.current()
+        by_run = dataclasses.replace(p, curves=tuple(p.series[g % len(p.series)] for g in groups))  # a run's curve: its row's colour
         curve = LossCurve(np.arange(epochs + 1), {r["name"]: loss_series(rec, epochs, cap) for r, rec in runs},
-                          width=min(4.3, 12.6 - board.width), height=2.4, log_x=True, colors=colors)
+                          width=min(4.3, 12.6 - board.width), height=2.4, log_x=True, palette=by_run)
         curve.frame.remove(curve.keys)
         curve.trace.remove(curve.dot)
         curve.labels[1].next_to(curve.axes.x_axis, DOWN, buff=0.45)  # below the tick labels, not among them
         curve.next_to(board, RIGHT, buff=0.9).to_edge(UP, buff=1.3)
         legend = VGroup(*(Text(t, font_size=24, color=board.group_color(g)) for g, t in enumerate(row_labels or [])))
         legend.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(curve, DOWN, buff=0.35).align_to(curve.axes, LEFT)
-        counter = VGroup(Text("epoch", font_size=28), DecimalNumber(0, num_decimal_places=0, font_size=36))
+        counter = VGroup(Text("epoch", font_size=28, color=p.text),
+                         DecimalNumber(0, num_decimal_places=0, font_size=40, color=p.text))
         counter.arrange(RIGHT).to_corner(RIGHT + DOWN, buff=0.4)
         self.say("They all train at once, epoch for epoch")
         self.play(Create(curve.axes), FadeIn(curve.labels, curve.ticks, legend, counter))
@@ -165,7 +168,7 @@ class CompareScene(Scene):
         if best is not None:
             i = rows.index(best)
             ring = board.highlight(i)
-            self.play(Create(ring), lines[i].animate.set_stroke(style.to_color(style.unsigned_rgb(1.0)), width=6, opacity=1),
+            self.play(Create(ring), lines[i].animate.set_stroke(p.marker, width=6, opacity=1),
                       *(line.animate.set_stroke(opacity=0.2) for j, line in enumerate(lines) if j != i))
             what = ", ".join(grid.describe(specs[i], k) for k in keys[:3])
             self.say(f"Best: {what}; validation loss {best['val_loss']:.3f}, accuracy {100 * best['val_acc']:.0f}%")
@@ -193,7 +196,7 @@ class CompareScene(Scene):
 
     def say(self, text, font_size=28):
         """Replace the caption at the top with ``text`` (also a subcaption, shown until the next one)."""
-        new = Text(text, font_size=font_size)
+        new = Text(text, font_size=font_size, color=style.current().text)
         new.scale_to_fit_width(min(new.width, 13.4)).to_edge(UP, buff=0.3)
         self.end_subcaption()
         anims = [FadeIn(new, shift=UP * 0.2)] + ([FadeOut(self.caption, shift=UP * 0.2)] if self.caption else [])

@@ -58,12 +58,15 @@ def test_frames_row_labels_and_highlight_follow_the_palette(data):
     p = style.PALETTE
     assert np.allclose(rgb(grid.tiles[0].frame.get_stroke_color()), rgb(p.series[0]))
     assert np.allclose(rgb(grid.tiles[1].frame.get_stroke_color()), rgb(p.series[1]))
-    assert np.allclose(rgb(grid.highlight(1).get_stroke_color()), rgb(p.bright))
-    mine = Palette(series=("#204080", "#806020"), bright="#10E010")
+    assert np.allclose(rgb(grid.highlight(1).get_stroke_color()), rgb(p.marker))
+    assert np.allclose(rgb(grid.labels[0].get_color()), rgb(p.text))
+    mine = Palette(series=("#204080", "#806020"), marker="#10E010", text="#202020", frame="#A0A0A0")
     grid = BoundaryGrid(EXTENT, *data, ["a", "b", "c"], groups=[0, 1, 2], row_labels=["row"], palette=mine, resolution=16)
     assert np.allclose(rgb(grid.tiles[2].frame.get_stroke_color()), rgb("#204080"))  # series colours in turn
     assert np.allclose(rgb(grid.row_labels[0].get_color()), rgb("#204080"))
     assert np.allclose(rgb(grid.highlight(0).get_stroke_color()), rgb("#10E010"))
+    assert np.allclose(rgb(grid.labels[0].get_color()), rgb("#202020"))
+    assert np.allclose(rgb(grid.tiles[0].contour.get_stroke_color()), rgb(mine.contour))  # the tiles take it too
 
 
 def test_each_tile_shows_its_own_network(data):

@@ -6,6 +6,6 @@ from .boundary_grid import BoundaryGrid
 from .loss_curve import LossCurve
 from .diagram import NetworkDiagram
 from .neuron_map import NeuronMap
-from .tracker import RecordedRun, TrainingTracker
+from .tracker import Frame, RecordedRun, TrainingTracker
 
-__all__ = ["BoundaryGrid", "DecisionBoundary", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]
+__all__ = ["BoundaryGrid", "DecisionBoundary", "Frame", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]

@@ -13,14 +13,15 @@ class BoundaryGrid(Group):
     Tile i sits at ``cells[i]`` = (row, column) (default: ``cols`` to a row), framed in the colour of
     its group ``groups[i]`` (the palette's ``series`` colours, in turn) and labelled beneath by
     ``labels[i]`` (one or more lines); ``row_labels`` (one per row, coloured by the row's first
-    tile's group) go to the left. Text is ``font_size`` (>= 24, readable at 480p).
+    tile's group) go to the left. Text is ``font_size`` (>= 24, readable at 480p), in the palette's
+    ``text`` colour; ``highlight`` rings a tile in its ``marker`` colour (default ``style.PALETTE``).
     """
 
     def __init__(self, extent, X, y, labels, *, cells=None, cols=4, groups=None, row_labels=None, side=1.5,
                  resolution=72, font_size=24, gap=0.3, dot_radius=0.02, palette=None, **kwargs):
         super().__init__(**kwargs)
         n = len(labels)
-        self.palette = palette or style.PALETTE
+        self.palette = style.current(palette)
         self.cells = list(cells) if cells is not None else [divmod(i, cols) for i in range(n)]
         self.groups = list(groups) if groups is not None else [0] * n
         if len(self.cells) != n or len(self.groups) != n:
@@ -30,10 +31,12 @@ class BoundaryGrid(Group):
         lines = max(str(t).count("\n") + 1 for t in labels) if n else 1
         pitch_x, pitch_y = side + gap, side + lines * 1.4 * line + gap
         for (row, col), text, group in zip(self.cells, labels, self.groups):
-            tile = DecisionBoundary(extent, X, y, side=side, resolution=resolution, dot_radius=dot_radius)
+            tile = DecisionBoundary(extent, X, y, side=side, resolution=resolution, dot_radius=dot_radius,
+                                    palette=self.palette)
             tile.move_to([col * pitch_x, -row * pitch_y, 0])
             tile.frame.set_stroke(self.group_color(group), width=3)
-            label = Text(str(text), font_size=font_size, line_spacing=0.8).next_to(tile.frame, DOWN, buff=0.08)
+            label = Text(str(text), font_size=font_size, line_spacing=0.8, color=self.palette.text)
+            label.next_to(tile.frame, DOWN, buff=0.08)
             self.tiles.append(tile)
             self.labels.add(label)
         self.row_labels = VGroup()
@@ -59,8 +62,8 @@ class BoundaryGrid(Group):
         return Group(self.tiles[i], self.labels[i])
 
     def highlight(self, i, width=6):
-        """A frame in the palette's bright colour around tile i and its label."""
-        return SurroundingRectangle(self.cell(i), color=ManimColor(self.palette.bright), buff=0.06, stroke_width=width)
+        """A frame in the palette's marker colour around tile i and its label."""
+        return SurroundingRectangle(self.cell(i), color=ManimColor(self.palette.marker), buff=0.06, stroke_width=width)
 
 
 def sample_points(X, y, k, seed=0):
