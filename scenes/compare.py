@@ -86,7 +86,7 @@ def loss_series(rec, epochs, cap):
 
 class CompareScene(Scene):
     def construct(self):
-        folder, runs, n_table = load_sweep()
+        self.folder, runs, n_table = load_sweep()
         rows, recs = [r for r, _ in runs], [rec for _, rec in runs]
         specs = [rec.header["meta"] for rec in recs]
         keys = grid.varying(specs) or ["seed"]
