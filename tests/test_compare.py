@@ -1,8 +1,8 @@
 """The sweep comparison: BoundaryGrid (tiles laid out, coloured and driven by networks) and
 scenes/compare.py in a dry run."""
 
+import importlib.util
 import pathlib
-import runpy
 
 import numpy as np
 import pytest
@@ -87,10 +87,12 @@ def test_each_tile_shows_its_own_network(data):
 
 
 def test_compare_scene_runs_in_a_dry_run_and_ends_on_the_runs_final_boundaries():
-    scene_globals = runpy.run_path(str(SCENE))
-    scene_globals["SWEEP"] = dict(scene_globals["SWEEP"], n=300, seed=[0, 1], epochs=60)  # its three lrs, smaller
+    spec = importlib.util.spec_from_file_location("compare_scene", SCENE)
+    scene_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scene_module)
+    scene_module.SWEEP = dict(scene_module.SWEEP, n=300, seed=[0, 1], epochs=60)  # its three lrs, smaller
     with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 1, "progress_bar": "none"}):
-        scene = scene_globals["CompareScene"]()
+        scene = scene_module.CompareScene()
         scene.render()
         assert 45 <= scene.renderer.time <= 120
         subtitles = [s.content for s in scene.renderer.file_writer.subcaptions]
