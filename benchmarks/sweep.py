@@ -11,22 +11,29 @@ empty cache directory, the second of which should compile nothing.
     plain         each run's nk.train alone, no recording: the reference for the per-run overhead
                   (also the faster of one Numba thread and the default)
 
-Writes results/sweep.json. Options: ``--epochs`` (default 200), ``--repeats`` (default 3), ``--out``.
+Writes results/sweep-EPOCHS-epochs.json. Options: ``--epochs`` (default 200), ``--repeats`` (default 3), ``--out``,
+``--no-cold-cache``.
 """
 
-import argparse
-import json
 import os
-import pathlib
-import platform
-import shutil
-import statistics
-import sys
-import tempfile
-import time
 
-import nnkern as nk
-from nnkern.sweeps import dispatch, grid, worker
+# Numba's parallel kernels run on OpenMP threads that spin after each parallel region; spinning in this
+# process would take the cores from the sweep's workers that run after it. Passive waiting stops that
+# (read when libgomp loads, so before nnkern is imported).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import pathlib  # noqa: E402
+import platform  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import nnkern as nk  # noqa: E402
+from nnkern.sweeps import dispatch, grid, worker  # noqa: E402
 
 GRID = dict(dataset="spiral", n=1000, layers=[2, 16, 16, 1], activation="tanh", optimizer="adam", lr=0.01,
             batch_size=32, seed=list(range(16)))
@@ -111,12 +118,13 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", default=str(pathlib.Path(__file__).parent / "results"))
+    parser.add_argument("--no-cold-cache", action="store_true", help="skip the two sweeps with an empty Numba cache")
     args = parser.parse_args(argv)
     scratch = tempfile.mkdtemp(prefix="nnkern-bench-sweep-")
     load_before = os.getloadavg()
     try:
         t = speed(args.epochs, args.repeats, scratch)
-        cold = cold_cache(scratch)
+        cold = [] if args.no_cold_cache else cold_cache(scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     load_after = os.getloadavg()
@@ -140,7 +148,7 @@ def main(argv=None):
     }
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "sweep.json").write_text(json.dumps(result, indent=1) + "\n")
+    (out / f"sweep-{args.epochs}-epochs.json").write_text(json.dumps(result, indent=1) + "\n")
     m = result["median_seconds"]
     print(f"{result['case']}\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     print(f"serial {m['serial']:.2f} s, sweep on 2 workers {m['sweep']:.2f} s (+{m['startup']:.2f} s cluster start): "
@@ -149,7 +157,7 @@ def main(argv=None):
     for k, s in enumerate(cold):
         print(f"new workers, {'empty' if k == 0 else 'filled'} cache: {s['seconds']:.1f} s, "
               + ", ".join(f"worker compiled {w['compiled']} loaded {w['loaded']} kernels" for w in s["workers"]))
-    print(f"wrote {out / 'sweep.json'}")
+    print(f"wrote {out / f'sweep-{args.epochs}-epochs.json'}")
 
 
 if __name__ == "__main__":
