@@ -59,16 +59,29 @@ def default_run():
 
 
 def load_run():
-    """The recording at $NNKERN_RUN (a 2-input classifier), else the default run."""
+    """The recording at $NNKERN_RUN (a 2-input classifier with a finished epoch), else the default
+    run; a run the scene cannot draw exits with one line saying why."""
     path = os.environ.get("NNKERN_RUN")
     if not path:
         return default_run()
-    rec = nk.Recording.load(path)
+    try:
+        return RecordedRun.from_recording(drawable(nk.Recording.load(path)))
+    except (nk.RecordingError, ValueError) as e:
+        raise SystemExit(f"NNKERN_RUN={path}: {e}") from None
+
+
+def drawable(rec):
+    """``rec`` if this scene can draw it, else a ValueError saying why."""
     model = rec.header["model"]
     if model["sizes"][0] != 2 or model["output"] == "identity":
-        raise SystemExit(f"NNKERN_RUN={path}: this scene draws classifiers of 2 inputs; "
-                         f"that run has sizes {model['sizes']} and output {model['output']!r}")
-    return RecordedRun.from_recording(rec)
+        raise ValueError(f"this scene draws classifiers of 2 inputs; that run has sizes {model['sizes']} "
+                         f"and output {model['output']!r}")
+    if not rec.history.get("epoch") or not len(rec):
+        raise ValueError("the run has no finished epoch to animate (it stopped during the first); "
+                         "train it for at least one epoch")
+    if not rec.finite(len(rec) - 1):
+        raise ValueError("the run diverged (its last snapshot holds NaN or inf); train it again with a smaller --lr")
+    return rec
 
 
 def caption(text, font_size=28):

@@ -234,7 +234,7 @@ def test_a_sweep_through_a_dask_scheduler_and_two_workers_on_loopback(tmp_path, 
     (["sweep", "--out", "{tmp}/s"], "needs --layers and --out"),
     (["sweep", "--summary", "{tmp}"], "no sweep summary here"),
     (["sweep", "--layers", "2,4,1", "--seeds", "a-b", "--out", "{tmp}/s"], "FIRST-LAST"),
-    (["sweep", "--layers", "2,4,1", "--lr", "0.1,x", "--out", "{tmp}/s"], "comma list of float"),
+    (["sweep", "--layers", "2,4,1", "--lr", "0.1,x", "--out", "{tmp}/s"], "expected a comma list of numbers"),
 ])
 def test_sweep_cli_bad_arguments_get_one_line_and_status_2(tmp_path, capsys, argv, message):
     assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2

@@ -1,5 +1,10 @@
 """Manim mobjects for nnkern networks and recordings (imports manim; ``import nnkern`` does not)."""
 
+try:
+    import manim  # noqa: F401
+except ImportError as error:
+    raise ImportError(f"nnkern.viz needs Manim, which the base install leaves out: pip install 'nnkern[viz]' ({error})") from None
+
 from . import plane, style
 from .boundary import DecisionBoundary
 from .boundary_grid import BoundaryGrid
