@@ -6,8 +6,10 @@ empty cache directory, the second of which should compile nothing.
     serial        each run as a worker does it (train, record into a folder, write its result), one
                   after another in this process; with Numba on one thread (as a worker) and on all
                   cores (the default), the faster of the two being the baseline
-    sweep         nk.sweep on a LocalCluster of 2 worker processes already started (its start-up is
-                  timed apart)
+    sweep         nk.sweep on a new LocalCluster of 2 worker processes (its start-up timed apart):
+                  the workers load the kernels from Numba's cache first
+    sweep, warm   a second sweep (into a new folder) on the same cluster, whose workers hold the
+                  kernels already, as a running cluster's do
     plain         each run's nk.train alone, no recording: the reference for the per-run overhead
                   (also the faster of one Numba thread and the default)
 
@@ -82,8 +84,9 @@ def speed(epochs, repeats, scratch):
         start = time.perf_counter()
         with dispatch._client(None, None, 2) as client:
             times["startup"].append(time.perf_counter() - start)
-            times["sweep"].append(timed(nk.sweep, dict(GRID, epochs=epochs), os.path.join(scratch, f"sweep{k}"),
-                                        client=client, progress=False))
+            for name, folder in (("sweep", f"sweep{k}"), ("sweep, warm workers", f"again{k}")):
+                times.setdefault(name, []).append(timed(nk.sweep, dict(GRID, epochs=epochs), os.path.join(scratch, folder),
+                                                        client=client, progress=False))
         print(f"  turn {k + 1}: " + ", ".join(f"{name} {t[-1]:.2f} s" for name, t in times.items() if t),
               file=sys.stderr, flush=True)
     medians = {name: statistics.median(t) for name, t in times.items() if t}
@@ -134,15 +137,17 @@ def main(argv=None):
         "load_average_1_5_15": {"before": load_before, "after": load_after},
         "case": f"{n} runs of 2-16-16-1 tanh on spiral (1000 points, 750 trained), {args.epochs} epochs, batch 32, "
                 "adam, recorded on a geometric schedule",
-        "median_seconds": {k: t[k] for k in ("serial", "sweep", "plain", "startup")},
+        "median_seconds": {k: t[k] for k in ("serial", "sweep", "sweep, warm workers", "plain", "startup")},
         "all_seconds": t["all"],
         "speedup": t["serial"] / t["sweep"],
+        "speedup_warm_workers": t["serial"] / t["sweep, warm workers"],
         "speedup_with_startup": t["serial"] / (t["sweep"] + t["startup"]),
         "per_run_ms": {
             "plain nk.train": 1e3 * t["plain"] / n,
             "recording (serial - plain)": 1e3 * (t["serial"] - t["plain"]) / n,
             "sweep worker time (2 x sweep / runs)": 1e3 * 2 * t["sweep"] / n,
             "overhead over plain nk.train": 1e3 * (2 * t["sweep"] - t["plain"]) / n,
+            "overhead over plain nk.train, warm workers": 1e3 * (2 * t["sweep, warm workers"] - t["plain"]) / n,
         },
         "cold_cache_sweeps": cold,
     }
@@ -152,7 +157,8 @@ def main(argv=None):
     m = result["median_seconds"]
     print(f"{result['case']}\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     print(f"serial {m['serial']:.2f} s, sweep on 2 workers {m['sweep']:.2f} s (+{m['startup']:.2f} s cluster start): "
-          f"speed-up {result['speedup']:.2f}x ({result['speedup_with_startup']:.2f}x with the start)")
+          f"speed-up {result['speedup']:.2f}x ({result['speedup_with_startup']:.2f}x with the start); "
+          f"on warm workers {m['sweep, warm workers']:.2f} s, {result['speedup_warm_workers']:.2f}x")
     print("per run: " + ", ".join(f"{k} {v:.1f} ms" for k, v in result["per_run_ms"].items()))
     for k, s in enumerate(cold):
         print(f"new workers, {'empty' if k == 0 else 'filled'} cache: {s['seconds']:.1f} s, "

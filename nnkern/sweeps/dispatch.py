@@ -80,10 +80,13 @@ def _client(client, scheduler, n_workers):
 
 
 def _warm_up(client, dtypes):
-    """Let one worker compile the kernels (or load them from the on-disk cache) before the others
-    start, so that they load them from the cache instead of each compiling them too."""
+    """Have every worker compile the kernels or load them from the on-disk cache before any run:
+    all at once when the cache holds them, else one worker first, so that the others load them
+    instead of each compiling them too."""
     first = sorted(client.scheduler_info(n_workers=-1)["workers"])[:1]
-    client.submit(worker.warm_up, sorted(dtypes), workers=first, pure=False).result()
+    if not client.submit(worker.cache_ready, workers=first, pure=False).result():
+        client.submit(worker.warm_up, sorted(dtypes), workers=first, pure=False).result()
+    client.run(worker.warm_up, sorted(dtypes))
 
 
 def _on_dask(client, todo):

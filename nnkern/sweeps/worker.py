@@ -91,6 +91,17 @@ def warm_up(dtypes):
     return numba_stats()
 
 
+def cache_ready():
+    """Whether Numba's on-disk cache here already holds the training kernel (so that workers can
+    all load the kernels at once instead of each compiling them)."""
+    from nnkern.kernels import passes
+
+    try:
+        return os.path.exists(passes.train_epoch._cache._cache_file._index_path)
+    except AttributeError:  # another Numba's private layout: assume not, and compile once first
+        return False
+
+
 def numba_stats():
     """{"pid", "cache_dir", "compiled", "loaded"}: this process's kernel compilations (cache
     misses) and loads from the on-disk cache (hits), summed over nnkern's compiled kernels."""
