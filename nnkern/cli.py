@@ -4,6 +4,7 @@ summarise a recording.
     nnkern train --dataset moons
     nnkern train --dataset spiral --layers 2,16,16,1 --epochs 300 --out runs/spiral --save-model spiral.npz
     nnkern info runs/spiral
+    nnkern explore runs/spiral -o spiral.html
     nnkern sweep --dataset spiral --layers 2,4,1 2,8,8,1 --lr 0.003,0.03,0.3 --seeds 0-3 --out runs/sweep
     nnkern sweep --summary runs/sweep
 
@@ -176,7 +177,18 @@ def add_sweep(commands):
     s.set_defaults(run=cmd_sweep)
 
 
-SUBCOMMANDS = (add_train, add_info, add_sweep)
+def add_explore(commands):
+    e = commands.add_parser("explore", help="write a recording as one HTML page to scrub through and edit",
+                            description="Write a recorded 2-input classifier run as one self-contained HTML page "
+                                        "that opens from disk: scrub through time, drag weights, hover neurons.")
+    e.add_argument("path", help="the recording folder")
+    e.add_argument("-o", "--output", default=None, help="the page to write (default: the folder's name + .html)")
+    e.add_argument("--snapshots", type=positive_int, default=None, help="snapshots kept in the page (default: 600, "
+                   "fewer for big nets)")
+    e.set_defaults(run=cmd_explore)
+
+
+SUBCOMMANDS = (add_train, add_info, add_explore, add_sweep)
 
 
 def build_parser():
@@ -240,6 +252,14 @@ def cmd_train(args):
         print("not recorded: add --out runs/NAME to record the run (then nnkern info runs/NAME)")
     if args.save_model is not None:
         print(f"model: {net.save(args.save_model)} (load it with nk.MLP.load)")
+
+
+def cmd_explore(args):
+    from .explorer import explore
+
+    out = args.output or args.path.rstrip("/\\") + ".html"
+    explore(args.path, out, n_snapshots=args.snapshots)
+    print(f"wrote {out} ({os.path.getsize(out) / 1e6:.2f} MB): open it in a browser")
 
 
 #: how ``_metrics`` names the history's series
