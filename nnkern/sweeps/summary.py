@@ -16,12 +16,16 @@ COLUMNS = ("name", "status", *DEFAULTS, "epochs_done", *METRICS, "seconds", "err
 
 
 def read_results(fs, root):
-    """{name: row} of every finished run (a folder with a result) under ``root`` on filesystem ``fs``."""
+    """{name: row} of every finished run (a folder with a readable result) under ``root`` on
+    filesystem ``fs``; a run whose result cannot be read counts as interrupted."""
     rows = {}
     for path in sorted(fs.glob(f"{root}/*/{RESULT}")):
         name = path.rstrip("/").split("/")[-2]
-        with fs.open(path, "r") as f:
-            rows[name] = dict(json.load(f), name=name)
+        try:
+            with fs.open(path, "r") as f:
+                rows[name] = dict(json.load(f), name=name)
+        except ValueError:
+            continue
     return rows
 
 

@@ -35,8 +35,9 @@ def run(spec, folder):
             fs.put(os.path.join(local, "run"), path, recursive=True)
         finally:
             shutil.rmtree(local, ignore_errors=True)
-    with fs.open(f"{path}/{RESULT}", "w") as f:
+    with fs.open(f"{path}/.{RESULT}.tmp", "w") as f:  # then renamed: a kill leaves no half-written result
         json.dump(row, f, indent=1)
+    fs.mv(f"{path}/.{RESULT}.tmp", f"{path}/{RESULT}")
     return row
 
 
