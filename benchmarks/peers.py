@@ -7,8 +7,9 @@ import os
 import numpy as np
 
 import nnkern as nk
-from nnkern.kernels import passes
+from nnkern.kernels import epoch_args, passes
 from nnkern.kernels import reference as ref
+from nnkern.kernels.codes import ADAM
 from nnkern.train import checked_targets
 
 from .common import optional, torch_module
@@ -33,24 +34,27 @@ def spiral(sizes, n=1000, dtype="float32"):
     return nk.MLP(sizes, activation="tanh", output="sigmoid", seed=0, dtype=dtype), X.astype(dtype), y
 
 
+def _adam(net):
+    """The ``Optimizer`` every peer runs: Adam at LR, default betas, no weight decay."""
+    return epoch_args.optimizer(net.layout, net.dtype, ADAM, LR)
+
+
 def nnkern_epoch(net, X, y, batch_size):
     """nnkern's fused epoch as ``nk.train`` runs it: a fresh permutation, then one compiled call."""
     X, Y = checked_targets(net, X, y)
-    theta, lay = net.params, net.layout
+    theta = net.params
     grad, m1, m2 = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
-    decay_mask = lay.decay_mask(net.dtype)
     n = len(X)
     n_batches = -(-n // batch_size)
-    no_rec = passes.no_recording(n_batches, net.n_params, net.dtype)
+    network, opt = epoch_args.network(net.layout, net.hidden_code, net.output_code), _adam(net)
+    no_rec = epoch_args.no_recording(n_batches, net.n_params, net.dtype)
     rng = np.random.default_rng(0)
     state = {"t": 0}
 
     def epoch():
         perm = rng.permutation(n)
-        total, correct, status = passes.train_epoch(
-            theta, grad, m1, m2, X, Y, perm, batch_size, lay.w_off, lay.b_off, lay.sizes,
-            net.hidden_code, net.output_code, 2, LR, 0.9, 0.999, 1e-8, 0.0, decay_mask, state["t"],
-            *no_rec)
+        total, correct, status = passes.train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, state["t"],
+                                                    network, opt, no_rec)
         state["t"] += n_batches
         return total
 
@@ -62,15 +66,15 @@ def reference_epoch(net, X, y, batch_size):
     X, Y = checked_targets(net, X, y)
     theta = net.params.copy()
     m1, m2 = np.zeros_like(theta), np.zeros_like(theta)
-    decay_mask = net.layout.decay_mask(net.dtype)
+    opt = _adam(net)
     rng = np.random.default_rng(0)
     n_batches = -(-len(X) // batch_size)
     state = {"t": 0}
 
     def epoch():
         perm = rng.permutation(len(X))
-        ref.train_epoch(net.layout, theta, m1, m2, X, Y, perm, batch_size, net.hidden_code,
-                        net.output_code, 2, LR, 0.9, 0.999, 1e-8, 0.0, decay_mask, state["t"])
+        ref.train_epoch(net.layout, theta, m1, m2, X, Y, perm, batch_size, net.hidden_code, net.output_code, opt,
+                        state["t"])
         state["t"] += n_batches
 
     return epoch
