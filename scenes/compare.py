@@ -12,13 +12,14 @@ import os
 import tempfile
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Create, DecimalNumber, FadeIn, FadeOut, LaggedStart, Scene, Text,
+from manim import (DOWN, LEFT, RIGHT, UP, Create, DecimalNumber, FadeIn, FadeOut, LaggedStart, Text,
                    UpdateFromAlphaFunc, ValueTracker, VGroup, config)
 
 import nnkern as nk
 from nnkern.sweeps import grid, summary
 from nnkern.viz import BoundaryGrid, LossCurve, plane, style
 from nnkern.viz.boundary_grid import sample_points
+from nnkern.viz.captions import CaptionedScene
 
 config.disable_caching = True
 
@@ -84,7 +85,9 @@ def loss_series(rec, epochs, cap):
     return np.minimum(values, cap)
 
 
-class CompareScene(Scene):
+class CompareScene(CaptionedScene):
+    caption_size = 28
+
     def construct(self):
         self.folder, runs, n_table = load_sweep()
         rows, recs = [r for r, _ in runs], [rec for _, rec in runs]
@@ -104,7 +107,6 @@ class CompareScene(Scene):
 
         # 1. The runs.
         self.next_section("runs")
-        self.caption = None
         what = " x ".join(f"{len({grid.describe(s, k) for s in specs})} {k.replace('_', ' ')}s" for k in keys[:2])
         self.say(f"{len(runs)} training runs of one network on one dataset" + (f": {what}" if len(keys) <= 2 else ""))
         self.play(LaggedStart(*(FadeIn(board.cell(i), scale=0.9) for i in range(len(runs))), lag_ratio=0.15, run_time=2.5),
@@ -177,7 +179,8 @@ class CompareScene(Scene):
             self.next_section("table")
             self.say(f"Shown: the best and worst {len(runs)} of {n_table} runs; all of them are in summary.csv")
             self.wait(3)
-        self.say_end()
+        self.wait(1)
+        self.say(None)
 
     def group_story(self, g, best_group, members, spec, key):
         """One caption for a row of runs: its setting, what happened, its final numbers."""
@@ -193,22 +196,3 @@ class CompareScene(Scene):
         if diverged:
             numbers += f"; {diverged} diverged"
         return f"{grid.describe(spec, key)}{' is ' + words if words else ''} ({numbers})"
-
-    def say(self, text, font_size=28):
-        """Replace the caption at the top with ``text`` (also a subcaption, shown until the next one)."""
-        new = Text(text, font_size=font_size, color=style.current().text)
-        new.scale_to_fit_width(min(new.width, 13.4)).to_edge(UP, buff=0.3)
-        self.end_subcaption()
-        anims = [FadeIn(new, shift=UP * 0.2)] + ([FadeOut(self.caption, shift=UP * 0.2)] if self.caption else [])
-        self.play(*anims, run_time=0.6)
-        self.caption, self.caption_text, self.caption_start = new, text, self.renderer.time - 0.6
-
-    def end_subcaption(self):
-        if getattr(self, "caption", None) is not None:
-            shown = self.renderer.time - self.caption_start
-            self.add_subcaption(self.caption_text, duration=shown, offset=-shown)
-
-    def say_end(self):
-        self.wait(1)
-        self.end_subcaption()
-        self.caption = None
