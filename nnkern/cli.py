@@ -6,6 +6,8 @@ summarise a recording.
     nnkern train --idx train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz --class-names fashion-mnist --out runs/fashion
     nnkern info runs/spiral
     nnkern explore runs/spiral -o spiral.html
+    nnkern sweep --dataset spiral --layers 2,4,1 2,8,8,1 --lr 0.003,0.03,0.3 --seeds 0-3 --out runs/sweep
+    nnkern sweep --summary runs/sweep
 
 Each subcommand is an ``add_<name>(commands)`` function that declares its options and sets
 ``run`` to the function doing the work.  Bad arguments print one line and exit with status 2.
@@ -80,16 +82,43 @@ non_negative_float = _number(float, lambda v: math.isfinite(v) and v >= 0, "a nu
 fraction = _number(float, lambda v: 0 <= v < 1, "a fraction in [0, 1), e.g. 0.2")
 
 
+def comma_list(kind, expected, choices=None):
+    """An argparse type: ``a,b,c`` -> [kind(a), kind(b), kind(c)], each one of ``choices`` if given."""
+    def parse(text):
+        try:
+            values = [kind(s) for s in text.split(",")]
+        except ValueError:
+            values = None
+        if values is None or (choices is not None and not set(values) <= set(choices)):
+            raise argparse.ArgumentTypeError(f"{text!r}: expected a comma list of {expected}")
+        return values
+    return parse
+
+
+def parse_seeds(text):
+    """``0-3`` -> [0, 1, 2, 3]; ``0,5,7`` -> [0, 5, 7]."""
+    try:
+        if "-" in text:
+            first, last = map(int, text.split("-"))
+            return list(range(first, last + 1))
+        return [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected seeds as FIRST-LAST or a comma list") from None
+
+
 # --- subcommands ---------------------------------------------------------------------------
 
 
 def add_train(commands):
-    t = commands.add_parser("train", help="train on a built-in dataset; record the run with --out",
-                            description="Train a network on a built-in dataset and print its loss and accuracy. "
-                                        "--out records the run into a folder; --save-model keeps the trained network.")
+    t = commands.add_parser("train", help="train on a built-in dataset, an IDX pair or a CSV file; record the run with --out",
+                            description="Train a network on a built-in dataset, an IDX image/label pair or your own points "
+                                        "and print its loss and accuracy. --out records the run into a folder; --save-model "
+                                        "keeps the trained network.")
     source = t.add_mutually_exclusive_group(required=True)
-    source.add_argument("--dataset", choices=datasets.NAMES, help="the data to train on; this or --idx (required)")
+    source.add_argument("--dataset", choices=datasets.NAMES, help="a built-in dataset to train on; this, --idx or --csv (required)")
     source.add_argument("--idx", nargs=2, metavar=("IMAGES", "LABELS"), help="an IDX file pair such as MNIST's, plain or .gz, instead of --dataset (required)")
+    source.add_argument("--csv", metavar="FILE", help="your own points: a CSV file of columns x1, x2, ..., label, header optional, instead of --dataset (required)")
+    t.add_argument("--classes", type=positive_int, default=2, help="classes of --dataset spiral, 2 to 7 (default: %(default)s)")
     t.add_argument("--class-names", type=parse_class_names, default=None, help="fashion-mnist, or comma-separated names of "
                    "classes 0, 1, ..., kept in the recording (default: none)")
     t.add_argument("--n", type=positive_int, default=None, help="samples (default: 1000; all 1797 for digits)")
@@ -128,6 +157,80 @@ def add_info(commands):
     i.set_defaults(run=cmd_info)
 
 
+def _manim_options(parser, quality, media):
+    """-q, --theme and --media, shared by the commands that run Manim."""
+    from .palette import THEMES
+
+    parser.add_argument("-q", "--quality", choices=("l", "m", "h"), default=quality,
+                        help="480p15, 720p30 or 1080p60 (default: %(default)s)")
+    parser.add_argument("--theme", choices=tuple(THEMES), default=None,
+                        help="colour theme, as NNKERN_THEME (default: $NNKERN_THEME, else dark)")
+    parser.add_argument("--media", default="media", help=f"{media} (default: %(default)s)")
+
+
+def add_render(commands):
+    r = commands.add_parser("render", help="render every scene (or those named) in parallel, with a gallery page",
+                            description="Render the scenes in --dir (or those named) with Manim, N at a time; one line per "
+                                        "scene, failures reported at the end with their logs (exit status 1); writes "
+                                        "MEDIA/gallery.html.")
+    r.add_argument("scenes", nargs="*", metavar="SCENE", help="scene files or names in --dir (default: all)")
+    _manim_options(r, "l", "where videos, logs, posters and gallery.html go")
+    r.add_argument("-j", "--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once "
+                   "(default: the number of cores, %(default)s)")
+    r.add_argument("--dir", default="scenes", help="the folder of scenes (default: %(default)s)")
+    r.set_defaults(run=cmd_render)
+
+
+def add_slides(commands):
+    s = commands.add_parser("slides", help="a scene as a slide deck (PowerPoint or HTML), one slide per section",
+                            description="Render a scene with its sections saved and build a deck with one slide per "
+                                        "section, each playing its clip: --to pptx (python-pptx) or --to html (reveal.js, "
+                                        "opens from disk).")
+    s.add_argument("scene", help="the scene file, e.g. scenes/training.py")
+    s.add_argument("--to", choices=("pptx", "html"), required=True, help="the deck's format (required)")
+    _manim_options(s, "m", "where Manim's videos and logs go")
+    s.add_argument("--out", default=None, help="the deck: a .pptx file or a folder for html (default: "
+                   "MEDIA/slides/<scene>.pptx or MEDIA/slides/<scene>/)")
+    s.set_defaults(run=cmd_slides)
+
+
+def add_sweep(commands):
+    s = commands.add_parser("sweep", help="train every combination of settings on Dask, one recording per run under --out",
+                            description="Train every combination of the listed settings (comma lists; --layers takes "
+                                        "several architectures), one Dask task per run, each recorded into its own folder "
+                                        "under --out with summary.csv beside them. Runs finished before are skipped.")
+    s.add_argument("--dataset", nargs="+", default=["spiral"], choices=datasets.NAMES, help="one or more (default: spiral)")
+    s.add_argument("--n", type=positive_int, default=None, help="samples (default: 1000; all 1797 for digits)")
+    s.add_argument("--noise", type=non_negative_float, default=0.05, help="dataset noise (default: %(default)s)")
+    s.add_argument("--data-seed", type=non_negative_int, default=0, help="seeds the data and its split, the same for "
+                   "every run (default: %(default)s)")
+    s.add_argument("--val", type=fraction, default=0.25, help="fraction held out for validation (default: %(default)s)")
+    s.add_argument("--layers", type=parse_layers, nargs="+", help="one or more architectures, e.g. 2,4,1 2,8,8,1 (required)")
+    s.add_argument("--activation", type=comma_list(str, "activations", HIDDEN_ACTIVATIONS), default=["tanh"],
+                   help=f"of {', '.join(HIDDEN_ACTIVATIONS)} (default: tanh)")
+    s.add_argument("--output", default=None, choices=OUTPUTS, help="default: sigmoid for one output unit, else softmax")
+    s.add_argument("--dtype", type=comma_list(str, "dtypes", DTYPES), default=["float32"], help="(default: float32)")
+    s.add_argument("--epochs", type=comma_list(int, "positive integers"), default=[200], help="(default: 200)")
+    s.add_argument("--batch-size", type=comma_list(int, "positive integers"), default=[32], help="(default: 32)")
+    s.add_argument("--optimizer", type=comma_list(str, "optimizers", OPTIMIZERS), default=["adam"],
+                   help=f"of {', '.join(OPTIMIZERS)} (default: adam)")
+    s.add_argument("--lr", type=comma_list(float, "numbers, e.g. 0.003,0.03,0.3"), default=[0.01], help="(default: 0.01)")
+    s.add_argument("--weight-decay", type=comma_list(float, "numbers"), default=[0.0], help="(default: 0)")
+    s.add_argument("--seeds", type=parse_seeds, default=[0], help="initial weights and shuffling: 0-3 or 0,5,7 (default: 0)")
+    s.add_argument("--record", type=parse_schedule, default="geometric", metavar="SCHEDULE",
+                   help="which steps each run keeps (as nnkern train; default: geometric)")
+    s.add_argument("--out", help="folder, or an fsspec URL every worker can write, of the runs and summary.csv (required)")
+    s.add_argument("--scheduler", default=None, help="a running Dask scheduler, e.g. tcp://HOST:8786 (default: a local "
+                   "cluster of one worker process per core)")
+    s.add_argument("--workers", type=non_negative_int, default=None, help="worker processes of the local cluster "
+                   "(default: one per core; 0: no Dask, one run after another here)")
+    s.add_argument("--retry-failed", action="store_true", help="train the runs that failed before again (default: off)")
+    s.add_argument("--summary", metavar="FOLDER", default=None, help="print the best runs of a sweep folder and stop (default: none)")
+    s.add_argument("--top", type=positive_int, default=5, help="how many best runs to print (default: %(default)s)")
+    s.add_argument("--quiet", action="store_true", help="no progress bar (default: off)")
+    s.set_defaults(run=cmd_sweep)
+
+
 def add_explore(commands):
     e = commands.add_parser("explore", help="write a recording as one HTML page to scrub through and edit",
                             description="Write a recorded 2-input classifier run as one self-contained HTML page "
@@ -139,7 +242,7 @@ def add_explore(commands):
     e.set_defaults(run=cmd_explore)
 
 
-SUBCOMMANDS = (add_train, add_info, add_explore)
+SUBCOMMANDS = (add_train, add_info, add_explore, add_render, add_slides, add_sweep)
 
 
 def build_parser():
@@ -152,13 +255,23 @@ def build_parser():
 
 
 def _data(args):
-    """(X, y, meta) of --dataset, --n, --noise or --idx (its first --n samples); refuses more samples
-    than the data holds. meta describes the data for the recording (image shape and class names included)."""
-    if args.idx is None:
+    """(X, y, meta) of --dataset (with --n, --noise, --classes), --idx (its first --n samples) or --csv;
+    refuses more samples than the data holds. meta describes the data for the recording (image shape
+    and class names included)."""
+    if args.classes != 2 and args.dataset != "spiral":
+        raise ValueError(f"--classes {args.classes}: only --dataset spiral takes a number of classes")
+    if not 2 <= args.classes <= 7:
+        raise ValueError(f"--classes {args.classes}: spiral takes 2 to 7")
+    if args.csv is not None:
+        X, y = datasets.from_csv(args.csv)
+        meta = {"dataset": "csv", "csv": os.path.abspath(args.csv), "n": len(X)}
+    elif args.idx is None:
         if args.n is not None and args.n > datasets.SIZES.get(args.dataset, args.n):
             raise ValueError(f"--n {args.n}: {args.dataset} holds {datasets.SIZES[args.dataset]} samples")
-        X, y = datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed)
+        X, y = datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed, classes=args.classes)
         meta = {"dataset": args.dataset, "n": args.n, "noise": args.noise}
+        if args.classes != 2:
+            meta["classes"] = args.classes
         if args.dataset == "digits":
             meta["image_shape"] = list(datasets.DIGITS_SHAPE)
     else:
@@ -199,7 +312,7 @@ def cmd_train(args):
         if path is not None and os.path.exists(path) and not (option == "--out" and os.path.isdir(path) and not os.listdir(path)):
             raise ValueError(f"{option} {path} already exists; choose a new path (nothing is overwritten)")
     X, y, meta = _data(args)
-    layers, output = _architecture(args, X.shape[1], int(y.max()) + 1, meta["dataset"])
+    layers, output = _architecture(args, X.shape[1], int(y.max()) + 1, meta.get("csv", meta["dataset"]))
     val = None
     if args.val:
         X, X_val, y, y_val = datasets.train_test_split(X, y, test_size=args.val, seed=args.seed)
@@ -299,6 +412,58 @@ def cmd_info(args):
     print("\n".join(lines))
 
 
+def cmd_render(args):
+    from . import render
+
+    results = render.render_all(render.find_scenes(args.scenes, args.dir), args.quality, args.jobs, args.theme, args.media)
+    return 1 if render.report_failures(results) else 0
+
+
+def cmd_slides(args):
+    import pathlib
+
+    from . import palette, slides
+
+    if not os.path.isfile(args.scene):
+        raise ValueError(f"{args.scene}: no such scene file")
+    stem = pathlib.Path(args.scene).stem
+    out = args.out or os.path.join(args.media, "slides", stem + (".pptx" if args.to == "pptx" else ""))
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    try:
+        sections = slides.render_sections(args.scene, args.quality, args.media, args.theme)
+    except RuntimeError as e:
+        print(f"nnkern: error: {e}", file=sys.stderr)
+        return 1
+    if args.to == "pptx":
+        deck = slides.to_pptx(sections, out)
+    else:
+        background = (palette.theme(args.theme) if args.theme else palette.from_env()).background
+        deck = slides.to_html(sections, out, background)
+    print(f"{args.to} deck: {deck} ({len(sections)} slides: {', '.join(name for name, _ in sections)})")
+
+
+def cmd_sweep(args):
+    from .sweeps import summary
+
+    if args.summary is None:
+        if args.out is None or args.layers is None:
+            raise ValueError("nnkern sweep needs --layers and --out (or --summary FOLDER)")
+        from .sweeps import sweep
+
+        grid = dict(dataset=args.dataset, n=args.n, noise=args.noise, data_seed=args.data_seed, val=args.val,
+                    layers=args.layers, activation=args.activation, output=args.output, dtype=args.dtype,
+                    epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
+                    weight_decay=args.weight_decay, seed=args.seeds, record=args.record)
+        result = sweep(grid, args.out, scheduler=args.scheduler, n_workers=args.workers,
+                       retry_failed=args.retry_failed, progress=not args.quiet)
+        print(f"{result.folder}: {len(result.rows)} runs, {len(result.rows) - result.trained} finished before, "
+              f"{len(result.failed)} failed")
+    import fsspec.core
+
+    fs, root = fsspec.core.url_to_fs(args.summary or args.out)
+    print(summary.best_table(summary.read(fs, root), args.top))
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"nnkern: warning: {message}", file=sys.stderr)
 
@@ -310,7 +475,7 @@ def main(argv=None):
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             args = build_parser().parse_args(argv)
-            args.run(args)
+            status = args.run(args)
     except ValueError as e:
         print(f"nnkern: error: {e}", file=sys.stderr)
         return 2
@@ -320,7 +485,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("nnkern: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

@@ -9,9 +9,11 @@ from . import plane, style, text
 from .assembly import OutputSum
 from .bars import ProbabilityBars, SeriesBars
 from .boundary import DecisionBoundary
+from .boundary_grid import BoundaryGrid
 from .cells import ActivationColumn, CellGrid, HeatTable
 from .diagram import NetworkDiagram
 from .formula import LiveFormula
+from .lecture import Captioned
 from .loss_curve import LossCurve
 from .neuron import NeuronPlane
 from .neuron_map import NeuronMap
@@ -21,7 +23,7 @@ from .tracker import Frame, RecordedRun, TrainingTracker
 from .warp import WarpGrid
 
 __all__ = [
-    "ActivationColumn", "CellGrid", "DecisionBoundary", "Frame", "HeatTable", "LiveFormula", "LossCurve", "NetworkDiagram",
-    "NeuronMap", "NeuronPlane", "OutputSum", "PixelImage", "ProbabilityBars", "RecordedRun", "SeriesBars", "Slider",
-    "TrainingTracker", "WarpGrid", "WeightGrid", "plane", "style", "text",
+    "ActivationColumn", "BoundaryGrid", "Captioned", "CellGrid", "DecisionBoundary", "Frame", "HeatTable", "LiveFormula", "LossCurve",
+    "NetworkDiagram", "NeuronMap", "NeuronPlane", "OutputSum", "PixelImage", "ProbabilityBars", "RecordedRun", "SeriesBars",
+    "Slider", "TrainingTracker", "WarpGrid", "WeightGrid", "plane", "style", "text",
 ]
