@@ -187,7 +187,7 @@ class BackpropScene(CaptionedScene):
             tex(rf"\text{{target }} y = {s.y}", 30),
             tex(rf"\text{{({pal.class_names[s.y]})}}", 30),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.2).next_to(board, RIGHT, buff=0.25).align_to(board, UP)
-        self.say("This step trains on one point of the data", extra=[FadeIn(board)])
+        self.say("This step trains on one point of the data", FadeIn(board))
         self.play(Create(ring), FadeIn(point, shift=UP * 0.2))
         self.wait(1.0)
 
@@ -295,11 +295,11 @@ class BackpropScene(CaptionedScene):
                      f"The step for every weight: {pal.positive_name} up, {pal.negative_name} down")
         rule.arrange(DOWN, aligned_edge=LEFT, buff=0.2)
         below(rule, verdict, 0.35)
-        self.say(words[0], extra=[FadeOut(chain)])
+        self.say(words[0], FadeOut(chain))
         self.play(Write(rule[0]))
         self.play(*(Write(r) for r in rule[1:]))
         self.wait(1.5)
-        self.say(words[1], extra=[edges.animate.set_values(steps), FadeOut(deltas), FadeOut(values), FadeOut(edge)])
+        self.say(words[1], edges.animate.set_values(steps), FadeOut(deltas), FadeOut(values), FadeOut(edge))
         self.wait(1.5)
 
         loss = DecimalNumber(s.loss_before, num_decimal_places=3, font_size=36, color=pal.text)
@@ -307,7 +307,7 @@ class BackpropScene(CaptionedScene):
         tally = VGroup(labelled("L =", loss), labelled("p =", prob)).arrange(RIGHT, buff=0.6)
         below(tally, rule, 0.4)
         self.say("Take the step: the new weights, and the loss on this point drops",
-                 extra=[edges.animate.set_values(net.weights), FadeIn(tally), verdict.animate.set_opacity(1)])
+                 edges.animate.set_values(net.weights), FadeIn(tally), verdict.animate.set_opacity(1))
         twin = net.copy()
         start, end = net.params.astype(np.float64), s.after.params.astype(np.float64)
 
@@ -328,7 +328,7 @@ class BackpropScene(CaptionedScene):
         # 7. The step's size against the weights: small, yet aimed.
         self.next_section("end")
         biggest = max(float(np.abs(d).max()) for d in steps)
-        self.say(f"No weight moved more than {biggest:.3f}: a small nudge, aimed downhill", extra=[Indicate(change, color=pal.marker)])
+        self.say(f"No weight moved more than {biggest:.3f}: a small nudge, aimed downhill", Indicate(change, color=pal.marker))
         self.wait(2.0)
         self.say("Repeat for every point, thousands of times: that is training")
         self.wait(2.5)

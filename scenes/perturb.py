@@ -140,7 +140,7 @@ class PerturbScene(CaptionedScene):
         k = int(net.layout.w_off[l] + i * net.sizes[l + 1] + j)  # its place in the flat parameters
         ring = edges.line(l, i, j).copy().set_stroke(pal.marker, width=10, opacity=0.6)
         self.say(f"The most important weight: without it, accuracy falls to {100 * accs[l][i, j]:.0f}%",
-                 extra=[Create(ring), Indicate(bars.bars[0], color=pal.marker)])
+                 Create(ring), Indicate(bars.bars[0], color=pal.marker))
         without = net.params.copy()
         without[k] = 0
         self.play(UpdateFromAlphaFunc(board, lambda m, a: show(net.params + a * (without - net.params), False)),
@@ -152,7 +152,7 @@ class PerturbScene(CaptionedScene):
         slider = Slider(rf"\times {w0:.2f}", (-3, 3, 1), length=3.4, value=0, font_size=30, palette=pal)
         slider.next_to(numbers, DOWN, buff=0.45)
         self.say("Sweep it from −3× to +3× its trained value: the boundary reacts",
-                 extra=[FadeIn(slider), Transform(edges, EdgeOverlay(diagram, twin.weights, max_width=6.0, power=2.0))])
+                 FadeIn(slider), Transform(edges, EdgeOverlay(diagram, twin.weights, max_width=6.0, power=2.0)))
         scale = slider.tracker
         params = net.params.copy()
 
@@ -182,8 +182,8 @@ class PerturbScene(CaptionedScene):
         xlabel.next_to(axes, DOWN, buff=0.1)
         ylabel = Text("accuracy", font_size=24, color=pal.text).next_to(axes, UP, buff=0.1).align_to(axes, LEFT)
         self.say("Now prune: remove weights from the smallest |w| up",
-                 extra=[FadeOut(bars), FadeOut(ring), FadeOut(slider),
-                        Transform(edges, EdgeOverlay(diagram, net.weights, max_width=6.0, power=2.0))])
+                 FadeOut(bars), FadeOut(ring), FadeOut(slider),
+                 Transform(edges, EdgeOverlay(diagram, net.weights, max_width=6.0, power=2.0)))
         self.play(Create(axes), FadeIn(xlabel, ylabel))
         trace = VMobject(stroke_color=pal.curves[0], stroke_width=4)
         points = axes.coords_to_point(np.c_[fractions, np.clip(prune_acc, 0.4, 1)])
@@ -201,8 +201,7 @@ class PerturbScene(CaptionedScene):
         keep = np.flatnonzero(prune_acc >= base_acc - 0.02)
         n_keep = int(keep[-1]) if keep.size else 0  # the most weights removed with accuracy within 2 points
         self.say(f"{100 * fractions[n_keep]:.0f}% of the weights can go before accuracy drops by 2 points or more",
-                 extra=[UpdateFromAlphaFunc(board, lambda m, a: show(thetas[int(round(n_w + a * (n_keep - n_w)))]),
-                                            run_time=2)])
+                 UpdateFromAlphaFunc(board, lambda m, a: show(thetas[int(round(n_w + a * (n_keep - n_w)))]), run_time=2))
         marker = Circle(radius=0.1, stroke_color=pal.marker, stroke_width=4).move_to(points[n_keep])
         self.play(Create(marker))
         self.wait(3)
