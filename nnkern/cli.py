@@ -199,7 +199,12 @@ def add_sweep(commands):
                             description="Train every combination of the listed settings (comma lists; --layers takes "
                                         "several architectures), one Dask task per run, each recorded into its own folder "
                                         "under --out with summary.csv beside them. Runs finished before are skipped.")
-    s.add_argument("--dataset", nargs="+", default=["spiral"], choices=datasets.NAMES, help="one or more (default: spiral)")
+    source = s.add_mutually_exclusive_group()
+    source.add_argument("--dataset", nargs="+", default=["spiral"], choices=datasets.NAMES, help="one or more (default: spiral)")
+    source.add_argument("--csv", metavar="FILE", help="your own points instead (x1, x2, ..., label); every worker must "
+                        "read FILE (default: none)")
+    source.add_argument("--idx", nargs=2, metavar=("IMAGES", "LABELS"), help="an IDX pair instead (MNIST's format); every "
+                        "worker must read them (default: none)")
     s.add_argument("--n", type=positive_int, default=None, help="samples (default: 1000; all 1797 for digits)")
     s.add_argument("--noise", type=non_negative_float, default=0.05, help="dataset noise (default: %(default)s)")
     s.add_argument("--data-seed", type=non_negative_int, default=0, help="seeds the data and its split, the same for "
@@ -450,7 +455,9 @@ def cmd_sweep(args):
             raise ValueError("nnkern sweep needs --layers and --out (or --summary FOLDER)")
         from .sweeps import sweep
 
-        grid = dict(dataset=args.dataset, n=args.n, noise=args.noise, data_seed=args.data_seed, val=args.val,
+        dataset = (["csv:" + os.path.abspath(args.csv)] if args.csv else
+                   ["idx:" + ",".join(map(os.path.abspath, args.idx))] if args.idx else args.dataset)
+        grid = dict(dataset=dataset, n=args.n, noise=args.noise, data_seed=args.data_seed, val=args.val,
                     layers=args.layers, activation=args.activation, output=args.output, dtype=args.dtype,
                     epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
                     weight_decay=args.weight_decay, seed=args.seeds, record=args.record)
