@@ -1,7 +1,9 @@
 """``python -m benchmarks``: the fair suite.  Runs the cases, prints the table and writes
 results/table.md (the README's table is a copy of it), results/benchmarks.json and the plots.
 Options: ``--quick`` (one run, fewer calls and sizes: a smoke run of seconds to a minute),
-``--cases abcimsd`` (a subset), ``--contenders nnkern,numpy`` (a subset), ``--out DIR``.
+``--cases abcimsd`` (a subset), ``--contenders nnkern,numpy`` (a subset), ``--out DIR``,
+``--report-only`` (rebuild the table and plots from DIR/benchmarks.json, which is rewritten after
+every case).
 
 Cases: (a) 2-16-16-1 epochs, (b) 784-wide nets, (c) the 200x200 grid, (i) inference on 1M rows,
 (m) peak memory, (s) cold start, (d) the cost of recording every step (in this process).
@@ -40,6 +42,7 @@ def main(argv=None):
     parser.add_argument("--contenders", help="comma-separated subset of: " + ", ".join(CONTENDERS))
     parser.add_argument("--out", default=str(pathlib.Path(__file__).parent / "results"))
     parser.add_argument("--keep-openblas-env", action="store_true", help="measure with OPENBLAS_* as set")
+    parser.add_argument("--report-only", action="store_true", help="rebuild table.md and the plots from benchmarks.json")
     args = parser.parse_args(argv)
     unknown = set(args.cases) - set(ORDER)
     if unknown:
@@ -49,6 +52,8 @@ def main(argv=None):
         parser.error(f"unknown contender(s) {sorted(set(only) - set(CONTENDERS))}; choose from {', '.join(CONTENDERS)}")
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.report_only:
+        return write_report(json.loads((out / "benchmarks.json").read_text()), out)
 
     started, load_before = time.perf_counter(), os.getloadavg()
     print(f"load average at start: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} "
@@ -62,15 +67,19 @@ def main(argv=None):
         print(f"case ({key}) ...", file=sys.stderr, flush=True)
         rows += recording_case(args.quick) if key == "d" else run_case(key, CASES[key](args.quick), args.quick, only)
         print(f"case ({key}) done in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
-    info = machine()
-    info["load_average"] = {"start": list(load_before), "end": list(os.getloadavg()), "per_case": loads}
-    if os.environ.get("NNKERN_BENCH_UNSET"):
-        info["unset_for_this_run"] = os.environ["NNKERN_BENCH_UNSET"].split(",")
-    result = {"machine": info, "machine_line": machine_line(info), "quick": args.quick, "rows": rows,
-              "seconds": time.perf_counter() - started}
+        info = machine()
+        info["load_average"] = {"start": list(load_before), "end": list(os.getloadavg()), "per_case": loads}
+        if os.environ.get("NNKERN_BENCH_UNSET"):
+            info["unset_for_this_run"] = os.environ["NNKERN_BENCH_UNSET"].split(",")
+        result = {"machine": info, "machine_line": machine_line(info), "quick": args.quick, "rows": rows,
+                  "seconds": time.perf_counter() - started}
+        (out / "benchmarks.json").write_text(json.dumps(result, indent=1, default=float) + "\n")
+    write_report(result, out)
+
+
+def write_report(result, out):
     text = report.table(result)
     print(text)
-    (out / "benchmarks.json").write_text(json.dumps(result, indent=1, default=float) + "\n")
     (out / "table.md").write_text(text + "\n")
     for path in report.plots(result, out):
         print(f"wrote {path}")

@@ -54,6 +54,7 @@ def _main_table(rows):
 
 def _roofline_notes(rows):
     notes = []
+    rows = [r for r in rows if "spec" in r]
     large = {r["threads"]: median(r["runs"]["gemm"]) for r in rows
              if r["spec"]["kind"] == "gemm" and r["runs"].get("gemm")}
     for row in rows:
