@@ -14,6 +14,7 @@ import sys
 from . import datasets
 from .model import MLP
 from .record import Recording
+from .record.recorder import DURABLE
 from .train import TrainingDiverged, train
 
 
@@ -62,6 +63,8 @@ def build_parser():
     t.add_argument("--val", type=float, default=0.0, help="fraction held out for validation (default none)")
     t.add_argument("--record", type=parse_schedule, default=1, help="every:K (default every:1), geometric, none, or steps 0,10,100")
     t.add_argument("--out", default=None, help="new folder for the recording")
+    t.add_argument("--durable", choices=DURABLE, default="end",
+                   help="flush the recording to disk once at the end (default), or every chunk as written")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     i = commands.add_parser("info", help="summarise a recording folder")
     i.add_argument("path")
@@ -89,7 +92,7 @@ def cmd_train(args):
     meta = {"dataset": args.dataset, "n": args.n, "noise": args.noise, "seed": args.seed, "val": args.val}
     run = train(net, X, y, epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
                 weight_decay=args.weight_decay, seed=args.seed, quiet=args.quiet, val=val,
-                record=args.record, record_to=args.out, record_meta=meta)
+                record=args.record, record_to=args.out, record_meta=meta, durable=args.durable)
     print(f"trained {net!r} for {args.epochs} epochs in {run.seconds:.2f} s: {_metrics(run.history)}")
     if run.recording is not None:
         print(f"recording: {args.out} ({len(run.recording)} snapshots)")

@@ -4,7 +4,6 @@ compiles.  float64 runs with ``jax_enable_x64``."""
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import lax
 
 from ..problems import BETAS, EPS, LR, data, grid_points, initial_weights

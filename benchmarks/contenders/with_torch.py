@@ -4,7 +4,6 @@ gradients set to None) and the tuned loop with its model through ``torch.compile
 step is one kernel already; compiling a foreach Adam step instead took minutes here).  Intra-op
 threads are PyTorch's own default unless the process was started with OMP_NUM_THREADS."""
 
-import numpy as np
 import torch
 
 from ..problems import BETAS, EPS, LR, data, grid_points, initial_weights
