@@ -2,6 +2,7 @@
 
 import pathlib
 import statistics
+import textwrap
 
 from .contenders.with_blas import epoch_flops
 
@@ -30,10 +31,13 @@ def met(row):
     return all(checks) if checks else None
 
 
+def fmt_ratio(r):
+    return f"{r:.2g}" if r < 10 else f"{r:.0f}"
+
+
 def _ratio_cell(ratios):
-    m = median(ratios)
-    spread = f", {min(ratios):.2g}–{max(ratios):.2g}" if len(ratios) > 1 else ""
-    return f"{m:.2g}x{spread}"
+    spread = f", {fmt_ratio(min(ratios))}–{fmt_ratio(max(ratios))}" if len(ratios) > 1 else ""
+    return f"{fmt_ratio(median(ratios))}x{spread}"
 
 
 def _main_table(rows):
@@ -140,7 +144,7 @@ def plots(result, out):
     if not rows:
         return []
     peers = [p for p in PEERS if any(r["ratios"].get(p) for r in rows)]
-    fig, ax = plt.subplots(figsize=(11, 1 + 0.75 * len(rows)))
+    fig, ax = plt.subplots(figsize=(11, 1 + 0.8 * len(rows)))
     height = 0.8 / len(peers)
     for k, peer in enumerate(peers):
         ys, meds, lo, hi = [], [], [], []
@@ -154,7 +158,8 @@ def plots(result, out):
                 hi.append(max(values) - m)
         ax.barh(ys, meds, height, xerr=[lo, hi], label=f"vs {NAMES[peer]}", capsize=2)
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([f"({r['case']}) {r['setting']}, {r['threads']} thr" for r in rows], fontsize=7)
+    ax.set_yticklabels([textwrap.fill(f"({r['case']}) {r['setting']}, {r['threads']} thread(s)", 38) for r in rows],
+                       fontsize=7)
     ax.set_xscale("log")
     ax.axvline(1, color="k", lw=0.8)
     ax.set_xlabel("peer time / nnkern time (median over runs; whiskers: lowest to highest run)")
