@@ -3,7 +3,7 @@ results/table.md (the README's table is a copy of it), results/benchmarks.json a
 Options: ``--quick`` (one run, fewer calls and sizes: a smoke run of seconds to a minute),
 ``--cases abcimsd`` (a subset), ``--contenders nnkern,numpy`` (a subset), ``--out DIR``,
 ``--report-only`` (rebuild the table and plots from DIR/benchmarks.json, which is rewritten after
-every case).
+every case), ``--update`` (keep the rows of the cases not run from DIR/benchmarks.json).
 
 Cases: (a) 2-16-16-1 epochs, (b) 784-wide nets, (c) the 200x200 grid, (i) inference on 1M rows,
 (m) peak memory, (s) cold start, (d) the cost of recording every step (in this process).
@@ -43,6 +43,7 @@ def main(argv=None):
     parser.add_argument("--out", default=str(pathlib.Path(__file__).parent / "results"))
     parser.add_argument("--keep-openblas-env", action="store_true", help="measure with OPENBLAS_* as set")
     parser.add_argument("--report-only", action="store_true", help="rebuild table.md and the plots from benchmarks.json")
+    parser.add_argument("--update", action="store_true", help="keep the other cases' rows of benchmarks.json")
     args = parser.parse_args(argv)
     unknown = set(args.cases) - set(ORDER)
     if unknown:
@@ -55,10 +56,14 @@ def main(argv=None):
     if args.report_only:
         return write_report(json.loads((out / "benchmarks.json").read_text()), out)
 
-    started, load_before = time.perf_counter(), os.getloadavg()
+    kept = {"rows": [], "case_seconds": {}}
+    if args.update:
+        kept = json.loads((out / "benchmarks.json").read_text())
+        kept["rows"] = [r for r in kept["rows"] if r["case"] not in args.cases]
+    load_before = os.getloadavg()
     print(f"load average at start: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} "
           f"(on {os.cpu_count()} cores)", flush=True)
-    rows, loads = [], {}
+    rows, loads, seconds = kept["rows"], kept.get("machine", {}).get("load_average", {}).get("per_case", {}), kept["case_seconds"]
     for key in ORDER:
         if key not in args.cases:
             continue
@@ -66,13 +71,16 @@ def main(argv=None):
         loads[key] = os.getloadavg()[0]
         print(f"case ({key}) ...", file=sys.stderr, flush=True)
         rows += recording_case(args.quick) if key == "d" else run_case(key, CASES[key](args.quick), args.quick, only)
-        print(f"case ({key}) done in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+        seconds[key] = time.perf_counter() - t0
+        print(f"case ({key}) done in {seconds[key]:.0f} s", file=sys.stderr, flush=True)
         info = machine()
-        info["load_average"] = {"start": list(load_before), "end": list(os.getloadavg()), "per_case": loads}
+        start = kept.get("machine", {}).get("load_average", {}).get("start", list(load_before))
+        info["load_average"] = {"start": start, "end": list(os.getloadavg()), "per_case": loads}
         if os.environ.get("NNKERN_BENCH_UNSET"):
             info["unset_for_this_run"] = os.environ["NNKERN_BENCH_UNSET"].split(",")
+        rows.sort(key=lambda r: ORDER.index(r["case"]))
         result = {"machine": info, "machine_line": machine_line(info), "quick": args.quick, "rows": rows,
-                  "seconds": time.perf_counter() - started}
+                  "case_seconds": seconds, "seconds": sum(seconds.values())}
         (out / "benchmarks.json").write_text(json.dumps(result, indent=1, default=float) + "\n")
     write_report(result, out)
 

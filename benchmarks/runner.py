@@ -41,12 +41,18 @@ def run_case(key, case, quick, only=None):
                 load = os.getloadavg()[0]
                 print(f"  ({key}) run {r + 1}/{runs}, {threads} thread(s), load {load:.1f}:", end="", file=sys.stderr, flush=True)
                 for c in contenders:
-                    mine = [s for s in specs if c in s["contenders"]]
+                    mine = [s for s in specs if c in s["contenders"] and threads in _threads(case, s)]
+                    if not mine:
+                        continue
                     print(f" {c}", end="", file=sys.stderr, flush=True)
                     raw[threads][c].append(_worker(c, mine, threads, cache))
                 print(file=sys.stderr)
     case = dict(case, specs=specs)
-    return [_row(key, case, spec, threads, raw[threads]) for spec in specs for threads in case["threads"]]
+    return [_row(key, case, spec, threads, raw[threads]) for spec in specs for threads in _threads(case, spec)]
+
+
+def _threads(case, spec):
+    return [t for t in case["threads"] if t in spec.get("threads", case["threads"])]
 
 
 def _row(key, case, spec, threads, raw):
@@ -60,7 +66,7 @@ def _row(key, case, spec, threads, raw):
         for answer in raw[c]:
             if answer is None:
                 continue
-            result = answer["results"][[s for s in _specs_of(case, c)].index(spec)]
+            result = answer["results"][_specs_of(case, c, threads).index(spec)]
             if result is None:
                 continue
             row["import"].setdefault(c, []).append(answer["import"])
@@ -74,8 +80,9 @@ def _row(key, case, spec, threads, raw):
     return row
 
 
-def _specs_of(case, contender):
-    return [s for s in case["specs"] if contender in s["contenders"]]
+def _specs_of(case, contender, threads):
+    """The specs a contender's worker ran at ``threads``, in order."""
+    return [s for s in case["specs"] if contender in s["contenders"] and threads in _threads(case, s)]
 
 
 def ratios(row):
