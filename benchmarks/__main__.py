@@ -6,7 +6,8 @@ Options: ``--quick`` (one run, fewer calls and sizes: a smoke run of seconds to 
 every case), ``--update`` (keep the rows of the cases not run from DIR/benchmarks.json).
 
 Cases: (a) 2-16-16-1 epochs, (b) 784-wide nets, (c) the 200x200 grid, (i) inference on 1M rows,
-(m) peak memory, (s) cold start, (d) the cost of recording every step (in this process).
+(m) peak memory, (s) cold start, (d) the cost of recording every step (in this process), (r) where
+a frame of the flagship video's replay goes (``benchmarks/replay_frames.py``, one -ql render).
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, when set in the environment, pin OpenBLAS to a slower
 kernel; the suite re-runs itself once without both unless ``--keep-openblas-env`` is given.
 """
@@ -32,7 +33,7 @@ from .contenders import CONTENDERS  # noqa: E402
 from .common import machine, machine_line  # noqa: E402
 from .runner import run_case  # noqa: E402
 
-ORDER = "abcimsd"
+ORDER = "abcimsdr"
 
 
 def main(argv=None):
@@ -70,7 +71,12 @@ def main(argv=None):
         t0 = time.perf_counter()
         loads[key] = os.getloadavg()[0]
         print(f"case ({key}) ...", file=sys.stderr, flush=True)
-        rows += recording_case(args.quick) if key == "d" else run_case(key, CASES[key](args.quick), args.quick, only)
+        if key == "d":
+            rows += recording_case(args.quick)
+        elif key == "r":
+            rows += render_case()
+        else:
+            rows += run_case(key, CASES[key](args.quick), args.quick, only)
         seconds[key] = time.perf_counter() - t0
         print(f"case ({key}) done in {seconds[key]:.0f} s", file=sys.stderr, flush=True)
         info = machine()
@@ -110,6 +116,17 @@ def recording_case(quick):
     return [{"case": "d", "setting": setting.format("in memory"), "overhead": memory, "overhead_target": 0.15},
             {"case": "d", "setting": setting.format("streamed to a folder (record_to)"), "overhead": folder,
              "overhead_target": 0.15}]
+
+
+def render_case():
+    """(r) one -ql render of the flagship scene, in its own process (``benchmarks/replay_frames.py``)."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.replay_frames"], capture_output=True, text=True)
+    if proc.returncode:
+        print(f"  (r) failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+        return []
+    return [dict(json.loads(proc.stdout.strip().splitlines()[-1]), case="r")]
 
 
 if __name__ == "__main__":

@@ -93,6 +93,15 @@ def _memory_table(row):
     return lines
 
 
+def _render_table(row):
+    f = row["per_frame"]
+    return ["| quality | render | video | render / video | replay frames | updates | drawing | encoding | other |",
+            "|---|---|---|---|---|---|---|---|---|",
+            f"| -q{row['quality'][0]} | {row['render_seconds']:.0f} s | {row['video_seconds']:.0f} s | "
+            f"{row['render_seconds'] / row['video_seconds']:.2f}x | {row['replay_frames']} | "
+            + " | ".join(f"{fmt_time(f[k])}" for k in ("tracker", "drawing", "encoding", "other")) + " |"]
+
+
 def table(result):
     rows = result["rows"]
     load = result["machine"]["load_average"]
@@ -127,6 +136,11 @@ def table(result):
                       "warm unless said):", ""] + _cold_table(row)
         if row["case"] == "m":
             lines += ["", f"(m) Peak memory, {row['setting']}:", ""] + _memory_table(row)
+        if row["case"] == "r":
+            lines += ["", "(r) The flagship scene, one render in a fresh process; per frame of the replay (the "
+                      "frames drawn while the tracker plays the run): its updates (the tracker's frame, grid "
+                      "included, the views restyling their mobjects, the play's other animations), Manim's "
+                      "drawing (the camera rasterising) and the hand-over to ffmpeg:", ""] + _render_table(row)
     return "\n".join(lines)
 
 
