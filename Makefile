@@ -1,6 +1,6 @@
 # One-command set-up on a fresh Debian machine: each target installs what is missing, then does its job.
 #   make demo   render the flagship video (scenes/training.py) on the built-in spiral run
-#   make test   run the test suite (CPU kernels, then the CUDA kernels in Numba's simulator)
+#   make test   run the test suite (CPU kernels, the explorer page in headless chromium, then the CUDA kernels in Numba's simulator)
 #   make bench  run the benchmark suite (installs torch==2.13.0, jax[cpu]==0.10.2 and matplotlib)
 
 VENV    ?= .venv
@@ -9,6 +9,7 @@ QUALITY ?= m
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT     := libcairo2-dev libpango1.0-dev pkg-config ffmpeg
 TEX     := texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm
+BROWSER := chromium
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 
 .PHONY: demo test bench media system
@@ -32,17 +33,17 @@ bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks
 
 system:
-	@dpkg -s $(APT) $(TEX) >/dev/null 2>&1 || { \
+	@dpkg -s $(APT) $(TEX) $(BROWSER) >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT) && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(TEX); }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT) && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(TEX) $(BROWSER); }
 
 $(VENV)/.installed: pyproject.toml | system
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,cuda]'
+	$(PY) -m pip install -q -e '.[test,cuda,viz]'
 	touch $@
 
 $(VENV)/.installed-bench: $(VENV)/.installed
-	$(PY) -m pip install -q -e '.[test,cuda,bench]'
+	$(PY) -m pip install -q -e '.[test,cuda,viz,bench]'
 	touch $@

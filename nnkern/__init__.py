@@ -8,14 +8,24 @@ runs for Manim scenes (``nnkern.viz``, imported separately).
 """
 
 from . import datasets
-from .model import MLP
-from .record import Recording, RecordingError, Snapshot
+from .model import MLP, ModelFileError
+from .record import Recording, RecordingError, RecordingSizeWarning, Snapshot
 from .train import TrainingDiverged, TrainResult, evaluate, loss_and_grads, train
 from .views import (class_activations, confusion_matrix, grid_activations, hidden_transform, layer_outputs,
                     path_activations, saliency, trace_contributions, weight_change, weight_histograms)
 
+
+
+def explore(recording, path, **kwargs):
+    """Write ``recording`` (a ``Recording`` or a recording folder) as one self-contained HTML page at
+    ``path``: scrub through the run, drag weights, hover neurons (see ``nnkern.explorer.explore``)."""
+    from .explorer import explore as write_page  # the page writer loads only when used
+
+    return write_page(recording, path, **kwargs)
+
+
 __version__ = "0.1.0"
-__all__ = ["datasets", "MLP", "train", "TrainResult", "TrainingDiverged", "evaluate", "loss_and_grads"]
-__all__ += ["Recording", "Snapshot", "RecordingError"]
+__all__ = ["datasets", "MLP", "ModelFileError", "train", "TrainResult", "TrainingDiverged", "evaluate", "loss_and_grads"]
+__all__ += ["Recording", "Snapshot", "RecordingError", "RecordingSizeWarning", "explore"]
 __all__ += ["grid_activations", "layer_outputs", "weight_change", "weight_histograms", "class_activations",
             "confusion_matrix", "saliency", "path_activations", "trace_contributions", "hidden_transform"]

@@ -1,19 +1,25 @@
-"""The ``nnkern`` command: train a network on a built-in dataset while recording it, and
+"""The ``nnkern`` command: train a network on a built-in dataset (recording it, saving it), and
 summarise a recording.
 
-    nnkern train --dataset spiral --layers 2,16,16,1 --epochs 300 --record every:1 --out runs/spiral
+    nnkern train --dataset moons
+    nnkern train --dataset spiral --layers 2,16,16,1 --epochs 300 --out runs/spiral --save-model spiral.npz
     nnkern info runs/spiral
+    nnkern explore runs/spiral -o spiral.html
 
-Bad arguments print one line and exit with status 2.
+Each subcommand is an ``add_<name>(commands)`` function that declares its options and sets
+``run`` to the function doing the work.  Bad arguments print one line and exit with status 2.
 """
 
 import argparse
 import math
+import os
 import sys
+import warnings
 
-from . import datasets
-from .model import MLP
-from .record import Recording
+from . import __version__, datasets
+from .kernels.codes import HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS
+from .model import DTYPES, MLP
+from .record import Recording, RecordingError
 from .record.recorder import DURABLE
 from .train import TrainingDiverged, train
 
@@ -23,16 +29,20 @@ class _Parser(argparse.ArgumentParser):
         raise ValueError(message)
 
 
+# --- option types: each names the option's form in its error --------------------------------
+
+
 def parse_schedule(text):
-    """``every:K`` -> K, ``geometric``, ``none`` -> None, ``0,10,100`` -> [0, 10, 100]."""
-    if text in ("none", "geometric"):
+    """``auto``, ``every:K`` -> K, ``geometric``, ``none`` -> None, ``0,10,100`` -> [0, 10, 100]."""
+    if text in ("none", "geometric", "auto"):
         return None if text == "none" else text
     try:
-        if text.startswith("every:"):
-            return int(text[len("every:"):])
-        return [int(s) for s in text.split(",")]
+        value = int(text[len("every:"):]) if text.startswith("every:") else [int(s) for s in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected every:K, geometric, none or a comma list of steps") from None
+        raise argparse.ArgumentTypeError(f"{text!r}: expected auto, every:K, geometric, none or a comma list of steps") from None
+    if isinstance(value, int) and value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: every:K records every K-th step and needs K >= 1")
+    return value
 
 
 def parse_layers(text):
@@ -42,65 +52,166 @@ def parse_layers(text):
         raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated widths, inputs first, e.g. 2,16,16,1") from None
 
 
+def _number(kind, test, expected):
+    """An argparse type: ``kind(text)`` passing ``test``, else an error saying it must be ``expected``."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not test(value):
+            raise argparse.ArgumentTypeError(f"{text!r}: expected {expected}")
+        return value
+    return parse
+
+
+positive_int = _number(int, lambda v: v >= 1, "a positive integer")
+non_negative_int = _number(int, lambda v: v >= 0, "an integer >= 0")
+positive_float = _number(float, lambda v: math.isfinite(v) and v > 0, "a number > 0")
+non_negative_float = _number(float, lambda v: math.isfinite(v) and v >= 0, "a number >= 0")
+fraction = _number(float, lambda v: 0 <= v < 1, "a fraction in [0, 1), e.g. 0.2")
+
+
+# --- subcommands ---------------------------------------------------------------------------
+
+
+def add_train(commands):
+    t = commands.add_parser("train", help="train on a built-in dataset; record the run with --out",
+                            description="Train a network on a built-in dataset and print its loss and accuracy. "
+                                        "--out records the run into a folder; --save-model keeps the trained network.")
+    t.add_argument("--dataset", required=True, choices=datasets.NAMES, help="the data to train on (required)")
+    t.add_argument("--n", type=positive_int, default=None, help="samples (default: 1000; all 1797 for digits)")
+    t.add_argument("--noise", type=non_negative_float, default=0.05, help="dataset noise, std in input units (default: %(default)s)")
+    t.add_argument("--layers", type=parse_layers, default=None, help="widths, inputs first (default: 2,16,16,k; 64,32,k for "
+                   "digits; k = the number of classes for softmax output, else 1)")
+    t.add_argument("--activation", default="tanh", choices=HIDDEN_ACTIVATIONS, help="hidden activation (default: %(default)s)")
+    t.add_argument("--output", default=None, choices=OUTPUTS, help="output layer and loss (default: sigmoid for two classes, "
+                   "else softmax)")
+    t.add_argument("--dtype", default="float32", choices=DTYPES, help="float precision (default: %(default)s)")
+    t.add_argument("--epochs", type=positive_int, default=300, help="passes over the data (default: %(default)s)")
+    t.add_argument("--batch-size", type=positive_int, default=32, help="samples per update (default: %(default)s)")
+    t.add_argument("--optimizer", default="adam", choices=OPTIMIZERS, help="update rule (default: %(default)s)")
+    t.add_argument("--lr", type=positive_float, default=0.01, help="learning rate (default: %(default)s)")
+    t.add_argument("--weight-decay", type=non_negative_float, default=0.0, help="L2 penalty on weights (default: %(default)s)")
+    t.add_argument("--seed", type=non_negative_int, default=0, help="seeds the data, the initial weights and the shuffling (default: %(default)s)")
+    t.add_argument("--val", type=fraction, default=0.0, help="fraction held out for validation (default: 0, none)")
+    t.add_argument("--record", type=parse_schedule, default="auto", metavar="SCHEDULE",
+                   help="which steps --out keeps: auto (every step while that takes at most 256 MB, else geometric), "
+                        "every:K, geometric (dense early, sparse late), none, or steps 0,10,100 (default: auto)")
+    t.add_argument("--out", default=None, help="new folder to record the run into (default: none, nothing recorded)")
+    t.add_argument("--durable", choices=DURABLE, default="end",
+                   help="flush the recording to disk once at the end, or every chunk as it is written (power-loss "
+                        "safe mid-run; slower) (default: %(default)s)")
+    t.add_argument("--save-model", default=None, metavar="FILE", help="write the trained network to this new .npz file, "
+                   "for nk.MLP.load (default: none)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar (default: off)")
+    t.set_defaults(run=cmd_train)
+
+
+def add_info(commands):
+    i = commands.add_parser("info", help="summarise a recording folder",
+                            description="Summarise a recording: model, optimizer, data, snapshots, and whether anything "
+                                        "is missing, damaged or unfinished.")
+    i.add_argument("path", help="the recording folder")
+    i.add_argument("--skip-corrupt", action="store_true", help="leave out unreadable chunks and history lines instead of "
+                   "failing (default: off)")
+    i.set_defaults(run=cmd_info)
+
+
+def add_explore(commands):
+    e = commands.add_parser("explore", help="write a recording as one HTML page to scrub through and edit",
+                            description="Write a recorded 2-input classifier run as one self-contained HTML page "
+                                        "that opens from disk: scrub through time, drag weights, hover neurons.")
+    e.add_argument("path", help="the recording folder")
+    e.add_argument("-o", "--output", default=None, help="the page to write (default: the folder's name + .html)")
+    e.add_argument("--snapshots", type=positive_int, default=None, help="snapshots kept in the page (default: 600, "
+                   "fewer for big nets)")
+    e.set_defaults(run=cmd_explore)
+
+
+SUBCOMMANDS = (add_train, add_info, add_explore)
+
+
 def build_parser():
     parser = _Parser(prog="nnkern", description="Train and record small dense networks.")
+    parser.add_argument("--version", action="version", version=f"nnkern {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    t = commands.add_parser("train", help="train on a built-in dataset, streaming a recording to --out")
-    t.add_argument("--dataset", required=True, choices=datasets.NAMES)
-    t.add_argument("--n", type=int, default=None, help="samples (default: 1000, or all 1797 digits)")
-    t.add_argument("--noise", type=float, default=0.05, help="dataset noise (default 0.05)")
-    t.add_argument("--layers", type=parse_layers, default=None, help="widths, inputs first (default 2,16,16,k; 64,32,k for digits; "
-                   "k = the number of classes for softmax output, else 1)")
-    t.add_argument("--activation", default="tanh")
-    t.add_argument("--output", default=None, help="sigmoid, softmax or identity (default: sigmoid for two classes, else softmax)")
-    t.add_argument("--dtype", default="float32")
-    t.add_argument("--epochs", type=int, default=300)
-    t.add_argument("--batch-size", type=int, default=32)
-    t.add_argument("--optimizer", default="adam")
-    t.add_argument("--lr", type=float, default=0.01)
-    t.add_argument("--weight-decay", type=float, default=0.0)
-    t.add_argument("--seed", type=int, default=0, help="seeds the data, the initial weights and the shuffling")
-    t.add_argument("--val", type=float, default=0.0, help="fraction held out for validation (default none)")
-    t.add_argument("--record", type=parse_schedule, default=1, help="every:K (default every:1), geometric, none, or steps 0,10,100")
-    t.add_argument("--out", default=None, help="new folder for the recording")
-    t.add_argument("--durable", choices=DURABLE, default="end",
-                   help="flush the recording to disk once at the end (default), or every chunk as written")
-    t.add_argument("--quiet", action="store_true", help="no progress bar")
-    i = commands.add_parser("info", help="summarise a recording folder")
-    i.add_argument("path")
-    i.add_argument("--skip-corrupt", action="store_true", help="leave out unreadable chunks instead of failing")
+    for add in SUBCOMMANDS:
+        add(commands)
     return parser
 
 
-def cmd_train(args):
-    X, y = datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed)
-    n_classes = int(y.max()) + 1
+def _data(args):
+    """(X, y) of --dataset, --n, --noise; refuses more samples than the dataset holds."""
+    if args.n is not None and args.n > datasets.SIZES.get(args.dataset, args.n):
+        raise ValueError(f"--n {args.n}: {args.dataset} holds {datasets.SIZES[args.dataset]} samples")
+    return datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed)
+
+
+def _architecture(args, n_inputs, n_classes):
+    """(layers, output) from --layers and --output, checked against the data."""
     output = args.output or ("sigmoid" if n_classes == 2 else "softmax")
+    if output == "sigmoid" and n_classes > 2:
+        raise ValueError(f"--output sigmoid fits two classes; {args.dataset} has {n_classes}: use --output softmax")
     n_out = n_classes if output == "softmax" else 1
-    layers = args.layers or ([X.shape[1], 16, 16, n_out] if n_classes == 2 else [X.shape[1], 32, n_out])
-    if layers[0] != X.shape[1]:
-        raise ValueError(f"--layers must start with {X.shape[1]}, the number of {args.dataset} inputs; got {layers[0]}")
-    if args.record is not None and args.out is None:
-        raise ValueError("--out is needed to keep the recording (or pass --record none)")
+    layers = args.layers or ([n_inputs, 16, 16, n_out] if n_inputs == 2 else [n_inputs, 32, n_out])
+    if layers[0] != n_inputs:
+        raise ValueError(f"--layers must start with {n_inputs}, the number of {args.dataset} inputs; got {layers[0]}")
+    if output != "softmax" and layers[-1] != 1:
+        hint = "; for one unit per class use --output softmax" if output == "sigmoid" else ""
+        raise ValueError(f"--layers ends in {layers[-1]} units, but {output} output on {n_classes} classes "
+                         f"takes one: end --layers in 1{hint}")
+    if output == "softmax" and layers[-1] < n_classes:
+        raise ValueError(f"--layers ends in {layers[-1]} units; softmax output needs one per class, {n_classes}")
+    return layers, output
+
+
+def cmd_train(args):
     if args.record is None and args.out is not None:
         raise ValueError("--record none leaves nothing to write to --out")
+    for option, path in (("--out", args.out), ("--save-model", args.save_model)):
+        if path is not None and os.path.exists(path) and not (option == "--out" and os.path.isdir(path) and not os.listdir(path)):
+            raise ValueError(f"{option} {path} already exists; choose a new path (nothing is overwritten)")
+    X, y = _data(args)
+    layers, output = _architecture(args, X.shape[1], int(y.max()) + 1)
     val = None
     if args.val:
         X, X_val, y, y_val = datasets.train_test_split(X, y, test_size=args.val, seed=args.seed)
         val = (X_val, y_val)
+    if args.batch_size > len(X):
+        warnings.warn(f"--batch-size {args.batch_size} is more than the {len(X)} training samples: each step uses all {len(X)}")
     net = MLP(layers, activation=args.activation, output=output, seed=args.seed, dtype=args.dtype)
     meta = {"dataset": args.dataset, "n": args.n, "noise": args.noise, "seed": args.seed, "val": args.val}
-    run = train(net, X, y, epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
+    record = args.record if args.out is not None else None
+    run = train(net, X, y, epochs=args.epochs, batch_size=min(args.batch_size, len(X)), optimizer=args.optimizer, lr=args.lr,
                 weight_decay=args.weight_decay, seed=args.seed, quiet=args.quiet, val=val,
-                record=args.record, record_to=args.out, record_meta=meta, durable=args.durable)
+                record=record, record_to=args.out, record_meta=meta, durable=args.durable)
     print(f"trained {net!r} for {args.epochs} epochs in {run.seconds:.2f} s: {_metrics(run.history)}")
     if run.recording is not None:
         print(f"recording: {args.out} ({len(run.recording)} snapshots)")
+    else:
+        print("not recorded: add --out runs/NAME to record the run (then nnkern info runs/NAME)")
+    if args.save_model is not None:
+        print(f"model: {net.save(args.save_model)} (load it with nk.MLP.load)")
+
+
+def cmd_explore(args):
+    from .explorer import explore
+
+    out = args.output or args.path.rstrip("/\\") + ".html"
+    explore(args.path, out, n_snapshots=args.snapshots)
+    print(f"wrote {out} ({os.path.getsize(out) / 1e6:.2f} MB): open it in a browser")
+
+
+#: how ``_metrics`` names the history's series
+_METRICS = {"loss": "training loss", "acc": "training accuracy", "val_loss": "validation loss", "val_acc": "validation accuracy"}
 
 
 def _metrics(history):
-    names = [k for k in ("loss", "acc", "val_loss", "val_acc") if history.get(k) and not math.isnan(history[k][-1])]
-    return ", ".join(f"{k} {history[k][-1]:.4f}" for k in names) if names else "no finished epoch"
+    """The last epoch's metrics, each saying whether it is on training or held-out data."""
+    last = {k: history[k][-1] for k in _METRICS if history.get(k) and not math.isnan(history[k][-1])}
+    shown = [f"{_METRICS[k]} {100 * v:.1f}%" if k.endswith("acc") else f"{_METRICS[k]} {v:.4g}" for k, v in last.items()]
+    return ", ".join(shown) if shown else "no finished epoch"
 
 
 def _schedule(described):
@@ -111,15 +222,44 @@ def _schedule(described):
     return f"every:{value}" if kind == "every" else f"geometric, {value} per doubling"
 
 
+#: the header's optimizer settings each optimizer uses, in the command line's words (momentum is kept as beta1)
+_SETTINGS = {"sgd": {"lr": "lr", "weight_decay": "weight decay"},
+             "momentum": {"lr": "lr", "beta1": "momentum", "weight_decay": "weight decay"},
+             "adam": {"lr": "lr", "beta1": "beta1", "beta2": "beta2", "eps": "eps", "weight_decay": "weight decay"}}
+
+
+def _state(rec):
+    """The first line of ``info``: complete, or each way the recording falls short."""
+    problems = [f"missing {name}" for name in rec.missing]
+    if rec.interrupted:
+        problems.append("INTERRUPTED (training stopped early, or is still running)")
+    if rec.skipped:
+        problems.append(f"DAMAGED ({len(rec.skipped)} unreadable piece{'s' * (len(rec.skipped) > 1)} skipped)")
+    return "; ".join(problems) if problems else "complete"
+
+
+def _divergence(rec):
+    """A line on a run whose last snapshots hold NaN or inf, else None."""
+    try:
+        if not len(rec) or rec.finite(len(rec) - 1):
+            return None
+    except RecordingError as e:
+        return f"last:       unreadable ({e})"
+    good = rec.last_finite()
+    first = len(rec) - 1 if good is None else good + 1
+    last = "none is finite" if good is None else f"the last finite is {good} (step {rec.steps[good]})"
+    return f"diverged:   snapshot {first} (step {rec.steps[first]}) holds NaN or inf; {last}"
+
+
 def cmd_info(args):
     rec = Recording.load(args.path, skip_corrupt=args.skip_corrupt)
     h = rec.header
     m, opt, tr = h["model"], h["optimizer"], h["training"]
-    settings = ", ".join(f"{k}={v:g}" for k, v in opt.items() if k != "name")
+    settings = ", ".join(f"{name} {opt[k]:g}" for k, name in _SETTINGS[opt["name"]].items())
     data = {k: v for k, v in (h.get("meta") or {}).items() if v is not None}
     source = f" ({', '.join(f'{k}={v}' for k, v in data.items())})" if data else ""
     lines = [
-        f"{args.path}: {'complete' if rec.complete else 'INCOMPLETE (training stopped early, or is still running)'}",
+        f"{args.path}: {_state(rec)}",
         f"model:      {'-'.join(map(str, m['sizes']))}, {m['activation']} -> {m['output']}, {m['dtype']}, "
         f"{m['n_params']} parameters, seed {m['seed']}",
         f"optimizer:  {opt['name']} ({settings})",
@@ -128,17 +268,23 @@ def cmd_info(args):
         f"snapshots:  {len(rec)}" + (f", steps {rec.steps[0]}..{rec.steps[-1]}" if len(rec) else "") + f" ({_schedule(h['schedule'])})",
         f"history:    {len(rec.history.get('epoch', []))} epochs; last: {_metrics(rec.history)}",
     ]
-    if rec.skipped:
-        lines.append(f"skipped:    {', '.join(rec.skipped)}")
+    lines += [line for line in (_divergence(rec),) if line]
+    lines += [f"skipped:    {piece}" for piece in rec.skipped]
     print("\n".join(lines))
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"nnkern: warning: {message}", file=sys.stderr)
 
 
 def main(argv=None):
     """Run the command line; returns the exit status: 2 for bad arguments or an unreadable
     recording, 1 when training diverges or a file cannot be written."""
     try:
-        args = build_parser().parse_args(argv)
-        {"train": cmd_train, "info": cmd_info}[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            args = build_parser().parse_args(argv)
+            args.run(args)
     except ValueError as e:
         print(f"nnkern: error: {e}", file=sys.stderr)
         return 2

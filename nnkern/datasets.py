@@ -44,6 +44,8 @@ def _moons(n, rng):
 
 
 _MAKERS = {"circle": _circle, "xor": _xor, "gauss": _gauss, "spiral": _spiral, "moons": _moons}
+#: samples in each dataset that holds a fixed number (the 2-D sets make as many as asked)
+SIZES = {"digits": 1797}
 
 
 def load(name, n=None, noise=0.05, seed=0):
@@ -59,6 +61,8 @@ def load(name, n=None, noise=0.05, seed=0):
         raise ValueError(f"n must be an integer >= 2; got {n!r}")
     if not np.isfinite(noise) or noise < 0:
         raise ValueError(f"noise must be a finite number >= 0; got {noise!r}")
+    if n is not None and n > SIZES.get(name, n):
+        raise ValueError(f"n={n}: {name} holds {SIZES[name]} samples")
     rng = np.random.default_rng(seed)
     if name == "digits":
         from sklearn.datasets import load_digits

@@ -1,4 +1,8 @@
-"""``MLP``: a dense network whose parameters live in one flat buffer."""
+"""``MLP``: a dense network whose parameters live in one flat buffer, and its model file."""
+
+import json
+import os
+import zipfile
 
 import numpy as np
 
@@ -8,6 +12,12 @@ from .kernels.codes import HIDDEN_ACTIVATIONS, LEAKY_RELU, OUTPUTS, RELU, TANH, 
 from .kernels.layout import Layout
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
+#: the model file's format name and version (bumped when an older nnkern could no longer read it)
+MODEL_FORMAT, MODEL_SCHEMA = "nnkern-model", 1
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be read: missing, corrupt, too new, or inconsistent."""
 
 
 def _as_dtype(dtype):
@@ -45,8 +55,7 @@ class MLP:
         self.sizes = [int(s) for s in sizes]
         self.activation, self.output, self.seed = activation, output, seed
         self.layout = Layout(self.sizes)
-        self.params = np.zeros(self.layout.n_params, dtype=self.dtype)
-        self.weights, self.biases = self.layout.views(self.params)
+        self._own(np.zeros(self.layout.n_params, dtype=self.dtype))
         rng = np.random.default_rng(seed)
         relu_like = self.hidden_code in (RELU, LEAKY_RELU)
         gain = 5 / 3 if self.hidden_code == TANH else 1.0
@@ -58,6 +67,19 @@ class MLP:
     def __repr__(self):
         return (f"MLP({self.sizes}, activation={self.activation!r}, output={self.output!r}, "
                 f"dtype={self.dtype.name!r}, params={self.n_params})")
+
+    def _own(self, params):
+        """Make ``params`` (P,) the buffer, ``weights`` and ``biases`` views of it."""
+        self.params = params
+        self.weights, self.biases = self.layout.views(params)
+
+    def __getstate__(self):
+        """Pickled without the views (a pickle would store copies, cut loose from ``params``)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("weights", "biases")}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._own(self.params)
 
     @property
     def n_params(self):
@@ -77,6 +99,68 @@ class MLP:
         twin = MLP(self.sizes, self.activation, self.output, self.seed, self.dtype.name)
         twin.params[...] = self.params
         return twin
+
+    def save(self, path, overwrite=False):
+        """Write the network to one ``.npz`` file at ``path``: ``params`` (P,) and a JSON ``header``
+        (sizes, activation, output, dtype, seed, schema and nnkern versions); no pickled objects, so
+        ``MLP.load`` runs no code from the file.  An existing file is replaced only with
+        ``overwrite=True``, and only once the new one is complete.  Returns the path."""
+        from . import __version__
+
+        path = os.fspath(path)
+        if os.path.lexists(path) and not overwrite:
+            raise ValueError(f"{path} already exists; pass overwrite=True to replace it")
+        header = {"format": MODEL_FORMAT, "schema": MODEL_SCHEMA, "nnkern_version": __version__,
+                  "sizes": self.sizes, "activation": self.activation, "output": self.output,
+                  "dtype": self.dtype.name, "seed": self.seed}
+        folder, name = os.path.split(path)
+        os.makedirs(folder or ".", exist_ok=True)
+        tmp = os.path.join(folder, f".{name}.tmp")
+        try:
+            with open(tmp, "wb") as f:
+                np.savez(f, header=np.array(json.dumps(header)), params=self.params)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path):
+        """The network saved by ``save`` at ``path``; ``ModelFileError`` naming the file and the
+        problem for a missing, corrupt, too new or inconsistent file."""
+        path = os.fspath(path)
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                missing = [k for k in ("header", "params") if k not in npz.files]
+                if missing:
+                    raise ModelFileError(f"{path}: not an nnkern model file (no {' or '.join(missing)} array)")
+                text, params = str(npz["header"][()]), npz["params"]
+            header = json.loads(text)
+        except FileNotFoundError:
+            raise ModelFileError(f"{path}: no such model file") from None
+        except ModelFileError:
+            raise
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+            raise ModelFileError(f"{path}: not a readable nnkern model file ({e})") from None
+        if not isinstance(header, dict) or header.get("format") != MODEL_FORMAT:
+            raise ModelFileError(f"{path}: not an nnkern model file (header format is not {MODEL_FORMAT!r})")
+        if header.get("schema") != MODEL_SCHEMA:
+            raise ModelFileError(f"{path}: model file schema {header.get('schema')!r} written by nnkern "
+                                 f"{header.get('nnkern_version')}; this nnkern reads schema {MODEL_SCHEMA}")
+        try:
+            net = cls(header["sizes"], header["activation"], header["output"], header.get("seed", 0), header["dtype"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise ModelFileError(f"{path}: invalid model header ({e})") from None
+        if params.shape != (net.n_params,) or params.dtype != net.dtype:
+            raise ModelFileError(f"{path}: params is {params.dtype}{params.shape}, but sizes {net.sizes} "
+                                 f"({net.dtype.name}) need {net.dtype.name}({net.n_params},)")
+        try:
+            net.set_params(params)
+        except ValueError as e:
+            raise ModelFileError(f"{path}: {e}") from None
+        return net
 
     def check_inputs(self, X, name="X"):
         """X as a contiguous (n, n_inputs) array of the network's dtype, or a ValueError."""

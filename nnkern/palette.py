@@ -3,15 +3,26 @@
 
 - signed values: positive = blue, negative = red, zero = dark grey;
 - unsigned values: dark -> bright (yellow);
-- classes: class 0 = red, class 1 = blue (the diverging map's ends), then further hues.
+- classes: class 0 = red, class 1 = blue (the diverging map's ends), then further hues;
+- everything else drawn (background, text, outlines, contours, highlights, loss curves) has a
+  field here too, so a light theme or a user's palette is one ``Palette(...)``.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 
 @dataclass
 class Palette:
-    """Colours of the visual grammar (hex strings; Manim's BLUE, RED, YELLOW... by default)."""
+    """Colours of the visual grammar (hex strings; Manim's defaults for a dark background).
+
+    Value maps: ``positive``/``negative``/``zero`` (the diverging map), ``dark``/``bright`` (the
+    sequential map), ``classes`` (categorical). Drawing: ``background``; ``text`` (labels, numbers,
+    a signed number at zero); ``frame`` (the plane's and heatmaps' frames, neuron rims, axes);
+    ``contour`` (the decision boundary's line); ``outline`` (around data dots); ``highlight`` (weight
+    changes, the forward pass's pulse); ``marker`` (a ring around a chosen point, emphasis);
+    ``curves`` (loss-curve series, in order). Captions name colours with ``positive_name``,
+    ``negative_name``, ``highlight_name`` and ``class_names``.
+    """
 
     positive: str = "#58C4DD"
     negative: str = "#FC6255"
@@ -21,6 +32,16 @@ class Palette:
     classes: tuple = ("#FC6255", "#58C4DD", "#83C167", "#FF862F", "#9A72AC", "#5CD0B3", "#D147BD")
     class_names: tuple = ("red", "blue", "green", "orange", "purple", "teal", "pink")
     outline: str = "#0A0A0A"
+    background: str = "#000000"
+    text: str = "#FFFFFF"
+    frame: str = "#FFFFFF"
+    contour: str = "#FFFFFF"
+    highlight: str = "#FFFF00"
+    marker: str = "#F7D96F"
+    curves: tuple = ("#FFFFFF", "#BBBBBB")
+    positive_name: str = "blue"
+    negative_name: str = "red"
+    highlight_name: str = "yellow"
 
     def to_dict(self):
         """The palette as a JSON-ready dict."""

@@ -2,6 +2,7 @@
 measure a network on data."""
 
 import time
+import warnings
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -114,12 +115,14 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     rows (seeded by ``seed``) and runs forward, backward and the ``optimizer`` update ("sgd",
     "momentum" or "adam", L2 ``weight_decay`` on weights) for every batch in one compiled call.
     val: optional (X_val, y_val) measured after every epoch.
-    record: None (off), an int k (every k steps), "geometric" or a list of steps (see
-    ``nnkern.record.schedules``); record_to: a new folder to stream the recording into as training goes
-    (every step unless ``record`` says otherwise); record_meta: a JSON-serialisable dict kept in
-    the recording's header (e.g. the dataset's name and parameters); durable: "end" flushes the
-    folder to disk once training ends (a killed process keeps every finished chunk anyway), "chunk"
-    flushes each chunk as it is written (a power loss keeps them too; slower).
+    record: None (off), "auto" (every step while that takes at most 256 MB, else "geometric"), an
+    int k (every k steps), "geometric" or a list of steps (see ``nnkern.record.schedules``); a
+    recording of more than 256 MB is announced with a ``RecordingSizeWarning``.  record_to: a new
+    folder to stream the recording into as training goes ("auto" unless ``record`` says otherwise);
+    record_meta: a JSON-serialisable dict kept in the recording's header (e.g. the dataset's name
+    and parameters); durable: "end" flushes the folder to disk once training ends (a killed process
+    keeps every finished chunk anyway), "chunk" flushes each chunk as it is written (a power loss
+    keeps them too; slower).
     A progress bar shows on runs longer than a second unless ``quiet``.
     Raises ``TrainingDiverged`` if the loss stops being finite.
     """
@@ -138,7 +141,9 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
             raise ValueError("val must be a pair (X_val, y_val)")
         val = checked_targets(net, val[0], val[1], name="val")
     n = len(X)
-    batch_size = min(batch_size, n)
+    if batch_size > n:
+        warnings.warn(f"batch_size={batch_size} is more than the {n} training samples: each step uses all {n}", stacklevel=2)
+        batch_size = n
     n_batches = (n + batch_size - 1) // batch_size
     decay_mask = net.layout.decay_mask(net.dtype)
     train_epoch = _epoch_kernel(backend, X, Y, net.layout.sizes, batch_size, decay_mask)
@@ -193,7 +198,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
 def _make_recorder(net, record, record_to, durable, backend, settings):
     if record is None and record_to is None:
         return _NoRecording(net, settings["steps_per_epoch"])
-    return Recorder(net, 1 if record is None else record, settings, record_to, durable, exact_replay=backend != "cuda")
+    return Recorder(net, "auto" if record is None else record, settings, record_to, durable, exact_replay=backend != "cuda")
 
 
 def _require_cuda():

@@ -36,6 +36,19 @@ def _planar(net):
         raise ValueError(f"this view needs a network with 2 inputs (a plane); this one has {net.sizes[0]}")
 
 
+def square_extent(X, pad=0.08):
+    """(xmin, xmax, ymin, ymax) of a square around the 2-D points X (n, 2), padded by ``pad`` of its side."""
+    X = np.asarray(X, dtype=float)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    center, half = (lo + hi) / 2, (hi - lo).max() / 2 * (1 + 2 * pad)
+    return (center[0] - half, center[0] + half, center[1] - half, center[1] + half)
+
+
+def input_scale(extent):
+    """The largest |coordinate| of ``extent`` (xmin, xmax, ymin, ymax): the input value drawn at full colour."""
+    return float(np.max(np.abs(extent)))
+
+
 def grid_activations(net, extent, resolution, out=None, backend="auto"):
     """Every neuron's activation over a grid of the input plane.
 

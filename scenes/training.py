@@ -12,7 +12,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    YELLOW,
+    ManimColor,
     config,
     Circle,
     Create,
@@ -59,20 +59,33 @@ def default_run():
 
 
 def load_run():
-    """The recording at $NNKERN_RUN (a 2-input classifier), else the default run."""
+    """The recording at $NNKERN_RUN (a 2-input classifier with a finished epoch), else the default
+    run; a run the scene cannot draw exits with one line saying why."""
     path = os.environ.get("NNKERN_RUN")
     if not path:
         return default_run()
-    rec = nk.Recording.load(path)
+    try:
+        return RecordedRun.from_recording(drawable(nk.Recording.load(path)))
+    except (nk.RecordingError, ValueError) as e:
+        raise SystemExit(f"NNKERN_RUN={path}: {e}") from None
+
+
+def drawable(rec):
+    """``rec`` if this scene can draw it, else a ValueError saying why."""
     model = rec.header["model"]
     if model["sizes"][0] != 2 or model["output"] == "identity":
-        raise SystemExit(f"NNKERN_RUN={path}: this scene draws classifiers of 2 inputs; "
-                         f"that run has sizes {model['sizes']} and output {model['output']!r}")
-    return RecordedRun.from_recording(rec)
+        raise ValueError(f"this scene draws classifiers of 2 inputs; that run has sizes {model['sizes']} "
+                         f"and output {model['output']!r}")
+    if not rec.history.get("epoch") or not len(rec):
+        raise ValueError("the run has no finished epoch to animate (it stopped during the first); "
+                         "train it for at least one epoch")
+    if not rec.finite(len(rec) - 1):
+        raise ValueError("the run diverged (its last snapshot holds NaN or inf); train it again with a smaller --lr")
+    return rec
 
 
 def caption(text, font_size=28):
-    line = Text(text, font_size=font_size)
+    line = Text(text, font_size=font_size, color=style.PALETTE.text)
     return line.scale_to_fit_width(min(line.width, 13.2)).to_edge(UP, buff=0.3)
 
 
@@ -83,12 +96,15 @@ class TrainingScene(Scene):
         final = rec.model_at(len(rec) - 1)
         extent = plane.square_extent(run.X)
         binary = net.output == "sigmoid" and net.sizes[-1] == 1
-        class1 = style.PALETTE.class_names[1]
+        pal = style.PALETTE
+        self.camera.background_color = ManimColor(pal.background)
+        class0, class1 = pal.class_names[:2]
         p_class1 = f"P({class1})"
 
         # 1. Title, then the data.
-        title = Text("How a neural network learns", font_size=52)
-        sub = Text(f"a {'-'.join(map(str, net.sizes))} network, {len(run.X)} training points", font_size=30)
+        title = Text("How a neural network learns", font_size=52, color=pal.text)
+        sub = Text(f"a {'-'.join(map(str, net.sizes))} network, {len(run.X)} training points", font_size=30,
+                   color=pal.text)
         sub.next_to(title, DOWN)
         self.play(Write(title), FadeIn(sub, shift=UP * 0.2))
         self.wait(1.2)
@@ -107,7 +123,7 @@ class TrainingScene(Scene):
         diagram = NetworkDiagram.from_net(net, height=4.3, layer_gap=4.7 / (len(net.sizes) - 1))
         diagram.move_to([-2.7, 0.55, 0])
         inputs = diagram.input_labels([f"x_{i + 1}" for i in range(net.sizes[0])])
-        names = [p_class1] if binary else [f"P({style.PALETTE.class_names[k]})" for k in range(net.sizes[-1])]
+        names = [p_class1] if binary else [f"P({pal.class_names[k]})" for k in range(net.sizes[-1])]
         outputs = diagram.output_labels(names)
         hidden = [f"hidden\n{n}" for n in net.sizes[1:-1]]
         layer_caps = diagram.layer_captions(["input", *hidden, "output"])
@@ -122,24 +138,25 @@ class TrainingScene(Scene):
         self.play(FadeIn(layer_caps[0]), Write(outputs), FadeIn(diagram.ellipses))
         self.add(diagram)  # one group from now on, including the (still empty) change highlights
         self.settle(outputs, layer_caps)
-        cap = self.recaption(cap, "Each line is a weight: blue positive, red negative, thicker = stronger")
+        cap = self.recaption(cap, f"Each line is a weight: {pal.positive_name} positive, {pal.negative_name} negative, "
+                                  "thicker = stronger")
         self.wait(1.5)
 
         # 3. One point goes forward.
         index = pick_example(net, final, run.X, run.y)
         x = run.X[index]
-        ring = Circle(radius=0.13, stroke_color=YELLOW, stroke_width=4).move_to(board.to_point(x))
-        coords = MathTex(f"({x[0]:.2f},\\ {x[1]:.2f})", font_size=30)
-        coords.next_to(ring, UP, buff=0.1).add_background_rectangle(opacity=0.7)
+        ring = Circle(radius=0.13, stroke_color=pal.marker, stroke_width=4).move_to(board.to_point(x))
+        coords = MathTex(f"({x[0]:.2f},\\ {x[1]:.2f})", font_size=30, color=pal.text)
+        coords.next_to(ring, UP, buff=0.1).add_background_rectangle(color=pal.background, opacity=0.7)
         cap = self.recaption(cap, "Feed one point through the untrained network")
         self.play(Create(ring), FadeIn(coords))
         valued = diagram.input_labels([f"x_{i + 1} = {v:.2f}" for i, v in enumerate(x)], font_size=28)
         self.play(TransformFromCopy(coords, valued), FadeOut(inputs))
         self.settle(valued)
         formula = VGroup(
-            Text("each neuron computes", font_size=28),
+            Text("each neuron computes", font_size=28, color=pal.text),
             MathTex(r"\tanh\!\left(\textstyle\sum_i w_i a_i + b\right)" if net.activation == "tanh" else
-                    rf"\mathrm{{{net.activation}}}\!\left(\textstyle\sum_i w_i a_i + b\right)", font_size=40),
+                    rf"\mathrm{{{net.activation}}}\!\left(\textstyle\sum_i w_i a_i + b\right)", font_size=40, color=pal.text),
         ).arrange(RIGHT).to_edge(UP, buff=0.25)  # fmt: skip
         self.play(FadeOut(cap), FadeIn(formula))
         acts = [x, *(a[0] for _, a in net.layer_outputs(x[None]))]
@@ -163,17 +180,17 @@ class TrainingScene(Scene):
         maps = [NeuronMap.beside(diagram, l, extent, side=0.2, buff=0.03) for l in range(1, len(net.sizes) - 1)]
         cap = self.recaption(cap, f"Its answer everywhere on the plane: {class1} where it says {p_class1} > 0.5")
         board.set_reveal(0)
-        tracker.attach(diagram=diagram, boundary=board)
+        tracker.attach(diagram, board)
         self.play(*map(FadeOut, layer_caps), UpdateFromAlphaFunc(board, lambda m, a: m.set_reveal(a)), FadeIn(board.contour))
         self.wait(0.5)
         cap = self.recaption(cap, "Beside each hidden neuron: its output over the whole plane")
-        tracker.attach(maps=maps)
+        tracker.attach(*maps)
         self.play(*(FadeIn(m) for m in maps))
         self.wait(0.5)
 
-        epoch = DecimalNumber(0, num_decimal_places=0, font_size=40)
-        acc = DecimalNumber(0, num_decimal_places=0, font_size=40, unit=r"\%")
-        words = VGroup(Text("epoch", font_size=26), Text("training accuracy", font_size=26))
+        epoch = DecimalNumber(0, num_decimal_places=0, font_size=40, color=pal.text)
+        acc = DecimalNumber(0, num_decimal_places=0, font_size=40, unit=r"\%", color=pal.text)
+        words = VGroup(*(Text(w, font_size=26, color=pal.text) for w in ("epoch", "training accuracy")))
         counter = VGroup(VGroup(words[0], epoch).arrange(RIGHT), VGroup(words[1], acc).arrange(RIGHT))
         counter.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(board.frame, UP, buff=0.12)
         counter.align_to(board.frame, LEFT)
@@ -184,12 +201,12 @@ class TrainingScene(Scene):
         tracker.follow(epoch, lambda tr: int(tr.epoch))
         tracker.follow(acc, lambda tr: 100 * tr.accuracy(run.X, run.y))
         tracker.follow(prob, lambda tr: tr.point_output[-1], color=style.probability_color)
-        tracker.show_changes = True
-        tracker.attach(curve=curve)
+        diagram.needs_changes = True
+        tracker.attach(curve)
         self.add(curve.trace)
         t = TRAINING_SECONDS
         self.play(tracker.play(0.0, 0.3, 0.3 * t, SLOW_MOTION))
-        cap = self.recaption(cap, "Slow motion early on; yellow marks the weights that changed most just now",
+        cap = self.recaption(cap, f"Slow motion early on; {pal.highlight_name} marks the weights that changed most just now",
                              extra=tracker.play(0.3, 0.65, 0.35 * t, SLOW_MOTION))  # fmt: skip
         cap = self.recaption(cap, "The boundary bends to follow the data",
                              extra=tracker.play(0.65, 1.0, 0.35 * t, SLOW_MOTION))  # fmt: skip
@@ -202,7 +219,7 @@ class TrainingScene(Scene):
         # 5. Soft, then hard boundary; then the test points.
         cap = self.recaption(cap, "Soft boundary: the colour shows how sure the network is")
         self.wait(1.5)
-        cap = self.recaption(cap, "Hard boundary: its decision, blue or red")
+        cap = self.recaption(cap, f"Hard boundary: its decision, {class1} or {class0}")
         self.play(UpdateFromAlphaFunc(board, lambda m, a: m.set_hardness(a), run_time=2))
         X_test, y_test = (run.X_test, run.y_test) if run.X_test is not None else (run.X, run.y)
         test_dots = board.make_points(X_test, y_test)
@@ -211,7 +228,7 @@ class TrainingScene(Scene):
         self.play(FadeOut(board.dots), FadeOut(ring), FadeOut(coords), FadeIn(test_dots))
         score = np.mean(final.predict(X_test) == y_test)
         cap = self.recaption(cap, f"{'Test' if fresh else 'Training'} accuracy: {100 * score:.1f}%", font_size=40)
-        self.play(Indicate(cap, color=YELLOW, scale_factor=1.1))
+        self.play(Indicate(cap, color=pal.marker, scale_factor=1.1))
         self.wait(3)
 
     def recaption(self, old, text, extra=None, font_size=28):

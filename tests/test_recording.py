@@ -381,7 +381,7 @@ def test_history_lines(saved):
     open(path, "w").write("\n".join(lines) + "\n" + lines[0][:7])  # a cut-off last line
     with pytest.raises(storage.RecordingError, match="history.jsonl: truncated last line"):
         nk.Recording.load(saved)
-    assert storage.read_history(saved, complete=False)["epoch"] == [1, 2, 3]  # a killed run drops it
+    assert storage.read_history(saved, complete=False)[0]["epoch"] == [1, 2, 3]  # a killed run drops it
     open(path, "w").write("\n".join([lines[0], "{oops", lines[2]]) + "\n")
     with pytest.raises(storage.RecordingError, match="history.jsonl: corrupt line 2"):
         nk.Recording.load(saved)

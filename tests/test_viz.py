@@ -1,9 +1,12 @@
 """The Manim layer: mobjects follow the numbers they show, and the flagship scene renders."""
 
 import importlib.util
+import io
 import pathlib
+import re
 import subprocess
 import sys
+import tokenize
 
 import numpy as np
 import pytest
@@ -13,7 +16,8 @@ manim = pytest.importorskip("manim")
 import nnkern as nk  # noqa: E402
 from nnkern.viz import DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, RecordedRun, TrainingTracker, plane, style  # noqa: E402
 
-SCENE = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "training.py"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SCENE = ROOT / "scenes" / "training.py"
 
 
 def rgb(color):
@@ -78,6 +82,69 @@ def test_colour_maps_reject_nan_and_follow_palette_changes():
     assert style.probability_color(0.2) == manim.ManimColor(style.PALETTE.negative)
 
 
+# every colour of this palette has no red, so a red pixel or colour is one the palette did not give
+NO_RED = style.Palette(
+    positive="#00FF40", negative="#0040FF", zero="#003030", dark="#000010", bright="#00FFFF",
+    classes=("#0040FF", "#00FF40", "#008080"), outline="#000020", background="#000008", text="#00C0C0",
+    frame="#00A0FF", contour="#00FF80", highlight="#00FFA0", marker="#00F0F0", curves=("#00E0E0", "#008040"),
+)  # fmt: skip
+
+
+def palette_views(run, palette):
+    extent = plane.square_extent(run.X)
+    net = run.recording.model_at(len(run.recording) - 1)
+    diagram = NetworkDiagram([2, 20, 8, 1], max_shown=6, palette=palette)  # elided: dots, brace, count
+    rng = np.random.default_rng(0)
+    diagram.set_weights([rng.normal(size=(a, b)) for a, b in zip(diagram.sizes, diagram.sizes[1:])])
+    diagram.set_changes([rng.normal(size=(a, b)) for a, b in zip(diagram.sizes, diagram.sizes[1:])])
+    diagram.set_activations([rng.uniform(-1, 1, n) for n in diagram.sizes[:-1]] + [np.array([0.7])])
+    labels = manim.VGroup(diagram.input_labels(["x_1", "x_2"]), diagram.output_labels(["P"]),
+                          diagram.layer_captions(["in", "", "", "out"]))
+    board = DecisionBoundary(extent, run.X, run.y, palette=palette).set_params(net)
+    neuron_map = NeuronMap.beside(NetworkDiagram.from_net(net, palette=palette), 1, extent).set_params(net)
+    loss = np.asarray(run.history["loss"])
+    curve = LossCurve(run.history["epoch"], {"train": loss, "test": 1.1 * loss}, palette=palette)
+    return [diagram, labels, board, neuron_map, curve.set_epoch(run.history["epoch"][-1] / 2)]
+
+
+def rendered(mobject, background):
+    with manim.tempconfig({"quality": "low_quality"}):
+        camera = manim.Camera(background_color=background)
+        camera.capture_mobjects([mobject])
+        return camera.pixel_array[..., :3].astype(int)
+
+
+def test_views_built_with_a_palette_use_only_its_colours(run):
+    for view in palette_views(run, NO_RED):
+        for m in view.get_family():
+            if isinstance(m, manim.VMobject) and m.has_points():
+                colours = [*zip(m.get_fill_colors(), m.get_fill_opacities())]
+                for back in (False, True):
+                    if m.get_stroke_width(back) > 0:
+                        colours += zip(m.get_stroke_colors(back), m.get_stroke_opacities(back))
+                assert all(rgb(c)[0] == 0 for c, o in colours if o > 0), (type(view).__name__, type(m).__name__)
+        pixels = rendered(view, NO_RED.background)
+        assert pixels[..., 1:].max() > 100, type(view).__name__  # drawn
+        assert pixels[..., 0].max() <= 2, type(view).__name__  # only the palette's colours
+    default_red = [rendered(v, style.PALETTE.background)[..., 0].max() for v in palette_views(run, None)]
+    assert min(default_red) > 100  # the same views in the default palette do draw red
+
+
+def test_no_colour_literals_outside_the_palette():
+    names = {n for n, v in vars(manim.utils.color.manim_colors).items() if isinstance(v, manim.ManimColor)}
+    words = {n.lower() for n in names}
+    hex_colour = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?(?:[0-9a-fA-F]{2})?\b")
+    files = [f for f in (ROOT / "nnkern" / "viz").glob("*.py") if f.name != "style.py"] + sorted((ROOT / "scenes").glob("*.py"))
+    found = []
+    for f in files:
+        for tok in tokenize.generate_tokens(io.StringIO(f.read_text()).readline):
+            if tok.type == tokenize.NAME and tok.string in names:
+                found.append((f.name, tok.start[0], tok.string))
+            elif tok.type == tokenize.STRING and (hex_colour.search(tok.string) or tok.string.strip("\"'").lower() in words):
+                found.append((f.name, tok.start[0], tok.string))
+    assert len(files) > 6 and not found
+
+
 def test_neuron_fill_follows_activation():
     d = NetworkDiagram([2, 3, 1], activation="tanh")
     d.set_activations([np.array([0.5, -0.5]), np.array([-0.9, 0.0, 0.9]), np.array([0.8])])
@@ -137,28 +204,97 @@ def test_tracker_drives_the_views_from_one_time(run):
     board = DecisionBoundary(extent, run.X, run.y)
     maps = [NeuronMap.beside(diagram, 1, extent)]
     curve = LossCurve(run.history["epoch"], {"train": run.history["loss"]})
-    tracker = TrainingTracker(run, extent, point=run.X[0]).attach(diagram, board, maps, curve)
+    tracker = TrainingTracker(run, extent, point=run.X[0]).attach(diagram, board, *maps, curve)
     tracker.time.set_value(tracker.time_at(1.0))
-    tracker.refresh()
-    np.testing.assert_allclose(tracker.net.params, run.recording.params(len(run.recording) - 1))
-    assert tracker.epoch == pytest.approx(60)
+    frame = tracker.frame
+    np.testing.assert_allclose(frame.params, run.recording.params(len(run.recording) - 1))
+    np.testing.assert_allclose(tracker.net.params, frame.params)
+    assert tracker.epoch == frame.epoch == pytest.approx(60)
     assert tracker.accuracy(run.X, run.y) > 0.9
     # slow motion: the first half of screen time covers far fewer steps than the second
     assert tracker.step_at(tracker.time_at(0.5)) < 0.2 * tracker.steps[-1]
     np.testing.assert_array_equal(run.net.params, run.recording.params(0))  # the run's network untouched
-    grid = tracker.grid
+    for view in (diagram, board, *maps):
+        view.update()
+    curve.trace.update()  # a LossCurve's updater sits on its trace
+    final = run.recording.model_at(len(run.recording) - 1)
+    expected = DecisionBoundary(extent, run.X, run.y).set_params(final)
+    np.testing.assert_allclose(board.image.pixel_array, expected.image.pixel_array, atol=1)
+    assert curve.dot.get_center()[0] == pytest.approx(curve.axes.c2p(1, 0)[0])  # drawn to the last epoch
     tracker.time.set_value(0)
-    tracker.refresh()
-    assert all(np.shares_memory(a, b) for a, b in zip(grid, tracker.grid))  # one buffer, reused every frame
-    assert tracker.input_scale == plane.input_scale(extent) == max(np.abs(extent))
+    assert all(np.shares_memory(a, b) for a, b in zip(frame.grid, tracker.frame.grid))  # one buffer, reused
 
 
-def test_point_output_needs_a_point_not_a_diagram(run):
+class Probe(manim.VMobject):
+    """A view the tracker has never heard of: it records the frames it is given."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.frames = []
+
+    def sync(self, frame):
+        self.frames.append(frame)
+
+
+def test_any_view_with_sync_is_driven_once_per_frame(run):
+    tracker = TrainingTracker(run, plane.square_extent(run.X), point=run.X[0], change_window=1.0)
+    probe = Probe()
+    probe.needs_changes = True
+    tracker.attach(probe)
+    assert len(probe.frames) == 1  # synced on attach
+    tracker.time.set_value(2.5)
+    probe.update()
+    probe.update()  # same time: not synced again
+    frame = probe.frames[-1]
+    assert len(probe.frames) == 2 and frame.t == 2.5
+    np.testing.assert_allclose(frame.params, run.recording.params_at(2.5))
+    assert frame.epoch == pytest.approx(tracker.step_at(2.5) / run.steps_per_epoch)
+    assert frame.grid is None  # nobody asked for it
+    net = run.recording.model_at(0)
+    net.set_params(frame.params)
+    np.testing.assert_allclose(frame.point_activations[-1], net.forward(run.X[:1])[0], rtol=1e-6)
+    np.testing.assert_allclose(frame.point_activations[0], run.X[0])
+    net.set_params(run.recording.params_at(1.5))
+    deltas = [a - b for a, b in zip(frame.net.weights, net.weights)]
+    for got, want in zip(frame.weight_changes, deltas):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
+    tracker.detach(probe)
+    tracker.time.set_value(3.0)
+    probe.update()
+    assert len(probe.frames) == 2 and not probe.get_updaters()
+
+
+def test_getters_do_not_restyle_views(run):
     extent = plane.square_extent(run.X)
+    diagram = NetworkDiagram.from_net(run.net)
+    board = DecisionBoundary(extent, run.X, run.y)
+    probe = Probe()
+    tracker = TrainingTracker(run, extent, point=run.X[0]).attach(diagram, board, probe)
+    edges = [vm.points.copy() for layer in diagram.edges for vm in layer]
+    image = board.image.pixel_array.copy()
+    tracker.time.set_value(tracker.t_max)
+    tracker.epoch, tracker.accuracy(run.X, run.y), tracker.point_output, tracker.frame  # noqa: B018
+    assert len(probe.frames) == 1
+    assert all(np.array_equal(a, vm.points) for a, vm in zip(edges, (vm for layer in diagram.edges for vm in layer)))
+    np.testing.assert_array_equal(board.image.pixel_array, image)
+    board.update()  # the updater is what restyles
+    assert np.abs(board.image.pixel_array.astype(int) - image).max() > 10
+
+
+def test_the_grid_is_computed_only_for_views_that_need_it(run, monkeypatch):
+    extent = plane.square_extent(run.X)
+    diagram = NetworkDiagram.from_net(run.net)
+    curve = LossCurve(run.history["epoch"], {"train": run.history["loss"]})
     tracker = TrainingTracker(run, extent, point=run.X[0])
-    np.testing.assert_allclose(tracker.point_output, run.net.forward(run.X[:1])[0], rtol=1e-6)
-    with pytest.raises(ValueError, match="point_output needs a tracker made with point="):
-        TrainingTracker(run, extent).point_output
+    with monkeypatch.context() as m:
+        m.setattr(nk, "grid_activations", lambda *a, **k: pytest.fail("grid computed with no view needing it"))
+        tracker.attach(diagram, curve, Probe())
+        tracker.time.set_value(3.0)
+        diagram.update()
+        assert tracker.frame.grid is None and tracker.frame.weight_changes is None
+    board = DecisionBoundary(extent, run.X, run.y)
+    tracker.attach(board)
+    assert len(tracker.frame.grid) == len(run.net.sizes) - 1
 
 
 def test_follow_retypesets_only_when_the_shown_text_changes(run):

@@ -79,7 +79,7 @@ def _data_arrays(X, Y, val):
 class Recorder:
     """Implements the recording protocol of ``train`` (begin, plan, commit, end_epoch, close).
 
-    schedule: see ``nnkern.record.schedules``; folder: None to keep the recording in memory, else a new
+    schedule: see ``nnkern.record.schedules`` ("auto" included); folder: None to keep the recording in memory, else a new
     or empty directory to stream it into; durable: "end" or "chunk" (see the module's docstring).  Every recorded step keeps its gradient and loss; key
     rows also keep the state (parameters, optimizer moments): the first row of each chunk and any
     row whose previous step was not recorded, the others being rebuilt exactly on reading (see
@@ -91,10 +91,9 @@ class Recorder:
     def __init__(self, net, schedule, settings, folder=None, durable="end", exact_replay=True):
         self.net, self.recording = net, None
         epochs, per_epoch = settings["epochs"], settings["steps_per_epoch"]
-        mask = schedules.step_mask(schedule, epochs * per_epoch)
-        after_gap = np.ones_like(mask)
-        after_gap[1:] = ~mask[:-1] | (not exact_replay)
-        self.codes = (mask.astype(np.int8) + (mask & after_gap)).astype(np.int8)  # per step, as train_epoch takes them
+        row_bytes = net.n_params * net.dtype.itemsize
+        schedule, self.codes = schedules.resolve(schedule, epochs * per_epoch, row_bytes, CHUNK_BYTES, exact_replay)
+        mask = self.codes > 0
         self.epoch_codes = self.codes[1:].reshape(epochs, per_epoch)  # [e - 1]: epoch e's
         self.epoch_rows = [0] + self.epoch_codes.astype(bool).sum(axis=1).tolist()  # [e]: snapshots of epoch e
         self.epoch_keys = [0] + (self.epoch_codes == 2).sum(axis=1).tolist()  # [e]: key rows among them
@@ -102,7 +101,6 @@ class Recorder:
         self.epochs = np.where(self.steps > 0, (self.steps - 1) // per_epoch + 1, 0)
         self.keys_upto = np.concatenate([[0], np.cumsum(self.codes[self.steps] == 2)])  # [i]: key rows among the first i
         most_per_epoch = max(self.epoch_rows)
-        row_bytes = net.n_params * net.dtype.itemsize
         self.min_rows, self.max_rows = most_per_epoch + 1, max(most_per_epoch + 1, CHUNK_BYTES // row_bytes)
         self.first_rows = max(self.min_rows, FIRST_CHUNK_BYTES // row_bytes)
         self.header = make_header(net, schedule, settings)

@@ -106,11 +106,15 @@ class Recording:
     len(rec) snapshots, in step order; rec[i] is a ``Snapshot``.  rec.steps, rec.epochs (n,) int64
     and rec.losses (n,) index them; rec.history holds per-epoch metrics; rec.header the run's
     settings; rec.data the training data (X, y); rec.val_data the validation data or None;
-    rec.complete is False for a run that stopped early (error, interrupt, kill).  Folders load lazily: snapshots are read when asked for.
+    rec.complete is True only for a finished run with nothing skipped or missing: rec.interrupted
+    says the run stopped early (error, interrupt, kill), rec.skipped lists the damaged pieces
+    ``load(skip_corrupt=True)`` left out, rec.missing the files absent from the folder.  Folders
+    load lazily: snapshots are read when asked for.
     """
 
-    def __init__(self, header, chunks, history, data, path=None, skipped=()):
-        self.header, self.history, self.path, self.skipped = header, history, path, list(skipped)
+    def __init__(self, header, chunks, history, data, path=None, skipped=(), missing=()):
+        self.header, self.history, self.path = header, history, path
+        self.skipped, self.missing = list(skipped), list(missing)
         self._chunks, self._data = chunks, data
         model = header["model"]
         self._template = MLP(model["sizes"], model["activation"], model["output"], model["seed"], model["dtype"])
@@ -135,7 +139,12 @@ class Recording:
 
     @property
     def complete(self):
-        return bool(self.header.get("complete")) and not self.skipped
+        return not (self.interrupted or self.skipped or self.missing)
+
+    @property
+    def interrupted(self):
+        """True for a run that stopped before its last epoch (error, interrupt, kill)."""
+        return not self.header.get("complete")
 
     @property
     def data(self):
@@ -251,10 +260,25 @@ class Recording:
         return mixed.astype(self._template.dtype)
 
     def model_at(self, t):
-        """A new ``MLP`` with the parameters of snapshot t (fractional t interpolates, see ``params_at``)."""
+        """A new ``MLP`` with the parameters of snapshot t (fractional t interpolates, see ``params_at``).
+        A snapshot of a diverged run whose parameters are NaN or inf raises ``RecordingError``
+        (``last_finite`` finds the last usable one)."""
+        params = self.params_at(t)
+        if not np.all(np.isfinite(params)):
+            i = int(np.ceil(float(t)))
+            raise RecordingError(f"snapshot {i} (step {self.steps[i]}) holds NaN or inf parameters: the run diverged "
+                                 f"there; the last finite snapshot is {self.last_finite()}")
         net = self._template.copy()
-        net.set_params(self.params_at(t))
+        net.set_params(params)
         return net
+
+    def finite(self, i):
+        """True when snapshot i's parameters are all finite (a diverged run's last ones may not be)."""
+        return bool(np.all(np.isfinite(self.params(i))))
+
+    def last_finite(self):
+        """Index of the last snapshot with finite parameters (searching back from the end), or None."""
+        return next((i for i in range(len(self) - 1, -1, -1) if self.finite(i)), None)
 
     def save(self, path, overwrite=False):
         """Write the recording as a folder at ``path`` (format in ``nnkern.record.storage``).
@@ -297,9 +321,10 @@ class Recording:
     def load(cls, path, skip_corrupt=False):
         """Open the recording folder at ``path``; snapshots are read on demand.
 
-        A missing, truncated or corrupt chunk raises ``RecordingError`` naming the file; with
-        ``skip_corrupt=True`` such chunks are left out (with a warning, listed in ``rec.skipped``,
-        and ``rec.complete`` is False).
+        A missing, truncated or corrupt chunk or history line raises ``RecordingError`` naming the
+        file; with ``skip_corrupt=True`` such pieces are left out (with a warning, listed in
+        ``rec.skipped``, and ``rec.complete`` is False).  A missing data.npz is listed in
+        ``rec.missing`` (reading ``rec.data`` then raises).
         """
         path = os.fspath(path)
         header = storage.read_header(path)
@@ -315,15 +340,25 @@ class Recording:
                 if c not in files:
                     raise RecordingError(f"{name}: missing chunk")
                 chunks.append(_FileChunk(name, model["n_params"], dtype))
-            except RecordingError:
+            except RecordingError as e:
                 if not skip_corrupt:
-                    raise
+                    raise RecordingError(f"{e}; {storage.SKIP_HINT}") from None
                 skipped.append(name)
-        if skipped:
-            warnings.warn(f"skipped unreadable chunks: {', '.join(skipped)}", stacklevel=2)
-        history = storage.read_history(path, complete=bool(header.get("complete")))
+        history_path = os.path.join(path, storage.HISTORY)
         try:
-            rec = cls(header, chunks, history, None, path=path, skipped=skipped)
+            history, lines = storage.read_history(path, bool(header.get("complete")), skip_corrupt)
+            if lines:
+                skipped.append(f"{history_path} line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}")
+        except RecordingError as e:
+            if not skip_corrupt:
+                raise RecordingError(f"{e}; {storage.SKIP_HINT}") from None
+            history = {}
+            skipped.append(str(e))
+        if skipped:
+            warnings.warn(f"skipped unreadable pieces: {'; '.join(skipped)}", stacklevel=2)
+        missing = [name for name in (storage.DATA,) if not os.path.exists(os.path.join(path, name))]
+        try:
+            rec = cls(header, chunks, history, None, path=path, skipped=skipped, missing=missing)
         except (KeyError, TypeError, ValueError) as e:
             raise RecordingError(f"{os.path.join(path, storage.HEADER)}: incomplete or invalid header ({e!r})") from None
         if np.any(np.diff(rec.steps) <= 0):

@@ -4,13 +4,73 @@ Step 0 is the initial network, step t the network after t updates.  A schedule i
     k (int >= 1)     every k-th step;
     "geometric"      every step early, then ``PER_OCTAVE`` steps per doubling (dense early, sparse late);
     [t0, t1, ...]    exactly these steps.
+    "auto"           every step while that takes at most ``AUTO_BYTES``, else "geometric" if smaller.
 Step 0 and the last step of the run are always kept, so a recording spans the whole run.
 """
+
+import warnings
 
 import numpy as np
 
 #: snapshots per doubling of the step count under the "geometric" schedule
 PER_OCTAVE = 32
+#: "auto" records every step while the recording takes at most this many bytes; a recording
+#: larger than this is announced before training
+AUTO_BYTES = 256 << 20
+
+
+class RecordingSizeWarning(UserWarning):
+    """A recording about to take more than ``AUTO_BYTES``, or "auto" choosing the geometric schedule."""
+
+
+def step_codes(schedule, n_steps, exact_replay=True):
+    """int8 (n_steps + 1,) per step: 0 not recorded, 1 recorded (its state rebuilt on reading from
+    the row before), 2 recorded with its state (a key row: after a gap, or every row without
+    ``exact_replay``)."""
+    mask = step_mask(schedule, n_steps)
+    after_gap = np.ones_like(mask)
+    after_gap[1:] = ~mask[:-1] | (not exact_replay)
+    return (mask.astype(np.int8) + (mask & after_gap)).astype(np.int8)
+
+
+def expected_bytes(codes, row_bytes, chunk_bytes):
+    """About how many bytes a recording with ``codes`` (see ``step_codes``) takes: every row's
+    gradient, the key rows' (and each chunk's first row's) parameters and two optimizer moments."""
+    rows = int(np.count_nonzero(codes))
+    keys = int(np.count_nonzero(codes == 2)) + rows * row_bytes // chunk_bytes
+    return (rows + 3 * min(keys, rows)) * row_bytes
+
+
+def resolve(schedule, n_steps, row_bytes, chunk_bytes, exact_replay=True):
+    """(schedule, codes): "auto" made concrete, and its ``step_codes``.  Warns
+    (``RecordingSizeWarning``) when "auto" falls back to the geometric schedule, or when the
+    recording will take more than ``AUTO_BYTES``, saying its size and how to change it."""
+    auto = schedule == "auto"
+    codes = step_codes(1 if auto else schedule, n_steps, exact_replay)
+    size = expected_bytes(codes, row_bytes, chunk_bytes)
+    if size <= AUTO_BYTES:
+        return (1 if auto else schedule), codes
+    geometric = step_codes("geometric", n_steps, exact_replay)
+    small = expected_bytes(geometric, row_bytes, chunk_bytes)
+    if auto and small < size:
+        warnings.warn(f"recording every step of this run would take about {nbytes(size)}, so it records the geometric "
+                      f"schedule: {np.count_nonzero(geometric)} snapshots, about {nbytes(small)} (record=1, on the "
+                      f"command line --record every:1, keeps every step)", RecordingSizeWarning, stacklevel=5)
+        return "geometric", geometric
+    schedule = 1 if auto else schedule
+    hint = "" if schedule == "geometric" or small >= size else (
+        f"; the geometric schedule would take about {nbytes(small)} (record='geometric', on the command line --record geometric)")
+    warnings.warn(f"this recording ({np.count_nonzero(codes)} snapshots) will take about {nbytes(size)}{hint}",
+                  RecordingSizeWarning, stacklevel=5)
+    return schedule, codes
+
+
+def nbytes(n):
+    """A byte count for people: 812 B, 3.4 MB, 1.6 GB."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} B"
 
 
 def step_mask(schedule, n_steps):

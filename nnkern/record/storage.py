@@ -25,6 +25,8 @@ import zipfile
 
 import numpy as np
 
+from ..kernels.layout import Layout
+
 #: bumped when a reader of an older nnkern could no longer understand the folder
 SCHEMA = 2
 FORMAT = "nnkern-recording"
@@ -126,6 +128,13 @@ def read_header(folder):
         raise RecordingError(f"{path}: header lacks model fields {missing}")
     if model["dtype"] not in ("float32", "float64"):
         raise RecordingError(f"{path}: model dtype {model['dtype']!r} is not float32 or float64")
+    sizes = model["sizes"]
+    if not (isinstance(sizes, list) and len(sizes) >= 2 and all(isinstance(s, int) and s >= 1 for s in sizes)):
+        raise RecordingError(f"{path}: model sizes {sizes!r} are not a list of at least two positive integers")
+    n_params = Layout(sizes).n_params
+    if model["n_params"] != n_params:
+        raise RecordingError(f"{path}: header says n_params {model['n_params']!r}, but sizes {sizes} have "
+                             f"{n_params} parameters; the header does not describe this run")
     return header
 
 
@@ -181,24 +190,37 @@ def write_history(folder, history):
     write_atomic(os.path.join(folder, HISTORY), lambda f: f.write("".join(lines).encode()))
 
 
-def read_history(folder, complete):
-    """Per-epoch metrics {name: list}.  The last line of an incomplete run may be cut off by the
-    kill; it is dropped.  Any other unreadable line is an error naming the file and line."""
+#: how the command line and Python name the way past damaged pieces (errors suggest it)
+SKIP_HINT = "pass --skip-corrupt (Python: skip_corrupt=True) to read the rest"
+
+
+def read_history(folder, complete, skip_corrupt=False):
+    """(per-epoch metrics {name: list}, skipped line numbers).  The last line of an incomplete run
+    may be cut off by the kill; it is dropped.  Any other unreadable line is an error naming the
+    file and line, or with ``skip_corrupt`` left out and listed."""
     path = os.path.join(folder, HISTORY)
-    history = {}
+    history, skipped = {}, []
     try:
         with open(path, encoding="utf-8") as f:
             lines = f.read().split("\n")
     except FileNotFoundError:
         raise RecordingError(f"{path}: missing file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise RecordingError(f"{path}: unreadable file ({e})") from None
     body, last = lines[:-1], lines[-1]
-    if last and complete:
-        raise RecordingError(f"{path}: truncated last line {len(lines)}")
+    if last and complete:  # cut off, though the run finished
+        body.append(last)
     for number, line in enumerate(body, 1):
         try:
             row = json.loads(line)
+            if not isinstance(row, dict):
+                raise ValueError
         except ValueError:
-            raise RecordingError(f"{path}: corrupt line {number}") from None
+            cut = bool(last) and complete and number == len(body)
+            if not skip_corrupt:
+                raise RecordingError(f"{path}: {'truncated last' if cut else 'corrupt'} line {number}; {SKIP_HINT}") from None
+            skipped.append(number)
+            continue
         for k, v in row.items():
             history.setdefault(k, []).append(float("nan") if v is None else v)
-    return history
+    return history, skipped

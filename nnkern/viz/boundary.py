@@ -1,7 +1,7 @@
 """DecisionBoundary: the input plane coloured by the network's output, its 0.5 contour and the data."""
 
 import numpy as np
-from manim import WHITE, Circle, Group, ImageMobject, Rectangle, VGroup, VMobject
+from manim import Circle, Group, ImageMobject, Rectangle, VGroup, VMobject
 from PIL import Image
 
 import nnkern as nk
@@ -17,14 +17,15 @@ def hard_output(probs):
     return (probs == probs.max(axis=-1, keepdims=True)).astype(float)
 
 
-def dot_cloud(points, radius, label):
+def dot_cloud(points, radius, label, palette=None):
     """Many small outlined dots of class ``label`` at points (n, 3), as ONE VMobject (fast to draw)."""
+    palette = style.current(palette)
     template = Circle(radius=radius, num_components=5).points
     cloud = VMobject(stroke_width=0)
     cloud.set_points((np.asarray(points)[:, None, :] + template[None]).reshape(-1, 3))
     # the outline is a background stroke (drawn before the fills) so overlapping dots do not cross-hatch
-    cloud.set_stroke(style.PALETTE.outline, width=2.5, background=True)
-    return cloud.set_fill(style.to_color(style.class_rgb(label)), 1)
+    cloud.set_stroke(palette.outline, width=2.5, background=True)
+    return cloud.set_fill(style.to_color(style.class_rgb(label, palette)), 1)
 
 
 class DecisionBoundary(Group):
@@ -33,19 +34,24 @@ class DecisionBoundary(Group):
     ``image`` shows the output layer over a ``resolution``² grid: soft probabilities, or hard classes as
     ``hardness`` goes to 1, faded in from the blank plane as ``reveal`` goes to 1. ``contour`` is the 0.5
     level (binary outputs), ``dots`` the data X (n, 2) coloured by y (n,): small dots, dark outlines.
+    Colours come from ``palette`` (default ``style.PALETTE``). As a TrainingTracker view, ``sync(frame)``
+    shows the output layer of the frame's grid.
     """
 
-    def __init__(self, extent, X, y, *, side=5.0, resolution=128, shade=0.55, dot_radius=0.045, **kwargs):
+    needs_grid = True
+
+    def __init__(self, extent, X, y, *, side=5.0, resolution=128, shade=0.55, dot_radius=0.045, palette=None, **kwargs):
         super().__init__(**kwargs)
+        self.palette = style.current(palette)
         self.extent, self.resolution, self.shade = tuple(extent), resolution, shade
         self.hardness, self.reveal = 0.0, 1.0
         self._probs = None
-        self.frame = Rectangle(width=side, height=side, stroke_color=WHITE, stroke_width=1.5)
-        blank = np.round(style.probability_rgb(np.full((resolution, resolution, 1), 0.5)) * shade * 255)
+        self.frame = Rectangle(width=side, height=side, stroke_color=self.palette.frame, stroke_width=1.5)
+        blank = np.round(style.probability_rgb(np.full((resolution, resolution, 1), 0.5), self.palette) * shade * 255)
         self.image = ImageMobject(blank.astype(np.uint8))
         self.image.set_resampling_algorithm(Image.Resampling.BILINEAR)
         self.image.stretch_to_fit_width(side).stretch_to_fit_height(side)
-        self.contour = VMobject(stroke_color=WHITE, stroke_width=3)
+        self.contour = VMobject(stroke_color=self.palette.contour, stroke_width=3)
         self.dots = self.make_points(X, y, dot_radius)
         self.add(self.image, self.contour, self.frame, self.dots)
 
@@ -61,7 +67,7 @@ class DecisionBoundary(Group):
     def make_points(self, X, y, radius=0.045):
         """Dots for X (n, 2) filled by class y (n,) with a thin dark outline: one VMobject per class."""
         y = np.asarray(y)
-        return VGroup(*(dot_cloud(self.to_point(np.asarray(X)[y == k]), radius, k) for k in np.unique(y)))
+        return VGroup(*(dot_cloud(self.to_point(np.asarray(X)[y == k]), radius, k, self.palette) for k in np.unique(y)))
 
     def set_output(self, probs):
         """Restyle from the output layer over the grid: probs (resolution, resolution, k), row 0 at ymin."""
@@ -69,6 +75,10 @@ class DecisionBoundary(Group):
         if self._probs.shape[-1] <= 2:
             self._set_contour(plane.contour_paths(self._probs[..., -1], 0.5, self.extent))
         return self._redraw()
+
+    def sync(self, frame):
+        """Restyle from a tracker's Frame (its grid's output layer)."""
+        return self.set_output(frame.grid[-1])
 
     def set_params(self, net):
         """Evaluate ``net`` over the grid and restyle."""
@@ -93,7 +103,7 @@ class DecisionBoundary(Group):
             shown = (1 - self.hardness) * probs + self.hardness * hard_output(probs)
         if self.reveal != 1:
             shown = (1 - self.reveal) * (1 / max(2, probs.shape[-1])) + self.reveal * shown
-        rgb = style.probability_rgb(shown) * self.shade
+        rgb = style.probability_rgb(shown, self.palette) * self.shade
         self.image.pixel_array[..., :3] = np.round(rgb[::-1] * 255)
         return self
 

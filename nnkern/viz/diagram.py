@@ -5,7 +5,6 @@ from manim import (
     DOWN,
     LEFT,
     RIGHT,
-    WHITE,
     AnimationGroup,
     Brace,
     Circle,
@@ -18,7 +17,7 @@ from manim import (
     VMobject,
 )
 
-from . import style
+from . import plane, style
 
 
 def shown_indices(n: int, max_shown: int) -> np.ndarray:
@@ -40,7 +39,13 @@ class NetworkDiagram(VGroup):
     Edges are drawn in bundles: one VMobject per (sign, ``edge_levels`` band of |w| / layer max), each
     styled once, so a frame draws a few dozen paths instead of one per edge; ``set_weights`` moves
     edges between bundles. ``edge_bundle(l, i, j)`` is the VMobject drawing one edge.
+
+    As a TrainingTracker view, ``sync(frame)`` shows the frame's weights, its point's activations and,
+    once ``needs_changes`` is set True, its weight changes. Colours come from ``palette`` (default
+    ``style.PALETTE``).
     """
+
+    needs_changes = False  # set True to highlight the weight changes each frame carries
 
     def __init__(
         self,
@@ -55,9 +60,11 @@ class NetworkDiagram(VGroup):
         power=3.0,
         glow_levels=6,
         edge_levels=16,
+        palette=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.palette = style.current(palette)
         self.sizes = list(sizes)
         self.activation, self.output = activation, output
         self.max_edge_width, self.power = max_edge_width, power
@@ -73,17 +80,18 @@ class NetworkDiagram(VGroup):
             x = (l - (len(self.sizes) - 1) / 2) * layer_gap
             layer = VGroup(
                 *(
-                    Circle(self.radius, stroke_color=WHITE, stroke_width=1.5)
-                    .set_fill(style.PALETTE.zero, 1)
+                    Circle(self.radius, stroke_color=self.palette.frame, stroke_width=1.5)
+                    .set_fill(self.palette.zero, 1)
                     .move_to([x, y, 0])
                     for y in ys
                 )
             )
             self.neurons.append(layer)
             if len(idx) < n:
-                dots = MathTex(r"\vdots").scale_to_fit_height(min(pitch * 0.8, 0.5)).move_to([x, 0, 0])
-                brace = Brace(layer, LEFT, buff=0.08)
-                count = Text(str(n), font_size=24).next_to(brace, LEFT, buff=0.06)
+                dots = MathTex(r"\vdots", color=self.palette.text).scale_to_fit_height(min(pitch * 0.8, 0.5))
+                dots.move_to([x, 0, 0])
+                brace = Brace(layer, LEFT, buff=0.08, color=self.palette.text)
+                count = Text(str(n), font_size=24, color=self.palette.text).next_to(brace, LEFT, buff=0.06)
                 self.ellipses.add(VGroup(dots, brace, count))
 
         self._slots, self._pairs, self._bundle, self.edges, self.glow = [], [], [], [], []
@@ -106,7 +114,7 @@ class NetworkDiagram(VGroup):
         rel = (k % L + 0.5) / L
         sign = 1.0 if k >= L else -1.0
         width = style.magnitude_width(rel, self.max_edge_width, power=self.power)
-        return VMobject(stroke_color=style.to_color(style.signed_rgb(sign * rel)), stroke_width=float(width))
+        return VMobject(stroke_color=style.to_color(style.signed_rgb(sign * rel, 1.0, self.palette)), stroke_width=float(width))
 
     @classmethod
     def from_net(cls, net, **kwargs):
@@ -138,6 +146,15 @@ class NetworkDiagram(VGroup):
             self._ends_key = key
         return self._ends
 
+    def sync(self, frame):
+        """Restyle from a tracker's Frame: weights, the point's activations (if any), changes (if ``needs_changes``)."""
+        self.set_weights(frame.net.weights)
+        if frame.point_activations is not None:
+            self.set_activations(frame.point_activations, input_scale=plane.input_scale(frame.extent))
+        if self.needs_changes and frame.weight_changes is not None:
+            self.set_changes(frame.weight_changes)
+        return self
+
     def set_weights(self, weights):
         """Colour edges by weight sign and widen by (|w| / layer max |w|)**power; weights[l] is (fan_in, fan_out)."""
         L = self.edge_levels
@@ -165,13 +182,13 @@ class NetworkDiagram(VGroup):
         for l, (a, idx) in enumerate(zip(activations, self.shown)):
             a = np.asarray(a, dtype=float).ravel()
             if l == 0:
-                rgb = style.signed_rgb(a, input_scale)
+                rgb = style.signed_rgb(a, input_scale, self.palette)
             elif l < len(self.sizes) - 1:
-                rgb = style.activation_rgb(a, self.activation)
+                rgb = style.activation_rgb(a, self.activation, self.palette)
             elif self.output == "sigmoid" and len(a) == 1:
-                rgb = style.probability_rgb(a)[None]
+                rgb = style.probability_rgb(a, self.palette)[None]
             else:  # probabilities of softmax / several sigmoids, or regression values
-                rgb = style.activation_rgb(a, self.output)
+                rgb = style.activation_rgb(a, self.output, self.palette)
             out.append(rgb[idx])
         return out
 
@@ -194,7 +211,7 @@ class NetworkDiagram(VGroup):
                 chosen = level >= k if k == self.glow_levels else level == k
                 vm.set_points(_segments(a[chosen], b[chosen]))
                 r = k / self.glow_levels
-                vm.set_stroke(style.PALETTE.bright, width=2.5 * self.max_edge_width * r, opacity=0.85 * r**1.5)
+                vm.set_stroke(self.palette.highlight, width=2.5 * self.max_edge_width * r, opacity=0.85 * r**1.5)
         return self
 
     def clear_changes(self):
@@ -218,7 +235,7 @@ class NetworkDiagram(VGroup):
         steps = [fill(0)]
         for l in range(len(self.edges)):
             pulse = VGroup(*(Line(a, b) for a, b in zip(*self.edge_ends(l))))
-            pulse.set_stroke(style.PALETTE.bright, width=2.5, opacity=1)
+            pulse.set_stroke(self.palette.highlight, width=2.5, opacity=1)
             steps.append(
                 AnimationGroup(ShowPassingFlash(pulse, time_width=0.5, run_time=layer_time), fill(l + 1), lag_ratio=0.5)
             )
@@ -230,15 +247,13 @@ class NetworkDiagram(VGroup):
 
     def input_labels(self, names, font_size=30):
         """MathTex labels (e.g. ["x_1", "x_2"]) left of the shown input neurons."""
-        return VGroup(
-            *(self._fit(MathTex(n, font_size=font_size), 0).next_to(c, LEFT, buff=0.15) for n, c in zip(names, self.neurons[0]))
-        )
+        labels = (MathTex(n, font_size=font_size, color=self.palette.text) for n in names)
+        return VGroup(*(self._fit(t, 0).next_to(c, LEFT, buff=0.15) for t, c in zip(labels, self.neurons[0])))
 
     def output_labels(self, names, font_size=26):
         """Text labels (e.g. ["P(blue)"]) right of the shown output neurons."""
-        return VGroup(
-            *(self._fit(Text(n, font_size=font_size), -1).next_to(c, RIGHT, buff=0.15) for n, c in zip(names, self.neurons[-1]))
-        )
+        labels = (Text(n, font_size=font_size, color=self.palette.text) for n in names)
+        return VGroup(*(self._fit(t, -1).next_to(c, RIGHT, buff=0.15) for t, c in zip(labels, self.neurons[-1])))
 
     def layer_captions(self, texts, font_size=24, buff=0.25):
         """Text captions under each layer (one per layer, '' to skip), aligned on one baseline."""
@@ -246,7 +261,8 @@ class NetworkDiagram(VGroup):
         out = VGroup()
         for text, layer in zip(texts, self.neurons):
             if text:
-                out.add(Text(text, font_size=font_size, line_spacing=0.8).next_to([layer.get_x(), bottom, 0], DOWN, 0))
+                label = Text(text, font_size=font_size, line_spacing=0.8, color=self.palette.text)
+                out.add(label.next_to([layer.get_x(), bottom, 0], DOWN, 0))
         return out
 
 

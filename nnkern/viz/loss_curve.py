@@ -1,7 +1,9 @@
 """LossCurve: train and validation loss drawn progressively against epochs, with a moving dot."""
 
 import numpy as np
-from manim import DOWN, GREY_B, LEFT, RIGHT, UP, WHITE, Axes, Dot, Text, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, Axes, Dot, Text, VGroup, VMobject
+
+from . import style
 
 
 class LossCurve(VGroup):
@@ -11,15 +13,17 @@ class LossCurve(VGroup):
     ``set_epoch``.
 
     ``epochs`` (m,) are the x values (0 allowed); ``series`` maps a label to its values (m,) (NaN =
-    missing). ``log_x`` spaces epochs by log(1 + epoch), which gives early training room.
+    missing). ``log_x`` spaces epochs by log(1 + epoch), which gives early training room. Series take
+    ``palette.curves`` in order, text ``palette.text``, axes ``palette.frame`` (default ``style.PALETTE``).
+    As a TrainingTracker view, ``sync(frame)`` draws up to the frame's epoch and redraws only ``trace``.
     """
 
-    def __init__(
-        self, epochs, series, *, width=5.5, height=1.8, log_x=False, colors=(WHITE, GREY_B), font_size=24, **kwargs
-    ):
+    def __init__(self, epochs, series, *, width=5.5, height=1.8, log_x=False, font_size=24, palette=None, **kwargs):
         super().__init__(**kwargs)
+        self.palette = p = style.current(palette)
         self.epochs = np.asarray(epochs, dtype=float)
         self.series = {k: np.asarray(v, dtype=float) for k, v in series.items()}
+        colors = [p.curves[i % len(p.curves)] for i in range(len(self.series))]
         self.log_x = log_x
         top = np.nanmax([np.nanmax(v) for v in self.series.values()])
         self.y_max = float(np.ceil(top * 10) / 10)
@@ -29,15 +33,18 @@ class LossCurve(VGroup):
             x_length=width,
             y_length=height,
             tips=False,
-            axis_config={"stroke_width": 1.5, "include_ticks": False},
+            axis_config={"stroke_width": 1.5, "include_ticks": False, "color": p.frame},
         )
         self.ticks = VGroup(
             *(self._x_tick(e, font_size) for e in self._tick_epochs()),
-            *(Text(f"{v:g}", font_size=font_size).next_to(self.axes.c2p(0, v), LEFT, buff=0.1) for v in (0, self.y_max)),
+            *(
+                Text(f"{v:g}", font_size=font_size, color=p.text).next_to(self.axes.c2p(0, v), LEFT, buff=0.1)
+                for v in (0, self.y_max)
+            ),
         )
         self.labels = VGroup(
-            Text("loss", font_size=font_size).next_to(self.axes.y_axis, LEFT, buff=0.1),
-            Text("epoch", font_size=font_size).next_to(self.axes.x_axis, DOWN, buff=0.1),
+            Text("loss", font_size=font_size, color=p.text).next_to(self.axes.y_axis, LEFT, buff=0.1),
+            Text("epoch", font_size=font_size, color=p.text).next_to(self.axes.x_axis, DOWN, buff=0.1),
         )
         self.lines = {
             k: VMobject(stroke_color=c, stroke_width=3 if i == 0 else 2)
@@ -52,6 +59,15 @@ class LossCurve(VGroup):
         self.add(self.frame, self.trace)
         self.set_epoch(self.epochs[0])
 
+    @property
+    def moving_part(self):
+        """What a TrainingTracker redraws every frame: the ``trace`` (the ``frame`` stays in the static background)."""
+        return self.trace
+
+    def sync(self, frame):
+        """Restyle from a tracker's Frame (its epoch)."""
+        return self.set_epoch(frame.epoch)
+
     def _u(self, epoch):
         e, last = np.asarray(epoch, dtype=float), self.epochs[-1]
         return np.log1p(e) / np.log1p(last) if self.log_x else e / last
@@ -63,7 +79,7 @@ class LossCurve(VGroup):
         return [e for e in (1, 10, 100, 1000, 10000) if e < last / 2] + [last]
 
     def _x_tick(self, epoch, font_size):
-        return Text(f"{epoch:g}", font_size=font_size).next_to(self.axes.c2p(self._u(epoch), 0), DOWN, buff=0.1)
+        return Text(f"{epoch:g}", font_size=font_size, color=self.palette.text).next_to(self.axes.c2p(self._u(epoch), 0), DOWN, buff=0.1)
 
     def _to_points(self, u, v):
         """Axis coordinates (u in [0, 1], loss) -> scene points (..., 3); follows the axes when moved."""

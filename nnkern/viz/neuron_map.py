@@ -1,7 +1,7 @@
 """NeuronMap: hidden neurons' activations over the input plane, as small heatmaps beside the neurons."""
 
 import numpy as np
-from manim import LEFT, WHITE, Group, ImageMobject, Square, VMobject
+from manim import LEFT, Group, ImageMobject, Square, VMobject
 from PIL import Image
 
 import nnkern as nk
@@ -15,11 +15,17 @@ class NeuronMap(Group):
 
     All tiles live in ONE image (a frame composites each image over the whole picture, so one image
     per layer rather than per neuron keeps rendering fast). Tiles use the neuron's fill map, so a
-    neuron's colour for an input is its tile's colour at that input.
+    neuron's colour for an input is its tile's colour at that input. Colours come from ``palette``
+    (default ``style.PALETTE``). As a TrainingTracker view, ``sync(frame)`` shows the frame's grid.
     """
 
-    def __init__(self, layer, indices, centres, extent, activation="tanh", *, side=0.3, resolution=128, **kwargs):
+    needs_grid = True
+
+    def __init__(
+        self, layer, indices, centres, extent, activation="tanh", *, side=0.3, resolution=128, palette=None, **kwargs
+    ):
         super().__init__(**kwargs)
+        self.palette = style.current(palette)
         self.layer, self.indices, self.extent, self.activation = layer, np.atleast_1d(indices), tuple(extent), activation
         self.resolution = resolution
         centres = np.atleast_2d(np.asarray(centres, dtype=float))
@@ -35,7 +41,7 @@ class NeuronMap(Group):
         self.image.set_resampling_algorithm(Image.Resampling.BILINEAR)
         self.image.stretch_to_fit_width(pixels.shape[1] / ppu).stretch_to_fit_height(pixels.shape[0] / ppu)
         self.image.move_to([lo[0], hi[1], 0], aligned_edge=[-1, 1, 0])
-        self.frames = VMobject(stroke_color=WHITE, stroke_width=0.8)
+        self.frames = VMobject(stroke_color=self.palette.frame, stroke_width=0.8)
         square = Square(side).points
         self.frames.set_points((centres[:, None, :] + square[None]).reshape(-1, 3))
         self._tiles(np.zeros((resolution, resolution, len(self.indices))))
@@ -43,17 +49,23 @@ class NeuronMap(Group):
 
     @classmethod
     def beside(cls, diagram, layer, extent, *, side=0.3, direction=LEFT, buff=0.05, **kwargs):
-        """Maps for every drawn neuron of a NetworkDiagram's ``layer``, each next to its circle."""
+        """Maps for every drawn neuron of a NetworkDiagram's ``layer``, each next to its circle (in the
+        diagram's palette unless ``palette=`` is given)."""
         centres = [c.get_center() + np.asarray(direction) * (diagram.radius + buff + side / 2) for c in diagram.neurons[layer]]
+        kwargs.setdefault("palette", diagram.palette)
         return cls(layer, diagram.shown[layer], centres, extent, diagram.activation, side=side, **kwargs)
 
     def _tiles(self, values):
         """Paint tiles from values (res, res, k) (row 0 at ymin)."""
-        rgb = np.rint(style.activation_rgb(values[::-1], self.activation) * 255).astype(np.uint8)
+        rgb = np.rint(style.activation_rgb(values[::-1], self.activation, self.palette) * 255).astype(np.uint8)
         r = self.resolution
         pixels = self.image.pixel_array
         for k, (row, col) in enumerate(zip(self._rows, self._cols)):
             pixels[row : row + r, col : col + r, :3] = rgb[:, :, k]
+
+    def sync(self, frame):
+        """Restyle from a tracker's Frame (its grid)."""
+        return self.set_grid(frame.grid)
 
     def set_grid(self, grid_acts):
         """Restyle from all layers' grid activations (list of (res, res, width), as ``nk.grid_activations``)."""

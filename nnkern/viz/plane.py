@@ -2,19 +2,7 @@
 
 import numpy as np
 
-
-def square_extent(X, pad=0.08):
-    """(xmin, xmax, ymin, ymax) of a square around the 2-D points X (n, 2), padded by ``pad`` of its side."""
-    X = np.asarray(X, dtype=float)
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    center, half = (lo + hi) / 2, (hi - lo).max() / 2 * (1 + 2 * pad)
-    return (center[0] - half, center[0] + half, center[1] - half, center[1] + half)
-
-
-def input_scale(extent):
-    """The largest |coordinate| of ``extent`` (xmin, xmax, ymin, ymax): the input value drawn at full colour."""
-    return float(np.max(np.abs(extent)))
-
+from ..views import input_scale, square_extent  # noqa: F401  (re-exported: plane.square_extent, plane.input_scale)
 
 _CASES = {  # marching squares: corner bits (1 = bottom-left, 2 = bottom-right, 4 = top-right, 8 = top-left)
     1: [(3, 0)], 2: [(0, 1)], 3: [(3, 1)], 4: [(1, 2)], 6: [(0, 2)], 7: [(3, 2)], 8: [(2, 3)],

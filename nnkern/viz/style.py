@@ -1,8 +1,9 @@
 """The visual grammar: the one place where values become colours and magnitudes become widths.
 
-Every mobject in ``nnkern.viz`` colours through these functions, so changing ``PALETTE`` (or
-passing another :class:`Palette`) restyles everything. Colours are looked up when a function is
-called, never bound at import.
+Every mobject in ``nnkern.viz`` colours through these functions and takes ``palette=`` (default:
+``style.PALETTE`` as it is when the mobject is made), so rebinding ``style.PALETTE`` or passing
+another :class:`Palette` restyles everything. Colours are looked up when a function is called,
+never bound at import; no other module of ``nnkern.viz`` names a colour.
 
 - signed values (weights, changes, tanh activations, a binary output around 0.5):
   diverging map, positive = blue, negative = red, zero = dark grey;
@@ -72,21 +73,26 @@ def _class_table(*classes) -> np.ndarray:
     return np.array([_rgb(c) for c in classes])
 
 
+def current(palette=None) -> Palette:
+    """``palette``, else the global ``PALETTE`` (looked up now, so rebinding ``style.PALETTE`` takes effect)."""
+    return palette if palette is not None else PALETTE
+
+
 def signed_rgb(values, scale=1.0, palette=None) -> np.ndarray:
     """Diverging map: values (...) scaled by ``scale`` and clipped to [-1, 1] -> RGB (..., 3) in [0, 1]."""
-    p = palette or PALETTE
+    p = current(palette)
     return _lookup(_diverging_table(p.negative, p.zero, p.positive), values, -1.0, 1.0, scale)
 
 
 def unsigned_rgb(values, scale=1.0, palette=None) -> np.ndarray:
     """Sequential map: values (...) in [0, scale] -> RGB (..., 3) from dark to bright."""
-    p = palette or PALETTE
+    p = current(palette)
     return _lookup(_sequential_table(p.dark, p.bright), values, 0.0, 1.0, scale)
 
 
 def class_rgb(labels, palette=None) -> np.ndarray:
     """Categorical palette: integer labels (...) -> RGB (..., 3)."""
-    table = _class_table(*(palette or PALETTE).classes)
+    table = _class_table(*current(palette).classes)
     return table[np.asarray(labels).astype(np.intp) % len(table)]
 
 
@@ -100,7 +106,7 @@ def probability_rgb(probs, palette=None) -> np.ndarray:
     k = probs.shape[-1]
     if k <= 2:
         return signed_rgb(2 * probs[..., -1] - 1, 1.0, palette)
-    zero = _rgb((palette or PALETTE).zero)
+    zero = _rgb(current(palette).zero)
     confidence = np.clip((probs.max(axis=-1) - 1 / k) / (1 - 1 / k), 0, 1)
     return zero + confidence[..., None] * (class_rgb(probs.argmax(axis=-1), palette) - zero)
 
@@ -113,9 +119,9 @@ def activation_rgb(values, activation, palette=None) -> np.ndarray:
 
 
 def sign_color(value, palette=None) -> ManimColor:
-    """Text colour for a signed number: the diverging map's end for its sign (white for zero)."""
-    p = palette or PALETTE
-    return ManimColor(p.positive if value > 0 else p.negative if value < 0 else "#FFFFFF")
+    """Text colour for a signed number: the diverging map's end for its sign (the text colour for zero)."""
+    p = current(palette)
+    return ManimColor(p.positive if value > 0 else p.negative if value < 0 else p.text)
 
 
 def probability_color(p, palette=None) -> ManimColor:

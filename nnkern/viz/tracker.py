@@ -1,4 +1,4 @@
-"""RecordedRun and TrainingTracker: one ValueTracker over fractional snapshot time drives every training view."""
+"""RecordedRun, Frame and TrainingTracker: one ValueTracker over fractional snapshot time drives every training view."""
 
 from dataclasses import dataclass
 
@@ -6,8 +6,6 @@ import numpy as np
 from manim import ValueTracker
 
 import nnkern as nk
-
-from . import plane
 
 
 @dataclass
@@ -40,16 +38,49 @@ class RecordedRun:
         return self.recording.history
 
 
+@dataclass(frozen=True)
+class Frame:
+    """The state of the run at one moment, computed once by a TrainingTracker and handed to every view.
+
+    t: fractional snapshot index; step: fractional optimizer step; epoch: fractional epoch;
+    params (P,): the flat parameters at t; net: the tracker's network holding ``params`` (shared and
+    reused: read it, never modify it, and do not keep it past this frame); extent: (xmin, xmax, ymin,
+    ymax) of the input plane; grid: ``nk.grid_activations`` over ``extent``, a list per layer after the
+    input of (res, res, width_l), or None when no attached view ``needs_grid`` (a reused buffer: copy
+    what you keep); point_activations: a list per layer, input first, of (width_l,) for the tracker's
+    point, or None without one; weight_changes: a list per layer of (fan_in, fan_out) weight changes
+    over the last ``change_window`` snapshots, or None when no attached view ``needs_changes``.
+    """
+
+    t: float
+    step: float
+    epoch: float
+    params: np.ndarray
+    net: object
+    extent: tuple
+    grid: list = None
+    point_activations: list = None
+    weight_changes: list = None
+
+
 class TrainingTracker:
-    """Replays a recording on attached views.
+    """Replays a recording on any views.
 
-    ``time`` is a ValueTracker over fractional snapshot index t in [0, len(recording) - 1]. Each frame
-    the network takes ``recording.params_at(t)`` and the attached views restyle from it: the grid over
-    ``extent`` is evaluated once per frame and shared by the boundary and neuron maps.
+    ``time`` is a ValueTracker over fractional snapshot index t in [0, len(recording) - 1]. ``frame``
+    is the :class:`Frame` at the current time, computed once per distinct time (and again only when
+    the attached views start needing more of it).
 
-    run: a ``RecordedRun`` (its network is left as is: the tracker drives a copy); point: one input (2,)
-    whose activations fill the diagram's neurons and give ``point_output``;
-    change_window: the interval, in snapshots, over which weight changes are highlighted.
+    A view is a Mobject with one method ``sync(frame)`` that restyles it from a Frame (it must not
+    modify the frame). Optional class or instance attributes: ``needs_grid`` (True: the frame carries
+    the grid activations), ``needs_changes`` (True: it carries the weight changes) and
+    ``moving_part`` (the mobject to redraw every frame, default the view itself). ``attach(*views)``
+    hangs one updater on each view's moving part that calls ``sync`` whenever the frame changed, so
+    new views need no change here; the getters (``frame``, ``epoch``, ``accuracy``, ``point_output``)
+    compute state and restyle nothing.
+
+    run: a ``RecordedRun`` (its network is left as is: the tracker drives a copy); extent: the input
+    plane (xmin, xmax, ymin, ymax) the grid covers, at ``resolution``² points; point: one input (2,)
+    whose activations the frame carries; change_window: the interval, in snapshots, of the weight changes.
     """
 
     def __init__(self, run, extent, *, resolution=128, point=None, change_window=2.0):
@@ -59,10 +90,9 @@ class TrainingTracker:
         self.resolution, self.change_window = resolution, change_window
         self.point = None if point is None else np.asarray(point, dtype=float).reshape(1, -1)
         self.time = ValueTracker(0.0)
+        self.views = {}  # view -> the updater hung on its moving part
         self._before = self.net.copy()
-        self.diagram = self.boundary = self.curve = None
-        self.maps, self.show_changes = [], False
-        self._t, self.grid, self.point_activations = None, None, None
+        self._frame, self._frame_key = None, None
         self._grid_buffer = np.empty(resolution * resolution * sum(self.net.sizes[1:]), dtype=self.net.dtype)
 
     @property
@@ -80,23 +110,44 @@ class TrainingTracker:
         return float(np.interp(step, self.steps, np.arange(len(self.steps))))
 
     @property
+    def frame(self):
+        """The :class:`Frame` at the current time (cached; recomputed when the time or the views' needs change)."""
+        t = self.time.get_value()
+        key = (t, any(getattr(v, "needs_grid", False) for v in self.views),
+               any(getattr(v, "needs_changes", False) for v in self.views))  # fmt: skip
+        if key != self._frame_key:
+            self._frame, self._frame_key = self._compute_frame(*key), key
+        return self._frame
+
+    def _compute_frame(self, t, grid, changes):
+        params = self.params_at(t)
+        self.net.set_params(params)
+        step = self.step_at(t)
+        grid_acts = nk.grid_activations(self.net, self.extent, self.resolution, out=self._grid_buffer) if grid else None
+        point_acts = None
+        if self.point is not None:
+            point_acts = [self.point[0], *(a[0] for _, a in self.net.layer_outputs(self.point))]
+        deltas = None
+        if changes:
+            self._before.set_params(self.params_at(t - self.change_window))
+            deltas = [a - b for a, b in zip(self.net.weights, self._before.weights)]
+        return Frame(t, step, step / self.steps_per_epoch, params, self.net, self.extent, grid_acts, point_acts, deltas)
+
+    @property
     def epoch(self):
         """Fractional epoch at the current time."""
-        self.refresh()
-        return self.step_at(self._t) / self.steps_per_epoch
+        return self.frame.epoch
 
     def accuracy(self, X, y):
         """Accuracy of the current (interpolated) network on X (n, 2), y (n,)."""
-        self.refresh()
-        return float(np.mean(self.net.predict(X) == np.asarray(y)))
+        return float(np.mean(self.frame.net.predict(X) == np.asarray(y)))
 
     @property
     def point_output(self):
         """Output layer activations (k,) for ``point`` at the current time."""
         if self.point is None:
             raise ValueError("point_output needs a tracker made with point=(x1, x2)")
-        self.refresh()
-        return self.point_activations[-1]
+        return self.frame.point_activations[-1]
 
     def follow(self, number, value, color=None):
         """Keep a DecimalNumber showing ``value(tracker)`` (re-typeset only when its text changes),
@@ -116,56 +167,34 @@ class TrainingTracker:
 
         return number.add_updater(update)
 
-    def attach(self, diagram=None, boundary=None, maps=(), curve=None):
-        """Drive these views from ``time``. Each gets an updater, so Manim redraws it every frame; a
-        LossCurve's updater goes on its ``trace``, leaving its ``frame`` free to stay static."""
-        for view in (diagram, boundary, curve and curve.trace, *maps):
-            if view is not None:
-                view.add_updater(lambda m: self.refresh())
-        self.diagram = diagram or self.diagram
-        self.boundary = boundary or self.boundary
-        self.curve = curve or self.curve
-        self.maps = [*self.maps, *maps]
-        self._t = None
-        self.refresh()
+    def attach(self, *views):
+        """Drive these views from ``time``: each is synced now, then by an updater on its moving part
+        (so Manim redraws it every frame) whenever the frame changed. Attaching a view twice does nothing."""
+        new = [v for v in views if v not in self.views]
+        for view in new:
+            self.views[view] = self._updater(view)
+            getattr(view, "moving_part", view).add_updater(self.views[view])
+        for view in new:
+            self.views[view](None)
         return self
 
-    def detach(self):
-        """Stop driving the views (they keep their last state)."""
-        for view in (self.diagram, self.boundary, self.curve and self.curve.trace, *self.maps):
-            if view is not None:
-                view.clear_updaters()
+    def detach(self, *views):
+        """Stop driving these views (all attached views if none given); they keep their last state."""
+        for view in views or list(self.views):
+            getattr(view, "moving_part", view).remove_updater(self.views.pop(view))
         return self
 
-    def refresh(self):
-        """Restyle the attached views for the current time (once per distinct time)."""
-        t = self.time.get_value()
-        if t == self._t:
-            return
-        self._t = t
-        self.net.set_params(self.params_at(t))
-        if self.boundary is not None or self.maps:
-            self.grid = nk.grid_activations(self.net, self.extent, self.resolution, out=self._grid_buffer)
-            if self.boundary is not None:
-                self.boundary.set_output(self.grid[-1])
-            for m in self.maps:
-                m.set_grid(self.grid)
-        if self.point is not None:
-            self.point_activations = [self.point[0], *(a[0] for _, a in self.net.layer_outputs(self.point))]
-        if self.diagram is not None:
-            self.diagram.set_weights(self.net.weights)
-            if self.point is not None:
-                self.diagram.set_activations(self.point_activations, input_scale=self.input_scale)
-            if self.show_changes:
-                self._before.set_params(self.params_at(t - self.change_window))
-                self.diagram.set_changes([a - b for a, b in zip(self.net.weights, self._before.weights)])
-        if self.curve is not None:
-            self.curve.set_epoch(self.step_at(t) / self.steps_per_epoch)
+    def _updater(self, view):
+        synced = None  # the frame this view shows
 
-    @property
-    def input_scale(self):
-        """The input value drawn at full colour (see ``plane.input_scale``)."""
-        return plane.input_scale(self.extent)
+        def update(_):
+            nonlocal synced
+            frame = self.frame
+            if frame is not synced:
+                synced = frame
+                view.sync(frame)
+
+        return update
 
     def time_at(self, tau, slow_motion=20.0):
         """Snapshot time at screen-time fraction tau in [0, 1] of the whole run.
