@@ -19,7 +19,7 @@ def main():
     args = parser.parse_args()
     net = nk.MLP([2, 16, 16, 1], activation="tanh", output="sigmoid", seed=0, dtype="float32")
     extent, res = (-1.2, 1.2, -1.2, 1.2), args.resolution
-    out = np.empty(res * res * sum(net.sizes[1:]), dtype=net.dtype)
+    out = net.layer_buffer(res * res)
     for label, call in (("fresh arrays", lambda: nk.grid_activations(net, extent, res)),
                         ("reused out", lambda: nk.grid_activations(net, extent, res, out=out))):
         ms = np.array(call_times(call, args.repeats)) * 1e3  # the warm-up call compiles

@@ -7,13 +7,14 @@ runs for Manim scenes (``nnkern.viz``, imported separately).
     run = nk.train(net, X, y, epochs=200, batch_size=32, optimizer="adam", lr=0.01)
 """
 
-from . import datasets
+__version__ = "0.1.0"  # before the imports: nnkern.cache keys runs by it
+
+from . import cache, datasets
 from .model import MLP, ModelFileError
 from .record import Recording, RecordingError, RecordingSizeWarning, Snapshot
 from .train import TrainingDiverged, TrainResult, evaluate, loss_and_grads, train
 from .views import (class_activations, confusion_matrix, grid_activations, hidden_transform, layer_outputs,
                     path_activations, saliency, trace_contributions, weight_change, weight_histograms)
-
 
 
 def explore(recording, path, **kwargs):
@@ -24,8 +25,7 @@ def explore(recording, path, **kwargs):
     return write_page(recording, path, **kwargs)
 
 
-__version__ = "0.1.0"
-__all__ = ["datasets", "MLP", "ModelFileError", "train", "TrainResult", "TrainingDiverged", "evaluate", "loss_and_grads"]
+__all__ = ["cache", "datasets", "MLP", "ModelFileError", "train", "TrainResult", "TrainingDiverged", "evaluate", "loss_and_grads"]
 __all__ += ["Recording", "Snapshot", "RecordingError", "RecordingSizeWarning", "explore"]
 __all__ += ["grid_activations", "layer_outputs", "weight_change", "weight_histograms", "class_activations",
             "confusion_matrix", "saliency", "path_activations", "trace_contributions", "hidden_transform"]

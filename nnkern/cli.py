@@ -3,6 +3,7 @@ summarise a recording.
 
     nnkern train --dataset moons
     nnkern train --dataset spiral --layers 2,16,16,1 --epochs 300 --out runs/spiral --save-model spiral.npz
+    nnkern train --idx train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz --class-names fashion-mnist --out runs/fashion
     nnkern info runs/spiral
     nnkern explore runs/spiral -o spiral.html
 
@@ -65,6 +66,14 @@ def _number(kind, test, expected):
     return parse
 
 
+def parse_class_names(text):
+    """``fashion-mnist`` -> its ten class names; ``a,b,c`` -> ["a", "b", "c"]."""
+    names = datasets.FASHION_MNIST_CLASSES if text == "fashion-mnist" else text.split(",")
+    if not all(n.strip() for n in names):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected fashion-mnist or comma-separated class names")
+    return [n.strip() for n in names]
+
+
 positive_int = _number(int, lambda v: v >= 1, "a positive integer")
 non_negative_int = _number(int, lambda v: v >= 0, "an integer >= 0")
 positive_float = _number(float, lambda v: math.isfinite(v) and v > 0, "a number > 0")
@@ -76,12 +85,20 @@ fraction = _number(float, lambda v: 0 <= v < 1, "a fraction in [0, 1), e.g. 0.2"
 
 
 def add_train(commands):
-    t = commands.add_parser("train", help="train on a built-in dataset; record the run with --out",
-                            description="Train a network on a built-in dataset and print its loss and accuracy. "
-                                        "--out records the run into a folder; --save-model keeps the trained network.")
-    t.add_argument("--dataset", required=True, choices=datasets.NAMES, help="the data to train on (required)")
+    t = commands.add_parser("train", help="train on a built-in dataset, an IDX pair or a CSV file; record the run with --out",
+                            description="Train a network on a built-in dataset, an IDX image/label pair or your own points "
+                                        "and print its loss and accuracy. --out records the run into a folder; --save-model "
+                                        "keeps the trained network.")
+    source = t.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", choices=datasets.NAMES, help="a built-in dataset to train on; this, --idx or --csv (required)")
+    source.add_argument("--idx", nargs=2, metavar=("IMAGES", "LABELS"), help="an IDX file pair such as MNIST's, plain or .gz, instead of --dataset (required)")
+    source.add_argument("--csv", metavar="FILE", help="your own points: a CSV file of columns x1, x2, ..., label, header optional, instead of --dataset (required)")
+    t.add_argument("--classes", type=positive_int, default=2, help="classes of --dataset spiral, 2 to 7 (default: %(default)s)")
+    t.add_argument("--class-names", type=parse_class_names, default=None, help="fashion-mnist, or comma-separated names of "
+                   "classes 0, 1, ..., kept in the recording (default: none)")
     t.add_argument("--n", type=positive_int, default=None, help="samples (default: 1000; all 1797 for digits)")
-    t.add_argument("--noise", type=non_negative_float, default=0.05, help="dataset noise, std in input units (default: %(default)s)")
+    t.add_argument("--noise", type=non_negative_float, default=None,
+                   help=f"dataset noise, std in input units (default: {datasets.DEFAULT_NOISE}; digits: 0)")
     t.add_argument("--layers", type=parse_layers, default=None, help="widths, inputs first (default: 2,16,16,k; 64,32,k for "
                    "digits; k = the number of classes for softmax output, else 1)")
     t.add_argument("--activation", default="tanh", choices=HIDDEN_ACTIVATIONS, help="hidden activation (default: %(default)s)")
@@ -118,6 +135,43 @@ def add_info(commands):
     i.set_defaults(run=cmd_info)
 
 
+def _manim_options(parser, quality, media):
+    """-q, --theme and --media, shared by the commands that run Manim."""
+    from .palette import THEMES
+
+    parser.add_argument("-q", "--quality", choices=("l", "m", "h"), default=quality,
+                        help="480p15, 720p30 or 1080p60 (default: %(default)s)")
+    parser.add_argument("--theme", choices=tuple(THEMES), default=None,
+                        help="colour theme, as NNKERN_THEME (default: $NNKERN_THEME, else dark)")
+    parser.add_argument("--media", default="media", help=f"{media} (default: %(default)s)")
+
+
+def add_render(commands):
+    r = commands.add_parser("render", help="render every scene (or those named) in parallel, with a gallery page",
+                            description="Render the scenes in --dir (or those named) with Manim, N at a time; one line per "
+                                        "scene, failures reported at the end with their logs (exit status 1); writes "
+                                        "MEDIA/gallery.html.")
+    r.add_argument("scenes", nargs="*", metavar="SCENE", help="scene files or names in --dir (default: all)")
+    _manim_options(r, "l", "where videos, logs, posters and gallery.html go")
+    r.add_argument("-j", "--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once "
+                   "(default: the number of cores, %(default)s)")
+    r.add_argument("--dir", default="scenes", help="the folder of scenes (default: %(default)s)")
+    r.set_defaults(run=cmd_render)
+
+
+def add_slides(commands):
+    s = commands.add_parser("slides", help="a scene as a slide deck (PowerPoint or HTML), one slide per section",
+                            description="Render a scene with its sections saved and build a deck with one slide per "
+                                        "section, each playing its clip: --to pptx (python-pptx) or --to html (reveal.js, "
+                                        "opens from disk).")
+    s.add_argument("scene", help="the scene file, e.g. scenes/training.py")
+    s.add_argument("--to", choices=("pptx", "html"), required=True, help="the deck's format (required)")
+    _manim_options(s, "m", "where Manim's videos and logs go")
+    s.add_argument("--out", default=None, help="the deck: a .pptx file or a folder for html (default: "
+                   "MEDIA/slides/<scene>.pptx or MEDIA/slides/<scene>/)")
+    s.set_defaults(run=cmd_slides)
+
+
 def add_explore(commands):
     e = commands.add_parser("explore", help="write a recording as one HTML page to scrub through and edit",
                             description="Write a recorded 2-input classifier run as one self-contained HTML page "
@@ -129,7 +183,7 @@ def add_explore(commands):
     e.set_defaults(run=cmd_explore)
 
 
-SUBCOMMANDS = (add_train, add_info, add_explore)
+SUBCOMMANDS = (add_train, add_info, add_explore, add_render, add_slides)
 
 
 def build_parser():
@@ -142,21 +196,47 @@ def build_parser():
 
 
 def _data(args):
-    """(X, y) of --dataset, --n, --noise; refuses more samples than the dataset holds."""
-    if args.n is not None and args.n > datasets.SIZES.get(args.dataset, args.n):
-        raise ValueError(f"--n {args.n}: {args.dataset} holds {datasets.SIZES[args.dataset]} samples")
-    return datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed)
+    """(X, y, meta) of --dataset (with --n, --noise, --classes), --idx (its first --n samples) or --csv;
+    refuses more samples than the data holds. meta describes the data for the recording (image shape
+    and class names included)."""
+    if args.classes != 2 and args.dataset != "spiral":
+        raise ValueError(f"--classes {args.classes}: only --dataset spiral takes a number of classes")
+    if not 2 <= args.classes <= 7:
+        raise ValueError(f"--classes {args.classes}: spiral takes 2 to 7")
+    if args.csv is not None:
+        X, y = datasets.from_csv(args.csv)
+        meta = {"dataset": "csv", "csv": os.path.abspath(args.csv), "n": len(X)}
+    elif args.idx is None:
+        if args.n is not None and args.n > datasets.SIZES.get(args.dataset, args.n):
+            raise ValueError(f"--n {args.n}: {args.dataset} holds {datasets.SIZES[args.dataset]} samples")
+        X, y = datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed, classes=args.classes)
+        meta = {"dataset": args.dataset, "n": args.n, "noise": args.noise}
+        if args.classes != 2:
+            meta["classes"] = args.classes
+        if args.dataset == "digits":
+            meta["image_shape"] = list(datasets.DIGITS_SHAPE)
+    else:
+        X, y, shape = datasets.load_idx(*args.idx)
+        if args.n is not None and args.n > len(y):
+            raise ValueError(f"--n {args.n}: {args.idx[0]} holds {len(y)} samples")
+        X, y = X[: args.n], y[: args.n]
+        meta = {"dataset": "idx", "idx": args.idx, "n": args.n, "image_shape": list(shape)}
+    if args.class_names is not None:
+        if len(args.class_names) < int(y.max()) + 1:
+            raise ValueError(f"--class-names gives {len(args.class_names)} names; the labels need {int(y.max()) + 1}")
+        meta["class_names"] = args.class_names
+    return X, y, meta
 
 
-def _architecture(args, n_inputs, n_classes):
+def _architecture(args, n_inputs, n_classes, dataset):
     """(layers, output) from --layers and --output, checked against the data."""
     output = args.output or ("sigmoid" if n_classes == 2 else "softmax")
     if output == "sigmoid" and n_classes > 2:
-        raise ValueError(f"--output sigmoid fits two classes; {args.dataset} has {n_classes}: use --output softmax")
+        raise ValueError(f"--output sigmoid fits two classes; {dataset} has {n_classes}: use --output softmax")
     n_out = n_classes if output == "softmax" else 1
     layers = args.layers or ([n_inputs, 16, 16, n_out] if n_inputs == 2 else [n_inputs, 32, n_out])
     if layers[0] != n_inputs:
-        raise ValueError(f"--layers must start with {n_inputs}, the number of {args.dataset} inputs; got {layers[0]}")
+        raise ValueError(f"--layers must start with {n_inputs}, the number of {dataset} inputs; got {layers[0]}")
     if output != "softmax" and layers[-1] != 1:
         hint = "; for one unit per class use --output softmax" if output == "sigmoid" else ""
         raise ValueError(f"--layers ends in {layers[-1]} units, but {output} output on {n_classes} classes "
@@ -172,8 +252,8 @@ def cmd_train(args):
     for option, path in (("--out", args.out), ("--save-model", args.save_model)):
         if path is not None and os.path.exists(path) and not (option == "--out" and os.path.isdir(path) and not os.listdir(path)):
             raise ValueError(f"{option} {path} already exists; choose a new path (nothing is overwritten)")
-    X, y = _data(args)
-    layers, output = _architecture(args, X.shape[1], int(y.max()) + 1)
+    X, y, meta = _data(args)
+    layers, output = _architecture(args, X.shape[1], int(y.max()) + 1, meta.get("csv", meta["dataset"]))
     val = None
     if args.val:
         X, X_val, y, y_val = datasets.train_test_split(X, y, test_size=args.val, seed=args.seed)
@@ -181,7 +261,7 @@ def cmd_train(args):
     if args.batch_size > len(X):
         warnings.warn(f"--batch-size {args.batch_size} is more than the {len(X)} training samples: each step uses all {len(X)}")
     net = MLP(layers, activation=args.activation, output=output, seed=args.seed, dtype=args.dtype)
-    meta = {"dataset": args.dataset, "n": args.n, "noise": args.noise, "seed": args.seed, "val": args.val}
+    meta.update(seed=args.seed, val=args.val)
     record = args.record if args.out is not None else None
     run = train(net, X, y, epochs=args.epochs, batch_size=min(args.batch_size, len(X)), optimizer=args.optimizer, lr=args.lr,
                 weight_decay=args.weight_decay, seed=args.seed, quiet=args.quiet, val=val,
@@ -273,6 +353,36 @@ def cmd_info(args):
     print("\n".join(lines))
 
 
+def cmd_render(args):
+    from . import render
+
+    results = render.render_all(render.find_scenes(args.scenes, args.dir), args.quality, args.jobs, args.theme, args.media)
+    return 1 if render.report_failures(results) else 0
+
+
+def cmd_slides(args):
+    import pathlib
+
+    from . import palette, slides
+
+    if not os.path.isfile(args.scene):
+        raise ValueError(f"{args.scene}: no such scene file")
+    stem = pathlib.Path(args.scene).stem
+    out = args.out or os.path.join(args.media, "slides", stem + (".pptx" if args.to == "pptx" else ""))
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    try:
+        sections = slides.render_sections(args.scene, args.quality, args.media, args.theme)
+    except RuntimeError as e:
+        print(f"nnkern: error: {e}", file=sys.stderr)
+        return 1
+    if args.to == "pptx":
+        deck = slides.to_pptx(sections, out)
+    else:
+        background = (palette.theme(args.theme) if args.theme else palette.from_env()).background
+        deck = slides.to_html(sections, out, background)
+    print(f"{args.to} deck: {deck} ({len(sections)} slides: {', '.join(name for name, _ in sections)})")
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"nnkern: warning: {message}", file=sys.stderr)
 
@@ -284,7 +394,7 @@ def main(argv=None):
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             args = build_parser().parse_args(argv)
-            args.run(args)
+            status = args.run(args)
     except ValueError as e:
         print(f"nnkern: error: {e}", file=sys.stderr)
         return 2
@@ -294,7 +404,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("nnkern: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

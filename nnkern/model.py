@@ -188,7 +188,7 @@ class MLP:
     def layer_buffer(self, n, buf=None, name="out"):
         """``buf`` checked to hold every layer's values for n samples: a contiguous 1-D array of
         n * sum(widths) elements of the net's dtype; a new one if None."""
-        size = n * sum(self.sizes[1:])
+        size = n * int(self.layout.a_off[-1])
         if buf is None:
             return np.empty(size, dtype=self.dtype)
         if not (isinstance(buf, np.ndarray) and buf.shape == (size,) and buf.dtype == self.dtype and buf.flags.c_contiguous):
@@ -197,8 +197,7 @@ class MLP:
 
     def split_layers(self, buf, n):
         """Views (n, width) per layer of a ``layer_buffer`` for n samples (layer after layer, row-major)."""
-        bounds = np.cumsum([0, *self.sizes[1:]]) * n
-        return [buf[a:b].reshape(n, w) for a, b, w in zip(bounds[:-1], bounds[1:], self.sizes[1:])]
+        return self.layout.layer_values(buf, n)
 
     def forward(self, X):
         """Output activations (n, n_outputs)."""

@@ -8,6 +8,7 @@
   field here too, so a light theme or a user's palette is one ``Palette(...)``.
 """
 
+import os
 from dataclasses import asdict, dataclass
 
 
@@ -38,7 +39,7 @@ class Palette:
     contour: str = "#FFFFFF"
     highlight: str = "#FFFF00"
     marker: str = "#F7D96F"
-    curves: tuple = ("#FFFFFF", "#BBBBBB")
+    curves: tuple = ("#FFFFFF", "#FF9F40")  # train, test: told apart by brightness and hue
     positive_name: str = "blue"
     negative_name: str = "red"
     highlight_name: str = "yellow"
@@ -48,5 +49,41 @@ class Palette:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
-#: the default palette
+#: the default palette (dark background)
 PALETTE = Palette()
+
+#: for bright projectors and print: white background, dark text; the value maps run from near-white
+#: (zero, low) to colours deep enough to read on white, so every meaning keeps its contrast
+LIGHT = Palette(
+    positive="#1F6FB8",
+    negative="#D0382B",
+    zero="#EDEDED",
+    dark="#F4F4F4",
+    bright="#C98A00",
+    classes=("#D0382B", "#1F6FB8", "#3B8C2A", "#D96A00", "#7B4FA0", "#0F8A7A", "#B8329F"),
+    outline="#1A1A1A",
+    background="#FFFFFF",
+    text="#111111",
+    frame="#333333",
+    contour="#111111",
+    highlight="#C98A00",
+    marker="#A34E00",
+    curves=("#111111", "#D96A00"),
+    highlight_name="gold",
+)
+
+#: the palettes ``theme`` knows by name
+THEMES = {"dark": PALETTE, "light": LIGHT}
+
+
+def theme(name):
+    """The palette of a theme by name: ``dark`` (the default) or ``light``."""
+    try:
+        return THEMES[name]
+    except KeyError:
+        raise ValueError(f"unknown theme {name!r}; expected one of {', '.join(map(repr, THEMES))}") from None
+
+
+def from_env():
+    """The theme named by $NNKERN_THEME (``dark`` when unset or empty)."""
+    return theme(os.environ.get("NNKERN_THEME") or "dark")

@@ -8,7 +8,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .checks import encode_targets, non_negative_float, positive_int
-from .kernels import passes
+from .kernels import epoch_args, passes
 from .kernels.codes import OPTIMIZERS, lookup
 from .kernels.losses import loss_and_correct
 from .record.recorder import DURABLE, Recorder
@@ -71,20 +71,20 @@ def _accuracy(net, correct, n):
 
 
 class _NoRecording:
-    """Stand-in when nothing is recorded (see ``passes.no_recording``)."""
+    """Stand-in when nothing is recorded (see ``epoch_args.no_recording``)."""
 
     recording = None
 
     def __init__(self, net, n_batches):
-        self.codes, *self.buffers = passes.no_recording(n_batches, net.n_params, net.dtype)
+        self.rec = epoch_args.no_recording(n_batches, net.n_params, net.dtype)
 
     def begin(self, X, Y, val=None):
         pass
 
     def plan(self, epoch, t0, n_batches):
-        return self.codes, self.buffers
+        return self.rec
 
-    def commit(self, epoch, t0, codes, buffers, n_done):
+    def commit(self, epoch, t0, rec, n_done):
         pass
 
     def end_epoch(self, epoch, metrics):
@@ -145,13 +145,15 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
         warnings.warn(f"batch_size={batch_size} is more than the {n} training samples: each step uses all {n}", stacklevel=2)
         batch_size = n
     n_batches = (n + batch_size - 1) // batch_size
-    decay_mask = net.layout.decay_mask(net.dtype)
-    train_epoch = _epoch_kernel(backend, X, Y, net.layout.sizes, batch_size, decay_mask)
+    network = epoch_args.network(net.layout, net.hidden_code, net.output_code)
+    optimizer = epoch_args.optimizer(net.layout, net.dtype, opt["code"], opt["lr"], opt["beta1"], opt["beta2"],
+                                     opt["eps"], opt["weight_decay"])
+    train_epoch = _epoch_kernel(backend, X, Y, network.sizes, batch_size, optimizer.decay_mask)
     recorder = _make_recorder(net, record, record_to, durable, backend, dict(
         opt, epochs=epochs, batch_size=batch_size, seed=seed, steps_per_epoch=n_batches, n_samples=n, meta=record_meta))
 
     rng = np.random.default_rng(seed)
-    theta, lay = net.params, net.layout
+    theta = net.params
     grad, m1, m2 = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
     history = {"epoch": [], "loss": [], "acc": []}
     if val is not None:
@@ -162,14 +164,11 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
         recorder.begin(X, Y, val)
         for epoch in bar:
             perm = rng.permutation(n)
-            codes, buffers = recorder.plan(epoch, t, n_batches)
+            rec = recorder.plan(epoch, t, n_batches)
             before = theta.copy()
-            total, correct, failed = train_epoch(
-                theta, grad, m1, m2, X, Y, perm, batch_size, lay.w_off, lay.b_off, lay.sizes,
-                net.hidden_code, net.output_code, opt["code"], opt["lr"], opt["beta1"], opt["beta2"],
-                opt["eps"], opt["weight_decay"], decay_mask, t, codes, *buffers)
+            total, correct, failed = train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t, network, optimizer, rec)
             done = n_batches if failed < 0 else failed
-            recorder.commit(epoch, t, codes, buffers, done)
+            recorder.commit(epoch, t, rec, done)
             if failed >= 0:
                 if not np.all(np.isfinite(theta)):
                     theta[...] = before

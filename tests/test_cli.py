@@ -9,6 +9,7 @@ import pytest
 
 import nnkern as nk
 from nnkern.cli import main, parse_schedule
+from idx_files import fashion_pair
 
 
 def test_schedules_parse():
@@ -54,6 +55,26 @@ def test_default_layers_end_in_one_unit_per_class_for_softmax(capsys):
     assert "MLP([2, 16, 16, 2], activation='tanh', output='softmax'" in capsys.readouterr().out
 
 
+def test_train_on_an_idx_pair_keeps_image_shape_and_class_names(tmp_path, capsys):
+    images, labels, pixels, classes = fashion_pair(tmp_path, n=40, side=28)
+    out = tmp_path / "run"
+    argv = ["train", "--idx", str(images), str(labels), "--class-names", "fashion-mnist", "--layers", "784,8,10",
+            "--epochs", "2", "--batch-size", "20", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    rec = nk.Recording.load(out)
+    meta = rec.header["meta"]
+    assert meta["image_shape"] == [28, 28] and meta["class_names"][0] == "T-shirt/top" and len(meta["class_names"]) == 10
+    np.testing.assert_array_equal(rec.data[0], pixels.reshape(40, 784) / np.float32(255))
+    np.testing.assert_array_equal(rec.data[1], classes)
+    assert main(["train", "--dataset", "digits", "--n", "50", "--epochs", "1", "--class-names", "a,b,c,d,e,f,g,h,i,j",
+                 "--out", str(tmp_path / "digits"), "--quiet"]) == 0
+    meta = nk.Recording.load(tmp_path / "digits").header["meta"]
+    assert meta["image_shape"] == [8, 8] and meta["class_names"][9] == "j" and meta["noise"] is None
+    capsys.readouterr()
+    assert main(["train", "--idx", str(images), str(labels), "--n", "50"]) == 2
+    assert f"--n 50: {images} holds 40 samples" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv, message", [
     ([], "required: command"),
     (["train", "--dataset", "spiralz"], "invalid choice"),
@@ -73,6 +94,10 @@ def test_default_layers_end_in_one_unit_per_class_for_softmax(capsys):
     (["train", "--dataset", "spiral", "--record", "none", "--out", "{tmp}/r"], "--record none leaves nothing"),
     (["train", "--dataset", "spiral", "--save-model", "{tmp}"], "--save-model {tmp} already exists"),
     (["info", "{tmp}"], "missing header"),
+    (["train"], "one of the arguments --dataset --idx is required"),
+    (["train", "--dataset", "digits", "--idx", "a", "b"], "not allowed with argument"),
+    (["train", "--dataset", "digits", "--class-names", "a,,b"], "expected fashion-mnist or comma-separated"),
+    (["train", "--dataset", "digits", "--class-names", "a,b", "--out", "{tmp}/r"], "gives 2 names; the labels need 10"),
 ])
 def test_bad_arguments_get_one_line_and_status_2(tmp_path, capsys, argv, message):
     assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2

@@ -8,15 +8,20 @@ from hypothesis import strategies as st
 from numba import njit
 
 from nnkern.kernels import activations as act
-from nnkern.kernels import dense, losses, optim, passes, replay as replay_kernels
+from nnkern.kernels import dense, epoch_args, losses, optim, passes, replay as replay_kernels
 from nnkern.kernels import reference as ref
-from nnkern.kernels.codes import (ADAM, IDENTITY, LEAKY_RELU, MOMENTUM, RELU, SGD, SIGMOID,
-                                  SOFTMAX, TANH)
+from nnkern.kernels.codes import (ADAM, HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS, RECORD_GRAD, RECORD_STATE,
+                                  SGD, SIGMOID, SKIP, SOFTMAX, TANH)
 from nnkern.kernels.layout import Layout
 
 DTYPES = [np.float32, np.float64]
-HIDDEN = [IDENTITY, RELU, LEAKY_RELU, TANH, SIGMOID]
-OUTS = [SIGMOID, SOFTMAX, IDENTITY]
+# every code of the tables: a new activation, output or optimizer is tested here as it is added
+HIDDEN = list(HIDDEN_ACTIVATIONS.values())
+OUTS = list(OUTPUTS.values())
+ACTIVATIONS = sorted(set(HIDDEN) | set(OUTS))
+OPTS = list(OPTIMIZERS.values())
+#: a code no table has
+UNKNOWN = max(ACTIVATIONS + OPTS) + 1
 #: (rtol, atol) for comparing a kernel with the reference
 TOL = {np.float32: (2e-4, 2e-5), np.float64: (1e-11, 1e-13)}
 FEW = settings(max_examples=20, deadline=None)
@@ -67,7 +72,20 @@ def test_float32_tanh_within_4e7_absolute_of_exact():
     exact = np.tanh(x.astype(np.float64))
     assert np.max(np.abs(got - exact)) < 4e-7
     assert np.max(np.abs(got - exact)[np.abs(x) < 0.5] / np.abs(exact[np.abs(x) < 0.5]).clip(1e-30)) < 1e-6
-    np.testing.assert_array_equal(got, act.tanh_rational(x))  # the reference's twin, bit for bit
+    np.testing.assert_allclose(got, act.tanh_rational(x), rtol=1e-6, atol=1e-7)  # the reference's twin
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("code", [TANH, SIGMOID])
+def test_fast_tanh_from_python_gives_the_kernels_numbers(code, dtype):
+    z = np.random.default_rng(4).uniform(-10, 10, (50, 7)).astype(dtype)
+    a = np.empty_like(z)
+    act.activate(z, a, code)
+    half = dtype(0.5)
+    f = act.fast_tanh if code == TANH else (lambda x: half + half * act.fast_tanh(half * x))
+    from_python = np.array([f(x) for x in z.ravel()]).reshape(z.shape)
+    assert from_python.dtype == dtype
+    np.testing.assert_array_equal(from_python, a)
 
 
 def test_float64_tanh_within_5e16_relative_of_numpy():
@@ -98,7 +116,7 @@ def test_log1p_01_within_5e16_relative():
 # --- activations ---------------------------------------------------------------------------------
 
 @FEW
-@given(m=st.integers(1, 40), w=st.integers(1, 40), code=st.sampled_from(HIDDEN + [SOFTMAX]),
+@given(m=st.integers(1, 40), w=st.integers(1, 40), code=st.sampled_from(ACTIVATIONS),
        dtype=st.sampled_from(DTYPES), seed=st.integers(0, 2**31))
 def test_activate_and_backward_match_reference(m, w, code, dtype, seed):
     rng = np.random.default_rng(seed)
@@ -107,7 +125,7 @@ def test_activate_and_backward_match_reference(m, w, code, dtype, seed):
     act.activate(z, a, code)
     assert a.dtype == dtype
     close(a, ref.activate(z, code), dtype)
-    if code == SOFTMAX:
+    if code not in HIDDEN:
         return
     da = rng.normal(size=(m, w)).astype(dtype)
     dz = np.empty_like(z)
@@ -195,7 +213,7 @@ def test_nonfinite_logits_give_a_nonfinite_loss():
 # --- optimizers ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("code", [SGD, MOMENTUM, ADAM])
+@pytest.mark.parametrize("code", OPTS)
 @pytest.mark.parametrize("weight_decay", [0.0, 0.01])
 def test_update_matches_reference(code, dtype, weight_decay):
     rng = np.random.default_rng(code)
@@ -203,18 +221,18 @@ def test_update_matches_reference(code, dtype, weight_decay):
     theta = rng.normal(size=P).astype(dtype)
     m1, m2 = rng.normal(size=P).astype(dtype), rng.random(P).astype(dtype)
     mask = (rng.random(P) < 0.8).astype(dtype)
+    opt = epoch_args.Optimizer(code, 0.01, 0.9, 0.999, 1e-8, weight_decay, mask)
     in_place, out_of_place, want = ([theta.copy(), m1.copy(), m2.copy()] for _ in range(3))
     for t in range(1, 6):
         grad = rng.normal(size=P).astype(dtype)
-        args = (code, 0.01, 0.9, 0.999, 1e-8, weight_decay, mask, t)
-        optim.update(*in_place, grad, *in_place, *args)
+        optim.update(*in_place, grad, opt, t, *in_place)
         new = [np.empty_like(a) for a in out_of_place]
         before = [a.copy() for a in out_of_place]
-        optim.update(*out_of_place, grad, *new, *args)
+        optim.update(*out_of_place, grad, opt, t, *new)
         for a, b in zip(out_of_place, before):
             np.testing.assert_array_equal(a, b)  # the source state is left alone
         out_of_place = new
-        ref.update(want[0], grad, want[1], want[2], *args)
+        ref.update(*want, grad, opt, t)
     for got, other, expected in zip(in_place, out_of_place, want):
         assert got.dtype == dtype
         close(got, expected, dtype)
@@ -260,30 +278,29 @@ def test_forward_all_and_full_gradient_match_reference(sizes, n, hidden, out, dt
 
 
 def _epoch_args(sizes, n, batch, opt, dtype, seed):
+    """(layout, theta, m1, m2, X, Y, perm, batch, t0, network, optimizer) of a small epoch."""
     rng = np.random.default_rng(seed)
     sizes, lay, theta = _net(sizes, SIGMOID, dtype, rng)
     X = rng.normal(size=(n, sizes[0])).astype(dtype)
     Y = _targets(SIGMOID, n, sizes[-1], rng, dtype)
     perm = rng.permutation(n)
     m1, m2 = np.zeros_like(theta), np.zeros_like(theta)
-    return lay, theta, m1, m2, X, Y, perm, batch, TANH, SIGMOID, opt, 0.02, 0.9, 0.999, 1e-8, 0.001, lay.decay_mask(dtype), 3
+    network = epoch_args.network(lay, TANH, SIGMOID)
+    optimizer = epoch_args.optimizer(lay, dtype, opt, 0.02, 0.9, 0.999, 1e-8, 0.001)
+    return lay, theta, m1, m2, X, Y, perm, batch, 3, network, optimizer
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("opt", [SGD, MOMENTUM, ADAM])
+@pytest.mark.parametrize("opt", OPTS)
 @pytest.mark.parametrize("n,batch", [(100, 32), (64, 64), (37, 5)])
 def test_train_epoch_matches_reference(opt, dtype, n, batch):
-    lay, theta, m1, m2, X, Y, perm, batch, hidden, out, *rest = _epoch_args([3, 9, 7, 1], n, batch, opt, dtype, opt)
-    (code, lr, b1, b2, eps, wd, mask, t0) = rest
-    n_batches = -(-n // batch)
-    codes, *_ = passes.no_recording(n_batches, lay.n_params, dtype)
-    codes[0], codes[-1] = 1, 2  # with one batch, its step is a key row
+    lay, theta, m1, m2, X, Y, perm, batch, t0, net, optimizer = _epoch_args([3, 9, 7, 1], n, batch, opt, dtype, opt)
+    codes = np.full(-(-n // batch), SKIP, np.int8)
+    codes[0], codes[-1] = RECORD_GRAD, RECORD_STATE  # with one batch, its step is a key row
     k_theta, k_m1, k_m2, grad = theta.copy(), m1.copy(), m2.copy(), np.zeros_like(theta)
-    total, correct, status = passes.train_epoch(
-        k_theta, grad, k_m1, k_m2, X, Y, perm, batch, lay.w_off, lay.b_off, lay.sizes, hidden, out,
-        code, lr, b1, b2, eps, wd, mask, t0, codes, *_recording(lay.n_params, dtype, row0=1, key0=2))
-    rtotal, rcorrect = ref.train_epoch(lay, theta, m1, m2, X, Y, perm, batch, hidden, out,
-                                       code, lr, b1, b2, eps, wd, mask, t0)
+    total, correct, status = passes.train_epoch(k_theta, grad, k_m1, k_m2, X, Y, perm, batch, t0, net, optimizer,
+                                                _recording(codes, lay.n_params, dtype, row0=1, key0=2))
+    rtotal, rcorrect = ref.train_epoch(lay, theta, m1, m2, X, Y, perm, batch, net.hidden, net.out, optimizer, t0)
     assert status == -1
     np.testing.assert_allclose(total, rtotal, rtol=TOL[dtype][0] * 10)
     close(k_theta, theta, dtype, 10)
@@ -293,53 +310,50 @@ def test_train_epoch_matches_reference(opt, dtype, n, batch):
         assert correct == rcorrect
 
 
-def _recording(P, dtype, row0, key0, rows=4):
-    """row0, key0 and the recording arrays of ``train_epoch``, filled with -1 (untouched)."""
+def _recording(codes, P, dtype, row0, key0, rows=4):
+    """``RecordBuffers`` of ``train_epoch`` with its arrays filled with -1 (untouched)."""
     grad, loss = np.full((rows, P), -1, dtype), np.full(rows, -1, dtype)
     key, state = np.full(rows, -1, np.int64), [np.full((rows, P), -1, dtype) for _ in range(3)]
-    return row0, key0, grad, loss, key, *state
+    return epoch_args.RecordBuffers(codes, row0, key0, grad, loss, key, *state)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_train_epoch_records_gradients_and_key_states(dtype):
-    lay, theta, m1, m2, X, Y, perm, batch, hidden, out, *rest = _epoch_args([3, 9, 7, 1], 40, 10, ADAM, dtype, 1)
-    codes = np.array([1, 0, 2, 1], np.int8)
+    lay, theta, m1, m2, X, Y, perm, batch, t0, net, opt = _epoch_args([3, 9, 7, 1], 40, 10, ADAM, dtype, 1)
+    codes = np.array([RECORD_GRAD, SKIP, RECORD_STATE, RECORD_GRAD], np.int8)
     grad = np.zeros_like(theta)
-    rec = _recording(lay.n_params, dtype, row0=1, key0=2)
+    rec = _recording(codes, lay.n_params, dtype, row0=1, key0=2)
     states = [(theta.copy(), m1.copy(), m2.copy())]
-    for k, code in enumerate(codes):  # the same steps one batch at a time, nothing recorded
+    for k in range(len(codes)):  # the same steps one batch at a time, nothing recorded
         th, a, b = (x.copy() for x in states[-1][:3])
-        passes.train_epoch(th, grad, a, b, X, Y, perm[10 * k : 10 * k + 10], batch, lay.w_off, lay.b_off,
-                            lay.sizes, hidden, out, *rest[:-1], rest[-1] + k, *passes.no_recording(1, lay.n_params, dtype))
+        passes.train_epoch(th, grad, a, b, X, Y, perm[10 * k : 10 * k + 10], batch, t0 + k, net, opt,
+                           epoch_args.no_recording(1, lay.n_params, dtype))
         states.append((th, a, b, grad.copy()))
     last_grad = grad.copy()
-    passes.train_epoch(theta, grad, m1, m2, X, Y, perm, batch, lay.w_off, lay.b_off, lay.sizes, hidden, out,
-                        *rest, codes, *rec)
-    _, _, r_grad, r_loss, r_key, r_theta, r_m1, r_m2 = rec
-    np.testing.assert_array_equal(r_grad[1], states[1][3])  # step 1 -> row 1 (row0)
-    np.testing.assert_array_equal(r_grad[2], states[3][3])  # step 3 -> row 2, a key row: key row 2 (key0)
-    np.testing.assert_array_equal(r_grad[3], states[4][3])
-    for got, want in zip((r_theta[2], r_m1[2], r_m2[2]), states[3][:3]):
+    passes.train_epoch(theta, grad, m1, m2, X, Y, perm, batch, t0, net, opt, rec)
+    np.testing.assert_array_equal(rec.grad[1], states[1][3])  # step 1 -> row 1 (row0)
+    np.testing.assert_array_equal(rec.grad[2], states[3][3])  # step 3 -> row 2, a key row: key row 2 (key0)
+    np.testing.assert_array_equal(rec.grad[3], states[4][3])
+    for got, want in zip((rec.theta[2], rec.m1[2], rec.m2[2]), states[3][:3]):
         np.testing.assert_array_equal(got, want)
-    assert r_key.tolist() == [-1, -1, 2, -1] and np.all(r_loss[1:] > 0)
-    assert np.all(r_grad[0] == -1) and np.all(r_theta[[0, 1, 3]] == -1)  # nothing else written
+    assert rec.key.tolist() == [-1, -1, 2, -1] and np.all(rec.loss[1:] > 0)
+    assert np.all(rec.grad[0] == -1) and np.all(rec.theta[[0, 1, 3]] == -1)  # nothing else written
     for got, want in zip((theta, m1, m2, grad), (*states[4][:3], last_grad)):
         np.testing.assert_array_equal(got, want)
 
 
 def test_train_epoch_stops_before_a_nonfinite_batch():
-    lay, theta, m1, m2, X, Y, perm, batch, hidden, out, *rest = _epoch_args([2, 4, 1], 40, 10, SGD, np.float64, 0)
+    lay, theta, m1, m2, X, Y, perm, batch, t0, net, opt = _epoch_args([2, 4, 1], 40, 10, SGD, np.float64, 0)
     X[perm[25]] = np.nan  # in the third batch
     before = theta.copy()
-    total, correct, status = passes.train_epoch(
-        theta, np.zeros_like(theta), m1, m2, X, Y, perm, batch, lay.w_off, lay.b_off, lay.sizes,
-        hidden, out, *rest, *passes.no_recording(4, lay.n_params, np.float64))
+    total, correct, status = passes.train_epoch(theta, np.zeros_like(theta), m1, m2, X, Y, perm, batch, t0, net, opt,
+                                                epoch_args.no_recording(4, lay.n_params, np.float64))
     assert status == 2
     assert np.all(np.isfinite(theta)) and not np.array_equal(theta, before)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("code", [SGD, MOMENTUM, ADAM])
+@pytest.mark.parametrize("code", OPTS)
 def test_replay_matches_reference(code, dtype):
     rng = np.random.default_rng(code)
     k, P = 9, 31
@@ -348,9 +362,52 @@ def test_replay_matches_reference(code, dtype):
     key = np.array([0, 3, 7])  # rows after a gap in the steps must be key rows
     key_state = [rng.normal(size=(3, P)).astype(dtype), rng.normal(size=(3, P)).astype(dtype),
                  rng.random((3, P)).astype(dtype)]
-    args = (code, 0.01, 0.9, 0.999, 1e-8, 0.01, (rng.random(P) < 0.8).astype(dtype))
+    opt = epoch_args.Optimizer(code, 0.01, 0.9, 0.999, 1e-8, 0.01, (rng.random(P) < 0.8).astype(dtype))
     got = [np.empty_like(grad) for _ in range(3)]
-    replay_kernels.replay(grad, steps, key, *key_state, *args, *got)
-    for a, b, stored in zip(got, ref.replay(grad, steps, key, *key_state, *args), key_state):
+    replay_kernels.replay(grad, steps, key, *key_state, opt, *got)
+    for a, b, stored in zip(got, ref.replay(grad, steps, key, *key_state, opt), key_state):
         close(a, b, dtype, 10)
         np.testing.assert_array_equal(a[key], stored)
+
+
+# --- unknown codes -------------------------------------------------------------------------------
+
+def test_kernels_reject_unknown_codes():
+    z = np.zeros((2, 3))
+    with pytest.raises(ValueError, match="unknown activation"):
+        act.activate(z, np.empty_like(z), UNKNOWN)
+    with pytest.raises(ValueError, match="unknown hidden activation"):
+        act.activation_backward(z, z, z, np.empty_like(z), SOFTMAX)  # softmax is an output only
+    with pytest.raises(ValueError, match="unknown output"):
+        losses.loss_and_output_grad(z, z, z, UNKNOWN, np.empty_like(z), 1.0)
+    P = 5
+    opt = epoch_args.Optimizer(UNKNOWN, 0.1, 0.9, 0.999, 1e-8, 0.0, np.ones(P))
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        optim.update(*(np.zeros(P) for _ in range(4)), opt, 1, *(np.zeros(P) for _ in range(3)))
+    lay = Layout([3, 4, 3])
+    theta, X = np.zeros(lay.n_params), np.zeros((2, 3))
+    with pytest.raises(ValueError, match="unknown activation"):
+        passes.loss_grad_full(theta, np.empty_like(theta), lay.w_off, lay.b_off, lay.sizes, UNKNOWN, SIGMOID, X, z)
+
+
+def test_reference_rejects_unknown_codes():
+    z = np.zeros((2, 3))
+    with pytest.raises(ValueError, match=f"unknown activation code {UNKNOWN}"):
+        ref.activate(z, UNKNOWN)
+    with pytest.raises(ValueError, match="unknown hidden activation code"):
+        ref.activation_backward(z, z, z, SOFTMAX)
+    with pytest.raises(ValueError, match="unknown output code"):
+        ref.sample_losses(z, z, z, UNKNOWN)
+    with pytest.raises(ValueError, match="unknown optimizer code"):
+        ref.update(*(np.zeros(3) for _ in range(4)), epoch_args.Optimizer(UNKNOWN, 0.1, 0.9, 0.999, 1e-8, 0.0,
+                                                                           np.ones(3)), 1)
+
+
+@pytest.mark.parametrize("which", ["hidden", "output", "optimizer"])
+def test_epoch_arguments_reject_unknown_codes_naming_them(which):
+    lay = Layout([2, 3, 1])
+    with pytest.raises(ValueError, match=f"unknown .*code {UNKNOWN}; expected one of"):
+        if which == "optimizer":
+            epoch_args.optimizer(lay, np.float64, UNKNOWN, 0.1)
+        else:
+            epoch_args.network(lay, UNKNOWN if which == "hidden" else TANH, UNKNOWN if which == "output" else SIGMOID)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import nnkern as nk
 from nnkern.record import recorder, schedules, storage
-from nnkern.kernels import reference
+from nnkern.kernels import epoch_args, reference
 from nnkern.kernels.codes import ADAM
 
 EPOCHS, BATCH = 3, 16  # 64 samples: 4 steps per epoch, 12 steps
@@ -109,12 +109,12 @@ def test_snapshot_zero_is_the_initial_network_with_its_full_data_gradient(run, d
 def test_each_step_is_the_adam_update_of_the_recorded_gradient(run):
     """params[t] = Adam(params[t-1], grad[t], state[t-1]) for every recorded step."""
     rec, opt = run.recording, run.recording.header["optimizer"]
-    decay = rec.layout.decay_mask(np.float64)
+    adam = epoch_args.optimizer(rec.layout, np.float64, ADAM, opt["lr"], opt["beta1"], opt["beta2"], opt["eps"],
+                                opt["weight_decay"])
     for t in range(1, len(rec)):
         before, after = rec[t - 1], rec[t]
         theta, m1, m2 = before.params.copy(), before.m1.copy(), before.m2.copy()
-        reference.update(theta, after.grad, m1, m2, ADAM, opt["lr"], opt["beta1"], opt["beta2"],
-                         opt["eps"], opt["weight_decay"], decay, t)
+        reference.update(theta, m1, m2, after.grad, adam, t)
         np.testing.assert_allclose(after.params, theta, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(after.m1, m1, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(after.m2, m2, rtol=1e-12, atol=1e-14)

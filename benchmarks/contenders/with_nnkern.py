@@ -4,7 +4,8 @@ and the bare compiled epoch (``passes.train_epoch``, as ``nk.train`` calls it) a
 import numpy as np
 
 import nnkern as nk
-from nnkern.kernels import passes
+from nnkern.kernels import epoch_args, passes
+from nnkern.kernels.codes import ADAM
 from nnkern.train import checked_targets
 
 from ..problems import BETAS, EPS, GRID_EXTENT, LR, data
@@ -40,20 +41,19 @@ def kernel(spec):
         return None
     net = _net(spec)
     X, Y = checked_targets(net, *data(spec))
-    theta, lay = net.params, net.layout
+    theta = net.params
     grad, m1, m2 = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
-    decay_mask = lay.decay_mask(net.dtype)
     n, batch = len(X), min(spec["batch"], len(X))
     n_batches = -(-n // batch)
-    no_rec = passes.no_recording(n_batches, net.n_params, net.dtype)
+    network = epoch_args.network(net.layout, net.hidden_code, net.output_code)
+    adam = epoch_args.optimizer(net.layout, net.dtype, ADAM, LR, *BETAS, EPS, 0.0)
+    no_rec = epoch_args.no_recording(n_batches, net.n_params, net.dtype)
     rng = np.random.default_rng(0)
     state = {"t": 0}
 
     def run(epochs):
         for _ in range(epochs):
-            passes.train_epoch(theta, grad, m1, m2, X, Y, rng.permutation(n), batch, lay.w_off, lay.b_off,
-                               lay.sizes, net.hidden_code, net.output_code, 2, LR, *BETAS, EPS, 0.0,
-                               decay_mask, state["t"], *no_rec)
+            passes.train_epoch(theta, grad, m1, m2, X, Y, rng.permutation(n), batch, state["t"], network, adam, no_rec)
             state["t"] += n_batches
 
     return run

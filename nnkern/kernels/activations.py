@@ -6,9 +6,9 @@ calls (~15 ns / ~5 ns each) that stop a loop from vectorising.  The functions he
 arithmetic (clamps, polynomials, one division, an exponent built from bits), so LLVM vectorises
 every loop that calls them:
 
-- float32 ``fast_tanh``: Eigen's rational approximation; error against the exact tanh below
-  4e-7 absolute, 1e-6 relative for |x| < 0.5 (tested).
-- float64 ``fast_tanh``: Cephes' ``tanh`` (a rational in x**2 for |x| < 0.625, else
+- float32 ``fast_tanh`` (``tanh32``): Eigen's rational approximation; error against the exact
+  tanh below 4e-7 absolute, 1e-6 relative for |x| < 0.5 (tested).
+- float64 ``fast_tanh`` (``tanh64``): Cephes' ``tanh`` (a rational in x**2 for |x| < 0.625, else
   1 - 2 / (exp(2|x|) + 1)); error against ``np.tanh`` below 4e-16 relative (tested), so
   gradient checks stay tight.
 - ``exp64`` (Cephes' Pade form with Cody-Waite reduction, 2**n built in the exponent bits):
@@ -22,12 +22,11 @@ stay long enough to vectorise.
 import math
 
 import numpy as np
-from llvmlite import ir
 from numba import njit, types
-from numba.extending import intrinsic, overload
+from numba.extending import overload
 
-from .codes import LEAKY_RELU, LEAKY_SLOPE, RELU, SIGMOID, SOFTMAX, TANH
-from .layout import flat
+from .codes import IDENTITY, LEAKY_RELU, LEAKY_SLOPE, RELU, SIGMOID, SOFTMAX, TANH
+from ._numba_ext import bits_to_float64, flat
 
 #: fastmath flags safe for NaN detection: no 'nnan' / 'ninf'
 FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
@@ -69,22 +68,10 @@ def tanh_rational(x):
     return (x * p / q).astype(np.float32)
 
 
-@intrinsic
-def _bits_to_float64(typingctx, bits):
-    """Reinterpret an int64 as the float64 with the same bits (compiles to a no-op)."""
-    if bits != types.int64:
-        return None
-
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return types.float64(types.int64), codegen
-
-
 @njit(inline="always")
 def _pow2(n):
     """2.0**n for an integral n in float64's normal exponent range, built from its exponent bits."""
-    return _bits_to_float64((np.int64(n) + 1023) << 52)
+    return bits_to_float64((np.int64(n) + 1023) << 52)
 
 
 @njit(inline="always")
@@ -158,28 +145,37 @@ def tanh64(x):
     return num / den
 
 
+@njit(fastmath=ELEMENTWISE, error_model="numpy")
+def tanh32(x):
+    """tanh in float32 that vectorises: Eigen's rational approximation (``tanh_rational`` in NumPy,
+    up to a few ulp where fused multiply-adds round differently)."""
+    x = min(max(x, -_CLAMP), _CLAMP)
+    x2 = x * x
+    p = x2 * _A13 + _A11
+    p = p * x2 + _A9
+    p = p * x2 + _A7
+    p = p * x2 + _A5
+    p = p * x2 + _A3
+    p = p * x2 + _A1
+    q = ((x2 * _B6 + _B4) * x2 + _B2) * x2 + _B0
+    return x * p / q
+
+
 def fast_tanh(x):
-    """tanh that vectorises inside compiled code, for float32 and float64 (module docstring)."""
-    return np.tanh(x)
+    """tanh of a scalar that vectorises inside compiled code: ``tanh32`` for float32, ``tanh64``
+    for float64, ``math.tanh`` otherwise; called from Python, the same functions, so the same
+    numbers."""
+    if isinstance(x, np.float32):
+        return np.float32(tanh32(x))
+    if isinstance(x, (float, np.float64)):
+        return tanh64(x)
+    return math.tanh(x)
 
 
 @overload(fast_tanh)
 def _fast_tanh_impl(x):
     if x == types.float32:
-
-        def tanh32(x):
-            x = min(max(x, -_CLAMP), _CLAMP)
-            x2 = x * x
-            p = x2 * _A13 + _A11
-            p = p * x2 + _A9
-            p = p * x2 + _A7
-            p = p * x2 + _A5
-            p = p * x2 + _A3
-            p = p * x2 + _A1
-            q = ((x2 * _B6 + _B4) * x2 + _B2) * x2 + _B0
-            return x * p / q
-
-        return tanh32
+        return lambda x: tanh32(x)
     if x == types.float64:
         return lambda x: tanh64(x)
     return lambda x: math.tanh(x)
@@ -219,9 +215,11 @@ def activate(z, a, code):
         for i in range(m * w):
             zi = zf[i]
             af[i] = zi if zi > 0 else LEAKY_SLOPE * zi
-    else:
+    elif code == IDENTITY:
         for i in range(m * w):
             af[i] = zf[i]
+    else:
+        raise ValueError("activate: unknown activation code (see nnkern.kernels.codes)")
 
 
 @njit(cache=True, fastmath=ELEMENTWISE, error_model="numpy")
@@ -242,6 +240,8 @@ def activation_backward(z, a, da, dz, code):
     elif code == LEAKY_RELU:
         for i in range(n):
             dzf[i] = daf[i] if zf[i] > 0 else LEAKY_SLOPE * daf[i]
-    else:
+    elif code == IDENTITY:
         for i in range(n):
             dzf[i] = daf[i]
+    else:
+        raise ValueError("activation_backward: unknown hidden activation code (see nnkern.kernels.codes)")

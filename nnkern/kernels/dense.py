@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from .activations import KERNEL
-from .layout import block
+from ._numba_ext import block
 
 #: below this many outputs per row a layer uses loops, unless it has BLAS_MIN_MACS multiply-adds
 NARROW = 4

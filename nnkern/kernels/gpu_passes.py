@@ -16,9 +16,12 @@ import math
 import numpy as np
 from numba import cuda
 
-from .codes import ADAM, MOMENTUM, SIGMOID, SOFTMAX
+from . import rules
+from .codes import (ADAM, HIDDEN_ACTIVATIONS, MOMENTUM, OPTIMIZERS, OUTPUTS, RECORD_STATE, SIGMOID, SKIP, SOFTMAX,
+                    check_code)
 from .gpu_dense import (dense_forward_kernel, dense_input_grad_kernel, dense_param_grad_kernel,
                         softmax_rows_kernel)
+from .layout import layer_offsets, layer_view
 
 #: threads per block of 1-D launches, and per side of 2-D ones
 BLOCK, BLOCK_2D = 128, 16
@@ -42,6 +45,12 @@ def _grid2(n0, n1, block):
 
 # --- kernels of the epoch ------------------------------------------------------------------------
 
+(decayed, sgd_step, momentum_step, adam_step, bce_term, half_square_term, softmax_ce_row, sigmoid_row_right,
+ argmax_row_right) = (cuda.jit(device=True)(r) for r in (
+    rules.decayed, rules.sgd_step, rules.momentum_step, rules.adam_step, rules.bce_term, rules.half_square_term,
+    rules.softmax_ce_row, rules.sigmoid_row_right, rules.argmax_row_right))
+
+
 @cuda.jit
 def gather_kernel(X, Y, perm, start, a0, yb):
     """Row i of the batch: a0[i] = X[perm[start + i]], yb[i] = Y[perm[start + i]]."""
@@ -57,7 +66,8 @@ def gather_kernel(X, Y, perm, start, a0, yb):
 
 @cuda.jit
 def output_grad_kernel(z, a, Y, code, scale, dz, row_loss, row_correct):
-    """Row i: dz = (a - Y) * scale, the row's loss (stable in the logits) and whether it is right."""
+    """Row i: dz = (a - Y) * scale, the row's loss (``rules``' terms, stable in the logits) and
+    whether it is right."""
     i = cuda.grid(1)
     if i >= z.shape[0]:
         return
@@ -65,35 +75,17 @@ def output_grad_kernel(z, a, Y, code, scale, dz, row_loss, row_correct):
     loss = 0.0
     for j in range(w):
         dz[i, j] = (a[i, j] - Y[i, j]) * scale
-    right = 1
+    right = 0
     if code == SIGMOID:
         for j in range(w):
-            zij = z[i, j]
-            loss += max(zij, 0.0) - zij * Y[i, j] + math.log1p(math.exp(-abs(zij)))
-            if (a[i, j] >= 0.5) != (Y[i, j] >= 0.5):
-                right = 0
+            loss += bce_term(z[i, j], Y[i, j])
+        right = sigmoid_row_right(a, Y, i)
     elif code == SOFTMAX:
-        top = z[i, 0]
-        best = 0
-        label = 0
-        for j in range(1, w):
-            top = max(top, z[i, j])
-            if a[i, j] > a[i, best]:
-                best = j
-            if Y[i, j] > Y[i, label]:
-                label = j
-        s = 0.0
-        zy = 0.0
-        for j in range(w):
-            s += math.exp(z[i, j] - top)
-            zy += Y[i, j] * z[i, j]
-        loss = top + math.log(s) - zy
-        right = 1 if best == label else 0
+        loss = softmax_ce_row(z, Y, i)
+        right = argmax_row_right(a, Y, i)
     else:
         for j in range(w):
-            d = a[i, j] - Y[i, j]
-            loss += 0.5 * d * d
-        right = 0
+            loss += half_square_term(a[i, j], Y[i, j])
     row_loss[i] = loss
     row_correct[i] = right
 
@@ -115,27 +107,22 @@ def batch_stats_kernel(row_loss, row_correct, m, k, batch_loss, batch_correct, h
 
 
 @cuda.jit
-def update_kernel(theta, grad, m1, m2, code, lr, beta1, beta2, eps, weight_decay, decay_mask, a1, a2, c1, c2,
+def update_kernel(theta, m1, m2, grad, code, lr, beta1, beta2, eps, weight_decay, decay_mask, a1, a2, c1, c2,
                   halt):
-    """One optimizer step (``optim.update``'s rules), thread p for parameter p; skipped once halted.
+    """One optimizer step (``rules``' steps, as ``optim.update``), thread p for parameter p; skipped
+    once halted.
     a1, a2: 1 - beta1, 1 - beta2, and c1, c2: Adam's bias corrections 1 / (1 - beta**t), rounded
     to the dtype once on the host as ``optim.update`` does."""
     p = cuda.grid(1)
     if p >= theta.shape[0] or halt[0] >= 0:
         return
-    g = grad[p] + weight_decay * decay_mask[p] * theta[p]
+    g = decayed(grad[p], theta[p], weight_decay, decay_mask[p])
     if code == ADAM:
-        u = beta1 * m1[p] + a1 * g
-        v = beta2 * m2[p] + a2 * g * g
-        m1[p] = u
-        m2[p] = v
-        theta[p] -= lr * (u * c1) / (math.sqrt(v * c2) + eps)
+        theta[p], m1[p], m2[p] = adam_step(theta[p], m1[p], m2[p], g, lr, beta1, beta2, a1, a2, c1, c2, eps)
     elif code == MOMENTUM:
-        u = beta1 * m1[p] + g
-        m1[p] = u
-        theta[p] -= lr * u
+        theta[p], m1[p] = momentum_step(theta[p], m1[p], g, lr, beta1)
     else:
-        theta[p] -= lr * g
+        theta[p] = sgd_step(theta[p], g, lr)
 
 
 @cuda.jit
@@ -164,28 +151,24 @@ def grid_points_kernel(x0, dx, y0, dy, res, X):
 
 # --- host drivers --------------------------------------------------------------------------------
 
-def _layer(buf, sizes, l, m):
-    """Layer l's (m, width) block of a device buffer laid out as ``passes`` does (all rows of
-    layer 0, then of layer 1, ...)."""
-    start = m * int(sum(sizes[1 : l + 1]))
-    w = int(sizes[l + 1])
-    return buf[start : start + m * w].reshape((m, w))
-
-
 def _params(theta, w_off, b_off, sizes, l):
     fi, fo = int(sizes[l]), int(sizes[l + 1])
     w0, b0 = int(w_off[l]), int(b_off[l])
     return theta[w0 : w0 + fi * fo].reshape((fi, fo)), theta[b0 : b0 + fo]
 
 
-def forward(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, block=BLOCK_2D):
-    """Forward device rows a0 (m, n_in) through every layer into device buffers zbuf, abuf."""
+def forward(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf, block=BLOCK_2D):
+    """Forward device rows a0 (m, n_in) through every layer into device activation buffers zbuf,
+    abuf of m rows (offsets a_off: ``layout.layer_offsets``).  Unknown activation codes raise a
+    ValueError (the device functions cannot)."""
+    check_code(hidden, HIDDEN_ACTIVATIONS, "activation")
+    check_code(out, OUTPUTS, "output")
     m = a0.shape[0]
     n_layers = len(sizes) - 1
     a_prev = a0
     for l in range(n_layers):
         W, b = _params(theta, w_off, b_off, sizes, l)
-        z, a = _layer(zbuf, sizes, l, m), _layer(abuf, sizes, l, m)
+        z, a = layer_view(zbuf, a_off, sizes, l, m), layer_view(abuf, a_off, sizes, l, m)
         code = out if l == n_layers - 1 else hidden
         blocks, threads = _grid2(m, z.shape[1], block)
         dense_forward_kernel[blocks, threads](a_prev, W, b, z, a, code, code != SOFTMAX)
@@ -195,7 +178,8 @@ def forward(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, block=BLOCK
         a_prev = a
 
 
-def backward(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, halt, block=BLOCK_2D):
+def backward(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, abuf, dz_buf, dz_spare, halt,
+             block=BLOCK_2D):
     """Gradients of every layer into device ``grad``, from dL/dz of the output in dz_buf[: m n_out];
     ``grad`` is left alone once halted (halt[0] >= 0)."""
     m = a0.shape[0]
@@ -205,7 +189,7 @@ def backward(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, d
     for l in range(n_layers - 1, -1, -1):
         W, _ = _params(theta, w_off, b_off, sizes, l)
         dW, db = _params(grad, w_off, b_off, sizes, l)
-        a_prev = a0 if l == 0 else _layer(abuf, sizes, l - 1, m)
+        a_prev = a0 if l == 0 else layer_view(abuf, a_off, sizes, l - 1, m)
         blocks, threads = _grid2(W.shape[0] + 1, W.shape[1], block)
         dense_param_grad_kernel[blocks, threads](a_prev, dz, dW, db, halt)
         if l == 0:
@@ -213,7 +197,8 @@ def backward(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, d
         fan_in = W.shape[0]
         dz_prev = spare[: m * fan_in].reshape((m, fan_in))
         blocks, threads = _grid2(m, fan_in, block)
-        dense_input_grad_kernel[blocks, threads](dz, W, _layer(zbuf, sizes, l - 1, m), a_prev, dz_prev, hidden)
+        dense_input_grad_kernel[blocks, threads](dz, W, layer_view(zbuf, a_off, sizes, l - 1, m), a_prev, dz_prev,
+                                                         hidden)
         dz = dz_prev
         cur, spare = spare, cur
 
@@ -225,7 +210,7 @@ class Device:
     def __init__(self, X, Y, sizes, batch_size, decay_mask):
         self.X, self.Y, self.decay_mask = cuda.to_device(X), cuda.to_device(Y), cuda.to_device(decay_mask)
         dtype = X.dtype
-        widths = int(np.sum(sizes[1:]))
+        widths = int(layer_offsets(np.asarray(sizes))[-1])
         self.a0 = cuda.device_array((batch_size, int(sizes[0])), dtype)
         self.yb = cuda.device_array((batch_size, int(sizes[-1])), dtype)
         self.zbuf = cuda.device_array(batch_size * widths, dtype)
@@ -236,17 +221,18 @@ class Device:
         self.row_correct = cuda.device_array(batch_size, np.int64)
 
 
-def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size,
-                w_off, b_off, sizes, hidden, out,
-                opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0,
-                rec_code, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2,
-                device=None, block=BLOCK, block_2d=BLOCK_2D):
+def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec, device=None, block=BLOCK,
+                block_2d=BLOCK_2D):
     """``passes.train_epoch`` on the GPU: same arguments (host arrays, updated in place), same
     return value (sum of sample losses, correct count, status).  ``device``: a ``Device`` holding
     X, Y and decay_mask, reused across epochs (made here when None; when given, its copies are
     used); block, block_2d: threads per block."""
+    w_off, b_off, sizes, hidden, out = net
+    code, lr, beta1, beta2, eps, weight_decay, decay_mask = opt
+    check_code(code, OPTIMIZERS, "optimizer")
     n = perm.shape[0]
     sizes = np.asarray(sizes)
+    a_off, n_layers = layer_offsets(sizes), len(sizes) - 1
     dev = device if device is not None else Device(X, Y, sizes, batch_size, decay_mask)
     d_theta, d_m1, d_m2 = cuda.to_device(theta), cuda.to_device(m1), cuda.to_device(m2)
     d_grad = cuda.device_array_like(grad)  # written by backward: nothing to copy in
@@ -257,7 +243,8 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size,
     halt = cuda.to_device(np.array([-1], np.int64))
     f = theta.dtype.type
     P = theta.shape[0]
-    n_rec, n_key = int(np.count_nonzero(rec_code)), int(np.count_nonzero(rec_code == 2))
+    recorded, key_rows = rec.codes != SKIP, rec.codes == RECORD_STATE
+    n_rec, n_key = int(np.count_nonzero(recorded)), int(np.count_nonzero(key_rows))
     d_rec_grad = cuda.device_array((n_rec, P), theta.dtype) if n_rec else None
     d_state = [cuda.device_array((n_key, P), theta.dtype) for _ in range(3)] if n_key else []
     r = rk = 0
@@ -267,38 +254,40 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size,
         a0, yb = dev.a0[:m], dev.yb[:m]
         blocks, threads = _grid1(m, block)
         gather_kernel[blocks, threads](dev.X, dev.Y, d_perm, s, a0, yb)
-        forward(d_theta, w_off, b_off, sizes, hidden, out, a0, dev.zbuf, dev.abuf, block_2d)
-        z_out, a_out = _layer(dev.zbuf, sizes, len(sizes) - 2, m), _layer(dev.abuf, sizes, len(sizes) - 2, m)
+        forward(d_theta, w_off, b_off, sizes, a_off, hidden, out, a0, dev.zbuf, dev.abuf, block_2d)
+        z_out = layer_view(dev.zbuf, a_off, sizes, n_layers - 1, m)
+        a_out = layer_view(dev.abuf, a_off, sizes, n_layers - 1, m)
         dz = dev.dz[: m * int(sizes[-1])].reshape((m, int(sizes[-1])))
         output_grad_kernel[blocks, threads](z_out, a_out, yb, out, f(1.0 / m), dz, dev.row_loss, dev.row_correct)
         batch_stats_kernel[1, 1](dev.row_loss, dev.row_correct, m, k, batch_loss, batch_correct, halt)
-        g = d_rec_grad[r] if rec_code[k] else d_grad  # a recorded step's gradient goes to its row
-        backward(d_theta, g, w_off, b_off, sizes, hidden, a0, dev.zbuf, dev.abuf, dev.dz, dev.dz_spare, halt, block_2d)
+        g = d_rec_grad[r] if recorded[k] else d_grad  # a recorded step's gradient goes to its row
+        backward(d_theta, g, w_off, b_off, sizes, a_off, hidden, a0, dev.zbuf, dev.abuf, dev.dz, dev.dz_spare, halt, block_2d)
         t = t0 + k + 1
         pb, pt = _grid1(P, block)
-        update_kernel[pb, pt](d_theta, g, d_m1, d_m2, opt, f(lr), f(beta1), f(beta2), f(eps), f(weight_decay), d_mask,
+        update_kernel[pb, pt](d_theta, d_m1, d_m2, g, code, f(lr), f(beta1), f(beta2), f(eps), f(weight_decay), d_mask,
                               f(1.0 - beta1), f(1.0 - beta2), f(1.0 / (1.0 - beta1**t)), f(1.0 / (1.0 - beta2**t)),
                               halt)
-        if rec_code[k] == 2:
+        if key_rows[k]:
             record_kernel[pb, pt](d_theta, d_m1, d_m2, rk, *d_state, halt)
             rk += 1
-        r += int(rec_code[k] > 0)
+        r += int(recorded[k])
     status = int(halt.copy_to_host()[0])
     done = n_batches if status < 0 else status
     losses, correct = batch_loss.copy_to_host(), batch_correct.copy_to_host()
     theta[:] = d_theta.copy_to_host()
     m1[:] = d_m1.copy_to_host()
     m2[:] = d_m2.copy_to_host()
-    done_codes = rec_code[:done]
-    rows, keys = int(np.count_nonzero(done_codes)), int(np.count_nonzero(done_codes == 2))
+    done_recorded, done_keys = recorded[:done], key_rows[:done]
+    rows, keys = int(np.count_nonzero(done_recorded)), int(np.count_nonzero(done_keys))
+    row0, key0 = rec.row0, rec.key0
     if n_rec:
-        rec_key[key0 : key0 + keys] = row0 + np.flatnonzero(done_codes[done_codes > 0] == 2)
-        rec_grad[row0 : row0 + rows] = d_rec_grad.copy_to_host()[:rows]
-        for host, dev_rec in zip((rec_theta, rec_m1, rec_m2), d_state):
+        rec.key[key0 : key0 + keys] = row0 + np.flatnonzero(done_keys[done_recorded])
+        rec.grad[row0 : row0 + rows] = d_rec_grad.copy_to_host()[:rows]
+        for host, dev_rec in zip((rec.theta, rec.m1, rec.m2), d_state):
             host[key0 : key0 + keys] = dev_rec.copy_to_host()[:keys]
-        rec_loss[row0 : row0 + rows] = (losses[:done] / _batch_rows(n, batch_size, done))[done_codes > 0]
+        rec.loss[row0 : row0 + rows] = (losses[:done] / _batch_rows(n, batch_size, done))[done_recorded]
     if done:  # the last applied step's gradient, as ``passes.train_epoch`` leaves it
-        grad[:] = rec_grad[row0 + rows - 1] if done_codes[-1] else d_grad.copy_to_host()
+        grad[:] = rec.grad[row0 + rows - 1] if done_recorded[-1] else d_grad.copy_to_host()
     return float(losses[:done].sum()), int(correct[:done].sum()), (status if status >= 0 else -1)
 
 
@@ -308,10 +297,11 @@ def _batch_rows(n, batch_size, n_batches):
 
 def layer_outputs(theta, w_off, b_off, sizes, hidden, out, X, block=BLOCK_2D):
     """Host (zbuf, abuf) laid out as ``passes.forward_all`` fills them, computed on the GPU."""
-    n = X.shape[0]
-    total = n * int(np.sum(sizes[1:]))
+    sizes = np.asarray(sizes)
+    a_off = layer_offsets(sizes)
+    total = X.shape[0] * int(a_off[-1])
     zbuf, abuf = cuda.device_array(total, X.dtype), cuda.device_array(total, X.dtype)
-    forward(cuda.to_device(theta), w_off, b_off, np.asarray(sizes), hidden, out, cuda.to_device(X), zbuf, abuf, block)
+    forward(cuda.to_device(theta), w_off, b_off, sizes, a_off, hidden, out, cuda.to_device(X), zbuf, abuf, block)
     return zbuf.copy_to_host(), abuf.copy_to_host()
 
 
@@ -322,7 +312,9 @@ def grid_forward(theta, w_off, b_off, sizes, hidden, out, x0, dx, y0, dy, res, b
     X = cuda.device_array((n, 2), theta.dtype)
     blocks, threads = _grid1(n, block * block)
     grid_points_kernel[blocks, threads](x0, dx, y0, dy, res, X)
-    total = n * int(np.sum(sizes[1:]))
+    sizes = np.asarray(sizes)
+    a_off = layer_offsets(sizes)
+    total = n * int(a_off[-1])
     zbuf, abuf = cuda.device_array(total, theta.dtype), cuda.device_array(total, theta.dtype)
-    forward(cuda.to_device(theta), w_off, b_off, np.asarray(sizes), hidden, out, X, zbuf, abuf, block)
+    forward(cuda.to_device(theta), w_off, b_off, sizes, a_off, hidden, out, X, zbuf, abuf, block)
     return abuf.copy_to_host()

@@ -1,16 +1,19 @@
-"""Where each layer's W and b live in the flat parameter buffer.
+"""Where each layer's W and b live in the flat parameter buffer, and each layer's values in an
+activation buffer.
 
 Layer l occupies ``theta[w_off[l] : w_off[l] + fan_in*fan_out]`` (W, row-major, shape
 (fan_in, fan_out)) followed by ``theta[b_off[l] : b_off[l] + fan_out]`` (b).  One buffer
 makes an optimizer step one loop and a recorded step one row.
+
+An activation buffer holds every non-input layer's z (or a) for n rows, layer after layer:
+layer l is the (n, sizes[l + 1]) block from ``n * a_off[l]`` (``layer_offsets``), the buffer
+``n * a_off[-1]`` elements long.
 """
 
 import numpy as np
-from numba import njit, types
-from numba.core import cgutils
-from numba.core.imputils import impl_ret_borrowed
-from numba.extending import intrinsic
-from numba.np.arrayobj import make_array, populate_array
+from numba import njit
+
+from ._numba_ext import block
 
 
 class Layout:
@@ -19,10 +22,11 @@ class Layout:
     def __init__(self, sizes):
         self.sizes = np.asarray(sizes, dtype=np.int64)
         fan_in, fan_out = self.sizes[:-1], self.sizes[1:]
-        block = fan_in * fan_out + fan_out
-        self.w_off = np.concatenate([[0], np.cumsum(block)[:-1]]).astype(np.int64)
+        per_layer = fan_in * fan_out + fan_out
+        self.w_off = np.concatenate([[0], np.cumsum(per_layer)[:-1]]).astype(np.int64)
         self.b_off = self.w_off + fan_in * fan_out
-        self.n_params = int(block.sum())
+        self.n_params = int(per_layer.sum())
+        self.a_off = layer_offsets(self.sizes)
 
     @property
     def n_layers(self):
@@ -39,6 +43,11 @@ class Layout:
             biases.append(theta[..., b0 : b0 + fo])
         return weights, biases
 
+    def layer_values(self, buf, n):
+        """Views (n, width) of every layer in an activation buffer ``buf`` for n rows (NumPy or
+        CUDA device arrays)."""
+        return [layer_view(buf, self.a_off, self.sizes, l, n) for l in range(self.n_layers)]
+
     def decay_mask(self, dtype):
         """(P,) array: 1 on weights, 0 on biases (L2 decay applies to weights only)."""
         mask = np.ones(self.n_params, dtype=dtype)
@@ -48,54 +57,6 @@ class Layout:
         return mask
 
 
-def _view(context, builder, src_type, src_value, offset, shape, retty):
-    """A C-contiguous view of ``shape`` starting ``offset`` elements into a contiguous array."""
-    src = make_array(src_type)(context, builder, src_value)
-    dst = make_array(retty)(context, builder)
-    itemsize = context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(src_type.dtype)))
-    strides = [itemsize]
-    for extent in reversed(shape[1:]):
-        strides.insert(0, builder.mul(strides[0], extent))
-    populate_array(dst, data=builder.gep(src.data, [offset]), shape=shape, strides=strides,
-                   itemsize=itemsize, meminfo=src.meminfo, parent=src.parent)
-    return impl_ret_borrowed(context, builder, retty, dst._getvalue())
-
-
-@intrinsic
-def block(typingctx, buf, start, m, n):
-    """The (m, n) C-contiguous view of ``buf[start : start + m*n]`` for a contiguous 1-D ``buf``.
-
-    What ``buf[start : start + m*n].reshape((m, n))`` gives, without the ~20 ns runtime call
-    numba's reshape makes (the kernels take ~50 such views per minibatch).  No bounds check: the
-    caller keeps start + m*n <= buf.size.
-    """
-    if not (isinstance(buf, types.Array) and buf.ndim == 1 and buf.layout == "C"):
-        return None
-    retty = buf.copy(ndim=2, layout="C")
-
-    def codegen(context, builder, sig, args):
-        start_, m_, n_ = (context.cast(builder, v, t, types.intp) for v, t in zip(args[1:], sig.args[1:]))
-        return _view(context, builder, sig.args[0], args[0], start_, [m_, n_], retty)
-
-    return retty(buf, start, m, n), codegen
-
-
-@intrinsic
-def flat(typingctx, arr):
-    """The 1-D view of every element of a C-contiguous 2-D array (``arr.reshape(arr.size)``)."""
-    if not (isinstance(arr, types.Array) and arr.ndim == 2 and arr.layout == "C"):
-        return None
-    retty = arr.copy(ndim=1, layout="C")
-
-    def codegen(context, builder, sig, args):
-        src = make_array(sig.args[0])(context, builder, args[0])
-        m_, n_ = cgutils.unpack_tuple(builder, src.shape, 2)
-        return _view(context, builder, sig.args[0], args[0], context.get_constant(types.intp, 0),
-                     [builder.mul(m_, n_)], retty)
-
-    return retty(arr), codegen
-
-
 @njit(inline="always")
 def layer_params(theta, w_off, b_off, sizes, l):
     """Views (W (fan_in, fan_out), b (fan_out,)) of layer l inside the flat buffer theta."""
@@ -103,3 +64,31 @@ def layer_params(theta, w_off, b_off, sizes, l):
     W = block(theta, w_off[l], fan_in, fan_out)
     b = theta[b_off[l] : b_off[l] + fan_out]
     return W, b
+
+
+def layer_offsets(sizes):
+    """a_off (n_layers + 1,): cumulative widths of the non-input layers, a_off[0] = 0 (see the
+    module docstring).  Plain Python, so building a ``Layout`` compiles nothing; compiled code
+    calls ``compiled_layer_offsets``, the same body."""
+    n_layers = sizes.shape[0] - 1
+    a_off = np.zeros(n_layers + 1, dtype=np.int64)
+    for l in range(n_layers):
+        a_off[l + 1] = a_off[l] + sizes[l + 1]
+    return a_off
+
+
+compiled_layer_offsets = njit(cache=True)(layer_offsets)
+
+
+@njit(inline="always")
+def layer_rows(buf, a_off, sizes, l, n, row0, m):
+    """Rows row0 .. row0 + m of layer l, an (m, width) view, in an activation buffer of n rows."""
+    w = sizes[l + 1]
+    return block(buf, n * a_off[l] + row0 * w, m, w)
+
+
+def layer_view(buf, a_off, sizes, l, n):
+    """Layer l's (n, width) block of an activation buffer of n rows, from Python (NumPy or CUDA
+    device arrays)."""
+    start, w = n * int(a_off[l]), int(sizes[l + 1])
+    return buf[start : start + n * w].reshape((n, w))

@@ -7,83 +7,52 @@ Losses are summed in float64 with the vectorising ``exp64`` / ``log1p_01`` (erro
 relative), so the loss loops vectorise too.
 """
 
-import math
-
-import numpy as np
-
 from numba import njit
 
+from . import rules
+from ._numba_ext import flat
 from .activations import KERNEL, exp64, log1p_01
-from .codes import SIGMOID, SOFTMAX
-from .layout import flat
+from .codes import IDENTITY, SIGMOID, SOFTMAX
 
-
-@njit(**KERNEL)
-def _softplus_terms(z, Y):
-    """Sum of max(z, 0) - z y + log1p(exp(-|z|)) over a flat block: BCE in the logits."""
-    total = 0.0
-    for i in range(z.shape[0]):
-        zi = np.float64(z[i])
-        total += max(zi, 0.0) - zi * Y[i] + log1p_01(exp64(-abs(zi)))
-    return total
+bce_term = rules.cpu(rules.bce_term, exp=exp64, log1p=log1p_01)
+half_square_term = rules.cpu(rules.half_square_term)
+softmax_ce_row = rules.cpu(rules.softmax_ce_row, exp=exp64)
+sigmoid_row_right, argmax_row_right = rules.cpu(rules.sigmoid_row_right), rules.cpu(rules.argmax_row_right)
 
 
 @njit(**KERNEL)
 def _loss_sum(z, a, Y, code):
-    """Sum of the sample losses of an (m, n_out) block, stable in the logits z."""
+    """Sum of the sample losses of an (m, n_out) block (``rules``' terms), stable in the logits z."""
     m, w = z.shape
-    if code == SIGMOID:
-        return _softplus_terms(flat(z), flat(Y))
-    if code == SOFTMAX:
-        total = 0.0
-        for i in range(m):
-            top = np.float64(z[i, 0])
-            for j in range(1, w):
-                top = max(top, np.float64(z[i, j]))
-            s = 0.0
-            zy = 0.0
-            for j in range(w):
-                zij = np.float64(z[i, j])
-                s += exp64(zij - top)
-                zy += np.float64(Y[i, j]) * zij
-            total += top + math.log(s) - zy
-        return total
-    af, Yf = flat(a), flat(Y)
     total = 0.0
-    for i in range(m * w):
-        d = np.float64(af[i]) - np.float64(Yf[i])
-        total += 0.5 * d * d
+    if code == SIGMOID:
+        zf, Yf = flat(z), flat(Y)
+        for i in range(m * w):
+            total += bce_term(zf[i], Yf[i])
+    elif code == SOFTMAX:
+        for i in range(m):
+            total += softmax_ce_row(z, Y, i)
+    elif code == IDENTITY:
+        af, Yf = flat(a), flat(Y)
+        for i in range(m * w):
+            total += half_square_term(af[i], Yf[i])
+    else:
+        raise ValueError("loss: unknown output code (see nnkern.kernels.codes)")
     return total
 
 
 @njit(**KERNEL)
 def _n_correct(a, Y, code):
-    """Rows classified right (every sigmoid output on the right side of 0.5 / argmax); 0 for
-    regression."""
-    m, w = a.shape
+    """Rows classified right (``rules``: every sigmoid output on its target's side of 0.5 / the
+    argmax); 0 for regression."""
+    m = a.shape[0]
     correct = 0
     if code == SIGMOID:
-        if w == 1:
-            for i in range(m):
-                correct += (a[i, 0] >= 0.5) == (Y[i, 0] >= 0.5)
-            return correct
         for i in range(m):
-            ok = 1
-            for j in range(w):
-                if (a[i, j] >= 0.5) != (Y[i, j] >= 0.5):
-                    ok = 0
-            correct += ok
-        return correct
-    if code == SOFTMAX:
+            correct += sigmoid_row_right(a, Y, i)
+    elif code == SOFTMAX:
         for i in range(m):
-            best = 0
-            label = 0
-            for j in range(1, w):
-                if a[i, j] > a[i, best]:
-                    best = j
-                if Y[i, j] > Y[i, label]:
-                    label = j
-            correct += best == label
+            correct += argmax_row_right(a, Y, i)
     return correct
 
 

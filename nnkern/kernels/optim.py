@@ -1,57 +1,58 @@
-"""Compiled optimizer updates over the whole flat parameter buffer (one loop per step).
+"""Compiled optimizer updates over the whole flat parameter buffer (one loop per step), applying
+the per-parameter steps of ``rules``.
 
 ``update`` compiles without fast-math: every operation is rounded as IEEE 754 says, so it gives
 the same bits on any machine, vectorised or not.  That lets a recording store each step's
 gradient and rebuild the parameters and optimizer state by running ``update`` again
 (``nnkern.kernels.replay.replay``) instead of storing them at every step."""
 
-import math
-
 from numba import njit
 
+from . import rules
 from .activations import KERNEL
+from .codes import ADAM, MOMENTUM, SGD
 
 #: KERNEL without fast-math (see the module docstring)
 EXACT = dict(KERNEL, fastmath=False)
-from .codes import ADAM, MOMENTUM
+
+decayed, sgd_step, momentum_step, adam_step = (rules.cpu(r) for r in (
+    rules.decayed, rules.sgd_step, rules.momentum_step, rules.adam_step))
 
 
 @njit(**EXACT)
-def update(theta, m1, m2, grad, new_theta, new_m1, new_m2, code, lr, beta1, beta2, eps, weight_decay,
-           decay_mask, t):
-    """One optimizer step from parameters theta (P,) and state m1, m2 (P,) to new_theta, new_m1,
-    new_m2 (P,): the same arrays to update in place, or others (the training kernel writes recorded
-    steps straight into rows of the recording).
+def update(theta, m1, m2, grad, opt, t, new_theta, new_m1, new_m2):
+    """One optimizer step from parameters theta (P,) and state m1, m2 (P,) with gradient grad (P,)
+    of the mean loss, by the ``epoch_args.Optimizer`` opt at step t (1-based), into new_theta,
+    new_m1, new_m2 (P,): the same arrays to update in place, or others (the training kernel writes
+    recorded steps straight into rows of the recording).
 
-    grad: (P,) gradient of the mean loss. L2 weight decay adds ``weight_decay * theta`` where
-    ``decay_mask`` is 1 (weights) and not where it is 0 (biases).
+    L2 weight decay adds ``weight_decay * theta`` where ``decay_mask`` is 1 (weights) and not where
+    it is 0 (biases).
     SGD: theta -= lr g.  Momentum (beta1 = momentum): m1 = beta1 m1 + g; theta -= lr m1.
-    Adam: bias-corrected moments m1, m2 at step t (1-based).
+    Adam: bias-corrected moments m1, m2 at step t.
     The arithmetic runs in theta's dtype (as NumPy does for the reference), so it vectorises.
     """
+    code, lr, beta1, beta2, eps, weight_decay, decay_mask = opt
     n = theta.shape[0]
     f = theta.dtype.type
     lr_, b1, b2, eps_, wd = f(lr), f(beta1), f(beta2), f(eps), f(weight_decay)
-    a1, a2 = f(1.0 - beta1), f(1.0 - beta2)
     if code == ADAM:
+        a1, a2 = f(1.0 - beta1), f(1.0 - beta2)
         c1 = f(1.0 / (1.0 - beta1**t))
         c2 = f(1.0 / (1.0 - beta2**t))
         for i in range(n):
-            g = grad[i] + wd * decay_mask[i] * theta[i]
-            u = b1 * m1[i] + a1 * g
-            v = b2 * m2[i] + a2 * g * g
-            new_m1[i] = u
-            new_m2[i] = v
-            new_theta[i] = theta[i] - lr_ * (u * c1) / (math.sqrt(v * c2) + eps_)
+            g = decayed(grad[i], theta[i], wd, decay_mask[i])
+            new_theta[i], new_m1[i], new_m2[i] = adam_step(theta[i], m1[i], m2[i], g, lr_, b1, b2, a1, a2, c1, c2,
+                                                           eps_)
     elif code == MOMENTUM:
         for i in range(n):
-            g = grad[i] + wd * decay_mask[i] * theta[i]
-            u = b1 * m1[i] + g
-            new_m1[i] = u
+            g = decayed(grad[i], theta[i], wd, decay_mask[i])
+            new_theta[i], new_m1[i] = momentum_step(theta[i], m1[i], g, lr_, b1)
             new_m2[i] = m2[i]
-            new_theta[i] = theta[i] - lr_ * u
-    else:
+    elif code == SGD:
         for i in range(n):
+            new_theta[i] = sgd_step(theta[i], decayed(grad[i], theta[i], wd, decay_mask[i]), lr_)
             new_m1[i] = m1[i]
             new_m2[i] = m2[i]
-            new_theta[i] = theta[i] - lr_ * (grad[i] + wd * decay_mask[i] * theta[i])
+    else:
+        raise ValueError("update: unknown optimizer code (see nnkern.kernels.codes)")

@@ -1,55 +1,44 @@
 """Compiled whole-network kernels: forward through every layer, backward, and the fused epoch.
 
-Layer l's pre-activations z and activations a of a block of rows live in flat buffers: for a
-block of ``n_total`` rows starting at ``row0`` of an (n_total, width) layer array, layer l sits at
-``n_total * cum[l] + row0 * width`` where ``cum`` are the cumulative widths (see ``layer_offsets``).
+Layers' pre-activations z and activations a live in activation buffers laid out as ``layout``
+says (layer l of n rows from ``n * a_off[l]``; ``layer_rows`` views a block of them).
 """
 
 import numpy as np
 from numba import njit, prange
 
 from .activations import KERNEL, activate, activation_backward
+from .codes import AT_CALLER, AT_KEY_ROW, AT_SPARE, RECORD_STATE, SKIP
 from .dense import NARROW, dense_backward, dense_forward
-from .layout import block, layer_params
+from ._numba_ext import block
+from .layout import compiled_layer_offsets as layer_offsets, layer_params, layer_rows
 from .losses import loss_and_output_grad
 from .optim import update
-from .replay import prefetch_for_write
+from .replay import prefetch_row
 
 #: rows per parallel chunk in ``forward_all``
 CHUNK_ROWS = 256
 
 
-@njit(cache=True)
-def layer_offsets(sizes):
-    """cum: (n_layers + 1,) cumulative widths of the non-input layers, cum[0] = 0."""
-    n_layers = sizes.shape[0] - 1
-    cum = np.zeros(n_layers + 1, dtype=np.int64)
-    for l in range(n_layers):
-        cum[l + 1] = cum[l] + sizes[l + 1]
-    return cum
-
-
 @njit(**KERNEL)
-def forward_block(theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, n_total, row0):
-    """Forward the rows a0 (m, n_in) through every layer, writing z and a into zbuf/abuf."""
+def forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf, n_total, row0):
+    """Forward the rows a0 (m, n_in) through every layer, writing z and a into rows row0 .. row0 + m
+    of activation buffers zbuf/abuf of n_total rows (offsets a_off: ``layout.layer_offsets``)."""
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
-    cum = 0  # widths of the layers before l
     a_prev = a0
     for l in range(n_layers):
         W, b = layer_params(theta, w_off, b_off, sizes, l)
-        w = sizes[l + 1]
-        start = n_total * cum + row0 * w
-        cum += w
-        z = block(zbuf, start, m, w)
-        a = block(abuf, start, m, w)
+        z = layer_rows(zbuf, a_off, sizes, l, n_total, row0, m)
+        a = layer_rows(abuf, a_off, sizes, l, n_total, row0, m)
         dense_forward(a_prev, W, b, z)
         activate(z, a, out if l == n_layers - 1 else hidden)
         a_prev = a
 
 
 @njit(**KERNEL)
-def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf, scratch):
+def backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf,
+                   scratch):
     """Backward pass of a block forwarded with ``forward_block(..., n_total=m, row0=0)``.
 
     Expects dL/dz of the output layer in ``dz_buf[: m * n_out]``; writes every layer's (dW, db)
@@ -58,9 +47,6 @@ def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_
     """
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
-    cum = 0  # widths of the non-input layers before the output layer
-    for l in range(1, n_layers):
-        cum += sizes[l]
     n_out = sizes[n_layers]
     dz = block(dz_buf, 0, m, n_out)
     cur, spare = dz_buf, dz_spare
@@ -72,10 +58,8 @@ def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_
         if l == 0:
             dense_backward(a0, W, dz, dW, db, da, False, scratch)
             break
-        cum -= fan_in  # now the widths of the layers before layer l - 1
-        start = m * cum
-        a_prev = block(abuf, start, m, fan_in)
-        z_prev = block(zbuf, start, m, fan_in)
+        a_prev = layer_rows(abuf, a_off, sizes, l - 1, m, 0, m)
+        z_prev = layer_rows(zbuf, a_off, sizes, l - 1, m, 0, m)
         dense_backward(a_prev, W, dz, dW, db, da, True, scratch)
         dz = block(spare, 0, m, fan_in)
         activation_backward(z_prev, a_prev, da, dz, hidden)
@@ -84,13 +68,14 @@ def backward_block(theta, grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_
 
 @njit(parallel=True, **KERNEL)
 def forward_all(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
-    """Forward X (n, n_in); layer l's z, a fill ``buf[n*cum[l] : n*cum[l+1]]`` as (n, width)."""
+    """Forward X (n, n_in) into activation buffers zbuf, abuf of n rows (``layout``)."""
     n = X.shape[0]
+    a_off = layer_offsets(sizes)
     n_chunks = (n + CHUNK_ROWS - 1) // CHUNK_ROWS
     for c in prange(n_chunks):
         i0 = c * CHUNK_ROWS
         i1 = min(n, i0 + CHUNK_ROWS)
-        forward_block(theta, w_off, b_off, sizes, hidden, out, X[i0:i1], zbuf, abuf, n, i0)
+        forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0:i1], zbuf, abuf, n, i0)
 
 
 @njit(**KERNEL)
@@ -100,61 +85,58 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     Returns (mean loss, correct count).
     """
     n = X.shape[0]
-    cum = layer_offsets(sizes)
+    a_off = layer_offsets(sizes)
     n_layers = sizes.shape[0] - 1
-    zbuf = np.empty(n * cum[n_layers], dtype=theta.dtype)
+    zbuf = np.empty(n * a_off[n_layers], dtype=theta.dtype)
     abuf = np.empty_like(zbuf)
     width = sizes.max()
     dz_buf = np.empty(n * width, dtype=theta.dtype)
     dz_spare = np.empty_like(dz_buf)
     da_buf = np.empty_like(dz_buf)
-    forward_block(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf, n, 0)
-    start, n_out = n * cum[n_layers - 1], sizes[n_layers]
-    z = block(zbuf, start, n, n_out)
-    a = block(abuf, start, n, n_out)
-    dz = block(dz_buf, 0, n, n_out)
+    forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X, zbuf, abuf, n, 0)
+    z = layer_rows(zbuf, a_off, sizes, n_layers - 1, n, 0, n)
+    a = layer_rows(abuf, a_off, sizes, n_layers - 1, n, 0, n)
+    dz = block(dz_buf, 0, n, sizes[n_layers])
     total, correct = loss_and_output_grad(z, a, Y, out, dz, 1.0 / n)
-    backward_block(theta, grad, w_off, b_off, sizes, hidden, X, zbuf, abuf, dz_buf, dz_spare, da_buf,
+    backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, X, zbuf, abuf, dz_buf, dz_spare, da_buf,
                    np.empty(NARROW * width, dtype=theta.dtype))
     return total / n, correct
 
 
-def no_recording(n_batches, n_params, dtype):
-    """The arguments of ``train_epoch`` from rec_code on that record nothing."""
-    empty = np.zeros((0, n_params), dtype)
-    return np.zeros(n_batches, np.int8), 0, 0, empty, np.zeros(0, dtype), np.zeros(0, np.int64), empty, empty, empty
-
-
-@njit(nogil=True, **KERNEL)
-def train_epoch(
-    theta, grad, m1, m2, X, Y, perm, batch_size,
-    w_off, b_off, sizes, hidden, out,
-    opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0,
-    rec_code, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2,
-):
+def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
     """One epoch of minibatch training in one compiled call (umap's layout).
 
     theta, grad, m1, m2: (P,) parameters, gradient and optimizer state, updated in place.
     X: (n, n_in), Y: (n, n_out) targets, perm: (n,) row order; batches of ``batch_size`` rows.
     t0: optimizer steps taken before this epoch.  Step t0+k+1 updates with batch k.
-    Recording, by rec_code[k] (n_batches,): 0 skips step t0+k+1; 1 records its gradient and mean
-    batch loss in the next row of rec_grad (rows, P) and rec_loss (rows,), from row0 on; 2 also
-    records the state after it (theta, m1, m2) in the next key row of rec_theta, rec_m1, rec_m2
-    (key rows, P), from key0 on, and the row's number in rec_key (key rows,).  The caller makes
-    sure the rows suffice.
+    net, opt, rec: ``epoch_args`` Network, Optimizer and RecordBuffers (build them there).
+    Recording, by rec.codes[k]: SKIP skips step t0+k+1; RECORD_GRAD records its gradient and
+    mean batch loss in the next row of rec.grad (rows, P) and rec.loss (rows,), from rec.row0 on;
+    RECORD_STATE also records the state after it (theta, m1, m2) in the next key row of
+    rec.theta, rec.m1, rec.m2 (key rows, P), from rec.key0 on, and the row's number in rec.key
+    (key rows,).  The caller makes sure the rows suffice.
     Steps compute straight into those rows, so recording copies nothing; other steps alternate
     between theta, m1, m2 and a spare set, so no update runs in place (which would not vectorise).
     Returns (sum of sample losses, correct count, status): status is -1, or the index of the
     batch whose loss was not finite (the epoch stops there, before that batch's update).
     """
+    # Numba types a namedtuple argument ~4 us slower than a plain tuple of the same fields
+    return _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, tuple(net), tuple(opt), tuple(rec))
+
+
+@njit(nogil=True, **KERNEL)
+def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
+    """``train_epoch`` with net, opt, rec as plain tuples of the namedtuples' fields."""
+    w_off, b_off, sizes, hidden, out = net
+    codes, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2 = rec
     n = perm.shape[0]
     n_in, n_layers = sizes[0], sizes.shape[0] - 1
     n_out = sizes[n_layers]
-    cum = layer_offsets(sizes)
+    a_off = layer_offsets(sizes)
     dtype = theta.dtype
     a0_buf = np.empty(batch_size * n_in, dtype=dtype)
     y_buf = np.empty(batch_size * n_out, dtype=dtype)
-    zbuf = np.empty(batch_size * cum[n_layers], dtype=dtype)
+    zbuf = np.empty(batch_size * a_off[n_layers], dtype=dtype)
     abuf = np.empty_like(zbuf)
     width = sizes.max()
     dz_buf = np.empty(batch_size * width, dtype=dtype)
@@ -168,8 +150,8 @@ def train_epoch(
     r = row0  # the next row to record in
     rk = key0  # the next key row
     cur_theta, cur_m1, cur_m2, cur_grad = theta, m1, m2, grad
-    where = 0  # the state is in: 0 theta, m1, m2; 1 spare; 2 a key row
-    last_code = 0
+    where = AT_CALLER  # the buffer set holding the state
+    last_code = SKIP
     n_batches = (n + batch_size - 1) // batch_size
     for k in range(n_batches):
         s = k * batch_size
@@ -182,47 +164,45 @@ def train_epoch(
                 a0[i, j] = X[row, j]
             for j in range(n_out):
                 yb[i, j] = Y[row, j]
-        if rec_code[k] > 0:  # the gradient goes there: fetch it while the forward pass runs
-            prefetch_for_write(rec_grad[r])
-        forward_block(cur_theta, w_off, b_off, sizes, hidden, out, a0, zbuf, abuf, m, 0)
-        start = m * cum[n_layers - 1]
-        z = block(zbuf, start, m, n_out)
-        a = block(abuf, start, m, n_out)
+        code = codes[k]
+        if code != SKIP:  # the gradient goes there: fetch it while the forward pass runs
+            prefetch_row(rec_grad[r])
+        forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf, m, 0)
+        z = layer_rows(zbuf, a_off, sizes, n_layers - 1, m, 0, m)
+        a = layer_rows(abuf, a_off, sizes, n_layers - 1, m, 0, m)
         dz = block(dz_buf, 0, m, n_out)
         batch_total, batch_correct = loss_and_output_grad(z, a, yb, out, dz, 1.0 / m)
         if not np.isfinite(batch_total):
             status = k
             break
-        code = rec_code[k]
         new_grad = grad
-        if code > 0:
+        if code != SKIP:
             new_grad = rec_grad[r]
             rec_loss[r] = batch_total / m
             r += 1
-        if code == 2:
+        if code == RECORD_STATE:
             new_theta, new_m1, new_m2 = rec_theta[rk], rec_m1[rk], rec_m2[rk]
             rec_key[rk] = r - 1
             rk += 1
-            to = 2
-        elif where == 0:
+            to = AT_KEY_ROW
+        elif where == AT_CALLER:
             new_theta, new_m1, new_m2 = spare[0], spare[1], spare[2]
-            to = 1
+            to = AT_SPARE
         else:
             new_theta, new_m1, new_m2 = theta, m1, m2
-            to = 0
-        backward_block(cur_theta, new_grad, w_off, b_off, sizes, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf,
-                       scratch)
-        update(cur_theta, cur_m1, cur_m2, new_grad, new_theta, new_m1, new_m2,
-               opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0 + k + 1)
+            to = AT_CALLER
+        backward_block(cur_theta, new_grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, abuf, dz_buf, dz_spare,
+                       da_buf, scratch)
+        update(cur_theta, cur_m1, cur_m2, new_grad, opt, t0 + k + 1, new_theta, new_m1, new_m2)
         cur_theta, cur_m1, cur_m2, cur_grad = new_theta, new_m1, new_m2, new_grad
         where = to
         last_code = code
         total += batch_total
         correct += batch_correct
-    if where != 0:
+    if where != AT_CALLER:
         theta[:] = cur_theta
         m1[:] = cur_m1
         m2[:] = cur_m2
-    if last_code > 0:  # grad holds the last step's gradient, as without recording
+    if last_code != SKIP:  # grad holds the last step's gradient, as without recording
         grad[:] = cur_grad
     return total, correct, status

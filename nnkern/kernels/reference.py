@@ -7,7 +7,7 @@ Same codes, same layout (``Layout``), same conventions: W (fan_in, fan_out), tar
 import numpy as np
 
 from .activations import tanh_rational
-from .codes import ADAM, IDENTITY, LEAKY_RELU, LEAKY_SLOPE, MOMENTUM, RELU, SIGMOID, SOFTMAX, TANH
+from .codes import ADAM, IDENTITY, LEAKY_RELU, LEAKY_SLOPE, MOMENTUM, RELU, SGD, SIGMOID, SOFTMAX, TANH
 
 
 def activate(z, code):
@@ -25,7 +25,9 @@ def activate(z, code):
     if code == SOFTMAX:
         e = np.exp(z - z.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
-    return z.copy()
+    if code == IDENTITY:
+        return z.copy()
+    raise ValueError(f"unknown activation code {code!r}")
 
 
 def activation_backward(z, a, da, code):
@@ -38,7 +40,9 @@ def activation_backward(z, a, da, code):
         return np.where(z > 0, da, 0).astype(da.dtype)
     if code == LEAKY_RELU:
         return np.where(z > 0, da, LEAKY_SLOPE * da).astype(da.dtype)
-    return da.copy()
+    if code == IDENTITY:
+        return da.copy()
+    raise ValueError(f"unknown hidden activation code {code!r}")
 
 
 def dense_forward(a, W, b):
@@ -60,7 +64,9 @@ def sample_losses(z, a, Y, code):
         top = z.max(axis=1, keepdims=True)
         lse = top[:, 0] + np.log(np.exp(z - top).sum(axis=1))
         return lse - (Y * z).sum(axis=1)
-    return 0.5 * ((a.astype(np.float64) - Y) ** 2).sum(axis=1)
+    if code == IDENTITY:
+        return 0.5 * ((a.astype(np.float64) - Y) ** 2).sum(axis=1)
+    raise ValueError(f"unknown output code {code!r}")
 
 
 def n_correct(a, Y, code):
@@ -100,8 +106,10 @@ def loss_grad(layout, theta, X, Y, hidden, out):
     return loss.mean(), n_correct(a, Y, out), grad
 
 
-def update(theta, grad, m1, m2, code, lr, beta1, beta2, eps, weight_decay, decay_mask, t):
-    """One optimizer step in place (see ``optim.update`` for the rules)."""
+def update(theta, m1, m2, grad, opt, t):
+    """One optimizer step in place by the ``epoch_args.Optimizer`` opt at step t (see
+    ``optim.update`` for the rules)."""
+    code, lr, beta1, beta2, eps, weight_decay, decay_mask = opt
     g = grad + weight_decay * decay_mask * theta
     if code == ADAM:
         m1[...] = beta1 * m1 + (1 - beta1) * g
@@ -110,32 +118,34 @@ def update(theta, grad, m1, m2, code, lr, beta1, beta2, eps, weight_decay, decay
     elif code == MOMENTUM:
         m1[...] = beta1 * m1 + g
         theta -= (lr * m1).astype(theta.dtype)
-    else:
+    elif code == SGD:
         theta -= (lr * g).astype(theta.dtype)
+    else:
+        raise ValueError(f"unknown optimizer code {code!r}")
 
 
-def train_epoch(layout, theta, m1, m2, X, Y, perm, batch_size, hidden, out,
-                opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0):
-    """One epoch of minibatch training; returns (sum of sample losses, correct count)."""
+def train_epoch(layout, theta, m1, m2, X, Y, perm, batch_size, hidden, out, opt, t0):
+    """One epoch of minibatch training with the ``epoch_args.Optimizer`` opt; returns (sum of
+    sample losses, correct count)."""
     total, correct = 0.0, 0
     for k, s in enumerate(range(0, len(perm), batch_size)):
         rows = perm[s : s + batch_size]
         loss, c, grad = loss_grad(layout, theta, X[rows], Y[rows], hidden, out)
-        update(theta, grad, m1, m2, opt, lr, beta1, beta2, eps, weight_decay, decay_mask, t0 + k + 1)
+        update(theta, m1, m2, grad, opt, t0 + k + 1)
         total += loss * len(rows)
         correct += c
     return total, correct
 
 
-def replay(grad, steps, key, key_theta, key_m1, key_m2, code, lr, beta1, beta2, eps, weight_decay, decay_mask):
-    """(theta, m1, m2), each (k, P): the state after each recorded step (see ``recording.replay``)."""
+def replay(grad, steps, key, key_theta, key_m1, key_m2, opt):
+    """(theta, m1, m2), each (k, P): the state after each recorded step (see ``replay.replay``)."""
     states = [np.empty_like(grad) for _ in range(3)]
     keys = dict(zip(key.tolist(), zip(key_theta, key_m1, key_m2)))
     for i in range(len(grad)):
         if i in keys:
             state = [a.copy() for a in keys[i]]
         else:  # state holds row i - 1's
-            update(state[0], grad[i], state[1], state[2], code, lr, beta1, beta2, eps, weight_decay, decay_mask, steps[i])
+            update(*state, grad[i], opt, steps[i])
         for out, a in zip(states, state):
             out[i] = a
     return tuple(states)

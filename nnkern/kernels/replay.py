@@ -1,12 +1,9 @@
 """Compiled helpers of recordings: prefaulting the recorder's buffers, and rebuilding the
 parameters and optimizer state of recorded steps from their gradients."""
 
-from llvmlite import ir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
-from numba.np.arrayobj import make_array
+from numba import njit
 
+from ._numba_ext import prefetch_for_write
 from .optim import EXACT, update
 
 #: bytes in a memory page (touching one element per page faults every page in)
@@ -23,39 +20,23 @@ def touch(flat):
         flat[i] = 0
 
 
-@intrinsic
-def _prefetch_for_write(typingctx, ary, index):
-    """Hint the CPU to bring the cache line of ``ary[index]`` (1-D) in, to be written (llvm.prefetch)."""
-
-    def codegen(context, builder, sig, args):
-        data = make_array(sig.args[0])(context, builder, args[0]).data
-        ptr = builder.gep(data, [args[1]])
-        i32 = ir.IntType(32)
-        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32]),
-                                            "llvm.prefetch.p0")
-        builder.call(fn, [ptr, i32(1), i32(3), i32(1)])  # write, keep in all cache levels, data
-        return context.get_dummy_value()
-
-    return types.void(ary, types.intp), codegen
-
-
 @njit(inline="always")
-def prefetch_for_write(row):
+def prefetch_row(row):
     """Start fetching the 1-D array ``row`` into the cache, so writes to it later do not wait on
     memory (a recording's fresh rows are not in any cache)."""
     for i in range(0, row.shape[0], max(1, LINE_BYTES // row.itemsize)):
-        _prefetch_for_write(row, i)
+        prefetch_for_write(row, i)
 
 
 @njit(**EXACT)
-def replay(grad, steps, key, key_theta, key_m1, key_m2, code, lr, beta1, beta2, eps, weight_decay,
-           decay_mask, theta, m1, m2):
+def replay(grad, steps, key, key_theta, key_m1, key_m2, opt, theta, m1, m2):
     """The state after each of k recorded steps, rebuilt from their gradients.
 
     grad: (k, P) gradients; steps: (k,) their step numbers; key: (n_key,) increasing row numbers,
     key[0] = 0, whose state key_theta, key_m1, key_m2 (n_key, P) was recorded.  Every other row i
-    follows row i - 1 by one step: its state is ``optim.update`` of row i - 1's with grad[i] at
-    steps[i], bit for bit what training computed.  Writes theta, m1, m2 (k, P).
+    follows row i - 1 by one step: its state is ``optim.update`` of row i - 1's with grad[i] by
+    the ``epoch_args.Optimizer`` opt at steps[i], bit for bit what training computed.  Writes
+    theta, m1, m2 (k, P).
     """
     j = 0
     for i in range(grad.shape[0]):
@@ -65,5 +46,4 @@ def replay(grad, steps, key, key_theta, key_m1, key_m2, code, lr, beta1, beta2, 
             m2[i] = key_m2[j]
             j += 1
         else:
-            update(theta[i - 1], m1[i - 1], m2[i - 1], grad[i], theta[i], m1[i], m2[i],
-                   code, lr, beta1, beta2, eps, weight_decay, decay_mask, steps[i])
+            update(theta[i - 1], m1[i - 1], m2[i - 1], grad[i], opt, steps[i], theta[i], m1[i], m2[i])

@@ -19,6 +19,8 @@ import numpy as np
 
 from . import schedules, storage
 from ..kernels import passes
+from ..kernels.codes import RECORD_GRAD, RECORD_STATE, SKIP
+from ..kernels.epoch_args import RecordBuffers
 from ..kernels.replay import touch
 from .recording import Recording, _MemoryChunk
 from .storage import KEY, STATE
@@ -93,13 +95,14 @@ class Recorder:
         epochs, per_epoch = settings["epochs"], settings["steps_per_epoch"]
         row_bytes = net.n_params * net.dtype.itemsize
         schedule, self.codes = schedules.resolve(schedule, epochs * per_epoch, row_bytes, CHUNK_BYTES, exact_replay)
-        mask = self.codes > 0
+        mask = self.codes != SKIP
         self.epoch_codes = self.codes[1:].reshape(epochs, per_epoch)  # [e - 1]: epoch e's
-        self.epoch_rows = [0] + self.epoch_codes.astype(bool).sum(axis=1).tolist()  # [e]: snapshots of epoch e
-        self.epoch_keys = [0] + (self.epoch_codes == 2).sum(axis=1).tolist()  # [e]: key rows among them
+        self.epoch_rows = [0] + (self.epoch_codes != SKIP).sum(axis=1).tolist()  # [e]: snapshots of epoch e
+        self.epoch_keys = [0] + (self.epoch_codes == RECORD_STATE).sum(axis=1).tolist()  # [e]: key rows among them
         self.steps = np.flatnonzero(mask)  # of every snapshot to come, and their epochs:
         self.epochs = np.where(self.steps > 0, (self.steps - 1) // per_epoch + 1, 0)
-        self.keys_upto = np.concatenate([[0], np.cumsum(self.codes[self.steps] == 2)])  # [i]: key rows among the first i
+        # [i]: key rows among the first i
+        self.keys_upto = np.concatenate([[0], np.cumsum(self.codes[self.steps] == RECORD_STATE)])
         most_per_epoch = max(self.epoch_rows)
         self.min_rows, self.max_rows = most_per_epoch + 1, max(most_per_epoch + 1, CHUNK_BYTES // row_bytes)
         self.first_rows = max(self.min_rows, FIRST_CHUNK_BYTES // row_bytes)
@@ -134,7 +137,7 @@ class Recorder:
         rows = len(self.buf["loss"])
         self.todo -= rows
         self.fill = self.key_fill = 0
-        self.kernel_buffers = tuple(self.buf[f] for f in ("grad", "loss", KEY, *STATE))
+        self.kernel_buffers = tuple(self.buf[f] for f in ("grad", "loss", KEY, *STATE))  # as RecordBuffers has them
         self.next = None
         if self.todo > 0:
             self.next = _helper().submit(self._prepare, self._chunk_rows(rows))
@@ -168,25 +171,26 @@ class Recorder:
         self.fill = self.key_fill = 1
 
     def plan(self, epoch, t0, n_batches):
-        """(codes (n_batches,) int8, buffers): how ``train_epoch`` records the steps t0+1..t0+n_batches,
-        and where: (first row, first key row, then the chunk's grad, loss, key, params, m1, m2)."""
+        """The ``RecordBuffers`` with which ``train_epoch`` records the steps t0+1..t0+n_batches:
+        what it records of each, and where (the chunk's next rows)."""
         n_rec, n_key = self.epoch_rows[epoch], self.epoch_keys[epoch]
         if self.fill + n_rec > len(self.buf["loss"]) or self.key_fill + n_key > len(self.buf[KEY]):
             self._flush()
         codes = self.epoch_codes[epoch - 1]
         if self.fill == 0 and n_rec:  # the chunk's first row must be a key row
-            first = int(np.argmax(codes > 0))
-            if codes[first] == 1:
+            first = int(np.argmax(codes != SKIP))
+            if codes[first] == RECORD_GRAD:
                 codes = codes.copy()
-                codes[first] = 2
+                codes[first] = RECORD_STATE
                 n_key += 1
         self.planned = n_rec, n_key
-        return codes, (self.fill, self.key_fill, *self.kernel_buffers)
+        return RecordBuffers(codes, self.fill, self.key_fill, *self.kernel_buffers)
 
-    def commit(self, epoch, t0, codes, buffers, n_done):
+    def commit(self, epoch, t0, rec, n_done):
         """Account for the rows the epoch filled (its first ``n_done`` batches ran)."""
-        if n_done < len(codes):
-            self.planned = np.count_nonzero(codes[:n_done]), np.count_nonzero(codes[:n_done] == 2)
+        done = rec.codes[:n_done]
+        if n_done < len(rec.codes):
+            self.planned = np.count_nonzero(done != SKIP), np.count_nonzero(done == RECORD_STATE)
         self.fill += int(self.planned[0])
         self.key_fill += int(self.planned[1])
 

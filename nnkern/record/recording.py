@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from . import storage
+from ..kernels import epoch_args
 from ..kernels.codes import OPTIMIZERS
 from ..kernels.replay import replay
 from ..model import MLP
@@ -119,9 +120,9 @@ class Recording:
         model = header["model"]
         self._template = MLP(model["sizes"], model["activation"], model["output"], model["seed"], model["dtype"])
         self.layout = self._template.layout
-        opt = header["optimizer"]  # the update that ``_replay`` repeats: code, settings, decay mask
+        opt = header["optimizer"]  # the update that ``_replay`` repeats
         settings = (float(opt[k]) for k in ("lr", "beta1", "beta2", "eps", "weight_decay"))
-        self._update = (OPTIMIZERS[opt["name"]], *settings, self.layout.decay_mask(self._template.dtype))
+        self._update = epoch_args.optimizer(self.layout, self._template.dtype, OPTIMIZERS[opt["name"]], *settings)
         index = {f: np.concatenate([c.index[f] for c in chunks]) if chunks else np.zeros(0) for f in INDEX_FIELDS}
         self.steps, self.epochs = index["step"].astype(np.int64), index["epoch"].astype(np.int64)
         self.losses = index["loss"]
@@ -214,7 +215,7 @@ class Recording:
         """(params, m1, m2), each (k, P): every row's state, rebuilt from the key rows' ``key_state``
         and the gradients ``grad`` (k, P) as training computed it."""
         state = [np.empty_like(grad) for _ in STATE]
-        replay(grad, chunk.index["step"].astype(np.int64), chunk.key.astype(np.int64), *key_state, *self._update, *state)
+        replay(grad, chunk.index["step"].astype(np.int64), chunk.key.astype(np.int64), *key_state, self._update, *state)
         return state
 
     def __getitem__(self, i):

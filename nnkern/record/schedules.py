@@ -12,6 +12,8 @@ import warnings
 
 import numpy as np
 
+from ..kernels.codes import RECORD_GRAD, RECORD_STATE, SKIP
+
 #: snapshots per doubling of the step count under the "geometric" schedule
 PER_OCTAVE = 32
 #: "auto" records every step while the recording takes at most this many bytes; a recording
@@ -24,20 +26,20 @@ class RecordingSizeWarning(UserWarning):
 
 
 def step_codes(schedule, n_steps, exact_replay=True):
-    """int8 (n_steps + 1,) per step: 0 not recorded, 1 recorded (its state rebuilt on reading from
-    the row before), 2 recorded with its state (a key row: after a gap, or every row without
-    ``exact_replay``)."""
+    """int8 (n_steps + 1,) per step, as ``train_epoch`` takes them (``codes``): SKIP, RECORD_GRAD
+    (its state rebuilt on reading from the row before) or RECORD_STATE (a key row: after a gap, or
+    every row without ``exact_replay``)."""
     mask = step_mask(schedule, n_steps)
     after_gap = np.ones_like(mask)
     after_gap[1:] = ~mask[:-1] | (not exact_replay)
-    return (mask.astype(np.int8) + (mask & after_gap)).astype(np.int8)
+    return np.where(mask, np.where(after_gap, RECORD_STATE, RECORD_GRAD), SKIP).astype(np.int8)
 
 
 def expected_bytes(codes, row_bytes, chunk_bytes):
     """About how many bytes a recording with ``codes`` (see ``step_codes``) takes: every row's
     gradient, the key rows' (and each chunk's first row's) parameters and two optimizer moments."""
-    rows = int(np.count_nonzero(codes))
-    keys = int(np.count_nonzero(codes == 2)) + rows * row_bytes // chunk_bytes
+    rows = int(np.count_nonzero(codes != SKIP))
+    keys = int(np.count_nonzero(codes == RECORD_STATE)) + rows * row_bytes // chunk_bytes
     return (rows + 3 * min(keys, rows)) * row_bytes
 
 
@@ -54,13 +56,13 @@ def resolve(schedule, n_steps, row_bytes, chunk_bytes, exact_replay=True):
     small = expected_bytes(geometric, row_bytes, chunk_bytes)
     if auto and small < size:
         warnings.warn(f"recording every step of this run would take about {nbytes(size)}, so it records the geometric "
-                      f"schedule: {np.count_nonzero(geometric)} snapshots, about {nbytes(small)} (record=1, on the "
+                      f"schedule: {np.count_nonzero(geometric != SKIP)} snapshots, about {nbytes(small)} (record=1, on the "
                       f"command line --record every:1, keeps every step)", RecordingSizeWarning, stacklevel=5)
         return "geometric", geometric
     schedule = 1 if auto else schedule
     hint = "" if schedule == "geometric" or small >= size else (
         f"; the geometric schedule would take about {nbytes(small)} (record='geometric', on the command line --record geometric)")
-    warnings.warn(f"this recording ({np.count_nonzero(codes)} snapshots) will take about {nbytes(size)}{hint}",
+    warnings.warn(f"this recording ({np.count_nonzero(codes != SKIP)} snapshots) will take about {nbytes(size)}{hint}",
                   RecordingSizeWarning, stacklevel=5)
     return schedule, codes
 

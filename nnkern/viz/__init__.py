@@ -5,11 +5,24 @@ try:
 except ImportError as error:
     raise ImportError(f"nnkern.viz needs Manim, which the base install leaves out: pip install 'nnkern[viz]' ({error})") from None
 
-from . import plane, style
+from . import plane, style, text
+from .assembly import OutputSum
+from .bars import ProbabilityBars, SeriesBars
 from .boundary import DecisionBoundary
-from .loss_curve import LossCurve
+from .cells import ActivationColumn, CellGrid, HeatTable
 from .diagram import NetworkDiagram
+from .formula import LiveFormula
+from .lecture import Captioned
+from .loss_curve import LossCurve
+from .neuron import NeuronPlane
 from .neuron_map import NeuronMap
+from .pixels import PixelImage, WeightGrid
+from .slider import Slider
 from .tracker import Frame, RecordedRun, TrainingTracker
+from .warp import WarpGrid
 
-__all__ = ["DecisionBoundary", "Frame", "LossCurve", "NetworkDiagram", "NeuronMap", "RecordedRun", "TrainingTracker", "plane", "style"]
+__all__ = [
+    "ActivationColumn", "Captioned", "CellGrid", "DecisionBoundary", "Frame", "HeatTable", "LiveFormula", "LossCurve",
+    "NetworkDiagram", "NeuronMap", "NeuronPlane", "OutputSum", "PixelImage", "ProbabilityBars", "RecordedRun", "SeriesBars",
+    "Slider", "TrainingTracker", "WarpGrid", "WeightGrid", "plane", "style", "text",
+]

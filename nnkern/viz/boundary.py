@@ -31,9 +31,9 @@ def dot_cloud(points, radius, label, palette=None):
 class DecisionBoundary(Group):
     """The input plane over ``extent`` (xmin, xmax, ymin, ymax) drawn as a square of side ``side``.
 
-    ``image`` shows the output layer over a ``resolution``² grid: soft probabilities, or hard classes as
+    ``image`` shows the output layer (its colours ``shade`` of the way from the background) over a ``resolution``² grid: soft probabilities, or hard classes as
     ``hardness`` goes to 1, faded in from the blank plane as ``reveal`` goes to 1. ``contour`` is the 0.5
-    level (binary outputs), ``dots`` the data X (n, 2) coloured by y (n,): small dots, dark outlines.
+    level (binary outputs) or the borders between the classes' regions (k > 2), ``dots`` the data X (n, 2) coloured by y (n,): small dots, dark outlines.
     Colours come from ``palette`` (default ``style.PALETTE``). As a TrainingTracker view, ``sync(frame)``
     shows the output layer of the frame's grid.
     """
@@ -47,7 +47,7 @@ class DecisionBoundary(Group):
         self.hardness, self.reveal = 0.0, 1.0
         self._probs = None
         self.frame = Rectangle(width=side, height=side, stroke_color=self.palette.frame, stroke_width=1.5)
-        blank = np.round(style.probability_rgb(np.full((resolution, resolution, 1), 0.5), self.palette) * shade * 255)
+        blank = np.round(style.faded(style.probability_rgb(np.full((resolution, resolution, 1), 0.5), self.palette), shade, self.palette) * 255)
         self.image = ImageMobject(blank.astype(np.uint8))
         self.image.set_resampling_algorithm(Image.Resampling.BILINEAR)
         self.image.stretch_to_fit_width(side).stretch_to_fit_height(side)
@@ -72,8 +72,7 @@ class DecisionBoundary(Group):
     def set_output(self, probs):
         """Restyle from the output layer over the grid: probs (resolution, resolution, k), row 0 at ymin."""
         self._probs = np.array(probs, dtype=float)  # a copy: callers may reuse their buffer
-        if self._probs.shape[-1] <= 2:
-            self._set_contour(plane.contour_paths(self._probs[..., -1], 0.5, self.extent))
+        self._set_contour(plane.class_borders(self._probs, self.extent))
         return self._redraw()
 
     def sync(self, frame):
@@ -103,7 +102,7 @@ class DecisionBoundary(Group):
             shown = (1 - self.hardness) * probs + self.hardness * hard_output(probs)
         if self.reveal != 1:
             shown = (1 - self.reveal) * (1 / max(2, probs.shape[-1])) + self.reveal * shown
-        rgb = style.probability_rgb(shown, self.palette) * self.shade
+        rgb = style.faded(style.probability_rgb(shown, self.palette), self.shade, self.palette)
         self.image.pixel_array[..., :3] = np.round(rgb[::-1] * 255)
         return self
 

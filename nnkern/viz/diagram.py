@@ -46,6 +46,7 @@ class NetworkDiagram(VGroup):
     """
 
     needs_changes = False  # set True to highlight the weight changes each frame carries
+    _change_peak = 0.0  # the largest change per step synced so far (highlights are relative to it)
 
     def __init__(
         self,
@@ -152,7 +153,9 @@ class NetworkDiagram(VGroup):
         if frame.point_activations is not None:
             self.set_activations(frame.point_activations, input_scale=plane.input_scale(frame.extent))
         if self.needs_changes and frame.weight_changes is not None:
-            self.set_changes(frame.weight_changes)
+            rate = np.sqrt(sum(float(np.sum(np.square(D))) for D in frame.weight_changes)) / max(frame.change_steps or 1, 1)
+            self._change_peak = max(self._change_peak, rate)
+            self.set_changes(frame.weight_changes, rate / self._change_peak if self._change_peak > 0 else 0.0)
         return self
 
     def set_weights(self, weights):
@@ -199,11 +202,13 @@ class NetworkDiagram(VGroup):
                 circle.set_fill(style.to_color(rgb), 1)
         return self
 
-    def set_changes(self, deltas):
+    def set_changes(self, deltas, strength=1.0):
         """Highlight edges by |Δw| relative to their layer's largest change; deltas[l] is (fan_in, fan_out).
 
         Glow width and opacity grow with the relative change, in ``glow_levels`` steps (one VMobject
-        each); changes under 1/glow_levels of the layer's largest are not highlighted.
+        each); changes under 1/glow_levels of the layer's largest are not highlighted. ``strength``
+        (0..1) scales every glow's opacity: as a tracker view, the size of the change per step against
+        the largest seen so far, so the highlight fades as learning settles.
         """
         for glow, D, (ti, tj), (a, b) in zip(self.glow, deltas, self._pairs, self._all_edge_ends()):
             level = np.floor(style.relative_change(D)[ti, tj] * self.glow_levels).astype(int)
@@ -211,11 +216,12 @@ class NetworkDiagram(VGroup):
                 chosen = level >= k if k == self.glow_levels else level == k
                 vm.set_points(_segments(a[chosen], b[chosen]))
                 r = k / self.glow_levels
-                vm.set_stroke(self.palette.highlight, width=2.5 * self.max_edge_width * r, opacity=0.85 * r**1.5)
+                vm.set_stroke(self.palette.highlight, width=2.5 * self.max_edge_width * r, opacity=0.85 * r**1.5 * strength)
         return self
 
     def clear_changes(self):
-        """Remove all change highlights."""
+        """Remove all change highlights (and forget the largest change seen)."""
+        self._change_peak = 0.0
         for glow in self.glow:
             for vm in glow:
                 vm.clear_points()

@@ -59,6 +59,19 @@ class LossCurve(VGroup):
         self.add(self.frame, self.trace)
         self.set_epoch(self.epochs[0])
 
+    @classmethod
+    def from_recording(cls, rec, test_name=None, **kwargs):
+        """The training loss of a Recording against epochs (the first snapshot's loss at epoch 0) and,
+        when ``test_name`` is given and the run had validation data, its validation loss under that
+        name. One series gets no key."""
+        series = {"train": np.r_[rec.losses[0], rec.history["loss"]]}
+        if test_name and "val_loss" in rec.history:
+            series[test_name] = np.r_[np.nan, rec.history["val_loss"]]
+        curve = cls(np.r_[0, rec.history["epoch"]], series, **kwargs)
+        if len(series) == 1:
+            curve.frame.remove(curve.keys)
+        return curve
+
     @property
     def moving_part(self):
         """What a TrainingTracker redraws every frame: the ``trace`` (the ``frame`` stays in the static background)."""

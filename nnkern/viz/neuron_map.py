@@ -55,6 +55,19 @@ class NeuronMap(Group):
         kwargs.setdefault("palette", diagram.palette)
         return cls(layer, diagram.shown[layer], centres, extent, diagram.activation, side=side, **kwargs)
 
+    @classmethod
+    def tiled(cls, diagram, layer, extent, *, side=1.2, gap=0.15, **kwargs):
+        """Maps for every drawn neuron of a NetworkDiagram's ``layer`` as a near-square grid of tiles of
+        side ``side`` centred at the origin, row by row in the neurons' order (a close-up of ``beside``)."""
+        n = len(diagram.shown[layer])
+        cols = int(np.ceil(np.sqrt(n)))
+        rows = int(np.ceil(n / cols))
+        pitch = side + gap
+        r, c = np.divmod(np.arange(n), cols)
+        centres = np.c_[(c - (cols - 1) / 2) * pitch, ((rows - 1) / 2 - r) * pitch, np.zeros(n)]
+        kwargs.setdefault("palette", diagram.palette)
+        return cls(layer, diagram.shown[layer], centres, extent, diagram.activation, side=side, **kwargs)
+
     def _tiles(self, values):
         """Paint tiles from values (res, res, k) (row 0 at ymin)."""
         rgb = np.rint(style.activation_rgb(values[::-1], self.activation, self.palette) * 255).astype(np.uint8)

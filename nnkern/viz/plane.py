@@ -1,4 +1,4 @@
-"""The input plane: its extent and the contour where a grid of values crosses a level."""
+"""The input plane: its extent, the contour where a grid of values crosses a level, and class borders."""
 
 import numpy as np
 
@@ -57,4 +57,19 @@ def contour_paths(values, level, extent):
             path.append(path[0])
         if len(path) > 1:
             paths.append(np.array(path)[:, ::-1])
+    return paths
+
+
+def class_borders(probs, extent):
+    """Polylines (as ``contour_paths``) between the regions where each class wins, for a classifier's output
+    over a grid, probs (res, res, k): the 0.5 contour for one sigmoid unit or two classes; for k > 2 each
+    class's region outline (p_c - max of the others = 0; a border between two regions is traced from both)."""
+    probs = np.asarray(probs, dtype=float)
+    k = probs.shape[-1]
+    if k <= 2:
+        return contour_paths(probs[..., -1], 0.5, extent)
+    paths = []
+    for c in range(k):
+        others = np.delete(probs, c, axis=-1).max(axis=-1)
+        paths += contour_paths(probs[..., c] - others, 0.0, extent)
     return paths

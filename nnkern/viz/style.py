@@ -16,6 +16,7 @@ import functools
 import numpy as np
 from manim import ManimColor
 
+from .. import palette as _palettes
 from ..palette import PALETTE, Palette  # noqa: F401  (re-exported: style.Palette, style.PALETTE)
 
 #: hidden/output activations whose values are signed (drawn with the diverging map)
@@ -78,6 +79,22 @@ def current(palette=None) -> Palette:
     return palette if palette is not None else PALETTE
 
 
+def use_theme(scene, name=None) -> Palette:
+    """Make theme ``name`` (default: $NNKERN_THEME, else dark) the global palette and paint ``scene``'s
+    background with it; returns the palette. A scene calls this once, first thing in ``construct``."""
+    global PALETTE
+    PALETTE = _palettes.theme(name) if name else _palettes.from_env()
+    scene.camera.background_color = ManimColor(PALETTE.background)
+    return PALETTE
+
+
+def faded(rgb, amount, palette=None) -> np.ndarray:
+    """RGB (..., 3) moved ``amount`` (0..1) of the way from the background towards itself: how heatmaps
+    recede behind the drawing on a dark or a light background alike."""
+    background = _rgb(current(palette).background)
+    return background + amount * (np.asarray(rgb, dtype=float) - background)
+
+
 def signed_rgb(values, scale=1.0, palette=None) -> np.ndarray:
     """Diverging map: values (...) scaled by ``scale`` and clipped to [-1, 1] -> RGB (..., 3) in [0, 1]."""
     p = current(palette)
@@ -127,6 +144,15 @@ def sign_color(value, palette=None) -> ManimColor:
 def probability_color(p, palette=None) -> ManimColor:
     """Text colour for a probability of class 1: class 1's colour above 0.5, class 0's below."""
     return sign_color(p - 0.5, palette)
+
+
+def output_color(probs, palette=None) -> ManimColor:
+    """Text colour for a classifier's output (k,): ``probability_color`` of P(class 1) for one sigmoid unit,
+    else the winning class's colour."""
+    probs = np.atleast_1d(np.asarray(probs, dtype=float))
+    if len(probs) == 1:
+        return probability_color(probs[0], palette)
+    return to_color(class_rgb(int(np.argmax(probs)), palette))
 
 
 def to_color(rgb) -> ManimColor:

@@ -49,7 +49,8 @@ class Frame:
     input of (res, res, width_l), or None when no attached view ``needs_grid`` (a reused buffer: copy
     what you keep); point_activations: a list per layer, input first, of (width_l,) for the tracker's
     point, or None without one; weight_changes: a list per layer of (fan_in, fan_out) weight changes
-    over the last ``change_window`` snapshots, or None when no attached view ``needs_changes``.
+    over the last ``change_window`` snapshots, or None when no attached view ``needs_changes``;
+    change_steps: the optimizer steps those changes span (None with them).
     """
 
     t: float
@@ -61,6 +62,7 @@ class Frame:
     grid: list = None
     point_activations: list = None
     weight_changes: list = None
+    change_steps: float = None
 
 
 class TrainingTracker:
@@ -93,7 +95,7 @@ class TrainingTracker:
         self.views = {}  # view -> the updater hung on its moving part
         self._before = self.net.copy()
         self._frame, self._frame_key = None, None
-        self._grid_buffer = np.empty(resolution * resolution * sum(self.net.sizes[1:]), dtype=self.net.dtype)
+        self._grid_buffer = self.net.layer_buffer(resolution * resolution)
 
     @property
     def t_max(self):
@@ -127,11 +129,12 @@ class TrainingTracker:
         point_acts = None
         if self.point is not None:
             point_acts = [self.point[0], *(a[0] for _, a in self.net.layer_outputs(self.point))]
-        deltas = None
+        deltas = steps = None
         if changes:
             self._before.set_params(self.params_at(t - self.change_window))
             deltas = [a - b for a, b in zip(self.net.weights, self._before.weights)]
-        return Frame(t, step, step / self.steps_per_epoch, params, self.net, self.extent, grid_acts, point_acts, deltas)
+            steps = step - self.step_at(max(t - self.change_window, 0.0))
+        return Frame(t, step, step / self.steps_per_epoch, params, self.net, self.extent, grid_acts, point_acts, deltas, steps)
 
     @property
     def epoch(self):

@@ -8,10 +8,10 @@ import pytest
 import nnkern as nk
 from nnkern.kernels import gpu_dense as gd
 from nnkern.kernels import gpu_passes as gn
-from nnkern.kernels import passes
+from nnkern.kernels import epoch_args, passes
 from nnkern.kernels import reference as ref
-from nnkern.kernels.codes import (ADAM, IDENTITY, LEAKY_RELU, MOMENTUM, RELU, SGD, SIGMOID, SOFTMAX,
-                                  TANH)
+from nnkern.kernels.codes import (ADAM, HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS, RECORD_GRAD, RECORD_STATE, SGD,
+                                  SIGMOID, SKIP, SOFTMAX, TANH)
 from nnkern.kernels.layout import Layout
 
 cuda = pytest.importorskip("numba.cuda")
@@ -19,6 +19,9 @@ cuda = pytest.importorskip("numba.cuda")
 B1, B2 = 4, 2  # threads per block: 1-D, and per side of 2-D launches
 TOL = {np.float32: dict(rtol=1e-5, atol=2e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}
 DTYPES = [np.float32, np.float64]
+# every code of the tables: a new activation, output or optimizer is tested here as it is added
+HIDDEN, OUTS, OPTS = list(HIDDEN_ACTIVATIONS.values()), list(OUTPUTS.values()), list(OPTIMIZERS.values())
+ACTIVATIONS = sorted(set(HIDDEN) | set(OUTS))
 
 
 def _exact_tanh(z, code):
@@ -32,7 +35,7 @@ def _exact_tanh(z, code):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("code", [IDENTITY, RELU, LEAKY_RELU, TANH, SIGMOID, SOFTMAX])
+@pytest.mark.parametrize("code", ACTIVATIONS)
 def test_dense_forward_kernel(code, dtype):
     rng = np.random.default_rng(code)
     m, fan_in, fan_out = 5, 3, 3
@@ -49,7 +52,7 @@ def test_dense_forward_kernel(code, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("code", [IDENTITY, RELU, LEAKY_RELU, TANH, SIGMOID])
+@pytest.mark.parametrize("code", HIDDEN)
 def test_dense_gradient_kernels(code, dtype):
     rng = np.random.default_rng(10 + code)
     m, fan_in, fan_out = 5, 3, 3
@@ -70,7 +73,7 @@ def test_dense_gradient_kernels(code, dtype):
     np.testing.assert_allclose(dz_prev, ref.activation_backward(a_prev_z, a_prev, want_da, code), **TOL[dtype])
 
 
-@pytest.mark.parametrize("code", [SIGMOID, SOFTMAX, IDENTITY])
+@pytest.mark.parametrize("code", OUTS)
 def test_output_gradient_loss_and_batch_stats(code):
     rng = np.random.default_rng(20 + code)
     m, w = 5, (3 if code == SOFTMAX else 2)
@@ -93,7 +96,7 @@ def test_output_gradient_loss_and_batch_stats(code):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("code", [SGD, MOMENTUM, ADAM])
+@pytest.mark.parametrize("code", OPTS)
 def test_update_kernel(code, dtype):
     rng = np.random.default_rng(30 + code)
     P = 11
@@ -101,13 +104,13 @@ def test_update_kernel(code, dtype):
     grad, mask = rng.normal(size=P).astype(dtype), (rng.random(P) < 0.7).astype(dtype)
     want = [theta.copy(), m1.copy(), m2.copy()]
     t, f = 3, dtype
-    ref.update(want[0], grad, want[1], want[2], code, 0.01, 0.9, 0.999, 1e-8, 0.01, mask, t)
-    gn.update_kernel[3, B1](theta, grad, m1, m2, code, f(0.01), f(0.9), f(0.999), f(1e-8), f(0.01), mask,
+    ref.update(*want, grad, epoch_args.Optimizer(code, 0.01, 0.9, 0.999, 1e-8, 0.01, mask), t)
+    gn.update_kernel[3, B1](theta, m1, m2, grad, code, f(0.01), f(0.9), f(0.999), f(1e-8), f(0.01), mask,
                             f(1 - 0.9), f(1 - 0.999), f(1 / (1 - 0.9**t)), f(1 / (1 - 0.999**t)), np.array([-1]))
     for got, expected in zip((theta, m1, m2), want):
         np.testing.assert_allclose(got, expected, **TOL[dtype])
     before = theta.copy()
-    gn.update_kernel[3, B1](theta, grad, m1, m2, code, f(0.01), f(0.9), f(0.999), f(1e-8), f(0.01), mask,
+    gn.update_kernel[3, B1](theta, m1, m2, grad, code, f(0.01), f(0.9), f(0.999), f(1e-8), f(0.01), mask,
                             f(0.1), f(0.001), f(1.0), f(1.0), np.array([0]))  # halted: no change
     np.testing.assert_array_equal(theta, before)
 
@@ -125,41 +128,39 @@ def _epoch_inputs(dtype, n=7, sizes=(2, 3, 1), seed=0):
 def test_train_epoch_matches_reference_and_records(dtype):
     lay, theta, X, Y, perm = _epoch_inputs(dtype)
     batch = 3
-    mask = lay.decay_mask(dtype)
-    settings = (ADAM, 0.05, 0.9, 0.999, 1e-8, 0.01, mask, 2)
+    net, opt = epoch_args.network(lay, TANH, SIGMOID), epoch_args.optimizer(lay, dtype, ADAM, 0.05, weight_decay=0.01)
     m1, m2 = np.zeros_like(theta), np.zeros_like(theta)
     want = [theta.copy(), m1.copy(), m2.copy()]
-    want_total, want_correct = ref.train_epoch(lay, *want, X, Y, perm, batch, TANH, SIGMOID, *settings)
-    codes = np.array([2, 0, 1], np.int8)
+    want_total, want_correct = ref.train_epoch(lay, *want, X, Y, perm, batch, TANH, SIGMOID, opt, 2)
+    codes = np.array([RECORD_STATE, SKIP, RECORD_GRAD], np.int8)
     P = lay.n_params
-    rec_grad, rec_loss, rec_key = np.zeros((3, P), dtype), np.zeros(3, dtype), np.full(2, -1)
-    rec_state = [np.zeros((2, P), dtype) for _ in range(3)]
+    rec = epoch_args.RecordBuffers(codes, 1, 1, np.zeros((3, P), dtype), np.zeros(3, dtype), np.full(2, -1),
+                                   *(np.zeros((2, P), dtype) for _ in range(3)))
     grad = np.zeros_like(theta)
-    total, correct, status = gn.train_epoch(theta, grad, m1, m2, X, Y, perm, batch, lay.w_off, lay.b_off,
-                                            lay.sizes, TANH, SIGMOID, *settings, codes, 1, 1, rec_grad,
-                                            rec_loss, rec_key, *rec_state, block=B1, block_2d=B2)
+    total, correct, status = gn.train_epoch(theta, grad, m1, m2, X, Y, perm, batch, 2, net, opt, rec,
+                                            block=B1, block_2d=B2)
     assert status == -1
     np.testing.assert_allclose(total, want_total, rtol=TOL[dtype]["rtol"] * 10)
     assert correct == want_correct
     for got, expected in zip((theta, m1, m2), want):
         np.testing.assert_allclose(got, expected, rtol=TOL[dtype]["rtol"] * 10, atol=TOL[dtype]["atol"] * 10)
-    np.testing.assert_array_equal(rec_grad[2], grad)  # the last step's gradient, recorded in row 2
-    assert rec_key.tolist() == [-1, 1] and np.all(rec_state[0][0] == 0) and np.any(rec_state[0][1] != 0)
-    assert rec_loss[0] == 0 and rec_loss[1] > 0 and rec_loss[2] > 0
+    np.testing.assert_array_equal(rec.grad[2], grad)  # the last step's gradient, recorded in row 2
+    assert rec.key.tolist() == [-1, 1] and np.all(rec.theta[0] == 0) and np.any(rec.theta[1] != 0)
+    assert rec.loss[0] == 0 and rec.loss[1] > 0 and rec.loss[2] > 0
 
 
-@pytest.mark.parametrize("rec_code", [2, 0])
+@pytest.mark.parametrize("rec_code", [RECORD_STATE, SKIP])
 def test_train_epoch_halts_at_a_nonfinite_batch_like_the_cpu(rec_code):
     lay, theta, X, Y, perm = _epoch_inputs(np.float64, n=9)
     X[perm[4]] = np.nan  # batch 1 of 3
-    args = (X, Y, perm, 3, lay.w_off, lay.b_off, lay.sizes, TANH, SIGMOID, SGD, 0.1, 0.9, 0.999, 1e-8, 0.0,
-            lay.decay_mask(np.float64), 0, np.full(3, rec_code, np.int8), 0, 0)
+    net, opt = epoch_args.network(lay, TANH, SIGMOID), epoch_args.optimizer(lay, np.float64, SGD, 0.1)
     results = []
     for run in (passes.train_epoch, gn.train_epoch):
         th, grad = theta.copy(), np.zeros_like(theta)
-        rec = [np.zeros((3, lay.n_params)), np.zeros(3), np.zeros(3, np.int64)] + [np.zeros((3, lay.n_params)) for _ in range(3)]
+        rec = epoch_args.RecordBuffers(np.full(3, rec_code, np.int8), 0, 0, np.zeros((3, lay.n_params)), np.zeros(3),
+                                       np.zeros(3, np.int64), *(np.zeros((3, lay.n_params)) for _ in range(3)))
         extra = {"block": B1, "block_2d": B2} if run is gn.train_epoch else {}
-        out = run(th, grad, np.zeros_like(th), np.zeros_like(th), *args, *rec, **extra)
+        out = run(th, grad, np.zeros_like(th), np.zeros_like(th), X, Y, perm, 3, 0, net, opt, rec, **extra)
         results.append((out, th, grad, rec))
     (cpu, cpu_theta, cpu_grad, cpu_rec), (gpu, gpu_theta, gpu_grad, gpu_rec) = results
     assert cpu[2] == gpu[2] == 1 and cpu[1] == gpu[1]
@@ -167,8 +168,22 @@ def test_train_epoch_halts_at_a_nonfinite_batch_like_the_cpu(rec_code):
     np.testing.assert_allclose(gpu_theta, cpu_theta, rtol=1e-12)
     assert np.any(cpu_grad != 0)  # batch 0's gradient, not the failed batch's
     np.testing.assert_allclose(gpu_grad, cpu_grad, rtol=1e-12)
-    for got, want in zip(gpu_rec, cpu_rec):
+    for got, want in zip(gpu_rec[3:], cpu_rec[3:]):
         np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_unknown_codes_are_rejected_before_any_launch():
+    lay, theta, X, Y, perm = _epoch_inputs(np.float64)
+    unknown = max(ACTIVATIONS + OPTS) + 1
+    with pytest.raises(ValueError, match=f"unknown activation code {unknown}"):
+        gn.layer_outputs(theta, lay.w_off, lay.b_off, lay.sizes, unknown, SIGMOID, X)
+    with pytest.raises(ValueError, match=f"unknown output code {unknown}"):
+        gn.layer_outputs(theta, lay.w_off, lay.b_off, lay.sizes, TANH, unknown, X)
+    net = epoch_args.network(lay, TANH, SIGMOID)
+    opt = epoch_args.Optimizer(unknown, 0.1, 0.9, 0.999, 1e-8, 0.0, lay.decay_mask(np.float64))
+    with pytest.raises(ValueError, match=f"unknown optimizer code {unknown}"):
+        gn.train_epoch(theta, np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta), X, Y, perm, 3, 0, net,
+                       opt, epoch_args.no_recording(3, lay.n_params, np.float64), block=B1, block_2d=B2)
 
 
 @pytest.mark.parametrize("out", [SIGMOID, SOFTMAX])

@@ -1,0 +1,102 @@
+"""The rules every compiled target applies alike, written once as plain Python: the
+per-parameter optimizer steps, the per-sample loss terms and whether a sample is classified right.
+
+Each target compiles these bodies itself, as umap compiles one body twice: the CPU kernels with
+``cpu`` (``njit(inline="always")``, so a loop calling them still vectorises), the CUDA kernels
+with ``cuda.jit(device=True)`` (``gpu_passes``).  The loss terms call ``exp``, ``log`` and
+``log1p`` by name: ``math``'s here and on the GPU; ``cpu`` binds them to the vectorising
+``activations.exp64`` / ``log1p_01`` instead.  ``reference.py`` stays the independent NumPy
+check of both.  The steps round exactly as written (the optimizer kernels compile without
+fast-math), so a recording replays bit for bit.
+"""
+
+import math
+import types as pytypes
+from math import exp, log, log1p  # noqa: F401 - the loss terms' elementary functions (see above)
+
+import numpy as np
+from numba import njit
+
+
+def decayed(g, theta, weight_decay, mask):
+    """Gradient g of one parameter theta plus its L2 decay (mask: 1 for a weight, 0 for a bias)."""
+    return g + weight_decay * mask * theta
+
+
+def sgd_step(theta, g, lr):
+    """theta after one SGD step with gradient g."""
+    return theta - lr * g
+
+
+def momentum_step(theta, m1, g, lr, beta1):
+    """(theta, m1) after one momentum step: m1 = beta1 m1 + g; theta -= lr m1."""
+    u = beta1 * m1 + g
+    return theta - lr * u, u
+
+
+def adam_step(theta, m1, m2, g, lr, beta1, beta2, a1, a2, c1, c2, eps):
+    """(theta, m1, m2) after one Adam step; a1, a2 = 1 - beta1, 1 - beta2 and c1, c2 the bias
+    corrections 1 / (1 - beta**t), each rounded to the parameters' dtype once per step."""
+    u = beta1 * m1 + a1 * g
+    v = beta2 * m2 + a2 * g * g
+    return theta - lr * (u * c1) / (math.sqrt(v * c2) + eps), u, v
+
+
+def bce_term(z, y):
+    """Binary cross-entropy of one sigmoid output from its logit z and target y, in float64,
+    stable for any z: max(z, 0) - z y + log(1 + exp(-|z|))."""
+    z = np.float64(z)
+    return max(z, 0.0) - z * y + log1p(exp(-abs(z)))
+
+
+def half_square_term(a, y):
+    """Half the squared error of one output a against its target y, in float64."""
+    d = np.float64(a) - np.float64(y)
+    return 0.5 * d * d
+
+
+def softmax_ce_row(z, Y, i):
+    """Cross-entropy of row i of softmax logits z (m, w) against one-hot targets Y (m, w), in
+    float64, stable in the logits: logsumexp(z[i]) - z[i] . Y[i]."""
+    w = z.shape[1]
+    top = np.float64(z[i, 0])
+    for j in range(1, w):
+        top = max(top, np.float64(z[i, j]))
+    s = 0.0
+    zy = 0.0
+    for j in range(w):
+        zij = np.float64(z[i, j])
+        s += exp(zij - top)
+        zy += np.float64(Y[i, j]) * zij
+    return top + log(s) - zy
+
+
+def sigmoid_row_right(a, Y, i):
+    """1 if every sigmoid output of row i of a (m, w) is on the same side of 0.5 as its target in
+    Y (m, w), else 0."""
+    right = 1
+    for j in range(a.shape[1]):
+        if (a[i, j] >= 0.5) != (Y[i, j] >= 0.5):
+            right = 0
+    return right
+
+
+def argmax_row_right(a, Y, i):
+    """1 if row i of a (m, w) peaks where the one-hot row i of Y (m, w) does, else 0."""
+    best = 0
+    label = 0
+    for j in range(1, a.shape[1]):
+        if a[i, j] > a[i, best]:
+            best = j
+        if Y[i, j] > Y[i, label]:
+            label = j
+    return 1 if best == label else 0
+
+
+def cpu(rule, **elementary):
+    """``rule`` compiled for the CPU kernels (inlined where it is called), with the elementary
+    functions it calls by name bound to ``elementary`` (e.g. exp=exp64)."""
+    if elementary:
+        rule = pytypes.FunctionType(rule.__code__, dict(rule.__globals__, **elementary), rule.__name__,
+                                    rule.__defaults__, rule.__closure__)
+    return njit(inline="always")(rule)

@@ -1,0 +1,139 @@
+"""The Numba internals of ``nnkern.kernels._numba_ext``, each against the plain operation it
+stands for, and the module's fallbacks when those internals cannot be imported."""
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import numpy as np
+from numba import njit
+
+from nnkern.kernels import _numba_ext as ext
+
+SCRIPT = r'''
+import builtins, sys
+BLOCKED = {"numba.np.arrayobj", "numba.core.imputils", "numba.core.cgutils", "llvmlite", "llvmlite.ir"}
+real_import = builtins.__import__
+
+
+def without_internals(name, globals=None, locals=None, fromlist=(), level=0):
+    """The import statement, failing for _numba_ext's imports of Numba internals."""
+    if (globals or {}).get("__name__") == "nnkern.kernels._numba_ext" and name in BLOCKED:
+        raise ImportError(f"{name} hidden by the test")
+    return real_import(name, globals, locals, fromlist, level)
+
+
+builtins.__import__ = without_internals
+from nnkern.kernels import _numba_ext
+builtins.__import__ = real_import
+assert not _numba_ext.INTERNALS
+sys.path.insert(0, sys.argv[1])
+import test_numba_ext as t
+for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write):
+    check(_numba_ext)
+print("fallbacks ok")
+'''
+
+
+def _kernels(m):
+    """Compiled callers of module m's functions (m: the module, or it imported without internals)."""
+
+    @njit
+    def block(buf, start, rows, cols):
+        return m.block(buf, start, rows, cols)
+
+    @njit
+    def flat(arr):
+        return m.flat(arr)
+
+    @njit
+    def bits(b):
+        return m.bits_to_float64(b)
+
+    @njit
+    def prefetch(row):
+        for i in range(row.shape[0]):
+            m.prefetch_for_write(row, i)
+        return row.sum()
+
+    return block, flat, bits, prefetch
+
+
+def check_block(m):
+    block = _kernels(m)[0]
+    buf = np.arange(30.0)
+    view = block(buf, 4, 3, 5)
+    np.testing.assert_array_equal(view, buf[4:19].reshape(3, 5))
+    assert view.flags.c_contiguous and view.shape == (3, 5)
+    view[1, 2] = -1  # a view, not a copy
+    assert buf[4 + 5 + 2] == -1
+    assert block(np.arange(6, dtype=np.float32), 0, 2, 3).dtype == np.float32
+
+
+def check_flat(m):
+    flat = _kernels(m)[1]
+    arr = np.arange(12.0).reshape(3, 4)
+    view = flat(arr)
+    np.testing.assert_array_equal(view, arr.ravel())
+    view[5] = -1
+    assert arr[1, 1] == -1
+
+
+def check_bits_to_float64(m):
+    bits = _kernels(m)[2]
+    for x in (1.0, -2.5, 2.0**-1022, 2.0**1023, np.pi, 0.0, -0.0):
+        b = np.array([x]).view(np.int64)[0]
+        got = bits(b)
+        assert np.array([got]).view(np.int64)[0] == b  # the same bits, sign of zero included
+
+
+def check_prefetch_for_write(m):
+    prefetch = _kernels(m)[3]
+    row = np.arange(100.0)
+    assert prefetch(row) == np.arange(100.0).sum()
+    np.testing.assert_array_equal(row, np.arange(100.0))  # a hint: nothing written
+
+
+def test_internals_import_here():
+    assert ext.INTERNALS, "this Numba no longer has the internals _numba_ext uses: update it"
+
+
+def test_block_is_a_reshaped_slice():
+    check_block(ext)
+
+
+def test_flat_is_the_flattened_view():
+    check_flat(ext)
+
+
+def test_bits_to_float64_reinterprets_the_bits():
+    check_bits_to_float64(ext)
+
+
+def test_prefetch_for_write_emits_llvm_prefetch_and_writes_nothing():
+    check_prefetch_for_write(ext)
+    prefetch = _kernels(ext)[3]
+    prefetch(np.zeros(3))
+    assert "llvm.prefetch" in next(iter(prefetch.inspect_llvm().values()))
+
+
+def test_fallbacks_give_the_same_results_without_the_internals():
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, os.path.dirname(__file__)], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "fallbacks ok" in proc.stdout
+
+
+INTERNAL_IMPORT = re.compile(r"^\s*(?:from|import)\s+(numba\.np\.arrayobj|numba\.core\.cgutils|numba\.core\.imputils|llvmlite)\b",
+                             re.M)
+
+
+def test_no_other_kernel_module_reaches_into_numba_internals():
+    kernels = pathlib.Path(ext.__file__).parent
+    for path in kernels.glob("*.py"):
+        if path.name != "_numba_ext.py":
+            found = INTERNAL_IMPORT.findall(path.read_text())
+            assert not found, f"{path.name} imports {found}: fence it in _numba_ext"

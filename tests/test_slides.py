@@ -1,0 +1,84 @@
+"""``nnkern slides``: a scene's sections become a PowerPoint deck (a clip per slide) and an HTML deck that
+opens from disk with no network and moves on with a key press."""
+
+import shutil
+
+import pytest
+
+from nnkern.cli import main
+
+pytest.importorskip("manim")
+
+SCENE = '''
+from manim import Circle, Create, FadeIn, Scene, Square, Triangle
+
+
+class Three(Scene):
+    def construct(self):
+        for name, shape in (("square", Square()), ("circle", Circle()), ("triangle", Triangle())):
+            self.next_section(name)
+            self.play(FadeIn(shape), run_time=0.5)
+'''
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("lecture")
+    (folder / "three.py").write_text(SCENE)
+    return folder
+
+
+def test_a_pptx_deck_has_one_slide_with_a_clip_per_section(scene, capsys):
+    pptx = pytest.importorskip("pptx")
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    deck = scene / "three.pptx"
+    assert main(["slides", str(scene / "three.py"), "--to", "pptx", "-q", "l", "--media", str(scene / "media"),
+                 "--out", str(deck)]) == 0
+    assert f"pptx deck: {deck} (3 slides: square, circle, triangle)" in capsys.readouterr().out
+    slides = list(pptx.Presentation(deck).slides)
+    assert len(slides) == 3
+    clips = sorted((scene / "media" / "videos" / "three" / "480p15" / "sections").glob("*.mp4"))
+    for slide, clip, name in zip(slides, clips, ("square", "circle", "triangle")):
+        (movie,) = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.MEDIA]
+        videos = [rel.target_part for rel in slide.part.rels.values() if rel.reltype.endswith("/video")]
+        assert len(videos) == 1 and videos[0].blob == clip.read_bytes()  # the section's own clip, embedded
+        assert slide.notes_slide.notes_text_frame.text == name
+
+
+def test_an_html_deck_opens_from_disk_and_a_key_moves_to_the_next_slide(scene, capsys):
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not shutil.which("chromium"):
+        pytest.skip("chromium is not installed")
+    out = scene / "deck"
+    assert main(["slides", str(scene / "three.py"), "--to", "html", "-q", "l", "--media", str(scene / "media"),
+                 "--out", str(out), "--theme", "light"]) == 0
+    assert "html deck:" in capsys.readouterr().out
+    requested = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        page = browser.new_page()
+        page.route("**/*", lambda route: (requested.append(route.request.url),
+                                          route.continue_() if route.request.url.startswith("file:") else route.abort()))
+        page.goto((out / "index.html").as_uri())
+        page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=20000)
+        assert page.evaluate("Reveal.getTotalSlides()") == 3 and page.evaluate("Reveal.getIndices().h") == 0
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("Reveal.getIndices().h === 1", timeout=5000)
+        src = page.evaluate("Reveal.getCurrentSlide().querySelector('video').getAttribute('src')")
+        browser.close()
+    assert (out / src).is_file() and "circle" in src
+    assert requested and all(url.startswith("file:") for url in requested)  # nothing from the network
+
+
+def test_slides_of_a_missing_scene_exit_2(tmp_path, capsys):
+    assert main(["slides", str(tmp_path / "none.py"), "--to", "pptx"]) == 2
+    assert "none.py: no such scene file" in capsys.readouterr().err
+
+
+def test_a_scene_that_fails_exits_1_with_its_log(tmp_path, capsys):
+    (tmp_path / "bad.py").write_text("from manim import Scene\nclass Bad(Scene):\n    def construct(self):\n"
+                                     "        raise RuntimeError('broken on purpose')\n")
+    assert main(["slides", str(tmp_path / "bad.py"), "--to", "html", "-q", "l", "--media", str(tmp_path / "media")]) == 1
+    assert "broken on purpose" in capsys.readouterr().err
