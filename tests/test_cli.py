@@ -94,7 +94,7 @@ def test_train_on_an_idx_pair_keeps_image_shape_and_class_names(tmp_path, capsys
     (["train", "--dataset", "spiral", "--record", "none", "--out", "{tmp}/r"], "--record none leaves nothing"),
     (["train", "--dataset", "spiral", "--save-model", "{tmp}"], "--save-model {tmp} already exists"),
     (["info", "{tmp}"], "missing header"),
-    (["train"], "one of the arguments --dataset --idx is required"),
+    (["train"], "one of the arguments --dataset --idx --csv is required"),
     (["train", "--dataset", "digits", "--idx", "a", "b"], "not allowed with argument"),
     (["train", "--dataset", "digits", "--class-names", "a,,b"], "expected fashion-mnist or comma-separated"),
     (["train", "--dataset", "digits", "--class-names", "a,b", "--out", "{tmp}/r"], "gives 2 names; the labels need 10"),
