@@ -65,7 +65,7 @@ def test_train_csv_records_the_users_points(tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["train", "--csv", "{tmp}/none.csv"], "none.csv: cannot read the CSV file"),
     (["train", "--csv", "a.csv", "--dataset", "xor"], "not allowed with argument"),
-    (["train"], "one of the arguments --dataset --csv is required"),
+    (["train"], "one of the arguments --dataset --idx --csv is required"),
     (["train", "--dataset", "xor", "--classes", "3"], "--classes 3: only --dataset spiral"),
     (["train", "--dataset", "spiral", "--classes", "9"], "--classes 9: spiral takes 2 to 7"),
 ])
