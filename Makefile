@@ -41,9 +41,9 @@ system:
 $(VENV)/.installed: pyproject.toml | system
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,cuda,viz]'
+	$(PY) -m pip install -q -e '.[test,cuda,viz,sweep]'
 	touch $@
 
 $(VENV)/.installed-bench: $(VENV)/.installed
-	$(PY) -m pip install -q -e '.[test,cuda,viz,bench]'
+	$(PY) -m pip install -q -e '.[test,cuda,viz,sweep,bench]'
 	touch $@

@@ -12,6 +12,7 @@ __version__ = "0.1.0"  # before the imports: nnkern.cache keys runs by it
 from . import cache, datasets
 from .model import MLP, ModelFileError
 from .record import Recording, RecordingError, RecordingSizeWarning, Snapshot
+from .sweeps import sweep
 from .train import TrainingDiverged, TrainResult, evaluate, loss_and_grads, train
 from .views import (class_activations, confusion_matrix, grid_activations, hidden_transform, layer_outputs,
                     path_activations, saliency, trace_contributions, weight_change, weight_histograms)
@@ -26,6 +27,6 @@ def explore(recording, path, **kwargs):
 
 
 __all__ = ["cache", "datasets", "MLP", "ModelFileError", "train", "TrainResult", "TrainingDiverged", "evaluate", "loss_and_grads"]
-__all__ += ["Recording", "Snapshot", "RecordingError", "RecordingSizeWarning", "explore"]
+__all__ += ["Recording", "Snapshot", "RecordingError", "RecordingSizeWarning", "explore", "sweep"]
 __all__ += ["grid_activations", "layer_outputs", "weight_change", "weight_histograms", "class_activations",
             "confusion_matrix", "saliency", "path_activations", "trace_contributions", "hidden_transform"]

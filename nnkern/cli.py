@@ -6,6 +6,8 @@ summarise a recording.
     nnkern train --idx train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz --class-names fashion-mnist --out runs/fashion
     nnkern info runs/spiral
     nnkern explore runs/spiral -o spiral.html
+    nnkern sweep --dataset spiral --layers 2,4,1 2,8,8,1 --lr 0.003,0.03,0.3 --seeds 0-3 --out runs/sweep
+    nnkern sweep --summary runs/sweep
 
 Each subcommand is an ``add_<name>(commands)`` function that declares its options and sets
 ``run`` to the function doing the work.  Bad arguments print one line and exit with status 2.
@@ -79,6 +81,30 @@ non_negative_int = _number(int, lambda v: v >= 0, "an integer >= 0")
 positive_float = _number(float, lambda v: math.isfinite(v) and v > 0, "a number > 0")
 non_negative_float = _number(float, lambda v: math.isfinite(v) and v >= 0, "a number >= 0")
 fraction = _number(float, lambda v: 0 <= v < 1, "a fraction in [0, 1), e.g. 0.2")
+
+
+def comma_list(kind, expected, choices=None):
+    """An argparse type: ``a,b,c`` -> [kind(a), kind(b), kind(c)], each one of ``choices`` if given."""
+    def parse(text):
+        try:
+            values = [kind(s) for s in text.split(",")]
+        except ValueError:
+            values = None
+        if values is None or (choices is not None and not set(values) <= set(choices)):
+            raise argparse.ArgumentTypeError(f"{text!r}: expected a comma list of {expected}")
+        return values
+    return parse
+
+
+def parse_seeds(text):
+    """``0-3`` -> [0, 1, 2, 3]; ``0,5,7`` -> [0, 5, 7]."""
+    try:
+        if "-" in text:
+            first, last = map(int, text.split("-"))
+            return list(range(first, last + 1))
+        return [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected seeds as FIRST-LAST or a comma list") from None
 
 
 # --- subcommands ---------------------------------------------------------------------------
@@ -172,6 +198,48 @@ def add_slides(commands):
     s.set_defaults(run=cmd_slides)
 
 
+def add_sweep(commands):
+    s = commands.add_parser("sweep", help="train every combination of settings on Dask, one recording per run under --out",
+                            description="Train every combination of the listed settings (comma lists; --layers takes "
+                                        "several architectures), one Dask task per run, each recorded into its own folder "
+                                        "under --out with summary.csv beside them. Runs finished before are skipped.")
+    source = s.add_mutually_exclusive_group()
+    source.add_argument("--dataset", nargs="+", default=["spiral"], choices=datasets.NAMES, help="one or more (default: spiral)")
+    source.add_argument("--csv", metavar="FILE", help="your own points instead (x1, x2, ..., label); every worker must "
+                        "read FILE (default: none)")
+    source.add_argument("--idx", nargs=2, metavar=("IMAGES", "LABELS"), help="an IDX pair instead (MNIST's format); every "
+                        "worker must read them (default: none)")
+    s.add_argument("--n", type=positive_int, default=None, help="samples (default: 1000; all 1797 for digits)")
+    s.add_argument("--noise", type=non_negative_float, default=0.05, help="dataset noise (default: %(default)s)")
+    s.add_argument("--data-seed", type=non_negative_int, default=0, help="seeds the data and its split, the same for "
+                   "every run (default: %(default)s)")
+    s.add_argument("--val", type=fraction, default=0.25, help="fraction held out for validation (default: %(default)s)")
+    s.add_argument("--layers", type=parse_layers, nargs="+", help="one or more architectures, e.g. 2,4,1 2,8,8,1 (required)")
+    s.add_argument("--activation", type=comma_list(str, "activations", HIDDEN_ACTIVATIONS), default=["tanh"],
+                   help=f"of {', '.join(HIDDEN_ACTIVATIONS)} (default: tanh)")
+    s.add_argument("--output", default=None, choices=OUTPUTS, help="default: sigmoid for one output unit, else softmax")
+    s.add_argument("--dtype", type=comma_list(str, "dtypes", DTYPES), default=["float32"], help="(default: float32)")
+    s.add_argument("--epochs", type=comma_list(int, "positive integers"), default=[200], help="(default: 200)")
+    s.add_argument("--batch-size", type=comma_list(int, "positive integers"), default=[32], help="(default: 32)")
+    s.add_argument("--optimizer", type=comma_list(str, "optimizers", OPTIMIZERS), default=["adam"],
+                   help=f"of {', '.join(OPTIMIZERS)} (default: adam)")
+    s.add_argument("--lr", type=comma_list(float, "numbers, e.g. 0.003,0.03,0.3"), default=[0.01], help="(default: 0.01)")
+    s.add_argument("--weight-decay", type=comma_list(float, "numbers"), default=[0.0], help="(default: 0)")
+    s.add_argument("--seeds", type=parse_seeds, default=[0], help="initial weights and shuffling: 0-3 or 0,5,7 (default: 0)")
+    s.add_argument("--record", type=parse_schedule, default="geometric", metavar="SCHEDULE",
+                   help="which steps each run keeps (as nnkern train; default: geometric)")
+    s.add_argument("--out", help="folder, or an fsspec URL every worker can write, of the runs and summary.csv (required)")
+    s.add_argument("--scheduler", default=None, help="a running Dask scheduler, e.g. tcp://HOST:8786 (default: a local "
+                   "cluster of one worker process per core)")
+    s.add_argument("--workers", type=non_negative_int, default=None, help="worker processes of the local cluster "
+                   "(default: one per core; 0: no Dask, one run after another here)")
+    s.add_argument("--retry-failed", action="store_true", help="train the runs that failed before again (default: off)")
+    s.add_argument("--summary", metavar="FOLDER", default=None, help="print the best runs of a sweep folder and stop (default: none)")
+    s.add_argument("--top", type=positive_int, default=5, help="how many best runs to print (default: %(default)s)")
+    s.add_argument("--quiet", action="store_true", help="no progress bar (default: off)")
+    s.set_defaults(run=cmd_sweep)
+
+
 def add_explore(commands):
     e = commands.add_parser("explore", help="write a recording as one HTML page to scrub through and edit",
                             description="Write a recorded 2-input classifier run as one self-contained HTML page "
@@ -183,7 +251,7 @@ def add_explore(commands):
     e.set_defaults(run=cmd_explore)
 
 
-SUBCOMMANDS = (add_train, add_info, add_explore, add_render, add_slides)
+SUBCOMMANDS = (add_train, add_info, add_explore, add_render, add_slides, add_sweep)
 
 
 def build_parser():
@@ -381,6 +449,30 @@ def cmd_slides(args):
         background = (palette.theme(args.theme) if args.theme else palette.from_env()).background
         deck = slides.to_html(sections, out, background)
     print(f"{args.to} deck: {deck} ({len(sections)} slides: {', '.join(name for name, _ in sections)})")
+
+
+def cmd_sweep(args):
+    from .sweeps import summary
+
+    if args.summary is None:
+        if args.out is None or args.layers is None:
+            raise ValueError("nnkern sweep needs --layers and --out (or --summary FOLDER)")
+        from .sweeps import sweep
+
+        dataset = (["csv:" + os.path.abspath(args.csv)] if args.csv else
+                   ["idx:" + ",".join(map(os.path.abspath, args.idx))] if args.idx else args.dataset)
+        grid = dict(dataset=dataset, n=args.n, noise=args.noise, data_seed=args.data_seed, val=args.val,
+                    layers=args.layers, activation=args.activation, output=args.output, dtype=args.dtype,
+                    epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
+                    weight_decay=args.weight_decay, seed=args.seeds, record=args.record)
+        result = sweep(grid, args.out, scheduler=args.scheduler, n_workers=args.workers,
+                       retry_failed=args.retry_failed, progress=not args.quiet)
+        print(f"{result.folder}: {len(result.rows)} runs, {len(result.rows) - result.trained} finished before, "
+              f"{len(result.failed)} failed")
+    import fsspec.core
+
+    fs, root = fsspec.core.url_to_fs(args.summary or args.out)
+    print(summary.best_table(summary.read(fs, root), args.top))
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

@@ -21,8 +21,9 @@ class Palette:
     a signed number at zero); ``frame`` (the plane's and heatmaps' frames, neuron rims, axes);
     ``contour`` (the decision boundary's line); ``outline`` (around data dots); ``highlight`` (weight
     changes, the forward pass's pulse); ``marker`` (a ring around a chosen point, emphasis);
-    ``curves`` (loss-curve series, in order). Captions name colours with ``positive_name``,
-    ``negative_name``, ``highlight_name`` and ``class_names``.
+    ``curves`` (loss-curve series, in order); ``series`` (groups of runs compared side by side, in
+    turn, apart from classes 0 and 1). Captions name colours with ``positive_name``,
+    ``negative_name``, ``highlight_name``, ``class_names`` and ``series_names``.
     """
 
     positive: str = "#58C4DD"
@@ -43,6 +44,8 @@ class Palette:
     positive_name: str = "blue"
     negative_name: str = "red"
     highlight_name: str = "yellow"
+    series: tuple = ("#83C167", "#FF862F", "#9A72AC", "#5CD0B3", "#D147BD")
+    series_names: tuple = ("green", "orange", "purple", "teal", "pink")
 
     def to_dict(self):
         """The palette as a JSON-ready dict."""

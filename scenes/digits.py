@@ -24,8 +24,6 @@ from manim import (
     FadeOut,
     Group,
     LaggedStart,
-    ManimColor,
-    Scene,
     ValueTracker,
     VGroup,
     Write,
@@ -34,6 +32,7 @@ from manim import (
 
 import nnkern as nk
 from nnkern.viz import ActivationColumn, HeatTable, PixelImage, ProbabilityBars, SeriesBars, WeightGrid, style
+from nnkern.viz.captions import CaptionedScene
 from nnkern.viz.diagram import shown_indices
 from nnkern.viz.text import number, text
 
@@ -89,24 +88,23 @@ class DigitsRun:
 
 
 def default_run():
-    """Train RUN, recording it, with its test split as validation data."""
+    """RUN's recording, trained on first use and then read from the cache (nk.cache)."""
+    return DigitsRun.from_recording(nk.cache.recording("digits", RUN, train_default))
+
+
+def train_default(folder):
+    """Train RUN into ``folder``, recording it, with its test split as validation data."""
     X, y = nk.datasets.load(**RUN["data"])
     Xtr, Xte, ytr, yte = nk.datasets.train_test_split(X, y, test_size=RUN["test_size"], seed=RUN["data"]["seed"])
     net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="softmax", seed=RUN["train"]["seed"])
     meta = dict(RUN, image_shape=list(nk.datasets.DIGITS_SHAPE))
-    run = nk.train(net, Xtr, ytr, quiet=True, val=(Xte, yte), record=RUN["record"], record_meta=meta, **RUN["train"])
-    return DigitsRun.from_recording(run.recording)
+    nk.train(net, Xtr, ytr, quiet=True, val=(Xte, yte), record=RUN["record"], record_to=folder, record_meta=meta, **RUN["train"])
 
 
 def load_run():
     """The recording at $NNKERN_RUN, else the default run."""
     path = os.environ.get("NNKERN_RUN")
     return DigitsRun.from_recording(nk.Recording.load(path), f"NNKERN_RUN={path}") if path else default_run()
-
-
-def caption(words, font_size=FONT):
-    line = text(words, font_size=font_size)
-    return line.scale_to_fit_width(min(line.width, 13.2)).to_edge(UP, buff=0.3)
 
 
 def top_scale(values, q=99):
@@ -120,11 +118,11 @@ def blend(arrays0, arrays1, f):
     return [(1 - f) * a0 + f * a1 for a0, a1 in zip(arrays0, arrays1)]
 
 
-class DigitsScene(Scene):
+class DigitsScene(CaptionedScene):
+    caption_size = FONT
+
     def construct(self):
-        self.camera.background_color = ManimColor(style.PALETTE.background)
         self.digits = load_run()
-        self.cap = None
         self.drawn = {}  # part -> what it drew and the numbers behind it (for tests)
         self.intro()
         self.next_section("layer outputs")
@@ -141,16 +139,6 @@ class DigitsScene(Scene):
         self.learning()
 
     # -- helpers ------------------------------------------------------------------------------
-    def say(self, words, *extra, font_size=FONT):
-        """Show ``words`` as the caption (and a subcaption), replacing the last, while playing ``extra``."""
-        new = caption(words, font_size)
-        anims = [FadeIn(new, shift=UP * 0.2, run_time=0.6)]
-        if self.cap is not None:
-            anims.append(FadeOut(self.cap, shift=UP * 0.2, run_time=0.6))
-        self.add_subcaption(words, duration=2)
-        self.play(*anims, *extra)
-        self.cap = new
-
     def clear_stage(self, *keep):
         """Fade out everything but the caption and ``keep``."""
         gone = [m for m in self.mobjects if m is not self.cap and m not in keep]

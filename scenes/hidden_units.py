@@ -60,12 +60,16 @@ TRAINING_SECONDS = 16
 
 
 def default_recording():
-    """Train RUN (recording a geometric schedule) with its test split as validation data."""
+    """RUN's recording, trained on first use and then read from the cache (nk.cache)."""
+    return nk.cache.recording("hidden_units", RUN, train_default)
+
+
+def train_default(folder):
+    """Train RUN into ``folder`` (a geometric schedule) with its test split as validation data."""
     X, y = nk.datasets.load(**RUN["data"])
     Xtr, Xte, ytr, yte = nk.datasets.train_test_split(X, y, test_size=RUN["test_size"], seed=RUN["data"]["seed"])
     net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="sigmoid", seed=RUN["train"]["seed"])
-    run = nk.train(net, Xtr, ytr, quiet=True, val=(Xte, yte), record="geometric", record_meta=RUN, **RUN["train"])
-    return run.recording
+    nk.train(net, Xtr, ytr, quiet=True, val=(Xte, yte), record="geometric", record_to=folder, record_meta=RUN, **RUN["train"])
 
 
 def load_run():
@@ -128,8 +132,8 @@ class HiddenUnitsScene(CaptionedScene):
         tracker.attach(curve)
         self.add(curve.trace)
         t = TRAINING_SECONDS
-        self.say("Training reshapes every map at once", extra=[tracker.play(0, 0.4, 0.4 * t, 10)])
-        self.say("Each map settles into a piece of the answer", extra=[tracker.play(0.4, 1, 0.6 * t, 10)])
+        self.say("Training reshapes every map at once", tracker.play(0, 0.4, 0.4 * t, 10))
+        self.say("Each map settles into a piece of the answer", tracker.play(0.4, 1, 0.6 * t, 10))
         tracker.detach()
         self.wait(0.5)
 

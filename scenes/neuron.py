@@ -203,6 +203,6 @@ class NeuronScene(CaptionedScene):
         curve = LossCurve.from_recording(rec, width=3.8, height=1.05).move_to([-3.3, -2.75, 0])
         tracker.attach(*views, curve)
         self.play(FadeIn(curve))
-        self.say(text, extra=[tracker.play(0, 1, run_time, slow_motion=10)])
+        self.say(text, tracker.play(0, 1, run_time, slow_motion=10))
         tracker.detach()
         return curve

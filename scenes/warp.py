@@ -45,10 +45,15 @@ TRAINING_SECONDS = 14
 
 
 def default_recording():
-    """Train RUN, recording a geometric schedule of snapshots."""
+    """RUN's recording, trained on first use and then read from the cache (nk.cache)."""
+    return nk.cache.recording("warp", RUN, train_default)
+
+
+def train_default(folder):
+    """Train RUN into ``folder``, recording a geometric schedule of snapshots."""
     X, y = nk.datasets.load(**RUN["data"])
     net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="sigmoid", seed=RUN["train"]["seed"])
-    return nk.train(net, X, y, quiet=True, record="geometric", record_meta=RUN, **RUN["train"]).recording
+    nk.train(net, X, y, quiet=True, record="geometric", record_to=folder, record_meta=RUN, **RUN["train"])
 
 
 def load_run():

@@ -148,7 +148,7 @@ def test_version(capsys):
     assert exit.value.code == 0 and capsys.readouterr().out.strip() == f"nnkern {nk.__version__}"
 
 
-@pytest.mark.parametrize("command", ["train", "info"])
+@pytest.mark.parametrize("command", ["train", "info", "sweep"])
 def test_help_gives_every_option_its_default(command, capsys):
     with pytest.raises(SystemExit):
         main([command, "--help"])

@@ -37,7 +37,7 @@ def play(scene_module, run, parts):
 
     class Parts(scene_module.DigitsScene):
         def construct(self):
-            self.digits, self.cap, self.drawn = run, None, {}
+            self.digits, self.drawn = run, {}
             for part in parts:
                 getattr(self, part)()
 

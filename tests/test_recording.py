@@ -385,6 +385,10 @@ def test_history_lines(saved):
     open(path, "w").write("\n".join([lines[0], "{oops", lines[2]]) + "\n")
     with pytest.raises(storage.RecordingError, match="history.jsonl: corrupt line 2"):
         nk.Recording.load(saved)
+    os.remove(path)  # a run killed after its header was written, before its history file
+    assert storage.read_history(saved, complete=False) == ({}, [])
+    with pytest.raises(storage.RecordingError, match="history.jsonl: missing file"):
+        nk.Recording.load(saved)
 
 
 def test_missing_chunk_of_a_complete_run_names_the_file(saved):

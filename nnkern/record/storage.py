@@ -196,14 +196,17 @@ SKIP_HINT = "pass --skip-corrupt (Python: skip_corrupt=True) to read the rest"
 
 def read_history(folder, complete, skip_corrupt=False):
     """(per-epoch metrics {name: list}, skipped line numbers).  The last line of an incomplete run
-    may be cut off by the kill; it is dropped.  Any other unreadable line is an error naming the
-    file and line, or with ``skip_corrupt`` left out and listed."""
+    may be cut off by the kill; it is dropped; a run killed before its history file was made has
+    none.  Any other unreadable line is an error naming the file and line, or with
+    ``skip_corrupt`` left out and listed."""
     path = os.path.join(folder, HISTORY)
     history, skipped = {}, []
     try:
         with open(path, encoding="utf-8") as f:
             lines = f.read().split("\n")
     except FileNotFoundError:
+        if not complete:
+            return history, skipped
         raise RecordingError(f"{path}: missing file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise RecordingError(f"{path}: unreadable file ({e})") from None

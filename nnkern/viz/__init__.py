@@ -9,6 +9,7 @@ from . import plane, style, text
 from .assembly import OutputSum
 from .bars import ProbabilityBars, SeriesBars
 from .boundary import DecisionBoundary
+from .boundary_grid import BoundaryGrid
 from .cells import ActivationColumn, CellGrid, HeatTable
 from .diagram import NetworkDiagram
 from .formula import LiveFormula
@@ -22,7 +23,7 @@ from .tracker import Frame, RecordedRun, TrainingTracker
 from .warp import WarpGrid
 
 __all__ = [
-    "ActivationColumn", "Captioned", "CellGrid", "DecisionBoundary", "Frame", "HeatTable", "LiveFormula", "LossCurve",
+    "ActivationColumn", "BoundaryGrid", "Captioned", "CellGrid", "DecisionBoundary", "Frame", "HeatTable", "LiveFormula", "LossCurve",
     "NetworkDiagram", "NeuronMap", "NeuronPlane", "OutputSum", "PixelImage", "ProbabilityBars", "RecordedRun", "SeriesBars",
     "Slider", "TrainingTracker", "WarpGrid", "WeightGrid", "plane", "style", "text",
 ]

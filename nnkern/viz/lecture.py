@@ -6,9 +6,9 @@ subcaption from that moment until the next caption (or the scene's end), so ever
 subtitles that match the screen. Sections stay Manim's own ``self.next_section(name)``.
 """
 
-from manim import UP, FadeIn, FadeOut, Text
+from manim import UP, FadeIn, FadeOut
 
-from . import style
+from .text import text as light_text
 
 #: the widest a caption may be (scene units; the default frame is 14.2 wide)
 CAPTION_WIDTH = 13.2
@@ -16,7 +16,7 @@ CAPTION_WIDTH = 13.2
 
 def caption(text, font_size=28, palette=None):
     """A one-line caption at the top edge in the palette's text colour, shrunk to fit the frame's width."""
-    line = Text(text, font_size=font_size, color=style.current(palette).text)
+    line = light_text(text, palette, font_size=font_size)
     return line.scale_to_fit_width(min(line.width, CAPTION_WIDTH)).to_edge(UP, buff=0.3)
 
 

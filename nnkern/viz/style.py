@@ -155,6 +155,12 @@ def output_color(probs, palette=None) -> ManimColor:
     return to_color(class_rgb(int(np.argmax(probs)), palette))
 
 
+def series_color(group, palette=None) -> ManimColor:
+    """The colour of a group of runs compared side by side: the palette's series colours, in turn."""
+    series = current(palette).series
+    return ManimColor(series[group % len(series)])
+
+
 def to_color(rgb) -> ManimColor:
     """One RGB triple in [0, 1] -> ManimColor."""
     return ManimColor.from_rgb(np.clip(np.asarray(rgb, dtype=np.float64), 0, 1))

@@ -1,0 +1,170 @@
+"""``python -m benchmarks.sweep``: 16 runs of a 2-16-16-1 tanh network on the spiral (1000 points,
+a quarter held out, batch 32, Adam), trained serially in this process against ``nk.sweep`` on a
+LocalCluster of 2 workers, taking turns; then the Numba cache: two sweeps on new workers with an
+empty cache directory, the second of which should compile nothing.
+
+    serial        each run as a worker does it (train, record into a folder, write its result), one
+                  after another in this process; with Numba on one thread (as a worker) and on all
+                  cores (the default), the faster of the two being the baseline
+    sweep         nk.sweep on a new LocalCluster of 2 worker processes (its start-up timed apart):
+                  the workers load the kernels from Numba's cache first
+    sweep, warm   a second sweep (into a new folder) on the same cluster, whose workers hold the
+                  kernels already, as a running cluster's do
+    plain         each run's nk.train alone, no recording: the reference for the per-run overhead
+                  (also the faster of one Numba thread and the default)
+
+Writes results/sweep-EPOCHS-epochs.json. Options: ``--epochs`` (default 200), ``--repeats`` (default 3), ``--out``,
+``--no-cold-cache``.
+"""
+
+import os
+
+# Numba's parallel kernels run on OpenMP threads that spin after each parallel region; spinning in this
+# process would take the cores from the sweep's workers that run after it. Passive waiting stops that
+# (read when libgomp loads, so before nnkern is imported).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import pathlib  # noqa: E402
+import platform  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import nnkern as nk  # noqa: E402
+from nnkern.sweeps import dispatch, grid, worker  # noqa: E402
+
+GRID = dict(dataset="spiral", n=1000, layers=[2, 16, 16, 1], activation="tanh", optimizer="adam", lr=0.01,
+            batch_size=32, seed=list(range(16)))
+
+
+def serial(specs, root):
+    for spec in specs:
+        worker.run(spec, os.path.join(root, grid.run_name(spec)))
+
+
+def plain(specs):
+    for spec in specs:
+        worker.train_run(spec)
+
+
+def on_threads(threads, fn, *args):
+    """``fn(*args)`` with Numba's parallel kernels (validation's forward pass) on ``threads`` threads."""
+    import numba
+
+    default = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        fn(*args)
+    finally:
+        numba.set_num_threads(default)
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    fn(*args, **kwargs)
+    return time.perf_counter() - start
+
+
+def speed(epochs, repeats, scratch):
+    """Median seconds of serial, sweep and plain over ``repeats`` turns, and the cluster's start-up."""
+    import numba
+
+    specs = grid.expand(dict(GRID, epochs=epochs))
+    worker.warm_up(["float32"])
+    cores = numba.get_num_threads()
+    times = {"sweep": [], "startup": []}
+    for k in range(repeats):
+        for threads in sorted({1, cores}):  # one Numba thread, as a worker has, and the default: the faster counts
+            for name, fn, args in (("plain", plain, (specs,)), ("serial", serial, (specs, os.path.join(scratch, f"s{k}-{threads}")))):
+                times.setdefault(f"{name}, {threads} Numba threads", []).append(timed(on_threads, threads, fn, *args))
+        start = time.perf_counter()
+        with dispatch._client(None, None, 2) as client:
+            times["startup"].append(time.perf_counter() - start)
+            for name, folder in (("sweep", f"sweep{k}"), ("sweep, warm workers", f"again{k}")):
+                times.setdefault(name, []).append(timed(nk.sweep, dict(GRID, epochs=epochs), os.path.join(scratch, folder),
+                                                        client=client, progress=False))
+        print(f"  turn {k + 1}: " + ", ".join(f"{name} {t[-1]:.2f} s" for name, t in times.items() if t),
+              file=sys.stderr, flush=True)
+    medians = {name: statistics.median(t) for name, t in times.items() if t}
+    for name in ("plain", "serial"):
+        medians[name] = min(v for k, v in medians.items() if k.startswith(f"{name},"))
+    return medians | {"all": times}
+
+
+def cold_cache(scratch):
+    """Two sweeps of 4 short runs, each on a new LocalCluster of 2 workers, with a new empty
+    NUMBA_CACHE_DIR: the kernels each worker compiled (cache misses) and loaded (hits), and the time."""
+    old = os.environ.get("NUMBA_CACHE_DIR")
+    os.environ["NUMBA_CACHE_DIR"] = os.path.join(scratch, "numba_cache")
+    try:
+        sweeps = []
+        for k in range(2):
+            start = time.perf_counter()
+            result = nk.sweep(dict(GRID, seed=[0, 1, 2, 3], epochs=20), os.path.join(scratch, f"cold{k}"),
+                              n_workers=2, progress=False)
+            sweeps.append({"seconds": time.perf_counter() - start,
+                           "workers": [{"compiled": w["compiled"], "loaded": w["loaded"]} for w in result.workers.values()]})
+        return sweeps
+    finally:
+        if old is None:
+            del os.environ["NUMBA_CACHE_DIR"]
+        else:
+            os.environ["NUMBA_CACHE_DIR"] = old
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.sweep", description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", default=str(pathlib.Path(__file__).parent / "results"))
+    parser.add_argument("--no-cold-cache", action="store_true", help="skip the two sweeps with an empty Numba cache")
+    args = parser.parse_args(argv)
+    scratch = tempfile.mkdtemp(prefix="nnkern-bench-sweep-")
+    load_before = os.getloadavg()
+    try:
+        t = speed(args.epochs, args.repeats, scratch)
+        cold = [] if args.no_cold_cache else cold_cache(scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    load_after = os.getloadavg()
+    n = len(GRID["seed"])
+    result = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "load_average_1_5_15": {"before": load_before, "after": load_after},
+        "case": f"{n} runs of 2-16-16-1 tanh on spiral (1000 points, 750 trained), {args.epochs} epochs, batch 32, "
+                "adam, recorded on a geometric schedule",
+        "median_seconds": {k: t[k] for k in ("serial", "sweep", "sweep, warm workers", "plain", "startup")},
+        "all_seconds": t["all"],
+        "speedup": t["serial"] / t["sweep"],
+        "speedup_warm_workers": t["serial"] / t["sweep, warm workers"],
+        "speedup_with_startup": t["serial"] / (t["sweep"] + t["startup"]),
+        "per_run_ms": {
+            "plain nk.train": 1e3 * t["plain"] / n,
+            "recording (serial - plain)": 1e3 * (t["serial"] - t["plain"]) / n,
+            "sweep worker time (2 x sweep / runs)": 1e3 * 2 * t["sweep"] / n,
+            "overhead over plain nk.train": 1e3 * (2 * t["sweep"] - t["plain"]) / n,
+            "overhead over plain nk.train, warm workers": 1e3 * (2 * t["sweep, warm workers"] - t["plain"]) / n,
+        },
+        "cold_cache_sweeps": cold,
+    }
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"sweep-{args.epochs}-epochs.json").write_text(json.dumps(result, indent=1) + "\n")
+    m = result["median_seconds"]
+    print(f"{result['case']}\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
+    print(f"serial {m['serial']:.2f} s, sweep on 2 workers {m['sweep']:.2f} s (+{m['startup']:.2f} s cluster start): "
+          f"speed-up {result['speedup']:.2f}x ({result['speedup_with_startup']:.2f}x with the start); "
+          f"on warm workers {m['sweep, warm workers']:.2f} s, {result['speedup_warm_workers']:.2f}x")
+    print("per run: " + ", ".join(f"{k} {v:.1f} ms" for k, v in result["per_run_ms"].items()))
+    for k, s in enumerate(cold):
+        print(f"new workers, {'empty' if k == 0 else 'filled'} cache: {s['seconds']:.1f} s, "
+              + ", ".join(f"worker compiled {w['compiled']} loaded {w['loaded']} kernels" for w in s["workers"]))
+    print(f"wrote {out / f'sweep-{args.epochs}-epochs.json'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""One run of a sweep, as a worker does it: make the data, train while recording into the run's
+folder, then write ``result.json`` (the run's row of the summary) last, so a folder with a result
+is a finished run and one without is an interrupted one.
+
+A run that fails for reasons of its own (divergence, bad settings) is a finished run with status
+"failed" and its error; anything else (a killed worker, a full disk) raises to the scheduler.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+import time
+
+RESULT = "result.json"
+#: kernel modules whose compiled functions a worker reports (see ``numba_stats``)
+_KERNEL_MODULES = ("activations", "dense", "losses", "optim", "passes", "replay")
+
+
+def run(spec, folder):
+    """Train the run ``spec`` (see ``grid.DEFAULTS``) into ``folder`` (a local path or fsspec URL,
+    replaced if it holds an interrupted run); returns its summary row (a dict)."""
+    import fsspec.core
+    from fsspec.implementations.local import LocalFileSystem
+
+    fs, path = fsspec.core.url_to_fs(folder)
+    if fs.exists(path):
+        fs.rm(path, recursive=True)
+    if isinstance(fs, LocalFileSystem):
+        row = train_run(spec, path)
+    else:  # train into a local folder, then copy it over, result last
+        local = tempfile.mkdtemp(prefix="nnkern-run-")
+        try:
+            row = train_run(spec, os.path.join(local, "run"))
+            fs.put(os.path.join(local, "run"), path, recursive=True)
+        finally:
+            shutil.rmtree(local, ignore_errors=True)
+    with fs.open(f"{path}/.{RESULT}.tmp", "w") as f:  # then renamed: a kill leaves no half-written result
+        json.dump(row, f, indent=1)
+    fs.mv(f"{path}/.{RESULT}.tmp", f"{path}/{RESULT}")
+    return row
+
+
+def load_data(spec):
+    """(X, y) of the run ``spec``: its "csv:PATH" or "idx:IMAGES,LABELS" files (the first ``n`` rows),
+    else the named dataset generated from n, noise and data_seed."""
+    import nnkern as nk
+
+    kind, _, where = spec["dataset"].partition(":")
+    if kind == "csv":
+        X, y = nk.datasets.from_csv(where)
+    elif kind == "idx":
+        X, y, _ = nk.datasets.load_idx(*where.split(",", 1))
+    else:
+        return nk.datasets.load(spec["dataset"], n=spec["n"], noise=spec["noise"], seed=spec["data_seed"])
+    return X[: spec["n"]], y[: spec["n"]]
+
+
+def train_run(spec, folder=None):
+    """Train the run ``spec``, recording into the local ``folder`` (None: no recording); returns
+    its summary row."""
+    import numpy as np
+
+    import nnkern as nk
+
+    started = time.perf_counter()
+    status, error, history = "complete", "", {}
+    try:
+        X, y = load_data(spec)
+        val = None
+        if spec["val"]:
+            X, X_val, y, y_val = nk.datasets.train_test_split(X, y, test_size=spec["val"], seed=spec["data_seed"])
+            val = (X_val, y_val)
+        layers = spec["layers"]
+        output = spec["output"] or ("sigmoid" if layers[-1] == 1 else "softmax")
+        net = nk.MLP(layers, activation=spec["activation"], output=output, seed=spec["seed"], dtype=spec["dtype"])
+        run = nk.train(net, X, y, epochs=spec["epochs"], batch_size=spec["batch_size"], optimizer=spec["optimizer"],
+                       lr=spec["lr"], weight_decay=spec["weight_decay"], seed=spec["seed"], val=val,
+                       record=spec["record"] if folder else None, record_to=folder, record_meta=spec, quiet=True)
+        history = run.history
+    except (nk.TrainingDiverged, ValueError) as e:
+        status, error = "failed", f"{type(e).__name__}: {e}"
+        if folder and os.path.exists(os.path.join(folder, "header.json")):
+            history = nk.Recording.load(folder).history  # the epochs before it failed
+    if folder:
+        os.makedirs(folder, exist_ok=True)  # a run refused before training has a folder for its result
+    last = {k: float(v[-1]) for k, v in history.items() if k != "epoch" and v and np.isfinite(v[-1])}
+    return dict(spec, status=status, epochs_done=len(history.get("epoch", [])), loss=last.get("loss"),
+                acc=last.get("acc"), val_loss=last.get("val_loss"), val_acc=last.get("val_acc"),
+                seconds=round(time.perf_counter() - started, 4), error=error)
+
+
+def warm_up(dtypes):
+    """Compile (or load from Numba's on-disk cache) the kernels a run uses, once per worker process:
+    a tiny recorded run per dtype. Returns ``numba_stats()``."""
+    import numpy as np
+
+    import nnkern as nk
+
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    y = np.array([0, 0, 1, 1])
+    for dtype in dtypes:
+        with tempfile.TemporaryDirectory() as tmp:
+            net = nk.MLP([2, 4, 1], seed=0, dtype=dtype)
+            nk.train(net, X, y, epochs=2, batch_size=2, val=(X, y), record=1, record_to=os.path.join(tmp, "r"), quiet=True)
+            nk.Recording.load(os.path.join(tmp, "r"))[1]  # the replay kernel
+    return numba_stats()
+
+
+def cache_ready():
+    """Whether Numba's on-disk cache here already holds the training kernel (so that workers can
+    all load the kernels at once instead of each compiling them)."""
+    from nnkern.kernels import passes
+
+    try:
+        return os.path.exists(passes.train_epoch._cache._cache_file._index_path)
+    except AttributeError:  # another Numba's private layout: assume not, and compile once first
+        return False
+
+
+def numba_stats():
+    """{"pid", "cache_dir", "compiled", "loaded"}: this process's kernel compilations (cache
+    misses) and loads from the on-disk cache (hits), summed over nnkern's compiled kernels."""
+    import importlib
+
+    from numba.core.config import CACHE_DIR
+    from numba.core.registry import CPUDispatcher
+
+    compiled = loaded = 0
+    for name in _KERNEL_MODULES:
+        module = importlib.import_module(f"nnkern.kernels.{name}")
+        for fn in vars(module).values():
+            if isinstance(fn, CPUDispatcher) and fn._cache.__class__.__name__ != "NullCache":
+                compiled += sum(fn.stats.cache_misses.values())
+                loaded += sum(fn.stats.cache_hits.values())
+    return {"pid": os.getpid(), "cache_dir": CACHE_DIR, "compiled": compiled, "loaded": loaded}

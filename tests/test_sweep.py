@@ -1,0 +1,268 @@
+"""Sweeps on Dask: a LocalCluster of 2 workers on 127.0.0.1, and a real ``dask scheduler`` with two
+``dask worker`` processes on loopback; failures, a killed sweep and its rerun, the summary against
+the recordings on disk, and the Numba cache shared by the workers."""
+
+import csv
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+import nnkern as nk  # noqa: E402
+from nnkern.cli import main  # noqa: E402
+from nnkern.sweeps import grid as grids  # noqa: E402
+
+TINY = dict(dataset="xor", n=64, layers=[[2, 4, 1], [2, 6, 1]], epochs=5, batch_size=16, seed=[0, 1])
+LOOPBACK = "127.0.0.1:0"  # the HTTP server too: loopback, a free port
+DASK = os.path.join(os.path.dirname(sys.executable), "dask")
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A LocalCluster of 2 worker processes on 127.0.0.1, one thread each; closed after the module."""
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=LOOPBACK) as cluster:
+        with distributed.Client(cluster) as c:
+            yield c
+
+
+def test_grid_is_the_product_of_its_lists_with_stable_names():
+    runs = grids.expand(dict(TINY, lr=[0.01, 0.1]))
+    assert len(runs) == 2 * 2 * 2
+    assert {r["lr"] for r in runs} == {0.01, 0.1} and all(r["epochs"] == 5 for r in runs)
+    assert [grids.run_name(r) for r in runs] == [grids.run_name(r) for r in grids.expand(dict(TINY, lr=[0.01, 0.1]))]
+    assert len({grids.run_name(r) for r in runs}) == 8
+    one = grids.expand(dict(TINY, layers=[2, 4, 1], seed=0, lr=1))  # one architecture; ints and floats alike
+    assert len(one) == 1 and one[0]["layers"] == [2, 4, 1] and one[0]["lr"] == 1.0
+    assert grids.run_name(one[0]) == grids.run_name(grids.expand(dict(TINY, layers=[2, 4, 1], seed=0, lr=1.0))[0])
+    assert len(grids.expand([dict(TINY, lr=0.1), dict(TINY, lr=[0.1, 0.2])])) == 8  # a union without repeats
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(TINY, learning_rate=0.1), "unknown sweep setting(s) 'learning_rate'"),
+    (dict(TINY, lr="fast"), "'lr' must be a number"),
+    (dict(TINY, epochs=[5, 2.5]), "'epochs' must be an integer"),
+    (dict(TINY, layers=None), "a sweep needs layers"),
+    (dict(TINY, seed=[]), "'seed' is an empty list"),
+    ([], "must be a dict of settings"),
+])
+def test_a_bad_grid_names_its_problem(tmp_path, bad, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        nk.sweep(bad, tmp_path / "sweep")
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_import_nnkern_does_not_import_dask():
+    code = "import sys, nnkern; print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', 'fsspec')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_n_workers_0_trains_in_this_process_without_a_cluster(tmp_path):
+    result = nk.sweep(TINY, tmp_path / "sweep", n_workers=0, progress=False)
+    assert result.trained == 4 and result.workers == {} and not result.failed
+    assert [nk.Recording.load(tmp_path / "sweep" / r["name"]).complete for r in result.rows] == [True] * 4
+    assert set(_csv_rows(tmp_path / "sweep")) == {r["name"] for r in result.rows}
+
+
+def _csv_rows(folder):
+    with open(folder / "summary.csv") as f:
+        return {row["name"]: row for row in csv.DictReader(f)}
+
+
+def test_failing_runs_are_reported_the_rest_complete_and_the_summary_matches_the_recordings(tmp_path, client):
+    out = tmp_path / "sweep"
+    good = dict(TINY, lr=0.05, val=0.25)
+    diverging = dict(good, layers=[2, 4, 1], activation="relu", output="identity", optimizer="sgd", lr=1e6)
+    bad = dict(good, layers=[3, 4, 1])  # 3 inputs for 2-D data
+    result = nk.sweep([good, diverging, bad], out, client=client, progress=False)
+    status = {r["name"]: r["status"] for r in result.rows}
+    assert len(status) == 4 + 2 + 2 and result.trained == 8
+    assert sum(s == "failed" for s in status.values()) == 4
+    for r in result.failed:
+        if r["layers"][0] == 2:
+            assert r["error"].startswith("TrainingDiverged: loss became NaN")
+        else:
+            assert "X has shape (48, 2); expected (n_samples, 3)" in r["error"]
+
+    table = _csv_rows(out)
+    assert set(table) == set(status) == {p.name for p in out.iterdir() if p.is_dir()}
+    for name, row in table.items():
+        assert row["status"] == status[name]
+        folder = out / name
+        if row["layers"].startswith("3-"):  # refused before training: no recording, just the result
+            assert not (folder / "header.json").exists() and row["epochs_done"] == "0"
+            continue
+        rec = nk.Recording.load(folder)
+        assert rec.complete == (row["status"] == "complete")
+        result = json.loads((folder / "result.json").read_text())
+        assert rec.header["meta"] == {k: result[k] for k in grids.DEFAULTS}  # the settings it was trained with
+        assert row["layers"] == "-".join(map(str, rec.header["model"]["sizes"]))
+        assert float(row["lr"]) == rec.header["optimizer"]["lr"] and int(row["seed"]) == rec.header["model"]["seed"]
+        assert int(row["epochs_done"]) == len(rec.history.get("epoch", []))
+        for metric in ("loss", "acc", "val_loss", "val_acc"):
+            values = rec.history.get(metric, [])
+            finite = [v for v in values if math.isfinite(v)]
+            if finite and row["status"] == "complete":
+                assert float(row[metric]) == pytest.approx(finite[-1], rel=1e-12)
+        if row["status"] == "complete":
+            assert float(row["val_acc"]) == pytest.approx(
+                np.mean(rec.model_at(len(rec) - 1).predict(rec.val_data[0]) == rec.val_data[1]))
+
+
+def test_new_worker_processes_load_the_kernels_from_the_shared_cache(tmp_path, client):
+    nk.sweep(dict(TINY, seed=0), tmp_path / "first", client=client, progress=False)  # the cache is filled by now
+    assert os.environ.get("NUMBA_CACHE_DIR")  # set as the brief says; workers inherit it
+    second = nk.sweep(dict(TINY, seed=[2, 3]), tmp_path / "second", n_workers=2, progress=False)  # a new LocalCluster
+    assert len(second.workers) == 2
+    for stats in second.workers.values():
+        assert stats["cache_dir"] == os.environ["NUMBA_CACHE_DIR"]
+        assert stats["compiled"] == 0 and stats["loaded"] > 0, stats
+    assert len({s["pid"] for s in second.workers.values()} | {os.getpid()}) == 3
+
+
+def _folders(out):
+    """(finished: {name: result.json bytes and mtime}, interrupted: names with a header but no result)."""
+    done, started = {}, set()
+    for p in out.iterdir() if out.exists() else ():
+        if (p / "result.json").exists():
+            done[p.name] = ((p / "result.json").read_bytes(), (p / "result.json").stat().st_mtime_ns)
+        elif (p / "header.json").exists():
+            started.add(p.name)
+    return done, started
+
+
+def test_a_rerun_after_a_killed_sweep_skips_finished_runs_and_retrains_the_rest(tmp_path, client):
+    out = tmp_path / "sweep"
+    argv = ["sweep", "--dataset", "spiral", "--n", "1000", "--layers", "2,16,16,1", "--lr", "0.01", "--seeds", "0-5",
+            "--epochs", "150", "--record", "every:1", "--workers", "2", "--out", str(out), "--quiet"]
+    proc = subprocess.Popen([sys.executable, "-m", "nnkern", *argv], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not all(_folders(out)) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the client, its scheduler and worker processes, mid-sweep
+        proc.wait()
+    killed = time.time_ns()
+    done, interrupted = _folders(out)  # interrupted: started, no result (its recording may have just ended)
+    assert done and interrupted, "the sweep was not caught mid-way"
+    for name in list(done)[:1]:  # a result cut off by a kill (as a non-atomic write would leave it) counts as unfinished
+        (out / name / "result.json").write_text('{"status": "comp')
+        interrupted.add(name)
+        del done[name]
+
+    grid = dict(dataset="spiral", n=1000, layers=[2, 16, 16, 1], lr=0.01, seed=[0, 1, 2, 3, 4, 5, 6], epochs=150, record=1)
+    result = nk.sweep(grid, out, client=client, progress=False)  # one seed more than the killed sweep
+    assert result.trained == 7 - len(done)
+    assert all(r["status"] == "complete" for r in result.rows) and len(result.rows) == 7
+    after, _ = _folders(out)
+    for name, (text, mtime) in done.items():
+        assert after[name] == (text, mtime)  # not trained again
+    for name in interrupted:  # trained again, from the start
+        assert after[name][1] > killed and nk.Recording.load(out / name).complete
+    assert set(_csv_rows(out)) == set(after)
+
+
+def test_an_fsspec_url_gets_every_run_and_the_summary():
+    fsspec = pytest.importorskip("fsspec")
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=LOOPBACK) as c:
+        result = nk.sweep(dict(TINY, seed=0), "memory://nnkern-sweep", client=c, progress=False)
+    fs = fsspec.filesystem("memory")
+    try:
+        assert result.folder == "memory:///nnkern-sweep" or result.folder.endswith("nnkern-sweep")
+        for row in result.rows:
+            assert row["status"] == "complete"
+            files = {p.rsplit("/", 1)[-1] for p in fs.ls(f"/nnkern-sweep/{row['name']}", detail=False)}
+            assert {"header.json", "data.npz", "history.jsonl", "result.json", "chunk-000000.npz"} <= files
+        with fs.open("/nnkern-sweep/summary.csv") as f:
+            assert len(f.read().decode().splitlines()) == 1 + 2
+    finally:
+        fs.rm("/nnkern-sweep", recursive=True)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_sweep_through_a_dask_scheduler_and_two_workers_on_loopback(tmp_path, capsys):
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    started = []
+
+    def start(*args):
+        proc = subprocess.Popen([DASK, *args], cwd=tmp_path, start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started.append(proc)
+
+    try:
+        start("scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--dashboard-address", LOOPBACK)
+        for k in range(2):
+            start("worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--dashboard-address", LOOPBACK, "--name", f"w{k}")
+        with distributed.Client(address, timeout="30s") as c:
+            c.wait_for_workers(2, timeout=60)
+            assert all(w.startswith("tcp://127.0.0.1:") for w in c.scheduler_info()["workers"])
+        out = tmp_path / "sweep"
+        argv = ["sweep", "--dataset", "xor", "--n", "64", "--layers", "2,4,1", "--lr", "0.01,0.1", "--seeds", "0-1",
+                "--epochs", "5", "--scheduler", address, "--out", str(out), "--quiet"]
+        assert main(argv) == 0
+        printed = capsys.readouterr().out
+        assert "4 runs, 0 finished before, 0 failed" in printed and "best 4 of 4 runs" in printed
+        rows = _csv_rows(out)
+        assert len(rows) == 4 and all(r["status"] == "complete" for r in rows.values())
+        assert all(nk.Recording.load(out / name).complete for name in rows)
+        assert main(argv) == 0 and "4 runs, 4 finished before" in capsys.readouterr().out
+    finally:
+        for proc in reversed(started):
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in started:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["sweep", "--out", "{tmp}/s"], "needs --layers and --out"),
+    (["sweep", "--summary", "{tmp}"], "no sweep summary here"),
+    (["sweep", "--layers", "2,4,1", "--seeds", "a-b", "--out", "{tmp}/s"], "FIRST-LAST"),
+    (["sweep", "--layers", "2,4,1", "--lr", "0.1,x", "--out", "{tmp}/s"], "expected a comma list of numbers"),
+])
+def test_sweep_cli_bad_arguments_get_one_line_and_status_2(tmp_path, capsys, argv, message):
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nnkern: error:") and message in err and err.count("\n") == 1
+
+
+def test_the_users_csv_and_idx_files_are_swept_through_the_cli(tmp_path, capsys):
+    from idx_files import fashion_pair
+
+    X, y = nk.datasets.load("xor", n=80, seed=3)
+    points = tmp_path / "my points.csv"
+    np.savetxt(points, np.c_[X, y], delimiter=",", header="x1,x2,label", comments="", fmt=["%.6f", "%.6f", "%d"])
+    common = ["--epochs", "3", "--batch-size", "16", "--workers", "0", "--quiet"]
+    assert main(["sweep", "--csv", str(points), "--layers", "2,4,1", "--lr", "0.01,0.1", *common,
+                 "--out", str(tmp_path / "csv")]) == 0
+    rows = _csv_rows(tmp_path / "csv")
+    assert len(rows) == 2 and all(name.startswith("my-points_2-4-1_") for name in rows)
+    for name in rows:  # each run trained on exactly the file's points
+        X_run, y_run = nk.Recording.load(tmp_path / "csv" / name).data
+        assert len(X_run) + round(0.25 * len(X)) == len(X) and set(y_run.tolist()) <= {0, 1}
+
+    images, labels, *_ = fashion_pair(tmp_path, n=40, side=6, gz=True)
+    assert main(["sweep", "--idx", str(images), str(labels), "--n", "32", "--layers", "36,8,10", *common,
+                 "--out", str(tmp_path / "idx")]) == 0
+    (name,) = _csv_rows(tmp_path / "idx")
+    rec = nk.Recording.load(tmp_path / "idx" / name)
+    assert rec.complete and rec.header["model"]["sizes"] == [36, 8, 10] and len(rec.data[0]) == 24
