@@ -23,6 +23,7 @@ from . import __version__, datasets
 from .kernels.codes import HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS
 from .model import DTYPES, MLP
 from .record import Recording, RecordingError
+from .record.recorder import DURABLE
 from .train import TrainingDiverged, train
 
 
@@ -141,6 +142,9 @@ def add_train(commands):
                    help="which steps --out keeps: auto (every step while that takes at most 256 MB, else geometric), "
                         "every:K, geometric (dense early, sparse late), none, or steps 0,10,100 (default: auto)")
     t.add_argument("--out", default=None, help="new folder to record the run into (default: none, nothing recorded)")
+    t.add_argument("--durable", choices=DURABLE, default="end",
+                   help="flush the recording to disk once at the end, or every chunk as it is written (power-loss "
+                        "safe mid-run; slower) (default: %(default)s)")
     t.add_argument("--save-model", default=None, metavar="FILE", help="write the trained network to this new .npz file, "
                    "for nk.MLP.load (default: none)")
     t.add_argument("--quiet", action="store_true", help="no progress bar (default: off)")
@@ -329,7 +333,7 @@ def cmd_train(args):
     record = args.record if args.out is not None else None
     run = train(net, X, y, epochs=args.epochs, batch_size=min(args.batch_size, len(X)), optimizer=args.optimizer, lr=args.lr,
                 weight_decay=args.weight_decay, seed=args.seed, quiet=args.quiet, val=val,
-                record=record, record_to=args.out, record_meta=meta)
+                record=record, record_to=args.out, record_meta=meta, durable=args.durable)
     print(f"trained {net!r} for {args.epochs} epochs in {run.seconds:.2f} s: {_metrics(run.history)}")
     if run.recording is not None:
         print(f"recording: {args.out} ({len(run.recording)} snapshots)")
