@@ -1,7 +1,7 @@
 # One-command set-up on a fresh Debian machine: each target installs what is missing, then does its job.
 #   make demo   render the flagship video (scenes/training.py) on the built-in spiral run
 #   make test   run the test suite (CPU kernels, the explorer page in headless chromium, then the CUDA kernels in Numba's simulator)
-#   make bench  run the benchmark suite (installs torch==2.13.0 and matplotlib)
+#   make bench  run the benchmark suite (installs torch==2.13.0, jax[cpu]==0.10.2 and matplotlib)
 
 VENV    ?= .venv
 PY      := $(VENV)/bin/python

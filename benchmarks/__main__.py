@@ -1,21 +1,21 @@
-"""``python -m benchmarks``: run the suite, print the table, write results/benchmarks.json and the
-PNG plots.  Options: ``--quick`` (fewer repeats and sizes), ``--cases abc`` (a subset),
-``--out DIR``.
+"""``python -m benchmarks``: the fair suite.  Runs the cases, prints the table and writes
+results/table.md (the README's table is a copy of it), results/benchmarks.json and the plots.
+Options: ``--quick`` (one run, fewer calls and sizes: a smoke run of seconds to a minute),
+``--cases abcimsd`` (a subset), ``--contenders nnkern,numpy`` (a subset), ``--out DIR``,
+``--report-only`` (rebuild the table and plots from DIR/benchmarks.json, which is rewritten after
+every case), ``--update`` (keep the rows of the cases not run from DIR/benchmarks.json).
 
-OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, when set in the environment, pin OpenBLAS to a slower kernel;
-the suite re-runs itself once without both (this process only; pass ``--keep-openblas-env`` to
-measure with them) and records which BLAS kernel ran.
+Cases: (a) 2-16-16-1 epochs, (b) 784-wide nets, (c) the 200x200 grid, (i) inference on 1M rows,
+(m) peak memory, (s) cold start, (d) the cost of recording every step (in this process), (r) where
+a frame of the flagship video's replay goes (``benchmarks/replay_frames.py``, one -ql render).
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, when set in the environment, pin OpenBLAS to a slower
+kernel; the suite re-runs itself once without both unless ``--keep-openblas-env`` is given.
 """
 
 import os
 import sys
 
 _OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-
-# PyTorch's OpenMP threads spin after each parallel region; on 2 cores that spinning steals the core
-# OpenBLAS's second thread needs, which slowed nnkern and the NumPy reference 10-20x in the scaling
-# case whenever PyTorch ran just before them.  Passive waiting (read when libgomp loads) stops that.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 if __name__ == "__main__" and "--keep-openblas-env" not in sys.argv and any(v in os.environ for v in _OPENBLAS_VARS):
     env = {k: v for k, v in os.environ.items() if k not in _OPENBLAS_VARS}
@@ -29,43 +29,104 @@ import time  # noqa: E402
 
 from . import report  # noqa: E402
 from .cases import CASES  # noqa: E402
-from .common import machine, machine_line, missing  # noqa: E402
+from .contenders import CONTENDERS  # noqa: E402
+from .common import machine, machine_line  # noqa: E402
+from .runner import run_case  # noqa: E402
+
+ORDER = "abcimsdr"
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description="nnkern benchmark suite (issue 5)")
-    parser.add_argument("--quick", action="store_true", help="fewer repeats and sizes (a smoke run)")
-    parser.add_argument("--cases", default="abcdef", help="which cases to run, e.g. 'ac' (default: all)")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description="nnkern's fair benchmark suite")
+    parser.add_argument("--quick", action="store_true", help="one run, fewer calls and sizes (a smoke run)")
+    parser.add_argument("--cases", default=ORDER, help=f"which cases to run, e.g. 'ac' (default: all, {ORDER})")
+    parser.add_argument("--contenders", help="comma-separated subset of: " + ", ".join(CONTENDERS))
     parser.add_argument("--out", default=str(pathlib.Path(__file__).parent / "results"))
     parser.add_argument("--keep-openblas-env", action="store_true", help="measure with OPENBLAS_* as set")
+    parser.add_argument("--report-only", action="store_true", help="rebuild table.md and the plots from benchmarks.json")
+    parser.add_argument("--update", action="store_true", help="keep the other cases' rows of benchmarks.json")
     args = parser.parse_args(argv)
-    unknown = set(args.cases) - set(CASES)
+    unknown = set(args.cases) - set(ORDER)
     if unknown:
-        parser.error(f"unknown case(s) {''.join(sorted(unknown))}; choose from {''.join(CASES)}")
+        parser.error(f"unknown case(s) {''.join(sorted(unknown))}; choose from {ORDER}")
+    only = args.contenders.split(",") if args.contenders else None
+    if only and set(only) - set(CONTENDERS):
+        parser.error(f"unknown contender(s) {sorted(set(only) - set(CONTENDERS))}; choose from {', '.join(CONTENDERS)}")
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.report_only:
+        return write_report(json.loads((out / "benchmarks.json").read_text()), out)
 
-    started, load_before = time.perf_counter(), os.getloadavg()
-    rows = []
-    for key in CASES:
-        if key in args.cases:
-            t0 = time.perf_counter()
-            print(f"case ({key}) ...", file=sys.stderr, flush=True)
-            rows += CASES[key](quick=args.quick)
-            print(f"case ({key}) done in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
-    info = machine()
-    info["load_average"] = {"before": load_before[0], "after": os.getloadavg()[0]}
-    if os.environ.get("NNKERN_BENCH_UNSET"):
-        info["unset_for_this_run"] = os.environ["NNKERN_BENCH_UNSET"].split(",")
-    result = {"machine": info, "machine_line": machine_line(info), "quick": args.quick,
-              "missing_peers": missing(), "rows": rows, "seconds": time.perf_counter() - started}
+    kept = {"rows": [], "case_seconds": {}}
+    if args.update:
+        kept = json.loads((out / "benchmarks.json").read_text())
+        kept["rows"] = [r for r in kept["rows"] if r["case"] not in args.cases]
+    load_before = os.getloadavg()
+    print(f"load average at start: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} "
+          f"(on {os.cpu_count()} cores)", flush=True)
+    rows, loads, seconds = kept["rows"], kept.get("machine", {}).get("load_average", {}).get("per_case", {}), kept["case_seconds"]
+    for key in ORDER:
+        if key not in args.cases:
+            continue
+        t0 = time.perf_counter()
+        loads[key] = os.getloadavg()[0]
+        print(f"case ({key}) ...", file=sys.stderr, flush=True)
+        if key == "d":
+            rows += recording_case(args.quick)
+        elif key == "r":
+            rows += render_case()
+        else:
+            rows += run_case(key, CASES[key](args.quick), args.quick, only)
+        seconds[key] = time.perf_counter() - t0
+        print(f"case ({key}) done in {seconds[key]:.0f} s", file=sys.stderr, flush=True)
+        info = machine()
+        start = kept.get("machine", {}).get("load_average", {}).get("start", list(load_before))
+        info["load_average"] = {"start": start, "end": list(os.getloadavg()), "per_case": loads}
+        if os.environ.get("NNKERN_BENCH_UNSET"):
+            info["unset_for_this_run"] = os.environ["NNKERN_BENCH_UNSET"].split(",")
+        rows.sort(key=lambda r: ORDER.index(r["case"]))
+        result = {"machine": info, "machine_line": machine_line(info), "quick": args.quick, "rows": rows,
+                  "case_seconds": seconds, "seconds": sum(seconds.values())}
+        (out / "benchmarks.json").write_text(json.dumps(result, indent=1, default=float) + "\n")
+    write_report(result, out)
+
+
+def write_report(result, out):
     text = report.table(result)
     print(text)
-    (out / "benchmarks.json").write_text(json.dumps(result, indent=1, default=float) + "\n")
     (out / "table.md").write_text(text + "\n")
     for path in report.plots(result, out):
         print(f"wrote {path}")
     print(f"wrote {out / 'benchmarks.json'} and {out / 'table.md'} ({result['seconds']:.0f} s)")
+
+
+def recording_case(quick):
+    """(d) recording every step against not recording (``benchmarks/recording_overhead.py``)."""
+    import types
+
+    import nnkern as nk
+
+    from . import recording_overhead as rec
+
+    X, y = nk.datasets.load("spiral", n=1000, noise=0.1, seed=0)
+    args = types.SimpleNamespace(repeats=3 if quick else 15, epochs=100 if quick else 300)
+    results = rec.measure(X, y, args)
+    setting = f"record every step {{}}, 2-16-16-1, {args.epochs} epochs x 32 steps"
+    memory, folder = ({k: v - 1 for k, v in results[m].items()} for m in ("memory", "folder"))
+    return [{"case": "d", "setting": setting.format("in memory"), "overhead": memory, "overhead_target": 0.15},
+            {"case": "d", "setting": setting.format("streamed to a folder (record_to)"), "overhead": folder,
+             "overhead_target": 0.15}]
+
+
+def render_case():
+    """(r) one -ql render of the flagship scene, in its own process (``benchmarks/replay_frames.py``)."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.replay_frames"], capture_output=True, text=True)
+    if proc.returncode:
+        print(f"  (r) failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+        return []
+    return [dict(json.loads(proc.stdout.strip().splitlines()[-1]), case="r")]
 
 
 if __name__ == "__main__":

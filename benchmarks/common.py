@@ -1,14 +1,11 @@
-"""Timing, machine description and the peers' availability, shared by every case."""
+"""Timing and the machine's description."""
 
+import importlib.metadata
 import os
 import platform
-import statistics
-import sys
 import time
 
 import numpy as np
-
-_missing = {}
 
 
 def call_times(fn, repeats, warmup=1):
@@ -21,36 +18,6 @@ def call_times(fn, repeats, warmup=1):
         fn()
         times.append(time.perf_counter() - start)
     return times
-
-
-def optional(module):
-    """The imported module, or None (remembering why) when it is not installed."""
-    try:
-        return __import__(module)
-    except ImportError as error:
-        _missing[module] = str(error)
-        return None
-
-
-def missing():
-    return dict(_missing)
-
-
-def torch_module(threads=None):
-    """torch with ``threads`` intra-op threads (default: one per core), or None if not installed."""
-    torch = optional("torch")
-    if torch is not None:
-        torch.set_num_threads(threads or os.cpu_count() or 1)
-    return torch
-
-
-def sgemm_gflops(n=2048, repeats=5):
-    """This machine's measured float32 GEMM rate through NumPy's BLAS (the practical roofline)."""
-    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
-    b = a.copy()
-    c = np.empty_like(a)
-    seconds = statistics.median(call_times(lambda: np.dot(a, b, out=c), repeats))
-    return 2 * n**3 / seconds / 1e9
 
 
 def machine():
@@ -70,10 +37,11 @@ def machine():
         "openblas_env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ},
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
-    for name in ("torch", "sklearn"):
-        module = sys.modules.get(name)
-        if module is not None:
-            info[name] = module.__version__
+    for name in ("jax", "torch", "scikit-learn"):
+        try:
+            info[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pass
     return info
 
 
@@ -82,9 +50,9 @@ def machine_line(info):
     parts = [f"{info['cpu']} ({info['llvm_cpu']}), {info['cores']} cores, {info['memory_gib']:.0f} GiB",
              f"{info['os']}, Python {info['python']}", f"NumPy {info['numpy']} ({blas})",
              f"Numba {info['numba']}"]
-    for name in ("torch", "sklearn"):
+    for name, shown in (("jax", "JAX"), ("torch", "PyTorch"), ("scikit-learn", "scikit-learn")):
         if name in info:
-            parts.append(f"{'PyTorch' if name == 'torch' else 'scikit-learn'} {info[name]}")
+            parts.append(f"{shown} {info[name]}")
     if info["openblas_env"]:
         parts.append("with " + " ".join(f"{k}={v}" for k, v in info["openblas_env"].items()))
     return "; ".join(parts)

@@ -23,6 +23,7 @@ from . import __version__, datasets
 from .kernels.codes import HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS
 from .model import DTYPES, MLP
 from .record import Recording, RecordingError
+from .record.recorder import DURABLE
 from .train import TrainingDiverged, train
 
 
@@ -141,6 +142,9 @@ def add_train(commands):
                    help="which steps --out keeps: auto (every step while that takes at most 256 MB, else geometric), "
                         "every:K, geometric (dense early, sparse late), none, or steps 0,10,100 (default: auto)")
     t.add_argument("--out", default=None, help="new folder to record the run into (default: none, nothing recorded)")
+    t.add_argument("--durable", choices=DURABLE, default="end",
+                   help="flush the recording to disk once at the end, or every chunk as it is written (power-loss "
+                        "safe mid-run; slower) (default: %(default)s)")
     t.add_argument("--save-model", default=None, metavar="FILE", help="write the trained network to this new .npz file, "
                    "for nk.MLP.load (default: none)")
     t.add_argument("--quiet", action="store_true", help="no progress bar (default: off)")
@@ -199,7 +203,12 @@ def add_sweep(commands):
                             description="Train every combination of the listed settings (comma lists; --layers takes "
                                         "several architectures), one Dask task per run, each recorded into its own folder "
                                         "under --out with summary.csv beside them. Runs finished before are skipped.")
-    s.add_argument("--dataset", nargs="+", default=["spiral"], choices=datasets.NAMES, help="one or more (default: spiral)")
+    source = s.add_mutually_exclusive_group()
+    source.add_argument("--dataset", nargs="+", default=["spiral"], choices=datasets.NAMES, help="one or more (default: spiral)")
+    source.add_argument("--csv", metavar="FILE", help="your own points instead (x1, x2, ..., label); every worker must "
+                        "read FILE (default: none)")
+    source.add_argument("--idx", nargs=2, metavar=("IMAGES", "LABELS"), help="an IDX pair instead (MNIST's format); every "
+                        "worker must read them (default: none)")
     s.add_argument("--n", type=positive_int, default=None, help="samples (default: 1000; all 1797 for digits)")
     s.add_argument("--noise", type=non_negative_float, default=0.05, help="dataset noise (default: %(default)s)")
     s.add_argument("--data-seed", type=non_negative_int, default=0, help="seeds the data and its split, the same for "
@@ -324,7 +333,7 @@ def cmd_train(args):
     record = args.record if args.out is not None else None
     run = train(net, X, y, epochs=args.epochs, batch_size=min(args.batch_size, len(X)), optimizer=args.optimizer, lr=args.lr,
                 weight_decay=args.weight_decay, seed=args.seed, quiet=args.quiet, val=val,
-                record=record, record_to=args.out, record_meta=meta)
+                record=record, record_to=args.out, record_meta=meta, durable=args.durable)
     print(f"trained {net!r} for {args.epochs} epochs in {run.seconds:.2f} s: {_metrics(run.history)}")
     if run.recording is not None:
         print(f"recording: {args.out} ({len(run.recording)} snapshots)")
@@ -450,7 +459,9 @@ def cmd_sweep(args):
             raise ValueError("nnkern sweep needs --layers and --out (or --summary FOLDER)")
         from .sweeps import sweep
 
-        grid = dict(dataset=args.dataset, n=args.n, noise=args.noise, data_seed=args.data_seed, val=args.val,
+        dataset = (["csv:" + os.path.abspath(args.csv)] if args.csv else
+                   ["idx:" + ",".join(map(os.path.abspath, args.idx))] if args.idx else args.dataset)
+        grid = dict(dataset=dataset, n=args.n, noise=args.noise, data_seed=args.data_seed, val=args.val,
                     layers=args.layers, activation=args.activation, output=args.output, dtype=args.dtype,
                     epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
                     weight_decay=args.weight_decay, seed=args.seeds, record=args.record)

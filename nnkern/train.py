@@ -12,7 +12,7 @@ from .checks import encode_targets, non_negative_float, positive_int
 from .kernels import epoch_args, passes
 from .kernels.codes import OPTIMIZERS, lookup
 from .kernels.losses import loss_and_correct
-from .record.recorder import Recorder
+from .record.recorder import DURABLE, Recorder
 
 BACKENDS = ("auto", "cpu", "cuda")
 
@@ -109,7 +109,7 @@ def _optimizer_settings(optimizer, lr, momentum, beta1, beta2, eps, weight_decay
 
 def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=0, quiet=False,
           val=None, weight_decay=0.0, momentum=0.9, beta1=0.9, beta2=0.999, eps=1e-8,
-          record=None, record_to=None, record_meta=None, backend="auto"):
+          record=None, record_to=None, record_meta=None, durable="end", backend="auto"):
     """Train ``net`` in place by minibatch gradient descent; returns a ``TrainResult``.
 
     X: (n, n_inputs); y: labels or targets as ``MLP.output`` expects. Each epoch shuffles the
@@ -121,7 +121,9 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     recording of more than 256 MB is announced with a ``RecordingSizeWarning``.  record_to: a new
     folder to stream the recording into as training goes ("auto" unless ``record`` says otherwise);
     record_meta: a JSON-serialisable dict kept in the recording's header (e.g. the dataset's name
-    and parameters).
+    and parameters); durable: "end" flushes the folder to disk once training ends (a killed process
+    keeps every finished chunk anyway), "chunk" flushes each chunk as it is written (a power loss
+    keeps them too; slower).
     A progress bar shows on runs longer than a second unless ``quiet``.
     Raises ``TrainingDiverged`` if the loss stops being finite.
     """
@@ -132,6 +134,8 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
         raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(map(repr, BACKENDS))}")
     if backend == "cuda":
         _require_cuda()
+    if durable not in DURABLE:
+        raise ValueError(f"durable must be one of {', '.join(map(repr, DURABLE))}; got {durable!r}")
     X, Y = checked_targets(net, X, y)
     if val is not None:
         if not isinstance(val, (tuple, list)) or len(val) != 2:
@@ -146,7 +150,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     optimizer = epoch_args.optimizer(net.layout, net.dtype, opt["code"], opt["lr"], opt["beta1"], opt["beta2"],
                                      opt["eps"], opt["weight_decay"])
     train_epoch = _epoch_kernel(backend, X, Y, network.sizes, batch_size, optimizer.decay_mask)
-    recorder = _make_recorder(net, record, record_to, backend, dict(
+    recorder = _make_recorder(net, record, record_to, durable, backend, dict(
         opt, epochs=epochs, batch_size=batch_size, seed=seed, steps_per_epoch=n_batches, n_samples=n, meta=record_meta))
 
     orders = epoch_orders(seed, n)
@@ -191,10 +195,10 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     return TrainResult(net, history, recorder.recording, t, time.perf_counter() - started)
 
 
-def _make_recorder(net, record, record_to, backend, settings):
+def _make_recorder(net, record, record_to, durable, backend, settings):
     if record is None and record_to is None:
         return _NoRecording(net, settings["steps_per_epoch"])
-    return Recorder(net, "auto" if record is None else record, settings, record_to, exact_replay=backend != "cuda")
+    return Recorder(net, "auto" if record is None else record, settings, record_to, durable, exact_replay=backend != "cuda")
 
 
 def _require_cuda():

@@ -333,3 +333,13 @@ def _projection(acts, pair, layer):
     mean = acts.mean(axis=0, dtype=np.float64)
     basis = np.linalg.svd(acts - mean, full_matrices=False)[2][:2].T  # (width, 2)
     return lambda a: (a - mean) @ basis
+
+
+def slow_motion_steps(first, last, tau, slow_motion=20.0):
+    """Training steps at screen-time fractions tau (scalar or array in [0, 1]) of a replay of steps
+    first..last: they grow geometrically with screen time, so the end plays ``slow_motion`` times more
+    steps per second than the start (1 = linear in steps). Scenes and the explorer pace runs by it."""
+    tau = np.asarray(tau, dtype=float)
+    c = slow_motion - 1.0
+    g = tau if c <= 0 else np.expm1(np.log1p(c) * tau) / c
+    return first + (last - first) * g

@@ -1,21 +1,44 @@
-"""The benchmark suite runs end to end (a quick run of one case) and writes its table and JSON."""
+"""The benchmark suite runs end to end (a quick run of the grid case, nnkern against NumPy, each in
+its own process) and writes its table and JSON; the competent NumPy trainer of the suite trains
+exactly as nnkern does."""
 
 import json
 import pathlib
 import sys
+
+import numpy as np
+
+import nnkern as nk
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.__main__ import main  # noqa: E402
+from benchmarks.contenders import with_numpy  # noqa: E402
+from benchmarks.problems import data  # noqa: E402
 
 
 def test_quick_grid_case_writes_table_and_json(tmp_path, capsys):
-    main(["--quick", "--cases", "c", "--out", str(tmp_path)])
+    main(["--quick", "--cases", "c", "--contenders", "nnkern,numpy", "--out", str(tmp_path)])
     result = json.loads((tmp_path / "benchmarks.json").read_text())
-    (row,) = result["rows"]
-    assert row["case"] == "c" and row["times"]["nnkern"] > 0 and row["times"]["numpy"] > 0
+    assert [(row["case"], row["threads"]) for row in result["rows"]] == [("c", 1), ("c", 2)]
+    for row in result["rows"]:
+        assert row["runs"]["nnkern"][0] > 0 and row["runs"]["numpy"][0] > 0
+        assert row["ratios"]["numpy"] == [row["runs"]["numpy"][0] / row["runs"]["nnkern"][0]]
     table = (tmp_path / "table.md").read_text()
-    assert "| c | grid activations 200x200" in table and "Machine:" in table
-    assert "Machine:" in capsys.readouterr().out
+    assert "| c | grid 200x200, 2-16-16-1, all layers, float32 | 1 |" in table and "Machine:" in table
+    assert "load average" in capsys.readouterr().out
+
+
+def test_competent_numpy_trains_as_nnkern_does():
+    """Same start, full batch (no shuffling to tell apart), Adam: the same parameters, float64."""
+    for sizes, act, out in (([2, 16, 16, 1], "tanh", "sigmoid"), ([20, 16, 5], "relu", "softmax")):
+        spec = dict(kind="train", sizes=sizes, activation=act, output=out, dtype="float64",
+                    data="spiral" if sizes[0] == 2 else "random", n=300, batch=300)
+        trainer = with_numpy.Trainer(spec)
+        for _ in range(5):
+            trainer.epoch()
+        net = nk.MLP(sizes, activation=act, output=out, seed=0, dtype="float64")
+        nk.train(net, *data(spec), epochs=5, batch_size=300, lr=0.01, quiet=True)
+        np.testing.assert_allclose(trainer.theta, net.params, rtol=0, atol=1e-12)

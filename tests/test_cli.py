@@ -23,7 +23,7 @@ def test_schedules_parse():
 def test_train_then_info(tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["train", "--dataset", "xor", "--n", "64", "--layers", "2,4,1", "--epochs", "3", "--batch-size", "16",
-            "--record", "every:2", "--out", str(out), "--quiet"]
+            "--record", "every:2", "--out", str(out), "--durable", "chunk", "--quiet"]
     assert main(argv) == 0
     assert f"recording: {out} (7 snapshots)" in capsys.readouterr().out
     rec = nk.Recording.load(out)

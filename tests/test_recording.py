@@ -213,6 +213,41 @@ def test_streamed_folder_equals_the_in_memory_recording(run, data, tmp_path):
     assert json.loads((folder / "header.json").read_text())["complete"] is True
 
 
+@pytest.mark.parametrize("durable", ["end", "chunk"])
+def test_durable_says_when_the_folder_reaches_the_disk(run, data, tmp_path, monkeypatch, durable):
+    """"chunk" flushes each chunk (written under a temporary name) to disk before its rename;
+    "end" flushes nothing while training, then every file, the complete header last."""
+    monkeypatch.setattr(recorder, "FIRST_CHUNK_BYTES", 1)
+    monkeypatch.setattr(recorder, "CHUNK_BYTES", 1)  # a chunk per epoch
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    monkeypatch.setattr(storage.os, "fsync", fsync)
+    folder = tmp_path / "run"
+    streamed = nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, lr=0.05, quiet=True,
+                        record_to=folder, durable=durable).recording
+    assert_same_recording(streamed, run.recording)
+    chunks = [storage.chunk_name(i) for i in range(len(storage.chunk_files(folder)))]
+    assert len(chunks) >= EPOCHS
+    temporary = [name for name in synced if name.endswith(".tmp")]
+    if durable == "chunk":
+        assert [f".{c}.tmp" for c in chunks] == [n for n in temporary if n.startswith(".chunk")]
+    else:
+        assert temporary == [".header.json.tmp"]  # only the final header, written once the rest is on disk
+        assert set(chunks + [storage.DATA, storage.HISTORY, "run"]) <= set(synced[: synced.index(".header.json.tmp")])
+    assert synced[-2:] == [".header.json.tmp", "run"]
+
+
+def test_an_unknown_durable_is_named(data, tmp_path):
+    with pytest.raises(ValueError, match="durable must be one of 'end', 'chunk'; got 'always'"):
+        nk.train(fresh_net(), *data, epochs=1, quiet=True, record_to=tmp_path / "run", durable="always")
+    assert not (tmp_path / "run").exists()
+
+
 def test_save_and_load_round_trip(run, tmp_path):
     path = run.recording.save(tmp_path / "saved")
     loaded = nk.Recording.load(path)
@@ -254,10 +289,10 @@ def test_save_never_clobbers_an_existing_recording(run, data, tmp_path, monkeypa
 def test_a_failed_chunk_write_stops_training_and_leaves_the_chunks_before_it(data, tmp_path, monkeypatch):
     write_npz = storage.write_npz
 
-    def disk_full_at_chunk_1(path, arrays):
+    def disk_full_at_chunk_1(path, arrays, sync=True):
         if path.endswith(storage.chunk_name(1)):
             raise OSError("disk full")
-        write_npz(path, arrays)
+        write_npz(path, arrays, sync)
 
     monkeypatch.setattr(storage, "write_npz", disk_full_at_chunk_1)
     for name in ("CHUNK_BYTES", "FIRST_CHUNK_BYTES"):  # a chunk per epoch or two

@@ -243,3 +243,26 @@ def test_sweep_cli_bad_arguments_get_one_line_and_status_2(tmp_path, capsys, arg
     assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("nnkern: error:") and message in err and err.count("\n") == 1
+
+
+def test_the_users_csv_and_idx_files_are_swept_through_the_cli(tmp_path, capsys):
+    from idx_files import fashion_pair
+
+    X, y = nk.datasets.load("xor", n=80, seed=3)
+    points = tmp_path / "my points.csv"
+    np.savetxt(points, np.c_[X, y], delimiter=",", header="x1,x2,label", comments="", fmt=["%.6f", "%.6f", "%d"])
+    common = ["--epochs", "3", "--batch-size", "16", "--workers", "0", "--quiet"]
+    assert main(["sweep", "--csv", str(points), "--layers", "2,4,1", "--lr", "0.01,0.1", *common,
+                 "--out", str(tmp_path / "csv")]) == 0
+    rows = _csv_rows(tmp_path / "csv")
+    assert len(rows) == 2 and all(name.startswith("my-points_2-4-1_") for name in rows)
+    for name in rows:  # each run trained on exactly the file's points
+        X_run, y_run = nk.Recording.load(tmp_path / "csv" / name).data
+        assert len(X_run) + round(0.25 * len(X)) == len(X) and set(y_run.tolist()) <= {0, 1}
+
+    images, labels, *_ = fashion_pair(tmp_path, n=40, side=6, gz=True)
+    assert main(["sweep", "--idx", str(images), str(labels), "--n", "32", "--layers", "36,8,10", *common,
+                 "--out", str(tmp_path / "idx")]) == 0
+    (name,) = _csv_rows(tmp_path / "idx")
+    rec = nk.Recording.load(tmp_path / "idx" / name)
+    assert rec.complete and rec.header["model"]["sizes"] == [36, 8, 10] and len(rec.data[0]) == 24

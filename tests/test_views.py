@@ -235,3 +235,14 @@ def test_hidden_transform_projects_each_layer():
     for pair in (3, (0.5, 1), (0, 1, 2)):
         with pytest.raises(ValueError, match="neurons\\[0\\] = .*: expected two units \\(i, j\\) of layer 0, each in 0..4"):
             nk.hidden_transform(net, X, neurons={0: pair})
+
+
+def test_slow_motion_steps_pace_the_end_slow_motion_times_faster_than_the_start():
+    from nnkern.views import slow_motion_steps
+
+    np.testing.assert_allclose(slow_motion_steps(10, 110, [0.0, 1.0]), [10, 110])
+    np.testing.assert_allclose(slow_motion_steps(0, 100, [0.25, 0.5], slow_motion=1), [25, 50])
+    h = 1e-6
+    start = (slow_motion_steps(0, 100, h, 20) - slow_motion_steps(0, 100, 0, 20)) / h
+    end = (slow_motion_steps(0, 100, 1, 20) - slow_motion_steps(0, 100, 1 - h, 20)) / h
+    assert end / start == pytest.approx(20, rel=1e-4)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..palette import PALETTE
 from ..record import Recording
-from ..views import input_scale, square_extent
+from ..views import input_scale, slow_motion_steps, square_extent
 
 #: default number of snapshots in a page (fewer for big nets: at most SNAPSHOT_BYTES of int16 parameters),
 #: and their screen-time spacing (as ``TrainingTracker.time_at``)
@@ -67,9 +67,7 @@ def chosen_snapshots(steps, n):
     steps = np.asarray(steps)
     if len(steps) <= n:
         return np.arange(len(steps))
-    c = SLOW_MOTION - 1.0
-    g = np.expm1(np.log1p(c) * np.linspace(0.0, 1.0, n)) / c
-    targets = steps[0] + (steps[-1] - steps[0]) * g
+    targets = slow_motion_steps(steps[0], steps[-1], np.linspace(0.0, 1.0, n), SLOW_MOTION)
     right = np.clip(np.searchsorted(steps, targets), 1, len(steps) - 1)
     nearer_left = targets - steps[right - 1] < steps[right] - targets
     return np.unique(np.where(nearer_left, right - 1, right))

@@ -1,7 +1,13 @@
 """The recorder ``train`` drives: each epoch it picks the steps to keep and lends the compiled
 epoch rows of a large in-memory chunk to write them into.  A helper thread prepares the next chunk
 while the current one fills; full chunks are kept in memory, or written to a folder by a writer
-thread (so training does not wait on the disk)."""
+thread (so training does not wait on the disk).
+
+What a folder recording survives (``durable``): "end" (the default) writes each chunk to a temporary
+name and renames it, so a killed process (even ``kill -9``) leaves every finished chunk readable, and
+flushes the whole folder to disk once, when training ends; "chunk" also flushes each chunk (and the
+history before it) to disk as it is written, so a power loss or OS crash mid-training keeps every
+finished chunk too, at the price of waiting for the disk each time."""
 
 import collections
 import json
@@ -31,6 +37,8 @@ FIRST_CHUNK_BYTES = 256 << 10
 FLUSH_SECONDS = 2.0
 #: bytes of chunks a folder recording queues for writing before training waits for the disk
 PENDING_BYTES = 256 << 20
+#: what ``durable`` may be: when a folder recording is flushed to disk (see the module's docstring)
+DURABLE = ("end", "chunk")
 
 _STATE = {"adam": ("first moment", "second moment"), "momentum": ("velocity", "unused (zeros)"),
           "sgd": ("unused (zeros)", "unused (zeros)")}
@@ -74,7 +82,7 @@ class Recorder:
     """Implements the recording protocol of ``train`` (begin, plan, commit, end_epoch, close).
 
     schedule: see ``nnkern.record.schedules`` ("auto" included); folder: None to keep the recording in memory, else a new
-    or empty directory to stream it into.  Every recorded step keeps its gradient and loss; key
+    or empty directory to stream it into; durable: "end" or "chunk" (see the module's docstring).  Every recorded step keeps its gradient and loss; key
     rows also keep the state (parameters, optimizer moments): the first row of each chunk and any
     row whose previous step was not recorded, the others being rebuilt exactly on reading (see
     ``nnkern.record.storage``).  ``exact_replay=False`` (a GPU run, whose arithmetic the CPU cannot
@@ -82,7 +90,7 @@ class Recorder:
     holds the recording.
     """
 
-    def __init__(self, net, schedule, settings, folder=None, exact_replay=True):
+    def __init__(self, net, schedule, settings, folder=None, durable="end", exact_replay=True):
         self.net, self.recording = net, None
         epochs, per_epoch = settings["epochs"], settings["steps_per_epoch"]
         row_bytes = net.n_params * net.dtype.itemsize
@@ -99,7 +107,7 @@ class Recorder:
         self.min_rows, self.max_rows = most_per_epoch + 1, max(most_per_epoch + 1, CHUNK_BYTES // row_bytes)
         self.first_rows = max(self.min_rows, FIRST_CHUNK_BYTES // row_bytes)
         self.header = make_header(net, schedule, settings)
-        self.sink = _MemorySink(self.header) if folder is None else _FolderSink(folder, self.header)
+        self.sink = _MemorySink(self.header) if folder is None else _FolderSink(folder, self.header, durable)
         self.last_flush = time.monotonic()
         self.fill = self.key_fill = 0  # rows and key rows of the current chunk filled
         self.stored = 0  # snapshots handed to the sink
@@ -254,16 +262,18 @@ class _FolderSink:
     """Streams a recording into a folder.  One background thread does all the writing, in order
     (the data, then per chunk the history lines so far and the chunk), so training waits on the
     disk only when more than PENDING_BYTES of chunks are queued, and any chunk on disk comes with
-    the history of its epochs."""
+    the history of its epochs.  durable: "chunk" flushes each file to disk as it is written, "end"
+    only the whole folder when the run ends."""
 
     streams = True
 
-    def __init__(self, folder, header):
+    def __init__(self, folder, header, durable="end"):
         folder = os.fspath(folder)
         if os.path.exists(folder) and (not os.path.isdir(folder) or os.listdir(folder)):
             raise ValueError(f"record_to={folder!r} already exists and is not an empty folder; "
                              f"choose a new path (existing recordings are never overwritten)")
         self.folder, self.header, self.n_chunks = folder, header, 0
+        self.sync = durable == "chunk"  # flush each file as it is written
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-recorder")
         self.pending = collections.deque()  # (future, bytes) of writes not known to be done
         self.lines, self.history = [], None  # metrics not yet handed to the writer; its HistoryWriter
@@ -277,14 +287,14 @@ class _FolderSink:
         self._submit(0, self._write_start, arrays)
 
     def _write_start(self, arrays):
-        storage.write_npz(self._path(storage.DATA), arrays)
-        storage.write_json(self._path(storage.HEADER), self.header)
+        storage.write_npz(self._path(storage.DATA), arrays, self.sync)
+        storage.write_json(self._path(storage.HEADER), self.header, self.sync)
         self.history = storage.HistoryWriter(self.folder)
 
     def store(self, arrays):
         self._hand_over_lines()
         path = self._path(storage.chunk_name(self.n_chunks))
-        self._submit(sum(a.nbytes for a in arrays.values()), storage.write_npz, path, arrays)
+        self._submit(sum(a.nbytes for a in arrays.values()), storage.write_npz, path, arrays, self.sync)
         self.n_chunks += 1
 
     def _hand_over_lines(self):
@@ -293,7 +303,7 @@ class _FolderSink:
             self._submit(0, self._write_lines, lines)
 
     def _write_lines(self, lines):
-        self.history.append(lines)
+        self.history.append(lines, self.sync)
 
     def _submit(self, nbytes, fn, *args):
         """Queue a write; raise here any failed earlier write; wait while too much is queued."""
@@ -316,6 +326,7 @@ class _FolderSink:
         self.lines.append(metrics)
 
     def _shut(self):
+        """Wait for the queued writes, then flush the folder to disk (unless a write failed)."""
         try:
             self._hand_over_lines()
             while self.pending:
@@ -324,9 +335,11 @@ class _FolderSink:
             self.writer.shutdown()
             if self.history is not None:
                 self.history.close()
+            if not self.failed and os.path.isdir(self.folder):
+                storage.sync_folder(self.folder)
 
     def finish(self, history):
-        self._shut()
+        self._shut()  # the header saying the run is complete goes last, once the rest is on disk
         storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks))
         return Recording.load(self.folder)
 

@@ -12,8 +12,10 @@ The state of a row that is not a key row is rebuilt from the row before and the 
 (``nnkern.kernels.replay.replay``), exactly; recording every step then stores little more
 than the gradients.  A schema-1 chunk has no ``key``: it stores the state of every row.
 
-Every file except history.jsonl is written under a temporary name, flushed to disk and renamed,
-so a reader sees a whole file or none.  Problems raise ``RecordingError`` naming the file.
+Every file except history.jsonl is written under a temporary name and renamed, so a reader (even
+after the writer was killed) sees a whole file or none; ``sync=True`` also flushes it to disk
+before the rename, so that it survives a power loss.  Problems raise ``RecordingError`` naming
+the file.
 """
 
 import json
@@ -51,37 +53,53 @@ def chunk_files(folder):
     return {int(m.group(1)): os.path.join(folder, m.group(0)) for m in found if m}
 
 
-def _fsync_dir(folder):
-    fd = os.open(folder, os.O_RDONLY)
+def _fsync(path):
+    """Flush a file or a folder (its entries) to disk."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
 
 
-def write_atomic(path, write):
-    """Call ``write(file)`` on a temporary sibling of ``path``, fsync it, rename it to ``path``."""
+def sync_folder(folder):
+    """Flush every file of ``folder``, then the folder itself, to disk."""
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            _fsync(path)
+    _fsync(folder)
+
+
+def write_atomic(path, write, sync=True):
+    """Call ``write(file)`` on a temporary sibling of ``path`` and rename it to ``path``; with
+    ``sync``, fsync the file before the rename and the folder after it, else (on Linux) only start
+    writing the file back, so that a later ``sync_folder`` waits less."""
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.tmp")
     try:
         with open(tmp, "wb") as f:
             write(f)
             f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
+            elif hasattr(os, "sync_file_range"):
+                os.sync_file_range(f.fileno(), 0, 0, os.SYNC_FILE_RANGE_WRITE)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
-    _fsync_dir(folder or ".")
+    if sync:
+        _fsync(folder or ".")
 
 
-def write_json(path, obj):
-    write_atomic(path, lambda f: f.write(json.dumps(obj, indent=2).encode() + b"\n"))
+def write_json(path, obj, sync=True):
+    write_atomic(path, lambda f: f.write(json.dumps(obj, indent=2).encode() + b"\n"), sync)
 
 
-def write_npz(path, arrays):
-    write_atomic(path, lambda f: np.savez(f, **arrays))
+def write_npz(path, arrays, sync=True):
+    write_atomic(path, lambda f: np.savez(f, **arrays), sync)
 
 
 def read_header(folder):
@@ -153,13 +171,14 @@ class HistoryWriter:
     def __init__(self, folder):
         self.file = open(os.path.join(folder, HISTORY), "a", encoding="utf-8")
 
-    def append(self, rows):
-        """rows: dicts of one epoch's metrics each."""
+    def append(self, rows, sync=False):
+        """rows: dicts of one epoch's metrics each; ``sync``: flush them to disk too."""
         self.file.write("".join(json.dumps({k: _json_value(v) for k, v in m.items()}) + "\n" for m in rows))
         self.file.flush()
+        if sync:
+            os.fsync(self.file.fileno())
 
     def close(self):
-        os.fsync(self.file.fileno())
         self.file.close()
 
 

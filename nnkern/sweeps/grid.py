@@ -8,9 +8,12 @@ folder name (readable settings and a hash of all of them, so a rerun finds the s
 import hashlib
 import itertools
 import json
+import os
+import re
 
 #: the settings of one run and their defaults. Data: ``dataset`` generated from n, noise and
-#: ``data_seed`` (the same data for every seed), ``val`` held out; ``seed`` seeds the initial
+#: ``data_seed`` (the same data for every seed), or the user's files as "csv:PATH" or
+#: "idx:IMAGES,LABELS" (see ``data_label``), ``val`` held out; ``seed`` seeds the initial
 #: weights and the shuffling; ``record`` is nk.train's schedule (not swept); output None means
 #: sigmoid for one output unit, else softmax.
 DEFAULTS = dict(dataset="spiral", n=None, noise=0.05, data_seed=0, val=0.25, layers=None, activation="tanh",
@@ -90,7 +93,7 @@ def run_name(spec):
     """The run's folder name: its main settings, then 8 hex digits of a hash of all of them."""
     digest = hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
     layers = "-".join(map(str, spec["layers"]))
-    return f"{spec['dataset']}_{layers}_{spec['activation']}_{spec['optimizer']}_lr{spec['lr']:g}_seed{spec['seed']}_{digest}"
+    return f"{data_label(spec['dataset'])}_{layers}_{spec['activation']}_{spec['optimizer']}_lr{spec['lr']:g}_seed{spec['seed']}_{digest}"
 
 
 def varying(specs):
@@ -103,6 +106,19 @@ def describe(spec, key):
     value = spec[key]
     if key == "layers":
         return "-".join(map(str, value))
-    if key in ("activation", "optimizer", "dataset", "dtype"):
+    if key == "dataset":
+        return data_label(value)
+    if key in ("activation", "optimizer", "dtype"):
         return str(value)
     return f"{key.replace('_', ' ')} {value:g}" if isinstance(value, float) else f"{key.replace('_', ' ')} {value}"
+
+
+def data_label(dataset):
+    """A short name for a run's data: the dataset's name, or the stem of the user's CSV or IDX images file."""
+    kind, _, where = dataset.partition(":")
+    if kind not in ("csv", "idx") or not where:
+        return dataset
+    stem = os.path.basename(where.split(",")[0])
+    for ext in (".gz", ".csv", ".idx3-ubyte", "-idx3-ubyte"):
+        stem = stem[: -len(ext)] if stem.endswith(ext) else stem
+    return re.sub(r"[^A-Za-z0-9.-]+", "-", stem) or kind

@@ -41,6 +41,21 @@ def run(spec, folder):
     return row
 
 
+def load_data(spec):
+    """(X, y) of the run ``spec``: its "csv:PATH" or "idx:IMAGES,LABELS" files (the first ``n`` rows),
+    else the named dataset generated from n, noise and data_seed."""
+    import nnkern as nk
+
+    kind, _, where = spec["dataset"].partition(":")
+    if kind == "csv":
+        X, y = nk.datasets.from_csv(where)
+    elif kind == "idx":
+        X, y, _ = nk.datasets.load_idx(*where.split(",", 1))
+    else:
+        return nk.datasets.load(spec["dataset"], n=spec["n"], noise=spec["noise"], seed=spec["data_seed"])
+    return X[: spec["n"]], y[: spec["n"]]
+
+
 def train_run(spec, folder=None):
     """Train the run ``spec``, recording into the local ``folder`` (None: no recording); returns
     its summary row."""
@@ -51,7 +66,7 @@ def train_run(spec, folder=None):
     started = time.perf_counter()
     status, error, history = "complete", "", {}
     try:
-        X, y = nk.datasets.load(spec["dataset"], n=spec["n"], noise=spec["noise"], seed=spec["data_seed"])
+        X, y = load_data(spec)
         val = None
         if spec["val"]:
             X, X_val, y, y_val = nk.datasets.train_test_split(X, y, test_size=spec["val"], seed=spec["data_seed"])

@@ -6,6 +6,7 @@ import numpy as np
 from manim import ValueTracker
 
 import nnkern as nk
+from nnkern.views import slow_motion_steps
 
 
 @dataclass
@@ -207,9 +208,7 @@ class TrainingTracker:
         """
         if tau >= 1:
             return float(self.t_max)
-        c = slow_motion - 1.0
-        g = tau if c <= 0 else np.expm1(np.log1p(c) * tau) / c
-        return self.time_of_step(self.steps[0] + (self.steps[-1] - self.steps[0]) * g)
+        return self.time_of_step(float(slow_motion_steps(self.steps[0], self.steps[-1], tau, slow_motion)))
 
     def play(self, tau0=0.0, tau1=1.0, run_time=20.0, slow_motion=20.0):
         """Animation of ``time`` over the screen-time span [tau0, tau1] of the run (see ``time_at``)."""
