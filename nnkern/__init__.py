@@ -12,9 +12,10 @@ __version__ = "0.1.0"  # before the imports: nnkern.cache keys runs by it
 from . import cache, datasets
 from .model import MLP, ModelFileError
 from .record import Recording, RecordingError, RecordingSizeWarning, Snapshot
+from .sensitivity import evaluate_many, prune_curve, pruned_params, weight_sensitivity
 from .sweeps import sweep
 from .train import TrainingDiverged, TrainResult, evaluate, loss_and_grads, train
-from .views import (class_activations, confusion_matrix, grid_activations, hidden_transform, layer_outputs,
+from .views import (class_activations, confusion_matrix, error_signals, grid_activations, hidden_transform, layer_outputs,
                     path_activations, saliency, trace_contributions, weight_change, weight_histograms)
 
 
@@ -28,5 +29,6 @@ def explore(recording, path, **kwargs):
 
 __all__ = ["cache", "datasets", "MLP", "ModelFileError", "train", "TrainResult", "TrainingDiverged", "evaluate", "loss_and_grads"]
 __all__ += ["Recording", "Snapshot", "RecordingError", "RecordingSizeWarning", "explore", "sweep"]
+__all__ += ["evaluate_many", "weight_sensitivity", "pruned_params", "prune_curve"]
 __all__ += ["grid_activations", "layer_outputs", "weight_change", "weight_histograms", "class_activations",
-            "confusion_matrix", "saliency", "path_activations", "trace_contributions", "hidden_transform"]
+            "confusion_matrix", "error_signals", "saliency", "path_activations", "trace_contributions", "hidden_transform"]

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 from tqdm.auto import tqdm
 
+from .batches import epoch_orders
 from .checks import encode_targets, non_negative_float, positive_int
 from .kernels import epoch_args, passes
 from .kernels.codes import OPTIMIZERS, lookup
@@ -152,7 +153,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     recorder = _make_recorder(net, record, record_to, durable, backend, dict(
         opt, epochs=epochs, batch_size=batch_size, seed=seed, steps_per_epoch=n_batches, n_samples=n, meta=record_meta))
 
-    rng = np.random.default_rng(seed)
+    orders = epoch_orders(seed, n)
     theta = net.params
     grad, m1, m2 = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
     history = {"epoch": [], "loss": [], "acc": []}
@@ -163,7 +164,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     try:
         recorder.begin(X, Y, val)
         for epoch in bar:
-            perm = rng.permutation(n)
+            perm = next(orders)
             rec = recorder.plan(epoch, t, n_batches)
             before = theta.copy()
             total, correct, failed = train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t, network, optimizer, rec)

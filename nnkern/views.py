@@ -188,6 +188,28 @@ def _output_index(net, output):
     return int_in(output, "output", 0, net.sizes[-1], f"an output unit 0..{net.sizes[-1] - 1}")
 
 
+def error_signals(net, X, y):
+    """The error signal δ = ∂L/∂z of every neuron, per sample, as backpropagation computes it.
+
+    X: (n, n_in), y: targets as ``nk.train`` takes them.  Returns a list per layer after the input of
+    (n, width) arrays: δ of the output layer is a - y (sigmoid or softmax with cross-entropy, or
+    identity with squared error), each layer before it f'(z) * (δ_next @ W_next.T).  L is each sample's
+    own loss, so the mean-loss gradient of ``nk.loss_and_grads`` is dW_l = a_(l-1).T @ δ_l / n.
+    """
+    from .train import checked_targets
+
+    net = _net(net)
+    X, Y = checked_targets(net, X, y)
+    outs = net.layer_outputs(X)
+    delta = outs[-1][1] - Y
+    deltas = [delta]
+    for l in range(len(outs) - 1, 0, -1):
+        z_prev, a_prev = outs[l - 1]
+        delta = reference.activation_backward(z_prev, a_prev, delta @ net.weights[l].T, net.hidden_code)
+        deltas.append(delta)
+    return deltas[::-1]
+
+
 def saliency(net, X, output=0):
     """Gradient of one output activation with respect to the input, per sample.
 

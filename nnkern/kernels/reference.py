@@ -149,3 +149,19 @@ def replay(grad, steps, key, key_theta, key_m1, key_m2, opt):
         for out, a in zip(states, state):
             out[i] = a
     return tuple(states)
+
+
+def evaluate_params(layout, thetas, X, Y, hidden, out):
+    """(mean loss (K,), correct count (K,)) of each parameter vector thetas[k] (K, P) on X, Y."""
+    loss, correct = np.empty(len(thetas)), np.empty(len(thetas), dtype=np.int64)
+    for k, theta in enumerate(thetas):
+        z, a = forward(layout, theta, X, hidden, out)[-1]
+        loss[k], correct[k] = sample_losses(z, a, Y, out).mean(), n_correct(a, Y, out)
+    return loss, correct
+
+
+def evaluate_perturbed(layout, theta, index, value, X, Y, hidden, out):
+    """``evaluate_params`` of the copies of theta (P,) with parameter index[k] set to value[k]."""
+    thetas = np.repeat(theta[None], len(index), axis=0)
+    thetas[np.arange(len(index)), index] = value
+    return evaluate_params(layout, thetas, X, Y, hidden, out)

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from . import storage
+from ..batches import step_rows
 from ..kernels import epoch_args
 from ..kernels.codes import OPTIMIZERS
 from ..kernels.replay import replay
@@ -242,6 +243,12 @@ class Recording:
             _, c, row = self._locate(i)
             out[k] = self._field(c, field)[row]
         return out
+
+    def batch_rows(self, step):
+        """Rows (m,) of the training data (``data``) that optimizer step ``step`` (1-based) trained on:
+        its snapshot's ``grad`` is the gradient of their mean loss at the previous step's parameters."""
+        tr = self.header["training"]
+        return step_rows(tr["seed"], tr["n_samples"], tr["batch_size"], int(step))
 
     def params_at(self, t):
         """Flat parameters (P,) at fractional snapshot index t in [0, len - 1]: linear interpolation

@@ -170,6 +170,10 @@ class NetworkDiagram(VGroup):
                 vm.set_points(_segments(a[self._bundle[l] == k], b[self._bundle[l] == k]))
         return self
 
+    def edge_indices(self, l):
+        """True neuron indices (i (m,), j (m,)) of the drawn edges of weight matrix l, in ``edge_ends`` order."""
+        return self._pairs[l]
+
     def edge_bundle(self, l, i, j):
         """The VMobject drawing the edge from neuron i of layer l to neuron j of layer l + 1 (true indices)."""
         ti, tj = self._pairs[l]

@@ -1,0 +1,83 @@
+"""Evaluate many copies of one network that differ only in their parameters, in one compiled call:
+each copy's mean loss and correct count on the same data.
+
+``evaluate_params`` takes the copies as a stack of flat parameter vectors (a sweep, a pruning
+schedule); ``evaluate_perturbed`` takes one vector and a list of single-parameter edits (every
+weight scaled or zeroed in turn: a sensitivity map) without ever building the stack.  Each has a
+serial and a parallel compilation of one body, chosen by ``pick`` (umap's selector): threads pay off
+only once there is enough work.  The NumPy twins are ``reference.evaluate_params`` and
+``reference.evaluate_perturbed``.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .activations import KERNEL
+from .layout import block
+from .losses import loss_and_correct
+from .passes import CHUNK_ROWS, forward_block, layer_offsets
+
+#: copies x samples below which the serial compilation runs (a thread team costs more than it saves)
+PARALLEL_WORK = 50_000
+
+
+@njit(**KERNEL)
+def _evaluate(theta, w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf):
+    """(sum of sample losses, correct count) of parameters theta (P,) on X (n, n_in), Y (n, n_out),
+    forwarding CHUNK_ROWS rows at a time through the scratch buffers zbuf, abuf (CHUNK_ROWS * sum widths)."""
+    n = X.shape[0]
+    n_layers = sizes.shape[0] - 1
+    cum = layer_offsets(sizes)
+    n_out = sizes[n_layers]
+    total, correct = 0.0, 0
+    for i0 in range(0, n, CHUNK_ROWS):
+        m = min(CHUNK_ROWS, n - i0)
+        forward_block(theta, w_off, b_off, sizes, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0)
+        start = m * cum[n_layers - 1]
+        t, c = loss_and_correct(block(zbuf, start, m, n_out), block(abuf, start, m, n_out), Y[i0 : i0 + m], out)
+        total += t
+        correct += c
+    return total, correct
+
+
+def _params_body(thetas, w_off, b_off, sizes, hidden, out, X, Y, loss, correct):
+    width = CHUNK_ROWS * layer_offsets(sizes)[-1]
+    for k in prange(thetas.shape[0]):
+        zbuf = np.empty(width, dtype=thetas.dtype)
+        abuf = np.empty(width, dtype=thetas.dtype)
+        total, c = _evaluate(thetas[k], w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf)
+        loss[k] = total / X.shape[0]
+        correct[k] = c
+
+
+def _perturbed_body(theta, index, value, w_off, b_off, sizes, hidden, out, X, Y, loss, correct):
+    width = CHUNK_ROWS * layer_offsets(sizes)[-1]
+    for k in prange(index.shape[0]):
+        zbuf = np.empty(width, dtype=theta.dtype)
+        abuf = np.empty(width, dtype=theta.dtype)
+        copy = theta.copy()
+        copy[index[k]] = value[k]
+        total, c = _evaluate(copy, w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf)
+        loss[k] = total / X.shape[0]
+        correct[k] = c
+
+
+_params = (njit(**KERNEL)(_params_body), njit(parallel=True, **KERNEL)(_params_body))
+_perturbed = (njit(**KERNEL)(_perturbed_body), njit(parallel=True, **KERNEL)(_perturbed_body))
+
+
+def pick(variants, copies, n):
+    """The serial (first) or parallel (second) compilation for ``copies`` copies on n samples."""
+    return variants[copies * n >= PARALLEL_WORK]
+
+
+def evaluate_params(thetas, w_off, b_off, sizes, hidden, out, X, Y, loss, correct):
+    """Copy k has parameters thetas[k] ((K, P), C-contiguous); writes its mean loss over X (n, n_in),
+    Y (n, n_out) into loss[k] (K,) float64 and its correct count into correct[k] (K,) int64."""
+    pick(_params, len(thetas), len(X))(thetas, w_off, b_off, sizes, hidden, out, X, Y, loss, correct)
+
+
+def evaluate_perturbed(theta, index, value, w_off, b_off, sizes, hidden, out, X, Y, loss, correct):
+    """Copy k is theta (P,) with parameter index[k] (K,) int64 set to value[k] (K,); writes its mean
+    loss and correct count as ``evaluate_params`` does."""
+    pick(_perturbed, len(index), len(X))(theta, index, value, w_off, b_off, sizes, hidden, out, X, Y, loss, correct)
