@@ -13,9 +13,9 @@ import numpy as np
 from numba import njit, prange
 
 from .activations import KERNEL
-from .layout import block
+from .layout import compiled_layer_offsets as layer_offsets, layer_rows
 from .losses import loss_and_correct
-from .passes import CHUNK_ROWS, forward_block, layer_offsets
+from .passes import CHUNK_ROWS, forward_block
 
 #: copies x samples below which the serial compilation runs (a thread team costs more than it saves)
 PARALLEL_WORK = 50_000
@@ -26,15 +26,14 @@ def _evaluate(theta, w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf):
     """(sum of sample losses, correct count) of parameters theta (P,) on X (n, n_in), Y (n, n_out),
     forwarding CHUNK_ROWS rows at a time through the scratch buffers zbuf, abuf (CHUNK_ROWS * sum widths)."""
     n = X.shape[0]
-    n_layers = sizes.shape[0] - 1
-    cum = layer_offsets(sizes)
-    n_out = sizes[n_layers]
+    last = sizes.shape[0] - 2
+    a_off = layer_offsets(sizes)
     total, correct = 0.0, 0
     for i0 in range(0, n, CHUNK_ROWS):
         m = min(CHUNK_ROWS, n - i0)
-        forward_block(theta, w_off, b_off, sizes, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0)
-        start = m * cum[n_layers - 1]
-        t, c = loss_and_correct(block(zbuf, start, m, n_out), block(abuf, start, m, n_out), Y[i0 : i0 + m], out)
+        forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0)
+        z, a = layer_rows(zbuf, a_off, sizes, last, m, 0, m), layer_rows(abuf, a_off, sizes, last, m, 0, m)
+        t, c = loss_and_correct(z, a, Y[i0 : i0 + m], out)
         total += t
         correct += c
     return total, correct
