@@ -9,31 +9,64 @@ manim = pytest.importorskip("manim")
 
 import nnkern as nk  # noqa: E402
 from nnkern import palette  # noqa: E402
-from nnkern.viz import LossCurve, NetworkDiagram, NeuronMap, plane, style  # noqa: E402
-
-
-def frame(net, scale, steps):
-    changes = [scale * np.ones_like(W) for W in net.weights]
-    return SimpleNamespace(net=net, point_activations=None, weight_changes=changes, change_steps=steps, extent=(-1, 1, -1, 1))
+from nnkern.viz import LossCurve, NetworkDiagram, NeuronMap, RecordedRun, TrainingTracker, plane, style  # noqa: E402
 
 
 def strongest_opacity(diagram):
-    return max(vm.get_stroke_opacity() for glow in diagram.glow for vm in glow if len(vm.points))
+    return max((vm.get_stroke_opacity() for glow in diagram.glow for vm in glow if len(vm.points)), default=0.0)
 
 
-def test_the_change_highlight_fades_with_the_change_per_step():
-    net = nk.MLP([2, 3, 1], seed=0)
-    d = NetworkDiagram.from_net(net)
-    d.needs_changes = True
-    d.sync(frame(net, 1.0, 1))
-    early = strongest_opacity(d)
-    d.sync(frame(net, 0.1, 1))  # a tenth of the change per step
-    assert strongest_opacity(d) == pytest.approx(0.1 * early)
-    d.sync(frame(net, 1.0, 10))  # the same change spread over ten steps
-    assert strongest_opacity(d) == pytest.approx(0.1 * early)
-    d.clear_changes()
-    d.sync(frame(net, 0.1, 1))  # a new replay starts afresh
-    assert strongest_opacity(d) == pytest.approx(early)
+@pytest.fixture(scope="module")
+def changes():
+    """A recorded run, a diagram of it showing weight changes, and its tracker."""
+    X, y = nk.datasets.load("circle", n=200, seed=0)
+    net = nk.MLP([2, 6, 1], seed=0)
+    rec = nk.train(net, X, y, epochs=40, batch_size=32, lr=0.05, seed=0, quiet=True, record="geometric").recording
+    run = RecordedRun.from_recording(rec)
+    diagram = NetworkDiagram.from_net(run.net)
+    diagram.needs_changes = True
+    return run, diagram, TrainingTracker(run, plane.square_extent(X), resolution=16)
+
+
+def glow_state(diagram):
+    return [(len(vm.points), vm.get_stroke_opacity(), vm.get_stroke_width()) for glow in diagram.glow for vm in glow]
+
+
+def test_the_change_highlight_fades_with_the_change_per_step(changes):
+    run, diagram, tracker = changes
+    tracker.attach(diagram)
+    try:
+        strengths = []
+        for t in range(tracker.t_max + 1):  # every snapshot
+            tracker.time.set_value(t)
+            diagram.update()
+            f = tracker.frame
+            assert f.change_rate == pytest.approx(tracker_rate(f)) and f.change_peak >= f.change_rate
+            strengths.append(f.change_rate / f.change_peak if f.change_peak else 0.0)
+        assert max(strengths) == pytest.approx(1.0) and strengths[-1] < 0.5  # bright at the largest change, faded late
+    finally:
+        tracker.detach()
+
+
+def tracker_rate(frame):
+    """The change per step, from the frame's changes."""
+    return np.sqrt(sum(np.sum(D**2) for D in frame.weight_changes)) / max(frame.change_steps, 1)
+
+
+def test_the_highlight_at_a_time_does_not_depend_on_how_the_replay_got_there(changes):
+    """What a split render relies on: a part that jumps to a time draws what a full replay draws there."""
+    run, diagram, _ = changes
+    late = None
+    for path in (np.linspace(0, 0.8, 40), [0.8]):  # frame by frame, then one jump (fractions of the run)
+        tracker = TrainingTracker(run, (-1, 1, -1, 1), resolution=8).attach(diagram)
+        for tau in path:
+            tracker.time.set_value(tau * tracker.t_max)
+            diagram.update()
+        state = glow_state(diagram)
+        tracker.detach()
+        assert late is None or state == late
+        late = state
+    assert any(n for n, _, _ in late)  # something is highlighted
 
 
 @pytest.mark.parametrize("name", ["dark", "light"])

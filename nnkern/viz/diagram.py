@@ -46,7 +46,6 @@ class NetworkDiagram(VGroup):
     """
 
     needs_changes = False  # set True to highlight the weight changes each frame carries
-    _change_peak = 0.0  # the largest change per step synced so far (highlights are relative to it)
 
     def __init__(
         self,
@@ -153,9 +152,7 @@ class NetworkDiagram(VGroup):
         if frame.point_activations is not None:
             self.set_activations(frame.point_activations, input_scale=plane.input_scale(frame.extent))
         if self.needs_changes and frame.weight_changes is not None:
-            rate = np.sqrt(sum(float(np.sum(np.square(D))) for D in frame.weight_changes)) / max(frame.change_steps or 1, 1)
-            self._change_peak = max(self._change_peak, rate)
-            self.set_changes(frame.weight_changes, rate / self._change_peak if self._change_peak > 0 else 0.0)
+            self.set_changes(frame.weight_changes, frame.change_rate / frame.change_peak if frame.change_peak > 0 else 0.0)
         return self
 
     def set_weights(self, weights):
@@ -211,8 +208,8 @@ class NetworkDiagram(VGroup):
 
         Glow width and opacity grow with the relative change, in ``glow_levels`` steps (one VMobject
         each); changes under 1/glow_levels of the layer's largest are not highlighted. ``strength``
-        (0..1) scales every glow's opacity: as a tracker view, the size of the change per step against
-        the largest seen so far, so the highlight fades as learning settles.
+        (0..1) scales every glow's opacity: as a tracker view, the frame's change per step against the
+        largest up to then in the run, so the highlight fades as learning settles.
         """
         for glow, D, (ti, tj), (a, b) in zip(self.glow, deltas, self._pairs, self._all_edge_ends()):
             level = np.floor(style.relative_change(D)[ti, tj] * self.glow_levels).astype(int)
@@ -224,8 +221,7 @@ class NetworkDiagram(VGroup):
         return self
 
     def clear_changes(self):
-        """Remove all change highlights (and forget the largest change seen)."""
-        self._change_peak = 0.0
+        """Remove all change highlights."""
         for glow in self.glow:
             for vm in glow:
                 vm.clear_points()

@@ -51,7 +51,10 @@ class Frame:
     what you keep); point_activations: a list per layer, input first, of (width_l,) for the tracker's
     point, or None without one; weight_changes: a list per layer of (fan_in, fan_out) weight changes
     over the last ``change_window`` snapshots, or None when no attached view ``needs_changes``;
-    change_steps: the optimizer steps those changes span (None with them).
+    change_steps: the optimizer steps those changes span; change_rate: their size per step (the
+    root of the summed squared changes over ``change_steps``); change_peak: the largest change_rate
+    at any snapshot up to t (so a view's highlights can fade as learning settles, the same whether
+    the replay got here frame by frame or in one jump). The last three are None with no changes.
     """
 
     t: float
@@ -64,6 +67,13 @@ class Frame:
     point_activations: list = None
     weight_changes: list = None
     change_steps: float = None
+    change_rate: float = None
+    change_peak: float = None
+
+
+def change_rate(deltas, steps):
+    """The size per optimizer step of weight changes ``deltas`` (list of arrays) spanning ``steps`` steps."""
+    return float(np.sqrt(sum(float(np.sum(np.square(D))) for D in deltas))) / max(steps, 1)
 
 
 class TrainingTracker:
@@ -95,6 +105,7 @@ class TrainingTracker:
         self.time = ValueTracker(0.0)
         self.views = {}  # view -> the updater hung on its moving part
         self._before = self.net.copy()
+        self._peaks = None  # change_peak at each snapshot, computed on first need
         self._frame, self._frame_key = None, None
         self._grid_buffer = self.net.layer_buffer(resolution * resolution)
 
@@ -130,12 +141,29 @@ class TrainingTracker:
         point_acts = None
         if self.point is not None:
             point_acts = [self.point[0], *(a[0] for _, a in self.net.layer_outputs(self.point))]
-        deltas = steps = None
+        deltas = steps = rate = peak = None
         if changes:
-            self._before.set_params(self.params_at(t - self.change_window))
-            deltas = [a - b for a, b in zip(self.net.weights, self._before.weights)]
-            steps = step - self.step_at(max(t - self.change_window, 0.0))
-        return Frame(t, step, step / self.steps_per_epoch, params, self.net, self.extent, grid_acts, point_acts, deltas, steps)
+            deltas, steps = self._changes(self.net, t)
+            rate = change_rate(deltas, steps)
+            peak = max(rate, self._change_peaks()[int(t)])
+        return Frame(t, step, step / self.steps_per_epoch, params, self.net, self.extent, grid_acts, point_acts,
+                     deltas, steps, rate, peak)
+
+    def _changes(self, net, t):
+        """Weight changes per layer over the change window ending at t (``net`` holds the params at t), and the steps they span."""
+        self._before.set_params(self.params_at(t - self.change_window))
+        deltas = [a - b for a, b in zip(net.weights, self._before.weights)]
+        return deltas, self.step_at(t) - self.step_at(max(t - self.change_window, 0.0))
+
+    def _change_peaks(self):
+        """(snapshots,): the largest change_rate at any snapshot up to each one."""
+        if self._peaks is None:
+            now, rates = self.net.copy(), []
+            for i in range(len(self.recording)):
+                now.set_params(self.params_at(i))
+                rates.append(change_rate(*self._changes(now, i)))
+            self._peaks = np.maximum.accumulate(rates)
+        return self._peaks
 
     @property
     def epoch(self):
