@@ -10,7 +10,6 @@ import html
 import os
 import pathlib
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -60,16 +59,17 @@ def command(scene, quality, theme=None):
     return f"{f'NNKERN_THEME={theme} ' if theme else ''}manim render -q{quality} {scene}"
 
 
-def render_one(scene, quality, media, theme=None):
-    """Render one scene file into ``media`` in a new process; returns its Result."""
+def render_one(scene, quality, media, theme=None, parts=1):
+    """Render one scene file into ``media`` in up to ``parts`` new processes at once (see
+    ``render_parts``); returns its Result."""
+    from . import render_parts
+
     media = pathlib.Path(media).resolve()
     log = media / "logs" / f"{scene.stem}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, **({"NNKERN_THEME": theme} if theme else {}))
-    argv = [sys.executable, "-m", "manim", "render", f"-q{quality}", "--media_dir", str(media), str(scene)]
     start = time.perf_counter()
-    with open(log, "w") as out:
-        status = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL).returncode
+    status = render_parts.render(scene, quality, media, env, log, parts)
     result = Result(scene, status, time.perf_counter() - start, log)
     if status == 0:
         videos = sorted((media / "videos" / scene.stem / QUALITIES[quality]).glob("*.mp4"), key=os.path.getmtime)
@@ -95,13 +95,15 @@ def poster(video, png, at=0.9):
 
 def render_all(scenes, quality="l", jobs=None, theme=None, media="media", out=print):
     """Render ``scenes`` in ``jobs`` parallel processes (default: the number of cores), printing one line
-    per finished scene and writing ``<media>/gallery.html``; returns the Results in the scenes' order."""
+    per finished scene and writing ``<media>/gallery.html``; returns the Results in the scenes' order.
+    With more processes than scenes, each scene is split over ``jobs // len(scenes)`` of them."""
     jobs = jobs or os.cpu_count() or 1
+    parts = max(1, jobs // len(scenes))
     out(f"rendering {len(scenes)} scene{'s' * (len(scenes) != 1)} at -q{quality} in {min(jobs, len(scenes))} process"
         f"{'es' * (min(jobs, len(scenes)) != 1)}{f', theme {theme}' if theme else ''}")
     results = {}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(render_one, s, quality, media, theme): s for s in scenes}
+        futures = {pool.submit(render_one, s, quality, media, theme, parts): s for s in scenes}
         for done, future in enumerate(as_completed(futures), start=1):
             r = results[futures[future]] = future.result()
             state = f"ok, {r.video}" if r.status == 0 else f"FAILED (exit {r.status}), log {r.log}"
