@@ -99,8 +99,10 @@ def render_all(scenes, quality="l", jobs=None, theme=None, media="media", out=pr
     With more processes than scenes, each scene is split over ``jobs // len(scenes)`` of them."""
     jobs = jobs or os.cpu_count() or 1
     parts = max(1, jobs // len(scenes))
-    out(f"rendering {len(scenes)} scene{'s' * (len(scenes) != 1)} at -q{quality} in {min(jobs, len(scenes))} process"
-        f"{'es' * (min(jobs, len(scenes)) != 1)}{f', theme {theme}' if theme else ''}")
+    processes = min(jobs, len(scenes) * parts)
+    split = f", each split over {parts} where an earlier render timed it" if parts > 1 else ""
+    out(f"rendering {len(scenes)} scene{'s' * (len(scenes) != 1)} at -q{quality} in {processes} process"
+        f"{'es' * (processes != 1)}{split}{f', theme {theme}' if theme else ''}")
     results = {}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(render_one, s, quality, media, theme, parts): s for s in scenes}

@@ -10,10 +10,11 @@ joined without re-encoding, and the last part's subtitles hold every caption at 
 Where to cut comes from the last render of the scene at that quality: every render through
 :func:`render` writes ``<media>/logs/<scene>-<quality>.timings.json``, the seconds each animation
 took to set up (the scene's code before it, paid again when a part skips it) and to draw. Without
-it, or when the scene file or ``$NNKERN_RUN`` changed since, the scene renders whole in one process.
+it the scene renders whole in one process. Timings of an older version of the scene only cut it
+less evenly: the last part always runs to the end, and a part left with nothing to draw (the scene
+lost animations) makes the scene render whole.
 """
 
-import hashlib
 import json
 import os
 import pathlib
@@ -33,8 +34,7 @@ def render(scene, quality, media, env, log, parts=1):
     ``log``. Returns the exit status (0: the video is in place)."""
     scene, media, log = pathlib.Path(scene), pathlib.Path(media), pathlib.Path(log)
     timings_file = media / "logs" / f"{scene.stem}-{quality}.timings.json"
-    key = _key(scene, env)
-    known = _load(timings_file, key)
+    known = _load(timings_file)
     ranges = cuts(known, parts) if known else [None]
     if len(ranges) == 1:
         status, records = _whole(scene, quality, media, env, log)
@@ -46,7 +46,7 @@ def render(scene, quality, media, env, log, parts=1):
             status, records = _whole(scene, quality, media, env, log, append=True)
     timings = _merge(known, records)
     if status == 0 and timings:
-        _save(timings_file, key, timings)
+        _save(timings_file, timings)
     return status
 
 
@@ -75,25 +75,19 @@ def cuts(animations, parts):
     return [(a, b - 1) for a, b in zip(starts, [*starts[1:], n])]
 
 
-def _key(scene, env):
-    """What the timings depend on: the scene file and the run it replays."""
-    text = pathlib.Path(scene).read_bytes() + str(env.get("NNKERN_RUN", "")).encode()
-    return hashlib.sha256(text).hexdigest()[:16]
-
-
-def _load(path, key):
-    """The timings at ``path`` if written for ``key``, else None."""
+def _load(path):
+    """The timings at ``path`` ([{"setup": s, "draw": s}] per animation), or None if absent or unreadable."""
     try:
-        data = json.loads(path.read_text())
-        return data["animations"] if data.get("key") == key and data["animations"] else None
+        animations = json.loads(path.read_text())["animations"]
+        return [{"setup": float(a["setup"]), "draw": float(a["draw"])} for a in animations] or None
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def _save(path, key, animations):
+def _save(path, animations):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}")
-    tmp.write_text(json.dumps({"key": key, "animations": animations}))
+    tmp.write_text(json.dumps({"animations": animations}))
     tmp.replace(path)
 
 

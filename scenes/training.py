@@ -17,7 +17,6 @@ from manim import (
     config,
     Circle,
     Create,
-    DecimalNumber,
     FadeIn,
     FadeOut,
     GrowFromCenter,
@@ -34,7 +33,7 @@ from manim import (
 )
 
 import nnkern as nk
-from nnkern.viz import Captioned, DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, RecordedRun, TrainingTracker, plane, style
+from nnkern.viz import Captioned, DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, RecordedRun, TrainingTracker, plane, style, text
 
 # Every animation here is unique (updaters), so Manim's per-animation cache only costs hashing time.
 config.disable_caching = True
@@ -166,7 +165,7 @@ class TrainingScene(Captioned, Scene):
         acts = [x, *(a[0] for _, a in net.layer_outputs(x[None]))]
         self.play(diagram.forward_pass(acts, input_scale=plane.input_scale(extent), layer_time=1.2))
         self.add(diagram)  # animating its parts in a group split it into parts in the scene; rejoin
-        prob = DecimalNumber(acts[-1][column], num_decimal_places=2, font_size=32)
+        prob = text.number(acts[-1][column], num_decimal_places=2, font_size=32)
         prob.next_to(outputs[column], DOWN, buff=0.15).set_color(style.output_color(acts[-1]))
         self.play(FadeIn(prob, scale=1.5))
         self.show_caption(f"Untrained, it is guessing: {p_class1} = {acts[-1][column]:.2f} for a {class1} point")
@@ -193,8 +192,8 @@ class TrainingScene(Captioned, Scene):
         self.wait(0.5)
         self.zoom_into_maps(tracker, diagram, maps[0], extent)
 
-        epoch = DecimalNumber(0, num_decimal_places=0, font_size=40, color=pal.text)
-        acc = DecimalNumber(0, num_decimal_places=0, font_size=40, unit=r"\%", color=pal.text)
+        epoch = text.number(0, num_decimal_places=0, font_size=40, palette=pal)
+        acc = text.number(0, num_decimal_places=0, font_size=40, unit=r"\%", palette=pal)
         words = VGroup(*(Text(w, font_size=26, color=pal.text) for w in ("epoch", "training accuracy")))
         counter = VGroup(VGroup(words[0], epoch).arrange(RIGHT), VGroup(words[1], acc).arrange(RIGHT))
         counter.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(board.frame, UP, buff=0.12)

@@ -1,7 +1,6 @@
 """A scene split over several Manim processes: balanced cuts, and the joined video frame for frame the whole render's."""
 
 import json
-import os
 import subprocess
 
 import pytest
@@ -68,7 +67,7 @@ def test_a_split_render_is_the_whole_render_frame_for_frame(tmp_path):
     written = tmp_path / "whole" / "logs" / "moving-l.timings.json"
     assert len(json.loads(written.read_text())["animations"]) == 4
     # equal costs, so the cut falls after animation 1 whatever this machine measured
-    render_parts._save(tmp_path / "split" / "logs" / written.name, render_parts._key(scene, os.environ), timings([1] * 4))
+    render_parts._save(tmp_path / "split" / "logs" / written.name, timings([1] * 4))
     split = render_one(scene, "l", tmp_path / "split", parts=2)
     assert split.status == 0, split.log.read_text()[-2000:]
     assert "part 1 of 2: animations 0 to 1" in split.log.read_text() and "part 2 of 2: animations 2 to 3" in split.log.read_text()
@@ -78,11 +77,16 @@ def test_a_split_render_is_the_whole_render_frame_for_frame(tmp_path):
     assert split.video.with_suffix(".srt").read_text() == whole.video.with_suffix(".srt").read_text()
 
 
-def test_a_changed_scene_renders_whole_again(tmp_path):
+@pytest.mark.parametrize("counted, parts_used", [(8, 1), (2, 2)])
+def test_timings_of_another_version_of_the_scene_still_give_its_whole_video(tmp_path, counted, parts_used):
+    """Timings counting 8 animations cut after the fourth: the second part has nothing to draw and the
+    scene renders whole; counting 2, the cut falls after the first and the last part runs to the end."""
     scene = tmp_path / "moving.py"
     scene.write_text(SCENE)
-    assert render_one(scene, "l", tmp_path / "media", parts=2).status == 0
-    scene.write_text(SCENE.replace("run_time=0.6", "run_time=0.4"))  # the old timings no longer hold
-    again = render_one(scene, "l", tmp_path / "media", parts=2)
-    assert again.status == 0 and "part 1 of" not in again.log.read_text()
-    assert len(frames(again.video)) == 4 * 6
+    render_parts._save(tmp_path / "media" / "logs" / "moving-l.timings.json", timings([1] * counted))
+    result = render_one(scene, "l", tmp_path / "media", parts=2)
+    assert result.status == 0, result.log.read_text()[-2000:]
+    log = result.log.read_text()
+    assert "part 2 of 2" in log and ("the split render failed" in log) == (parts_used == 1)
+    assert len(frames(result.video)) == 4 * 9
+    assert len(json.loads((tmp_path / "media" / "logs" / "moving-l.timings.json").read_text())["animations"]) == 4

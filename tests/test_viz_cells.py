@@ -123,7 +123,31 @@ def test_light_text_draws_the_same_points_without_the_parsed_svg():
     n = number(0.5, num_decimal_places=2)
     n.set_value(0.73)
     assert all(getattr(m, "path_obj", None) is None for m in n.get_family()) and n.get_value() == pytest.approx(0.73)
+    assert n.color == manim.ManimColor(style.current().text)
     assert light(manim.MathTex("z")).get_family()[-1].path_obj is None
+
+
+@pytest.mark.parametrize("kwargs, values", [
+    ({"num_decimal_places": 2}, [0.73, -12.5, 0.0]),
+    ({"num_decimal_places": 0, "unit": r"\%", "font_size": 40}, [7, 95, 100]),
+    ({"num_decimal_places": 1, "include_sign": True}, [3.25, -0.04]),
+])
+def test_a_fast_number_draws_what_a_decimal_number_draws(kwargs, values):
+    from nnkern.viz.text import Number
+
+    def pixels(mob):
+        camera = manim.Camera()
+        camera.capture_mobjects([mob])
+        return camera.pixel_array.astype(int)
+
+    manims, ours = manim.DecimalNumber(1.0, color="#58C4DD", **kwargs), Number(1.0, color="#58C4DD", **kwargs)
+    for v in values:
+        for mob in (manims, ours):
+            mob.set_value(v).move_to([1.0, -0.5, 0])
+        expected = pixels(manims)
+        assert (expected[..., :3].sum(axis=-1) > 0).sum() > 200  # something is drawn
+        np.testing.assert_array_equal(pixels(ours), expected)
+        assert len(ours.submobjects) == len(manims.submobjects)
 
 
 def test_series_bars_are_as_tall_as_their_share_of_the_largest_and_reveal_in_order():
