@@ -182,6 +182,9 @@ def add_render(commands):
     r.add_argument("-j", "--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once "
                    "(default: the number of cores, %(default)s)")
     r.add_argument("--dir", default="scenes", help="the folder of scenes (default: %(default)s)")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://HOST:8786: "
+                   "each scene renders whole on one of its workers, which must reach the scenes and --media at the "
+                   "same paths (default: none, processes here)")
     r.set_defaults(run=cmd_render)
 
 
@@ -426,7 +429,8 @@ def cmd_info(args):
 def cmd_render(args):
     from . import render
 
-    results = render.render_all(render.find_scenes(args.scenes, args.dir), args.quality, args.jobs, args.theme, args.media)
+    results = render.render_all(render.find_scenes(args.scenes, args.dir), args.quality, args.jobs, args.theme, args.media,
+                                scheduler=args.scheduler)
     return 1 if render.report_failures(results) else 0
 
 

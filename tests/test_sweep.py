@@ -7,7 +7,6 @@ import json
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,6 @@ from nnkern.sweeps import grid as grids  # noqa: E402
 
 TINY = dict(dataset="xor", n=64, layers=[[2, 4, 1], [2, 6, 1]], epochs=5, batch_size=16, seed=[0, 1])
 LOOPBACK = "127.0.0.1:0"  # the HTTP server too: loopback, a free port
-DASK = os.path.join(os.path.dirname(sys.executable), "dask")
 
 
 @pytest.fixture(scope="module")
@@ -190,28 +188,10 @@ def test_an_fsspec_url_gets_every_run_and_the_summary():
         fs.rm("/nnkern-sweep", recursive=True)
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_sweep_through_a_dask_scheduler_and_two_workers_on_loopback(tmp_path, capsys):
-    address = f"tcp://127.0.0.1:{_free_port()}"
-    started = []
+    from dask_cluster import loopback_cluster
 
-    def start(*args):
-        proc = subprocess.Popen([DASK, *args], cwd=tmp_path, start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        started.append(proc)
-
-    try:
-        start("scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--dashboard-address", LOOPBACK)
-        for k in range(2):
-            start("worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--dashboard-address", LOOPBACK, "--name", f"w{k}")
-        with distributed.Client(address, timeout="30s") as c:
-            c.wait_for_workers(2, timeout=60)
-            assert all(w.startswith("tcp://127.0.0.1:") for w in c.scheduler_info()["workers"])
+    with loopback_cluster(tmp_path) as address:
         out = tmp_path / "sweep"
         argv = ["sweep", "--dataset", "xor", "--n", "64", "--layers", "2,4,1", "--lr", "0.01,0.1", "--seeds", "0-1",
                 "--epochs", "5", "--scheduler", address, "--out", str(out), "--quiet"]
@@ -222,15 +202,6 @@ def test_a_sweep_through_a_dask_scheduler_and_two_workers_on_loopback(tmp_path, 
         assert len(rows) == 4 and all(r["status"] == "complete" for r in rows.values())
         assert all(nk.Recording.load(out / name).complete for name in rows)
         assert main(argv) == 0 and "4 runs, 4 finished before" in capsys.readouterr().out
-    finally:
-        for proc in reversed(started):
-            os.killpg(proc.pid, signal.SIGTERM)
-        for proc in started:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
 
 
 @pytest.mark.parametrize("argv, message", [
