@@ -68,7 +68,7 @@ def sweep(grid, out, *, client=None, scheduler=None, n_workers=None, retry_faile
             _record(_in_process(todo, durable), len(todo), fs, root, rows, names, progress)
         elif todo:
             with _client(client, scheduler, n_workers) as c:
-                _warm_up(c, {spec["dtype"] for _, spec, _ in todo})
+                _warm_up(c, {spec["dtype"] for _, spec, _ in todo}, local=client is None and scheduler is None)
                 _record(_on_dask(c, todo, durable), len(todo), fs, root, rows, names, progress)
                 workers = c.run(worker.numba_stats)
     except BaseException:  # interrupted: the runs finished on workers but not reported yet are on disk
@@ -115,12 +115,14 @@ def _worker_env():
     return {"NUMBA_NUM_THREADS": "1", **{k: os.environ[k] for k in ("NUMBA_CACHE_DIR",) if k in os.environ}}
 
 
-def _warm_up(client, dtypes):
+def _warm_up(client, dtypes, local):
     """Make sure Numba's on-disk cache holds the kernels before any run: when it does not, one
     worker compiles them first, so that the others load them (as each run needs them) instead of
-    each compiling them too."""
+    each compiling them too.  local: the workers share this process's cache (a LocalCluster), so
+    it is looked at here, without waiting for a worker."""
     first = sorted(client.scheduler_info(n_workers=-1)["workers"])[:1]
-    if not client.submit(worker.cache_ready, workers=first, pure=False).result():
+    ready = worker.cache_ready() if local else client.submit(worker.cache_ready, workers=first, pure=False).result()
+    if not ready:
         client.submit(worker.warm_up, sorted(dtypes), workers=first, pure=False).result()
 
 
