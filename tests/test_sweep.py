@@ -251,3 +251,18 @@ def test_tasks_share_the_work_evenly_biggest_runs_first():
     assert all(t[0][1]["layers"] == [2, 64, 1] and t[0][1]["epochs"] == 50 for t in tasks[:3])  # the biggest first
     many = dispatch.batches(todo * 10, n_workers=2)
     assert max(map(len, many)) <= dispatch.MAX_RUNS_PER_TASK and len(dispatch.batches(todo[:3], 2)) == 3
+
+
+def test_a_task_tried_again_keeps_the_runs_it_finished_before(tmp_path):
+    """Dask runs a lost worker's task again elsewhere: runs of it with a result are not retrained."""
+    from nnkern.sweeps import worker
+
+    specs = grids.expand(dict(TINY, layers=[2, 4, 1]))
+    runs = [(grids.run_name(s), s, str(tmp_path / grids.run_name(s))) for s in specs]
+    first = worker.run_many(runs[:1])
+    result = tmp_path / runs[0][0] / "result.json"
+    before = (result.read_bytes(), result.stat().st_mtime_ns)
+    again = worker.run_many(runs)
+    assert (result.read_bytes(), result.stat().st_mtime_ns) == before
+    assert again[0] == first[0] and [row["status"] for _, row in again] == ["complete"] * 2
+    assert nk.Recording.load(runs[1][2]).complete

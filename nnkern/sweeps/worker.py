@@ -23,14 +23,27 @@ _KERNEL_MODULES = ("activations", "dense", "losses", "optim", "passes", "replay"
 
 def run_many(runs, durable=DURABLE):
     """Train ``runs`` [(name, spec, folder)] one after another (see ``run``), each run's data made
-    once; returns [(name, row or the exception that stopped it)], the others going on."""
+    once; returns [(name, row or the exception that stopped it)], the others going on.  A run whose
+    folder holds a result already (this task's earlier try, on a worker lost since) is not trained again."""
     data, done = {}, []
     for name, spec, folder in runs:
         try:
-            done.append((name, run(spec, folder, durable, data)))
+            done.append((name, finished(folder) or run(spec, folder, durable, data)))
         except Exception as e:  # not kept on disk: a rerun tries it again
             done.append((name, e))
     return done
+
+
+def finished(folder):
+    """The result (summary row) in ``folder``, or None if it has none or an unreadable one."""
+    import fsspec.core
+
+    fs, path = fsspec.core.url_to_fs(folder)
+    try:
+        with fs.open(f"{path}/{RESULT}", "r") as f:
+            return json.load(f)
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 def run(spec, folder, durable=DURABLE, data=None):
