@@ -266,3 +266,30 @@ def test_a_task_tried_again_keeps_the_runs_it_finished_before(tmp_path):
     assert (result.read_bytes(), result.stat().st_mtime_ns) == before
     assert again[0] == first[0] and [row["status"] for _, row in again] == ["complete"] * 2
     assert nk.Recording.load(runs[1][2]).complete
+
+
+SCRIPT = """
+import os, sys
+import nnkern as nk  # as a user's script: Dask's workers import this module, and Numba with it, first
+
+if __name__ == "__main__":
+    os.environ["NUMBA_CACHE_DIR"] = sys.argv[2]  # after Numba read it here
+    result = nk.sweep(dict(dataset="xor", n=64, layers=[2, 4, 1], epochs=2, seed=[0, 1]), sys.argv[1], n_workers=2,
+                      progress=False)
+    print(sorted((w["threads"], w["cache_dir"], w["compiled"]) for w in result.workers.values()))
+    print(os.environ.get("NUMBA_NUM_THREADS"))
+"""
+
+
+def test_a_scripts_local_workers_get_one_numba_thread_and_its_numba_cache(tmp_path):
+    """Workers import the script's main module, and Numba with it, before Dask passes them their
+    environment: the local cluster's workers start with it instead. The script's own is left as it was."""
+    script = tmp_path / "my_sweep.py"
+    script.write_text(SCRIPT)
+    cache = os.environ["NUMBA_CACHE_DIR"]
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_NUM_THREADS"}
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "sweep"), cache], env=dict(env, NUMBA_CACHE_DIR="/nonexistent"),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    workers, numba_threads = done.stdout.splitlines()[-2:]
+    assert workers == str([(1, cache, 0), (1, cache, 0)]) and numba_threads == "None"

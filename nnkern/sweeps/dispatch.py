@@ -68,7 +68,7 @@ def sweep(grid, out, *, client=None, scheduler=None, n_workers=None, retry_faile
             _record(_in_process(todo, durable), len(todo), fs, root, rows, names, progress)
         elif todo:
             with _client(client, scheduler, n_workers) as c:
-                _warm_up(c, {spec["dtype"] for _, spec, _ in todo}, local=client is None and scheduler is None)
+                _warm_up(c, {spec["dtype"] for _, spec, _ in todo})
                 _record(_on_dask(c, todo, durable), len(todo), fs, root, rows, names, progress)
                 workers = c.run(worker.numba_stats)
     except BaseException:  # interrupted: the runs finished on workers but not reported yet are on disk
@@ -90,24 +90,16 @@ def _client(client, scheduler, n_workers):
         with Client(scheduler, timeout="20s") as c:
             yield c
     else:
-        with dask_config(), LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1, processes=True,
-                                         host="127.0.0.1", dashboard_address="127.0.0.1:0", env=_worker_env()) as cluster, \
-                Client(cluster) as c:
+        import dask
+
+        # the workers' environment from their start: a worker imports the client's main module (and
+        # with it Numba) before Dask hands it ``env``; no statistical profiler in the workers
+        # (sampling the training thread every 10 ms took about a sixth of a worker's CPU time)
+        with _environ(_worker_env()), dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address="127.0.0.1:0", env=_worker_env())
+        with cluster, Client(cluster) as c:
             yield c
-
-
-def dask_config():
-    """Dask settings for a local cluster: worker processes forked from a server process that has
-    imported Dask and NumPy already (on Unix; started in about a third of the time a new Python
-    takes), and no statistical profiler in the workers (sampling the training thread every 10 ms
-    took about a sixth of a worker's CPU time)."""
-    import multiprocessing
-
-    import dask
-
-    forkserver = "forkserver" in multiprocessing.get_all_start_methods()
-    return dask.config.set({"distributed.worker.profile.enabled": False,
-                            **({"distributed.worker.multiprocessing-method": "forkserver"} if forkserver else {})})
 
 
 def _worker_env():
@@ -115,14 +107,28 @@ def _worker_env():
     return {"NUMBA_NUM_THREADS": "1", **{k: os.environ[k] for k in ("NUMBA_CACHE_DIR",) if k in os.environ}}
 
 
-def _warm_up(client, dtypes, local):
-    """Make sure Numba's on-disk cache holds the kernels before any run: when it does not, one
-    worker compiles them first, so that the others load them (as each run needs them) instead of
-    each compiling them too.  local: the workers share this process's cache (a LocalCluster), so
-    it is looked at here, without waiting for a worker."""
-    first = sorted(client.scheduler_info(n_workers=-1)["workers"])[:1]
-    ready = worker.cache_ready() if local else client.submit(worker.cache_ready, workers=first, pure=False).result()
-    if not ready:
+@contextlib.contextmanager
+def _environ(values):
+    """os.environ with ``values`` set, as it was again on exit."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _warm_up(client, dtypes):
+    """Make sure Numba's on-disk cache holds the kernels before any run: every worker looks (each
+    importing the kernels, as its first run would), and when one finds it empty, one worker
+    compiles them first, so that the others load them (as their runs need them) instead of each
+    compiling them too."""
+    if not all(client.run(worker.cache_ready).values()):
+        first = sorted(client.scheduler_info(n_workers=-1)["workers"])[:1]
         client.submit(worker.warm_up, sorted(dtypes), workers=first, pure=False).result()
 
 

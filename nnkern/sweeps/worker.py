@@ -166,11 +166,12 @@ def cache_ready():
 
 
 def numba_stats():
-    """{"pid", "cache_dir", "compiled", "loaded"}: this process's kernel compilations (cache
-    misses) and loads from the on-disk cache (hits), summed over nnkern's compiled kernels."""
+    """{"pid", "cache_dir", "threads", "compiled", "loaded"}: this process's Numba cache folder and
+    threads, and its kernel compilations (cache misses) and loads from the on-disk cache (hits),
+    summed over nnkern's compiled kernels."""
     import importlib
 
-    from numba.core.config import CACHE_DIR
+    from numba.core.config import CACHE_DIR, NUMBA_NUM_THREADS
     from numba.core.registry import CPUDispatcher
 
     from nnkern.kernels import _numba_ext
@@ -182,4 +183,4 @@ def numba_stats():
             if isinstance(fn, CPUDispatcher):
                 misses, hits = _numba_ext.cache_counts(fn)
                 compiled, loaded = compiled + misses, loaded + hits
-    return {"pid": os.getpid(), "cache_dir": CACHE_DIR, "compiled": compiled, "loaded": loaded}
+    return {"pid": os.getpid(), "cache_dir": CACHE_DIR, "threads": NUMBA_NUM_THREADS, "compiled": compiled, "loaded": loaded}
