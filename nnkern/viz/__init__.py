@@ -13,6 +13,7 @@ from .boundary_grid import BoundaryGrid
 from .cells import ActivationColumn, CellGrid, HeatTable
 from .diagram import NetworkDiagram
 from .formula import LiveFormula
+from .history import Histogram, LogSeries, Raster
 from .lecture import Captioned
 from .loss_curve import LossCurve
 from .neuron import NeuronPlane
@@ -23,7 +24,7 @@ from .tracker import Frame, RecordedRun, TrainingTracker
 from .warp import WarpGrid
 
 __all__ = [
-    "ActivationColumn", "BoundaryGrid", "Captioned", "CellGrid", "DecisionBoundary", "Frame", "HeatTable", "LiveFormula", "LossCurve",
-    "NetworkDiagram", "NeuronMap", "NeuronPlane", "OutputSum", "PixelImage", "ProbabilityBars", "RecordedRun", "SeriesBars",
+    "ActivationColumn", "BoundaryGrid", "Captioned", "CellGrid", "DecisionBoundary", "Frame", "HeatTable", "Histogram", "LiveFormula", "LogSeries", "LossCurve",
+    "NetworkDiagram", "NeuronMap", "NeuronPlane", "OutputSum", "PixelImage", "ProbabilityBars", "Raster", "RecordedRun", "SeriesBars",
     "Slider", "TrainingTracker", "WarpGrid", "WeightGrid", "plane", "style", "text",
 ]
