@@ -265,11 +265,12 @@ class WeightsScene(CaptionedScene):
         else:
             self.say("No unit died in this run: every row lights up for some training point")
             self.wait(2.5)
+        self.rasters = rasters
         self.raster_parts = Group(rasters, names, axis, boxes)
 
     # 5. Vanishing gradients
     def vanishing(self):
-        runs = depth_runs()
+        runs = self.depth = depth_runs()
         rms = {a: nk.gradient_rms(r) for a, r in runs.items()}
         self.drawn["gradients"] = rms
         both = np.concatenate([g.ravel() for g in rms.values()])
@@ -278,6 +279,7 @@ class WeightsScene(CaptionedScene):
         charts = VGroup(*(LogSeries(r.steps, g.T, width=4.6, height=3.8, decades=decades, font_size=FONT,
                                     title=f"{a} {sizes}", palette=self.pal) for (a, r), g in zip(runs.items(), rms.values())))
         charts.arrange(RIGHT, buff=1.6).move_to([-0.9, -0.5, 0])
+        self.charts = charts
         n_layers = len(DEPTH["sizes"]) - 1
         legend = VGroup(*(text(f"layer {l + 1}", font_size=FONT, color=style.series_color(l, self.pal))
                           for l in range(n_layers))).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
