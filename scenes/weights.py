@@ -14,6 +14,8 @@ wide, and at least two finished epochs; any other run stops with one line. The d
 always uses DEPTH.
 """
 
+import os
+
 import numpy as np
 from manim import (
     DOWN,
@@ -87,8 +89,9 @@ def unfit(model):
 def load_run():
     """The recording at $NNKERN_RUN (checked), else RUN's (trained on first use, then cached)."""
     rec = env_recording(lambda: nk.cache.recording("weights", RUN, train_into(RUN, RUN["activation"])), unfit)
-    if len(np.unique(rec.epochs)) < 3:
-        raise SystemExit("NNKERN_RUN: this scene compares epochs; the run needs at least two finished epochs")
+    if len(np.unique(rec.epochs)) < 3:  # step 0 and two epochs
+        raise SystemExit(f"NNKERN_RUN={os.environ.get('NNKERN_RUN')}: this scene compares epochs; "
+                         "the run needs at least two finished epochs")
     return rec
 
 
@@ -135,7 +138,7 @@ class WeightsScene(CaptionedScene):
 
     def counter(self):
         """A 'step N' readout at the bottom right and a function setting it from a snapshot index."""
-        value = number(0, num_decimal_places=0, font_size=30, palette=self.pal)
+        value = number(0, num_decimal_places=0, font_size=40, palette=self.pal)  # digits as tall as the label
         label = text("step", font_size=30, palette=self.pal)
         group = VGroup(label, value).arrange(RIGHT, buff=0.15).to_corner(DOWN + RIGHT, buff=0.4)
         steps = self.rec.steps
@@ -160,7 +163,7 @@ class WeightsScene(CaptionedScene):
         self.say(f"A {sizes} {model['activation']} network, every step recorded: how do its weights move?",
                  FadeIn(self.hists, lag_ratio=0.2), FadeIn(self.step))
         self.wait(0.5)
-        self.say("Each layer's weights as a histogram, replayed from the random start to the end")
+        self.say("Each layer's weights as a histogram, from the random start to the end")
         at = replay(n)
 
         def update(_, alpha):
@@ -169,7 +172,7 @@ class WeightsScene(CaptionedScene):
                 h.set_counts(blend(counts[:, l], t))
             self.show_step(t)
 
-        self.play(UpdateFromAlphaFunc(self.hists, update), run_time=REPLAY, rate_func=linear)
+        self.play(UpdateFromAlphaFunc(VGroup(self.hists, self.step), update), run_time=REPLAY, rate_func=linear)
         self.wait(1)
 
     # 2. Relative change per epoch
@@ -184,12 +187,12 @@ class WeightsScene(CaptionedScene):
             self.bars.add(b.next_to(h, DOWN, buff=0.55).align_to(h.axis, LEFT))
         first, last = 100 * change[0], 100 * change[-1]
         k = int(np.argmax(first))
-        self.say(f"How far each layer moves per epoch, relative to its size: layer {k + 1} moves "
-                 f"{first[k]:.0f}% in epoch 1", *(FadeIn(b.frame) for b in self.bars))
+        self.say("How far each layer moves per epoch, relative to its own size", *(FadeIn(b.frame) for b in self.bars))
         self.play(LaggedStart(*(GrowFromEdge(bar, DOWN) for b in self.bars for bar in b.bars), lag_ratio=0.01),
                   run_time=3)
         self.wait(1)
-        self.say(f"and {last[k]:.1f}% in epoch {epochs[-1]}: most of the change happens early")
+        self.say(f"Layer {k + 1} moves {first[k]:.0f}% in epoch 1 and {last[k]:.1f}% in epoch {epochs[-1]}: "
+                 "most change is early")
         self.wait(2.5)
 
     # 3. Weight matrices
@@ -217,8 +220,8 @@ class WeightsScene(CaptionedScene):
                 g.set_values(blend(W, t))
             self.show_step(t)
 
-        self.play(UpdateFromAlphaFunc(grids, update), run_time=REPLAY, rate_func=linear)
-        self.say("The pattern is set in the first few hundred steps; later steps only sharpen it")
+        self.play(UpdateFromAlphaFunc(Group(grids, self.step), update), run_time=REPLAY, rate_func=linear)
+        self.say("The pattern is set early; later steps mostly sharpen it")
         self.wait(2)
 
     # 4. Neuron x time raster
@@ -239,7 +242,7 @@ class WeightsScene(CaptionedScene):
         axis = text(f"recorded steps 0 → {rec.steps[-1]}", font_size=FONT, palette=self.pal).next_to(rasters, DOWN, buff=0.2)
         for r in rasters:
             r.reveal(0)
-        self.say("Each hidden neuron's output on one fixed input, at every recorded step: one row per neuron",
+        self.say("One row per hidden neuron: its output on one fixed input, step by step",
                  FadeOut(self.maps), FadeOut(self.step), FadeIn(rasters), FadeIn(names), FadeIn(axis))
         n = len(rec)
         self.play(UpdateFromAlphaFunc(rasters, lambda m, a: [r.reveal(a * n) for r in rasters]),
@@ -252,15 +255,18 @@ class WeightsScene(CaptionedScene):
                 alive = np.flatnonzero(~d[:, unit])
                 since = alive[-1] + 1 if alive.size else 0
                 died.append((l, int(unit), int(rec.steps[since])))
-                boxes.add(r.row_box(unit, color=self.pal.highlight, width=3))
+                boxes.add(r.row_box(unit, color=self.pal.highlight, width=2))
         self.drawn["dead"] = died
         if died:
             at_start = sum(step == 0 for *_, step in died)
             later = len(died) - at_start
-            self.say(f"{len(died)} rows go dark and stay dark: those ReLUs output 0 for every training point, "
-                     f"{later} of them died during training", Create(boxes, lag_ratio=0.1))
+            self.say(f"{len(died)} rows go dark and stay dark: ReLUs that output 0 on every training point",
+                     Create(boxes, lag_ratio=0.1))
             self.wait(2)
-            self.say("A dead unit gets no gradient from any training point, so its weights stop learning: lost capacity")
+            self.say(f"{later} of them died during training, {at_start} were dead from the start" if at_start
+                     else f"All {later} were alive at the start and died during training")
+            self.wait(1.5)
+            self.say("A dead unit gets no gradient, so its weights stop learning: lost capacity")
             self.wait(2.5)
         else:
             self.say("No unit died in this run: every row lights up for some training point")
@@ -288,12 +294,10 @@ class WeightsScene(CaptionedScene):
         for c in charts:
             c.reveal(0)
         sig, tan = (np.median(g, axis=0) for g in rms.values())
-        self.say(f"Gradient size per layer (RMS, log scale) in two {sizes} nets, same data, same SGD",
+        self.say(f"Gradient size per layer (log scale): two {sizes} nets, same data and SGD",
                  FadeOut(self.raster_parts), FadeIn(charts), FadeIn(legend), FadeIn(xlabel))
         self.play(UpdateFromAlphaFunc(charts, lambda m, a: [c.reveal(a) for c in charts]), run_time=6, rate_func=linear)
-        self.say(f"Sigmoid: layer 1 gets about 1/{sig[-1] / sig[0]:.0f} of the last layer's gradient; "
-                 f"it barely learns", *(c.lines[0].animate.set_stroke(width=8) for c in charts[:1]))
+        self.say(f"Sigmoid: layer 1 gets 1/{sig[-1] / sig[0]:.0f} of the last layer's gradient, and barely learns", *(c.lines[0].animate.set_stroke(width=8) for c in charts[:1]))
         self.wait(2.5)
-        self.say(f"Tanh: every layer's gradient within {tan.max() / tan.min():.0f}× of the others: "
-                 "the signal reaches the first layer")
+        self.say(f"Tanh: all layers within {tan.max() / tan.min():.0f}× of each other; the signal gets through")
         self.wait(3)

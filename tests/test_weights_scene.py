@@ -16,10 +16,15 @@ SCENE = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "weights.py"
 
 
 @pytest.fixture(scope="module")
-def scene():
+def module():
     spec = importlib.util.spec_from_file_location("weights_scene", SCENE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def scene(module):
     with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 2, "progress_bar": "none"}):
         s = module.WeightsScene()
         s.render()
@@ -70,3 +75,26 @@ def test_gradient_charts_plot_the_recorded_gradients(scene):
             np.testing.assert_allclose(rms[i], want, rtol=1e-9)
     sig, tanh = (np.median(g, axis=0) for g in scene.drawn["gradients"].values())
     assert sig[-1] / sig[0] > 20 > tanh.max() / tanh.min()  # the vanishing gradient the captions claim
+
+
+@pytest.mark.parametrize("sizes, epochs, fits", [([2, 5, 3, 1], 2, True), ([2, 40, 1], 2, False), ([2, 1], 2, False),
+                                                 ([2, 5, 1], 1, False)])
+def test_the_scene_takes_the_runs_it_can_draw_and_refuses_others_in_one_line(tmp_path, monkeypatch, module, sizes, epochs, fits):
+    X, y = nk.datasets.load("moons", n=64, seed=0)
+    folder = tmp_path / "run"
+    nk.train(nk.MLP(sizes, activation="tanh"), X, y, epochs=epochs, batch_size=16, record=1, record_to=folder, quiet=True)
+    monkeypatch.setenv("NNKERN_RUN", str(folder))
+    if not fits:
+        with pytest.raises(SystemExit) as stop:
+            module.load_run()
+        text = str(stop.value.code)
+        assert text.startswith(f"NNKERN_RUN={folder}: this scene") and "\n" not in text
+        return
+    with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 2, "progress_bar": "none"}):
+        s = module.WeightsScene()
+        s.render()
+    assert s.rec.header["model"]["sizes"] == sizes and s.drawn["dead"] == []  # tanh units never die
+    acts = nk.probe_activations(s.rec, s.drawn["raster"][0])
+    for raster, a in zip(s.rasters, acts):
+        np.testing.assert_array_equal(raster.values, a.T)
+        assert raster.values.min() < 0  # tanh: signed rows on the diverging map

@@ -93,7 +93,7 @@ class Raster(Group):
     def row_box(self, i, color=None, width=3):
         """A rectangle around row i (to point a unit out)."""
         h = self.image.height / self.values.shape[0]
-        box = Rectangle(width=self.image.width + 0.1, height=h + 0.06, stroke_width=width,
+        box = Rectangle(width=self.image.width + 0.1, height=h, stroke_width=width,
                         stroke_color=color or style.current(self.palette).highlight)
         return box.move_to([self.image.get_center()[0], self.row_center(i)[1], 0])
 
@@ -121,8 +121,9 @@ class LogSeries(VGroup):
         for k in range(int(self.lo), int(self.hi) + 1):
             y = self.to_point([x[0]], [10.0**k])[0][1]
             self.axes.add(Line([0, y, 0], [width, y, 0], color=p.zero, stroke_width=1))
-            self.ticks.add(light(MathTex(f"10^{{{k}}}", font_size=font_size, color=p.text)).next_to([0, y, 0], LEFT, buff=0.1))
-        self.lines = VGroup(*(VMobject(stroke_color=style.series_color(j, palette), stroke_width=4) for j in range(len(values))))
+            tick = MathTex(f"10^{{{k}}}", font_size=font_size * 4 / 3, color=p.text)  # the exponent is small
+            self.ticks.add(light(tick).next_to([0, y, 0], LEFT, buff=0.1))
+        self.lines = VGroup(*(VMobject(stroke_color=style.series_color(j, palette), stroke_width=2.5) for j in range(len(values))))
         self.labels = VGroup()
         for j, label in enumerate(labels or []):
             self.labels.add(text(label, font_size=font_size, color=style.series_color(j, palette))
