@@ -138,10 +138,11 @@ class WeightsScene(CaptionedScene):
 
     def counter(self):
         """A 'step N' readout at the bottom right and a function setting it from a snapshot index."""
-        value = number(0, num_decimal_places=0, font_size=40, palette=self.pal)  # digits as tall as the label
-        label = text("step", font_size=30, palette=self.pal)
-        group = VGroup(label, value).arrange(RIGHT, buff=0.15).to_corner(DOWN + RIGHT, buff=0.4)
         steps = self.rec.steps
+        value = number(steps[-1], num_decimal_places=0, font_size=40, palette=self.pal)  # digits as tall as the label
+        label = text("step", font_size=30, palette=self.pal)
+        group = VGroup(label, value).arrange(RIGHT, buff=0.15).to_corner(DOWN + RIGHT, buff=0.4)  # room for the last
+        value.set_value(steps[0])  # numbers grow from their left edge
 
         def show(t):
             value.set_value(float(np.interp(t, np.arange(len(steps)), steps)))
@@ -162,7 +163,7 @@ class WeightsScene(CaptionedScene):
         sizes = "-".join(map(str, model["sizes"]))
         self.say(f"A {sizes} {model['activation']} network, every step recorded: how do its weights move?",
                  FadeIn(self.hists, lag_ratio=0.2), FadeIn(self.step))
-        self.wait(0.5)
+        self.wait(2)
         self.say("Each layer's weights as a histogram, from the random start to the end")
         at = replay(n)
 
@@ -265,7 +266,9 @@ class WeightsScene(CaptionedScene):
             self.wait(2)
             self.say(f"{later} of them died during training, {at_start} were dead from the start" if at_start
                      else f"All {later} were alive at the start and died during training")
-            self.wait(1.5)
+            self.wait(2)
+            self.say("Unmarked dark rows are only off for this input: they fire for other points")
+            self.wait(2)
             self.say("A dead unit gets no gradient, so its weights stop learning: lost capacity")
             self.wait(2.5)
         else:
