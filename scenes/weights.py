@@ -287,7 +287,7 @@ class WeightsScene(CaptionedScene):
         sizes = "-".join(map(str, DEPTH["sizes"]))
         charts = VGroup(*(LogSeries(r.steps, g.T, width=4.6, height=3.8, decades=decades, font_size=FONT,
                                     title=f"{a} {sizes}", palette=self.pal) for (a, r), g in zip(runs.items(), rms.values())))
-        charts.arrange(RIGHT, buff=1.6).move_to([-0.9, -0.5, 0])
+        charts.arrange(RIGHT, buff=1.6).move_to([-1.2, -0.5, 0])
         self.charts = charts
         n_layers = len(DEPTH["sizes"]) - 1
         legend = VGroup(*(text(f"layer {l + 1}", font_size=FONT, color=style.series_color(l, self.pal))
