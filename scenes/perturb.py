@@ -5,9 +5,10 @@ A trained 2-D network has every weight removed in turn (each copy re-scored in o
 important one is swept from -3x to +3x its value while the boundary, accuracy and loss react, and
 the network is pruned from its smallest weights up.
 
-With no settings the scene trains RUN below (a second). ``NNKERN_RUN=runs/myrun manim render
-scenes/perturb.py`` uses the last snapshot of your recording: a classifier of 2 inputs with one
-sigmoid output and at most 400 weights (the bar chart's limit); any other run stops with one line.
+With no settings the scene trains RUN below (a second, then cached by ``nk.cache``).
+``NNKERN_RUN=runs/myrun manim render scenes/perturb.py`` uses the last snapshot of your recording:
+a classifier of 2 inputs with one sigmoid output and at most 400 weights (the bar chart's limit);
+any other run stops with one line.
 """
 
 import os
@@ -41,6 +42,7 @@ from nnkern.viz import DecisionBoundary, NetworkDiagram, plane, style
 from nnkern.viz.bars import SeriesBars
 from nnkern.viz.captions import CaptionedScene
 from nnkern.viz.overlay import EdgeOverlay
+from nnkern.viz.runs import env_recording
 from nnkern.viz.slider import Slider
 
 config.disable_caching = True
@@ -54,25 +56,30 @@ RUN = dict(
 MAX_WEIGHTS = 400
 
 
+def train_default(folder):
+    """Train RUN into ``folder``, recording its start and end."""
+    X, y = nk.datasets.load(**RUN["data"])
+    net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="sigmoid", seed=0)
+    nk.train(net, X, y, quiet=True, record=[0], record_to=folder, record_meta=RUN, **RUN["train"])
+
+
+def unfit(model):
+    """Why this scene cannot score a run of ``model`` (its header's dict), or None."""
+    sizes = model["sizes"]
+    n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    if sizes[0] != 2 or sizes[-1] != 1 or model["output"] != "sigmoid" or n_weights > MAX_WEIGHTS:
+        return (f"this scene needs a 2-input classifier with one sigmoid output and at most {MAX_WEIGHTS} weights; "
+                f"that run has sizes {sizes}, output {model['output']!r}, {n_weights} weights")
+    return None
+
+
 def load_net():
-    """(network, X, y, where it came from): the last snapshot of $NNKERN_RUN, else RUN trained now."""
+    """(network, X, y, where it came from): the last snapshot of $NNKERN_RUN, else of RUN (trained on
+    first use, then cached by nk.cache)."""
+    rec = env_recording(lambda: nk.cache.recording("perturb", RUN, train_default), unfit)
     path = os.environ.get("NNKERN_RUN")
-    if not path:
-        X, y = nk.datasets.load(**RUN["data"])
-        net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="sigmoid", seed=0)
-        nk.train(net, X, y, quiet=True, **RUN["train"])
-        return net, X, y, f"{RUN['data']['name']} data"
-    try:
-        rec = nk.Recording.load(path)
-        net = rec.model_at(len(rec) - 1)
-    except (nk.RecordingError, ValueError, IndexError) as e:
-        raise SystemExit(f"NNKERN_RUN={path}: {e}") from None
-    n_weights = sum(W.size for W in net.weights)
-    if net.sizes[0] != 2 or net.sizes[-1] != 1 or net.output != "sigmoid" or n_weights > MAX_WEIGHTS:
-        raise SystemExit(f"NNKERN_RUN={path}: this scene needs a 2-input classifier with one sigmoid output and at "
-                         f"most {MAX_WEIGHTS} weights; that run has sizes {net.sizes}, output {net.output!r}, "
-                         f"{n_weights} weights")
-    return (net, *rec.data, os.path.basename(os.path.normpath(path)))
+    source = os.path.basename(os.path.normpath(path)) if path else f"{RUN['data']['name']} data"
+    return (rec.model_at(len(rec) - 1), *rec.data, source)
 
 
 def readout(label, number):
