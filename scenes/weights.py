@@ -63,6 +63,8 @@ DEPTH = dict(
 MAX_LAYERS, MAX_WIDTH = 4, 32  # weight layers and widest layer the panels fit
 BINS = 32
 REPLAY = 8.0  # seconds a replay of the whole run takes
+SLOW_MOTION = 12.0  # the end of a replay runs this many times more steps a second than its start
+RASTER_COLUMNS = 400  # the raster's width in snapshots shown
 
 
 def train_into(settings, activation):
@@ -104,7 +106,7 @@ def depth_runs():
 def replay(n):
     """A map from animation alpha (0..1) to a fractional snapshot index in [0, n - 1], slow at the
     start, where the weights move most."""
-    return lambda alpha: float(nk.views.slow_motion_steps(0, n - 1, alpha, slow_motion=12.0))
+    return lambda alpha: float(nk.views.slow_motion_steps(0, n - 1, alpha, SLOW_MOTION))
 
 
 def blend(stack, t):
@@ -234,29 +236,42 @@ class WeightsScene(CaptionedScene):
         dead = nk.dead_units(rec, X)
         self.drawn["raster"] = (probe, acts, dead)
         signed = model["activation"] in style.SIGNED_ACTIVATIONS
-        hidden = model["sizes"][1:-1]
-        height = min(5.0 / sum(hidden), 0.2)
-        rasters = Group(*(Raster(a.T, width=10.0, height=height * a.shape[1], signed=signed, palette=self.pal)
-                          for a in acts)).arrange(DOWN, buff=0.25).move_to([0.6, -0.25, 0])
+        n = len(rec)
+        # column k shows snapshot columns[k]: early snapshots stretched, as the replays pace them
+        tau = np.linspace(0, 1, min(n, RASTER_COLUMNS))
+        columns = np.rint(nk.views.slow_motion_steps(0, n - 1, tau, SLOW_MOTION)).astype(np.int64)
+        self.raster_columns = columns
+        height = min(4.4 / sum(model["sizes"][1:-1]), 0.2)
+        rasters = Group(*(Raster(a[columns].T, width=10.0, height=height * a.shape[1], signed=signed, palette=self.pal)
+                          for a in acts)).arrange(DOWN, buff=0.25).move_to([0.6, -0.1, 0])
         names = VGroup(*(text(f"layer {l + 1}", font_size=FONT, palette=self.pal).next_to(r, LEFT, buff=0.25)
                          for l, r in enumerate(rasters)))
-        axis = text(f"recorded steps 0 → {rec.steps[-1]}", font_size=FONT, palette=self.pal).next_to(rasters, DOWN, buff=0.2)
+        bottom = rasters[-1]
+        ticks = VGroup(*(text(f"{rec.steps[columns[k]]}", font_size=FONT, palette=self.pal)
+                         .move_to([bottom.column_x(k), bottom.get_bottom()[1] - 0.25, 0])
+                         for k in np.linspace(0, len(columns) - 1, 5).astype(int)))
+        axis = VGroup(ticks, text("recorded step (the early ones stretched)", font_size=FONT, palette=self.pal)
+                      .next_to(ticks, DOWN, buff=0.15))
         for r in rasters:
             r.reveal(0)
         self.say("One row per hidden neuron: its output on one fixed input, step by step",
                  FadeOut(self.maps), FadeOut(self.step), FadeIn(rasters), FadeIn(names), FadeIn(axis))
-        n = len(rec)
-        self.play(UpdateFromAlphaFunc(rasters, lambda m, a: [r.reveal(a * n) for r in rasters]),
+        self.play(UpdateFromAlphaFunc(rasters, lambda m, a: [r.reveal(a * len(columns)) for r in rasters]),
                   run_time=6, rate_func=linear)
         self.wait(0.5)
-        # units dead on all training data at the end, and the first step from which they stay dead
+        # units dead on all training data at the end, and the first snapshot from which they stay dead
         boxes, died = VGroup(), []
         for l, (r, d) in enumerate(zip(rasters, dead)):
             for unit in np.flatnonzero(d[-1]):
                 alive = np.flatnonzero(~d[:, unit])
                 since = alive[-1] + 1 if alive.size else 0
                 died.append((l, int(unit), int(rec.steps[since])))
-                boxes.add(r.row_box(unit, color=self.pal.highlight, width=2))
+                k = int(np.searchsorted(columns, since))  # the first column showing it dead
+                y = r.row_center(unit)[1]
+                half = r.image.height / r.values.shape[0] / 2
+                boxes.add(r.row_box(unit, color=self.pal.highlight, width=2),
+                          Line([r.column_x(k), y - half, 0], [r.column_x(k), y + half, 0], stroke_width=5,
+                               color=self.pal.marker))
         self.drawn["dead"] = died
         if died:
             at_start = sum(step == 0 for *_, step in died)
@@ -264,8 +279,8 @@ class WeightsScene(CaptionedScene):
             self.say(f"{len(died)} rows go dark and stay dark: ReLUs that output 0 on every training point",
                      Create(boxes, lag_ratio=0.1))
             self.wait(2)
-            self.say(f"{later} of them died during training, {at_start} were dead from the start" if at_start
-                     else f"All {later} were alive at the start and died during training")
+            self.say(f"{later} of them died during training (the ticks), {at_start} were dead from the start"
+                     if at_start else f"All {later} were alive at the start and died during training, at the ticks")
             self.wait(2)
             self.say("Unmarked dark rows are only off for this input: they fire for other points")
             self.wait(2)

@@ -65,7 +65,7 @@ class Raster(Group):
     """Values (units, T), e.g. each neuron's activation at every recorded step, as ONE image of
     ``width`` x ``height``: row i is unit i (top row first), column t is time t. Unsigned values use the
     sequential map over [0, scale], signed ones the diverging map (scale None: max |v|). ``reveal(m)``
-    shows the first m columns; ``row_center(i)`` and ``row_box(i)`` place things by a row."""
+    shows the first m columns; ``row_center(i)``, ``column_x(t)`` and ``row_box(i)`` place things."""
 
     def __init__(self, values, *, width=6.0, height=2.0, signed=False, scale=None, palette=None, **kwargs):
         super().__init__(**kwargs)
@@ -89,6 +89,10 @@ class Raster(Group):
         """Scene point at the middle of row i's left end."""
         top, rows = self.image.get_top()[1], self.values.shape[0]
         return np.array([self.image.get_left()[0], top - (i + 0.5) * self.image.height / rows, 0.0])
+
+    def column_x(self, t):
+        """Scene x of the middle of column t."""
+        return self.image.get_left()[0] + (t + 0.5) * self.image.width / self.values.shape[1]
 
     def row_box(self, i, color=None, width=3):
         """A rectangle around row i (to point a unit out)."""
