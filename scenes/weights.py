@@ -22,7 +22,6 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    Create,
     FadeIn,
     FadeOut,
     GrowFromEdge,
@@ -260,7 +259,7 @@ class WeightsScene(CaptionedScene):
                   run_time=6, rate_func=linear)
         self.wait(0.5)
         # units dead on all training data at the end, and the first snapshot from which they stay dead
-        boxes, died = VGroup(), []
+        marks, died = VGroup(), []
         for l, (r, d) in enumerate(zip(rasters, dead)):
             for unit in np.flatnonzero(d[-1]):
                 alive = np.flatnonzero(~d[:, unit])
@@ -269,15 +268,15 @@ class WeightsScene(CaptionedScene):
                 k = int(np.searchsorted(columns, since))  # the first column showing it dead
                 y = r.row_center(unit)[1]
                 half = r.image.height / r.values.shape[0] / 2
-                boxes.add(r.row_box(unit, color=self.pal.highlight, width=2),
+                marks.add(r.row_marker(unit, color=self.pal.highlight),
                           Line([r.column_x(k), y - half, 0], [r.column_x(k), y + half, 0], stroke_width=5,
-                               color=self.pal.marker))
+                               color=self.pal.highlight))
         self.drawn["dead"] = died
         if died:
             at_start = sum(step == 0 for *_, step in died)
             later = len(died) - at_start
-            self.say(f"{len(died)} rows go dark and stay dark: ReLUs that output 0 on every training point",
-                     Create(boxes, lag_ratio=0.1))
+            self.say(f"{len(died)} rows go dark and stay dark (arrows): ReLUs at 0 on every training point",
+                     FadeIn(marks, lag_ratio=0.1))
             self.wait(2)
             self.say(f"{later} of them died during training (the ticks), {at_start} were dead from the start"
                      if at_start else f"All {later} were alive at the start and died during training, at the ticks")
@@ -290,7 +289,7 @@ class WeightsScene(CaptionedScene):
             self.say("No unit died in this run: every row lights up for some training point")
             self.wait(2.5)
         self.rasters = rasters
-        self.raster_parts = Group(rasters, names, axis, boxes)
+        self.raster_parts = Group(rasters, names, axis, marks)
 
     # 5. Vanishing gradients
     def vanishing(self):

@@ -31,8 +31,9 @@ def test_raster_rows_show_their_units_values_and_reveal_from_the_left():
     np.testing.assert_allclose(frame_rgb(raster, points), style.unsigned_rgb(values.ravel(), 1.0), atol=2 / 255)
     raster.reveal(1)
     assert (raster.image.pixel_array[:, 0, 3] == 255).all() and not raster.image.pixel_array[:, 1:, 3].any()
-    box = raster.row_box(1)
-    assert box.get_top()[1] > raster.row_center(1)[1] > box.get_bottom()[1] > raster.image.get_bottom()[1] - 0.1
+    marker = raster.row_marker(1)
+    assert abs(marker.get_center()[1] - raster.row_center(1)[1]) < 1e-6 and marker.get_left()[0] > raster.image.get_right()[0]
+    assert np.isclose(raster.column_x(2) - raster.column_x(1), 1.0)
     signed = Raster(-values, signed=True, scale=2.0)
     np.testing.assert_allclose(signed.rgb[::4] / 255, style.signed_rgb(-values, 2.0), atol=1 / 255)
     with pytest.raises(ValueError, match="finite"):

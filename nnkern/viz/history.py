@@ -3,7 +3,7 @@ snapshot), ``Raster`` (units x time as one image, revealed left to right) and ``
 series on a log-scale axis, drawn as a replay passes them)."""
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Group, ImageMobject, Line, MathTex, Rectangle, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, Group, ImageMobject, Line, MathTex, Rectangle, Triangle, VGroup, VMobject
 from PIL import Image
 
 from . import style
@@ -65,7 +65,7 @@ class Raster(Group):
     """Values (units, T), e.g. each neuron's activation at every recorded step, as ONE image of
     ``width`` x ``height``: row i is unit i (top row first), column t is time t. Unsigned values use the
     sequential map over [0, scale], signed ones the diverging map (scale None: max |v|). ``reveal(m)``
-    shows the first m columns; ``row_center(i)``, ``column_x(t)`` and ``row_box(i)`` place things."""
+    shows the first m columns; ``row_center(i)``, ``column_x(t)`` and ``row_marker(i)`` place things."""
 
     def __init__(self, values, *, width=6.0, height=2.0, signed=False, scale=None, palette=None, **kwargs):
         super().__init__(**kwargs)
@@ -94,12 +94,11 @@ class Raster(Group):
         """Scene x of the middle of column t."""
         return self.image.get_left()[0] + (t + 0.5) * self.image.width / self.values.shape[1]
 
-    def row_box(self, i, color=None, width=3):
-        """A rectangle around row i (to point a unit out)."""
-        h = self.image.height / self.values.shape[0]
-        box = Rectangle(width=self.image.width + 0.1, height=h, stroke_width=width,
-                        stroke_color=color or style.current(self.palette).highlight)
-        return box.move_to([self.image.get_center()[0], self.row_center(i)[1], 0])
+    def row_marker(self, i, color=None, size=0.16):
+        """A triangle right of the image pointing at row i (to point a unit out, leaving the row visible)."""
+        marker = Triangle(stroke_width=0).set_fill(color or style.current(self.palette).highlight, 1)
+        marker.rotate(np.pi / 2).scale_to_fit_height(size)  # pointing left
+        return marker.next_to([self.image.get_right()[0], self.row_center(i)[1], 0], RIGHT, buff=0.08)
 
 
 class LogSeries(VGroup):
