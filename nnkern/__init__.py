@@ -16,7 +16,7 @@ from .sensitivity import evaluate_many, prune_curve, pruned_params, weight_sensi
 from .sweeps import sweep
 from .train import TrainingDiverged, TrainResult, evaluate, loss_and_grads, train
 from .views import (class_activations, confusion_matrix, error_signals, grid_activations, hidden_transform, layer_outputs,
-                    path_activations, saliency, trace_contributions, weight_change, weight_histograms)
+                    path_activations, plane_projection, saliency, trace_contributions, weight_change, weight_histograms)
 
 
 def explore(recording, path, **kwargs):
@@ -31,4 +31,4 @@ __all__ = ["cache", "datasets", "MLP", "ModelFileError", "train", "TrainResult",
 __all__ += ["Recording", "Snapshot", "RecordingError", "RecordingSizeWarning", "explore", "sweep"]
 __all__ += ["evaluate_many", "weight_sensitivity", "pruned_params", "prune_curve"]
 __all__ += ["grid_activations", "layer_outputs", "weight_change", "weight_histograms", "class_activations",
-            "confusion_matrix", "error_signals", "saliency", "path_activations", "trace_contributions", "hidden_transform"]
+            "confusion_matrix", "error_signals", "saliency", "path_activations", "trace_contributions", "hidden_transform", "plane_projection"]
