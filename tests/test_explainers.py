@@ -63,6 +63,9 @@ def test_neuron_plane_draws_the_line_where_z_is_zero_and_w_across_it():
     d = tip - foot
     assert np.isclose(d @ w, np.linalg.norm(d) * np.linalg.norm(w))  # ...and points along w
     assert np.isclose(np.linalg.norm(d), 0.25 * np.linalg.norm(w))  # arrow_scale plane units per unit |w|
+    assert board.arrow_label.get_fill_opacity() == 1
+    board.set_weights(w / 100, b / 100)  # the same line, a stub of an arrow: it and its "w" fade out
+    assert board.arrow.get_stroke_opacity() == 0 and board.arrow_label.get_fill_opacity() == 0
 
 
 def test_neuron_plane_heatmap_is_the_neurons_output():
