@@ -17,7 +17,7 @@ class's colour where it wins.
 import numpy as np
 from manim import (
     DOWN,
-    UP,
+    RIGHT,
     config,
     Create,
     FadeIn,
@@ -133,10 +133,17 @@ class HiddenUnitsScene(CaptionedScene):
         self.deep_part(load_run())
 
     def net_with_maps(self, run, extent, diagram, maps, board, out_side):
-        """Draw ``diagram``; returns the tracker driving it, its hidden ``maps``, ``board`` and a map of side
-        ``out_side`` over the output neuron(s) (a small DecisionBoundary, also returned)."""
+        """Draw ``diagram``; returns the tracker driving it, its hidden ``maps``, ``board`` and the output map
+        of side ``out_side`` (a small DecisionBoundary, also returned) over the output neuron, or beside the
+        output neurons of a softmax, each filled with its class's colour."""
         out_map = DecisionBoundary(extent, np.zeros((0, 2)), np.zeros(0, int), side=out_side)
-        out_map.move_to(diagram.neurons[-1].get_center())
+        outputs = diagram.neurons[-1]
+        if len(outputs) == 1:
+            out_map.move_to(outputs.get_center())
+        else:
+            out_map.next_to(outputs, RIGHT, buff=0.12)
+            for j, circle in zip(diagram.shown[-1], outputs):
+                circle.set_fill(style.to_color(style.class_rgb(j)), 1)
         self.play(LaggedStart(*(GrowFromCenter(c) for c in diagram.neurons[0]), lag_ratio=0.2),
                   Create(VGroup(*diagram.edges), lag_ratio=0.01, run_time=1.2),
                   LaggedStart(*(GrowFromCenter(c) for layer in diagram.neurons[1:] for c in layer), lag_ratio=0.03,
@@ -247,7 +254,8 @@ class HiddenUnitsScene(CaptionedScene):
         diagram.move_to([-5.4, 0.2, 0])
         small = [NeuronMap(l, diagram.shown[l], [c.get_center() for c in diagram.neurons[l]], extent, net.activation,
                            side=0.8 * diagram.pitch) for l in range(1, len(net.sizes) - 1)]  # fmt: skip
-        blocks, pitch = layer_blocks(hidden, -3.9, 2.1, 2.6, -2.0)
+        left = diagram.get_right()[0] + (0.3 if net.sizes[-1] == 1 else 0.9 * diagram.pitch + 0.3)
+        blocks, pitch = layer_blocks(hidden, left, 2.1, 2.6, -2.0)
         maps = [NeuronMap(l, diagram.shown[l], centres, extent, net.activation, side=pitch - 0.12)
                 for l, centres in enumerate(blocks, start=1)]  # fmt: skip
         names = VGroup(*(Text(f"layer {l}", font_size=24, color=pal.text).next_to(m, DOWN, buff=0.15)

@@ -103,9 +103,9 @@ class WarpScene(CaptionedScene):
         self.play(LaggedStart(*(FadeIn(d, scale=0.5) for d in warp.dots), lag_ratio=0.3))
         self.add(warp)
         diagram = NetworkDiagram.from_net(net, height=3.0, layer_gap=min(1.35, 5.4 / (len(net.sizes) - 1)))
-        diagram.move_to([-3.8, 0.9, 0])
+        diagram.move_to([-3.8, 1.2, 0])
         self.activation = net.activation
-        self.label = label = MathTex(stage_tex(0, net.activation), font_size=40, color=pal.text).move_to([-3.8, -1.25, 0])
+        self.label = label = MathTex(stage_tex(0, net.activation), font_size=40, color=pal.text).move_to([-3.8, -0.8, 0])
         wide = any(warp.projected)
         self.say(f"A {'-'.join(map(str, net.sizes))} network: " + (
             "a layer wider than 2 is shown projected onto a plane" if wide
