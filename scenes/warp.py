@@ -88,7 +88,8 @@ class WarpScene(CaptionedScene):
         meta = rec.header.get("meta") or {}
         data_name = meta.get("dataset") or (meta.get("data") or {}).get("name")
         data = "the two moons" if data_name == "moons" else "the classes"
-        cut = "the output's one line" if net.sizes[-1] == 1 else "straight borders between the classes"
+        one = net.sizes[-1] == 1  # one sigmoid output neuron, else a softmax
+        cut = "the output's one line" if one else "straight borders between the classes"
 
         # 1. The plane as a grid, the data, the network.
         self.next_section("plane")
@@ -130,11 +131,11 @@ class WarpScene(CaptionedScene):
             self.step(warp, 2 * l - 2, 1.8)
             self.step(warp, 2 * l - 1, 1.8)
         self.add(warp.output)
-        self.say("The output neuron is the single neuron of the first scene: one line, in this last plane" if net.sizes[-1] == 1
+        self.say("The output neuron is the single neuron of the first scene: one line, in this last plane" if one
                  else f"The output layer scores the {n_classes} classes linearly: straight borders, in this last plane")
         self.play(marker.animate.move_to(diagram.neurons[-1]), FadeIn(warp.output))
         self.wait(1)
-        self.say(f"Untrained, {'that line cannot' if net.sizes[-1] == 1 else 'they cannot'} separate {data}")
+        self.say(f"Untrained, {'that line cannot' if one else 'they cannot'} separate {data}")
         self.wait(1.5)
         self.say("Back to the input plane")
         self.play(FadeOut(warp.output), FadeOut(marker))
@@ -153,7 +154,7 @@ class WarpScene(CaptionedScene):
             if k == 2:
                 self.say(f"Layer by layer, {data} are pulled apart")
             self.step(warp, k, 1.4)
-        self.say(f"Now {data} lie apart, and {cut} cut{'s' if net.sizes[-1] == 1 else ''} them")
+        self.say(f"Now {data} lie apart, and {cut} cut{'s' if one else ''} them")
         self.play(FadeIn(warp.output), marker.animate.move_to(diagram.neurons[-1]))
         score = np.mean(final.predict(run.X) == run.y)
         self.wait(1.5)
@@ -170,8 +171,8 @@ class WarpScene(CaptionedScene):
         self.play(FadeIn(curve))
         self.play(tracker.play(0, 1, TRAINING_SECONDS, 10))
         tracker.detach()
-        self.say("Each layer bends the plane a little, until " + ("one line is" if net.sizes[-1] == 1 else "straight borders are")
-                 + " enough", font_size=34)
+        self.say("Each layer bends the plane a little, until " + ("one line is" if one else "straight borders are") + " enough",
+                 font_size=34)
         self.play(Indicate(self.cap, color=pal.marker, scale_factor=1.08))
         self.wait(2.5)
         self.say(None)

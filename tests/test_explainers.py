@@ -214,7 +214,8 @@ def test_hidden_units_scene_assembles_xors_output_and_ends_on_the_hard_output_of
     xor_net = xor.model_at(len(xor) - 1)
     assembly = scene.assembly  # the XOR net's output map, summed from its hidden maps
     assert xor_net.sizes == [2, 4, 1] and len(assembly.terms) == 4
-    assert np.allclose(assembly.output(), nk.grid_activations(xor_net, assembly.extent, assembly.resolution)[-1][..., 0], atol=1e-5)
+    want = nk.grid_activations(xor_net, assembly.extent, assembly.resolution)[-1][..., 0]
+    assert np.allclose(assembly.output(), want, atol=1e-5)
     board = scene.board
     rec = module.default_recording()
     final = rec.model_at(len(rec) - 1)

@@ -16,8 +16,8 @@ def warp_stages(net, points, fit=None):
     (name, (m, 2), (mean, basis)), starting with ("input", points, None), then per hidden layer l (1-based)
     (f"W{l} x + b{l}", pre-activations z) and (f"{activation}", activations a). A stage wider than 2 is
     shown by ``nk.plane_projection`` (its mean and basis) fitted on where ``fit`` (n, 2; default
-    ``points``) lands there; a stage 2 wide as is (mean 0, basis the identity). The projection is linear, so a linear step of a wide
-    layer still maps the previous stage's view affinely."""
+    ``points``) lands there; a stage 2 wide as is (mean 0, basis the identity). The projection is
+    linear, so a linear step of a wide layer still maps the previous stage's view affinely."""
     if net.sizes[0] != 2:
         raise ValueError(f"a warped grid needs 2 inputs (the input plane); this network has sizes {net.sizes}")
     points = np.asarray(points, dtype=np.float64)
