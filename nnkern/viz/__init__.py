@@ -10,6 +10,7 @@ from .assembly import OutputSum
 from .bars import ProbabilityBars, SeriesBars
 from .boundary import DecisionBoundary
 from .boundary_grid import BoundaryGrid
+from .camera import BoxedImages
 from .cells import ActivationColumn, CellGrid, HeatTable
 from .diagram import NetworkDiagram
 from .formula import LiveFormula
@@ -23,7 +24,7 @@ from .tracker import Frame, RecordedRun, TrainingTracker
 from .warp import WarpGrid
 
 __all__ = [
-    "ActivationColumn", "BoundaryGrid", "Captioned", "CellGrid", "DecisionBoundary", "Frame", "HeatTable", "LiveFormula", "LossCurve",
+    "ActivationColumn", "BoundaryGrid", "BoxedImages", "Captioned", "CellGrid", "DecisionBoundary", "Frame", "HeatTable", "LiveFormula", "LossCurve",
     "NetworkDiagram", "NeuronMap", "NeuronPlane", "OutputSum", "PixelImage", "ProbabilityBars", "RecordedRun", "SeriesBars",
     "Slider", "TrainingTracker", "WarpGrid", "WeightGrid", "plane", "style", "text",
 ]

@@ -8,7 +8,7 @@ from PIL import Image
 import nnkern as nk
 
 from . import style
-from .boundary import dot_cloud
+from .boundary import DotCloud
 
 
 def line_in_box(w, b, extent):
@@ -108,7 +108,7 @@ class NeuronPlane(Group):
         """Show data X (n, 2) coloured by class y (n,) (small dots, dark outlines); replaces earlier dots."""
         y = np.asarray(y)
         self.dots.remove(*self.dots)
-        self.dots.add(*(dot_cloud(self.to_point(np.asarray(X)[y == k]), radius, k, self.palette) for k in np.unique(y)))
+        self.dots.add(*(DotCloud(self.to_point(np.asarray(X)[y == k]), radius, k, self.palette) for k in np.unique(y)))
         return self
 
     def set_weights(self, w, b):
