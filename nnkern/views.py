@@ -321,14 +321,16 @@ def hidden_transform(net, X, extent=None, resolution=21, neurons=None):
     return result
 
 
-def plane_projection(acts, pair=None, layer=0):
+def plane_projection(acts, pair=None, layer=0, like=None):
     """How ``hidden_transform`` shows one layer in 2-D: (mean (width,), basis (width, 2)), so that
     activations a (m, width) land at (a - mean) @ basis (m, 2).
 
     acts: (n, width), the data's activations in that layer. A layer at most 2 wide is shown as is (1
     wide as (a, 0)); ``pair`` = (i, j) picks two of its neurons; else the top two principal components
     of ``acts`` (orthonormal columns, centred on the data's mean, each signed so its largest entry is
-    positive, so nearby snapshots keep the same orientation). ``layer`` only names the layer in errors.
+    positive). ``like``: an earlier basis (width, 2) of that layer, e.g. the last snapshot's: the
+    components are then ordered and signed to agree with it, so a view following training does not
+    flip or swap its axes from one snapshot to the next. ``layer`` only names the layer in errors.
     """
     acts = np.asarray(acts)
     width = acts.shape[1]
@@ -340,8 +342,13 @@ def plane_projection(acts, pair=None, layer=0):
         return np.zeros(width), np.eye(width, 2)
     mean = acts.mean(axis=0, dtype=np.float64)
     basis = np.linalg.svd(acts - mean, full_matrices=False)[2][:2].T  # (width, 2)
-    top = np.abs(basis).argmax(axis=0)
-    return mean, basis * np.sign(basis[top, [0, 1]])
+    if like is None:
+        top = np.abs(basis).argmax(axis=0)
+        return mean, basis * np.sign(basis[top, [0, 1]])
+    agree = basis.T @ np.asarray(like, dtype=np.float64)  # (2, 2): component i against like's j
+    if abs(agree[0, 1]) + abs(agree[1, 0]) > abs(agree[0, 0]) + abs(agree[1, 1]):
+        basis, agree = basis[:, ::-1], agree[::-1]
+    return mean, basis * np.where(np.diag(agree) < 0, -1.0, 1.0)
 
 
 def slow_motion_steps(first, last, tau, slow_motion=20.0):

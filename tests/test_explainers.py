@@ -330,6 +330,21 @@ def test_warp_grid_projects_wide_layers_as_hidden_transform_and_cuts_the_classes
     assert np.array_equal(np.argmax(warp.data_at(2) @ W + b, 1), np.argmax(on_plane @ net.weights[-1] + net.biases[-1], 1))
     hard = np.unique(np.argmax(warp.output._probs, -1))
     assert isinstance(warp.output, DecisionBoundary) and len(hard) == 3 and warp.output.extent[1] == warp.radius(2)
+    warp.output.set_hardness(1)  # the regions in the three class colours
+    shown = np.unique(warp.output.image.pixel_array[..., :3].reshape(-1, 3), axis=0).astype(float)
+    want = np.round(style.faded(style.class_rgb(np.arange(3)), warp.output.shade) * 255)
+    assert np.allclose(np.sort(shown, axis=0), np.sort(want, axis=0), atol=1)
+    # following training: the next snapshot's views keep these axes (no flip or swap between frames)
+    before = [view[1] for _, _, view in warp.stages[1:]]
+    later = net.copy()
+    nk.train(later, X, y, epochs=3, batch_size=16, lr=0.05, seed=1, quiet=True)
+    warp.set_net(later)
+    for b0, (_, _, (mean, b1)) in zip(before, warp.stages[1:]):
+        assert np.all(np.sum(b0 * b1, axis=0) > 0)
+    a = later.layer_outputs(X)[0][1]
+    fresh = nk.plane_projection(a)[1]
+    assert np.allclose(np.abs(fresh.T @ warp.stages[2][2][1]), np.eye(2), atol=1e-6) or \
+        np.allclose(np.abs(fresh.T @ warp.stages[2][2][1]), np.eye(2)[::-1], atol=1e-6)  # the same plane
 
 
 def test_warp_scene_ends_on_the_last_plane_of_the_trained_net():

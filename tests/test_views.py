@@ -249,6 +249,8 @@ def test_plane_projection_is_an_orthonormal_signed_pca_plane():
     in_plane = mean + rng.normal(size=(5, 2)) @ basis.T  # points of the plane come back as their coordinates
     np.testing.assert_allclose(mean + ((in_plane - mean) @ basis) @ basis.T, in_plane, atol=1e-9)
     np.testing.assert_allclose(nk.plane_projection(acts[:, :1])[1], [[1.0, 0.0]])
+    turned = basis[:, ::-1] * [-1.0, 1.0]  # an earlier view with its axes swapped and one flipped
+    np.testing.assert_allclose(nk.plane_projection(acts, like=turned)[1], turned, atol=1e-9)
 
 
 def test_slow_motion_steps_pace_the_end_slow_motion_times_faster_than_the_start():

@@ -11,21 +11,24 @@ from .boundary import DecisionBoundary, DotCloud
 from .neuron import NeuronPlane
 
 
-def warp_stages(net, points, fit=None):
+def warp_stages(net, points, fit=None, like=None):
     """Where ``points`` (m, 2) of the input plane land at every stage of ``net``: a list of
     (name, (m, 2), (mean, basis)), starting with ("input", points, None), then per hidden layer l (1-based)
     (f"W{l} x + b{l}", pre-activations z) and (f"{activation}", activations a). A stage wider than 2 is
     shown by ``nk.plane_projection`` (its mean and basis) fitted on where ``fit`` (n, 2; default
     ``points``) lands there; a stage 2 wide as is (mean 0, basis the identity). The projection is
-    linear, so a linear step of a wide layer still maps the previous stage's view affinely."""
+    linear, so a linear step of a wide layer still maps the previous stage's view affinely. ``like``:
+    an earlier list of stages of the same network shape, whose axes the projections keep (see
+    ``nk.plane_projection``)."""
     if net.sizes[0] != 2:
         raise ValueError(f"a warped grid needs 2 inputs (the input plane); this network has sizes {net.sizes}")
     points = np.asarray(points, dtype=np.float64)
     fitted = net.layer_outputs(points if fit is None else fit)[:-1]
+    earlier = [None] * (2 * len(fitted) + 1) if like is None else [view and view[1] for _, _, view in like]
     stages = [("input", points, None)]
     for l, ((z, a), (zf, af)) in enumerate(zip(net.layer_outputs(points)[:-1], fitted), start=1):
         for name, values, fitting in ((f"W{l} x + b{l}", z, zf), (net.activation, a, af)):
-            mean, basis = nk.plane_projection(fitting)
+            mean, basis = nk.plane_projection(fitting, like=earlier[len(stages)])
             stages.append((name, (values - mean) @ basis, (mean, basis)))
     return stages
 
@@ -41,7 +44,8 @@ class WarpGrid(Group):
     """A grid of ``lines`` lines each way over ``extent`` (xmin, xmax, ymin, ymax) and the data X (n, 2)
     coloured by y (n,), drawn in a square of side ``side`` and carried through a network's stages
     (see ``warp_stages``: a stage wider than 2 is its projection onto the plane where the data spread
-    most, ``projected[k]``).
+    most, ``projected[k]``; each ``set_net`` after the first keeps the last one's axes, so a grid
+    following training does not flip).
 
     ``set_net(net)`` computes every stage of the grid's points and the data; ``show(s)`` draws
     fractional stage s in [0, number of stages - 1], each point moving on a straight line from one
@@ -96,7 +100,9 @@ class WarpGrid(Group):
             raise ValueError(f"a warped grid draws a classifier (one sigmoid output, or softmax); this network has "
                              f"{net.sizes[-1]} {net.output!r} outputs")
         pts = np.concatenate([self._paths.reshape(-1, 2), self.X])
-        self.stages = warp_stages(net, pts, fit=self.X)
+        same = self.stages is not None and [v and v[1].shape for _, _, v in self.stages] == \
+            [None] + [(n, 2) for n in net.sizes[1:-1] for _ in "za"]  # fmt: skip
+        self.stages = warp_stages(net, pts, fit=self.X, like=self.stages if same else None)
         r = self.radius(len(self.stages) - 1)
         W, b = output_slice(net, *self.stages[-1][2])
         if self.output is None:
