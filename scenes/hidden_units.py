@@ -27,7 +27,6 @@ from manim import (
     LaggedStart,
     Line,
     ShowPassingFlash,
-    Square,
     SurroundingRectangle,
     Text,
     UpdateFromAlphaFunc,
@@ -284,10 +283,9 @@ class HiddenUnitsScene(CaptionedScene):
 
         # layer 1 draws lines, the next layers bend them into regions
         self.next_section("deeper lines")
-        first = [c for c in blocks[0]]
         tile_lines = VGroup(*(first_layer_lines(final, extent, lambda xy, c=c: tile_point(xy, c, pitch - 0.12, extent),
                                                 stroke_width=2, color=pal.contour)[j]
-                              for j, c in zip(diagram.shown[1], first)))  # fmt: skip
+                              for j, c in zip(diagram.shown[1], blocks[0])))  # fmt: skip
         board_lines = first_layer_lines(final, extent, board.to_point, stroke_width=2, color=pal.contour)
         board_lines.set_stroke(opacity=0.7)
         self.say(f"Layer 1 still draws only lines, {hidden[0]} of them")
