@@ -75,3 +75,19 @@ def test_the_flagship_tells_a_three_class_run_by_its_classes(three, monkeypatch)
     # the probability under the outputs is the followed (class 1) point's, from start to end
     expected = final.forward(rec.data[0][index:index + 1])[0, 1]
     assert numbers and abs(numbers[-1] - expected) < 0.006
+
+
+@pytest.mark.parametrize("sizes, output, k", [
+    ([2, 4, 1], "sigmoid", 2), ([2, 4, 2], "softmax", 2), ([2, 8, 3], "softmax", 3), ([2, 8, 7], "softmax", 7),
+    ([2, 8, 8], "softmax", None), ([2, 4, 2], "sigmoid", None), ([3, 4, 1], "sigmoid", None), ([2, 4, 1], "identity", None),
+])  # fmt: skip
+def test_a_planar_classifier_run_is_told_by_its_inputs_output_and_classes(sizes, output, k):
+    from nnkern.viz.runs import planar_classes, planar_classifier
+
+    model = {"sizes": sizes, "output": output}
+    assert planar_classes(model) == k
+    why = planar_classifier(lambda hidden: len(hidden) == 1, "one hidden layer")(model)
+    assert (why is None) == (k is not None)
+    if why is not None:
+        assert str(sizes) in why and repr(output) in why and "one hidden layer" in why
+    assert planar_classifier(lambda hidden: False, "no such layers")(model) is not None

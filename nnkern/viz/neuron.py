@@ -54,16 +54,17 @@ class NeuronPlane(Group):
     ``image`` its output a over a ``resolution``² grid (probability colours: blue a > 0.5, red below,
     darkened by ``shade`` so data dots read on it), ``line`` where w·x + b = 0, ``arrow`` the weight
     vector w drawn from the point of the line nearest the plane's centre, ``arrow_scale`` plane units
-    per unit of |w| (at most ``max_arrow`` plane units), ``arrow_label`` "w" at its tip; ``dots`` the
-    data (``set_points``).
+    per unit of |w| (at most ``max_arrow`` plane units), ``arrow_label`` "w" at its tip, both fading out
+    as the arrow shrinks from 2 to 1 ``min_arrow`` (scene units), where they would only cover the line;
+    ``dots`` the data (``set_points``).
     """
 
     def __init__(self, extent, *, side=5.0, resolution=128, shade=0.55, arrow_scale=0.25, max_arrow=None,
-                 palette=None, **kwargs):  # fmt: skip
+                 min_arrow=0.15, palette=None, **kwargs):  # fmt: skip
         super().__init__(**kwargs)
         self.extent, self.resolution, self.shade = tuple(extent), resolution, shade
         self.palette = p = style.current(palette)
-        self.arrow_scale = arrow_scale
+        self.arrow_scale, self.min_arrow = arrow_scale, min_arrow
         self.max_arrow = 0.4 * (self.extent[1] - self.extent[0]) if max_arrow is None else max_arrow
         self.net = nk.MLP([2, 1], activation="identity", output="sigmoid", dtype="float64")
         self.frame = Rectangle(width=side, height=side, stroke_color=p.frame, stroke_width=1.5)
@@ -137,12 +138,15 @@ class NeuronPlane(Group):
             return self
         start, end = self.to_point(ends)
         self.line.put_start_and_end_on(start, end).set_stroke(opacity=1)
-        self.arrow_label.set_opacity(1)
         centre = np.array([(self.extent[0] + self.extent[1]) / 2, (self.extent[2] + self.extent[3]) / 2])
         foot = centre - (w @ centre + b) * w / (w @ w)
         tip = foot + w / np.linalg.norm(w) * min(self.arrow_scale * np.linalg.norm(w), self.max_arrow)
         a0, a1 = self.to_point(foot), self.to_point(tip)
         self.arrow.become(Arrow(a0, a1, buff=0, stroke_width=5, max_tip_length_to_length_ratio=0.3,
                                 color=self.palette.highlight))
-        self.arrow_label.move_to(a1 + 0.3 * (a1 - a0) / max(np.linalg.norm(a1 - a0), 1e-9))
+        length = np.linalg.norm(a1 - a0)
+        self.arrow_label.move_to(a1 + 0.3 * (a1 - a0) / max(length, 1e-9))
+        shown = float(np.clip((length - self.min_arrow) / self.min_arrow, 0, 1))  # a stub of an arrow fades out, label too
+        self.arrow.set_opacity(shown)
+        self.arrow_label.set_opacity(shown)
         return self
