@@ -17,13 +17,14 @@ from .lecture import Captioned
 from .loss_curve import LossCurve
 from .neuron import NeuronPlane
 from .neuron_map import NeuronMap
+from .scene_base import LectureScene
 from .pixels import PixelImage, WeightGrid
 from .slider import Slider
 from .tracker import Frame, RecordedRun, TrainingTracker
 from .warp import WarpGrid
 
 __all__ = [
-    "ActivationColumn", "BoundaryGrid", "Captioned", "CellGrid", "DecisionBoundary", "Frame", "HeatTable", "LiveFormula", "LossCurve",
+    "ActivationColumn", "BoundaryGrid", "Captioned", "CellGrid", "DecisionBoundary", "Frame", "HeatTable", "LectureScene", "LiveFormula", "LossCurve",
     "NetworkDiagram", "NeuronMap", "NeuronPlane", "OutputSum", "PixelImage", "ProbabilityBars", "RecordedRun", "SeriesBars",
     "Slider", "TrainingTracker", "WarpGrid", "WeightGrid", "plane", "style", "text",
 ]
