@@ -15,7 +15,7 @@ from .diagram import NetworkDiagram
 from .formula import LiveFormula
 from .lecture import Captioned
 from .loss_curve import LossCurve
-from .neuron import NeuronPlane
+from .neuron import ClassNeurons, NeuronPlane
 from .neuron_map import NeuronMap
 from .scene_base import LectureScene
 from .pixels import PixelImage, WeightGrid
@@ -24,7 +24,7 @@ from .tracker import Frame, RecordedRun, TrainingTracker
 from .warp import WarpGrid
 
 __all__ = [
-    "ActivationColumn", "BoundaryGrid", "Captioned", "CellGrid", "DecisionBoundary", "Frame", "HeatTable", "LectureScene", "LiveFormula", "LossCurve",
+    "ActivationColumn", "BoundaryGrid", "Captioned", "CellGrid", "ClassNeurons", "DecisionBoundary", "Frame", "HeatTable", "LectureScene", "LiveFormula", "LossCurve",
     "NetworkDiagram", "NeuronMap", "NeuronPlane", "OutputSum", "PixelImage", "ProbabilityBars", "RecordedRun", "SeriesBars",
     "Slider", "TrainingTracker", "WarpGrid", "WeightGrid", "plane", "style", "text",
 ]
