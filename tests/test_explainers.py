@@ -131,7 +131,7 @@ def test_neuron_scene_ends_on_the_xor_runs_last_neuron():
         assert 45 <= scene.renderer.time <= 120
     board, = in_scene(scene, NeuronPlane)
     X, y = nk.datasets.load(**module.RUNS["xor"]["data"])
-    assert len(board.dots) == 2 and board.dots[0].get_fill_color() != board.dots[1].get_fill_color()
+    assert len(board.dots) == 2 and board.dots[0].fill.get_fill_color() != board.dots[1].fill.get_fill_color()
     ends = board.to_plane(np.array([board.line.get_start(), board.line.get_end()]))
     assert np.allclose(ends @ board.w + board.b, 0, atol=1e-6)
     # the last snapshot of the XOR run (started from the blobs run's end) is what the board and knobs show

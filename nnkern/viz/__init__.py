@@ -10,6 +10,7 @@ from .assembly import OutputSum
 from .bars import ProbabilityBars, SeriesBars
 from .boundary import DecisionBoundary
 from .boundary_grid import BoundaryGrid
+from .camera import BoxedImages
 from .cells import ActivationColumn, CellGrid, HeatTable
 from .diagram import NetworkDiagram
 from .formula import LiveFormula
@@ -17,14 +18,15 @@ from .lecture import Captioned
 from .loss_curve import LossCurve
 from .neuron import ClassNeurons, NeuronPlane
 from .neuron_map import NeuronMap
-from .scene_base import LectureScene
 from .pixels import PixelImage, WeightGrid
+from .scene_base import LectureScene
 from .slider import Slider
 from .tracker import Frame, RecordedRun, TrainingTracker
 from .warp import WarpGrid
 
 __all__ = [
-    "ActivationColumn", "BoundaryGrid", "Captioned", "CellGrid", "ClassNeurons", "DecisionBoundary", "Frame", "HeatTable", "LectureScene", "LiveFormula", "LossCurve",
+    "ActivationColumn", "BoundaryGrid", "BoxedImages", "Captioned", "CellGrid", "ClassNeurons", "DecisionBoundary", "Frame", "HeatTable",
+    "LectureScene", "LiveFormula", "LossCurve",
     "NetworkDiagram", "NeuronMap", "NeuronPlane", "OutputSum", "PixelImage", "ProbabilityBars", "RecordedRun", "SeriesBars",
     "Slider", "TrainingTracker", "WarpGrid", "WeightGrid", "plane", "style", "text",
 ]

@@ -9,7 +9,7 @@ from PIL import Image
 import nnkern as nk
 
 from . import plane, style
-from .boundary import dot_cloud
+from .boundary import DotCloud
 
 
 def line_in_box(w, b, extent):
@@ -82,7 +82,7 @@ class InputPlane(Group):
         """Show data X (n, 2) coloured by class y (n,) (small dots, dark outlines); replaces earlier dots."""
         y = np.asarray(y)
         self.dots.remove(*self.dots)
-        self.dots.add(*(dot_cloud(self.to_point(np.asarray(X)[y == k]), radius, k, self.palette) for k in np.unique(y)))
+        self.dots.add(*(DotCloud(self.to_point(np.asarray(X)[y == k]), radius, k, self.palette) for k in np.unique(y)))
         return self
 
     def _paint(self, rgb):

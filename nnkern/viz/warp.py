@@ -5,7 +5,7 @@ import numpy as np
 from manim import Group, Rectangle, VGroup, VMobject
 
 from . import style
-from .boundary import dot_cloud
+from .boundary import DotCloud
 from .neuron import NeuronPlane
 
 
@@ -55,8 +55,7 @@ class WarpGrid(Group):
         self.frame = Rectangle(width=side, height=side, stroke_color=p.frame, stroke_width=1.5)
         self.grid = VMobject(stroke_color=p.frame, stroke_width=1.5, stroke_opacity=0.55)
         self.classes = np.unique(self.y)
-        self.dots = VGroup(*(dot_cloud(np.zeros((int(np.sum(self.y == k)), 3)), dot_radius, k, p) for k in self.classes))
-        self._dot_template = dot_cloud(np.zeros((1, 3)), dot_radius, 0, p).points
+        self.dots = VGroup(*(DotCloud(np.zeros((int(np.sum(self.y == k)), 3)), dot_radius, k, p) for k in self.classes))
         self.add(self.frame, self.grid, self.dots)
         self.output = NeuronPlane((-1, 1, -1, 1), side=side, palette=p).set_z_index(-1)
         self.stages, self.position = None, 0.0
@@ -129,8 +128,7 @@ class WarpGrid(Group):
             self.grid.add_points_as_corners(line[1:])
         data = q[n_lines * ticks :]
         for k, cloud in zip(self.classes, self.dots):
-            centres = data[self.y == k]
-            cloud.set_points((centres[:, None, :] + self._dot_template[None]).reshape(-1, 3))
+            cloud.move_dots(data[self.y == k])
         return self
 
     def crossings(self, s):
