@@ -18,6 +18,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from importlib import metadata
 
 from . import cache
 
@@ -28,24 +29,30 @@ REVEAL_FILES = ("dist/reveal.js", "dist/reveal.css", "dist/theme/black.css", "di
                 "dist/plugin/highlight/zenburn.css", "dist/plugin/notes.js", "dist/plugin/markdown.js")
 
 
-def _run(argv, log, env=None):
-    """Run ``argv`` with its output into ``log``; a failure raises RuntimeError with the log's last lines."""
+def _run(argv, log, what, env=None):
+    """Run ``argv`` with its output into ``log``; a failure raises RuntimeError naming ``what`` failed, with
+    the log's last lines."""
     with open(log, "w") as out:
         status = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL).returncode
     if status != 0:
         tail = "\n".join(pathlib.Path(log).read_text(errors="replace").splitlines()[-10:])
-        raise RuntimeError(f"{' '.join(argv[2:4])} failed (exit {status}); the end of {log}:\n{tail}")
+        raise RuntimeError(f"{what} failed (exit {status}); the end of {log}:\n{tail}")
 
 
 def render_slides(scene, quality="l", media="media", theme=None):
     """Render ``scene`` (a file) as slides; returns (the folder of the decks' configs, [Scene names]) of
     the scenes it rendered. RuntimeError (with the log) when rendering fails or writes no slides."""
+    try:
+        metadata.version("manim-slides")
+    except metadata.PackageNotFoundError:
+        raise RuntimeError("nnkern slides needs manim-slides: pip install 'nnkern[slides]'") from None
     media = pathlib.Path(media).resolve()
     log = media / "logs" / f"{pathlib.Path(scene).stem}-slides.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, NNKERN_SLIDES="1", **({"NNKERN_THEME": theme} if theme else {}))
     started = time.time()
-    _run([sys.executable, "-m", "manim", "render", f"-q{quality}", "--media_dir", str(media), str(scene)], log, env)
+    argv = [sys.executable, "-m", "manim", "render", f"-q{quality}", "--media_dir", str(media), str(scene)]
+    _run(argv, log, f"{scene}: rendering", env)
     folder = media / "slides"
     written = sorted((p for p in folder.glob("*.json") if p.stat().st_mtime >= started - 1), key=os.path.getmtime)
     if not written:
@@ -110,5 +117,5 @@ def convert(folder, scenes, to, out, light=False):
     log = pathlib.Path(folder).parent / "logs" / f"{out.stem}-convert.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     _run([sys.executable, "-m", "manim_slides", "convert", *scenes, str(out), "--folder", str(folder), "--to", to,
-          *options], log)
+          *options], log, "manim-slides convert")
     return out

@@ -8,6 +8,7 @@ import shutil
 import sys
 import urllib.parse
 import urllib.request
+from importlib import metadata
 
 import pytest
 
@@ -100,7 +101,18 @@ def test_a_scene_that_fails_exits_1_with_its_log(tmp_path, capsys):
     (tmp_path / "bad.py").write_text("from manim import Scene\nclass Bad(Scene):\n    def construct(self):\n"
                                      "        raise RuntimeError('broken on purpose')\n")
     assert main(["slides", str(tmp_path / "bad.py"), "--to", "html", "-q", "l", "--media", str(tmp_path / "media")]) == 1
-    assert "broken on purpose" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "bad.py: rendering failed (exit 1)" in err and "broken on purpose" in err
+
+
+def test_slides_without_manim_slides_say_how_to_install_it(tmp_path, monkeypatch, capsys):
+    def version(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", version)  # manim-slides not installed
+    (tmp_path / "s.py").write_text("")
+    assert main(["slides", str(tmp_path / "s.py"), "--to", "pptx"]) == 1
+    assert "nnkern slides needs manim-slides: pip install 'nnkern[slides]'" in capsys.readouterr().err
 
 
 def test_a_lecture_scene_is_a_plain_scene_unless_slides_are_asked_for(monkeypatch):
