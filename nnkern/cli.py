@@ -143,8 +143,8 @@ def add_train(commands):
                         "every:K, geometric (dense early, sparse late), none, or steps 0,10,100 (default: auto)")
     t.add_argument("--out", default=None, help="new folder to record the run into (default: none, nothing recorded)")
     t.add_argument("--durable", choices=DURABLE, default="end",
-                   help="flush the recording to disk once at the end, or every chunk as it is written (power-loss "
-                        "safe mid-run; slower) (default: %(default)s)")
+                   help="flush the recording to disk once at the end, every chunk as it is written (power-loss "
+                        "safe mid-run; slower), or never (left to the OS) (default: %(default)s)")
     t.add_argument("--save-model", default=None, metavar="FILE", help="write the trained network to this new .npz file, "
                    "for nk.MLP.load (default: none)")
     t.add_argument("--quiet", action="store_true", help="no progress bar (default: off)")
@@ -182,6 +182,9 @@ def add_render(commands):
     r.add_argument("-j", "--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once "
                    "(default: the number of cores, %(default)s)")
     r.add_argument("--dir", default="scenes", help="the folder of scenes (default: %(default)s)")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://HOST:8786: "
+                   "each scene renders whole on one of its workers, which must reach the scenes and --media at the "
+                   "same paths (default: none, processes here)")
     r.set_defaults(run=cmd_render)
 
 
@@ -201,7 +204,7 @@ def add_slides(commands):
 def add_sweep(commands):
     s = commands.add_parser("sweep", help="train every combination of settings on Dask, one recording per run under --out",
                             description="Train every combination of the listed settings (comma lists; --layers takes "
-                                        "several architectures), one Dask task per run, each recorded into its own folder "
+                                        "several architectures), a few runs per Dask task, each recorded into its own folder "
                                         "under --out with summary.csv beside them. Runs finished before are skipped.")
     source = s.add_mutually_exclusive_group()
     source.add_argument("--dataset", nargs="+", default=["spiral"], choices=datasets.NAMES, help="one or more (default: spiral)")
@@ -233,6 +236,8 @@ def add_sweep(commands):
                    "cluster of one worker process per core)")
     s.add_argument("--workers", type=non_negative_int, default=None, help="worker processes of the local cluster "
                    "(default: one per core; 0: no Dask, one run after another here)")
+    s.add_argument("--durable", choices=DURABLE, default="none", help="when each run's recording is flushed to disk, as "
+                   "for nnkern train (default: %(default)s: by the OS; a killed worker or sweep keeps every finished run)")
     s.add_argument("--retry-failed", action="store_true", help="train the runs that failed before again (default: off)")
     s.add_argument("--summary", metavar="FOLDER", default=None, help="print the best runs of a sweep folder and stop (default: none)")
     s.add_argument("--top", type=positive_int, default=5, help="how many best runs to print (default: %(default)s)")
@@ -424,7 +429,8 @@ def cmd_info(args):
 def cmd_render(args):
     from . import render
 
-    results = render.render_all(render.find_scenes(args.scenes, args.dir), args.quality, args.jobs, args.theme, args.media)
+    results = render.render_all(render.find_scenes(args.scenes, args.dir), args.quality, args.jobs, args.theme, args.media,
+                                scheduler=args.scheduler)
     return 1 if render.report_failures(results) else 0
 
 
@@ -463,7 +469,7 @@ def cmd_sweep(args):
                     epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
                     weight_decay=args.weight_decay, seed=args.seeds, record=args.record)
         result = sweep(grid, args.out, scheduler=args.scheduler, n_workers=args.workers,
-                       retry_failed=args.retry_failed, progress=not args.quiet)
+                       retry_failed=args.retry_failed, durable=args.durable, progress=not args.quiet)
         print(f"{result.folder}: {len(result.rows)} runs, {len(result.rows) - result.trained} finished before, "
               f"{len(result.failed)} failed")
     import fsspec.core

@@ -7,7 +7,9 @@ What a folder recording survives (``durable``): "end" (the default) writes each 
 name and renames it, so a killed process (even ``kill -9``) leaves every finished chunk readable, and
 flushes the whole folder to disk once, when training ends; "chunk" also flushes each chunk (and the
 history before it) to disk as it is written, so a power loss or OS crash mid-training keeps every
-finished chunk too, at the price of waiting for the disk each time."""
+finished chunk too, at the price of waiting for the disk each time; "none" never waits for the disk
+(what a kill leaves is as with "end"; what reaches the disk is up to the OS): for many short runs,
+such as a sweep's, whose waits for the disk would add up."""
 
 import collections
 import json
@@ -38,7 +40,7 @@ FLUSH_SECONDS = 2.0
 #: bytes of chunks a folder recording queues for writing before training waits for the disk
 PENDING_BYTES = 256 << 20
 #: what ``durable`` may be: when a folder recording is flushed to disk (see the module's docstring)
-DURABLE = ("end", "chunk")
+DURABLE = ("end", "chunk", "none")
 
 _STATE = {"adam": ("first moment", "second moment"), "momentum": ("velocity", "unused (zeros)"),
           "sgd": ("unused (zeros)", "unused (zeros)")}
@@ -263,7 +265,7 @@ class _FolderSink:
     (the data, then per chunk the history lines so far and the chunk), so training waits on the
     disk only when more than PENDING_BYTES of chunks are queued, and any chunk on disk comes with
     the history of its epochs.  durable: "chunk" flushes each file to disk as it is written, "end"
-    only the whole folder when the run ends."""
+    only the whole folder when the run ends, "none" nothing."""
 
     streams = True
 
@@ -274,6 +276,7 @@ class _FolderSink:
                              f"choose a new path (existing recordings are never overwritten)")
         self.folder, self.header, self.n_chunks = folder, header, 0
         self.sync = durable == "chunk"  # flush each file as it is written
+        self.sync_end = durable != "none"  # flush the folder when the run ends
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-recorder")
         self.pending = collections.deque()  # (future, bytes) of writes not known to be done
         self.lines, self.history = [], None  # metrics not yet handed to the writer; its HistoryWriter
@@ -335,12 +338,13 @@ class _FolderSink:
             self.writer.shutdown()
             if self.history is not None:
                 self.history.close()
-            if not self.failed and os.path.isdir(self.folder):
+            if self.sync_end and not self.failed and os.path.isdir(self.folder):
                 storage.sync_folder(self.folder)
 
     def finish(self, history):
         self._shut()  # the header saying the run is complete goes last, once the rest is on disk
-        storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks))
+        storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks),
+                           self.sync_end)
         return Recording.load(self.folder)
 
     def abandon(self):
