@@ -353,6 +353,33 @@ def test_train_epoch_stops_before_a_nonfinite_batch():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_train_epochs_is_train_epoch_in_turn_and_stops_at_a_nonfinite_batch(dtype):
+    lay, theta, m1, m2, X, Y, perm, batch, t0, net, opt = _epoch_args([3, 9, 7, 1], 40, 10, ADAM, dtype, 2)
+    rng = np.random.default_rng(5)
+    perms = np.stack([rng.permutation(40) for _ in range(3)])
+    bad = perms[1][25]  # the third batch of the second epoch; the first epoch visits another row twice
+    perms[0][perms[0] == bad] = (bad + 1) % 40
+    want = [theta.copy(), np.zeros_like(theta), m1.copy(), m2.copy()]
+    sums, starts = [], []
+    for e in range(3):
+        starts.append(want[0].copy())
+        sums.append(passes.train_epoch(*want, X, Y, perms[e], batch, t0 + 4 * e, net, opt,
+                                       epoch_args.no_recording(4, lay.n_params, dtype))[:2])
+    got = [theta.copy(), np.zeros_like(theta), m1.copy(), m2.copy()]
+    before, totals, corrects = np.empty_like(theta), np.empty(3), np.empty(3, np.int64)
+    assert passes.train_epochs(*got, X, Y, perms, batch, t0, net, opt, before, totals, corrects) == (3, -1)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    assert totals.tolist() == [s[0] for s in sums] and corrects.tolist() == [s[1] for s in sums]
+    np.testing.assert_array_equal(before, starts[2])
+    X[bad] = np.nan
+    got = [theta.copy(), np.zeros_like(theta), m1.copy(), m2.copy()]
+    assert passes.train_epochs(*got, X, Y, perms, batch, t0, net, opt, before, totals, corrects) == (1, 2)
+    np.testing.assert_array_equal(before, starts[1])
+    assert np.all(np.isfinite(got[0])) and totals[0] == sums[0][0]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("code", OPTS)
 def test_replay_matches_reference(code, dtype):
     rng = np.random.default_rng(code)

@@ -7,6 +7,7 @@ says (layer l of n rows from ``n * a_off[l]``; ``layer_rows`` views a block of t
 import numpy as np
 from numba import njit, prange
 
+from . import epoch_args
 from .activations import KERNEL, activate, activation_backward
 from .codes import AT_CALLER, AT_KEY_ROW, AT_SPARE, RECORD_STATE, SKIP
 from .dense import NARROW, dense_backward, dense_forward
@@ -206,3 +207,34 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec)
     if last_code != SKIP:  # grad holds the last step's gradient, as without recording
         grad[:] = cur_grad
     return total, correct, status
+
+
+def train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, before, totals, corrects):
+    """Several epochs in one compiled call, nothing recorded: ``train_epoch`` for each row order of
+    perms (E, n) in turn (epoch e starts at step t0 + e * n_batches), stopping at a non-finite batch.
+
+    before: (P,) gets theta as it was when the last epoch run began; totals (E,) float64 and
+    corrects (E,) int64 get each finished epoch's sum of sample losses and correct count.
+    Returns (epochs finished, status): status is -1, or the index of the non-finite batch in the
+    epoch after those finished.  (One call instead of E saves ``nk.train`` Python's per-epoch work
+    and Numba's ~20 us argument dispatch per call.)
+    """
+    n_batches = (perms.shape[1] + batch_size - 1) // batch_size
+    rec = epoch_args.no_recording(n_batches, theta.shape[0], theta.dtype)
+    return _train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, tuple(net), tuple(opt), tuple(rec), before,
+                         totals, corrects)
+
+
+@njit(nogil=True, **KERNEL)
+def _train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec, before, totals, corrects):
+    """``train_epochs`` with net, opt, rec as plain tuples (rec: recording nothing)."""
+    n_batches = (perms.shape[1] + batch_size - 1) // batch_size
+    for e in range(perms.shape[0]):
+        before[:] = theta
+        total, correct, status = _train_epoch(theta, grad, m1, m2, X, Y, perms[e], batch_size, t0 + e * n_batches,
+                                              net, opt, rec)
+        if status >= 0:
+            return e, status
+        totals[e] = total
+        corrects[e] = correct
+    return perms.shape[0], -1
