@@ -216,7 +216,7 @@ def test_streamed_folder_equals_the_in_memory_recording(run, data, tmp_path):
 @pytest.mark.parametrize("durable", ["end", "chunk"])
 def test_durable_says_when_the_folder_reaches_the_disk(run, data, tmp_path, monkeypatch, durable):
     """"chunk" flushes each chunk (written under a temporary name) to disk before its rename;
-    "end" flushes nothing while training, then every file, the complete header last."""
+    "end" flushes chunks only after their rename, and every file before the complete header, last."""
     monkeypatch.setattr(recorder, "FIRST_CHUNK_BYTES", 1)
     monkeypatch.setattr(recorder, "CHUNK_BYTES", 1)  # a chunk per epoch
     synced = []

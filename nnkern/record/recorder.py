@@ -5,9 +5,11 @@ thread (so training does not wait on the disk).
 
 What a folder recording survives (``durable``): "end" (the default) writes each chunk to a temporary
 name and renames it, so a killed process (even ``kill -9``) leaves every finished chunk readable, and
-flushes the whole folder to disk once, when training ends; "chunk" also flushes each chunk (and the
-history before it) to disk as it is written, so a power loss or OS crash mid-training keeps every
-finished chunk too, at the price of waiting for the disk each time."""
+has the whole folder on disk when training ends (the writer thread flushes each chunk after its
+rename while training goes on; what is left is flushed side by side at the end, the folder's
+entries and then the complete header last); "chunk" also flushes each chunk (and the history
+before it) to disk before its rename, with the folder after, so a power loss or OS crash
+mid-training keeps every finished chunk too, at the price of waiting for the disk each time."""
 
 import collections
 import json
@@ -23,7 +25,7 @@ from ..kernels.codes import RECORD_GRAD, RECORD_STATE, SKIP
 from ..kernels.epoch_args import RecordBuffers
 from ..kernels.replay import touch
 from .recording import Recording, _MemoryChunk
-from .storage import KEY, STATE
+from .storage import INDEX_FIELDS, KEY, STATE
 
 #: target size of a chunk of snapshots (an epoch's snapshots always fit in one): a lazily loaded
 #: recording reads a whole chunk to show one snapshot, and a streamed one writes it while training
@@ -274,6 +276,8 @@ class _FolderSink:
                              f"choose a new path (existing recordings are never overwritten)")
         self.folder, self.header, self.n_chunks = folder, header, 0
         self.sync = durable == "chunk"  # flush each file as it is written
+        self.synced = set()  # names of the files the writer flushed to disk ("end": after the rename)
+        self.indexes = []  # per chunk written: its index and key arrays (the recording made at the end needs them)
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-recorder")
         self.pending = collections.deque()  # (future, bytes) of writes not known to be done
         self.lines, self.history = [], None  # metrics not yet handed to the writer; its HistoryWriter
@@ -287,14 +291,22 @@ class _FolderSink:
         self._submit(0, self._write_start, arrays)
 
     def _write_start(self, arrays):
-        storage.write_npz(self._path(storage.DATA), arrays, self.sync)
+        self._write_npz(storage.DATA, arrays)
         storage.write_json(self._path(storage.HEADER), self.header, self.sync)
         self.history = storage.HistoryWriter(self.folder)
 
+    def _write_npz(self, name, arrays):
+        """Write a file on the writer thread; with durable="end", flush it to disk after its rename
+        too (so the end has less left to flush; training does not wait for it)."""
+        storage.write_npz(self._path(name), arrays, self.sync)
+        if not self.sync:
+            storage.sync_file(self._path(name))
+        self.synced.add(name)
+
     def store(self, arrays):
         self._hand_over_lines()
-        path = self._path(storage.chunk_name(self.n_chunks))
-        self._submit(sum(a.nbytes for a in arrays.values()), storage.write_npz, path, arrays, self.sync)
+        self.indexes.append({f: arrays[f] for f in (*INDEX_FIELDS, KEY)})
+        self._submit(sum(a.nbytes for a in arrays.values()), self._write_npz, storage.chunk_name(self.n_chunks), arrays)
         self.n_chunks += 1
 
     def _hand_over_lines(self):
@@ -336,12 +348,12 @@ class _FolderSink:
             if self.history is not None:
                 self.history.close()
             if not self.failed and os.path.isdir(self.folder):
-                storage.sync_folder(self.folder)
+                storage.sync_folder(self.folder, done=self.synced)
 
     def finish(self, history):
         self._shut()  # the header saying the run is complete goes last, once the rest is on disk
         storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks))
-        return Recording.load(self.folder)
+        return Recording.open_streamed(self.folder, self.indexes)
 
     def abandon(self):
         self._shut()

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -53,7 +54,7 @@ def chunk_files(folder):
     return {int(m.group(1)): os.path.join(folder, m.group(0)) for m in found if m}
 
 
-def _fsync(path):
+def sync_file(path):
     """Flush a file or a folder (its entries) to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -62,13 +63,18 @@ def _fsync(path):
         os.close(fd)
 
 
-def sync_folder(folder):
-    """Flush every file of ``folder``, then the folder itself, to disk."""
-    for name in os.listdir(folder):
-        path = os.path.join(folder, name)
-        if os.path.isfile(path):
-            _fsync(path)
-    _fsync(folder)
+def sync_folder(folder, done=()):
+    """Flush every file of ``folder`` except those named in ``done`` (flushed already), then the
+    folder itself, to disk.  The files are flushed side by side (one thread each, up to 8), so
+    that the file system can commit them together rather than one journal commit after another."""
+    paths = [os.path.join(folder, name) for name in os.listdir(folder) if name not in done]
+    paths = [p for p in paths if os.path.isfile(p)]
+    if len(paths) > 1:
+        with ThreadPoolExecutor(min(8, len(paths)), thread_name_prefix="nnkern-sync") as pool:
+            list(pool.map(sync_file, paths))
+    elif paths:
+        sync_file(paths[0])
+    sync_file(folder)
 
 
 def write_atomic(path, write, sync=True):
@@ -91,7 +97,7 @@ def write_atomic(path, write, sync=True):
             os.remove(tmp)
         raise
     if sync:
-        _fsync(folder or ".")
+        sync_file(folder or ".")
 
 
 def write_json(path, obj, sync=True):
