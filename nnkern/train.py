@@ -78,6 +78,7 @@ class _NoRecording:
 
     def __init__(self, net, n_batches):
         self.rec = epoch_args.no_recording(n_batches, net.n_params, net.dtype)
+        self.groups = {}  # k: RecordBuffers recording none of k epochs (codes (k, n_batches))
 
     def begin(self, X, Y, val=None):
         pass
@@ -85,7 +86,18 @@ class _NoRecording:
     def plan(self, epoch, t0, n_batches):
         return self.rec
 
+    def plan_group(self, epoch, t0, n_batches, k):
+        if k not in self.groups:
+            self.groups[k] = self.rec._replace(codes=np.broadcast_to(self.rec.codes, (k, n_batches)).copy())
+        return k, self.groups[k]
+
     def commit(self, epoch, t0, rec, n_done):
+        pass
+
+    def commit_group(self, rec, n_done):
+        pass
+
+    def end_group(self, metrics):
         pass
 
     def end_epoch(self, epoch, metrics):
@@ -160,7 +172,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     if val is not None:
         history.update(val_loss=[], val_acc=[])
     # several epochs per compiled call when nothing needs Python between them
-    grouped = backend != "cuda" and isinstance(recorder, _NoRecording) and val is None
+    grouped = backend != "cuda" and val is None
     t, epoch, group, started = 0, 1, 1, time.perf_counter()
     bar = None if quiet else tqdm(total=epochs, delay=1.0, unit="epoch", leave=False)
     try:
@@ -169,7 +181,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
             if grouped:
                 call_started = time.perf_counter()
                 k = _run_group(state, X, Y, orders, min(group, epochs - epoch + 1), batch_size, t, epoch, network,
-                               optimizer, history, net, opt["lr"])
+                               optimizer, recorder, history, net, opt["lr"])
                 group = _group_size((time.perf_counter() - call_started) / k, n)
             else:
                 _run_epoch(train_epoch, state, X, Y, next(orders), batch_size, t, epoch, network, optimizer,
@@ -221,21 +233,24 @@ def _run_epoch(train_epoch, state, X, Y, perm, batch_size, t, epoch, network, op
     recorder.end_epoch(epoch, {k: v[-1] for k, v in history.items()})
 
 
-def _run_group(state, X, Y, orders, k, batch_size, t, epoch, network, optimizer, history, net, lr):
-    """Epochs epoch .. epoch+k-1 (steps t+1 ...) in one compiled call, nothing recorded nor
-    validated; appends their metrics to history.  Returns k."""
+def _run_group(state, X, Y, orders, k, batch_size, t, epoch, network, optimizer, recorder, history, net, lr):
+    """Up to k epochs from ``epoch`` (steps t+1 ...) in one compiled call, recorded by ``recorder``
+    (it may take fewer), not validated; appends their metrics to history.  Returns how many ran."""
     theta, grad, m1, m2 = state
     n = len(X)
+    n_batches = (n + batch_size - 1) // batch_size
+    k, rec = recorder.plan_group(epoch, t, n_batches, k)
     perms = np.empty((k, n), np.int64)
     for e in range(k):
         perms[e] = next(orders)
     before, totals, corrects = np.empty_like(theta), np.empty(k), np.empty(k, np.int64)
-    done, failed = passes.train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t, network, optimizer, before,
-                                       totals, corrects)
+    done, failed = passes.train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t, network, optimizer, rec,
+                                       before, totals, corrects)
+    recorder.commit_group(rec, done * n_batches + max(failed, 0))
     for e in range(done):
         _append(history, net, totals[e], corrects[e], n)
+    recorder.end_group({key: v[len(v) - done :] for key, v in history.items()})
     if failed >= 0:
-        n_batches = (n + batch_size - 1) // batch_size
         _diverged(theta, before, epoch + done, t + done * n_batches + failed + 1, lr)
     return k
 

@@ -367,14 +367,16 @@ def test_train_epochs_is_train_epoch_in_turn_and_stops_at_a_nonfinite_batch(dtyp
                                        epoch_args.no_recording(4, lay.n_params, dtype))[:2])
     got = [theta.copy(), np.zeros_like(theta), m1.copy(), m2.copy()]
     before, totals, corrects = np.empty_like(theta), np.empty(3), np.empty(3, np.int64)
-    assert passes.train_epochs(*got, X, Y, perms, batch, t0, net, opt, before, totals, corrects) == (3, -1)
+    none = epoch_args.no_recording(4, lay.n_params, dtype)
+    none = none._replace(codes=np.tile(none.codes, (3, 1)))
+    assert passes.train_epochs(*got, X, Y, perms, batch, t0, net, opt, none, before, totals, corrects) == (3, -1)
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
     assert totals.tolist() == [s[0] for s in sums] and corrects.tolist() == [s[1] for s in sums]
     np.testing.assert_array_equal(before, starts[2])
     X[bad] = np.nan
     got = [theta.copy(), np.zeros_like(theta), m1.copy(), m2.copy()]
-    assert passes.train_epochs(*got, X, Y, perms, batch, t0, net, opt, before, totals, corrects) == (1, 2)
+    assert passes.train_epochs(*got, X, Y, perms, batch, t0, net, opt, none, before, totals, corrects) == (1, 2)
     np.testing.assert_array_equal(before, starts[1])
     assert np.all(np.isfinite(got[0])) and totals[0] == sums[0][0]
 

@@ -495,3 +495,27 @@ def test_a_killed_run_loads_with_every_finished_chunk(tmp_path):
     net = nk.MLP([2, 8, 1], seed=0)
     nk.train(net, X, y, epochs=int(rec.epochs[-1]), batch_size=32, quiet=True)
     np.testing.assert_array_equal(rec[-1].params, net.params)
+
+
+@pytest.mark.parametrize("schedule", [1, 3, "geometric"])
+def test_several_epochs_per_call_record_what_one_per_call_records(data, tmp_path, monkeypatch, schedule):
+    """``train`` records several epochs per compiled call (``plan_group``) into the same chunk rows
+    and files, byte for byte, as one epoch per call (``plan``)."""
+    monkeypatch.setattr(recorder, "FIRST_CHUNK_BYTES", 1)
+    monkeypatch.setattr(recorder, "CHUNK_BYTES", 11 * fresh_net().n_params * 8)  # chunks end mid-run
+    trainer = sys.modules["nnkern.train"]
+    calls, real = [], trainer.passes.train_epochs
+    monkeypatch.setattr(trainer.passes, "train_epochs", lambda *a: calls.append(len(a[6])) or real(*a))
+    runs = {}
+    for name, seconds in (("one", 0.0), ("many", 10.0)):
+        monkeypatch.setattr(trainer, "GROUP_SECONDS", seconds)
+        calls.clear()
+        runs[name] = nk.train(fresh_net(), *data, epochs=8, batch_size=BATCH, lr=0.05, quiet=True, record=schedule,
+                              record_to=tmp_path / name).recording
+        assert (max(calls) == 1) == (name == "one")  # "many": several epochs per call, as many as a chunk holds
+    assert_same_recording(runs["one"], runs["many"])
+    files = sorted(os.listdir(tmp_path / "one"))
+    assert len(storage.chunk_files(tmp_path / "one")) >= 2 and files == sorted(os.listdir(tmp_path / "many"))
+    for name in files:
+        if name != storage.HEADER:
+            assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "many" / name).read_bytes(), name

@@ -7,7 +7,6 @@ says (layer l of n rows from ``n * a_off[l]``; ``layer_rows`` views a block of t
 import numpy as np
 from numba import njit, prange
 
-from . import epoch_args
 from .activations import KERNEL, activate, activation_backward
 from .codes import AT_CALLER, AT_KEY_ROW, AT_SPARE, RECORD_STATE, SKIP
 from .dense import NARROW, dense_backward, dense_forward
@@ -209,32 +208,41 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec)
     return total, correct, status
 
 
-def train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, before, totals, corrects):
-    """Several epochs in one compiled call, nothing recorded: ``train_epoch`` for each row order of
-    perms (E, n) in turn (epoch e starts at step t0 + e * n_batches), stopping at a non-finite batch.
+def train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec, before, totals, corrects):
+    """Several epochs in one compiled call: ``train_epoch`` for each row order of perms (E, n) in
+    turn (epoch e starts at step t0 + e * n_batches), stopping at a non-finite batch.
 
-    before: (P,) gets theta as it was when the last epoch run began; totals (E,) float64 and
-    corrects (E,) int64 get each finished epoch's sum of sample losses and correct count.
+    rec: ``RecordBuffers`` whose codes are (E, n_batches), one row per epoch; the epochs record
+    into consecutive rows from rec.row0 and key rows from rec.key0, as ``train_epoch`` one after
+    the other would.  before: (P,) gets theta as it was when the last epoch run began; totals (E,)
+    float64 and corrects (E,) int64 get each finished epoch's sum of sample losses and correct count.
     Returns (epochs finished, status): status is -1, or the index of the non-finite batch in the
     epoch after those finished.  (One call instead of E saves ``nk.train`` Python's per-epoch work
     and Numba's ~20 us argument dispatch per call.)
     """
-    n_batches = (perms.shape[1] + batch_size - 1) // batch_size
-    rec = epoch_args.no_recording(n_batches, theta.shape[0], theta.dtype)
     return _train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, tuple(net), tuple(opt), tuple(rec), before,
                          totals, corrects)
 
 
 @njit(nogil=True, **KERNEL)
 def _train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec, before, totals, corrects):
-    """``train_epochs`` with net, opt, rec as plain tuples (rec: recording nothing)."""
+    """``train_epochs`` with net, opt, rec as plain tuples."""
+    codes, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2 = rec
     n_batches = (perms.shape[1] + batch_size - 1) // batch_size
+    r, rk = row0, key0
     for e in range(perms.shape[0]):
         before[:] = theta
+        epoch_codes = codes[e]
         total, correct, status = _train_epoch(theta, grad, m1, m2, X, Y, perms[e], batch_size, t0 + e * n_batches,
-                                              net, opt, rec)
+                                              net, opt, (epoch_codes, r, rk, rec_grad, rec_loss, rec_key, rec_theta,
+                                                         rec_m1, rec_m2))
         if status >= 0:
             return e, status
         totals[e] = total
         corrects[e] = correct
+        for k in range(n_batches):
+            if epoch_codes[k] != SKIP:
+                r += 1
+            if epoch_codes[k] == RECORD_STATE:
+                rk += 1
     return perms.shape[0], -1

@@ -188,6 +188,31 @@ class Recorder:
         self.planned = n_rec, n_key
         return RecordBuffers(codes, self.fill, self.key_fill, *self.kernel_buffers)
 
+    def plan_group(self, epoch, t0, n_batches, k):
+        """(j, ``RecordBuffers``) with which ``train_epochs`` records epochs epoch .. epoch+j-1
+        (steps t0+1 ...; codes (j, n_batches)): j <= k, as many as fit in the chunk, at least one.
+        The chunk's rows are the ones ``plan`` epoch by epoch would give."""
+        rows, keys = self.epoch_rows, self.epoch_keys
+        if self.fill + rows[epoch] > len(self.buf["loss"]) or self.key_fill + keys[epoch] > len(self.buf[KEY]):
+            self._flush()
+        n_rec, n_key, j = rows[epoch], keys[epoch], 1
+        room, key_room = len(self.buf["loss"]) - self.fill, len(self.buf[KEY]) - self.key_fill - 1  # 1: see below
+        while j < k and n_rec + rows[epoch + j] <= room and n_key + keys[epoch + j] <= key_room:
+            n_rec, n_key, j = n_rec + rows[epoch + j], n_key + keys[epoch + j], j + 1
+        codes = self.epoch_codes[epoch - 1 : epoch - 1 + j]
+        if self.fill == 0 and n_rec:  # the chunk's first row must be a key row
+            first = int(np.argmax(codes.reshape(-1) != SKIP))
+            if codes.flat[first] == RECORD_GRAD:
+                codes = codes.copy()
+                codes.flat[first] = RECORD_STATE
+                n_key += 1
+        self.planned = n_rec, n_key
+        return j, RecordBuffers(codes, self.fill, self.key_fill, *self.kernel_buffers)
+
+    def commit_group(self, rec, n_done):
+        """Account for the rows a ``plan_group`` call filled (its first ``n_done`` steps ran)."""
+        self.commit(None, None, RecordBuffers(rec.codes.reshape(-1), *rec[1:]), n_done)
+
     def commit(self, epoch, t0, rec, n_done):
         """Account for the rows the epoch filled (its first ``n_done`` batches ran)."""
         done = rec.codes[:n_done]
@@ -199,6 +224,14 @@ class Recorder:
     def end_epoch(self, epoch, metrics):
         if self.sink.streams:
             self.sink.epoch_done(metrics)
+            if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
+                self._flush()
+
+    def end_group(self, metrics):
+        """``end_epoch`` for the epochs of a ``plan_group`` call: metrics holds their lists."""
+        if self.sink.streams:
+            for i in range(len(metrics["epoch"])):
+                self.sink.epoch_done({k: v[i] for k, v in metrics.items()})
             if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
                 self._flush()
 
