@@ -289,10 +289,10 @@ def test_save_never_clobbers_an_existing_recording(run, data, tmp_path, monkeypa
 def test_a_failed_chunk_write_stops_training_and_leaves_the_chunks_before_it(data, tmp_path, monkeypatch):
     write_npz = storage.write_npz
 
-    def disk_full_at_chunk_1(path, arrays, sync=True):
+    def disk_full_at_chunk_1(path, arrays, sync=True, writer=None):
         if path.endswith(storage.chunk_name(1)):
             raise OSError("disk full")
-        write_npz(path, arrays, sync)
+        write_npz(path, arrays, sync, writer)
 
     monkeypatch.setattr(storage, "write_npz", disk_full_at_chunk_1)
     for name in ("CHUNK_BYTES", "FIRST_CHUNK_BYTES"):  # a chunk per epoch or two
@@ -519,3 +519,27 @@ def test_several_epochs_per_call_record_what_one_per_call_records(data, tmp_path
     for name in files:
         if name != storage.HEADER:
             assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "many" / name).read_bytes(), name
+
+
+def test_direct_writer_writes_what_savez_writes_and_falls_back_without_o_direct(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    small = {"a": rng.normal(size=(3, 5)).astype(np.float32), "b": np.arange(4)}
+    large = {"grad": rng.normal(size=(3000, 337)), "loss": np.zeros(3000)}  # grows the buffer
+    writer = storage.DirectWriter()
+    for name, arrays in (("small", small), ("large", large), ("again", small)):
+        storage.write_npz(str(tmp_path / f"{name}.npz"), arrays, sync=False)
+        storage.write_npz(str(tmp_path / f"{name}-direct.npz"), arrays, sync=False, writer=writer)
+        assert (tmp_path / f"{name}.npz").read_bytes() == (tmp_path / f"{name}-direct.npz").read_bytes()
+    assert writer.works == hasattr(os, "O_DIRECT")
+    real_open = os.open
+
+    def no_direct(path, flags, *args):
+        if flags & getattr(os, "O_DIRECT", 0):
+            raise OSError(22, "Invalid argument")  # EINVAL: what a file system without O_DIRECT says
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(storage.os, "open", no_direct)
+    writer = storage.DirectWriter()
+    storage.write_npz(str(tmp_path / "fallback.npz"), large, sync=True, writer=writer)
+    assert not writer.works and sorted(os.listdir(tmp_path)).count(".fallback.npz.tmp") == 0
+    assert (tmp_path / "fallback.npz").read_bytes() == (tmp_path / "large.npz").read_bytes()

@@ -297,8 +297,9 @@ class _FolderSink:
     """Streams a recording into a folder.  One background thread does all the writing, in order
     (the data, then per chunk the history lines so far and the chunk), so training waits on the
     disk only when more than PENDING_BYTES of chunks are queued, and any chunk on disk comes with
-    the history of its epochs.  durable: "chunk" flushes each file to disk as it is written, "end"
-    only the whole folder when the run ends."""
+    the history of its epochs.  Chunks and data go to the disk past the page cache
+    (``storage.DirectWriter``).  durable: "chunk" flushes each file to disk before its rename,
+    "end" flushes the chunks after their rename on a second thread and the rest when the run ends."""
 
     streams = True
 
@@ -309,7 +310,9 @@ class _FolderSink:
                              f"choose a new path (existing recordings are never overwritten)")
         self.folder, self.header, self.n_chunks = folder, header, 0
         self.sync = durable == "chunk"  # flush each file as it is written
-        self.synced = set()  # names of the files the writer flushed to disk ("end": after the rename)
+        self.synced = set()  # names of the files flushed to disk ("end": after the rename, by the syncer)
+        self.syncer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-syncer")  # so the writer never waits on the disk
+        self.direct = storage.DirectWriter()  # the writer's
         self.indexes = []  # per chunk written: its index and key arrays (the recording made at the end needs them)
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-recorder")
         self.pending = collections.deque()  # (future, bytes) of writes not known to be done
@@ -329,11 +332,17 @@ class _FolderSink:
         self.history = storage.HistoryWriter(self.folder)
 
     def _write_npz(self, name, arrays):
-        """Write a file on the writer thread; with durable="end", flush it to disk after its rename
-        too (so the end has less left to flush; training does not wait for it)."""
-        storage.write_npz(self._path(name), arrays, self.sync)
-        if not self.sync:
-            storage.sync_file(self._path(name))
+        """Write a file on the writer thread; with durable="end", have the syncer thread flush it to
+        disk after its rename (so the end has less left to flush; neither training nor the writer
+        waits for it)."""
+        storage.write_npz(self._path(name), arrays, self.sync, self.direct)
+        if self.sync:
+            self.synced.add(name)
+        else:
+            self.syncer.submit(self._sync, name)
+
+    def _sync(self, name):
+        storage.sync_file(self._path(name))
         self.synced.add(name)
 
     def store(self, arrays):
@@ -378,6 +387,7 @@ class _FolderSink:
                 self.pending.popleft()[0].result()
         finally:
             self.writer.shutdown()
+            self.syncer.shutdown()  # a file it failed to flush is flushed again below
             if self.history is not None:
                 self.history.close()
             if not self.failed and os.path.isdir(self.folder):
