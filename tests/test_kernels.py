@@ -12,6 +12,7 @@ from nnkern.kernels import dense, epoch_args, losses, optim, passes, replay as r
 from nnkern.kernels import reference as ref
 from nnkern.kernels.codes import (ADAM, HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS, RECORD_GRAD, RECORD_STATE,
                                   SGD, SIGMOID, SKIP, SOFTMAX, TANH)
+from nnkern.kernels._numba_ext import VECTOR_BYTES
 from nnkern.kernels.layout import Layout
 
 DTYPES = [np.float32, np.float64]
@@ -152,6 +153,16 @@ def test_dense_blas_path_matches_reference(shape, dtype):
     _check_dense(shape, dtype, 7)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(32, 16, 16), (32, 2, 16), (1000, 16, 16), (33, 5, 32), (7, 16, 8), (3, 8, 48)])
+def test_dense_vector_path_matches_reference(shape, dtype):
+    m, fan_in, fan_out = shape
+    if fan_out % (VECTOR_BYTES // np.dtype(dtype).itemsize):
+        pytest.skip("not a whole number of vectors in this dtype")
+    assert m * fan_in * fan_out <= dense.VECTOR_MAX_MACS
+    _check_dense(shape, dtype, 3)
+
+
 def _check_dense(shape, dtype, seed):
     m, fan_in, fan_out = shape
     rng = np.random.default_rng(seed)
@@ -164,7 +175,7 @@ def _check_dense(shape, dtype, seed):
     scale = np.sqrt(fan_in)  # sums of fan_in products
     close(z, ref.dense_forward(a, W, b), dtype, scale)
     dW, db, da = np.empty_like(W), np.empty_like(b), np.empty_like(a)
-    dense.dense_backward(a, W, dz, dW, db, da, True, np.full(dense.NARROW * fan_in, np.nan, dtype))
+    dense.dense_backward(a, W, dz, dW, db, da, True, np.full(dense.scratch_size(max(fan_in, fan_out)), np.nan, dtype))
     rdW, rdb, rda = ref.dense_backward(a, W, dz)
     close(dW, rdW, dtype, np.sqrt(m))
     close(db, rdb, dtype, np.sqrt(m))

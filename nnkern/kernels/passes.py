@@ -9,7 +9,7 @@ from numba import njit, prange
 
 from .activations import KERNEL, activate, activation_backward
 from .codes import AT_CALLER, AT_KEY_ROW, AT_SPARE, RECORD_STATE, SKIP
-from .dense import NARROW, dense_backward, dense_forward
+from .dense import dense_backward, dense_forward, scratch_size
 from ._numba_ext import block
 from .layout import compiled_layer_offsets as layer_offsets, layer_params, layer_rows
 from .losses import loss_and_output_grad
@@ -43,7 +43,7 @@ def backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, ab
 
     Expects dL/dz of the output layer in ``dz_buf[: m * n_out]``; writes every layer's (dW, db)
     into ``grad`` (same layout as theta).  dz_spare and da_buf are scratch of m * max width,
-    scratch of NARROW * max width (see ``dense_backward``).
+    scratch of ``dense.scratch_size(max width)``.
     """
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
@@ -99,7 +99,7 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     dz = block(dz_buf, 0, n, sizes[n_layers])
     total, correct = loss_and_output_grad(z, a, Y, out, dz, 1.0 / n)
     backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, X, zbuf, abuf, dz_buf, dz_spare, da_buf,
-                   np.empty(NARROW * width, dtype=theta.dtype))
+                   np.empty(scratch_size(width), dtype=theta.dtype))
     return total / n, correct
 
 
@@ -142,7 +142,7 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec)
     dz_buf = np.empty(batch_size * width, dtype=dtype)
     dz_spare = np.empty_like(dz_buf)
     da_buf = np.empty_like(dz_buf)
-    scratch = np.empty(NARROW * width, dtype=dtype)
+    scratch = np.empty(scratch_size(width), dtype=dtype)
     spare = np.empty((3, theta.shape[0]), dtype=dtype)
     total = 0.0
     correct = 0
