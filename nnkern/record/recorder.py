@@ -244,6 +244,7 @@ class Recorder:
         self.recording = self.sink.finish(history) if complete else self.sink.abandon()
 
 
+_DIRECT = []  # DirectWriters not in use (their buffers' pages are faulted in once, not per recording)
 _HELPER = []  # the thread that prepares chunks, shared by all recorders; started when first needed
 
 
@@ -312,7 +313,7 @@ class _FolderSink:
         self.sync = durable == "chunk"  # flush each file as it is written
         self.synced = set()  # names of the files flushed to disk ("end": after the rename, by the syncer)
         self.syncer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-syncer")  # so the writer never waits on the disk
-        self.direct = storage.DirectWriter()  # the writer's
+        self.direct = _DIRECT.pop() if _DIRECT else storage.DirectWriter()  # the writer's; back to _DIRECT at the end
         self.indexes = []  # per chunk written: its index and key arrays (the recording made at the end needs them)
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-recorder")
         self.pending = collections.deque()  # (future, bytes) of writes not known to be done
@@ -387,6 +388,7 @@ class _FolderSink:
                 self.pending.popleft()[0].result()
         finally:
             self.writer.shutdown()
+            _DIRECT.append(self.direct)  # its buffers stay mapped for the next folder recording
             self.syncer.shutdown()  # a file it failed to flush is flushed again below
             if self.history is not None:
                 self.history.close()

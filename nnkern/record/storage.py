@@ -115,6 +115,14 @@ class DirectWriter:
     def __init__(self):
         self.buf = None
         self.works = hasattr(os, "O_DIRECT")
+        self.npz = io.BytesIO()  # reused: a fresh buffer's page faults cost more than the copy
+
+    def write_npz(self, path, arrays):
+        """Create the file ``path`` holding ``np.savez(path, **arrays)``'s bytes."""
+        self.npz.seek(0)
+        np.savez(self.npz, **arrays)
+        with self.npz.getbuffer() as data:
+            self.write(path, data[: self.npz.tell()])
 
     def write(self, path, data):
         """Create the file ``path`` holding the bytes-like ``data``."""
@@ -159,10 +167,8 @@ def write_npz(path, arrays, sync=True, writer=None):
         return write_atomic(path, lambda f: np.savez(f, **arrays), sync)
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.tmp")
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
     try:
-        writer.write(tmp, buf.getbuffer())
+        writer.write_npz(tmp, arrays)
         if sync:
             sync_file(tmp)
         os.replace(tmp, path)
