@@ -39,6 +39,9 @@ FIRST_CHUNK_BYTES = 256 << 10
 FLUSH_SECONDS = 2.0
 #: bytes of chunks a folder recording queues for writing before training waits for the disk
 PENDING_BYTES = 256 << 20
+#: the writer thread waits this long before each write it is handed, so that it does not take the
+#: GIL (for up to the interpreter's 5 ms switch interval) from the training thread that queued it
+HAND_OFF_SECONDS = 0.001
 #: what ``durable`` may be: when a folder recording is flushed to disk (see the module's docstring)
 DURABLE = ("end", "chunk")
 
@@ -371,6 +374,7 @@ class _FolderSink:
         always holds the run up to some chunk, with no gaps."""
         if self.failed:
             return
+        time.sleep(HAND_OFF_SECONDS)  # let the training thread, which just queued this, go back into the kernel first
         try:
             fn(*args)
         except BaseException:
