@@ -190,9 +190,9 @@ def add_render(commands):
 
 def add_slides(commands):
     s = commands.add_parser("slides", help="a scene as a slide deck (PowerPoint or HTML), one slide per section",
-                            description="Render a scene with its sections saved and build a deck with one slide per "
-                                        "section, each playing its clip: --to pptx (python-pptx) or --to html (reveal.js, "
-                                        "opens from disk).")
+                            description="Render a scene as manim-slides slides (one per section) and convert them "
+                                        "with manim-slides: --to pptx (each slide plays its clip) or --to html (reveal.js, "
+                                        "opens from disk). Needs the extra slides.")
     s.add_argument("scene", help="the scene file, e.g. scenes/training.py")
     s.add_argument("--to", choices=("pptx", "html"), required=True, help="the deck's format (required)")
     _manim_options(s, "m", "where Manim's videos and logs go")
@@ -443,18 +443,15 @@ def cmd_slides(args):
         raise ValueError(f"{args.scene}: no such scene file")
     stem = pathlib.Path(args.scene).stem
     out = args.out or os.path.join(args.media, "slides", stem + (".pptx" if args.to == "pptx" else ""))
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    light = (palette.theme(args.theme) if args.theme else palette.from_env()) is palette.LIGHT
     try:
-        sections = slides.render_sections(args.scene, args.quality, args.media, args.theme)
+        folder, scenes = slides.render_slides(args.scene, args.quality, args.media, args.theme)
+        deck = slides.convert(folder, scenes, args.to, out, light)
     except RuntimeError as e:
         print(f"nnkern: error: {e}", file=sys.stderr)
         return 1
-    if args.to == "pptx":
-        deck = slides.to_pptx(sections, out)
-    else:
-        background = (palette.theme(args.theme) if args.theme else palette.from_env()).background
-        deck = slides.to_html(sections, out, background)
-    print(f"{args.to} deck: {deck} ({len(sections)} slides: {', '.join(name for name, _ in sections)})")
+    names = slides.slide_names(folder, scenes)
+    print(f"{args.to} deck: {deck} ({len(names)} slides: {', '.join(names)})")
 
 
 def cmd_sweep(args):
