@@ -19,9 +19,9 @@ distributed = pytest.importorskip("distributed")
 import nnkern as nk  # noqa: E402
 from nnkern.cli import main  # noqa: E402
 from nnkern.sweeps import grid as grids  # noqa: E402
+from dask_cluster import LOOPBACK, loopback_cluster  # noqa: E402
 
 TINY = dict(dataset="xor", n=64, layers=[[2, 4, 1], [2, 6, 1]], epochs=5, batch_size=16, seed=[0, 1])
-LOOPBACK = "127.0.0.1:0"  # the HTTP server too: loopback, a free port
 
 
 @pytest.fixture(scope="module")
@@ -189,8 +189,6 @@ def test_an_fsspec_url_gets_every_run_and_the_summary():
 
 
 def test_a_sweep_through_a_dask_scheduler_and_two_workers_on_loopback(tmp_path, capsys):
-    from dask_cluster import loopback_cluster
-
     with loopback_cluster(tmp_path) as address:
         out = tmp_path / "sweep"
         argv = ["sweep", "--dataset", "xor", "--n", "64", "--layers", "2,4,1", "--lr", "0.01,0.1", "--seeds", "0-1",
