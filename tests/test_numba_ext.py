@@ -31,7 +31,7 @@ builtins.__import__ = real_import
 assert not _numba_ext.INTERNALS
 sys.path.insert(0, sys.argv[1])
 import test_numba_ext as t
-for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write):
+for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write, t.check_matmul_rows):
     check(_numba_ext)
 print("fallbacks ok")
 '''
@@ -58,7 +58,11 @@ def _kernels(m):
             m.prefetch_for_write(row, i)
         return row.sum()
 
-    return block, flat, bits, prefetch
+    @njit
+    def matmul(A, B, C, row0):
+        m.matmul_rows(A, B, C, row0)
+
+    return block, flat, bits, prefetch, matmul
 
 
 def check_block(m):
@@ -96,6 +100,20 @@ def check_prefetch_for_write(m):
     np.testing.assert_array_equal(row, np.arange(100.0))  # a hint: nothing written
 
 
+def check_matmul_rows(m):
+    matmul = _kernels(m)[4]
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        for rows, K, N in ((32, 16, 16), (7, 3, 16), (5, 2, 8), (9, 4, 19), (4, 16, 48), (0, 3, 16), (3, 5, 1)):
+            A = rng.normal(size=(rows, K)).astype(dtype)
+            B, row0 = rng.normal(size=(K, N)).astype(dtype), rng.normal(size=N).astype(dtype)
+            want = A.astype(np.float64) @ B + row0
+            for a in (A, np.asfortranarray(A)):  # A in any layout (the kernels pass a.T)
+                C = np.full((rows, N), np.nan, dtype)
+                matmul(a, B, C, row0)
+                np.testing.assert_allclose(C, want, rtol=1e-5 if dtype == np.float32 else 1e-13, atol=1e-5 if dtype == np.float32 else 1e-13)
+
+
 def test_internals_import_here():
     assert ext.INTERNALS, "this Numba no longer has the internals _numba_ext uses: update it"
 
@@ -117,6 +135,19 @@ def test_prefetch_for_write_emits_llvm_prefetch_and_writes_nothing():
     prefetch = _kernels(ext)[3]
     prefetch(np.zeros(3))
     assert "llvm.prefetch" in next(iter(prefetch.inspect_llvm().values()))
+
+
+def test_matmul_rows_is_a_matrix_product_plus_a_row():
+    check_matmul_rows(ext)
+
+
+def test_matmul_rows_computes_in_vectors_of_fused_multiply_adds():
+    matmul = _kernels(ext)[4]
+    A, B, C, row0 = np.ones((8, 4), np.float32), np.ones((4, 16), np.float32), np.zeros((8, 16), np.float32), np.zeros(16, np.float32)
+    matmul(A, B, C, row0)
+    assert np.all(C == 4)
+    width = ext.VECTOR_BYTES // 4
+    assert f"llvm.fma.v{width}f32" in next(iter(matmul.inspect_llvm().values()))
 
 
 def test_fallbacks_give_the_same_results_without_the_internals():
