@@ -14,8 +14,9 @@ export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 
 .PHONY: demo test bench media system
 
+# nnkern render: Manim's output goes to media/logs/training.log; a render after a timed one is split over 2 processes
 demo: $(VENV)/.installed
-	$(VENV)/bin/manim render -q$(QUALITY) scenes/training.py
+	$(VENV)/bin/nnkern render training -q $(QUALITY) -j 2
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q tests
@@ -25,7 +26,7 @@ test: $(VENV)/.installed
 HQ     := media/videos/training/1080p60/TrainingScene.mp4
 STILLS := network:16 forward-pass:26.5 training:44.2 end:69
 media: $(VENV)/.installed
-	$(VENV)/bin/manim render -qh scenes/training.py
+	$(VENV)/bin/nnkern render training -q h -j 2
 	ffmpeg -v error -y -i $(HQ) -vf "fps=8,scale=480:-2:flags=lanczos,split[a][b];[a]palettegen=max_colors=128[p];[b][p]paletteuse=dither=bayer" media/training.gif
 	for s in $(STILLS); do ffmpeg -v error -y -ss $${s#*:} -i $(HQ) -frames:v 1 -vf scale=1280:-2 media/still-$${s%%:*}.png; done
 

@@ -135,7 +135,8 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     record_meta: a JSON-serialisable dict kept in the recording's header (e.g. the dataset's name
     and parameters); durable: "end" flushes the folder to disk once training ends (a killed process
     keeps every finished chunk anyway), "chunk" flushes each chunk as it is written (a power loss
-    keeps them too; slower).
+    keeps them too; slower), "none" leaves flushing to the OS (a killed process keeps as much as with
+    "end"; a power loss may not; for many short runs).
     A progress bar shows on runs longer than a second unless ``quiet``.
     Raises ``TrainingDiverged`` if the loss stops being finite.
     """

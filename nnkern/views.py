@@ -134,8 +134,7 @@ def weight_histograms(recording, bins=32, value_range=None, indices=None):
     recording: a ``Recording``; indices: the snapshots (default all); value_range: (lo, hi), default
     the smallest and largest weight seen.  Returns (counts (n, n_layers, bins) int64, edges (bins + 1,)).
     """
-    if not isinstance(recording, Recording):
-        raise ValueError(f"expected an nk.Recording; got {type(recording).__name__}")
+    _recording(recording)
     bins = int_in(bins, "bins", 1)
     stack = recording.stack("params", indices)
     lay = recording.layout
@@ -147,6 +146,59 @@ def weight_histograms(recording, bins=32, value_range=None, indices=None):
         lo, hi = intervals(value_range, 2, "value_range", "finite (lo, hi) with lo < hi")
     counts = histograms.weight_histograms(stack, lay.w_off, lay.sizes, lo, hi, bins)
     return counts, np.linspace(lo, hi, bins + 1)
+
+
+def _recording(recording):
+    if not isinstance(recording, Recording):
+        raise ValueError(f"expected an nk.Recording; got {type(recording).__name__}")
+    return recording
+
+
+def gradient_rms(recording, indices=None):
+    """Root-mean-square of each layer's weight gradient per snapshot: (n, n_layers) float64, from
+    the recorded gradients (``Snapshot.grads``) of snapshots ``indices`` (default all)."""
+    lay = _recording(recording).layout
+    grads = lay.views(recording.stack("grad", indices).astype(np.float64))[0]
+    return np.stack([np.sqrt(np.mean(G.reshape(len(G), -1) ** 2, axis=1)) for G in grads], axis=1)
+
+
+def probe_activations(recording, x, indices=None):
+    """Every hidden neuron's activation for the one input x (n_in,) at snapshots ``indices``
+    (default all): a list per hidden layer of (n, width) arrays (row k: snapshot indices[k])."""
+    recording = _recording(recording)
+    if len(recording.layout.sizes) < 3:
+        raise ValueError(f"this view needs a hidden layer; the network has sizes {list(recording.layout.sizes)}")
+    indices = range(len(recording)) if indices is None else indices
+    x = _point(recording.model_at(0), x, "x")[None, :]
+    rows = [[a[0] for _, a in recording.model_at(i).layer_outputs(x)[:-1]] for i in indices]
+    return [np.array(layer, dtype=np.float64) for layer in zip(*rows)]
+
+
+def dead_units(recording, X, indices=None):
+    """Which hidden neurons output exactly 0 for every row of X (n_samples, n_in) at snapshots
+    ``indices`` (default all): a list per hidden layer of bool (n, width) (a dead ReLU gets no
+    gradient from these inputs, so it stays dead)."""
+    recording = _recording(recording)
+    indices = range(len(recording)) if indices is None else indices
+    rows = [[~np.any(a != 0, axis=0) for _, a in recording.model_at(i).layer_outputs(X)[:-1]] for i in indices]
+    return [np.array(layer, dtype=bool).reshape(len(rows), -1) for layer in zip(*rows)]
+
+
+def epoch_changes(recording):
+    """How much each layer moved in each epoch, relative to its size at the epoch's start.
+
+    Epoch e's change is ``weight_change(before, after, relative=True)`` from the last recorded
+    snapshot of epoch e - 1 (step 0 for the first) to the last of epoch e, reduced to the RMS over
+    the layer's weights and biases. Returns (epochs (E,) int64, changes (E, n_layers) float64) for
+    the E epochs with a recorded snapshot.
+    """
+    epochs = _recording(recording).epochs
+    ends = [int(np.flatnonzero(epochs == e)[-1]) for e in np.unique(epochs)]
+    changes = []
+    for a, b in zip(ends[:-1], ends[1:]):
+        layers = weight_change(recording[a], recording[b], relative=True)
+        changes.append([np.sqrt(np.mean(np.r_[dW.ravel(), db] ** 2)) for dW, db in layers])
+    return epochs[ends[1:]], np.array(changes, dtype=np.float64).reshape(len(ends) - 1, len(recording.layout.sizes) - 1)
 
 
 def _labels(net, X, y):
@@ -301,7 +353,7 @@ def hidden_transform(net, X, extent=None, resolution=21, neurons=None):
 
     A layer 2 wide is shown as is; 1 wide as (a, 0); wider ones on two chosen neurons
     (neurons: {layer: (i, j)}) or else on the top two principal components of the data's
-    activations in that layer (centred on the data's mean).
+    activations in that layer (centred on the data's mean): see ``plane_projection``.
     X: (n, n_in); extent, resolution: a grid over the input plane (2 inputs only), or None.
     Returns a list per layer of (grid (resolution, resolution, 2) or None, data (n, 2)).
     """
@@ -314,25 +366,41 @@ def hidden_transform(net, X, extent=None, resolution=21, neurons=None):
     grids = grid_activations(net, extent, resolution) if extent is not None else [None] * len(data)
     result = []
     for l, (d, g) in enumerate(zip(data, grids)):
-        project = _projection(d, neurons.get(l), l)
+        mean, basis = plane_projection(d, neurons.get(l), l)
+        project = lambda a: (a - mean) @ basis  # noqa: E731
         result.append((None if g is None else project(g.reshape(-1, g.shape[-1])).reshape(resolution, resolution, 2),
                        project(d)))
     return result
 
 
-def _projection(acts, pair, layer):
-    """A function mapping (m, width) activations of one layer to (m, 2) (see ``hidden_transform``)."""
+def plane_projection(acts, pair=None, layer=0, like=None):
+    """How ``hidden_transform`` shows one layer in 2-D: (mean (width,), basis (width, 2)), so that
+    activations a (m, width) land at (a - mean) @ basis (m, 2).
+
+    acts: (n, width), the data's activations in that layer. A layer at most 2 wide is shown as is (1
+    wide as (a, 0)); ``pair`` = (i, j) picks two of its neurons; else the top two principal components
+    of ``acts`` (orthonormal columns, centred on the data's mean, each signed so its largest entry is
+    positive). ``like``: an earlier basis (width, 2) of that layer, e.g. the last snapshot's: the
+    components are then ordered and signed to agree with it, so a view following training does not
+    flip or swap its axes from one snapshot to the next. ``layer`` only names the layer in errors.
+    """
+    acts = np.asarray(acts)
     width = acts.shape[1]
     if pair is not None:
         if not _is_int_pair(pair, lambda u: 0 <= u < width):
             raise ValueError(f"neurons[{layer}] = {pair!r}: expected two units (i, j) of layer {layer}, each in 0..{width - 1}")
-        i, j = pair
-        return lambda a: a[:, [i, j]].astype(np.float64)
+        return np.zeros(width), np.eye(width)[:, list(pair)]
     if width <= 2:
-        return lambda a: np.pad(a.astype(np.float64), ((0, 0), (0, 2 - width)))
+        return np.zeros(width), np.eye(width, 2)
     mean = acts.mean(axis=0, dtype=np.float64)
     basis = np.linalg.svd(acts - mean, full_matrices=False)[2][:2].T  # (width, 2)
-    return lambda a: (a - mean) @ basis
+    if like is None:
+        top = np.abs(basis).argmax(axis=0)
+        return mean, basis * np.sign(basis[top, [0, 1]])
+    agree = basis.T @ np.asarray(like, dtype=np.float64)  # (2, 2): component i against like's j
+    if abs(agree[0, 1]) + abs(agree[1, 0]) > abs(agree[0, 0]) + abs(agree[1, 1]):
+        basis, agree = basis[:, ::-1], agree[::-1]
+    return mean, basis * np.where(np.diag(agree) < 0, -1.0, 1.0)
 
 
 def slow_motion_steps(first, last, tau, slow_motion=20.0):

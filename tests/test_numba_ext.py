@@ -168,3 +168,32 @@ def test_no_other_kernel_module_reaches_into_numba_internals():
         if path.name != "_numba_ext.py":
             found = INTERNAL_IMPORT.findall(path.read_text())
             assert not found, f"{path.name} imports {found}: fence it in _numba_ext"
+
+
+CACHED = r'''
+import sys
+from numba import njit
+from nnkern.kernels._numba_ext import cache_counts, cache_file_exists
+
+@njit(cache=True)
+def double(x):
+    return 2 * x
+
+plain = njit(lambda x: x + 1)
+before = cache_file_exists(double)
+assert double(2) == 4 and plain(1) == 2
+print(before, cache_file_exists(double), *cache_counts(double), *cache_counts(plain), cache_file_exists(plain))
+'''
+
+
+def test_cache_helpers_see_numbas_on_disk_cache(tmp_path):
+    """A new process finds no cache file and compiles (a miss); the next one finds the file and
+    loads the function from it (a hit); a function without cache=True has neither."""
+    (tmp_path / "cached_fn.py").write_text(CACHED)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONPATH=os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")]))
+    runs = [subprocess.run([sys.executable, str(tmp_path / "cached_fn.py")], env=env, capture_output=True, text=True,
+                           timeout=300) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr[-2000:]
+    assert runs[0].stdout.split() == ["False", "True", "1", "0", "0", "0", "False"]
+    assert runs[1].stdout.split() == ["True", "True", "0", "1", "0", "0", "False"]

@@ -213,10 +213,11 @@ def test_streamed_folder_equals_the_in_memory_recording(run, data, tmp_path):
     assert json.loads((folder / "header.json").read_text())["complete"] is True
 
 
-@pytest.mark.parametrize("durable", ["end", "chunk"])
+@pytest.mark.parametrize("durable", ["end", "chunk", "none"])
 def test_durable_says_when_the_folder_reaches_the_disk(run, data, tmp_path, monkeypatch, durable):
     """"chunk" flushes each chunk (written under a temporary name) to disk before its rename;
-    "end" flushes chunks only after their rename, and every file before the complete header, last."""
+    "end" flushes chunks only after their rename, and every file before the complete header, last;
+    "none" nothing."""
     monkeypatch.setattr(recorder, "FIRST_CHUNK_BYTES", 1)
     monkeypatch.setattr(recorder, "CHUNK_BYTES", 1)  # a chunk per epoch
     synced = []
@@ -234,6 +235,9 @@ def test_durable_says_when_the_folder_reaches_the_disk(run, data, tmp_path, monk
     chunks = [storage.chunk_name(i) for i in range(len(storage.chunk_files(folder)))]
     assert len(chunks) >= EPOCHS
     temporary = [name for name in synced if name.endswith(".tmp")]
+    if durable == "none":
+        assert synced == [] and json.loads((folder / "header.json").read_text())["complete"] is True
+        return
     if durable == "chunk":
         assert [f".{c}.tmp" for c in chunks] == [n for n in temporary if n.startswith(".chunk")]
     else:
@@ -243,7 +247,7 @@ def test_durable_says_when_the_folder_reaches_the_disk(run, data, tmp_path, monk
 
 
 def test_an_unknown_durable_is_named(data, tmp_path):
-    with pytest.raises(ValueError, match="durable must be one of 'end', 'chunk'; got 'always'"):
+    with pytest.raises(ValueError, match="durable must be one of 'end', 'chunk', 'none'; got 'always'"):
         nk.train(fresh_net(), *data, epochs=1, quiet=True, record_to=tmp_path / "run", durable="always")
     assert not (tmp_path / "run").exists()
 

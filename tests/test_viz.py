@@ -175,6 +175,18 @@ def test_contour_of_a_circle():
     assert np.allclose(np.hypot(*path.T), 0.5, atol=1e-3) and np.allclose(path[0], path[-1])
 
 
+def test_contour_visits_every_crossed_edge_once():
+    rng = np.random.default_rng(3)
+    f = rng.normal(size=(23, 31))  # many saddles and small loops
+    paths = plane.contour_paths(f, 0.0, (0, 30, 0, 22))  # one unit per cell: crossings at x = j + t or y = i + t
+    points = np.concatenate([p[:-1] if len(p) > 2 and np.array_equal(p[0], p[-1]) else p for p in paths])
+    row = points[np.isclose(points[:, 1], np.round(points[:, 1])) & (points[:, 0] < 30)]  # on horizontal edges
+    i, j = np.round(row[:, 1]).astype(int), np.floor(row[:, 0]).astype(int)
+    assert len(row) > 50 and np.allclose(f[i, j] + (row[:, 0] - j) * (f[i, j + 1] - f[i, j]), 0)  # on the level
+    crossed = int(np.sum((f[:, :-1] > 0) != (f[:, 1:] > 0)) + np.sum((f[:-1] > 0) != (f[1:] > 0)))
+    assert len(points) == crossed and len(np.unique(points.round(9), axis=0)) == crossed
+
+
 def test_boundary_hardness_and_reveal_restyle_without_a_new_contour(run, monkeypatch):
     board = DecisionBoundary(plane.square_extent(run.X), run.X, run.y).set_params(run.net)
     soft, contour = board.image.pixel_array.copy(), board.contour.points.copy()

@@ -1,6 +1,8 @@
 """The kernels' only uses of Numba internals, fenced in here: array views made without a runtime
 call (``block``, ``flat``), an int64's bits read as a float64 (``bits_to_float64``), a cache
-prefetch (``prefetch_for_write``) and small matrix products in explicit vectors (``matmul_rows``).
+prefetch (``prefetch_for_write``) and small matrix products in explicit vectors (``matmul_rows``);
+and, from Python, the state of a compiled function's on-disk cache (``cache_file_exists``,
+``cache_counts``), which sweeps' workers report.
 
 They are built on ``numba.np.arrayobj``, ``numba.core.cgutils`` / ``imputils`` and ``llvmlite``
 IR, which are not public API and may move in a new Numba (pyproject.toml bounds the version to
@@ -8,6 +10,8 @@ the newest one tested).  When those imports fail, ``INTERNALS`` is False and eac
 back to plain Numba operations with the same results (views by slice and reshape, a scalar
 ``view``, no prefetch, loops for the products): slower, never wrong.  Every function is callable from compiled code only.
 """
+
+import os
 
 import numpy as np
 from numba import njit, types
@@ -201,3 +205,21 @@ def matmul_rows(A, B, C, row0):
             for k in range(K):
                 s += A[i, k] * B[k, j]
             C[i, j] = s
+
+
+def cache_file_exists(dispatcher):
+    """Whether Numba's on-disk cache holds an index for ``dispatcher`` (an ``njit(cache=True)``
+    function), so that a new process loads it instead of compiling it.  False when unknown (a
+    Numba whose private cache layout differs): the caller then compiles once first."""
+    try:
+        return os.path.exists(dispatcher._cache._cache_file._index_path)
+    except AttributeError:
+        return False
+
+
+def cache_counts(dispatcher):
+    """(compiled, loaded): this process's cache misses and hits of ``dispatcher``, summed over
+    signatures; (0, 0) for a function without an on-disk cache."""
+    if type(getattr(dispatcher, "_cache", None)).__name__ in ("NullCache", "NoneType"):
+        return 0, 0
+    return sum(dispatcher.stats.cache_misses.values()), sum(dispatcher.stats.cache_hits.values())

@@ -9,7 +9,9 @@ has the whole folder on disk when training ends (the writer thread flushes each 
 rename while training goes on; what is left is flushed side by side at the end, the folder's
 entries and then the complete header last); "chunk" also flushes each chunk (and the history
 before it) to disk before its rename, with the folder after, so a power loss or OS crash
-mid-training keeps every finished chunk too, at the price of waiting for the disk each time."""
+mid-training keeps every finished chunk too, at the price of waiting for the disk each time; "none"
+never flushes (what a kill leaves is as with "end"; what reaches the disk is up to the OS): for
+many short runs, such as a sweep's, whose flushes would add up."""
 
 import collections
 import json
@@ -43,7 +45,7 @@ PENDING_BYTES = 256 << 20
 #: GIL (for up to the interpreter's 5 ms switch interval) from the training thread that queued it
 HAND_OFF_SECONDS = 0.001
 #: what ``durable`` may be: when a folder recording is flushed to disk (see the module's docstring)
-DURABLE = ("end", "chunk")
+DURABLE = ("end", "chunk", "none")
 
 _STATE = {"adam": ("first moment", "second moment"), "momentum": ("velocity", "unused (zeros)"),
           "sgd": ("unused (zeros)", "unused (zeros)")}
@@ -303,7 +305,8 @@ class _FolderSink:
     disk only when more than PENDING_BYTES of chunks are queued, and any chunk on disk comes with
     the history of its epochs.  Chunks and data go to the disk past the page cache
     (``storage.DirectWriter``).  durable: "chunk" flushes each file to disk before its rename,
-    "end" flushes the chunks after their rename on a second thread and the rest when the run ends."""
+    "end" flushes the chunks after their rename on a second thread and the rest when the run ends,
+    "none" nothing."""
 
     streams = True
 
@@ -314,6 +317,7 @@ class _FolderSink:
                              f"choose a new path (existing recordings are never overwritten)")
         self.folder, self.header, self.n_chunks = folder, header, 0
         self.sync = durable == "chunk"  # flush each file as it is written
+        self.sync_end = durable != "none"  # flush the folder when the run ends
         self.synced = set()  # names of the files flushed to disk ("end": after the rename, by the syncer)
         self.syncer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-syncer")  # so the writer never waits on the disk
         self.direct = _DIRECT.pop() if _DIRECT else storage.DirectWriter()  # the writer's; back to _DIRECT at the end
@@ -342,7 +346,7 @@ class _FolderSink:
         storage.write_npz(self._path(name), arrays, self.sync, self.direct)
         if self.sync:
             self.synced.add(name)
-        else:
+        elif self.sync_end:
             self.syncer.submit(self._sync, name)
 
     def _sync(self, name):
@@ -396,12 +400,13 @@ class _FolderSink:
             self.syncer.shutdown()  # a file it failed to flush is flushed again below
             if self.history is not None:
                 self.history.close()
-            if not self.failed and os.path.isdir(self.folder):
+            if self.sync_end and not self.failed and os.path.isdir(self.folder):
                 storage.sync_folder(self.folder, done=self.synced)
 
     def finish(self, history):
         self._shut()  # the header saying the run is complete goes last, once the rest is on disk
-        storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks))
+        storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks),
+                           self.sync_end)
         return Recording.open_streamed(self.folder, self.indexes)
 
     def abandon(self):

@@ -17,15 +17,26 @@ def hard_output(probs):
     return (probs == probs.max(axis=-1, keepdims=True)).astype(float)
 
 
-def dot_cloud(points, radius, label, palette=None):
-    """Many small outlined dots of class ``label`` at points (n, 3), as ONE VMobject (fast to draw)."""
-    palette = style.current(palette)
-    template = Circle(radius=radius, num_components=5).points
-    cloud = VMobject(stroke_width=0)
-    cloud.set_points((np.asarray(points)[:, None, :] + template[None]).reshape(-1, 3))
-    # the outline is a background stroke (drawn before the fills) so overlapping dots do not cross-hatch
-    cloud.set_stroke(palette.outline, width=2.5, background=True)
-    return cloud.set_fill(style.to_color(style.class_rgb(label, palette)), 1)
+class DotCloud(VGroup):
+    """Small outlined dots of one class at centres (n, 3): two VMobjects, ``outline`` (discs of radius
+    ``radius + outline`` in the palette's outline colour) under ``fill`` (discs of ``radius`` in the class's
+    colour). Both are fills, which Cairo draws several times faster than a stroke around many overlapping
+    dots; overlapping outlines merge instead of cross-hatching."""
+
+    def __init__(self, centres, radius, label, palette=None, outline=0.0125, **kwargs):
+        palette = style.current(palette)
+        self._discs = [Circle(radius=r, num_components=5).points for r in (radius + outline, radius)]
+        self.outline, self.fill = (VMobject(stroke_width=0).set_fill(c, 1) for c in
+                                   (palette.outline, style.to_color(style.class_rgb(label, palette))))  # fmt: skip
+        super().__init__(self.outline, self.fill, **kwargs)
+        self.move_dots(centres)
+
+    def move_dots(self, centres):
+        """Put the dots at centres (n, 3) (scene coordinates)."""
+        centres = np.asarray(centres, dtype=float)[:, None, :]
+        for part, disc in zip((self.outline, self.fill), self._discs):
+            part.set_points((centres + disc[None]).reshape(-1, 3))
+        return self
 
 
 class DecisionBoundary(Group):
@@ -65,9 +76,9 @@ class DecisionBoundary(Group):
         return np.stack([lo[0] + u * (hi[0] - lo[0]), lo[1] + v * (hi[1] - lo[1]), np.zeros_like(u)], axis=-1)
 
     def make_points(self, X, y, radius=0.045):
-        """Dots for X (n, 2) filled by class y (n,) with a thin dark outline: one VMobject per class."""
+        """Dots for X (n, 2) filled by class y (n,) with a thin dark outline: one DotCloud per class."""
         y = np.asarray(y)
-        return VGroup(*(dot_cloud(self.to_point(np.asarray(X)[y == k]), radius, k, self.palette) for k in np.unique(y)))
+        return VGroup(*(DotCloud(self.to_point(np.asarray(X)[y == k]), radius, k, self.palette) for k in np.unique(y)))
 
     def set_output(self, probs):
         """Restyle from the output layer over the grid: probs (resolution, resolution, k), row 0 at ymin."""

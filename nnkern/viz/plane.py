@@ -4,60 +4,89 @@ import numpy as np
 
 from ..views import input_scale, square_extent  # noqa: F401  (re-exported: plane.square_extent, plane.input_scale)
 
-_CASES = {  # marching squares: corner bits (1 = bottom-left, 2 = bottom-right, 4 = top-right, 8 = top-left)
-    1: [(3, 0)], 2: [(0, 1)], 3: [(3, 1)], 4: [(1, 2)], 6: [(0, 2)], 7: [(3, 2)], 8: [(2, 3)],
-    9: [(2, 0)], 11: [(2, 1)], 12: [(1, 3)], 13: [(1, 0)], 14: [(0, 3)],
-}  # fmt: skip
-# cell sides: 0 bottom, 1 right, 2 top, 3 left; saddles 5 and 10 are resolved by the cell's centre
+# marching squares: a cell's corner bits (1 bottom-left, 2 bottom-right, 4 top-right, 8 top-left) -> the
+# pairs of its sides (0 bottom, 1 right, 2 top, 3 left) joined by a contour segment, -1 for none; a saddle
+# (5 or 10) is joined as row 5 when its centre is on the side of its bottom-left corner, else as row 10
+_SEGMENTS = np.full((16, 2, 2), -1)
+for _case, _pairs in {1: [(3, 0)], 2: [(0, 1)], 3: [(3, 1)], 4: [(1, 2)], 5: [(3, 2), (1, 0)], 6: [(0, 2)],
+                      7: [(3, 2)], 8: [(2, 3)], 9: [(2, 0)], 10: [(3, 0), (1, 2)], 11: [(2, 1)], 12: [(1, 3)],
+                      13: [(1, 0)], 14: [(0, 3)]}.items():  # fmt: skip
+    _SEGMENTS[_case, : len(_pairs)] = _pairs
+
+
+def _crossings(f, xs, ys):
+    """Where the level is crossed on every grid edge: (n_edges, 2) plane points, horizontal edges
+    (i, j)-(i, j+1) first (row-major), then vertical edges (i, j)-(i+1, j)."""
+
+    def fraction(a, b):
+        d = a - b
+        return np.divide(a, d, out=np.full_like(a, 0.5), where=d != 0)
+
+    hx = xs[:-1] + fraction(f[:, :-1], f[:, 1:]) * np.diff(xs)
+    vy = ys[:-1, None] + fraction(f[:-1], f[1:]) * np.diff(ys)[:, None]
+    horizontal = np.stack(np.broadcast_arrays(hx, ys[:, None]), axis=-1).reshape(-1, 2)
+    vertical = np.stack(np.broadcast_arrays(xs[None, :], vy), axis=-1).reshape(-1, 2)
+    return np.concatenate([horizontal, vertical])
+
+
+def _segments(f):
+    """Marching squares over f (ny, nx): the contour's segments as pairs of edge ids (m, 2), ids as in ``_crossings``."""
+    ny, nx = f.shape
+    above = f > 0
+    case = above[:-1, :-1] * 1 + above[:-1, 1:] * 2 + above[1:, 1:] * 4 + above[1:, :-1] * 8
+    i, j = np.nonzero((case != 0) & (case != 15))
+    c = case[i, j]
+    centre_above = (f[i, j] + f[i, j + 1] + f[i + 1, j] + f[i + 1, j + 1]) > 0
+    c = np.where((c == 5) | (c == 10), np.where((c == 5) == centre_above, 5, 10), c)
+    n_h = ny * (nx - 1)
+    sides = np.stack([i * (nx - 1) + j, n_h + i * nx + j + 1, (i + 1) * (nx - 1) + j, n_h + i * nx + j], axis=1)
+    pairs = _SEGMENTS[c]  # (cells, 2, 2) sides
+    used = pairs[..., 0] >= 0
+    cell = np.broadcast_to(np.arange(len(c))[:, None], used.shape)[used]
+    return np.stack([sides[cell, pairs[used][:, 0]], sides[cell, pairs[used][:, 1]]], axis=1)
+
+
+def _chains(segments):
+    """Segments (m, 2) of node ids, every node in at most two, linked into paths: lists of node ids, open
+    paths first (from an end), then loops (closed by repeating their first node)."""
+    nodes, ends = np.unique(segments, return_inverse=True)
+    ends = ends.reshape(-1, 2)
+    order = np.argsort(np.concatenate([ends[:, 0], ends[:, 1]]), kind="stable")
+    other = np.concatenate([ends[:, 1], ends[:, 0]])[order]
+    degree = np.bincount(ends.ravel(), minlength=len(nodes))
+    first = np.concatenate([[0], np.cumsum(degree)[:-1]])
+    nb0 = other[first].tolist()
+    nb1 = np.where(degree > 1, other[np.minimum(first + 1, len(other) - 1)], -1).tolist()
+    seen = bytearray(len(nodes))
+    paths = []
+    for start in np.concatenate([np.flatnonzero(degree == 1), np.arange(len(nodes))]).tolist():
+        if seen[start]:
+            continue
+        path, prev, node = [start], -1, start
+        seen[start] = 1
+        while True:
+            a, b = nb0[node], nb1[node]
+            nxt = a if a != prev and not seen[a] else b if b >= 0 and b != prev and not seen[b] else -1
+            if nxt < 0:
+                break
+            path.append(nxt)
+            seen[nxt] = 1
+            prev, node = node, nxt
+        if len(path) > 2 and start in (nb0[node], nb1[node]):
+            path.append(start)
+        if len(path) > 1:
+            paths.append(nodes[path])
+    return paths
 
 
 def contour_paths(values, level, extent):
-    """Polylines (list of (m, 2) arrays, plane coordinates) where the grid ``values`` (rows at y) cross ``level``."""
+    """Polylines (list of (m, 2) arrays, plane coordinates) where the grid ``values`` (rows at y) cross ``level``;
+    a closed one repeats its first point at its end."""
     f = np.asarray(values, dtype=float) - level
     ny, nx = f.shape
-    above = f > 0
-    bl, br, tr, tl = above[:-1, :-1], above[:-1, 1:], above[1:, 1:], above[1:, :-1]
-    case = bl * 1 + br * 2 + tr * 4 + tl * 8
-    rows, cols = np.nonzero((case != 0) & (case != 15))
-    xs, ys = np.linspace(extent[0], extent[1], nx), np.linspace(extent[2], extent[3], ny)
-
-    def crossing(i, j, side):
-        (a, b) = {0: ((i, j), (i, j + 1)), 1: ((i, j + 1), (i + 1, j + 1)), 2: ((i + 1, j), (i + 1, j + 1)),
-                  3: ((i, j), (i + 1, j))}[side]  # fmt: skip
-        fa, fb = f[a], f[b]
-        t = fa / (fa - fb) if fa != fb else 0.5
-        return (ys[a[0]] + t * (ys[b[0]] - ys[a[0]]), xs[a[1]] + t * (xs[b[1]] - xs[a[1]])), (a, b)
-
-    links = {}
-    for i, j in zip(rows, cols):
-        c = case[i, j]
-        if c in (5, 10):
-            centre_above = f[i : i + 2, j : j + 2].mean() > 0
-            pairs = [(3, 2), (1, 0)] if (c == 5) == centre_above else [(3, 0), (1, 2)]
-        else:
-            pairs = _CASES[c]
-        for s0, s1 in pairs:
-            p0, k0 = crossing(i, j, s0)
-            p1, k1 = crossing(i, j, s1)
-            links.setdefault(k0, [p0]).append(k1)
-            links.setdefault(k1, [p1]).append(k0)
-
-    paths, seen = [], set()
-    starts = [k for k, v in links.items() if len(v) == 2] + list(links)  # open ends first, then loops
-    for start in starts:
-        if start in seen:
-            continue
-        path, prev, key = [], None, start
-        while key is not None:
-            seen.add(key)
-            path.append(links[key][0])
-            nxt = [k for k in links[key][1:] if k != prev and k not in seen]
-            prev, key = key, (nxt[0] if nxt else None)
-        if len(path) > 2 and start in links[prev][1:]:
-            path.append(path[0])
-        if len(path) > 1:
-            paths.append(np.array(path)[:, ::-1])
-    return paths
+    points = _crossings(f, np.linspace(extent[0], extent[1], nx), np.linspace(extent[2], extent[3], ny))
+    segments = _segments(f)
+    return [points[path] for path in _chains(segments)] if len(segments) else []
 
 
 def class_borders(probs, extent):
