@@ -10,8 +10,8 @@ rename while training goes on; what is left is flushed side by side at the end, 
 entries and then the complete header last); "chunk" also flushes each chunk (and the history
 before it) to disk before its rename, with the folder after, so a power loss or OS crash
 mid-training keeps every finished chunk too, at the price of waiting for the disk each time; "none"
-never flushes (what a kill leaves is as with "end"; what reaches the disk is up to the OS): for
-many short runs, such as a sweep's, whose flushes would add up."""
+never waits for the disk (what a kill leaves is as with "end"; what reaches the disk is up to the
+OS): for many short runs, such as a sweep's, whose waits for the disk would add up."""
 
 import collections
 import json
@@ -89,7 +89,7 @@ class Recorder:
     """Implements the recording protocol of ``train`` (begin, plan, commit, end_epoch, close).
 
     schedule: see ``nnkern.record.schedules`` ("auto" included); folder: None to keep the recording in memory, else a new
-    or empty directory to stream it into; durable: "end" or "chunk" (see the module's docstring).  Every recorded step keeps its gradient and loss; key
+    or empty directory to stream it into; durable: "end", "chunk" or "none" (see the module's docstring).  Every recorded step keeps its gradient and loss; key
     rows also keep the state (parameters, optimizer moments): the first row of each chunk and any
     row whose previous step was not recorded, the others being rebuilt exactly on reading (see
     ``nnkern.record.storage``).  ``exact_replay=False`` (a GPU run, whose arithmetic the CPU cannot
@@ -306,9 +306,9 @@ class _FolderSink:
     (the data, then per chunk the history lines so far and the chunk), so training waits on the
     disk only when more than PENDING_BYTES of chunks are queued, and any chunk on disk comes with
     the history of its epochs.  Chunks and data go to the disk past the page cache
-    (``storage.DirectWriter``).  durable: "chunk" flushes each file to disk before its rename,
-    "end" flushes the chunks after their rename on a second thread and the rest when the run ends,
-    "none" nothing."""
+    (``storage.DirectWriter``) unless durable is "none".  durable: "chunk" flushes each file to disk
+    before its rename, "end" flushes the chunks after their rename on a second thread and the rest
+    when the run ends, "none" nothing."""
 
     streams = True
 
@@ -319,11 +319,12 @@ class _FolderSink:
                              f"choose a new path (existing recordings are never overwritten)")
         self.folder, self.header, self.n_chunks = folder, header, 0
         self.sync = durable == "chunk"  # flush each file as it is written
-        self.sync_end = durable != "none"  # flush the folder when the run ends
+        self.sync_end = durable != "none"  # flush each chunk after its rename, and the folder when the run ends
         self.training = True  # the writer gives way to the training thread (HAND_OFF_SECONDS) until it ends
         self.synced = set()  # names of the files flushed to disk ("end": after the rename, by the syncer)
         self.syncer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-syncer")  # so the writer never waits on the disk
-        self.direct = _DIRECT.pop() if _DIRECT else storage.DirectWriter()  # the writer's; back to _DIRECT at the end
+        # the writer's DirectWriter (back to _DIRECT at the end); "none" writes through the page cache
+        self.direct = (_DIRECT.pop() if _DIRECT else storage.DirectWriter()) if self.sync_end else None
         self.indexes = []  # per chunk written: its index and key arrays (the recording made at the end needs them)
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-recorder")
         self.pending = collections.deque()  # (future, bytes) of writes not known to be done
@@ -400,7 +401,8 @@ class _FolderSink:
                 self.pending.popleft()[0].result()
         finally:
             self.writer.shutdown()
-            _DIRECT.append(self.direct)  # its buffers stay mapped for the next folder recording
+            if self.direct is not None:
+                _DIRECT.append(self.direct)  # its buffers stay mapped for the next folder recording
             self.syncer.shutdown()  # a file it failed to flush is flushed again below
             if self.history is not None:
                 self.history.close()
