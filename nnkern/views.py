@@ -134,8 +134,7 @@ def weight_histograms(recording, bins=32, value_range=None, indices=None):
     recording: a ``Recording``; indices: the snapshots (default all); value_range: (lo, hi), default
     the smallest and largest weight seen.  Returns (counts (n, n_layers, bins) int64, edges (bins + 1,)).
     """
-    if not isinstance(recording, Recording):
-        raise ValueError(f"expected an nk.Recording; got {type(recording).__name__}")
+    _recording(recording)
     bins = int_in(bins, "bins", 1)
     stack = recording.stack("params", indices)
     lay = recording.layout
@@ -147,6 +146,59 @@ def weight_histograms(recording, bins=32, value_range=None, indices=None):
         lo, hi = intervals(value_range, 2, "value_range", "finite (lo, hi) with lo < hi")
     counts = histograms.weight_histograms(stack, lay.w_off, lay.sizes, lo, hi, bins)
     return counts, np.linspace(lo, hi, bins + 1)
+
+
+def _recording(recording):
+    if not isinstance(recording, Recording):
+        raise ValueError(f"expected an nk.Recording; got {type(recording).__name__}")
+    return recording
+
+
+def gradient_rms(recording, indices=None):
+    """Root-mean-square of each layer's weight gradient per snapshot: (n, n_layers) float64, from
+    the recorded gradients (``Snapshot.grads``) of snapshots ``indices`` (default all)."""
+    lay = _recording(recording).layout
+    grads = lay.views(recording.stack("grad", indices).astype(np.float64))[0]
+    return np.stack([np.sqrt(np.mean(G.reshape(len(G), -1) ** 2, axis=1)) for G in grads], axis=1)
+
+
+def probe_activations(recording, x, indices=None):
+    """Every hidden neuron's activation for the one input x (n_in,) at snapshots ``indices``
+    (default all): a list per hidden layer of (n, width) arrays (row k: snapshot indices[k])."""
+    recording = _recording(recording)
+    if len(recording.layout.sizes) < 3:
+        raise ValueError(f"this view needs a hidden layer; the network has sizes {list(recording.layout.sizes)}")
+    indices = range(len(recording)) if indices is None else indices
+    x = _point(recording.model_at(0), x, "x")[None, :]
+    rows = [[a[0] for _, a in recording.model_at(i).layer_outputs(x)[:-1]] for i in indices]
+    return [np.array(layer, dtype=np.float64) for layer in zip(*rows)]
+
+
+def dead_units(recording, X, indices=None):
+    """Which hidden neurons output exactly 0 for every row of X (n_samples, n_in) at snapshots
+    ``indices`` (default all): a list per hidden layer of bool (n, width) (a dead ReLU gets no
+    gradient from these inputs, so it stays dead)."""
+    recording = _recording(recording)
+    indices = range(len(recording)) if indices is None else indices
+    rows = [[~np.any(a != 0, axis=0) for _, a in recording.model_at(i).layer_outputs(X)[:-1]] for i in indices]
+    return [np.array(layer, dtype=bool).reshape(len(rows), -1) for layer in zip(*rows)]
+
+
+def epoch_changes(recording):
+    """How much each layer moved in each epoch, relative to its size at the epoch's start.
+
+    Epoch e's change is ``weight_change(before, after, relative=True)`` from the last recorded
+    snapshot of epoch e - 1 (step 0 for the first) to the last of epoch e, reduced to the RMS over
+    the layer's weights and biases. Returns (epochs (E,) int64, changes (E, n_layers) float64) for
+    the E epochs with a recorded snapshot.
+    """
+    epochs = _recording(recording).epochs
+    ends = [int(np.flatnonzero(epochs == e)[-1]) for e in np.unique(epochs)]
+    changes = []
+    for a, b in zip(ends[:-1], ends[1:]):
+        layers = weight_change(recording[a], recording[b], relative=True)
+        changes.append([np.sqrt(np.mean(np.r_[dW.ravel(), db] ** 2)) for dW, db in layers])
+    return epochs[ends[1:]], np.array(changes, dtype=np.float64).reshape(len(ends) - 1, len(recording.layout.sizes) - 1)
 
 
 def _labels(net, X, y):

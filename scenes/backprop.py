@@ -5,10 +5,10 @@ goes forward, the output meets the target, the error signal δ flows back and ev
 gradient ∂L/∂w, the chain rule for one edge is worked with the real numbers, then the optimizer's
 actual update (Adam's, for the default run) lowers the loss on that point.
 
-With no settings the scene trains RUN below (a second). ``NNKERN_RUN=runs/myrun manim render
-scenes/backprop.py`` shows a step of your recording instead: it needs batch size 1 (a step is one
-point), 2 inputs, one sigmoid output, layers at most 6 wide and two consecutive recorded steps
-(``record=1``); any other run stops with one line saying why.
+With no settings the scene trains RUN below (a second, then cached by ``nk.cache``).
+``NNKERN_RUN=runs/myrun manim render scenes/backprop.py`` shows a step of your recording instead:
+it needs batch size 1 (a step is one point), 2 inputs, one sigmoid output, layers at most 6 wide
+and two consecutive recorded steps (``record=1``); any other run stops with one line saying why.
 """
 
 import os
@@ -40,6 +40,7 @@ import nnkern as nk
 from nnkern.viz import DecisionBoundary, NetworkDiagram, plane, style
 from nnkern.viz.captions import CaptionedScene
 from nnkern.viz.overlay import EdgeOverlay, NeuronLabels
+from nnkern.viz.runs import env_recording
 
 config.disable_caching = True
 
@@ -55,28 +56,33 @@ MAX_WIDTH = 6  # widest layer the diagram's numbers fit
 
 
 def default_recording():
+    """RUN's recording, trained on first use and then read from the cache (nk.cache)."""
+    return nk.cache.recording("backprop", RUN, train_default)
+
+
+def train_default(folder):
+    """Train RUN into ``folder``, recording every step."""
     X, y = nk.datasets.load(**RUN["data"])
     net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="sigmoid", seed=1)
-    return nk.train(net, X, y, quiet=True, record_meta=RUN, **RUN["train"]).recording
+    nk.train(net, X, y, quiet=True, record_to=folder, record_meta=RUN, **RUN["train"])
+
+
+def unfit(model):
+    """Why the diagram cannot show a run of ``model`` (its header's dict), or None."""
+    if model["sizes"][0] != 2 or model["sizes"][-1] != 1 or model["output"] != "sigmoid" or max(model["sizes"]) > MAX_WIDTH:
+        return (f"this scene draws 2 inputs, layers at most {MAX_WIDTH} wide and one sigmoid output; that run has "
+                f"sizes {model['sizes']} and output {model['output']!r}")
+    return None
 
 
 def load_recording():
     """The recording at $NNKERN_RUN (checked to be one this scene can show), else the default run's."""
-    path = os.environ.get("NNKERN_RUN")
-    if not path:
-        return default_recording()
-    try:
-        rec = nk.Recording.load(path)
-    except (nk.RecordingError, ValueError) as e:
-        raise SystemExit(f"NNKERN_RUN={path}: {e}") from None
-    model, batch = rec.header["model"], rec.header["training"]["batch_size"]
-    consecutive = np.any(np.diff(rec.steps) == 1)
-    if (model["sizes"][0] != 2 or model["sizes"][-1] != 1 or model["output"] != "sigmoid"
-            or max(model["sizes"]) > MAX_WIDTH or batch != 1 or not consecutive):
-        raise SystemExit(f"NNKERN_RUN={path}: this scene shows one step on one point; it needs batch size 1, "
-                         f"2 inputs, one sigmoid output, layers at most {MAX_WIDTH} wide and two consecutive "
-                         f"recorded steps; that run has sizes {model['sizes']}, output {model['output']!r}, "
-                         f"batch size {batch}{'' if consecutive else ', no consecutive steps'}")
+    rec = env_recording(default_recording, unfit)
+    batch = rec.header["training"]["batch_size"]
+    if batch != 1 or not np.any(np.diff(rec.steps) == 1):
+        raise SystemExit(f"NNKERN_RUN={os.environ.get('NNKERN_RUN')}: this scene shows one step on one point; it "
+                         f"needs batch size 1 and two consecutive recorded steps (record=1); that run has batch size "
+                         f"{batch}{'' if np.any(np.diff(rec.steps) == 1) else ', no consecutive steps'}")
     return rec
 
 

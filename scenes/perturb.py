@@ -5,9 +5,10 @@ A trained 2-D network has every weight removed in turn (each copy re-scored in o
 important one is swept from -3x to +3x its value while the boundary, accuracy and loss react, and
 the network is pruned from its smallest weights up.
 
-With no settings the scene trains RUN below (a second). ``NNKERN_RUN=runs/myrun manim render
-scenes/perturb.py`` uses the last snapshot of your recording: a classifier of 2 inputs with one
-sigmoid output and at most 400 weights (the bar chart's limit); any other run stops with one line.
+With no settings the scene trains RUN below (a second, then cached by ``nk.cache``).
+``NNKERN_RUN=runs/myrun manim render scenes/perturb.py`` uses the last snapshot of your recording:
+a classifier of 2 inputs with one sigmoid output and at most 400 weights (the bar chart's limit);
+any other run stops with one line.
 """
 
 import os
@@ -41,6 +42,7 @@ from nnkern.viz import DecisionBoundary, NetworkDiagram, plane, style
 from nnkern.viz.bars import SeriesBars
 from nnkern.viz.captions import CaptionedScene
 from nnkern.viz.overlay import EdgeOverlay
+from nnkern.viz.runs import env_recording
 from nnkern.viz.slider import Slider
 
 config.disable_caching = True
@@ -54,25 +56,30 @@ RUN = dict(
 MAX_WEIGHTS = 400
 
 
+def train_default(folder):
+    """Train RUN into ``folder``, recording its start and end."""
+    X, y = nk.datasets.load(**RUN["data"])
+    net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="sigmoid", seed=0)
+    nk.train(net, X, y, quiet=True, record=[0], record_to=folder, record_meta=RUN, **RUN["train"])
+
+
+def unfit(model):
+    """Why this scene cannot score a run of ``model`` (its header's dict), or None."""
+    sizes = model["sizes"]
+    n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    if sizes[0] != 2 or sizes[-1] != 1 or model["output"] != "sigmoid" or n_weights > MAX_WEIGHTS:
+        return (f"this scene needs a 2-input classifier with one sigmoid output and at most {MAX_WEIGHTS} weights; "
+                f"that run has sizes {sizes}, output {model['output']!r}, {n_weights} weights")
+    return None
+
+
 def load_net():
-    """(network, X, y, where it came from): the last snapshot of $NNKERN_RUN, else RUN trained now."""
+    """(network, X, y, where it came from): the last snapshot of $NNKERN_RUN, else of RUN (trained on
+    first use, then cached by nk.cache)."""
+    rec = env_recording(lambda: nk.cache.recording("perturb", RUN, train_default), unfit)
     path = os.environ.get("NNKERN_RUN")
-    if not path:
-        X, y = nk.datasets.load(**RUN["data"])
-        net = nk.MLP(RUN["sizes"], activation=RUN["activation"], output="sigmoid", seed=0)
-        nk.train(net, X, y, quiet=True, **RUN["train"])
-        return net, X, y, f"{RUN['data']['name']} data"
-    try:
-        rec = nk.Recording.load(path)
-        net = rec.model_at(len(rec) - 1)
-    except (nk.RecordingError, ValueError, IndexError) as e:
-        raise SystemExit(f"NNKERN_RUN={path}: {e}") from None
-    n_weights = sum(W.size for W in net.weights)
-    if net.sizes[0] != 2 or net.sizes[-1] != 1 or net.output != "sigmoid" or n_weights > MAX_WEIGHTS:
-        raise SystemExit(f"NNKERN_RUN={path}: this scene needs a 2-input classifier with one sigmoid output and at "
-                         f"most {MAX_WEIGHTS} weights; that run has sizes {net.sizes}, output {net.output!r}, "
-                         f"{n_weights} weights")
-    return (net, *rec.data, os.path.basename(os.path.normpath(path)))
+    source = os.path.basename(os.path.normpath(path)) if path else f"{RUN['data']['name']} data"
+    return (rec.model_at(len(rec) - 1), *rec.data, source)
 
 
 def readout(label, number):
@@ -94,8 +101,8 @@ class PerturbScene(CaptionedScene):
         edges = EdgeOverlay(diagram, net.weights, max_width=6.0, power=2.0)
         extent = plane.square_extent(X)
         board = DecisionBoundary(extent, X, y, side=3.2).move_to([4.0, 0.95, 0]).set_params(net)
-        acc = DecimalNumber(100 * base_acc, num_decimal_places=1, unit=r"\%", font_size=36, color=pal.text)
-        loss = DecimalNumber(base_loss, num_decimal_places=3, font_size=36, color=pal.text)
+        acc = DecimalNumber(100 * base_acc, num_decimal_places=1, unit=r"\%", font_size=42, color=pal.text)
+        loss = DecimalNumber(base_loss, num_decimal_places=3, font_size=42, color=pal.text)  # TeX digits as tall as the Text
         numbers = VGroup(readout("accuracy", acc), readout("loss", loss)).arrange(RIGHT, buff=0.5)
         numbers.next_to(board, DOWN, buff=0.25)
         self.say(f"A trained {'-'.join(map(str, net.sizes))} network on the {source}: how much does each weight matter?")
@@ -121,7 +128,7 @@ class PerturbScene(CaptionedScene):
         rise = [np.clip(L - base_loss, 0, None) for L in losses]
         flat = np.concatenate([r.ravel() for r in rise])
         order = np.argsort(flat)[::-1]
-        bars = SeriesBars(flat[order], width=7.4, height=1.5, label="loss rise without each weight, largest first",
+        bars = SeriesBars(flat[order], width=6.6, height=1.5, label="loss rise without each weight, largest first",
                           palette=pal).move_to([-3.3, -2.6, 0])
         self.say(f"Remove each weight in turn and re-score: {flat.size} edited copies, one compiled call")
         self.play(LaggedStart(*(GrowFromEdge(b, DOWN) for b in bars.bars), lag_ratio=0.03, run_time=2.5),
@@ -149,7 +156,7 @@ class PerturbScene(CaptionedScene):
 
         # 3. Sweep it.
         self.next_section("sweep")
-        slider = Slider(rf"\times {w0:.2f}", (-3, 3, 1), length=3.4, value=0, font_size=30, palette=pal)
+        slider = Slider(rf"\times {w0:.2f}", (-3, 3, 1), length=3.4, value=0, font_size=40, number_size=35, palette=pal)
         slider.next_to(numbers, DOWN, buff=0.45)
         self.say("Sweep it from −3× to +3× its trained value: the boundary reacts",
                  FadeIn(slider), Transform(edges, EdgeOverlay(diagram, twin.weights, max_width=6.0, power=2.0)))
@@ -174,11 +181,11 @@ class PerturbScene(CaptionedScene):
         thetas = nk.pruned_params(net, fractions)
         _, prune_acc = nk.evaluate_many(net, thetas, X, y)
         axes = Axes([0, 1, 0.25], [0.4, 1, 0.2], x_length=6.6, y_length=1.7, tips=False,
-                    axis_config=dict(color=pal.frame, include_numbers=True, font_size=24))
-        axes.move_to([-2.9, -2.3, 0])
+                    axis_config=dict(color=pal.frame, include_numbers=True, font_size=35))  # TeX digits at 35 = Text at 24
+        axes.move_to([-2.7, -2.15, 0])
         for n in [*axes.x_axis.numbers, *axes.y_axis.numbers]:
             n.set_color(pal.text)
-        xlabel = Text("fraction of the weights removed, smallest |w| first", font_size=24, color=pal.text)
+        xlabel = Text("fraction of weights removed, smallest |w| first", font_size=24, color=pal.text)
         xlabel.next_to(axes, DOWN, buff=0.1)
         ylabel = Text("accuracy", font_size=24, color=pal.text).next_to(axes, UP, buff=0.1).align_to(axes, LEFT)
         self.say("Now prune: remove weights from the smallest |w| up",

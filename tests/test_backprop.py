@@ -108,3 +108,19 @@ def test_scene_runs_and_writes_its_captions_as_subtitles():
     assert any("chain rule" in s.content for s in subtitles)
     starts = [s.start.total_seconds() for s in subtitles]
     assert starts == sorted(starts) and all(s.end > s.start for s in subtitles)
+
+
+@pytest.mark.parametrize("sizes, batch_size, fits", [([2, 3, 1], 1, True), ([2, 3, 1], 8, False), ([2, 9, 1], 1, False)])
+def test_backprop_scene_takes_the_runs_it_can_show_and_refuses_others_in_one_line(tmp_path, monkeypatch, sizes, batch_size, fits):
+    pytest.importorskip("manim")
+    scene = load_scene_module()
+    X, y = nk.datasets.load("xor", n=32, seed=0)
+    nk.train(nk.MLP(sizes), X, y, epochs=1, batch_size=batch_size, record=1, record_to=tmp_path / "run", quiet=True)
+    monkeypatch.setenv("NNKERN_RUN", str(tmp_path / "run"))
+    if fits:
+        assert scene.load_recording().header["model"]["sizes"] == sizes
+    else:
+        with pytest.raises(SystemExit) as stop:
+            scene.load_recording()
+        text = str(stop.value.code)
+        assert text.startswith(f"NNKERN_RUN={tmp_path / 'run'}: this scene") and "\n" not in text

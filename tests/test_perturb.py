@@ -111,3 +111,31 @@ def test_perturb_scene_runs_in_a_dry_run():
         scene.render()
         assert 45 <= scene.renderer.time <= 120
         assert len(scene.renderer.file_writer.subcaptions) >= 7
+
+
+@pytest.mark.parametrize("sizes, fits", [([2, 4, 1], True), ([2, 30, 30, 1], False), ([2, 3, 2], False)])
+def test_perturb_scene_takes_the_runs_it_can_score_and_refuses_others_in_one_line(tmp_path, monkeypatch, sizes, fits):
+    pytest.importorskip("manim")
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "perturb.py"
+    spec = importlib.util.spec_from_file_location("perturb_scene", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    X, y = nk.datasets.load("moons", n=64, seed=0)
+    output = "softmax" if sizes[-1] == 2 else "sigmoid"
+    net = nk.MLP(sizes, activation="tanh", output=output)
+    nk.train(net, X, y, epochs=2, batch_size=16, record=1, record_to=tmp_path / "run", quiet=True)
+    monkeypatch.setenv("NNKERN_RUN", str(tmp_path / "run"))
+    if fits:
+        loaded, X1, y1, source = module.load_net()
+        np.testing.assert_array_equal(loaded.params, net.params)  # the last snapshot: the trained net
+        np.testing.assert_allclose(X1, X, rtol=1e-6)  # the recording's data (stored in the net's float32)
+        np.testing.assert_array_equal(y1, y)
+        assert source == "run"
+    else:
+        with pytest.raises(SystemExit) as stop:
+            module.load_net()
+        text = str(stop.value.code)
+        assert text.startswith(f"NNKERN_RUN={tmp_path / 'run'}: this scene") and str(sizes) in text and "\n" not in text

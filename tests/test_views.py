@@ -262,3 +262,48 @@ def test_slow_motion_steps_pace_the_end_slow_motion_times_faster_than_the_start(
     start = (slow_motion_steps(0, 100, h, 20) - slow_motion_steps(0, 100, 0, 20)) / h
     end = (slow_motion_steps(0, 100, 1, 20) - slow_motion_steps(0, 100, 1 - h, 20)) / h
     assert end / start == pytest.approx(20, rel=1e-4)
+
+
+def test_gradient_rms_is_each_layers_recorded_gradient(recording):
+    rms = nk.gradient_rms(recording)
+    assert rms.shape == (len(recording), 3)
+    for i in (0, 3, len(recording) - 1):
+        for l, (dW, _) in enumerate(recording[i].grads):
+            assert rms[i, l] == pytest.approx(np.sqrt(np.mean(np.square(dW, dtype=np.float64))), rel=1e-12)
+    np.testing.assert_array_equal(nk.gradient_rms(recording, [2, 5]), rms[[2, 5]])
+
+
+def test_probe_activations_and_dead_units_are_the_forward_pass_at_each_snapshot():
+    X, y = nk.datasets.load("moons", n=80, noise=0.1, seed=0)
+    net = planar(activation="relu", sizes=(2, 6, 5, 1), seed=2)
+    net.biases[0][0] = -50.0  # unit 0 of layer 0: off for every input from the start
+    rec = nk.train(net, X, y, epochs=2, batch_size=16, quiet=True, record=1).recording
+    x = X[7]
+    probe = nk.probe_activations(rec, x)
+    dead = nk.dead_units(rec, X)
+    assert [p.shape for p in probe] == [(len(rec), 6), (len(rec), 5)] == [d.shape for d in dead]
+    for i in (0, 4, len(rec) - 1):
+        h = np.vstack([x, X])  # the probe, then the data
+        for l, (W, b) in enumerate(zip(rec[i].weights[:-1], rec[i].biases[:-1])):
+            h = np.maximum(h @ W.astype(np.float64) + b, 0)  # ReLU by hand
+            np.testing.assert_allclose(probe[l][i], h[0], rtol=1e-5, atol=1e-6)
+            np.testing.assert_array_equal(dead[l][i], np.all(h[1:] == 0, axis=0))
+    assert dead[0][:, 0].all() and not dead[0][:, 1:].all()
+    with pytest.raises(ValueError, match="needs a hidden layer"):
+        nk.probe_activations(nk.train(nk.MLP([2, 1]), X, y, epochs=1, quiet=True, record=1).recording, x)
+    with pytest.raises(ValueError, match="expected an nk.Recording"):
+        nk.dead_units(net, X)
+
+
+def test_epoch_changes_are_relative_changes_between_epoch_ends(recording):
+    epochs, changes = nk.epoch_changes(recording)
+    np.testing.assert_array_equal(epochs, [1, 2, 3])
+    assert changes.shape == (3, 3)
+    ends = [0, *(np.flatnonzero(recording.epochs == e)[-1] for e in (1, 2, 3))]
+    for e in range(3):
+        a, b = recording[ends[e]], recording[ends[e + 1]]
+        for l in range(3):
+            before = np.r_[a.weights[l].ravel(), a.biases[l]].astype(np.float64)
+            after = np.r_[b.weights[l].ravel(), b.biases[l]]
+            want = np.sqrt(np.mean((after - before) ** 2)) / np.sqrt(np.mean(before**2))
+            assert changes[e, l] == pytest.approx(want, rel=1e-9)

@@ -49,17 +49,17 @@ class ProbabilityBars(VGroup):
 
 class SeriesBars(VGroup):
     """Unsigned values (n,) (e.g. per-epoch weight change) as n vertical bars over a baseline of
-    ``width``; a bar's height is ``height`` x value / max value, its fill the sequential map of the same
-    ratio. ``reveal(m)`` shows the first m bars (a replay passing them); ``label`` goes under the axis.
+    ``width``; a bar's height is ``height`` x value / ``top`` (default the max value; give one ``top`` to
+    compare several), its fill the sequential map of the same ratio. ``reveal(m)`` shows the first m bars (a replay passing them); ``label`` goes under the axis.
     """
 
-    def __init__(self, values, *, width=4.0, height=3.0, label=None, font_size=24, palette=None, **kwargs):
+    def __init__(self, values, *, width=4.0, height=3.0, top=None, label=None, font_size=24, palette=None, **kwargs):
         super().__init__(**kwargs)
         values = np.asarray(values, dtype=float)
         if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)) or values.min() < 0:
             raise ValueError(f"values must be a non-empty 1-D array of finite numbers >= 0; got {values!r}")
-        top = values.max() if values.max() > 0 else 1.0
-        rel = values / top
+        top = top if top is not None else values.max()
+        rel = np.clip(values / (top if top > 0 else 1.0), 0, 1)
         pitch = width / len(values)
         rgb = style.unsigned_rgb(rel, 1.0, palette)
         self.bars = VGroup(*(Rectangle(width=0.75 * pitch, height=max(r * height, 1e-3), stroke_width=0)
