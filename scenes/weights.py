@@ -299,14 +299,15 @@ class WeightsScene(CaptionedScene):
         both = np.concatenate([g.ravel() for g in rms.values()])
         decades = (np.floor(np.log10(both.min())), np.ceil(np.log10(both.max())))
         sizes = "-".join(map(str, DEPTH["sizes"]))
-        charts = VGroup(*(LogSeries(r.steps, g.T, width=4.6, height=3.8, decades=decades, font_size=FONT,
+        charts = VGroup(*(LogSeries(r.steps, g.T, width=4.0, height=3.8, decades=decades, font_size=FONT,
                                     title=f"{a} {sizes}", palette=self.pal) for (a, r), g in zip(runs.items(), rms.values())))
-        charts.arrange(RIGHT, buff=1.6).move_to([-1.2, -0.5, 0])
+        charts.arrange(RIGHT, buff=1.3)
         self.charts = charts
         n_layers = len(DEPTH["sizes"]) - 1
         legend = VGroup(*(text(f"layer {l + 1}", font_size=FONT, color=style.series_color(l, self.pal))
                           for l in range(n_layers))).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
         legend.next_to(charts, RIGHT, buff=0.4)
+        VGroup(charts, legend).move_to([0, -0.5, 0])
         xlabel = text("training steps →", font_size=FONT, palette=self.pal).next_to(charts, DOWN, buff=0.25)
         for c in charts:
             c.reveal(0)
