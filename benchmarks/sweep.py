@@ -1,20 +1,29 @@
 """``python -m benchmarks.sweep``: 16 runs of a 2-16-16-1 tanh network on the spiral (1000 points,
-a quarter held out, batch 32, Adam), trained serially in this process against ``nk.sweep`` on a
+a quarter held out, batch 32, Adam), trained serially in one process against ``nk.sweep`` on a
 LocalCluster of 2 workers, taking turns; then the Numba cache: two sweeps on new workers with an
 empty cache directory, the second of which should compile nothing.
 
-    serial        each run as a worker does it (train, record into a folder, write its result), one
-                  after another in this process; with Numba on one thread (as a worker) and on all
-                  cores (the default), the faster of the two being the baseline
-    sweep         nk.sweep on a new LocalCluster of 2 worker processes (its start-up timed apart):
-                  the workers load the kernels from Numba's cache first
-    sweep, warm   a second sweep (into a new folder) on the same cluster, whose workers hold the
+    serial        each run as a sweep's worker does it (train, record into a folder with the same
+                  durability, write its result), one after another in this process; with Numba on
+                  one thread (as a worker) and on all cores (the default), the faster of the two
+                  being the baseline
+    sweep, new cluster
+                  nk.sweep on a new LocalCluster of 2 worker processes, its start-up timed apart:
+                  the workers load the kernels from Numba's cache before the first run
+    sweep, warm workers
+                  a second sweep (into a new folder) on the same cluster, whose workers hold the
                   kernels already, as a running cluster's do
+    command, serial / command, sweep
+                  the whole command, ``python -m nnkern sweep ... --workers 0`` (one process, Numba
+                  on one thread) against ``--workers 2``: Python's start-up, imports, the kernels
+                  loaded from the cache, the cluster's start and close, the runs
     plain         each run's nk.train alone, no recording: the reference for the per-run overhead
                   (also the faster of one Numba thread and the default)
 
-Writes results/sweep-EPOCHS-epochs.json. Options: ``--epochs`` (default 200), ``--repeats`` (default 3), ``--out``,
-``--no-cold-cache``.
+Besides wall time (which other load on the machine moves), the CPU time a warm sweep cost its
+workers and the client process (scheduler included) per run, against a plain nk.train's: what the
+overhead is whatever the load.  Writes results/sweep-EPOCHS-epochs.json. Options: ``--epochs``
+(default 200), ``--repeats`` (default 3), ``--out``, ``--no-cold-cache``.
 """
 
 import os
@@ -30,6 +39,7 @@ import pathlib  # noqa: E402
 import platform  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -42,13 +52,28 @@ GRID = dict(dataset="spiral", n=1000, layers=[2, 16, 16, 1], activation="tanh", 
 
 
 def serial(specs, root):
+    data = {}  # the data made once, as a sweep's task makes it once for its runs
     for spec in specs:
-        worker.run(spec, os.path.join(root, grid.run_name(spec)))
+        worker.run(spec, os.path.join(root, grid.run_name(spec)), data=data)
 
 
 def plain(specs):
     for spec in specs:
         worker.train_run(spec)
+
+
+def command(epochs, workers, out):
+    """``python -m nnkern sweep`` of the benchmark's runs on ``workers`` local workers (0: in its own
+    process), Numba on one thread in that process."""
+    argv = [sys.executable, "-m", "nnkern", "sweep", "--dataset", "spiral", "--n", "1000", "--layers", "2,16,16,1",
+            "--activation", "tanh", "--optimizer", "adam", "--lr", "0.01", "--batch-size", "32",
+            "--seeds", f"0-{len(GRID['seed']) - 1}", "--epochs", str(epochs), "--workers", str(workers), "--out", out, "--quiet"]
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, NUMBA_NUM_THREADS="1"))
+
+
+def cpu_seconds(client):
+    """CPU seconds so far of this process and of each worker process of ``client``."""
+    return time.process_time(), sum(client.run(time.process_time).values())
 
 
 def on_threads(threads, fn, *args):
@@ -70,29 +95,42 @@ def timed(fn, *args, **kwargs):
 
 
 def speed(epochs, repeats, scratch):
-    """Median seconds of serial, sweep and plain over ``repeats`` turns, and the cluster's start-up."""
+    """Median seconds of each way over ``repeats`` turns, the cluster's start-up, and the CPU
+    seconds of the warm sweeps' workers and client."""
     import numba
 
     specs = grid.expand(dict(GRID, epochs=epochs))
     worker.warm_up(["float32"])
     cores = numba.get_num_threads()
-    times = {"sweep": [], "startup": []}
+    times = {"sweep, new cluster": [], "startup": []}
+    cpu = {"workers": [], "client": [], "plain": []}
     for k in range(repeats):
         for threads in sorted({1, cores}):  # one Numba thread, as a worker has, and the default: the faster counts
             for name, fn, args in (("plain", plain, (specs,)), ("serial", serial, (specs, os.path.join(scratch, f"s{k}-{threads}")))):
+                cpu_before = time.process_time()
                 times.setdefault(f"{name}, {threads} Numba threads", []).append(timed(on_threads, threads, fn, *args))
+                if name == "plain" and threads == 1:
+                    cpu["plain"].append(time.process_time() - cpu_before)
         start = time.perf_counter()
         with dispatch._client(None, None, 2) as client:
             times["startup"].append(time.perf_counter() - start)
-            for name, folder in (("sweep", f"sweep{k}"), ("sweep, warm workers", f"again{k}")):
-                times.setdefault(name, []).append(timed(nk.sweep, dict(GRID, epochs=epochs), os.path.join(scratch, folder),
-                                                        client=client, progress=False))
+            times["sweep, new cluster"].append(timed(nk.sweep, dict(GRID, epochs=epochs), os.path.join(scratch, f"sweep{k}"),
+                                                     client=client, progress=False))
+            before = cpu_seconds(client)
+            times.setdefault("sweep, warm workers", []).append(timed(nk.sweep, dict(GRID, epochs=epochs),
+                                                                     os.path.join(scratch, f"again{k}"), client=client, progress=False))
+            after = cpu_seconds(client)
+            cpu["client"].append(after[0] - before[0])
+            cpu["workers"].append(after[1] - before[1])
+        for workers in (0, 2):
+            times.setdefault(f"command, {'serial' if workers == 0 else 'sweep'}", []).append(
+                timed(command, epochs, workers, os.path.join(scratch, f"command{k}-{workers}")))
         print(f"  turn {k + 1}: " + ", ".join(f"{name} {t[-1]:.2f} s" for name, t in times.items() if t),
               file=sys.stderr, flush=True)
     medians = {name: statistics.median(t) for name, t in times.items() if t}
     for name in ("plain", "serial"):
         medians[name] = min(v for k, v in medians.items() if k.startswith(f"{name},"))
-    return medians | {"all": times}
+    return medians | {"all": times, "cpu": {name: statistics.median(t) for name, t in cpu.items()}, "all_cpu": cpu}
 
 
 def cold_cache(scratch):
@@ -137,29 +175,40 @@ def main(argv=None):
         "load_average_1_5_15": {"before": load_before, "after": load_after},
         "case": f"{n} runs of 2-16-16-1 tanh on spiral (1000 points, 750 trained), {args.epochs} epochs, batch 32, "
                 "adam, recorded on a geometric schedule",
-        "median_seconds": {k: t[k] for k in ("serial", "sweep", "sweep, warm workers", "plain", "startup")},
+        "median_seconds": {k: t[k] for k in ("serial", "sweep, new cluster", "sweep, warm workers", "plain", "startup",
+                                             "command, serial", "command, sweep")},
         "all_seconds": t["all"],
-        "speedup": t["serial"] / t["sweep"],
-        "speedup_warm_workers": t["serial"] / t["sweep, warm workers"],
-        "speedup_with_startup": t["serial"] / (t["sweep"] + t["startup"]),
+        "speedup": {
+            "new cluster": t["serial"] / t["sweep, new cluster"],
+            "new cluster, with its start-up": t["serial"] / (t["sweep, new cluster"] + t["startup"]),
+            "warm workers": t["serial"] / t["sweep, warm workers"],
+            "command": t["command, serial"] / t["command, sweep"],
+        },
         "per_run_ms": {
             "plain nk.train": 1e3 * t["plain"] / n,
             "recording (serial - plain)": 1e3 * (t["serial"] - t["plain"]) / n,
-            "sweep worker time (2 x sweep / runs)": 1e3 * 2 * t["sweep"] / n,
-            "overhead over plain nk.train": 1e3 * (2 * t["sweep"] - t["plain"]) / n,
+            "sweep worker time, warm (2 x sweep / runs)": 1e3 * 2 * t["sweep, warm workers"] / n,
             "overhead over plain nk.train, warm workers": 1e3 * (2 * t["sweep, warm workers"] - t["plain"]) / n,
         },
+        "per_run_cpu_ms": {
+            "plain nk.train": 1e3 * t["cpu"]["plain"] / n,
+            "sweep workers, warm": 1e3 * t["cpu"]["workers"] / n,
+            "sweep client and scheduler, warm": 1e3 * t["cpu"]["client"] / n,
+        },
+        "all_cpu_seconds": t["all_cpu"],
         "cold_cache_sweeps": cold,
     }
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"sweep-{args.epochs}-epochs.json").write_text(json.dumps(result, indent=1) + "\n")
-    m = result["median_seconds"]
+    m, x = result["median_seconds"], result["speedup"]
     print(f"{result['case']}\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
-    print(f"serial {m['serial']:.2f} s, sweep on 2 workers {m['sweep']:.2f} s (+{m['startup']:.2f} s cluster start): "
-          f"speed-up {result['speedup']:.2f}x ({result['speedup_with_startup']:.2f}x with the start); "
-          f"on warm workers {m['sweep, warm workers']:.2f} s, {result['speedup_warm_workers']:.2f}x")
+    print(f"serial {m['serial']:.2f} s; sweep on 2 workers: new cluster {m['sweep, new cluster']:.2f} s "
+          f"(+{m['startup']:.2f} s start-up) {x['new cluster']:.2f}x ({x['new cluster, with its start-up']:.2f}x with "
+          f"the start-up), warm workers {m['sweep, warm workers']:.2f} s {x['warm workers']:.2f}x")
+    print(f"whole command: serial {m['command, serial']:.2f} s, sweep {m['command, sweep']:.2f} s, {x['command']:.2f}x")
     print("per run: " + ", ".join(f"{k} {v:.1f} ms" for k, v in result["per_run_ms"].items()))
+    print("per run, CPU: " + ", ".join(f"{k} {v:.1f} ms" for k, v in result["per_run_cpu_ms"].items()))
     for k, s in enumerate(cold):
         print(f"new workers, {'empty' if k == 0 else 'filled'} cache: {s['seconds']:.1f} s, "
               + ", ".join(f"worker compiled {w['compiled']} loaded {w['loaded']} kernels" for w in s["workers"]))

@@ -16,8 +16,8 @@ from .sensitivity import evaluate_many, prune_curve, pruned_params, weight_sensi
 from .sweeps import sweep
 from .train import TrainingDiverged, TrainResult, evaluate, loss_and_grads, train
 from .views import (class_activations, confusion_matrix, dead_units, epoch_changes, error_signals, gradient_rms,
-                    grid_activations, hidden_transform, layer_outputs, path_activations, probe_activations, saliency,
-                    trace_contributions, weight_change, weight_histograms)
+                    grid_activations, hidden_transform, layer_outputs, path_activations, plane_projection,
+                    probe_activations, saliency, trace_contributions, weight_change, weight_histograms)
 
 
 def explore(recording, path, **kwargs):
@@ -32,5 +32,6 @@ __all__ = ["cache", "datasets", "MLP", "ModelFileError", "train", "TrainResult",
 __all__ += ["Recording", "Snapshot", "RecordingError", "RecordingSizeWarning", "explore", "sweep"]
 __all__ += ["evaluate_many", "weight_sensitivity", "pruned_params", "prune_curve"]
 __all__ += ["grid_activations", "layer_outputs", "weight_change", "weight_histograms", "class_activations",
-            "confusion_matrix", "error_signals", "saliency", "path_activations", "trace_contributions", "hidden_transform"]
+            "confusion_matrix", "error_signals", "saliency", "path_activations", "trace_contributions", "hidden_transform",
+            "plane_projection"]
 __all__ += ["gradient_rms", "probe_activations", "dead_units", "epoch_changes"]

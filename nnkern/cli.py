@@ -143,8 +143,8 @@ def add_train(commands):
                         "every:K, geometric (dense early, sparse late), none, or steps 0,10,100 (default: auto)")
     t.add_argument("--out", default=None, help="new folder to record the run into (default: none, nothing recorded)")
     t.add_argument("--durable", choices=DURABLE, default="end",
-                   help="flush the recording to disk once at the end, or every chunk as it is written (power-loss "
-                        "safe mid-run; slower) (default: %(default)s)")
+                   help="flush the recording to disk once at the end, every chunk as it is written (power-loss "
+                        "safe mid-run; slower), or never (left to the OS) (default: %(default)s)")
     t.add_argument("--save-model", default=None, metavar="FILE", help="write the trained network to this new .npz file, "
                    "for nk.MLP.load (default: none)")
     t.add_argument("--quiet", action="store_true", help="no progress bar (default: off)")
@@ -182,14 +182,17 @@ def add_render(commands):
     r.add_argument("-j", "--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once "
                    "(default: the number of cores, %(default)s)")
     r.add_argument("--dir", default="scenes", help="the folder of scenes (default: %(default)s)")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://HOST:8786: "
+                   "each scene renders whole on one of its workers, which must reach the scenes and --media at the "
+                   "same paths (default: none, processes here)")
     r.set_defaults(run=cmd_render)
 
 
 def add_slides(commands):
     s = commands.add_parser("slides", help="a scene as a slide deck (PowerPoint or HTML), one slide per section",
-                            description="Render a scene with its sections saved and build a deck with one slide per "
-                                        "section, each playing its clip: --to pptx (python-pptx) or --to html (reveal.js, "
-                                        "opens from disk).")
+                            description="Render a scene as manim-slides slides (one per section) and convert them "
+                                        "with manim-slides: --to pptx (each slide plays its clip) or --to html (reveal.js, "
+                                        "opens from disk). Needs the extra slides.")
     s.add_argument("scene", help="the scene file, e.g. scenes/training.py")
     s.add_argument("--to", choices=("pptx", "html"), required=True, help="the deck's format (required)")
     _manim_options(s, "m", "where Manim's videos and logs go")
@@ -201,7 +204,7 @@ def add_slides(commands):
 def add_sweep(commands):
     s = commands.add_parser("sweep", help="train every combination of settings on Dask, one recording per run under --out",
                             description="Train every combination of the listed settings (comma lists; --layers takes "
-                                        "several architectures), one Dask task per run, each recorded into its own folder "
+                                        "several architectures), a few runs per Dask task, each recorded into its own folder "
                                         "under --out with summary.csv beside them. Runs finished before are skipped.")
     source = s.add_mutually_exclusive_group()
     source.add_argument("--dataset", nargs="+", default=["spiral"], choices=datasets.NAMES, help="one or more (default: spiral)")
@@ -233,6 +236,8 @@ def add_sweep(commands):
                    "cluster of one worker process per core)")
     s.add_argument("--workers", type=non_negative_int, default=None, help="worker processes of the local cluster "
                    "(default: one per core; 0: no Dask, one run after another here)")
+    s.add_argument("--durable", choices=DURABLE, default="none", help="when each run's recording is flushed to disk, as "
+                   "for nnkern train (default: %(default)s: by the OS; a killed worker or sweep keeps every finished run)")
     s.add_argument("--retry-failed", action="store_true", help="train the runs that failed before again (default: off)")
     s.add_argument("--summary", metavar="FOLDER", default=None, help="print the best runs of a sweep folder and stop (default: none)")
     s.add_argument("--top", type=positive_int, default=5, help="how many best runs to print (default: %(default)s)")
@@ -424,7 +429,8 @@ def cmd_info(args):
 def cmd_render(args):
     from . import render
 
-    results = render.render_all(render.find_scenes(args.scenes, args.dir), args.quality, args.jobs, args.theme, args.media)
+    results = render.render_all(render.find_scenes(args.scenes, args.dir), args.quality, args.jobs, args.theme, args.media,
+                                scheduler=args.scheduler)
     return 1 if render.report_failures(results) else 0
 
 
@@ -437,18 +443,15 @@ def cmd_slides(args):
         raise ValueError(f"{args.scene}: no such scene file")
     stem = pathlib.Path(args.scene).stem
     out = args.out or os.path.join(args.media, "slides", stem + (".pptx" if args.to == "pptx" else ""))
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    light = (palette.theme(args.theme) if args.theme else palette.from_env()) is palette.LIGHT
     try:
-        sections = slides.render_sections(args.scene, args.quality, args.media, args.theme)
+        folder, scenes = slides.render_slides(args.scene, args.quality, args.media, args.theme)
+        deck = slides.convert(folder, scenes, args.to, out, light)
     except RuntimeError as e:
         print(f"nnkern: error: {e}", file=sys.stderr)
         return 1
-    if args.to == "pptx":
-        deck = slides.to_pptx(sections, out)
-    else:
-        background = (palette.theme(args.theme) if args.theme else palette.from_env()).background
-        deck = slides.to_html(sections, out, background)
-    print(f"{args.to} deck: {deck} ({len(sections)} slides: {', '.join(name for name, _ in sections)})")
+    names = slides.slide_names(folder, scenes)
+    print(f"{args.to} deck: {deck} ({len(names)} slides: {', '.join(names)})")
 
 
 def cmd_sweep(args):
@@ -466,7 +469,7 @@ def cmd_sweep(args):
                     epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
                     weight_decay=args.weight_decay, seed=args.seeds, record=args.record)
         result = sweep(grid, args.out, scheduler=args.scheduler, n_workers=args.workers,
-                       retry_failed=args.retry_failed, progress=not args.quiet)
+                       retry_failed=args.retry_failed, durable=args.durable, progress=not args.quiet)
         print(f"{result.folder}: {len(result.rows)} runs, {len(result.rows) - result.trained} finished before, "
               f"{len(result.failed)} failed")
     import fsspec.core

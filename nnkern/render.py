@@ -1,7 +1,8 @@
 """``nnkern render``: every scene of a folder rendered by Manim in parallel processes, with a gallery page.
 
-Each scene renders in its own ``python -m manim render`` process, its output kept in
-``<media>/logs/<scene>.log``; a failure stops nothing else and is reported at the end with the
+Each scene renders in its own ``python -m manim render`` process (or several, see ``render_parts``;
+or, with a Dask ``scheduler``, a process started by one of the cluster's workers), its output kept
+in ``<media>/logs/<scene>.log``; a failure stops nothing else and is reported at the end with the
 log's last lines. ``<media>/gallery.html`` shows one poster still (the frame at 90% of each
 video) and the command that renders it, linked to the video.
 """
@@ -93,26 +94,76 @@ def poster(video, png, at=0.9):
     return png if done.returncode == 0 and png.exists() else None
 
 
-def render_all(scenes, quality="l", jobs=None, theme=None, media="media", out=print):
+def render_all(scenes, quality="l", jobs=None, theme=None, media="media", out=print, scheduler=None):
     """Render ``scenes`` in ``jobs`` parallel processes (default: the number of cores), printing one line
     per finished scene and writing ``<media>/gallery.html``; returns the Results in the scenes' order.
-    With more processes than scenes, each scene is split over ``jobs // len(scenes)`` of them."""
-    jobs = jobs or os.cpu_count() or 1
-    parts = max(1, jobs // len(scenes))
-    processes = min(jobs, len(scenes) * parts)
-    split = f", each split over {parts} where an earlier render timed it" if parts > 1 else ""
-    out(f"rendering {len(scenes)} scene{'s' * (len(scenes) != 1)} at -q{quality} in {processes} process"
-        f"{'es' * (processes != 1)}{split}{f', theme {theme}' if theme else ''}")
+    With more processes than scenes, each scene is split over ``jobs // len(scenes)`` of them.
+    scheduler: a Dask scheduler's address ("tcp://HOST:8786"): each scene renders whole on one of
+    its workers instead (``jobs`` unused), into ``media``, which the workers must reach at the same path."""
+    if scheduler is None:
+        jobs = jobs or os.cpu_count() or 1
+        parts = max(1, jobs // len(scenes))
+        processes = min(jobs, len(scenes) * parts)
+        split = f", each split over {parts} where an earlier render timed it" if parts > 1 else ""
+        where = f"in {processes} process{'es' * (processes != 1)}{split}"
+        finished = _in_processes(scenes, quality, media, theme, jobs, parts)
+    else:
+        where = f"on the Dask workers of {scheduler}, each scene whole"
+        finished = _on_dask(scheduler, scenes, quality, media, theme)
+    out(f"rendering {len(scenes)} scene{'s' * (len(scenes) != 1)} at -q{quality} {where}{f', theme {theme}' if theme else ''}")
     results = {}
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(render_one, s, quality, media, theme, parts): s for s in scenes}
-        for done, future in enumerate(as_completed(futures), start=1):
-            r = results[futures[future]] = future.result()
-            state = f"ok, {r.video}" if r.status == 0 else f"FAILED (exit {r.status}), log {r.log}"
-            out(f"[{done}/{len(scenes)}] {r.name}: {r.seconds:.1f} s, {state}")
+    for done, r in enumerate(finished, start=1):
+        results[r.scene] = r
+        state = f"ok, {r.video}" if r.status == 0 else f"FAILED (exit {r.status}), log {r.log}"
+        out(f"[{done}/{len(scenes)}] {r.name}: {r.seconds:.1f} s, {state}")
     ordered = [results[s] for s in scenes]
     out(f"gallery: {gallery(ordered, media, quality, theme)}")
     return ordered
+
+
+def _in_processes(scenes, quality, media, theme, jobs, parts):
+    """The Results of ``scenes`` rendered ``jobs`` at a time here, each in up to ``parts`` processes, as they finish."""
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(render_one, s, quality, media, theme, parts) for s in scenes]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _on_dask(scheduler, scenes, quality, media, theme):
+    """The Results of ``scenes``, each rendered whole by a task on the Dask cluster at ``scheduler``,
+    as they finish; a task that fails (a lost worker) is a failed render with the error in its log.
+    Paths are made absolute here, as the workers may run elsewhere; the theme is this process's."""
+    try:
+        from distributed import Client, as_completed as finished
+    except ImportError as e:
+        raise ImportError(f"nnkern render --scheduler needs dask and distributed: pip install 'nnkern[sweep]' ({e})") from None
+    media = pathlib.Path(media).resolve()
+    theme = theme or os.environ.get("NNKERN_THEME")
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as e:
+        raise OSError(f"no Dask scheduler answers at {scheduler} ({e})") from None
+    with client:
+        futures = {client.submit(render_one, scene.resolve(), quality, media, theme, key=f"nnkern-render-{scene.stem}",
+                                 pure=False): scene for scene in scenes}
+        try:
+            for future in finished(futures):
+                try:
+                    r = future.result()
+                    r.scene = futures[future]  # as the user named it
+                    yield r
+                except Exception as e:
+                    yield _lost(futures[future], media, f"the Dask task failed: {type(e).__name__}: {e}")
+        finally:
+            client.cancel(list(futures))
+
+
+def _lost(scene, media, reason):
+    """The Result of a render that never ran to an exit status, ``reason`` written to its log."""
+    log = media / "logs" / f"{scene.stem}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(f"nnkern: {reason}\n")
+    return Result(scene, 1, 0.0, log)
 
 
 def report_failures(results, out=print, lines=15):

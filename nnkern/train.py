@@ -78,6 +78,7 @@ class _NoRecording:
 
     def __init__(self, net, n_batches):
         self.rec = epoch_args.no_recording(n_batches, net.n_params, net.dtype)
+        self.groups = {}  # k: RecordBuffers recording none of k epochs (codes (k, n_batches))
 
     def begin(self, X, Y, val=None):
         pass
@@ -85,7 +86,18 @@ class _NoRecording:
     def plan(self, epoch, t0, n_batches):
         return self.rec
 
+    def plan_group(self, epoch, t0, n_batches, k):
+        if k not in self.groups:
+            self.groups[k] = self.rec._replace(codes=np.broadcast_to(self.rec.codes, (k, n_batches)).copy())
+        return k, self.groups[k]
+
     def commit(self, epoch, t0, rec, n_done):
+        pass
+
+    def commit_group(self, rec, n_done):
+        pass
+
+    def end_group(self, metrics):
         pass
 
     def end_epoch(self, epoch, metrics):
@@ -123,7 +135,8 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     record_meta: a JSON-serialisable dict kept in the recording's header (e.g. the dataset's name
     and parameters); durable: "end" flushes the folder to disk once training ends (a killed process
     keeps every finished chunk anyway), "chunk" flushes each chunk as it is written (a power loss
-    keeps them too; slower).
+    keeps them too; slower), "none" leaves flushing to the OS (a killed process keeps as much as with
+    "end"; a power loss may not; for many short runs).
     A progress bar shows on runs longer than a second unless ``quiet``.
     Raises ``TrainingDiverged`` if the loss stops being finite.
     """
@@ -155,44 +168,108 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
 
     orders = epoch_orders(seed, n)
     theta = net.params
-    grad, m1, m2 = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
+    state = (theta, np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta))  # theta, grad, m1, m2
     history = {"epoch": [], "loss": [], "acc": []}
     if val is not None:
         history.update(val_loss=[], val_acc=[])
-    t, started = 0, time.perf_counter()
-    bar = tqdm(range(1, epochs + 1), disable=quiet, delay=1.0, unit="epoch", leave=False)
+    # several epochs per compiled call when nothing needs Python between them
+    grouped = backend != "cuda" and val is None
+    t, epoch, group, started = 0, 1, 1, time.perf_counter()
+    bar = None if quiet else tqdm(total=epochs, delay=1.0, unit="epoch", leave=False)
     try:
         recorder.begin(X, Y, val)
-        for epoch in bar:
-            perm = next(orders)
-            rec = recorder.plan(epoch, t, n_batches)
-            before = theta.copy()
-            total, correct, failed = train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t, network, optimizer, rec)
-            done = n_batches if failed < 0 else failed
-            recorder.commit(epoch, t, rec, done)
-            if failed >= 0:
-                if not np.all(np.isfinite(theta)):
-                    theta[...] = before
-                raise TrainingDiverged(
-                    f"loss became NaN or infinite at epoch {epoch} (step {t + failed + 1}); the network "
-                    f"keeps its last finite parameters. Try a smaller lr (now {opt['lr']:g}).")
-            t += n_batches
-            history["epoch"].append(epoch)
-            history["loss"].append(total / n)
-            history["acc"].append(_accuracy(net, correct, n))
-            if val is not None:
-                vl, va = _evaluate(net, *val)
-                history["val_loss"].append(vl)
-                history["val_acc"].append(va)
-            recorder.end_epoch(epoch, {k: v[-1] for k, v in history.items()})
-            bar.set_postfix(loss=f"{history['loss'][-1]:.4f}", acc=f"{history['acc'][-1]:.3f}", refresh=False)
+        while epoch <= epochs:
+            if grouped:
+                call_started = time.perf_counter()
+                k = _run_group(state, X, Y, orders, min(group, epochs - epoch + 1), batch_size, t, epoch, network,
+                               optimizer, recorder, history, net, opt["lr"])
+                group = _group_size((time.perf_counter() - call_started) / k, n)
+            else:
+                _run_epoch(train_epoch, state, X, Y, next(orders), batch_size, t, epoch, network, optimizer,
+                           recorder, history, net, val, opt["lr"])
+                k = 1
+            t += k * n_batches
+            epoch += k
+            if bar is not None:
+                bar.update(k)
+                bar.set_postfix(loss=f"{history['loss'][-1]:.4f}", acc=f"{history['acc'][-1]:.3f}", refresh=False)
     except BaseException:
         recorder.close(complete=False)
         raise
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
     recorder.close(complete=True, history=history)
     return TrainResult(net, history, recorder.recording, t, time.perf_counter() - started)
+
+
+#: a multi-epoch call lasts about this long (the progress bar and Ctrl-C wait for it) ...
+GROUP_SECONDS = 0.05
+#: ... and takes at most this many row-order elements (8 bytes each)
+GROUP_ROWS = 1 << 20
+
+
+def _group_size(seconds_per_epoch, n):
+    """Epochs for the next multi-epoch call, given the last call's time per epoch and n samples."""
+    return max(1, min(int(GROUP_SECONDS / max(seconds_per_epoch, 1e-7)), GROUP_ROWS // n))
+
+
+def _run_epoch(train_epoch, state, X, Y, perm, batch_size, t, epoch, network, optimizer, recorder, history, net, val,
+               lr):
+    """Epoch ``epoch`` (steps t+1 ...) through ``train_epoch`` (CPU or CUDA), recorded by
+    ``recorder``; appends its metrics to history (and the validation's, when val is given)."""
+    theta, grad, m1, m2 = state
+    n_batches = (len(perm) + batch_size - 1) // batch_size
+    rec = recorder.plan(epoch, t, n_batches)
+    before = theta.copy()
+    total, correct, failed = train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t, network, optimizer, rec)
+    recorder.commit(epoch, t, rec, n_batches if failed < 0 else failed)
+    if failed >= 0:
+        _diverged(theta, before, epoch, t + failed + 1, lr)
+    _append(history, net, total, correct, len(perm))
+    if val is not None:
+        vl, va = _evaluate(net, *val)
+        history["val_loss"].append(vl)
+        history["val_acc"].append(va)
+    recorder.end_epoch(epoch, {k: v[-1] for k, v in history.items()})
+
+
+def _run_group(state, X, Y, orders, k, batch_size, t, epoch, network, optimizer, recorder, history, net, lr):
+    """Up to k epochs from ``epoch`` (steps t+1 ...) in one compiled call, recorded by ``recorder``
+    (it may take fewer), not validated; appends their metrics to history.  Returns how many ran."""
+    theta, grad, m1, m2 = state
+    n = len(X)
+    n_batches = (n + batch_size - 1) // batch_size
+    k, rec = recorder.plan_group(epoch, t, n_batches, k)
+    perms = np.empty((k, n), np.int64)
+    for e in range(k):
+        perms[e] = next(orders)
+    before, totals, corrects = np.empty_like(theta), np.empty(k), np.empty(k, np.int64)
+    done, failed = passes.train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t, network, optimizer, rec,
+                                       before, totals, corrects)
+    recorder.commit_group(rec, done * n_batches + max(failed, 0))
+    for e in range(done):
+        _append(history, net, totals[e], corrects[e], n)
+    recorder.end_group({key: v[len(v) - done :] for key, v in history.items()})
+    if failed >= 0:
+        _diverged(theta, before, epoch + done, t + done * n_batches + failed + 1, lr)
+    return k
+
+
+def _append(history, net, total, correct, n):
+    history["epoch"].append(len(history["epoch"]) + 1)
+    history["loss"].append(float(total) / n)
+    history["acc"].append(_accuracy(net, int(correct), n))
+
+
+def _diverged(theta, before, epoch, step, lr):
+    """Raise ``TrainingDiverged`` for step ``step`` of ``epoch``, theta back to ``before`` (the
+    epoch's start) unless it is still finite."""
+    if not np.all(np.isfinite(theta)):
+        theta[...] = before
+    raise TrainingDiverged(
+        f"loss became NaN or infinite at epoch {epoch} (step {step}); the network "
+        f"keeps its last finite parameters. Try a smaller lr (now {lr:g}).")
 
 
 def _make_recorder(net, record, record_to, durable, backend, settings):

@@ -353,7 +353,7 @@ def hidden_transform(net, X, extent=None, resolution=21, neurons=None):
 
     A layer 2 wide is shown as is; 1 wide as (a, 0); wider ones on two chosen neurons
     (neurons: {layer: (i, j)}) or else on the top two principal components of the data's
-    activations in that layer (centred on the data's mean).
+    activations in that layer (centred on the data's mean): see ``plane_projection``.
     X: (n, n_in); extent, resolution: a grid over the input plane (2 inputs only), or None.
     Returns a list per layer of (grid (resolution, resolution, 2) or None, data (n, 2)).
     """
@@ -366,25 +366,41 @@ def hidden_transform(net, X, extent=None, resolution=21, neurons=None):
     grids = grid_activations(net, extent, resolution) if extent is not None else [None] * len(data)
     result = []
     for l, (d, g) in enumerate(zip(data, grids)):
-        project = _projection(d, neurons.get(l), l)
+        mean, basis = plane_projection(d, neurons.get(l), l)
+        project = lambda a: (a - mean) @ basis  # noqa: E731
         result.append((None if g is None else project(g.reshape(-1, g.shape[-1])).reshape(resolution, resolution, 2),
                        project(d)))
     return result
 
 
-def _projection(acts, pair, layer):
-    """A function mapping (m, width) activations of one layer to (m, 2) (see ``hidden_transform``)."""
+def plane_projection(acts, pair=None, layer=0, like=None):
+    """How ``hidden_transform`` shows one layer in 2-D: (mean (width,), basis (width, 2)), so that
+    activations a (m, width) land at (a - mean) @ basis (m, 2).
+
+    acts: (n, width), the data's activations in that layer. A layer at most 2 wide is shown as is (1
+    wide as (a, 0)); ``pair`` = (i, j) picks two of its neurons; else the top two principal components
+    of ``acts`` (orthonormal columns, centred on the data's mean, each signed so its largest entry is
+    positive). ``like``: an earlier basis (width, 2) of that layer, e.g. the last snapshot's: the
+    components are then ordered and signed to agree with it, so a view following training does not
+    flip or swap its axes from one snapshot to the next. ``layer`` only names the layer in errors.
+    """
+    acts = np.asarray(acts)
     width = acts.shape[1]
     if pair is not None:
         if not _is_int_pair(pair, lambda u: 0 <= u < width):
             raise ValueError(f"neurons[{layer}] = {pair!r}: expected two units (i, j) of layer {layer}, each in 0..{width - 1}")
-        i, j = pair
-        return lambda a: a[:, [i, j]].astype(np.float64)
+        return np.zeros(width), np.eye(width)[:, list(pair)]
     if width <= 2:
-        return lambda a: np.pad(a.astype(np.float64), ((0, 0), (0, 2 - width)))
+        return np.zeros(width), np.eye(width, 2)
     mean = acts.mean(axis=0, dtype=np.float64)
     basis = np.linalg.svd(acts - mean, full_matrices=False)[2][:2].T  # (width, 2)
-    return lambda a: (a - mean) @ basis
+    if like is None:
+        top = np.abs(basis).argmax(axis=0)
+        return mean, basis * np.sign(basis[top, [0, 1]])
+    agree = basis.T @ np.asarray(like, dtype=np.float64)  # (2, 2): component i against like's j
+    if abs(agree[0, 1]) + abs(agree[1, 0]) > abs(agree[0, 0]) + abs(agree[1, 1]):
+        basis, agree = basis[:, ::-1], agree[::-1]
+    return mean, basis * np.where(np.diag(agree) < 0, -1.0, 1.0)
 
 
 def slow_motion_steps(first, last, tau, slow_motion=20.0):

@@ -3,8 +3,9 @@
 With no settings the scene trains SWEEP below in this process (nine runs: three learning rates,
 three seeds; a second or two) and tells the learning-rate story with them.
 ``NNKERN_RUN=runs/sweep manim render scenes/compare.py`` draws a sweep made by ``nnkern sweep``:
-classifiers of 2 inputs on one dataset; up to 12 runs on screen (more: the best and the worst, the
-rest in summary.csv). Runs are grouped into rows by the first setting that varies.
+classifiers of 2 inputs on one dataset (2 to 7 classes: a CSV of your own with ``dataset="csv:PATH"``);
+up to 12 runs on screen (more: the best and the worst, the rest in summary.csv). Runs are grouped into
+rows by the first setting that varies.
 """
 
 import dataclasses
@@ -50,6 +51,11 @@ def load_sweep():
         if any(meta.get(k) != runs[0][1].header["meta"].get(k) for k in ("dataset", "n", "noise", "data_seed", "val")):
             raise SystemExit(f"NNKERN_RUN={folder}: the runs were trained on different data; draw one dataset at a time")
     return folder, runs, len(rows)
+
+
+def class_list(names):
+    """Class names as words: "red or blue", "red, blue or green"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def layout(specs):
@@ -113,8 +119,9 @@ class CompareScene(CaptionedScene):
                   FadeIn(board.row_labels))
         self.add(board)  # the whole grid from now on (its tiles were faded in one by one)
         self.wait(1)
-        c0, c1 = style.PALETTE.class_names[:2]
-        self.say(f"Each square: one run's answer over the plane, {c0} or {c1}, with the data on top")
+        k = max(2, recs[0].header["model"]["sizes"][-1])  # one sigmoid output: two classes
+        self.say(f"Each square: one run's answer over the plane, {class_list(style.PALETTE.class_names[:k])}, "
+                 "with the data on top")
         self.wait(2)
 
         # 2. Training, all runs in lockstep.
@@ -130,7 +137,8 @@ class CompareScene(CaptionedScene):
         curve.labels[1].next_to(curve.axes.x_axis, DOWN, buff=0.45)  # below the tick labels, not among them
         curve.next_to(board, RIGHT, buff=0.9).to_edge(UP, buff=1.3)
         legend = VGroup(*(Text(t, font_size=24, color=board.group_color(g)) for g, t in enumerate(row_labels or [])))
-        legend.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(curve, DOWN, buff=0.35).align_to(curve.axes, LEFT)
+        if row_labels:  # a sweep of one varying setting has no rows to name
+            legend.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(curve, DOWN, buff=0.35).align_to(curve.axes, LEFT)
         counter = VGroup(Text("epoch", font_size=28, color=p.text),
                          DecimalNumber(0, num_decimal_places=0, font_size=40, color=p.text))
         counter.arrange(RIGHT).to_corner(RIGHT + DOWN, buff=0.4)

@@ -4,8 +4,10 @@ The formula term by term; three sliders turn w₁, w₂ and b while the line w·
 and the output heatmap follow; then training turns the knobs on two blobs (it separates them) and on
 XOR (it cannot). With no settings the scene trains RUNS below (well under a second).
 ``NNKERN_RUN=runs/myrun manim render scenes/neuron.py`` replays your recording in place of the blobs
-run: it must be one neuron, a 2-1 network with a sigmoid output (``nnkern train --layers 2,1``); the
-XOR run then starts from where yours ended.
+run: one neuron, a 2-1 network with a sigmoid output (``nnkern train --layers 2,1``), after which the
+XOR run starts from where yours ended; or, for 3 to 7 classes, one softmax neuron per class, a 2-k
+network (``nnkern train --dataset spiral --classes 3 --layers 2,3``), shown as k neurons whose
+regions take the class colours, after which the XOR run starts from the sliders' neuron.
 """
 
 import numpy as np
@@ -27,9 +29,20 @@ from manim import (
 )
 
 import nnkern as nk
-from nnkern.viz import LiveFormula, LossCurve, NeuronPlane, RecordedRun, Slider, TrainingTracker, plane, style
+from nnkern.viz import (
+    ClassNeurons,
+    LiveFormula,
+    LossCurve,
+    NetworkDiagram,
+    NeuronPlane,
+    RecordedRun,
+    Slider,
+    TrainingTracker,
+    plane,
+    style,
+)
 from nnkern.viz.captions import CaptionedScene
-from nnkern.viz.runs import env_recording, planar_binary
+from nnkern.viz.runs import env_recording
 
 config.disable_caching = True  # every animation here runs updaters: caching would only cost hashing
 
@@ -56,9 +69,20 @@ def train(name, net):
     return nk.train(net, X, y, quiet=True, record="geometric", record_meta=dict(RUNS[name], train=TRAIN), **TRAIN).recording
 
 
+def unfit(model):
+    """Why the scene cannot draw a run of ``model`` (a recording header's model dict), or None: it draws
+    one neuron (2-1 sigmoid) or one softmax neuron per class (2-k, k = 2 to the palette's classes)."""
+    sizes, output = model["sizes"], model["output"]
+    one = sizes == [2, 1] and output == "sigmoid"
+    per_class = len(sizes) == 2 and sizes[0] == 2 and output == "softmax" and 2 <= sizes[1] <= len(style.current().classes)
+    if one or per_class:
+        return None
+    return (f"this scene draws 2 inputs and no hidden layer: one sigmoid neuron (2-1) or one softmax neuron per class "
+            f"(2-k, k = 2 to {len(style.current().classes)}); that run has sizes {sizes} and output {output!r}")
+
+
 def blobs_run():
-    """The recording at $NNKERN_RUN (one neuron: a 2-1 sigmoid network), else the default blobs run."""
-    unfit = planar_binary(lambda hidden: not hidden, "no hidden layer (one neuron)")
+    """The recording at $NNKERN_RUN (a 2-1 sigmoid or 2-k softmax network), else the default blobs run."""
     return env_recording(lambda: train("blobs", one_neuron(START["w"], START["b"])), unfit)
 
 
@@ -70,6 +94,8 @@ def neuron_values(net):
 
 
 class NeuronScene(CaptionedScene):
+    curve = None  # the loss curve left on screen by the blobs run, if any
+
     def construct(self):
         blobs = blobs_run()
         data = {"blobs": blobs.data, "xor": nk.datasets.load(**RUNS["xor"]["data"])}
@@ -157,30 +183,22 @@ class NeuronScene(CaptionedScene):
         board.clear_updaters()
         formula.clear_updaters()
 
-        # 4. Training turns the knobs: blobs, then XOR.
-        self.next_section("blobs")
+        # 4. Training turns the knobs: your run (or the blobs), then XOR.
         views = [board, formula, *sliders]
         formula.read = lambda f: neuron_values(f.net)
         for i, s in enumerate(sliders):
             s.read = lambda f, i=i: [*f.net.weights[0][:, 0], f.net.biases[0][0]][i]
-        start = blobs.model_at(0)
-        self.say("Now let training turn the knobs, on two blobs of points")
-        board.set_points(*data["blobs"])
-        self.play(LaggedStart(*(FadeIn(d, scale=0.5) for d in board.dots), lag_ratio=0.4, run_time=1.5),
-                  *(s.tracker.animate.set_value(v) for s, v in zip(sliders, neuron_values(start).values())),
-                  UpdateFromFunc(board, lambda m: follow_sliders(None)))  # a run of your own may start elsewhere
-        curve = self.replay(blobs, views, "The line swings between the blobs as the loss falls", run_time=10)
-        final = blobs.model_at(len(blobs) - 1)
-        score = np.mean(final.predict(data["blobs"][0]) == data["blobs"][1])
-        self.say(f"One line separates them: {100 * score:.0f}% of the points on their side")
-        self.wait(2)
+        if blobs.header["model"]["sizes"][-1] == 1:
+            xor_start = self.one_neuron_run(blobs, views, board, sliders, follow_sliders)
+        else:
+            xor_start = self.class_neurons_run(blobs, board, formula, sliders, extent)
 
         self.next_section("xor")
-        xor = train("xor", final.copy())
+        xor = train("xor", xor_start)
         self.say(f"The same neuron on XOR: {style.PALETTE.class_names[1]} where x₁ and x₂ have the same sign")
         old_dots = board.dots.copy()
         board.set_points(*data["xor"])
-        self.play(FadeOut(old_dots), FadeIn(board.dots), FadeOut(curve))
+        self.play(FadeOut(old_dots), FadeIn(board.dots), *([FadeOut(self.curve)] if self.curve else []))
         self.wait(1)
         self.replay(xor, views, "Training looks for the best line", run_time=9)
         last = xor.model_at(len(xor) - 1)
@@ -195,6 +213,46 @@ class NeuronScene(CaptionedScene):
         self.play(Indicate(self.cap, color=style.PALETTE.marker, scale_factor=1.1))
         self.wait(2.5)
         self.say(None)
+
+    def one_neuron_run(self, blobs, views, board, sliders, follow_sliders):
+        """Section "blobs": training turns the knobs of one neuron (``views`` follow it; ``follow_sliders``
+        moves the board with the knobs) on the run ``blobs``; returns its last net."""
+        self.next_section("blobs")
+        start = blobs.model_at(0)
+        self.say("Now let training turn the knobs, on two blobs of points")
+        board.set_points(*blobs.data)
+        self.play(LaggedStart(*(FadeIn(d, scale=0.5) for d in board.dots), lag_ratio=0.4, run_time=1.5),
+                  *(s.tracker.animate.set_value(v) for s, v in zip(sliders, neuron_values(start).values())),
+                  UpdateFromFunc(board, lambda m: follow_sliders(None)))  # a run of your own may start elsewhere
+        self.curve = self.replay(blobs, views, "The line swings between the blobs as the loss falls", run_time=10)
+        final = blobs.model_at(len(blobs) - 1)
+        score = np.mean(final.predict(blobs.data[0]) == blobs.data[1])
+        self.say(f"One line separates them: {100 * score:.0f}% of the points on their side")
+        self.wait(2)
+        return final.copy()
+
+    def class_neurons_run(self, rec, board, formula, sliders, extent):
+        """Section "classes": the run ``rec`` of k softmax neurons (one per class) as k neurons beside the
+        plane in the class colours, then the sliders' neuron back for XOR; returns that neuron."""
+        self.next_section("classes")
+        k, names = rec.header["model"]["sizes"][-1], style.PALETTE.class_names
+        start, final = rec.model_at(0), rec.model_at(len(rec) - 1)
+        layer = ClassNeurons(extent, k, side=6.0).move_to(board)
+        layer.set_points(*rec.data)
+        layer.set_net(start)
+        diagram = NetworkDiagram.from_net(start, height=3.6, layer_gap=2.6).move_to([-3.6, 0.35, 0])
+        labels = VGroup(diagram.input_labels(["x_1", "x_2"]), diagram.output_labels([f"P({names[c]})" for c in range(k)]))
+        keep = VGroup(formula, *sliders)
+        self.say(f"{k} classes need {k} neurons: each scores its class, softmax turns the scores into probabilities",
+                 FadeOut(keep), FadeOut(board), FadeIn(diagram), FadeIn(labels), FadeIn(layer))
+        self.wait(1)
+        curve = self.replay(rec, [layer, diagram], "Each region takes the colour of the neuron scoring highest there",
+                            run_time=10)
+        score = np.mean(final.predict(rec.data[0]) == rec.data[1])
+        self.say(f"Neurons alone draw straight borders: {100 * score:.0f}% of the points in their class's region")
+        self.wait(2)
+        self.play(FadeOut(layer), FadeOut(diagram), FadeOut(labels), FadeOut(curve), FadeIn(keep), FadeIn(board))
+        return one_neuron(START["w"], START["b"])
 
     def replay(self, rec, views, text, run_time):
         """Replay recording ``rec`` on ``views`` beside a loss curve, slowed down early, while the caption

@@ -24,7 +24,6 @@ from manim import (
     LaggedStart,
     MathTex,
     Rectangle,
-    Scene,
     Text,
     TransformFromCopy,
     UpdateFromAlphaFunc,
@@ -33,7 +32,8 @@ from manim import (
 )
 
 import nnkern as nk
-from nnkern.viz import BoxedImages, Captioned, DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, RecordedRun, TrainingTracker, plane, style, text
+from nnkern.viz import (BoxedImages, Captioned, DecisionBoundary, LectureScene, LossCurve, NetworkDiagram, NeuronMap,
+                        RecordedRun, TrainingTracker, plane, style, text)
 
 # Every animation here is unique (updaters), so Manim's per-animation cache only costs hashing time.
 config.disable_caching = True
@@ -89,7 +89,7 @@ def drawable(rec):
     return rec
 
 
-class TrainingScene(Captioned, BoxedImages, Scene):
+class TrainingScene(Captioned, BoxedImages, LectureScene):
     def construct(self):
         run = load_run()
         rec, net = run.recording, run.net

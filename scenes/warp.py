@@ -4,15 +4,19 @@ The input plane as a grid with the data on it, carried through a 2-2-2-2-1 tanh 
 a time (each layer's linear map W x + b keeps lines straight and parallel; tanh bends them), first
 untrained, then trained, where the output neuron's one line cuts the two moons apart; then the last
 layer's view through the whole of training. Every hidden layer is 2 wide, so the hidden space is
-the screen itself (no projection).
+the screen itself.
 
 With no settings the scene trains RUN below (well under a second). ``NNKERN_RUN=runs/myrun manim
-render scenes/warp.py`` replays your recording instead: 2 inputs, every hidden layer 2 wide, one
-sigmoid output (e.g. ``nnkern train --dataset moons --layers 2,2,2,2,1``).
+render scenes/warp.py`` replays your recording instead: 2 inputs, any hidden layers, one sigmoid
+output or a softmax over 2 to 7 classes (e.g. ``nnkern train --dataset spiral --classes 3 --layers
+2,8,8,3 --out runs/spiral3``). A layer wider than 2 is drawn as its projection onto the plane where
+the data spread most (``nk.plane_projection``), and the frame says so; for a softmax the last plane
+shows the classes' regions, cut by straight borders.
 """
 
 import numpy as np
 from manim import (
+    DOWN,
     config,
     Create,
     FadeIn,
@@ -31,7 +35,7 @@ from manim import (
 import nnkern as nk
 from nnkern.viz import LossCurve, NetworkDiagram, RecordedRun, TrainingTracker, WarpGrid, plane, style
 from nnkern.viz.captions import CaptionedScene
-from nnkern.viz.runs import env_recording, planar_binary
+from nnkern.viz.runs import env_recording, planar_classes, planar_classifier
 
 config.disable_caching = True  # every animation here runs updaters: caching would only cost hashing
 
@@ -57,8 +61,8 @@ def train_default(folder):
 
 
 def load_run():
-    """The recording at $NNKERN_RUN (2 inputs, hidden layers 2 wide, one sigmoid output), else RUN's."""
-    unfit = planar_binary(lambda hidden: hidden and set(hidden) == {2}, "hidden layers 2 wide")
+    """The recording at $NNKERN_RUN (2 inputs, hidden layers, a sigmoid or softmax output), else RUN's."""
+    unfit = planar_classifier(lambda hidden: len(hidden) > 0, "at least one hidden layer")
     return RecordedRun.from_recording(env_recording(default_recording, unfit))
 
 
@@ -80,6 +84,12 @@ class WarpScene(CaptionedScene):
         pal = style.PALETTE
         layers = len(net.sizes) - 2
         last = 2 * layers
+        n_classes = planar_classes(rec.header["model"])
+        meta = rec.header.get("meta") or {}
+        data_name = meta.get("dataset") or (meta.get("data") or {}).get("name")
+        data = "the two moons" if data_name == "moons" else "the classes"
+        one = net.sizes[-1] == 1  # one sigmoid output neuron, else a softmax
+        cut = "the output's one line" if one else "straight borders between the classes"
 
         # 1. The plane as a grid, the data, the network.
         self.next_section("plane")
@@ -88,15 +98,19 @@ class WarpScene(CaptionedScene):
         self.wait(0.8)
         self.play(FadeOut(title))
         warp = WarpGrid(extent, run.X, run.y, side=6.3).move_to([2.95, -0.4, 0]).set_net(net).show(0)
-        self.say("The input plane with a grid drawn on it, and the data: two moons")
+        self.warp, self.tag, self.tag_text = warp, None, None
+        self.say("The input plane with a grid drawn on it, and the data" + (": two moons" if data_name == "moons" else ""))
         self.play(Create(warp.frame), Create(warp.grid, run_time=2))
         self.play(LaggedStart(*(FadeIn(d, scale=0.5) for d in warp.dots), lag_ratio=0.3))
         self.add(warp)
         diagram = NetworkDiagram.from_net(net, height=3.0, layer_gap=min(1.35, 5.4 / (len(net.sizes) - 1)))
-        diagram.move_to([-3.8, 0.9, 0])
+        diagram.move_to([-3.8, 1.2, 0])
         self.activation = net.activation
-        self.label = label = MathTex(stage_tex(0, net.activation), font_size=40, color=pal.text).move_to([-3.8, -1.25, 0])
-        self.say(f"A {'-'.join(map(str, net.sizes))} network: every hidden layer is 2 wide, so its space is a plane too")
+        self.label = label = MathTex(stage_tex(0, net.activation), font_size=40, color=pal.text).move_to([-3.8, -0.8, 0])
+        wide = any(warp.projected)
+        self.say(f"A {'-'.join(map(str, net.sizes))} network: " + (
+            "a layer wider than 2 is shown projected onto a plane" if wide
+            else "every hidden layer is 2 wide, so its space is a plane too"))
         self.play(LaggedStart(*(GrowFromCenter(c) for layer in diagram.neurons for c in layer), lag_ratio=0.05),
                   Create(VGroup(*diagram.edges)), Write(label))
         self.add(diagram)
@@ -108,7 +122,8 @@ class WarpScene(CaptionedScene):
         self.say("Untrained. Layer 1 first maps the plane linearly, W x + b: lines stay straight and parallel")
         self.play(Create(marker))
         self.step(warp, 0, 2.5)
-        self.say(f"then {net.activation} squeezes it into a square: the lines bend")
+        squeeze = "squeezes it into a square" if net.activation in ("tanh", "sigmoid") else "folds it"
+        self.say(f"then {net.activation} {squeeze}: the lines bend")
         self.step(warp, 1, 2.5)
         for l in range(2, layers + 1):
             self.say(f"Layer {l}: the same two steps, on the output of layer {l - 1}")
@@ -116,15 +131,16 @@ class WarpScene(CaptionedScene):
             self.step(warp, 2 * l - 2, 1.8)
             self.step(warp, 2 * l - 1, 1.8)
         self.add(warp.output)
-        self.say("The output neuron is the single neuron of the first scene: one line, in this last plane")
+        self.say("The output neuron is the single neuron of the first scene: one line, in this last plane" if one
+                 else f"The output layer scores the {n_classes} classes linearly: straight borders, in this last plane")
         self.play(marker.animate.move_to(diagram.neurons[-1]), FadeIn(warp.output))
         self.wait(1)
-        self.say("Untrained, that line cannot separate the moons")
+        self.say(f"Untrained, {'that line cannot' if one else 'they cannot'} separate {data}")
         self.wait(1.5)
         self.say("Back to the input plane")
         self.play(FadeOut(warp.output), FadeOut(marker))
         self.play(UpdateFromAlphaFunc(warp, lambda m, a: m.show(last * (1 - a)), run_time=2),
-                  *self.relabel(0))
+                  *self.relabel(0), *self.retag(0))
 
         # 3. Trained: the same steps.
         self.next_section("trained")
@@ -136,9 +152,9 @@ class WarpScene(CaptionedScene):
             if k % 2 == 0 and k > 0:
                 self.play(marker.animate.move_to(diagram.neurons[k // 2 + 1]), run_time=0.5)
             if k == 2:
-                self.say("Layer by layer, the two moons are pulled apart")
+                self.say(f"Layer by layer, {data} are pulled apart")
             self.step(warp, k, 1.4)
-        self.say("Now the moons lie apart, and the output's one line cuts between them")
+        self.say(f"Now {data} lie apart, and {cut} cut{'s' if one else ''} them")
         self.play(FadeIn(warp.output), marker.animate.move_to(diagram.neurons[-1]))
         score = np.mean(final.predict(run.X) == run.y)
         self.wait(1.5)
@@ -148,21 +164,23 @@ class WarpScene(CaptionedScene):
         # 4. The last plane through training.
         self.next_section("training")
         tracker = TrainingTracker(run, extent)
-        curve = LossCurve.from_recording(rec, width=3.6, height=1.0).move_to([-3.9, -2.8, 0])
+        curve = LossCurve.from_recording(rec, width=3.6, height=1.0).move_to([-3.9, -2.95, 0])
         self.play(FadeOut(marker))
         tracker.attach(diagram, warp, curve)
-        self.say("Through training, in the last plane: watch the network untangle the moons")
+        self.say(f"Through training, in the last plane: watch the network untangle {data}")
         self.play(FadeIn(curve))
         self.play(tracker.play(0, 1, TRAINING_SECONDS, 10))
         tracker.detach()
-        self.say("Each layer bends the plane a little, until one line is enough", font_size=34)
+        self.say("Each layer bends the plane a little, until " + ("one line is" if one else "straight borders are") + " enough",
+                 font_size=34)
         self.play(Indicate(self.cap, color=pal.marker, scale_factor=1.08))
         self.wait(2.5)
         self.say(None)
 
     def step(self, warp, k, run_time):
         """Animate the grid from stage k to k + 1 while the formula label changes to stage k + 1's."""
-        self.play(UpdateFromAlphaFunc(warp, lambda m, a: m.show(k + a), run_time=run_time), *self.relabel(k + 1))
+        self.play(UpdateFromAlphaFunc(warp, lambda m, a: m.show(k + a), run_time=run_time), *self.relabel(k + 1),
+                  *self.retag(k + 1))
         self.wait(0.4)
 
     def relabel(self, k):
@@ -170,3 +188,15 @@ class WarpScene(CaptionedScene):
         new = MathTex(stage_tex(k, self.activation), font_size=40, color=style.PALETTE.text).move_to(self.label)
         old, self.label = self.label, new
         return [FadeOut(old, run_time=0.6), FadeIn(new, run_time=0.6)]
+
+    def retag(self, k):
+        """Animations putting up (or taking down) the note that stage k is a projection of a wider layer."""
+        stage = self.warp.stages[k]
+        want = (f"{stage[2][1].shape[0]}-D space, projected\nonto its 2 main directions (PCA)" if self.warp.projected[k]
+                else None)
+        if want == self.tag_text:
+            return []
+        old, self.tag_text = self.tag, want
+        self.tag = None if want is None else Text(want, font_size=24, line_spacing=0.8, color=style.PALETTE.marker).move_to(
+            self.label.get_center() + 0.72 * DOWN)
+        return [a for a in (old and FadeOut(old, run_time=0.6), self.tag and FadeIn(self.tag, run_time=0.6)) if a]

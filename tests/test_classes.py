@@ -1,4 +1,5 @@
-"""Three to seven classes: the plane in the class colours with borders, the flagship's captions and numbers."""
+"""Three to seven classes: the plane in the class colours with borders, k softmax neurons, the flagship's and
+the neuron scene's captions and numbers."""
 
 import importlib.util
 import pathlib
@@ -9,9 +10,23 @@ import pytest
 manim = pytest.importorskip("manim")
 
 import nnkern as nk  # noqa: E402
-from nnkern.viz import DecisionBoundary, plane, style  # noqa: E402
+from nnkern.viz import ClassNeurons, DecisionBoundary, plane, style  # noqa: E402
 
-SCENE = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "training.py"
+SCENES = pathlib.Path(__file__).resolve().parents[1] / "scenes"
+SCENE = SCENES / "training.py"
+LOW = {"quality": "low_quality", "save_last_frame": True, "write_to_movie": False, "progress_bar": "none"}
+
+
+def load_scene(name):
+    spec = importlib.util.spec_from_file_location(f"{name}_scene_k", SCENES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def class_shares(frame, k, shade=0.55):
+    """The share of a frame's pixels in each of the first k class colours at a plane's shade (dark theme)."""
+    return [np.mean(np.linalg.norm(frame - style.class_rgb(c) * shade * 255, axis=-1) < 25) for c in range(k)]
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +61,7 @@ def test_a_frame_of_a_three_class_run_holds_the_three_class_colours(three, tmp_p
         scene = Plane()
         scene.render()
         frame = scene.renderer.get_frame()[..., :3].astype(float)
-    for k in range(3):  # each class's region: its colour at the plane's shade, where the net is sure
-        region = style.class_rgb(k) * 0.55 * 255
-        share = np.mean(np.linalg.norm(frame - region, axis=-1) < 25)
+    for k, share in enumerate(class_shares(frame, 3)):  # each class's region: its colour where the net is sure
         assert share > 0.05, f"class {k} ({style.PALETTE.class_names[k]}) covers {share:.1%} of the frame"
 
 
@@ -75,3 +88,88 @@ def test_the_flagship_tells_a_three_class_run_by_its_classes(three, monkeypatch)
     # the probability under the outputs is the followed (class 1) point's, from start to end
     expected = final.forward(rec.data[0][index:index + 1])[0, 1]
     assert numbers and abs(numbers[-1] - expected) < 0.006
+
+
+@pytest.mark.parametrize("sizes, output, k", [
+    ([2, 4, 1], "sigmoid", 2), ([2, 4, 2], "softmax", 2), ([2, 8, 3], "softmax", 3), ([2, 8, 7], "softmax", 7),
+    ([2, 8, 8], "softmax", None), ([2, 4, 2], "sigmoid", None), ([3, 4, 1], "sigmoid", None), ([2, 4, 1], "identity", None),
+])  # fmt: skip
+def test_a_planar_classifier_run_is_told_by_its_inputs_output_and_classes(sizes, output, k):
+    from nnkern.viz.runs import planar_classes, planar_classifier
+
+    model = {"sizes": sizes, "output": output}
+    assert planar_classes(model) == k
+    why = planar_classifier(lambda hidden: len(hidden) == 1, "one hidden layer")(model)
+    assert (why is None) == (k is not None)
+    if why is not None:
+        assert str(sizes) in why and repr(output) in why and "one hidden layer" in why
+    assert planar_classifier(lambda hidden: False, "no such layers")(model) is not None
+
+
+@pytest.fixture(scope="module")
+def layer3(tmp_path_factory):
+    """One softmax neuron per class (2-3) trained on three blobs, recorded to a folder."""
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(3), 60)
+    X = np.array([[-1.0, -0.6], [1.0, -0.6], [0.0, 1.0]])[y] + 0.3 * rng.standard_normal((180, 2))
+    folder = tmp_path_factory.mktemp("runs") / "layer3"
+    net = nk.MLP([2, 3], activation="identity", output="softmax", dtype="float64", seed=0)
+    nk.train(net, X, y, epochs=40, batch_size=24, lr=0.5, seed=0, quiet=True, record="geometric", record_to=folder)
+    return folder, net, X, y
+
+
+def test_class_neurons_paint_the_winning_class_and_draw_each_neurons_weights(layer3, tmp_path):
+    _, net, X, y = layer3
+    extent = plane.square_extent(X)
+    layer = ClassNeurons(extent, 3, side=7, resolution=64).set_net(net)
+    probs = nk.grid_activations(net, extent, 64)[-1]
+    want = np.round(style.faded(style.probability_rgb(probs), layer.shade) * 255)[::-1]
+    assert np.array_equal(layer.image.pixel_array[..., :3], want)
+    for c, (arrow, w) in enumerate(zip(layer.arrows, net.weights[0].T)):  # w_c from the centre, in class c's colour
+        d = layer.to_plane(arrow.get_end()) - layer.to_plane(arrow.get_start())
+        assert np.isclose(d @ w, np.linalg.norm(d) * np.linalg.norm(w))
+        assert np.allclose(manim.ManimColor(arrow.get_color()).to_rgb(), style.class_rgb(c), atol=1 / 255)
+    on_border = layer.to_plane(layer.borders.points)  # where the two best classes tie
+    p = np.sort(net.forward(on_border), axis=1)
+    assert np.all(p[:, -1] - p[:, -2] < 0.06)
+    with pytest.raises(ValueError, match=r"\[2, 3\] softmax network, not \[2, 1\]"):
+        layer.set_net(nk.MLP([2, 1], activation="identity"))
+
+    class Plane(manim.Scene):
+        def construct(self):
+            layer.set_points(X, y)
+            self.add(layer)
+
+    with manim.tempconfig({**LOW, "media_dir": str(tmp_path)}):
+        scene = Plane()
+        scene.render()
+        frame = scene.renderer.get_frame()[..., :3].astype(float)
+    assert min(class_shares(frame, 3)) > 0.05  # all three class colours fill regions of the frame
+
+
+def test_the_neuron_scene_shows_a_three_class_run_as_three_neurons(layer3, monkeypatch):
+    folder = layer3[0]
+    module = load_scene("neuron")
+    shown, texts = [], []
+    set_net = ClassNeurons.set_net
+    monkeypatch.setattr(ClassNeurons, "set_net", lambda self, net: shown.append(net) or set_net(self, net))
+    monkeypatch.setenv("NNKERN_RUN", str(folder))
+    with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 2, "progress_bar": "none"}):
+        scene = module.NeuronScene()
+        say = scene.say
+        scene.say = lambda text, *a, **k: texts.append(text) or say(text, *a, **k)
+        scene.render()
+    rec = nk.Recording.load(folder)
+    final = rec.model_at(len(rec) - 1)
+    assert any(t and t.startswith("3 classes need 3 neurons") for t in texts)
+    assert np.allclose(shown[-1].weights[0], final.weights[0]) and np.allclose(shown[-1].biases[0], final.biases[0])
+    score = np.mean(final.predict(rec.data[0]) == rec.data[1])
+    assert any(t and t.endswith(f"{100 * score:.0f}% of the points in their class's region") for t in texts)
+
+
+@pytest.mark.parametrize("sizes, output, fits", [([2, 1], "sigmoid", True), ([2, 3], "softmax", True),
+                                                 ([2, 7], "softmax", True), ([2, 8], "softmax", False),
+                                                 ([2, 4, 3], "softmax", False), ([2, 3], "sigmoid", False)])
+def test_the_neuron_scene_takes_one_neuron_or_one_per_class(sizes, output, fits):
+    why = load_scene("neuron").unfit({"sizes": sizes, "output": output})
+    assert (why is None) == fits and (fits or str(sizes) in why)

@@ -110,3 +110,34 @@ def test_compare_scene_runs_in_a_dry_run_and_ends_on_the_runs_final_boundaries()
 
 def grid_names(summary_csv):
     return [line.split(",")[0] for line in summary_csv.read_text().splitlines()[1:]]
+
+
+def test_a_three_class_sweep_renders_with_its_classes_named_and_coloured(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(3), 40)
+    X = np.array([[-1.0, -0.6], [1.0, -0.6], [0.0, 1.0]])[y] + 0.3 * rng.standard_normal((120, 2))
+    csv = tmp_path / "three.csv"
+    csv.write_text("x1,x2,label\n" + "".join(f"{a},{b},{c}\n" for (a, b), c in zip(X, y)))
+    folder = tmp_path / "sweep"
+    nk.sweep(dict(dataset=f"csv:{csv}", layers=[2, 8, 3], lr=[0.003, 0.05], epochs=30, batch_size=16), str(folder),
+             n_workers=0, progress=False)
+    spec = importlib.util.spec_from_file_location("compare_scene_3", SCENE)
+    scene_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scene_module)
+    monkeypatch.setenv("NNKERN_RUN", str(folder))
+    with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 1, "progress_bar": "none"}):
+        scene = scene_module.CompareScene()
+        scene.render()
+        subtitles = [s.content for s in scene.renderer.file_writer.subcaptions]
+    names = style.PALETTE.class_names
+    assert f"Each square: one run's answer over the plane, {names[0]}, {names[1]} or {names[2]}, with the data on top" \
+        in subtitles
+    assert not any("> 0.5" in s for s in subtitles)
+    grid = next(m for m in scene.mobjects if isinstance(m, BoundaryGrid))
+
+    def shares(tile):  # each class's colour (at the tile's shade) as a share of the tile's pixels
+        pixels = tile.image.pixel_array[..., :3].reshape(-1, 3).astype(float)
+        return [np.mean(np.linalg.norm(pixels - style.faded(style.class_rgb(c), tile.shade) * 255, axis=1) < 30)
+                for c in range(3)]
+
+    assert max(min(shares(t)) for t in grid.tiles) > 0.05  # a trained run's tile holds all three class colours

@@ -11,7 +11,7 @@ import pytest
 manim = pytest.importorskip("manim")
 
 import nnkern as nk  # noqa: E402
-from nnkern.viz import LiveFormula, LossCurve, NeuronPlane, OutputSum, Slider, WarpGrid, style  # noqa: E402
+from nnkern.viz import DecisionBoundary, LiveFormula, LossCurve, NeuronPlane, OutputSum, Slider, WarpGrid, style  # noqa: E402
 from nnkern.viz.neuron import first_layer_lines, line_in_box  # noqa: E402
 
 SCENES = pathlib.Path(__file__).resolve().parents[1] / "scenes"
@@ -63,6 +63,9 @@ def test_neuron_plane_draws_the_line_where_z_is_zero_and_w_across_it():
     d = tip - foot
     assert np.isclose(d @ w, np.linalg.norm(d) * np.linalg.norm(w))  # ...and points along w
     assert np.isclose(np.linalg.norm(d), 0.25 * np.linalg.norm(w))  # arrow_scale plane units per unit |w|
+    assert board.arrow_label.get_fill_opacity() == 1
+    board.set_weights(w / 100, b / 100)  # the same line, a stub of an arrow: it and its "w" fade out
+    assert board.arrow.get_stroke_opacity() == 0 and board.arrow_label.get_fill_opacity() == 0
 
 
 def test_neuron_plane_heatmap_is_the_neurons_output():
@@ -201,17 +204,51 @@ def test_first_layer_lines_are_each_neurons_zero_line(deep_net):
             assert np.allclose(ends @ w + b, 0, atol=1e-5)
 
 
-def test_hidden_units_scene_ends_on_the_hard_output_of_its_trained_net():
+def test_hidden_units_scene_assembles_xors_output_and_ends_on_the_hard_output_of_its_deep_net():
     module = load_scene_module("hidden_units")
     with manim.tempconfig(DRY):
         scene = module.HiddenUnitsScene()
         scene.render()
-        assert 45 <= scene.renderer.time <= 120
+        assert 45 <= scene.renderer.time <= 100
+    xor = module.xor_recording()
+    xor_net = xor.model_at(len(xor) - 1)
+    assembly = scene.assembly  # the XOR net's output map, summed from its hidden maps
+    assert xor_net.sizes == [2, 4, 1] and len(assembly.terms) == 4
+    want = nk.grid_activations(xor_net, assembly.extent, assembly.resolution)[-1][..., 0]
+    assert np.allclose(assembly.output(), want, atol=1e-5)
     board = scene.board
     rec = module.default_recording()
     final = rec.model_at(len(rec) - 1)
+    assert final.sizes == [2, 8, 8, 1]
     assert np.allclose(board._probs, nk.grid_activations(final, board.extent, board.resolution)[-1], atol=1e-6)
     assert board.hardness == 1
+
+
+def test_hidden_units_deep_part_paints_a_three_class_run_in_the_class_colours(tmp_path, monkeypatch):
+    X, y = nk.datasets.load("spiral", n=150, classes=3, noise=0.03, seed=0)
+    folder = tmp_path / "three"
+    net = nk.MLP([2, 6, 3], activation="tanh", output="softmax", seed=0)
+    nk.train(net, X, y, epochs=40, batch_size=16, lr=0.05, seed=0, quiet=True, record="geometric", record_to=folder)
+    monkeypatch.setenv("NNKERN_RUN", str(folder))
+    module = load_scene_module("hidden_units")
+    texts = []
+
+    class DeepOnly(module.HiddenUnitsScene):
+        def construct(self):
+            self.deep_part(module.load_run())
+
+        def show_caption(self, text, *a, **k):
+            texts.append(text)
+            return super().show_caption(text, *a, **k)
+
+    with manim.tempconfig(DRY):
+        scene = DeepOnly()
+        scene.render()
+    board = scene.board
+    assert board.hardness == 1 and not any("P(" in t for t in texts) and any("3 classes" in t for t in texts)
+    shown = np.unique(board.image.pixel_array[..., :3].reshape(-1, 3), axis=0).astype(float)
+    want = np.round(style.faded(style.class_rgb(np.arange(3)), board.shade) * 255)
+    assert len(shown) == 3 and np.allclose(np.sort(shown, axis=0), np.sort(want, axis=0), atol=1)  # hard: 3 colours
 
 
 # --- warp ---------------------------------------------------------------------------------------
@@ -269,8 +306,45 @@ def test_warp_grid_shows_each_stage_in_its_view_and_the_output_there(narrow):
     corners = warp.frame.get_corner([-1, -1, 0]), warp.frame.get_corner([1, 1, 0])
     assert np.all(pts[:, :2] >= corners[0][:2] - 1e-9) and np.all(pts[:, :2] <= corners[1][:2] + 1e-9)
     assert np.allclose(warp.output.w, net.weights[-1][:, 0]) and warp.output.extent == (-r, r, -r, r)
-    with pytest.raises(ValueError, match="hidden layers 2 wide"):
-        WarpGrid((-1, 1, -1, 1), X, y).set_net(nk.MLP([2, 3, 1]))
+    with pytest.raises(ValueError, match="a classifier"):
+        WarpGrid((-1, 1, -1, 1), X, y).set_net(nk.MLP([2, 3, 1], output="identity"))
+
+
+def test_warp_grid_projects_wide_layers_as_hidden_transform_and_cuts_the_classes_there():
+    X, y = nk.datasets.load("spiral", n=150, classes=3, noise=0.03, seed=0)
+    net = nk.MLP([2, 5, 3], activation="tanh", output="softmax", seed=0)
+    nk.train(net, X, y, epochs=30, batch_size=16, lr=0.05, seed=0, quiet=True)
+    extent = (-1.2, 1.2, -1.2, 1.2)
+    warp = WarpGrid(extent, X, y, lines=7, samples=3).set_net(net).show(2)
+    assert warp.projected == [False, True, True]
+    grid, data = nk.hidden_transform(net, X, extent, resolution=7)[0]
+    assert np.allclose(warp.crossings(2), grid, atol=1e-6) and np.allclose(warp.data_at(2), data, atol=1e-6)
+    z = net.layer_outputs(X)[0][0]
+    mean, basis = nk.plane_projection(z)
+    assert np.allclose(warp.data_at(1), (z - mean) @ basis, atol=1e-6)  # the linear step: its own projection
+    # the output in the last view: the classes' regions of the softmax on the projection's plane
+    a = net.layer_outputs(X)[0][1]
+    mean, basis = nk.plane_projection(a)
+    on_plane = mean + warp.data_at(2) @ basis.T
+    W, b = warp._slice.weights[0], warp._slice.biases[0]
+    assert np.array_equal(np.argmax(warp.data_at(2) @ W + b, 1), np.argmax(on_plane @ net.weights[-1] + net.biases[-1], 1))
+    hard = np.unique(np.argmax(warp.output._probs, -1))
+    assert isinstance(warp.output, DecisionBoundary) and len(hard) == 3 and warp.output.extent[1] == warp.radius(2)
+    warp.output.set_hardness(1)  # the regions in the three class colours
+    shown = np.unique(warp.output.image.pixel_array[..., :3].reshape(-1, 3), axis=0).astype(float)
+    want = np.round(style.faded(style.class_rgb(np.arange(3)), warp.output.shade) * 255)
+    assert np.allclose(np.sort(shown, axis=0), np.sort(want, axis=0), atol=1)
+    # following training: the next snapshot's views keep these axes (no flip or swap between frames)
+    before = [view[1] for _, _, view in warp.stages[1:]]
+    later = net.copy()
+    nk.train(later, X, y, epochs=3, batch_size=16, lr=0.05, seed=1, quiet=True)
+    warp.set_net(later)
+    for b0, (_, _, (mean, b1)) in zip(before, warp.stages[1:]):
+        assert np.all(np.sum(b0 * b1, axis=0) > 0)
+    a = later.layer_outputs(X)[0][1]
+    fresh = nk.plane_projection(a)[1]
+    assert np.allclose(np.abs(fresh.T @ warp.stages[2][2][1]), np.eye(2), atol=1e-6) or \
+        np.allclose(np.abs(fresh.T @ warp.stages[2][2][1]), np.eye(2)[::-1], atol=1e-6)  # the same plane
 
 
 def test_warp_scene_ends_on_the_last_plane_of_the_trained_net():
@@ -291,8 +365,8 @@ def test_warp_scene_ends_on_the_last_plane_of_the_trained_net():
 
 @pytest.mark.parametrize("scene, sizes, fits", [
     ("neuron", [2, 1], True), ("neuron", [2, 3, 1], False),
-    ("hidden_units", [2, 4, 3, 1], True), ("hidden_units", [2, 8, 1], False), ("hidden_units", [2, 1], False),
-    ("warp", [2, 2, 2, 1], True), ("warp", [2, 3, 2, 1], False),
+    ("hidden_units", [2, 8, 8, 1], True), ("hidden_units", [2, 9, 1], False), ("hidden_units", [2, 1], False),
+    ("warp", [2, 2, 2, 1], True), ("warp", [2, 9, 4, 1], True), ("warp", [2, 1], False),
 ])
 def test_a_scene_takes_the_runs_it_can_draw_and_refuses_others_in_one_line(tmp_path, monkeypatch, scene, sizes, fits):
     module = load_scene_module(scene)

@@ -12,6 +12,7 @@ from nnkern.kernels import dense, epoch_args, losses, optim, passes, replay as r
 from nnkern.kernels import reference as ref
 from nnkern.kernels.codes import (ADAM, HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS, RECORD_GRAD, RECORD_STATE,
                                   SGD, SIGMOID, SKIP, SOFTMAX, TANH)
+from nnkern.kernels._numba_ext import VECTOR_BYTES
 from nnkern.kernels.layout import Layout
 
 DTYPES = [np.float32, np.float64]
@@ -152,6 +153,16 @@ def test_dense_blas_path_matches_reference(shape, dtype):
     _check_dense(shape, dtype, 7)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(32, 16, 16), (32, 2, 16), (1000, 16, 16), (33, 5, 32), (7, 16, 8), (3, 8, 48)])
+def test_dense_vector_path_matches_reference(shape, dtype):
+    m, fan_in, fan_out = shape
+    if fan_out % (VECTOR_BYTES // np.dtype(dtype).itemsize):
+        pytest.skip("not a whole number of vectors in this dtype")
+    assert m * fan_in * fan_out <= dense.VECTOR_MAX_MACS
+    _check_dense(shape, dtype, 3)
+
+
 def _check_dense(shape, dtype, seed):
     m, fan_in, fan_out = shape
     rng = np.random.default_rng(seed)
@@ -164,7 +175,7 @@ def _check_dense(shape, dtype, seed):
     scale = np.sqrt(fan_in)  # sums of fan_in products
     close(z, ref.dense_forward(a, W, b), dtype, scale)
     dW, db, da = np.empty_like(W), np.empty_like(b), np.empty_like(a)
-    dense.dense_backward(a, W, dz, dW, db, da, True, np.full(dense.NARROW * fan_in, np.nan, dtype))
+    dense.dense_backward(a, W, dz, dW, db, da, True, np.full(dense.scratch_size(max(fan_in, fan_out)), np.nan, dtype))
     rdW, rdb, rda = ref.dense_backward(a, W, dz)
     close(dW, rdW, dtype, np.sqrt(m))
     close(db, rdb, dtype, np.sqrt(m))
@@ -350,6 +361,35 @@ def test_train_epoch_stops_before_a_nonfinite_batch():
                                                 epoch_args.no_recording(4, lay.n_params, np.float64))
     assert status == 2
     assert np.all(np.isfinite(theta)) and not np.array_equal(theta, before)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_train_epochs_is_train_epoch_in_turn_and_stops_at_a_nonfinite_batch(dtype):
+    lay, theta, m1, m2, X, Y, perm, batch, t0, net, opt = _epoch_args([3, 9, 7, 1], 40, 10, ADAM, dtype, 2)
+    rng = np.random.default_rng(5)
+    perms = np.stack([rng.permutation(40) for _ in range(3)])
+    bad = perms[1][25]  # the third batch of the second epoch; the first epoch visits another row twice
+    perms[0][perms[0] == bad] = (bad + 1) % 40
+    want = [theta.copy(), np.zeros_like(theta), m1.copy(), m2.copy()]
+    sums, starts = [], []
+    for e in range(3):
+        starts.append(want[0].copy())
+        sums.append(passes.train_epoch(*want, X, Y, perms[e], batch, t0 + 4 * e, net, opt,
+                                       epoch_args.no_recording(4, lay.n_params, dtype))[:2])
+    got = [theta.copy(), np.zeros_like(theta), m1.copy(), m2.copy()]
+    before, totals, corrects = np.empty_like(theta), np.empty(3), np.empty(3, np.int64)
+    none = epoch_args.no_recording(4, lay.n_params, dtype)
+    none = none._replace(codes=np.tile(none.codes, (3, 1)))
+    assert passes.train_epochs(*got, X, Y, perms, batch, t0, net, opt, none, before, totals, corrects) == (3, -1)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    assert totals.tolist() == [s[0] for s in sums] and corrects.tolist() == [s[1] for s in sums]
+    np.testing.assert_array_equal(before, starts[2])
+    X[bad] = np.nan
+    got = [theta.copy(), np.zeros_like(theta), m1.copy(), m2.copy()]
+    assert passes.train_epochs(*got, X, Y, perms, batch, t0, net, opt, none, before, totals, corrects) == (1, 2)
+    np.testing.assert_array_equal(before, starts[1])
+    assert np.all(np.isfinite(got[0])) and totals[0] == sums[0][0]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -31,7 +31,7 @@ builtins.__import__ = real_import
 assert not _numba_ext.INTERNALS
 sys.path.insert(0, sys.argv[1])
 import test_numba_ext as t
-for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write):
+for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write, t.check_matmul_rows):
     check(_numba_ext)
 print("fallbacks ok")
 '''
@@ -58,7 +58,11 @@ def _kernels(m):
             m.prefetch_for_write(row, i)
         return row.sum()
 
-    return block, flat, bits, prefetch
+    @njit
+    def matmul(A, B, C, row0):
+        m.matmul_rows(A, B, C, row0)
+
+    return block, flat, bits, prefetch, matmul
 
 
 def check_block(m):
@@ -96,6 +100,20 @@ def check_prefetch_for_write(m):
     np.testing.assert_array_equal(row, np.arange(100.0))  # a hint: nothing written
 
 
+def check_matmul_rows(m):
+    matmul = _kernels(m)[4]
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        for rows, K, N in ((32, 16, 16), (7, 3, 16), (5, 2, 8), (9, 4, 19), (4, 16, 48), (0, 3, 16), (3, 5, 1)):
+            A = rng.normal(size=(rows, K)).astype(dtype)
+            B, row0 = rng.normal(size=(K, N)).astype(dtype), rng.normal(size=N).astype(dtype)
+            want = A.astype(np.float64) @ B + row0
+            for a in (A, np.asfortranarray(A)):  # A in any layout (the kernels pass a.T)
+                C = np.full((rows, N), np.nan, dtype)
+                matmul(a, B, C, row0)
+                np.testing.assert_allclose(C, want, rtol=1e-5 if dtype == np.float32 else 1e-13, atol=1e-5 if dtype == np.float32 else 1e-13)
+
+
 def test_internals_import_here():
     assert ext.INTERNALS, "this Numba no longer has the internals _numba_ext uses: update it"
 
@@ -119,6 +137,19 @@ def test_prefetch_for_write_emits_llvm_prefetch_and_writes_nothing():
     assert "llvm.prefetch" in next(iter(prefetch.inspect_llvm().values()))
 
 
+def test_matmul_rows_is_a_matrix_product_plus_a_row():
+    check_matmul_rows(ext)
+
+
+def test_matmul_rows_computes_in_vectors_of_fused_multiply_adds():
+    matmul = _kernels(ext)[4]
+    A, B, C, row0 = np.ones((8, 4), np.float32), np.ones((4, 16), np.float32), np.zeros((8, 16), np.float32), np.zeros(16, np.float32)
+    matmul(A, B, C, row0)
+    assert np.all(C == 4)
+    width = ext.VECTOR_BYTES // 4
+    assert f"llvm.fma.v{width}f32" in next(iter(matmul.inspect_llvm().values()))
+
+
 def test_fallbacks_give_the_same_results_without_the_internals():
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.run([sys.executable, "-c", SCRIPT, os.path.dirname(__file__)], env=env, capture_output=True,
@@ -137,3 +168,32 @@ def test_no_other_kernel_module_reaches_into_numba_internals():
         if path.name != "_numba_ext.py":
             found = INTERNAL_IMPORT.findall(path.read_text())
             assert not found, f"{path.name} imports {found}: fence it in _numba_ext"
+
+
+CACHED = r'''
+import sys
+from numba import njit
+from nnkern.kernels._numba_ext import cache_counts, cache_file_exists
+
+@njit(cache=True)
+def double(x):
+    return 2 * x
+
+plain = njit(lambda x: x + 1)
+before = cache_file_exists(double)
+assert double(2) == 4 and plain(1) == 2
+print(before, cache_file_exists(double), *cache_counts(double), *cache_counts(plain), cache_file_exists(plain))
+'''
+
+
+def test_cache_helpers_see_numbas_on_disk_cache(tmp_path):
+    """A new process finds no cache file and compiles (a miss); the next one finds the file and
+    loads the function from it (a hit); a function without cache=True has neither."""
+    (tmp_path / "cached_fn.py").write_text(CACHED)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONPATH=os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")]))
+    runs = [subprocess.run([sys.executable, str(tmp_path / "cached_fn.py")], env=env, capture_output=True, text=True,
+                           timeout=300) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr[-2000:]
+    assert runs[0].stdout.split() == ["False", "True", "1", "0", "0", "0", "False"]
+    assert runs[1].stdout.split() == ["True", "True", "0", "1", "0", "0", "False"]

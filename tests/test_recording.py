@@ -213,10 +213,11 @@ def test_streamed_folder_equals_the_in_memory_recording(run, data, tmp_path):
     assert json.loads((folder / "header.json").read_text())["complete"] is True
 
 
-@pytest.mark.parametrize("durable", ["end", "chunk"])
+@pytest.mark.parametrize("durable", ["end", "chunk", "none"])
 def test_durable_says_when_the_folder_reaches_the_disk(run, data, tmp_path, monkeypatch, durable):
     """"chunk" flushes each chunk (written under a temporary name) to disk before its rename;
-    "end" flushes nothing while training, then every file, the complete header last."""
+    "end" flushes chunks only after their rename, and every file before the complete header, last;
+    "none" nothing."""
     monkeypatch.setattr(recorder, "FIRST_CHUNK_BYTES", 1)
     monkeypatch.setattr(recorder, "CHUNK_BYTES", 1)  # a chunk per epoch
     synced = []
@@ -234,6 +235,9 @@ def test_durable_says_when_the_folder_reaches_the_disk(run, data, tmp_path, monk
     chunks = [storage.chunk_name(i) for i in range(len(storage.chunk_files(folder)))]
     assert len(chunks) >= EPOCHS
     temporary = [name for name in synced if name.endswith(".tmp")]
+    if durable == "none":
+        assert synced == [] and json.loads((folder / "header.json").read_text())["complete"] is True
+        return
     if durable == "chunk":
         assert [f".{c}.tmp" for c in chunks] == [n for n in temporary if n.startswith(".chunk")]
     else:
@@ -243,7 +247,7 @@ def test_durable_says_when_the_folder_reaches_the_disk(run, data, tmp_path, monk
 
 
 def test_an_unknown_durable_is_named(data, tmp_path):
-    with pytest.raises(ValueError, match="durable must be one of 'end', 'chunk'; got 'always'"):
+    with pytest.raises(ValueError, match="durable must be one of 'end', 'chunk', 'none'; got 'always'"):
         nk.train(fresh_net(), *data, epochs=1, quiet=True, record_to=tmp_path / "run", durable="always")
     assert not (tmp_path / "run").exists()
 
@@ -289,10 +293,10 @@ def test_save_never_clobbers_an_existing_recording(run, data, tmp_path, monkeypa
 def test_a_failed_chunk_write_stops_training_and_leaves_the_chunks_before_it(data, tmp_path, monkeypatch):
     write_npz = storage.write_npz
 
-    def disk_full_at_chunk_1(path, arrays, sync=True):
+    def disk_full_at_chunk_1(path, arrays, sync=True, writer=None):
         if path.endswith(storage.chunk_name(1)):
             raise OSError("disk full")
-        write_npz(path, arrays, sync)
+        write_npz(path, arrays, sync, writer)
 
     monkeypatch.setattr(storage, "write_npz", disk_full_at_chunk_1)
     for name in ("CHUNK_BYTES", "FIRST_CHUNK_BYTES"):  # a chunk per epoch or two
@@ -495,3 +499,51 @@ def test_a_killed_run_loads_with_every_finished_chunk(tmp_path):
     net = nk.MLP([2, 8, 1], seed=0)
     nk.train(net, X, y, epochs=int(rec.epochs[-1]), batch_size=32, quiet=True)
     np.testing.assert_array_equal(rec[-1].params, net.params)
+
+
+@pytest.mark.parametrize("schedule", [1, 3, "geometric"])
+def test_several_epochs_per_call_record_what_one_per_call_records(data, tmp_path, monkeypatch, schedule):
+    """``train`` records several epochs per compiled call (``plan_group``) into the same chunk rows
+    and files, byte for byte, as one epoch per call (``plan``)."""
+    monkeypatch.setattr(recorder, "FIRST_CHUNK_BYTES", 1)
+    monkeypatch.setattr(recorder, "CHUNK_BYTES", 11 * fresh_net().n_params * 8)  # chunks end mid-run
+    trainer = sys.modules["nnkern.train"]
+    calls, real = [], trainer.passes.train_epochs
+    monkeypatch.setattr(trainer.passes, "train_epochs", lambda *a: calls.append(len(a[6])) or real(*a))
+    runs = {}
+    for name, seconds in (("one", 0.0), ("many", 10.0)):
+        monkeypatch.setattr(trainer, "GROUP_SECONDS", seconds)
+        calls.clear()
+        runs[name] = nk.train(fresh_net(), *data, epochs=8, batch_size=BATCH, lr=0.05, quiet=True, record=schedule,
+                              record_to=tmp_path / name).recording
+        assert (max(calls) == 1) == (name == "one")  # "many": several epochs per call, as many as a chunk holds
+    assert_same_recording(runs["one"], runs["many"])
+    files = sorted(os.listdir(tmp_path / "one"))
+    assert len(storage.chunk_files(tmp_path / "one")) >= 2 and files == sorted(os.listdir(tmp_path / "many"))
+    for name in files:
+        if name != storage.HEADER:
+            assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "many" / name).read_bytes(), name
+
+
+def test_direct_writer_writes_what_savez_writes_and_falls_back_without_o_direct(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    small = {"a": rng.normal(size=(3, 5)).astype(np.float32), "b": np.arange(4)}
+    large = {"grad": rng.normal(size=(3000, 337)), "loss": np.zeros(3000)}  # grows the buffer
+    writer = storage.DirectWriter()
+    for name, arrays in (("small", small), ("large", large), ("again", small)):
+        storage.write_npz(str(tmp_path / f"{name}.npz"), arrays, sync=False)
+        storage.write_npz(str(tmp_path / f"{name}-direct.npz"), arrays, sync=False, writer=writer)
+        assert (tmp_path / f"{name}.npz").read_bytes() == (tmp_path / f"{name}-direct.npz").read_bytes()
+    assert writer.works == hasattr(os, "O_DIRECT")
+    real_open = os.open
+
+    def no_direct(path, flags, *args):
+        if flags & getattr(os, "O_DIRECT", 0):
+            raise OSError(22, "Invalid argument")  # EINVAL: what a file system without O_DIRECT says
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(storage.os, "open", no_direct)
+    writer = storage.DirectWriter()
+    storage.write_npz(str(tmp_path / "fallback.npz"), large, sync=True, writer=writer)
+    assert not writer.works and sorted(os.listdir(tmp_path)).count(".fallback.npz.tmp") == 0
+    assert (tmp_path / "fallback.npz").read_bytes() == (tmp_path / "large.npz").read_bytes()

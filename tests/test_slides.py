@@ -1,19 +1,29 @@
-"""``nnkern slides``: a scene's sections become a PowerPoint deck (a clip per slide) and an HTML deck that
-opens from disk with no network and moves on with a key press."""
+"""``nnkern slides``: through manim-slides, a LectureScene's sections become a PowerPoint deck (a clip per
+slide) and an HTML deck that opens from disk with no network and moves on with a key press; without
+NNKERN_SLIDES (or without manim-slides) a LectureScene is Manim's plain Scene."""
 
+import json
+import pathlib
 import shutil
+import sys
+import urllib.parse
+import urllib.request
+from importlib import metadata
 
 import pytest
 
 from nnkern.cli import main
 
 pytest.importorskip("manim")
+pytest.importorskip("manim_slides")
 
 SCENE = '''
-from manim import Circle, Create, FadeIn, Scene, Square, Triangle
+from manim import Circle, FadeIn, Square, Triangle
+
+from nnkern.viz import LectureScene
 
 
-class Three(Scene):
+class Three(LectureScene):
     def construct(self):
         for name, shape in (("square", Square()), ("circle", Circle()), ("triangle", Triangle())):
             self.next_section(name)
@@ -38,7 +48,8 @@ def test_a_pptx_deck_has_one_slide_with_a_clip_per_section(scene, capsys):
     assert f"pptx deck: {deck} (3 slides: square, circle, triangle)" in capsys.readouterr().out
     slides = list(pptx.Presentation(deck).slides)
     assert len(slides) == 3
-    clips = sorted((scene / "media" / "videos" / "three" / "480p15" / "sections").glob("*.mp4"))
+    config = json.loads((scene / "media" / "slides" / "Three.json").read_text())
+    clips = [pathlib.Path(s["file"]) for s in config["slides"]]
     for slide, clip, name in zip(slides, clips, ("square", "circle", "triangle")):
         (movie,) = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.MEDIA]
         videos = [rel.target_part for rel in slide.part.rels.values() if rel.reltype.endswith("/video")]
@@ -66,10 +77,12 @@ def test_an_html_deck_opens_from_disk_and_a_key_moves_to_the_next_slide(scene, c
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
         page.keyboard.press("ArrowRight")
         page.wait_for_function("Reveal.getIndices().h === 1", timeout=5000)
-        src = page.evaluate("Reveal.getCurrentSlide().querySelector('video').getAttribute('src')")
+        src = page.evaluate("Reveal.getCurrentSlide().getAttribute('data-background-video')")
+        notes = page.evaluate("Reveal.getCurrentSlide().querySelector('aside.notes').textContent")
         browser.close()
-    assert (out / src).is_file() and "circle" in src
+    assert (out / src).is_file() and notes.strip() == "circle"
     assert requested and all(url.startswith("file:") for url in requested)  # nothing from the network
+    assert all(pathlib.Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path)).is_file() for url in requested)
 
 
 def test_slides_of_a_missing_scene_exit_2(tmp_path, capsys):
@@ -77,8 +90,47 @@ def test_slides_of_a_missing_scene_exit_2(tmp_path, capsys):
     assert "none.py: no such scene file" in capsys.readouterr().err
 
 
+def test_a_plain_scene_makes_no_slides_and_says_why(tmp_path, capsys):
+    (tmp_path / "plain.py").write_text("from manim import Dot, FadeIn, Scene\nclass Plain(Scene):\n"
+                                       "    def construct(self):\n        self.play(FadeIn(Dot()), run_time=0.2)\n")
+    assert main(["slides", str(tmp_path / "plain.py"), "--to", "pptx", "-q", "l", "--media", str(tmp_path / "media")]) == 1
+    assert "must subclass nnkern.viz.LectureScene" in capsys.readouterr().err
+
+
 def test_a_scene_that_fails_exits_1_with_its_log(tmp_path, capsys):
     (tmp_path / "bad.py").write_text("from manim import Scene\nclass Bad(Scene):\n    def construct(self):\n"
                                      "        raise RuntimeError('broken on purpose')\n")
     assert main(["slides", str(tmp_path / "bad.py"), "--to", "html", "-q", "l", "--media", str(tmp_path / "media")]) == 1
-    assert "broken on purpose" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "bad.py: rendering failed (exit 1)" in err and "broken on purpose" in err
+
+
+def test_slides_without_manim_slides_say_how_to_install_it(tmp_path, monkeypatch, capsys):
+    def version(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", version)  # manim-slides not installed
+    (tmp_path / "s.py").write_text("")
+    assert main(["slides", str(tmp_path / "s.py"), "--to", "pptx"]) == 1
+    assert "nnkern slides needs manim-slides: pip install 'nnkern[slides]'" in capsys.readouterr().err
+
+
+def test_a_lecture_scene_is_a_plain_scene_unless_slides_are_asked_for(monkeypatch):
+    from manim import Scene
+    from manim_slides import Slide
+
+    from nnkern.viz import scene_base
+
+    monkeypatch.delenv("NNKERN_SLIDES", raising=False)
+    assert scene_base.base() is Scene
+    monkeypatch.setenv("NNKERN_SLIDES", "1")
+    assert issubclass(scene_base.base(), Slide)
+    monkeypatch.setitem(sys.modules, "manim_slides", None)  # manim-slides absent
+    monkeypatch.delitem(sys.modules, "nnkern.viz.section_slide", raising=False)
+    with pytest.raises(ImportError, match=r"nnkern\[slides\]"):
+        scene_base.base()
+    monkeypatch.setenv("NNKERN_SLIDES", "0")
+    assert scene_base.base() is Scene
+    monkeypatch.setenv("NNKERN_SLIDES", "yes")
+    with pytest.raises(ValueError, match="NNKERN_SLIDES='yes'"):
+        scene_base.base()

@@ -7,7 +7,6 @@ import json
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,6 @@ from nnkern.sweeps import grid as grids  # noqa: E402
 
 TINY = dict(dataset="xor", n=64, layers=[[2, 4, 1], [2, 6, 1]], epochs=5, batch_size=16, seed=[0, 1])
 LOOPBACK = "127.0.0.1:0"  # the HTTP server too: loopback, a free port
-DASK = os.path.join(os.path.dirname(sys.executable), "dask")
 
 
 @pytest.fixture(scope="module")
@@ -190,28 +188,10 @@ def test_an_fsspec_url_gets_every_run_and_the_summary():
         fs.rm("/nnkern-sweep", recursive=True)
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_sweep_through_a_dask_scheduler_and_two_workers_on_loopback(tmp_path, capsys):
-    address = f"tcp://127.0.0.1:{_free_port()}"
-    started = []
+    from dask_cluster import loopback_cluster
 
-    def start(*args):
-        proc = subprocess.Popen([DASK, *args], cwd=tmp_path, start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        started.append(proc)
-
-    try:
-        start("scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--dashboard-address", LOOPBACK)
-        for k in range(2):
-            start("worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--dashboard-address", LOOPBACK, "--name", f"w{k}")
-        with distributed.Client(address, timeout="30s") as c:
-            c.wait_for_workers(2, timeout=60)
-            assert all(w.startswith("tcp://127.0.0.1:") for w in c.scheduler_info()["workers"])
+    with loopback_cluster(tmp_path) as address:
         out = tmp_path / "sweep"
         argv = ["sweep", "--dataset", "xor", "--n", "64", "--layers", "2,4,1", "--lr", "0.01,0.1", "--seeds", "0-1",
                 "--epochs", "5", "--scheduler", address, "--out", str(out), "--quiet"]
@@ -222,15 +202,6 @@ def test_a_sweep_through_a_dask_scheduler_and_two_workers_on_loopback(tmp_path, 
         assert len(rows) == 4 and all(r["status"] == "complete" for r in rows.values())
         assert all(nk.Recording.load(out / name).complete for name in rows)
         assert main(argv) == 0 and "4 runs, 4 finished before" in capsys.readouterr().out
-    finally:
-        for proc in reversed(started):
-            os.killpg(proc.pid, signal.SIGTERM)
-        for proc in started:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -266,3 +237,59 @@ def test_the_users_csv_and_idx_files_are_swept_through_the_cli(tmp_path, capsys)
     (name,) = _csv_rows(tmp_path / "idx")
     rec = nk.Recording.load(tmp_path / "idx" / name)
     assert rec.complete and rec.header["model"]["sizes"] == [36, 8, 10] and len(rec.data[0]) == 24
+
+
+def test_tasks_share_the_work_evenly_biggest_runs_first():
+    from nnkern.sweeps import dispatch
+
+    specs = grids.expand(dict(TINY, layers=[[2, 64, 1], [2, 4, 1]], epochs=[5, 50], seed=[0, 1, 2]))
+    todo = [(grids.run_name(s), s, f"out/{grids.run_name(s)}") for s in specs]
+    tasks = dispatch.batches(todo, n_workers=2)
+    assert len(tasks) == 4 and sorted(n for t in tasks for n, _, _ in t) == sorted(n for n, _, _ in todo)
+    work = [sum(dispatch._work(item) for item in t) for t in tasks]
+    assert max(work) - min(work) <= max(dispatch._work(item) for item in todo)  # no task a whole run behind
+    assert all(t[0][1]["layers"] == [2, 64, 1] and t[0][1]["epochs"] == 50 for t in tasks[:3])  # the biggest first
+    many = dispatch.batches(todo * 10, n_workers=2)
+    assert max(map(len, many)) <= dispatch.MAX_RUNS_PER_TASK and len(dispatch.batches(todo[:3], 2)) == 3
+
+
+def test_a_task_tried_again_keeps_the_runs_it_finished_before(tmp_path):
+    """Dask runs a lost worker's task again elsewhere: runs of it with a result are not retrained."""
+    from nnkern.sweeps import worker
+
+    specs = grids.expand(dict(TINY, layers=[2, 4, 1]))
+    runs = [(grids.run_name(s), s, str(tmp_path / grids.run_name(s))) for s in specs]
+    first = worker.run_many(runs[:1])
+    result = tmp_path / runs[0][0] / "result.json"
+    before = (result.read_bytes(), result.stat().st_mtime_ns)
+    again = worker.run_many(runs)
+    assert (result.read_bytes(), result.stat().st_mtime_ns) == before
+    assert again[0] == first[0] and [row["status"] for _, row in again] == ["complete"] * 2
+    assert nk.Recording.load(runs[1][2]).complete
+
+
+SCRIPT = """
+import os, sys
+import nnkern as nk  # as a user's script: Dask's workers import this module, and Numba with it, first
+
+if __name__ == "__main__":
+    os.environ["NUMBA_CACHE_DIR"] = sys.argv[2]  # after Numba read it here
+    result = nk.sweep(dict(dataset="xor", n=64, layers=[2, 4, 1], epochs=2, seed=[0, 1]), sys.argv[1], n_workers=2,
+                      progress=False)
+    print(sorted((w["threads"], w["cache_dir"], w["compiled"]) for w in result.workers.values()))
+    print(os.environ.get("NUMBA_NUM_THREADS"))
+"""
+
+
+def test_a_scripts_local_workers_get_one_numba_thread_and_its_numba_cache(tmp_path):
+    """Workers import the script's main module, and Numba with it, before Dask passes them their
+    environment: the local cluster's workers start with it instead. The script's own is left as it was."""
+    script = tmp_path / "my_sweep.py"
+    script.write_text(SCRIPT)
+    cache = os.environ["NUMBA_CACHE_DIR"]
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_NUM_THREADS"}
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "sweep"), cache], env=dict(env, NUMBA_CACHE_DIR="/nonexistent"),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    workers, numba_threads = done.stdout.splitlines()[-2:]
+    assert workers == str([(1, cache, 0), (1, cache, 0)]) and numba_threads == "None"

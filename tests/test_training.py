@@ -76,6 +76,37 @@ def test_training_moves_only_this_network_and_returns_history():
     assert net.weights[0].base is net.params or np.shares_memory(net.weights[0], net.params)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_epochs_run_several_per_call_as_they_would_one_by_one(dtype, monkeypatch):
+    import sys
+
+    from nnkern.batches import epoch_orders
+    from nnkern.kernels import epoch_args, passes
+    from nnkern.kernels.codes import ADAM
+
+    trainer = sys.modules["nnkern.train"]
+
+    X, y = nk.datasets.load("spiral", n=300, noise=0.1, seed=0)
+    net = nk.MLP([2, 8, 1], activation="tanh", seed=3, dtype=dtype)
+    want = [net.params.copy(), *(np.zeros_like(net.params) for _ in range(3))]
+    Xc, Yc = trainer.checked_targets(net, X, y)
+    network = epoch_args.network(net.layout, net.hidden_code, net.output_code)
+    adam = epoch_args.optimizer(net.layout, net.dtype, ADAM, 0.01, 0.9, 0.999, 1e-8)
+    orders, losses = epoch_orders(4, 300), []
+    for e in range(9):
+        total, _, _ = passes.train_epoch(want[0], want[1], want[2], want[3], Xc, Yc, next(orders), 32, e * 10,
+                                         network, adam, epoch_args.no_recording(10, net.n_params, net.dtype))
+        losses.append(total / 300)
+    calls = []
+    real = passes.train_epochs
+    monkeypatch.setattr(passes, "train_epochs", lambda *a: calls.append(len(a[6])) or real(*a))
+    monkeypatch.setattr(trainer, "GROUP_SECONDS", 1.0)
+    run = nk.train(net, X, y, epochs=9, batch_size=32, optimizer="adam", lr=0.01, seed=4, quiet=True)
+    np.testing.assert_array_equal(net.params, want[0])
+    assert run.history["loss"] == losses and run.history["epoch"] == list(range(1, 10))
+    assert calls == [1, 8] and run.steps == 90
+
+
 def test_divergence_stops_with_epoch_and_keeps_finite_params():
     X, y = nk.datasets.load("xor", n=200, seed=0)
     X = X * 1e3

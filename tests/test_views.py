@@ -237,6 +237,22 @@ def test_hidden_transform_projects_each_layer():
             nk.hidden_transform(net, X, neurons={0: pair})
 
 
+def test_plane_projection_is_an_orthonormal_signed_pca_plane():
+    rng = np.random.default_rng(0)
+    acts = rng.normal(size=(200, 6)) * [3.0, 0.1, 2.0, 0.1, 0.1, 0.1] + 5.0
+    mean, basis = nk.plane_projection(acts)
+    np.testing.assert_allclose(basis.T @ basis, np.eye(2), atol=1e-12)
+    assert set(np.abs(basis).argmax(axis=0)) == {0, 2}  # the two wide directions, widest first
+    assert np.all(basis[np.abs(basis).argmax(axis=0), [0, 1]] > 0)  # signed: largest entry positive
+    flipped = nk.plane_projection(2 * mean - acts)[1]  # the mirrored cloud: same plane, same signs
+    np.testing.assert_allclose(flipped, basis, atol=1e-9)
+    in_plane = mean + rng.normal(size=(5, 2)) @ basis.T  # points of the plane come back as their coordinates
+    np.testing.assert_allclose(mean + ((in_plane - mean) @ basis) @ basis.T, in_plane, atol=1e-9)
+    np.testing.assert_allclose(nk.plane_projection(acts[:, :1])[1], [[1.0, 0.0]])
+    turned = basis[:, ::-1] * [-1.0, 1.0]  # an earlier view with its axes swapped and one flipped
+    np.testing.assert_allclose(nk.plane_projection(acts, like=turned)[1], turned, atol=1e-9)
+
+
 def test_slow_motion_steps_pace_the_end_slow_motion_times_faster_than_the_start():
     from nnkern.views import slow_motion_steps
 

@@ -1,5 +1,6 @@
 """nnkern through what users call (``nk.train``, ``nk.grid_activations``, ``net.predict_proba``),
-and the bare compiled epoch (``passes.train_epoch``, as ``nk.train`` calls it) as an extra row."""
+and the bare compiled epoch (``passes.train_epoch``, one epoch per call; ``nk.train`` runs several
+per call through ``passes.train_epochs``) as an extra row."""
 
 import numpy as np
 

@@ -1,13 +1,17 @@
 """The kernels' only uses of Numba internals, fenced in here: array views made without a runtime
-call (``block``, ``flat``), an int64's bits read as a float64 (``bits_to_float64``) and a cache
-prefetch (``prefetch_for_write``).
+call (``block``, ``flat``), an int64's bits read as a float64 (``bits_to_float64``), a cache
+prefetch (``prefetch_for_write``) and small matrix products in explicit vectors (``matmul_rows``);
+and, from Python, the state of a compiled function's on-disk cache (``cache_file_exists``,
+``cache_counts``), which sweeps' workers report.
 
 They are built on ``numba.np.arrayobj``, ``numba.core.cgutils`` / ``imputils`` and ``llvmlite``
 IR, which are not public API and may move in a new Numba (pyproject.toml bounds the version to
 the newest one tested).  When those imports fail, ``INTERNALS`` is False and each function falls
 back to plain Numba operations with the same results (views by slice and reshape, a scalar
-``view``, no prefetch): slower, never wrong.  Every function is callable from compiled code only.
+``view``, no prefetch, loops for the products): slower, never wrong.  Every function is callable from compiled code only.
 """
+
+import os
 
 import numpy as np
 from numba import njit, types
@@ -23,6 +27,9 @@ except ImportError:  # tests/test_numba_ext.py imports this module so
 else:
     INTERNALS = True
 
+
+#: bytes of the vectors ``matmul_rows`` computes in (AVX-512's; LLVM splits them on narrower CPUs)
+VECTOR_BYTES = 64
 
 if INTERNALS:
 
@@ -98,6 +105,69 @@ if INTERNALS:
 
         return types.void(ary, types.intp), codegen
 
+    def _vector_rows(context, builder, rows, i0, ops, jbytes):
+        """Emit C[i0 + r, j:j+w] = row0[j:j+w] + sum over k of A[i0 + r, k] B[k, j:j+w] for r < rows,
+        one vector accumulator per row (independent chains of fused multiply-adds)."""
+        a, b, c, r, vty, size, K, a_s0, a_s1, b_s0, c_s0 = ops
+        vptr, intp = vty.as_pointer(), a_s0.type
+        undef = ir.Constant(vty, ir.Undefined)
+        zeros = ir.Constant(ir.VectorType(ir.IntType(32), vty.count), [0] * vty.count)
+        init = builder.load(builder.bitcast(cgutils.pointer_add(builder, r.data, jbytes), vptr), align=size)
+        accs = [cgutils.alloca_once(builder, vty) for _ in range(rows)]
+        arows = [cgutils.pointer_add(builder, a.data, builder.mul(builder.add(i0, intp(q)), a_s0)) for q in range(rows)]
+        for acc in accs:
+            builder.store(init, acc)
+        bits = "f32" if size == 4 else "f64"
+        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vty, [vty] * 3),
+                                             f"llvm.fma.v{vty.count}{bits}")
+        with cgutils.for_range(builder, K) as loop:
+            k = loop.index
+            bv = builder.load(builder.bitcast(cgutils.pointer_add(builder, b.data, builder.add(builder.mul(k, b_s0), jbytes)),
+                                              vptr), align=size)
+            for acc, arow in zip(accs, arows):
+                aik = builder.load(cgutils.pointer_add(builder, arow, builder.mul(k, a_s1)))
+                splat = builder.shuffle_vector(builder.insert_element(undef, aik, ir.IntType(32)(0)), undef, zeros)
+                builder.store(builder.call(fma, [splat, bv, builder.load(acc)]), acc)
+        for q, acc in enumerate(accs):
+            row = builder.add(i0, intp(q))
+            cptr = cgutils.pointer_add(builder, c.data, builder.add(builder.mul(row, c_s0), jbytes))
+            builder.store(builder.load(acc), builder.bitcast(cptr, vptr), align=size)
+
+    @intrinsic
+    def _matmul_vectors(typingctx, A, B, C, row0):
+        """C[:, :n] = row0[:n] + A @ B[:, :n] in vectors of VECTOR_BYTES, n the largest multiple of
+        their width up to C's width; returns n.  A (m, K) any layout; B (K, N), C (m, N), row0 (N,)
+        C-contiguous, all float32 or all float64."""
+        arrays = (A, B, C, row0)
+        if not (all(isinstance(t, types.Array) for t in arrays) and (A.ndim, B.ndim, C.ndim, row0.ndim) == (2, 2, 2, 1)
+                and all(t.layout == "C" for t in arrays[1:]) and A.dtype in (types.float32, types.float64)
+                and all(t.dtype == A.dtype for t in arrays)):
+            return None
+
+        def codegen(context, builder, sig, args):
+            a, b, c, r = (make_array(t)(context, builder, v) for t, v in zip(sig.args, args))
+            ftype = context.get_value_type(sig.args[0].dtype)
+            size = context.get_abi_sizeof(ftype)
+            vty = ir.VectorType(ftype, VECTOR_BYTES // size)
+            m, K = cgutils.unpack_tuple(builder, a.shape, 2)
+            a_s0, a_s1 = cgutils.unpack_tuple(builder, a.strides, 2)
+            N = cgutils.unpack_tuple(builder, c.shape, 2)[1]
+            b_s0, c_s0 = cgutils.unpack_tuple(builder, b.strides, 2)[0], cgutils.unpack_tuple(builder, c.strides, 2)[0]
+            intp = a_s0.type
+            width = intp(vty.count)
+            ops = (a, b, c, r, vty, size, K, a_s0, a_s1, b_s0, c_s0)
+            n_vec = builder.udiv(N, width)
+            quads = builder.udiv(m, intp(4))
+            with cgutils.for_range(builder, n_vec) as jl:
+                jbytes = builder.mul(builder.mul(jl.index, width), intp(size))
+                with cgutils.for_range(builder, quads) as il:
+                    _vector_rows(context, builder, 4, builder.mul(il.index, intp(4)), ops, jbytes)
+                with cgutils.for_range(builder, builder.sub(m, builder.mul(quads, intp(4)))) as il:
+                    _vector_rows(context, builder, 1, builder.add(builder.mul(quads, intp(4)), il.index), ops, jbytes)
+            return builder.mul(n_vec, width)
+
+        return types.intp(A, B, C, row0), codegen
+
 else:  # the fallbacks (see the module docstring)
 
     @njit(inline="always")
@@ -115,3 +185,41 @@ else:  # the fallbacks (see the module docstring)
     @njit(inline="always")
     def prefetch_for_write(ary, index):
         pass
+
+    @njit(inline="always")
+    def _matmul_vectors(A, B, C, row0):
+        return 0
+
+
+@njit(inline="always")
+def matmul_rows(A, B, C, row0):
+    """C = A @ B + row0 (added to every row).  A: (m, K) any layout; B: (K, N), C: (m, N) and
+    row0: (N,) C-contiguous float32 or float64.  Columns in whole vectors of VECTOR_BYTES
+    (a register tile of four rows' accumulators, fused multiply-adds: what LLVM's loop vectoriser
+    does not make of loops over 16 columns), the rest in plain loops."""
+    n = _matmul_vectors(A, B, C, row0)
+    m, K = A.shape
+    for i in range(m):
+        for j in range(n, C.shape[1]):
+            s = row0[j]
+            for k in range(K):
+                s += A[i, k] * B[k, j]
+            C[i, j] = s
+
+
+def cache_file_exists(dispatcher):
+    """Whether Numba's on-disk cache holds an index for ``dispatcher`` (an ``njit(cache=True)``
+    function), so that a new process loads it instead of compiling it.  False when unknown (a
+    Numba whose private cache layout differs): the caller then compiles once first."""
+    try:
+        return os.path.exists(dispatcher._cache._cache_file._index_path)
+    except AttributeError:
+        return False
+
+
+def cache_counts(dispatcher):
+    """(compiled, loaded): this process's cache misses and hits of ``dispatcher``, summed over
+    signatures; (0, 0) for a function without an on-disk cache."""
+    if type(getattr(dispatcher, "_cache", None)).__name__ in ("NullCache", "NoneType"):
+        return 0, 0
+    return sum(dispatcher.stats.cache_misses.values()), sum(dispatcher.stats.cache_hits.values())

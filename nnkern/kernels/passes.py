@@ -9,7 +9,7 @@ from numba import njit, prange
 
 from .activations import KERNEL, activate, activation_backward
 from .codes import AT_CALLER, AT_KEY_ROW, AT_SPARE, RECORD_STATE, SKIP
-from .dense import NARROW, dense_backward, dense_forward
+from .dense import dense_backward, dense_forward, scratch_size
 from ._numba_ext import block
 from .layout import compiled_layer_offsets as layer_offsets, layer_params, layer_rows
 from .losses import loss_and_output_grad
@@ -43,7 +43,7 @@ def backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, ab
 
     Expects dL/dz of the output layer in ``dz_buf[: m * n_out]``; writes every layer's (dW, db)
     into ``grad`` (same layout as theta).  dz_spare and da_buf are scratch of m * max width,
-    scratch of NARROW * max width (see ``dense_backward``).
+    scratch of ``dense.scratch_size(max width)``.
     """
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
@@ -99,7 +99,7 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     dz = block(dz_buf, 0, n, sizes[n_layers])
     total, correct = loss_and_output_grad(z, a, Y, out, dz, 1.0 / n)
     backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, X, zbuf, abuf, dz_buf, dz_spare, da_buf,
-                   np.empty(NARROW * width, dtype=theta.dtype))
+                   np.empty(scratch_size(width), dtype=theta.dtype))
     return total / n, correct
 
 
@@ -142,7 +142,7 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec)
     dz_buf = np.empty(batch_size * width, dtype=dtype)
     dz_spare = np.empty_like(dz_buf)
     da_buf = np.empty_like(dz_buf)
-    scratch = np.empty(NARROW * width, dtype=dtype)
+    scratch = np.empty(scratch_size(width), dtype=dtype)
     spare = np.empty((3, theta.shape[0]), dtype=dtype)
     total = 0.0
     correct = 0
@@ -206,3 +206,43 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec)
     if last_code != SKIP:  # grad holds the last step's gradient, as without recording
         grad[:] = cur_grad
     return total, correct, status
+
+
+def train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec, before, totals, corrects):
+    """Several epochs in one compiled call: ``train_epoch`` for each row order of perms (E, n) in
+    turn (epoch e starts at step t0 + e * n_batches), stopping at a non-finite batch.
+
+    rec: ``RecordBuffers`` whose codes are (E, n_batches), one row per epoch; the epochs record
+    into consecutive rows from rec.row0 and key rows from rec.key0, as ``train_epoch`` one after
+    the other would.  before: (P,) gets theta as it was when the last epoch run began; totals (E,)
+    float64 and corrects (E,) int64 get each finished epoch's sum of sample losses and correct count.
+    Returns (epochs finished, status): status is -1, or the index of the non-finite batch in the
+    epoch after those finished.  (One call instead of E saves ``nk.train`` Python's per-epoch work
+    and Numba's ~20 us argument dispatch per call.)
+    """
+    return _train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, tuple(net), tuple(opt), tuple(rec), before,
+                         totals, corrects)
+
+
+@njit(nogil=True, **KERNEL)
+def _train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec, before, totals, corrects):
+    """``train_epochs`` with net, opt, rec as plain tuples."""
+    codes, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2 = rec
+    n_batches = (perms.shape[1] + batch_size - 1) // batch_size
+    r, rk = row0, key0
+    for e in range(perms.shape[0]):
+        before[:] = theta
+        epoch_codes = codes[e]
+        total, correct, status = _train_epoch(theta, grad, m1, m2, X, Y, perms[e], batch_size, t0 + e * n_batches,
+                                              net, opt, (epoch_codes, r, rk, rec_grad, rec_loss, rec_key, rec_theta,
+                                                         rec_m1, rec_m2))
+        if status >= 0:
+            return e, status
+        totals[e] = total
+        corrects[e] = correct
+        for k in range(n_batches):
+            if epoch_codes[k] != SKIP:
+                r += 1
+            if epoch_codes[k] == RECORD_STATE:
+                rk += 1
+    return perms.shape[0], -1

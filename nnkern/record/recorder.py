@@ -5,9 +5,13 @@ thread (so training does not wait on the disk).
 
 What a folder recording survives (``durable``): "end" (the default) writes each chunk to a temporary
 name and renames it, so a killed process (even ``kill -9``) leaves every finished chunk readable, and
-flushes the whole folder to disk once, when training ends; "chunk" also flushes each chunk (and the
-history before it) to disk as it is written, so a power loss or OS crash mid-training keeps every
-finished chunk too, at the price of waiting for the disk each time."""
+has the whole folder on disk when training ends (the writer thread flushes each chunk after its
+rename while training goes on; what is left is flushed side by side at the end, the folder's
+entries and then the complete header last); "chunk" also flushes each chunk (and the history
+before it) to disk before its rename, with the folder after, so a power loss or OS crash
+mid-training keeps every finished chunk too, at the price of waiting for the disk each time; "none"
+never waits for the disk (what a kill leaves is as with "end"; what reaches the disk is up to the
+OS): for many short runs, such as a sweep's, whose waits for the disk would add up."""
 
 import collections
 import json
@@ -23,7 +27,7 @@ from ..kernels.codes import RECORD_GRAD, RECORD_STATE, SKIP
 from ..kernels.epoch_args import RecordBuffers
 from ..kernels.replay import touch
 from .recording import Recording, _MemoryChunk
-from .storage import KEY, STATE
+from .storage import INDEX_FIELDS, KEY, STATE
 
 #: target size of a chunk of snapshots (an epoch's snapshots always fit in one): a lazily loaded
 #: recording reads a whole chunk to show one snapshot, and a streamed one writes it while training
@@ -37,8 +41,11 @@ FIRST_CHUNK_BYTES = 256 << 10
 FLUSH_SECONDS = 2.0
 #: bytes of chunks a folder recording queues for writing before training waits for the disk
 PENDING_BYTES = 256 << 20
+#: the writer thread waits this long before each write it is handed, so that it does not take the
+#: GIL (for up to the interpreter's 5 ms switch interval) from the training thread that queued it
+HAND_OFF_SECONDS = 0.001
 #: what ``durable`` may be: when a folder recording is flushed to disk (see the module's docstring)
-DURABLE = ("end", "chunk")
+DURABLE = ("end", "chunk", "none")
 
 _STATE = {"adam": ("first moment", "second moment"), "momentum": ("velocity", "unused (zeros)"),
           "sgd": ("unused (zeros)", "unused (zeros)")}
@@ -82,7 +89,7 @@ class Recorder:
     """Implements the recording protocol of ``train`` (begin, plan, commit, end_epoch, close).
 
     schedule: see ``nnkern.record.schedules`` ("auto" included); folder: None to keep the recording in memory, else a new
-    or empty directory to stream it into; durable: "end" or "chunk" (see the module's docstring).  Every recorded step keeps its gradient and loss; key
+    or empty directory to stream it into; durable: "end", "chunk" or "none" (see the module's docstring).  Every recorded step keeps its gradient and loss; key
     rows also keep the state (parameters, optimizer moments): the first row of each chunk and any
     row whose previous step was not recorded, the others being rebuilt exactly on reading (see
     ``nnkern.record.storage``).  ``exact_replay=False`` (a GPU run, whose arithmetic the CPU cannot
@@ -186,6 +193,31 @@ class Recorder:
         self.planned = n_rec, n_key
         return RecordBuffers(codes, self.fill, self.key_fill, *self.kernel_buffers)
 
+    def plan_group(self, epoch, t0, n_batches, k):
+        """(j, ``RecordBuffers``) with which ``train_epochs`` records epochs epoch .. epoch+j-1
+        (steps t0+1 ...; codes (j, n_batches)): j <= k, as many as fit in the chunk, at least one.
+        The chunk's rows are the ones ``plan`` epoch by epoch would give."""
+        rows, keys = self.epoch_rows, self.epoch_keys
+        if self.fill + rows[epoch] > len(self.buf["loss"]) or self.key_fill + keys[epoch] > len(self.buf[KEY]):
+            self._flush()
+        n_rec, n_key, j = rows[epoch], keys[epoch], 1
+        room, key_room = len(self.buf["loss"]) - self.fill, len(self.buf[KEY]) - self.key_fill - 1  # 1: see below
+        while j < k and n_rec + rows[epoch + j] <= room and n_key + keys[epoch + j] <= key_room:
+            n_rec, n_key, j = n_rec + rows[epoch + j], n_key + keys[epoch + j], j + 1
+        codes = self.epoch_codes[epoch - 1 : epoch - 1 + j]
+        if self.fill == 0 and n_rec:  # the chunk's first row must be a key row
+            first = int(np.argmax(codes.reshape(-1) != SKIP))
+            if codes.flat[first] == RECORD_GRAD:
+                codes = codes.copy()
+                codes.flat[first] = RECORD_STATE
+                n_key += 1
+        self.planned = n_rec, n_key
+        return j, RecordBuffers(codes, self.fill, self.key_fill, *self.kernel_buffers)
+
+    def commit_group(self, rec, n_done):
+        """Account for the rows a ``plan_group`` call filled (its first ``n_done`` steps ran)."""
+        self.commit(None, None, RecordBuffers(rec.codes.reshape(-1), *rec[1:]), n_done)
+
     def commit(self, epoch, t0, rec, n_done):
         """Account for the rows the epoch filled (its first ``n_done`` batches ran)."""
         done = rec.codes[:n_done]
@@ -200,6 +232,14 @@ class Recorder:
             if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
                 self._flush()
 
+    def end_group(self, metrics):
+        """``end_epoch`` for the epochs of a ``plan_group`` call: metrics holds their lists."""
+        if self.sink.streams:
+            for i in range(len(metrics["epoch"])):
+                self.sink.epoch_done({k: v[i] for k, v in metrics.items()})
+            if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
+                self._flush()
+
     def close(self, complete, history=None):
         """Store what is left; on a complete run, make ``recording`` (with the per-epoch metrics
         ``history``, a dict of lists) available."""
@@ -209,6 +249,7 @@ class Recorder:
         self.recording = self.sink.finish(history) if complete else self.sink.abandon()
 
 
+_DIRECT = []  # DirectWriters not in use (their buffers' pages are faulted in once, not per recording)
 _HELPER = []  # the thread that prepares chunks, shared by all recorders; started when first needed
 
 
@@ -262,8 +303,10 @@ class _FolderSink:
     """Streams a recording into a folder.  One background thread does all the writing, in order
     (the data, then per chunk the history lines so far and the chunk), so training waits on the
     disk only when more than PENDING_BYTES of chunks are queued, and any chunk on disk comes with
-    the history of its epochs.  durable: "chunk" flushes each file to disk as it is written, "end"
-    only the whole folder when the run ends."""
+    the history of its epochs.  Chunks and data go to the disk past the page cache
+    (``storage.DirectWriter``) unless durable is "none".  durable: "chunk" flushes each file to disk
+    before its rename, "end" flushes the chunks after their rename on a second thread and the rest
+    when the run ends, "none" nothing."""
 
     streams = True
 
@@ -274,6 +317,12 @@ class _FolderSink:
                              f"choose a new path (existing recordings are never overwritten)")
         self.folder, self.header, self.n_chunks = folder, header, 0
         self.sync = durable == "chunk"  # flush each file as it is written
+        self.sync_end = durable != "none"  # flush each chunk after its rename, and the folder when the run ends
+        self.synced = set()  # names of the files flushed to disk ("end": after the rename, by the syncer)
+        self.syncer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-syncer")  # so the writer never waits on the disk
+        # the writer's DirectWriter (back to _DIRECT at the end); "none" writes through the page cache
+        self.direct = (_DIRECT.pop() if _DIRECT else storage.DirectWriter()) if self.sync_end else None
+        self.indexes = []  # per chunk written: its index and key arrays (the recording made at the end needs them)
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-recorder")
         self.pending = collections.deque()  # (future, bytes) of writes not known to be done
         self.lines, self.history = [], None  # metrics not yet handed to the writer; its HistoryWriter
@@ -287,14 +336,28 @@ class _FolderSink:
         self._submit(0, self._write_start, arrays)
 
     def _write_start(self, arrays):
-        storage.write_npz(self._path(storage.DATA), arrays, self.sync)
+        self._write_npz(storage.DATA, arrays)
         storage.write_json(self._path(storage.HEADER), self.header, self.sync)
         self.history = storage.HistoryWriter(self.folder)
 
+    def _write_npz(self, name, arrays):
+        """Write a file on the writer thread; with durable="end", have the syncer thread flush it to
+        disk after its rename (so the end has less left to flush; neither training nor the writer
+        waits for it)."""
+        storage.write_npz(self._path(name), arrays, self.sync, self.direct)
+        if self.sync:
+            self.synced.add(name)
+        elif self.sync_end:
+            self.syncer.submit(self._sync, name)
+
+    def _sync(self, name):
+        storage.sync_file(self._path(name))
+        self.synced.add(name)
+
     def store(self, arrays):
         self._hand_over_lines()
-        path = self._path(storage.chunk_name(self.n_chunks))
-        self._submit(sum(a.nbytes for a in arrays.values()), storage.write_npz, path, arrays, self.sync)
+        self.indexes.append({f: arrays[f] for f in (*INDEX_FIELDS, KEY)})
+        self._submit(sum(a.nbytes for a in arrays.values()), self._write_npz, storage.chunk_name(self.n_chunks), arrays)
         self.n_chunks += 1
 
     def _hand_over_lines(self):
@@ -316,6 +379,7 @@ class _FolderSink:
         always holds the run up to some chunk, with no gaps."""
         if self.failed:
             return
+        time.sleep(HAND_OFF_SECONDS)  # let the training thread, which just queued this, go back into the kernel first
         try:
             fn(*args)
         except BaseException:
@@ -333,15 +397,19 @@ class _FolderSink:
                 self.pending.popleft()[0].result()
         finally:
             self.writer.shutdown()
+            if self.direct is not None:
+                _DIRECT.append(self.direct)  # its buffers stay mapped for the next folder recording
+            self.syncer.shutdown()  # a file it failed to flush is flushed again below
             if self.history is not None:
                 self.history.close()
-            if not self.failed and os.path.isdir(self.folder):
-                storage.sync_folder(self.folder)
+            if self.sync_end and not self.failed and os.path.isdir(self.folder):
+                storage.sync_folder(self.folder, done=self.synced)
 
     def finish(self, history):
         self._shut()  # the header saying the run is complete goes last, once the rest is on disk
-        storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks))
-        return Recording.load(self.folder)
+        storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks),
+                           self.sync_end)
+        return Recording.open_streamed(self.folder, self.indexes)
 
     def abandon(self):
         self._shut()

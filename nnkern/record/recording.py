@@ -68,9 +68,10 @@ class _MemoryChunk:
 class _FileChunk:
     """A chunk file: its small index arrays read and checked at open, the (k, P) arrays on demand."""
 
-    def __init__(self, path, n_params, dtype):
+    def __init__(self, path, n_params, dtype, arrays=None):
+        """arrays: the chunk's index (and key) arrays when known (just written), else read here."""
         self.path, self.dtype = path, dtype
-        arrays = storage.read_npz(path, INDEX_FIELDS, (KEY,))
+        arrays = storage.read_npz(path, INDEX_FIELDS, (KEY,)) if arrays is None else dict(arrays)
         k = len(arrays["step"])
         if k == 0 or any(arrays[f].shape != (k,) for f in INDEX_FIELDS):
             raise RecordingError(f"{path}: corrupt chunk (index arrays of unequal or zero length)")
@@ -334,7 +335,17 @@ class Recording:
         ``rec.skipped``, and ``rec.complete`` is False).  A missing data.npz is listed in
         ``rec.missing`` (reading ``rec.data`` then raises).
         """
-        path = os.fspath(path)
+        return cls._open(os.fspath(path), skip_corrupt, {})
+
+    @classmethod
+    def open_streamed(cls, path, indexes):
+        """The complete recording a run just streamed into folder ``path``, as ``load`` opens it,
+        without reading back its chunks' indexes: indexes[c] holds chunk c's index and key arrays."""
+        return cls._open(os.fspath(path), False, dict(enumerate(indexes)))
+
+    @classmethod
+    def _open(cls, path, skip_corrupt, known):
+        """``load``, with the index arrays of the chunks in ``known`` ({chunk: arrays}) given."""
         header = storage.read_header(path)
         model = header["model"]
         dtype = np.dtype(model["dtype"])
@@ -347,7 +358,7 @@ class Recording:
             try:
                 if c not in files:
                     raise RecordingError(f"{name}: missing chunk")
-                chunks.append(_FileChunk(name, model["n_params"], dtype))
+                chunks.append(_FileChunk(name, model["n_params"], dtype, known.get(c)))
             except RecordingError as e:
                 if not skip_corrupt:
                     raise RecordingError(f"{e}; {storage.SKIP_HINT}") from None
@@ -363,7 +374,7 @@ class Recording:
             history = {}
             skipped.append(str(e))
         if skipped:
-            warnings.warn(f"skipped unreadable pieces: {'; '.join(skipped)}", stacklevel=2)
+            warnings.warn(f"skipped unreadable pieces: {'; '.join(skipped)}", stacklevel=3)
         missing = [name for name in (storage.DATA,) if not os.path.exists(os.path.join(path, name))]
         try:
             rec = cls(header, chunks, history, None, path=path, skipped=skipped, missing=missing)

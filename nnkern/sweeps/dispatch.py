@@ -1,13 +1,21 @@
-"""``sweep``: hand every run of a grid to Dask, one task per run, and keep the sweep's table.
+"""``sweep``: hand the runs of a grid to Dask, a few runs per task, and keep the sweep's table.
 
 Dask is imported here, inside the functions, so that ``import nnkern`` does not import it.
 """
 
 import contextlib
+import math
 import os
+import time
 
 from . import grid as grids
 from . import summary, worker
+
+#: tasks per worker a sweep aims at (several, so that a worker that finishes early takes another),
+#: and at most this many runs per task (so that progress and the summary move along in long sweeps)
+TASKS_PER_WORKER, MAX_RUNS_PER_TASK = 2, 8
+#: summary.csv is rewritten at most this often while runs finish (seconds), and when the sweep ends
+SUMMARY_SECONDS = 2.0
 
 
 class SweepResult:
@@ -27,17 +35,21 @@ class SweepResult:
                 f"trained={self.trained})")
 
 
-def sweep(grid, out, *, client=None, scheduler=None, n_workers=None, retry_failed=False, progress=True):
-    """Train every run of ``grid`` (see ``nnkern.sweeps.grid.expand``) as one Dask task per run,
-    each recorded into its own folder under ``out`` (a local path or an fsspec URL every worker can
-    write), and keep ``out``/summary.csv up to date as runs finish.
+def sweep(grid, out, *, client=None, scheduler=None, n_workers=None, retry_failed=False, durable=worker.DURABLE,
+          progress=True):
+    """Train every run of ``grid`` (see ``nnkern.sweeps.grid.expand``) on Dask, each recorded into
+    its own folder under ``out`` (a local path or an fsspec URL every worker can write), and keep
+    ``out``/summary.csv up to date as runs finish.
 
     Where: ``client`` (a ``distributed.Client``), else ``scheduler`` ("tcp://host:8786"), else
     ``n_workers=0``: one after another in this process, without Dask; else a LocalCluster on
     127.0.0.1 of ``n_workers`` processes (default: one per core), one thread each (Numba's and
-    BLAS's too), sharing this process's NUMBA_CACHE_DIR.  Runs finished before (a folder with a
-    result) are skipped, failed ones too unless ``retry_failed``; interrupted ones are trained again.  A run
-    that diverges or has bad settings is marked failed; the others go on.  Returns a ``SweepResult``.
+    BLAS's too), sharing this process's NUMBA_CACHE_DIR.  Each task trains a few runs (about
+    TASKS_PER_WORKER tasks per worker, balanced by the runs' sizes), each written as it finishes.
+    Runs finished before (a folder with a result) are skipped, failed ones too unless
+    ``retry_failed``; interrupted ones are trained again.  A run that diverges or has bad settings
+    is marked failed; the others go on.  durable: when each recording is flushed to disk (as for
+    nk.train; "none": by the OS, which a killed worker or sweep does not stop).  Returns a ``SweepResult``.
     """
     try:
         import fsspec.core
@@ -51,14 +63,19 @@ def sweep(grid, out, *, client=None, scheduler=None, n_workers=None, retry_faile
     todo = [(name, spec, fs.unstrip_protocol(f"{root}/{name}")) for name, spec in zip(names, specs)
             if name not in rows or (retry_failed and rows[name]["status"] != "complete")]
     workers = {}
-    if todo and n_workers == 0 and client is None and scheduler is None:
-        _record(_in_process(todo), len(todo), fs, root, rows, names, progress)
-    elif todo:
-        with _client(client, scheduler, n_workers) as c:
-            _warm_up(c, {spec["dtype"] for _, spec, _ in todo})
-            _record(_on_dask(c, todo), len(todo), fs, root, rows, names, progress)
-            workers = c.run(worker.numba_stats)
-    _write_summary(fs, root, rows, names)
+    try:
+        if todo and n_workers == 0 and client is None and scheduler is None:
+            _record(_in_process(todo, durable), len(todo), fs, root, rows, names, progress)
+        elif todo:
+            with _client(client, scheduler, n_workers) as c:
+                _warm_up(c, {spec["dtype"] for _, spec, _ in todo})
+                _record(_on_dask(c, todo, durable), len(todo), fs, root, rows, names, progress)
+                workers = c.run(worker.numba_stats)
+    except BaseException:  # interrupted: the runs finished on workers but not reported yet are on disk
+        rows.update(summary.read_results(fs, root))
+        raise
+    finally:
+        _write_summary(fs, root, rows, names)
     return SweepResult(fs.unstrip_protocol(root), [rows[n] for n in names], len(todo), workers)
 
 
@@ -73,58 +90,119 @@ def _client(client, scheduler, n_workers):
         with Client(scheduler, timeout="20s") as c:
             yield c
     else:
-        env = {"NUMBA_NUM_THREADS": "1", **{k: os.environ[k] for k in ("NUMBA_CACHE_DIR",) if k in os.environ}}
-        with LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1, processes=True,
-                          host="127.0.0.1", dashboard_address="127.0.0.1:0", env=env) as cluster, Client(cluster) as c:
+        import dask
+
+        # the workers' environment from their start: a worker imports the client's main module (and
+        # with it Numba) before Dask hands it ``env``; no statistical profiler in the workers
+        # (sampling the training thread every 10 ms took about a sixth of a worker's CPU time)
+        with _environ(_worker_env()), dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address="127.0.0.1:0", env=_worker_env())
+        with cluster, Client(cluster) as c:
             yield c
 
 
+def _worker_env():
+    """Environment variables of a local cluster's workers: Numba on one thread, this process's Numba cache."""
+    return {"NUMBA_NUM_THREADS": "1", **{k: os.environ[k] for k in ("NUMBA_CACHE_DIR",) if k in os.environ}}
+
+
+@contextlib.contextmanager
+def _environ(values):
+    """os.environ with ``values`` set, as it was again on exit."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def _warm_up(client, dtypes):
-    """Have every worker compile the kernels or load them from the on-disk cache before any run:
-    all at once when the cache holds them, else one worker first, so that the others load them
-    instead of each compiling them too."""
-    first = sorted(client.scheduler_info(n_workers=-1)["workers"])[:1]
-    if not client.submit(worker.cache_ready, workers=first, pure=False).result():
+    """Make sure Numba's on-disk cache holds the kernels before any run: every worker looks (each
+    importing the kernels, as its first run would), and when one finds it empty, one worker
+    compiles them first, so that the others load them (as their runs need them) instead of each
+    compiling them too."""
+    if not all(client.run(worker.cache_ready).values()):
+        first = sorted(client.scheduler_info(n_workers=-1)["workers"])[:1]
         client.submit(worker.warm_up, sorted(dtypes), workers=first, pure=False).result()
-    client.run(worker.warm_up, sorted(dtypes))
 
 
-def _on_dask(client, todo):
-    """Submit the runs ``todo`` [(name, spec, folder URL)] as tasks; yield (name, spec, row or exception) as
-    they finish; cancel what is left on exit (an interrupt)."""
+def batches(todo, n_workers):
+    """``todo`` [(name, spec, folder)] dealt into tasks: about TASKS_PER_WORKER per worker and at
+    most MAX_RUNS_PER_TASK runs each, the biggest runs first, each to the task with the least work
+    so far (a run's work: epochs x samples x parameters)."""
+    n_tasks = min(len(todo), max(TASKS_PER_WORKER * max(n_workers, 1), math.ceil(len(todo) / MAX_RUNS_PER_TASK)))
+    tasks, work = [[] for _ in range(n_tasks)], [0.0] * n_tasks
+    for item in sorted(todo, key=_work, reverse=True):
+        k = work.index(min(work))
+        tasks[k].append(item)
+        work[k] += _work(item)
+    return [t for t in tasks if t]
+
+
+def _work(item):
+    spec = item[1]
+    sizes = spec["layers"]
+    return spec["epochs"] * (spec["n"] or 1000) * sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+
+
+def _on_dask(client, todo, durable):
+    """Submit the runs ``todo`` [(name, spec, folder URL)] as tasks of a few runs each; yield
+    (name, spec, row or exception) as the tasks finish; cancel what is left on exit (an interrupt)."""
     from distributed import as_completed
 
-    futures = {client.submit(worker.run, spec, folder, key=f"nnkern-run-{name}", pure=False): (name, spec)
-               for name, spec, folder in todo}
+    specs = {name: spec for name, spec, _ in todo}
+    n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
+    futures = {client.submit(worker.run_many, task, durable, key=f"nnkern-runs-{task[0][0]}", pure=False): task
+               for task in batches(todo, n_workers)}
     try:
         for future in as_completed(futures):
             try:
-                yield (*futures[future], future.result())
-            except Exception as e:  # the task itself failed: not kept on disk, so a rerun tries again
-                yield (*futures[future], e)
+                done = future.result()
+            except Exception as e:  # the task itself failed (a killed worker): its unfinished runs are not kept
+                finished = summary.read_results(*_fs_root(futures[future]))
+                done = [(name, finished.get(name, e)) for name, _, _ in futures[future]]
+            for name, row in done:
+                yield name, specs[name], row
     finally:
         client.cancel(list(futures))
 
 
-def _in_process(todo):
+def _fs_root(task):
+    """(filesystem, folder) holding the runs of ``task``."""
+    import fsspec.core
+
+    fs, path = fsspec.core.url_to_fs(task[0][2])
+    return fs, path.rstrip("/").rsplit("/", 1)[0]
+
+
+def _in_process(todo, durable):
     """The runs ``todo`` one after another in this process (``n_workers=0``), as ``_on_dask`` yields them."""
+    data = {}
     for name, spec, folder in todo:
-        yield name, spec, worker.run(spec, folder)
+        yield name, spec, worker.run(spec, folder, durable, data)
 
 
 def _record(results, total, fs, root, rows, names, progress):
-    """Keep each (name, spec, row or exception) of ``results`` in ``rows`` and rewrite the summary,
-    under a progress bar of runs done, failed and left."""
+    """Keep each (name, spec, row or exception) of ``results`` in ``rows``, rewriting the summary at
+    most every SUMMARY_SECONDS, under a progress bar of runs done, failed and left."""
     from tqdm.auto import tqdm
 
-    failed = 0
+    failed, written = 0, time.monotonic()
     with tqdm(total=total, unit="run", disable=not progress, dynamic_ncols=True) as bar:
         for name, spec, row in results:
             if isinstance(row, Exception):
                 row = dict(spec, status="failed", error=f"{type(row).__name__}: {row}")
             rows[name] = dict(row, name=name)
             failed += row["status"] != "complete"
-            _write_summary(fs, root, rows, names)
+            if time.monotonic() - written > SUMMARY_SECONDS:
+                _write_summary(fs, root, rows, names)
+                written = time.monotonic()
             done = bar.n + 1
             bar.set_postfix_str(f"done {done - failed}, failed {failed}, left {total - done}", refresh=False)
             bar.update()

@@ -1,6 +1,7 @@
-"""One run of a sweep, as a worker does it: make the data, train while recording into the run's
+"""Runs of a sweep, as a worker does them: make the data, train while recording into the run's
 folder, then write ``result.json`` (the run's row of the summary) last, so a folder with a result
-is a finished run and one without is an interrupted one.
+is a finished run and one without is an interrupted one.  A task (``run_many``) holds several runs,
+one after another, each written as it finishes.
 
 A run that fails for reasons of its own (divergence, bad settings) is a finished run with status
 "failed" and its error; anything else (a killed worker, a full disk) raises to the scheduler.
@@ -13,13 +14,42 @@ import tempfile
 import time
 
 RESULT = "result.json"
+#: when a sweep's recordings are flushed to disk (nk.train's ``durable``): "none", as a killed worker
+#: keeps every finished file anyway and many short runs would add up their waits for the disk
+DURABLE = "none"
 #: kernel modules whose compiled functions a worker reports (see ``numba_stats``)
 _KERNEL_MODULES = ("activations", "dense", "losses", "optim", "passes", "replay")
 
 
-def run(spec, folder):
+def run_many(runs, durable=DURABLE):
+    """Train ``runs`` [(name, spec, folder)] one after another (see ``run``), each run's data made
+    once; returns [(name, row or the exception that stopped it)], the others going on.  A run whose
+    folder holds a result already (this task's earlier try, on a worker lost since) is not trained again."""
+    data, done = {}, []
+    for name, spec, folder in runs:
+        try:
+            done.append((name, finished(folder) or run(spec, folder, durable, data)))
+        except Exception as e:  # not kept on disk: a rerun tries it again
+            done.append((name, e))
+    return done
+
+
+def finished(folder):
+    """The result (summary row) in ``folder``, or None if it has none or an unreadable one."""
+    import fsspec.core
+
+    fs, path = fsspec.core.url_to_fs(folder)
+    try:
+        with fs.open(f"{path}/{RESULT}", "r") as f:
+            return json.load(f)
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def run(spec, folder, durable=DURABLE, data=None):
     """Train the run ``spec`` (see ``grid.DEFAULTS``) into ``folder`` (a local path or fsspec URL,
-    replaced if it holds an interrupted run); returns its summary row (a dict)."""
+    replaced if it holds an interrupted run); returns its summary row (a dict).  data: a dict
+    keeping the data made for earlier runs of the same task."""
     import fsspec.core
     from fsspec.implementations.local import LocalFileSystem
 
@@ -27,11 +57,11 @@ def run(spec, folder):
     if fs.exists(path):
         fs.rm(path, recursive=True)
     if isinstance(fs, LocalFileSystem):
-        row = train_run(spec, path)
+        row = train_run(spec, path, durable, data)
     else:  # train into a local folder, then copy it over, result last
         local = tempfile.mkdtemp(prefix="nnkern-run-")
         try:
-            row = train_run(spec, os.path.join(local, "run"))
+            row = train_run(spec, os.path.join(local, "run"), durable, data)
             fs.put(os.path.join(local, "run"), path, recursive=True)
         finally:
             shutil.rmtree(local, ignore_errors=True)
@@ -56,9 +86,28 @@ def load_data(spec):
     return X[: spec["n"]], y[: spec["n"]]
 
 
-def train_run(spec, folder=None):
-    """Train the run ``spec``, recording into the local ``folder`` (None: no recording); returns
-    its summary row."""
+def split_data(spec, data=None):
+    """(X, y, val) of the run ``spec``: its data (``load_data``) less the validation share, held
+    out as val = (X_val, y_val) (None when ``val`` is 0).  data: a dict of the splits made before,
+    by data settings; this one is added."""
+    import nnkern as nk
+
+    key = tuple(spec[k] for k in ("dataset", "n", "noise", "data_seed", "val"))
+    if data is not None and key in data:
+        return data[key]
+    X, y = load_data(spec)
+    val = None
+    if spec["val"]:
+        X, X_val, y, y_val = nk.datasets.train_test_split(X, y, test_size=spec["val"], seed=spec["data_seed"])
+        val = (X_val, y_val)
+    if data is not None:
+        data[key] = (X, y, val)
+    return X, y, val
+
+
+def train_run(spec, folder=None, durable=DURABLE, data=None):
+    """Train the run ``spec``, recording into the local ``folder`` (None: no recording) flushed to
+    disk as ``durable`` says; returns its summary row.  data: as for ``split_data``."""
     import numpy as np
 
     import nnkern as nk
@@ -66,17 +115,13 @@ def train_run(spec, folder=None):
     started = time.perf_counter()
     status, error, history = "complete", "", {}
     try:
-        X, y = load_data(spec)
-        val = None
-        if spec["val"]:
-            X, X_val, y, y_val = nk.datasets.train_test_split(X, y, test_size=spec["val"], seed=spec["data_seed"])
-            val = (X_val, y_val)
+        X, y, val = split_data(spec, data)
         layers = spec["layers"]
         output = spec["output"] or ("sigmoid" if layers[-1] == 1 else "softmax")
         net = nk.MLP(layers, activation=spec["activation"], output=output, seed=spec["seed"], dtype=spec["dtype"])
         run = nk.train(net, X, y, epochs=spec["epochs"], batch_size=spec["batch_size"], optimizer=spec["optimizer"],
                        lr=spec["lr"], weight_decay=spec["weight_decay"], seed=spec["seed"], val=val,
-                       record=spec["record"] if folder else None, record_to=folder, record_meta=spec, quiet=True)
+                       record=spec["record"] if folder else None, record_to=folder, record_meta=spec, durable=durable, quiet=True)
         history = run.history
     except (nk.TrainingDiverged, ValueError) as e:
         status, error = "failed", f"{type(e).__name__}: {e}"
@@ -90,19 +135,24 @@ def train_run(spec, folder=None):
                 seconds=round(time.perf_counter() - started, 4), error=error)
 
 
+_WARM = set()  # the dtypes whose kernels this process holds
+
+
 def warm_up(dtypes):
     """Compile (or load from Numba's on-disk cache) the kernels a run uses, once per worker process:
-    a tiny recorded run per dtype. Returns ``numba_stats()``."""
+    a tiny recorded run per dtype not warmed up before. Returns ``numba_stats()``."""
     import numpy as np
 
     import nnkern as nk
 
     X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
     y = np.array([0, 0, 1, 1])
-    for dtype in dtypes:
+    for dtype in sorted(set(dtypes) - _WARM):
+        _WARM.add(dtype)
         with tempfile.TemporaryDirectory() as tmp:
             net = nk.MLP([2, 4, 1], seed=0, dtype=dtype)
-            nk.train(net, X, y, epochs=2, batch_size=2, val=(X, y), record=1, record_to=os.path.join(tmp, "r"), quiet=True)
+            nk.train(net, X, y, epochs=2, batch_size=2, val=(X, y), record=1, record_to=os.path.join(tmp, "r"),
+                     durable="none", quiet=True)
             nk.Recording.load(os.path.join(tmp, "r"))[1]  # the replay kernel
     return numba_stats()
 
@@ -110,27 +160,27 @@ def warm_up(dtypes):
 def cache_ready():
     """Whether Numba's on-disk cache here already holds the training kernel (so that workers can
     all load the kernels at once instead of each compiling them)."""
-    from nnkern.kernels import passes
+    from nnkern.kernels import _numba_ext, passes
 
-    try:
-        return os.path.exists(passes.train_epoch._cache._cache_file._index_path)
-    except AttributeError:  # another Numba's private layout: assume not, and compile once first
-        return False
+    return _numba_ext.cache_file_exists(passes._train_epoch)
 
 
 def numba_stats():
-    """{"pid", "cache_dir", "compiled", "loaded"}: this process's kernel compilations (cache
-    misses) and loads from the on-disk cache (hits), summed over nnkern's compiled kernels."""
+    """{"pid", "cache_dir", "threads", "compiled", "loaded"}: this process's Numba cache folder and
+    threads, and its kernel compilations (cache misses) and loads from the on-disk cache (hits),
+    summed over nnkern's compiled kernels."""
     import importlib
 
-    from numba.core.config import CACHE_DIR
+    from numba.core.config import CACHE_DIR, NUMBA_NUM_THREADS
     from numba.core.registry import CPUDispatcher
+
+    from nnkern.kernels import _numba_ext
 
     compiled = loaded = 0
     for name in _KERNEL_MODULES:
         module = importlib.import_module(f"nnkern.kernels.{name}")
         for fn in vars(module).values():
-            if isinstance(fn, CPUDispatcher) and fn._cache.__class__.__name__ != "NullCache":
-                compiled += sum(fn.stats.cache_misses.values())
-                loaded += sum(fn.stats.cache_hits.values())
-    return {"pid": os.getpid(), "cache_dir": CACHE_DIR, "compiled": compiled, "loaded": loaded}
+            if isinstance(fn, CPUDispatcher):
+                misses, hits = _numba_ext.cache_counts(fn)
+                compiled, loaded = compiled + misses, loaded + hits
+    return {"pid": os.getpid(), "cache_dir": CACHE_DIR, "threads": NUMBA_NUM_THREADS, "compiled": compiled, "loaded": loaded}

@@ -17,16 +17,17 @@ from .formula import LiveFormula
 from .history import Histogram, LogSeries, Raster
 from .lecture import Captioned
 from .loss_curve import LossCurve
-from .neuron import NeuronPlane
+from .neuron import ClassNeurons, NeuronPlane
 from .neuron_map import NeuronMap
 from .pixels import PixelImage, WeightGrid
+from .scene_base import LectureScene
 from .slider import Slider
 from .tracker import Frame, RecordedRun, TrainingTracker
 from .warp import WarpGrid
 
 __all__ = [
-    "ActivationColumn", "BoundaryGrid", "BoxedImages", "Captioned", "CellGrid", "DecisionBoundary", "Frame", "HeatTable",
-    "Histogram", "LiveFormula", "LogSeries", "LossCurve", "NetworkDiagram", "NeuronMap", "NeuronPlane", "OutputSum",
-    "PixelImage", "ProbabilityBars", "Raster", "RecordedRun", "SeriesBars",
+    "ActivationColumn", "BoundaryGrid", "BoxedImages", "Captioned", "CellGrid", "ClassNeurons", "DecisionBoundary",
+    "Frame", "HeatTable", "Histogram", "LectureScene", "LiveFormula", "LogSeries", "LossCurve", "NetworkDiagram",
+    "NeuronMap", "NeuronPlane", "OutputSum", "PixelImage", "ProbabilityBars", "Raster", "RecordedRun", "SeriesBars",
     "Slider", "TrainingTracker", "WarpGrid", "WeightGrid", "plane", "style", "text",
 ]

@@ -1,14 +1,13 @@
 """CaptionedScene: a lecture scene in the chosen theme whose captions are also subtitles."""
 
-from manim import Scene
-
 from . import style
 from .camera import BoxedImages
 from .lecture import Captioned
+from .scene_base import LectureScene
 
 
-class CaptionedScene(Captioned, BoxedImages, Scene):
-    """A Scene in the theme of $NNKERN_THEME (``style.use_theme``) that speaks in captions: ``say(text)``
+class CaptionedScene(Captioned, BoxedImages, LectureScene):
+    """A LectureScene in the theme of $NNKERN_THEME (``style.use_theme``) that speaks in captions: ``say(text)``
     swaps the caption at the top (``self.cap``) and writes it as a subtitle lasting until the next
     ``say``; ``say(None)`` ends the last subtitle and leaves its caption on screen. Images are drawn by
     ``camera.Camera`` (Manim's pixels, composited over their own box only)."""

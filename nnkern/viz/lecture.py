@@ -30,7 +30,7 @@ class Captioned:
         """Replace the caption by ``text`` (drawn as ``mobject`` if given, e.g. a formula) while playing
         ``animations``; the subtitle reads ``text``. Returns the caption's mobject."""
         new = mobject if mobject is not None else caption(text, font_size)
-        out = [FadeOut(self.caption_mobject, shift=UP * 0.2, run_time=fade)] if self.caption_mobject is not None else []
+        out = [self._fade_out_caption(shift=UP * 0.2, run_time=fade)] if self.caption_mobject is not None else []
         self._close_subtitle()
         self._subtitle = (text, self.time)
         self.play(*out, FadeIn(new, shift=UP * 0.2, run_time=fade), *animations)
@@ -42,8 +42,15 @@ class Captioned:
         """Fade the caption out (while playing ``animations``) and end its subtitle."""
         if self.caption_mobject is not None:
             self._close_subtitle()
-            self.play(FadeOut(self.caption_mobject, run_time=fade), *animations)
+            self.play(self._fade_out_caption(run_time=fade), *animations)
             self.caption_mobject = None
+
+    def _fade_out_caption(self, **kwargs):
+        """FadeOut of the caption, which first moves to the top of the drawing order: a play redraws every
+        frame what lies above its first moving mobject, so the fading caption (alone at the top edge) must
+        not sit under the rest of the scene."""
+        self.bring_to_front(self.caption_mobject)
+        return FadeOut(self.caption_mobject, **kwargs)
 
     def _close_subtitle(self):
         if self._subtitle is not None:

@@ -19,6 +19,35 @@ def planar_binary(hidden_ok, wanted):
     return unfit
 
 
+def planar_classes(model, max_classes=7):
+    """The number of classes k a recording's ``model`` dict (sizes, output) draws on the plane: 2 for one
+    sigmoid output, k for a softmax over 2..``max_classes`` (the palette's class colours); None for a
+    run that is not a classifier of 2 inputs, or has more classes than colours."""
+    sizes, output = model["sizes"], model["output"]
+    if sizes[0] != 2:
+        return None
+    if output == "sigmoid" and sizes[-1] == 1:
+        return 2
+    if output == "softmax" and 2 <= sizes[-1] <= max_classes:
+        return sizes[-1]
+    return None
+
+
+def planar_classifier(hidden_ok, wanted, max_classes=7):
+    """An ``unfit`` for ``env_recording``: classifiers of 2 inputs (one sigmoid output, or softmax over
+    2..``max_classes`` classes) whose hidden layer widths (a list) pass ``hidden_ok``; ``wanted`` says
+    in words what those widths must be."""
+
+    def unfit(model):
+        sizes = model["sizes"]
+        if planar_classes(model, max_classes) is None or not hidden_ok(sizes[1:-1]):
+            return (f"this scene draws 2 inputs, {wanted} and a classifier output (one sigmoid unit, or softmax "
+                    f"over 2 to {max_classes} classes); that run has sizes {sizes} and output {model['output']!r}")
+        return None
+
+    return unfit
+
+
 def env_recording(default, unfit):
     """The recording at $NNKERN_RUN, else ``default()``.
 

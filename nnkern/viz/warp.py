@@ -1,31 +1,51 @@
-"""WarpGrid: the input plane's grid lines and data carried through a network whose hidden layers are
-2 wide, one step at a time (each layer's linear map W x + b, then its activation)."""
+"""WarpGrid: the input plane's grid lines and data carried through a network one step at a time (each
+layer's linear map W x + b, then its activation); a layer wider than 2 is seen through a projection."""
 
 import numpy as np
 from manim import Group, Rectangle, VGroup, VMobject
 
+import nnkern as nk
+
 from . import style
-from .boundary import DotCloud
+from .boundary import DecisionBoundary, DotCloud
 from .neuron import NeuronPlane
 
 
-def warp_stages(net, points):
-    """Where ``points`` (m, 2) of the input plane land at every stage of ``net`` (hidden layers 2 wide):
-    a list of (name, (m, 2)), starting with ("input", points), then per hidden layer l (1-based)
-    (f"W{l} x + b{l}", pre-activations z) and (f"{activation}", activations a)."""
-    if net.sizes[0] != 2 or any(w != 2 for w in net.sizes[1:-1]):
-        raise ValueError(f"a warped grid needs 2 inputs and hidden layers 2 wide (the screen is the hidden "
-                         f"space); this network has sizes {net.sizes}")
-    stages = [("input", np.asarray(points, dtype=np.float64))]
-    for l, (z, a) in enumerate(net.layer_outputs(points)[:-1], start=1):
-        stages += [(f"W{l} x + b{l}", z.astype(np.float64)), (net.activation, a.astype(np.float64))]
+def warp_stages(net, points, fit=None, like=None):
+    """Where ``points`` (m, 2) of the input plane land at every stage of ``net``: a list of
+    (name, (m, 2), (mean, basis)), starting with ("input", points, None), then per hidden layer l (1-based)
+    (f"W{l} x + b{l}", pre-activations z) and (f"{activation}", activations a). A stage wider than 2 is
+    shown by ``nk.plane_projection`` (its mean and basis) fitted on where ``fit`` (n, 2; default
+    ``points``) lands there; a stage 2 wide as is (mean 0, basis the identity). The projection is
+    linear, so a linear step of a wide layer still maps the previous stage's view affinely. ``like``:
+    an earlier list of stages of the same network shape, whose axes the projections keep (see
+    ``nk.plane_projection``)."""
+    if net.sizes[0] != 2:
+        raise ValueError(f"a warped grid needs 2 inputs (the input plane); this network has sizes {net.sizes}")
+    points = np.asarray(points, dtype=np.float64)
+    fitted = net.layer_outputs(points if fit is None else fit)[:-1]
+    earlier = [None] * (2 * len(fitted) + 1) if like is None else [view and view[1] for _, _, view in like]
+    stages = [("input", points, None)]
+    for l, ((z, a), (zf, af)) in enumerate(zip(net.layer_outputs(points)[:-1], fitted), start=1):
+        for name, values, fitting in ((f"W{l} x + b{l}", z, zf), (net.activation, a, af)):
+            mean, basis = nk.plane_projection(fitting, like=earlier[len(stages)])
+            stages.append((name, (values - mean) @ basis, (mean, basis)))
     return stages
+
+
+def output_slice(net, mean, basis):
+    """The output layer of ``net`` seen in its last hidden layer's view a = mean + p @ basis.T (the view's
+    plane through the data, exact when the layer is 2 wide): (W (2, k), b (k,)) with logits p @ W + b."""
+    W, b = net.weights[-1].astype(np.float64), net.biases[-1].astype(np.float64)
+    return basis.T @ W, mean @ W + b
 
 
 class WarpGrid(Group):
     """A grid of ``lines`` lines each way over ``extent`` (xmin, xmax, ymin, ymax) and the data X (n, 2)
     coloured by y (n,), drawn in a square of side ``side`` and carried through a network's stages
-    (see ``warp_stages``).
+    (see ``warp_stages``: a stage wider than 2 is its projection onto the plane where the data spread
+    most, ``projected[k]``; each ``set_net`` after the first keeps the last one's axes, so a grid
+    following training does not flip).
 
     ``set_net(net)`` computes every stage of the grid's points and the data; ``show(s)`` draws
     fractional stage s in [0, number of stages - 1], each point moving on a straight line from one
@@ -35,9 +55,11 @@ class WarpGrid(Group):
     crossings are ``crossings(s)``. As a TrainingTracker view, ``sync(frame)`` redraws the frame's
     network at the stage last shown.
 
-    ``output`` (not part of the group: add it to the scene when wanted) is the output neuron drawn in
-    the last hidden layer's view, as a ``NeuronPlane``: its heatmap, the line where it is 0.5, its
-    weight vector; it covers the frame, on ``z_index`` -1 under the grid.
+    ``output`` (made by ``set_net``; not part of the group: add it to the scene when wanted) is the
+    output layer drawn in the last hidden layer's view (on the projection's plane if that layer is
+    wider than 2, see ``output_slice``): for one sigmoid output a ``NeuronPlane`` (its heatmap, the
+    line where it is 0.5, its weight vector), for a softmax a ``DecisionBoundary`` (the classes'
+    regions and borders); it covers the frame, on ``z_index`` -1 under the grid.
     """
 
     def __init__(self, extent, X, y, *, side=6.0, lines=13, samples=8, dot_radius=0.05, palette=None, **kwargs):
@@ -57,25 +79,45 @@ class WarpGrid(Group):
         self.classes = np.unique(self.y)
         self.dots = VGroup(*(DotCloud(np.zeros((int(np.sum(self.y == k)), 3)), dot_radius, k, p) for k in self.classes))
         self.add(self.frame, self.grid, self.dots)
-        self.output = NeuronPlane((-1, 1, -1, 1), side=side, palette=p).set_z_index(-1)
-        self.stages, self.position = None, 0.0
+        self.output = self.stages = None
+        self._slice = None
+        self.position = 0.0
 
     @property
     def names(self):
         """The stages' names ("input", "W1 x + b1", "tanh", ...)."""
-        return [name for name, _ in self.stages]
+        return [stage[0] for stage in self.stages]
+
+    @property
+    def projected(self):
+        """Per stage, True if it is shown through a projection (wider than 2)."""
+        return [view is not None and view[1].shape[0] > 2 for _, _, view in self.stages]
 
     def set_net(self, net):
-        """Carry the grid and the data through ``net`` (hidden layers 2 wide); redraws at the current stage."""
-        if net.sizes[-1] != 1 or net.output != "sigmoid":
-            raise ValueError(f"a warped grid draws one sigmoid output; this network has {net.sizes[-1]} "
-                             f"{net.output!r} outputs")
+        """Carry the grid and the data through ``net`` (a classifier of 2 inputs); redraws at the current stage."""
+        binary = net.sizes[-1] == 1 and net.output == "sigmoid"
+        if not binary and net.output != "softmax":
+            raise ValueError(f"a warped grid draws a classifier (one sigmoid output, or softmax); this network has "
+                             f"{net.sizes[-1]} {net.output!r} outputs")
         pts = np.concatenate([self._paths.reshape(-1, 2), self.X])
-        self.stages = warp_stages(net, pts)
+        same = self.stages is not None and [v and v[1].shape for _, _, v in self.stages] == \
+            [None] + [(n, 2) for n in net.sizes[1:-1] for _ in "za"]  # fmt: skip
+        self.stages = warp_stages(net, pts, fit=self.X, like=self.stages if same else None)
         r = self.radius(len(self.stages) - 1)
+        W, b = output_slice(net, *self.stages[-1][2])
+        if self.output is None:
+            kind = NeuronPlane if binary else DecisionBoundary
+            extra = {} if binary else dict(X=np.zeros((0, 2)), y=np.zeros(0, int))
+            self.output = kind(extent=(-r, r, -r, r), side=self.side, palette=self.palette, **extra).set_z_index(-1)
+            self._slice = None if binary else nk.MLP([2, net.sizes[-1]], activation="identity", output="softmax",
+                                                     dtype="float64")
         self.output.extent = (-r, r, -r, r)
         self.output.shift(self.frame.get_center() - self.output.frame.get_center())
-        self.output.set_weights(net.weights[-1][:, 0], net.biases[-1][0])
+        if binary:
+            self.output.set_weights(W[:, 0], b[0])
+        else:
+            self._slice.weights[0][:], self._slice.biases[0][:] = W, b
+            self.output.set_params(self._slice)
         return self.show(self.position)
 
     def sync(self, frame):
