@@ -1,7 +1,7 @@
 """``python -m benchmarks``: the fair suite.  Runs the cases, prints the table and writes
 results/table.md (the README's table is a copy of it), results/benchmarks.json and the plots.
 Options: ``--quick`` (one run, fewer calls and sizes: a smoke run of seconds to a minute),
-``--cases abcimsd`` (a subset), ``--contenders nnkern,numpy`` (a subset), ``--out DIR``,
+``--cases abcimsd`` or ``--cases a,d`` (a subset), ``--contenders nnkern,numpy`` (a subset), ``--out DIR``,
 ``--report-only`` (rebuild the table and plots from DIR/benchmarks.json, which is rewritten after
 every case), ``--update`` (keep the rows of the cases not run from DIR/benchmarks.json).
 
@@ -46,6 +46,7 @@ def main(argv=None):
     parser.add_argument("--report-only", action="store_true", help="rebuild table.md and the plots from benchmarks.json")
     parser.add_argument("--update", action="store_true", help="keep the other cases' rows of benchmarks.json")
     args = parser.parse_args(argv)
+    args.cases = args.cases.replace(",", "")  # "a,d" as well as "ad"
     unknown = set(args.cases) - set(ORDER)
     if unknown:
         parser.error(f"unknown case(s) {''.join(sorted(unknown))}; choose from {ORDER}")

@@ -182,8 +182,8 @@ class MLP:
         """Fill ``layer_buffer``s zbuf, abuf for X, unchecked: X must be a contiguous (n, n_inputs)
         array of the net's dtype (as ``check_inputs`` gives; ``grid_activations`` makes its own)."""
         lay = self.layout
-        passes.forward_all(self.params, lay.w_off, lay.b_off, lay.sizes, self.hidden_code,
-                            self.output_code, X, zbuf, abuf)
+        forward = passes.forward_rows if len(X) <= passes.CHUNK_ROWS else passes.forward_all
+        forward(self.params, lay.w_off, lay.b_off, lay.sizes, self.hidden_code, self.output_code, X, zbuf, abuf)
 
     def layer_buffer(self, n, buf=None, name="out"):
         """``buf`` checked to hold every layer's values for n samples: a contiguous 1-D array of

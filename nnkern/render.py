@@ -60,15 +60,18 @@ def command(scene, quality, theme=None):
     return f"{f'NNKERN_THEME={theme} ' if theme else ''}manim render -q{quality} {scene}"
 
 
-def render_one(scene, quality, media, theme=None, parts=1):
+def render_one(scene, quality, media, theme=None, parts=1, threads=None):
     """Render one scene file into ``media`` in up to ``parts`` new processes at once (see
-    ``render_parts``); returns its Result."""
+    ``render_parts``), each running its compiled kernels on ``threads`` threads (default: Numba's,
+    unless NUMBA_NUM_THREADS is set); returns its Result."""
     from . import render_parts
 
     media = pathlib.Path(media).resolve()
     log = media / "logs" / f"{scene.stem}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, **({"NNKERN_THEME": theme} if theme else {}))
+    if threads is not None:
+        env.setdefault("NUMBA_NUM_THREADS", str(threads))
     start = time.perf_counter()
     status = render_parts.render(scene, quality, media, env, log, parts)
     result = Result(scene, status, time.perf_counter() - start, log)
@@ -122,9 +125,12 @@ def render_all(scenes, quality="l", jobs=None, theme=None, media="media", out=pr
 
 
 def _in_processes(scenes, quality, media, theme, jobs, parts):
-    """The Results of ``scenes`` rendered ``jobs`` at a time here, each in up to ``parts`` processes, as they finish."""
+    """The Results of ``scenes`` rendered ``jobs`` at a time here, each in up to ``parts`` processes, as they
+    finish. The processes share the cores: each runs its kernels on its share of them (a kernel waiting
+    for a thread team whose threads another process holds stalls its whole frame)."""
+    threads = max(1, (os.cpu_count() or 1) // min(jobs, len(scenes) * parts))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(render_one, s, quality, media, theme, parts) for s in scenes]
+        futures = [pool.submit(render_one, s, quality, media, theme, parts, threads) for s in scenes]
         for future in as_completed(futures):
             yield future.result()
 

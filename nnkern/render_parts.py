@@ -9,8 +9,9 @@ joined without re-encoding, and the last part's subtitles hold every caption at 
 
 Where to cut comes from the last render of the scene at that quality: every render through
 :func:`render` writes ``<media>/logs/<scene>-<quality>.timings.json``, the seconds each animation
-took to set up (the scene's code before it, paid again when a part skips it) and to draw. Without
-it the scene renders whole in one process. Timings of an older version of the scene only cut it
+took to set up (the scene's code before it, paid again when a part skips it) and to draw; failing
+that, the timings of another quality (drawing grows with the pixels, set-up does not, so those cut
+less evenly). Without any the scene renders whole in one process. Timings of an older version of the scene only cut it
 less evenly: the last part always runs to the end, and a part left with nothing to draw (the scene
 lost animations) makes the scene render whole.
 """
@@ -35,7 +36,9 @@ def render(scene, quality, media, env, log, parts=1):
     scene, media, log = pathlib.Path(scene), pathlib.Path(media), pathlib.Path(log)
     timings_file = media / "logs" / f"{scene.stem}-{quality}.timings.json"
     known = _load(timings_file)
-    ranges = cuts(known, parts) if known else [None]
+    guide = known or next(filter(None, (_load(timings_file.with_name(f"{scene.stem}-{q}.timings.json"))
+                                        for q in QUALITIES if q != quality)), None)  # fmt: skip
+    ranges = cuts(guide, parts) if guide and parts > 1 else [None]
     if len(ranges) == 1:
         status, records = _whole(scene, quality, media, env, log)
     else:

@@ -62,8 +62,8 @@ def render_slides(scene, quality="l", media="media", theme=None):
 
 
 def slide_names(folder, scenes):
-    """The slides' names (their notes: the sections' names) of ``scenes``, in order."""
-    return [s["notes"] for scene in scenes for s in json.loads((pathlib.Path(folder) / f"{scene}.json").read_text())["slides"]]
+    """The slides' names (their notes' first paragraph: the sections' names) of ``scenes``, in order."""
+    return [s["notes"].split("\n\n")[0] for scene in scenes for s in json.loads((pathlib.Path(folder) / f"{scene}.json").read_text())["slides"]]
 
 
 def reveal_folder():

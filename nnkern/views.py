@@ -176,8 +176,8 @@ def probe_activations(recording, x, indices=None):
 
 def dead_units(recording, X, indices=None):
     """Which hidden neurons output exactly 0 for every row of X (n_samples, n_in) at snapshots
-    ``indices`` (default all): a list per hidden layer of bool (n, width) (a dead ReLU gets no
-    gradient from these inputs, so it stays dead)."""
+    ``indices`` (default all): a list per hidden layer of bool (n, width) (a dead ReLU passes no
+    gradient for these inputs, so its own weights stop moving)."""
     recording = _recording(recording)
     indices = range(len(recording)) if indices is None else indices
     rows = [[~np.any(a != 0, axis=0) for _, a in recording.model_at(i).layer_outputs(X)[:-1]] for i in indices]

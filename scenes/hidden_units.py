@@ -249,7 +249,8 @@ class HiddenUnitsScene(CaptionedScene):
         k = planar_classes(rec.header["model"])
         hidden = net.sizes[1:-1]
         self.next_section("deeper")
-        diagram = NetworkDiagram.from_net(net, height=4.6, layer_gap=min(0.8, 2.4 / (len(net.sizes) - 1)))
+        height = min(4.6, 0.58 * max(net.sizes))  # the same pitch for narrow nets: their tiles do not overlap
+        diagram = NetworkDiagram.from_net(net, height=height, layer_gap=min(0.8, 2.4 / (len(net.sizes) - 1)))
         diagram.move_to([-5.4, 0.2, 0])
         small = [NeuronMap(l, diagram.shown[l], [c.get_center() for c in diagram.neurons[l]], extent, net.activation,
                            side=0.8 * diagram.pitch) for l in range(1, len(net.sizes) - 1)]  # fmt: skip

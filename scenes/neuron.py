@@ -42,7 +42,7 @@ from nnkern.viz import (
     style,
 )
 from nnkern.viz.captions import CaptionedScene
-from nnkern.viz.runs import env_recording
+from nnkern.viz.runs import env_recording, planar_classifier
 
 config.disable_caching = True  # every animation here runs updaters: caching would only cost hashing
 
@@ -69,16 +69,8 @@ def train(name, net):
     return nk.train(net, X, y, quiet=True, record="geometric", record_meta=dict(RUNS[name], train=TRAIN), **TRAIN).recording
 
 
-def unfit(model):
-    """Why the scene cannot draw a run of ``model`` (a recording header's model dict), or None: it draws
-    one neuron (2-1 sigmoid) or one softmax neuron per class (2-k, k = 2 to the palette's classes)."""
-    sizes, output = model["sizes"], model["output"]
-    one = sizes == [2, 1] and output == "sigmoid"
-    per_class = len(sizes) == 2 and sizes[0] == 2 and output == "softmax" and 2 <= sizes[1] <= len(style.current().classes)
-    if one or per_class:
-        return None
-    return (f"this scene draws 2 inputs and no hidden layer: one sigmoid neuron (2-1) or one softmax neuron per class "
-            f"(2-k, k = 2 to {len(style.current().classes)}); that run has sizes {sizes} and output {output!r}")
+#: why the scene cannot draw a run: it draws one neuron (2-1 sigmoid) or one softmax neuron per class (2-k)
+unfit = planar_classifier(lambda hidden: not hidden, "no hidden layer (one neuron, or one softmax neuron per class)")
 
 
 def blobs_run():

@@ -167,10 +167,15 @@ class WarpScene(CaptionedScene):
         curve = LossCurve.from_recording(rec, width=3.6, height=1.0).move_to([-3.9, -2.95, 0])
         self.play(FadeOut(marker))
         tracker.attach(diagram, warp, curve)
+        # the grid's updater redraws the output too, but on z_index -1 Manim draws it before the grid and
+        # would keep it in the static background: an updater of its own has it redrawn every frame
+        redrawn = lambda mob: mob  # noqa: E731
+        warp.output.add_updater(redrawn)
         self.say(f"Through training, in the last plane: watch the network untangle {data}")
         self.play(FadeIn(curve))
         self.play(tracker.play(0, 1, TRAINING_SECONDS, 10))
         tracker.detach()
+        warp.output.remove_updater(redrawn)
         self.say("Each layer bends the plane a little, until " + ("one line is" if one else "straight borders are") + " enough",
                  font_size=34)
         self.play(Indicate(self.cap, color=pal.marker, scale_factor=1.08))

@@ -42,3 +42,11 @@ def test_competent_numpy_trains_as_nnkern_does():
         net = nk.MLP(sizes, activation=act, output=out, seed=0, dtype="float64")
         nk.train(net, *data(spec), epochs=5, batch_size=300, lr=0.01, quiet=True)
         np.testing.assert_allclose(trainer.theta, net.params, rtol=0, atol=1e-12)
+
+
+def test_cases_may_be_listed_with_commas(tmp_path, capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["--cases", "a,d,z", "--out", str(tmp_path)])
+    assert "unknown case(s) z;" in capsys.readouterr().err  # the commas are separators, not cases

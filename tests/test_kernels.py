@@ -286,6 +286,11 @@ def test_forward_all_and_full_gradient_match_reference(sizes, n, hidden, out, dt
     if dtype == np.float64:
         assert correct == rcorrect
     close(grad, rgrad, dtype, 10)
+    if n <= passes.CHUNK_ROWS:  # one chunk: the single-thread twin fills the same numbers
+        z1, a1 = np.empty_like(zbuf), np.empty_like(abuf)
+        passes.forward_rows(theta, lay.w_off, lay.b_off, lay.sizes, hidden, out, X, z1, a1)
+        np.testing.assert_array_equal(z1, zbuf)
+        np.testing.assert_array_equal(a1, abuf)
 
 
 def _epoch_args(sizes, n, batch, opt, dtype, seed):

@@ -11,12 +11,14 @@ from nnkern.cli import main
 pytest.importorskip("manim")
 
 OK = '''
+import os
 from manim import Create, Scene, Square
 from nnkern.viz import style
 
 
 class Ok(Scene):
     def construct(self):
+        print("kernel threads:", os.environ.get("NUMBA_NUM_THREADS"))
         pal = style.use_theme(self)
         self.play(Create(Square(color=pal.text)), run_time=0.5)
         self.wait(0.5)
@@ -42,7 +44,8 @@ def scenes(tmp_path):
     return folder
 
 
-def test_render_goes_on_past_a_failure_and_reports_it(scenes, tmp_path, capsys):
+def test_render_goes_on_past_a_failure_and_reports_it(scenes, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
     media = tmp_path / "media"
     status = main(["render", "--dir", str(scenes), "--media", str(media), "-q", "l", "-j", "2", "--theme", "light"])
     out = capsys.readouterr().out
@@ -53,6 +56,8 @@ def test_render_goes_on_past_a_failure_and_reports_it(scenes, tmp_path, capsys):
     assert "this scene is broken on purpose" in out.split("bad failed (exit 1)")[1]  # the log's end, after the lines
     assert out.rstrip().endswith("1 of 2 scenes failed: bad")
     assert (media / "videos" / "ok" / "480p15" / "Ok.mp4").stat().st_size > 0
+    # two processes share the cores: each runs its kernels on its half of them
+    assert f"kernel threads: {max(1, os.cpu_count() // 2)}" in (media / "logs" / "ok.log").read_text()
 
     page = (media / "gallery.html").read_text()
     assert page.index("<h2>bad</h2>") < page.index("<h2>ok</h2>")  # the scenes' order

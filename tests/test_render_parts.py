@@ -90,3 +90,14 @@ def test_timings_of_another_version_of_the_scene_still_give_its_whole_video(tmp_
     assert "part 2 of 2" in log and ("the split render failed" in log) == (parts_used == 1)
     assert len(frames(result.video)) == 4 * 9
     assert len(json.loads((tmp_path / "media" / "logs" / "moving-l.timings.json").read_text())["animations"]) == 4
+
+
+def test_another_qualitys_timings_guide_the_first_render_at_this_one(tmp_path):
+    scene = tmp_path / "moving.py"
+    scene.write_text(SCENE)
+    render_parts._save(tmp_path / "media" / "logs" / "moving-h.timings.json", timings([1] * 4))
+    result = render_one(scene, "l", tmp_path / "media", parts=2)
+    assert result.status == 0, result.log.read_text()[-2000:]
+    assert "part 1 of 2: animations 0 to 1" in result.log.read_text()
+    assert len(frames(result.video)) == 4 * 9
+    assert len(json.loads((tmp_path / "media" / "logs" / "moving-l.timings.json").read_text())["animations"]) == 4

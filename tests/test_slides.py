@@ -27,6 +27,7 @@ class Three(LectureScene):
     def construct(self):
         for name, shape in (("square", Square()), ("circle", Circle()), ("triangle", Triangle())):
             self.next_section(name)
+            self.add_subcaption(f"a {name} appears", duration=0.5)
             self.play(FadeIn(shape), run_time=0.5)
 '''
 
@@ -54,7 +55,7 @@ def test_a_pptx_deck_has_one_slide_with_a_clip_per_section(scene, capsys):
         (movie,) = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.MEDIA]
         videos = [rel.target_part for rel in slide.part.rels.values() if rel.reltype.endswith("/video")]
         assert len(videos) == 1 and videos[0].blob == clip.read_bytes()  # the section's own clip, embedded
-        assert slide.notes_slide.notes_text_frame.text == name
+        assert slide.notes_slide.notes_text_frame.text == f"{name}\n\na {name} appears"  # name, then captions
 
 
 def test_an_html_deck_opens_from_disk_and_a_key_moves_to_the_next_slide(scene, capsys):
@@ -80,7 +81,7 @@ def test_an_html_deck_opens_from_disk_and_a_key_moves_to_the_next_slide(scene, c
         src = page.evaluate("Reveal.getCurrentSlide().getAttribute('data-background-video')")
         notes = page.evaluate("Reveal.getCurrentSlide().querySelector('aside.notes').textContent")
         browser.close()
-    assert (out / src).is_file() and notes.strip() == "circle"
+    assert (out / src).is_file() and notes.split() == ["circle", "a", "circle", "appears"]
     assert requested and all(url.startswith("file:") for url in requested)  # nothing from the network
     assert all(pathlib.Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path)).is_file() for url in requested)
 

@@ -78,6 +78,11 @@ def test_gradient_charts_plot_the_recorded_gradients(scene):
             np.testing.assert_allclose(rms[i], want, rtol=1e-9)
     sig, tanh = (np.median(g, axis=0) for g in scene.drawn["gradients"].values())
     assert sig[-1] / sig[0] > 20 > tanh.max() / tanh.min()  # the vanishing gradient the captions claim
+    captions = [c.content for c in scene.renderer.file_writer.subcaptions]
+    for activation, rec in scene.depth.items():  # the accuracies the captions give: the final nets on their data
+        net = rec.model_at(len(rec) - 1)
+        acc = np.mean(net.predict(rec.data[0]) == rec.data[1])
+        assert any(c.startswith(activation.capitalize()) and f"{100 * acc:.0f}% accuracy" in c for c in captions)
 
 
 @pytest.mark.parametrize("sizes, epochs, fits", [([2, 5, 3, 1], 2, True), ([2, 40, 1], 2, False), ([2, 1], 2, False),

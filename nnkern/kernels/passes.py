@@ -79,6 +79,15 @@ def forward_all(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
 
 
 @njit(**KERNEL)
+def forward_rows(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
+    """``forward_all`` on this thread, for at most CHUNK_ROWS rows of X (one chunk: the same numbers),
+    where waking the thread team would cost more than the work (and stalls while another process
+    holds the other cores)."""
+    n = X.shape[0]
+    forward_block(theta, w_off, b_off, sizes, layer_offsets(sizes), hidden, out, X, zbuf, abuf, n, 0)
+
+
+@njit(**KERNEL)
 def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     """Mean loss over all of X (n, n_in) / Y (n, n_out), gradient of the mean into grad (P,).
 

@@ -245,6 +245,7 @@ class Recorder:
         ``history``, a dict of lists) available."""
         if self.next is not None:
             self.next.cancel()
+        self.sink.training = False  # nothing to give way to any more
         self._flush(more=False)
         self.recording = self.sink.finish(history) if complete else self.sink.abandon()
 
@@ -278,6 +279,7 @@ class _MemorySink:
     """Keeps chunks in memory; the result is a ``Recording`` built from them."""
 
     streams = False
+    training = True
 
     def __init__(self, header):
         self.header, self.chunks, self.data = header, [], None
@@ -318,6 +320,7 @@ class _FolderSink:
         self.folder, self.header, self.n_chunks = folder, header, 0
         self.sync = durable == "chunk"  # flush each file as it is written
         self.sync_end = durable != "none"  # flush each chunk after its rename, and the folder when the run ends
+        self.training = True  # the writer gives way to the training thread (HAND_OFF_SECONDS) until it ends
         self.synced = set()  # names of the files flushed to disk ("end": after the rename, by the syncer)
         self.syncer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-syncer")  # so the writer never waits on the disk
         # the writer's DirectWriter (back to _DIRECT at the end); "none" writes through the page cache
@@ -379,7 +382,8 @@ class _FolderSink:
         always holds the run up to some chunk, with no gaps."""
         if self.failed:
             return
-        time.sleep(HAND_OFF_SECONDS)  # let the training thread, which just queued this, go back into the kernel first
+        if self.training:  # let the training thread, which just queued this, go back into the kernel first
+            time.sleep(HAND_OFF_SECONDS)
         try:
             fn(*args)
         except BaseException:

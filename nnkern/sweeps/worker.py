@@ -153,6 +153,7 @@ def warm_up(dtypes):
             net = nk.MLP([2, 4, 1], seed=0, dtype=dtype)
             nk.train(net, X, y, epochs=2, batch_size=2, val=(X, y), record=1, record_to=os.path.join(tmp, "r"),
                      durable="none", quiet=True)
+            nk.train(net, X, y, epochs=2, batch_size=2, record=1, quiet=True)  # without val: epochs grouped
             nk.Recording.load(os.path.join(tmp, "r"))[1]  # the replay kernel
     return numba_stats()
 
@@ -162,7 +163,7 @@ def cache_ready():
     all load the kernels at once instead of each compiling them)."""
     from nnkern.kernels import _numba_ext, passes
 
-    return _numba_ext.cache_file_exists(passes._train_epoch)
+    return all(_numba_ext.cache_file_exists(fn) for fn in (passes._train_epoch, passes._train_epochs))
 
 
 def numba_stats():
