@@ -2,15 +2,13 @@
 signals δ and the recorded gradients all agree with nk.loss_and_grads; the overlay mobjects draw
 what they are given; the scene runs and its subtitles follow its captions."""
 
-import importlib.util
-import pathlib
 
 import numpy as np
 import pytest
 
 import nnkern as nk
+from scene_files import load_scene
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +46,7 @@ def test_error_signals_give_the_gradient_as_outer_products(rec):
 
 
 def load_scene_module():
-    spec = importlib.util.spec_from_file_location("backprop_scene", ROOT / "scenes" / "backprop.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_scene("backprop")
 
 
 def test_the_numbers_the_scene_shows_are_the_recording_and_loss_and_grads():

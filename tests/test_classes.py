@@ -1,8 +1,6 @@
 """Three to seven classes: the plane in the class colours with borders, k softmax neurons, the flagship's and
 the neuron scene's captions and numbers."""
 
-import importlib.util
-import pathlib
 
 import numpy as np
 import pytest
@@ -11,17 +9,9 @@ manim = pytest.importorskip("manim")
 
 import nnkern as nk  # noqa: E402
 from nnkern.viz import ClassNeurons, DecisionBoundary, plane, style  # noqa: E402
+from scene_files import load_scene  # noqa: E402
 
-SCENES = pathlib.Path(__file__).resolve().parents[1] / "scenes"
-SCENE = SCENES / "training.py"
 LOW = {"quality": "low_quality", "save_last_frame": True, "write_to_movie": False, "progress_bar": "none"}
-
-
-def load_scene(name):
-    spec = importlib.util.spec_from_file_location(f"{name}_scene_k", SCENES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def class_shares(frame, k, shade=0.55):
@@ -67,9 +57,7 @@ def test_a_frame_of_a_three_class_run_holds_the_three_class_colours(three, tmp_p
 
 def test_the_flagship_tells_a_three_class_run_by_its_classes(three, monkeypatch):
     folder = three[0]
-    spec = importlib.util.spec_from_file_location("training_scene_3", SCENE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_scene("training", "training_scene_3")
     texts, numbers = [], []
     monkeypatch.setenv("NNKERN_RUN", str(folder))
     with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 2, "progress_bar": "none"}):

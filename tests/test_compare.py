@@ -1,7 +1,6 @@
 """The sweep comparison: BoundaryGrid (tiles laid out, coloured and driven by networks) and
 scenes/compare.py in a dry run."""
 
-import importlib.util
 import pathlib
 
 import numpy as np
@@ -13,8 +12,8 @@ pytest.importorskip("fsspec")
 import nnkern as nk  # noqa: E402
 from nnkern.palette import Palette  # noqa: E402
 from nnkern.viz import BoundaryGrid, style  # noqa: E402
+from scene_files import load_scene  # noqa: E402
 
-SCENE = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "compare.py"
 EXTENT = (-1.2, 1.2, -1.2, 1.2)
 
 
@@ -87,9 +86,7 @@ def test_each_tile_shows_its_own_network(data):
 
 
 def test_compare_scene_runs_in_a_dry_run_and_ends_on_the_runs_final_boundaries():
-    spec = importlib.util.spec_from_file_location("compare_scene", SCENE)
-    scene_module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(scene_module)
+    scene_module = load_scene("compare")
     scene_module.SWEEP = dict(scene_module.SWEEP, n=300, seed=[0, 1], epochs=60)  # its three lrs, smaller
     with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 1, "progress_bar": "none"}):
         scene = scene_module.CompareScene()
@@ -121,9 +118,7 @@ def test_a_three_class_sweep_renders_with_its_classes_named_and_coloured(tmp_pat
     folder = tmp_path / "sweep"
     nk.sweep(dict(dataset=f"csv:{csv}", layers=[2, 8, 3], lr=[0.003, 0.05], epochs=30, batch_size=16), str(folder),
              n_workers=0, progress=False)
-    spec = importlib.util.spec_from_file_location("compare_scene_3", SCENE)
-    scene_module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(scene_module)
+    scene_module = load_scene("compare", "compare_scene_3")
     monkeypatch.setenv("NNKERN_RUN", str(folder))
     with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 1, "progress_bar": "none"}):
         scene = scene_module.CompareScene()

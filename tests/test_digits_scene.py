@@ -1,8 +1,6 @@
 """scenes/digits.py: every part runs (dry run), and what it draws holds the numbers of the views
 behind it; a Fashion-MNIST-shaped run made from IDX files renders through NNKERN_RUN."""
 
-import importlib.util
-import pathlib
 
 import numpy as np
 import pytest
@@ -12,19 +10,16 @@ manim = pytest.importorskip("manim")
 import nnkern as nk  # noqa: E402
 from nnkern.cli import main  # noqa: E402
 from nnkern.viz import style  # noqa: E402
+from scene_files import load_scene  # noqa: E402
 from idx_files import fashion_pair  # noqa: E402
 from test_viz_cells import frame_rgb  # noqa: E402
 
-SCENE = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "digits.py"
 PARTS = ["intro", "layer_outputs", "class_averages", "morph", "saliency", "trace", "learning"]
 
 
 @pytest.fixture(scope="module")
 def scene_module():
-    spec = importlib.util.spec_from_file_location("digits_scene", SCENE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_scene("digits")
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,6 @@
 """The explainer mobjects (one neuron, sliders, live formulas, neuron grids, warped grids) and the
 scenes built on them: the drawings hold the numbers they show, and the scenes run."""
 
-import importlib.util
-import pathlib
 from types import SimpleNamespace
 
 import numpy as np
@@ -13,16 +11,9 @@ manim = pytest.importorskip("manim")
 import nnkern as nk  # noqa: E402
 from nnkern.viz import DecisionBoundary, LiveFormula, LossCurve, NeuronPlane, OutputSum, Slider, WarpGrid, style  # noqa: E402
 from nnkern.viz.neuron import first_layer_lines, line_in_box  # noqa: E402
+from scene_files import load_scene  # noqa: E402
 
-SCENES = pathlib.Path(__file__).resolve().parents[1] / "scenes"
 DRY = {"dry_run": True, "quality": "low_quality", "frame_rate": 2, "progress_bar": "none"}
-
-
-def load_scene_module(name):
-    spec = importlib.util.spec_from_file_location(f"{name}_scene", SCENES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def rgb(color):
@@ -127,7 +118,7 @@ def knobs_want(net):
 
 
 def test_neuron_scene_ends_on_the_xor_runs_last_neuron():
-    module = load_scene_module("neuron")
+    module = load_scene("neuron")
     with manim.tempconfig(DRY):
         scene = module.NeuronScene()
         scene.render()
@@ -205,7 +196,7 @@ def test_first_layer_lines_are_each_neurons_zero_line(deep_net):
 
 
 def test_hidden_units_scene_assembles_xors_output_and_ends_on_the_hard_output_of_its_deep_net():
-    module = load_scene_module("hidden_units")
+    module = load_scene("hidden_units")
     with manim.tempconfig(DRY):
         scene = module.HiddenUnitsScene()
         scene.render()
@@ -230,7 +221,7 @@ def test_hidden_units_deep_part_paints_a_three_class_run_in_the_class_colours(tm
     net = nk.MLP([2, 6, 3], activation="tanh", output="softmax", seed=0)
     nk.train(net, X, y, epochs=40, batch_size=16, lr=0.05, seed=0, quiet=True, record="geometric", record_to=folder)
     monkeypatch.setenv("NNKERN_RUN", str(folder))
-    module = load_scene_module("hidden_units")
+    module = load_scene("hidden_units")
     texts = []
 
     class DeepOnly(module.HiddenUnitsScene):
@@ -348,7 +339,7 @@ def test_warp_grid_projects_wide_layers_as_hidden_transform_and_cuts_the_classes
 
 
 def test_warp_scene_ends_on_the_last_plane_of_the_trained_net():
-    module = load_scene_module("warp")
+    module = load_scene("warp")
     with manim.tempconfig(DRY):
         scene = module.WarpScene()
         scene.render()
@@ -369,7 +360,7 @@ def test_warp_scene_ends_on_the_last_plane_of_the_trained_net():
     ("warp", [2, 2, 2, 1], True), ("warp", [2, 9, 4, 1], True), ("warp", [2, 1], False),
 ])
 def test_a_scene_takes_the_runs_it_can_draw_and_refuses_others_in_one_line(tmp_path, monkeypatch, scene, sizes, fits):
-    module = load_scene_module(scene)
+    module = load_scene(scene)
     X, y = nk.datasets.load("moons", n=64, seed=0)
     folder = tmp_path / "run"
     act = "identity" if len(sizes) == 2 else "tanh"
@@ -390,7 +381,7 @@ def test_a_scene_takes_the_runs_it_can_draw_and_refuses_others_in_one_line(tmp_p
 def test_an_unreadable_run_stops_the_scene_in_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("NNKERN_RUN", str(tmp_path / "nowhere"))
     with pytest.raises(SystemExit) as stop:
-        load_scene_module("warp").load_run()
+        load_scene("warp").load_run()
     assert str(stop.value.code).startswith(f"NNKERN_RUN={tmp_path / 'nowhere'}: ") and "\n" not in str(stop.value.code)
 
 

@@ -8,6 +8,7 @@ import nnkern as nk
 from nnkern.kernels import perturb
 from nnkern.kernels import reference as ref
 from nnkern.train import checked_targets
+from scene_files import load_scene
 
 TOL = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
 ARCHS = [([2, 16, 16, 1], "tanh", "sigmoid"), ([3, 5, 4], "relu", "softmax"), ([2, 6, 2], "sigmoid", "identity")]
@@ -99,13 +100,8 @@ def test_bad_input_is_named(trained):
 
 def test_perturb_scene_runs_in_a_dry_run():
     manim = pytest.importorskip("manim")
-    import importlib.util
-    import pathlib
 
-    path = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "perturb.py"
-    spec = importlib.util.spec_from_file_location("perturb_scene", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_scene("perturb")
     with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 2, "progress_bar": "none"}):
         scene = module.PerturbScene()
         scene.render()
@@ -116,13 +112,8 @@ def test_perturb_scene_runs_in_a_dry_run():
 @pytest.mark.parametrize("sizes, fits", [([2, 4, 1], True), ([2, 30, 30, 1], False), ([2, 3, 2], False)])
 def test_perturb_scene_takes_the_runs_it_can_score_and_refuses_others_in_one_line(tmp_path, monkeypatch, sizes, fits):
     pytest.importorskip("manim")
-    import importlib.util
-    import pathlib
 
-    path = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "perturb.py"
-    spec = importlib.util.spec_from_file_location("perturb_scene", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_scene("perturb")
     X, y = nk.datasets.load("moons", n=64, seed=0)
     output = "softmax" if sizes[-1] == 2 else "sigmoid"
     net = nk.MLP(sizes, activation="tanh", output=output)

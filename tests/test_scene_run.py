@@ -1,6 +1,5 @@
 """``NNKERN_RUN`` given to the flagship scene: a run it cannot draw stops it with one clear line."""
 
-import importlib.util
 import json
 import os
 import pathlib
@@ -10,6 +9,7 @@ import sys
 import pytest
 
 import nnkern as nk
+from scene_files import load_scene
 
 pytest.importorskip("manim")
 SCENE = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "training.py"
@@ -17,10 +17,7 @@ SCENE = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "training.py"
 
 @pytest.fixture(scope="module")
 def scene():
-    spec = importlib.util.spec_from_file_location("training_scene", SCENE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_scene("training")
 
 
 def diverged(folder, lr):

@@ -1,6 +1,5 @@
 """The Manim layer: mobjects follow the numbers they show, and the flagship scene renders."""
 
-import importlib.util
 import io
 import pathlib
 import re
@@ -15,9 +14,9 @@ manim = pytest.importorskip("manim")
 
 import nnkern as nk  # noqa: E402
 from nnkern.viz import DecisionBoundary, LossCurve, NetworkDiagram, NeuronMap, RecordedRun, TrainingTracker, plane, style  # noqa: E402
+from scene_files import load_scene  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SCENE = ROOT / "scenes" / "training.py"
 
 
 def rgb(color):
@@ -322,10 +321,7 @@ def test_follow_retypesets_only_when_the_shown_text_changes(run):
 
 
 def load_scene_module():
-    spec = importlib.util.spec_from_file_location("training_scene", SCENE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_scene("training")
 
 
 def load_scene():

@@ -2,8 +2,6 @@
 histograms are ``weight_histograms``, the raster's rows the activations at those snapshots, the
 gradient charts the recorded gradients."""
 
-import importlib.util
-import pathlib
 
 import numpy as np
 import pytest
@@ -11,16 +9,13 @@ import pytest
 manim = pytest.importorskip("manim")
 
 import nnkern as nk  # noqa: E402
+from scene_files import load_scene  # noqa: E402
 
-SCENE = pathlib.Path(__file__).resolve().parents[1] / "scenes" / "weights.py"
 
 
 @pytest.fixture(scope="module")
 def module():
-    spec = importlib.util.spec_from_file_location("weights_scene", SCENE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_scene("weights")
 
 
 @pytest.fixture(scope="module")

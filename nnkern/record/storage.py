@@ -84,9 +84,8 @@ def write_atomic(path, write, sync=True):
     """Call ``write(file)`` on a temporary sibling of ``path`` and rename it to ``path``; with
     ``sync``, fsync the file before the rename and the folder after it, else (on Linux) only start
     writing the file back, so that a later ``sync_folder`` waits less."""
-    folder, name = os.path.split(path)
-    tmp = os.path.join(folder, f".{name}.tmp")
-    try:
+
+    def write_file(tmp):
         with open(tmp, "wb") as f:
             write(f)
             f.flush()
@@ -94,6 +93,17 @@ def write_atomic(path, write, sync=True):
                 os.fsync(f.fileno())
             elif hasattr(os, "sync_file_range"):
                 os.sync_file_range(f.fileno(), 0, 0, os.SYNC_FILE_RANGE_WRITE)
+
+    _replace(path, write_file, sync)
+
+
+def _replace(path, write_file, sync):
+    """``write_file(tmp)`` (a temporary sibling of ``path``, flushed to disk by it if ``sync``), then
+    the rename to ``path`` and, with ``sync``, the folder flushed; the temporary file removed on failure."""
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.tmp")
+    try:
+        write_file(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -165,19 +175,13 @@ def write_npz(path, arrays, sync=True, writer=None):
     ``DirectWriter``, when given (the same bytes, the same guarantees)."""
     if writer is None:
         return write_atomic(path, lambda f: np.savez(f, **arrays), sync)
-    folder, name = os.path.split(path)
-    tmp = os.path.join(folder, f".{name}.tmp")
-    try:
+
+    def write_file(tmp):
         writer.write_npz(tmp, arrays)
         if sync:
             sync_file(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    if sync:
-        sync_file(folder or ".")
+
+    _replace(path, write_file, sync)
 
 
 def read_header(folder):
