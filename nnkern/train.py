@@ -11,7 +11,6 @@ from .batches import epoch_orders
 from .checks import encode_targets, non_negative_float, positive_int
 from .kernels import epoch_args, passes
 from .kernels.codes import OPTIMIZERS, lookup
-from .kernels.losses import loss_and_correct
 from .record.recorder import DURABLE, Recorder
 
 BACKENDS = ("auto", "cpu", "cuda")
@@ -51,8 +50,11 @@ def evaluate(net, X, y):
 
 
 def _evaluate(net, X, Y):
-    z, a = net.layer_outputs(X)[-1]
-    total, correct = loss_and_correct(z, a, Y, net.output_code)
+    """(mean loss, accuracy) of ``net`` on checked X, Y, summed as the grouped epochs' validation sums them."""
+    lay = net.layout
+    width = passes.CHUNK_ROWS * int(lay.a_off[-1])
+    total, correct = passes.evaluate_rows(net.params, lay.w_off, lay.b_off, lay.sizes, net.hidden_code, net.output_code,
+                                          X, Y, np.empty(width, net.dtype), np.empty(width, net.dtype))
     return total / len(X), _accuracy(net, correct, len(X))
 
 
@@ -172,8 +174,9 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     history = {"epoch": [], "loss": [], "acc": []}
     if val is not None:
         history.update(val_loss=[], val_acc=[])
-    # several epochs per compiled call when nothing needs Python between them
-    grouped = backend != "cuda" and val is None
+    # several epochs per compiled call (validation included) on the CPU
+    grouped = backend != "cuda"
+    val_arrays = val if val is not None else (X[:0], Y[:0])
     t, epoch, group, started = 0, 1, 1, time.perf_counter()
     bar = None if quiet else tqdm(total=epochs, delay=1.0, unit="epoch", leave=False)
     try:
@@ -181,8 +184,8 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
         while epoch <= epochs:
             if grouped:
                 call_started = time.perf_counter()
-                k = _run_group(state, X, Y, orders, min(group, epochs - epoch + 1), batch_size, t, epoch, network,
-                               optimizer, recorder, history, net, opt["lr"])
+                k = _run_group(state, X, Y, val_arrays, orders, min(group, epochs - epoch + 1), batch_size, t, epoch,
+                               network, optimizer, recorder, history, net, opt["lr"])
                 group = _group_size((time.perf_counter() - call_started) / k, n)
             else:
                 _run_epoch(train_epoch, state, X, Y, next(orders), batch_size, t, epoch, network, optimizer,
@@ -234,9 +237,10 @@ def _run_epoch(train_epoch, state, X, Y, perm, batch_size, t, epoch, network, op
     recorder.end_epoch(epoch, {k: v[-1] for k, v in history.items()})
 
 
-def _run_group(state, X, Y, orders, k, batch_size, t, epoch, network, optimizer, recorder, history, net, lr):
+def _run_group(state, X, Y, val, orders, k, batch_size, t, epoch, network, optimizer, recorder, history, net, lr):
     """Up to k epochs from ``epoch`` (steps t+1 ...) in one compiled call, recorded by ``recorder``
-    (it may take fewer), not validated; appends their metrics to history.  Returns how many ran."""
+    (it may take fewer), each validated on val = (X_val, Y_val) (no rows: not validated); appends
+    their metrics to history.  Returns how many ran."""
     theta, grad, m1, m2 = state
     n = len(X)
     n_batches = (n + batch_size - 1) // batch_size
@@ -245,11 +249,15 @@ def _run_group(state, X, Y, orders, k, batch_size, t, epoch, network, optimizer,
     for e in range(k):
         perms[e] = next(orders)
     before, totals, corrects = np.empty_like(theta), np.empty(k), np.empty(k, np.int64)
+    val_totals, val_corrects = np.empty(k), np.empty(k, np.int64)
     done, failed = passes.train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t, network, optimizer, rec,
-                                       before, totals, corrects)
+                                       before, totals, corrects, *val, val_totals, val_corrects)
     recorder.commit_group(rec, done * n_batches + max(failed, 0))
     for e in range(done):
         _append(history, net, totals[e], corrects[e], n)
+        if len(val[0]):
+            history["val_loss"].append(float(val_totals[e]) / len(val[0]))
+            history["val_acc"].append(_accuracy(net, int(val_corrects[e]), len(val[0])))
     recorder.end_group({key: v[len(v) - done :] for key, v in history.items()})
     if failed >= 0:
         _diverged(theta, before, epoch + done, t + done * n_batches + failed + 1, lr)

@@ -385,14 +385,19 @@ def test_train_epochs_is_train_epoch_in_turn_and_stops_at_a_nonfinite_batch(dtyp
     before, totals, corrects = np.empty_like(theta), np.empty(3), np.empty(3, np.int64)
     none = epoch_args.no_recording(4, lay.n_params, dtype)
     none = none._replace(codes=np.tile(none.codes, (3, 1)))
-    assert passes.train_epochs(*got, X, Y, perms, batch, t0, net, opt, none, before, totals, corrects) == (3, -1)
+    val = (X[:13].copy(), Y[:13].copy(), np.empty(3), np.empty(3, np.int64))  # each epoch validated on 13 rows
+    assert passes.train_epochs(*got, X, Y, perms, batch, t0, net, opt, none, before, totals, corrects, *val) == (3, -1)
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
     assert totals.tolist() == [s[0] for s in sums] and corrects.tolist() == [s[1] for s in sums]
     np.testing.assert_array_equal(before, starts[2])
+    loss, correct = ref.evaluate_params(lay, np.stack([starts[1], starts[2], want[0]]), val[0], val[1], net.hidden, net.out)
+    close(val[2] / 13, loss, dtype, 10)
+    assert val[3].tolist() == correct.tolist()
     X[bad] = np.nan
     got = [theta.copy(), np.zeros_like(theta), m1.copy(), m2.copy()]
-    assert passes.train_epochs(*got, X, Y, perms, batch, t0, net, opt, none, before, totals, corrects) == (1, 2)
+    no_val = (X[:0], Y[:0], np.empty(3), np.empty(3, np.int64))
+    assert passes.train_epochs(*got, X, Y, perms, batch, t0, net, opt, none, before, totals, corrects, *no_val) == (1, 2)
     np.testing.assert_array_equal(before, starts[1])
     assert np.all(np.isfinite(got[0])) and totals[0] == sums[0][0]
 

@@ -107,6 +107,34 @@ def test_epochs_run_several_per_call_as_they_would_one_by_one(dtype, monkeypatch
     assert calls == [1, 8] and run.steps == 90
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_grouped_epochs_validate_each_epoch_as_evaluate_does(dtype, monkeypatch):
+    """Epochs run several per compiled call with validation data too; each epoch's val_loss and
+    val_acc equal ``nk.evaluate`` of the parameters one-epoch-per-call training reaches there."""
+    import sys
+
+    from nnkern.kernels import passes
+
+    trainer = sys.modules["nnkern.train"]
+    X, y = nk.datasets.load("moons", n=300, seed=1)
+    Xv, yv = nk.datasets.load("moons", n=290, seed=2)  # more than one chunk of rows
+    monkeypatch.setattr(trainer, "GROUP_SECONDS", 1.0)
+    calls = []
+    real = passes.train_epochs
+    monkeypatch.setattr(passes, "train_epochs", lambda *a: calls.append(len(a[6])) or real(*a))
+    run = nk.train(nk.MLP([2, 8, 1], activation="tanh", seed=3, dtype=dtype), X, y, epochs=6, batch_size=32, seed=4,
+                   quiet=True, val=(Xv, yv))
+    assert calls[:2] == [1, 5]
+    expected = []
+    for epochs in range(1, 7):  # the parameters after each epoch: a fresh run of that length
+        net = nk.MLP([2, 8, 1], activation="tanh", seed=3, dtype=dtype)
+        nk.train(net, X, y, epochs=epochs, batch_size=32, seed=4, quiet=True)
+        expected.append(nk.evaluate(net, Xv, yv))
+    np.testing.assert_array_equal(run.history["val_loss"], [loss for loss, _ in expected])
+    np.testing.assert_array_equal(run.history["val_acc"], [acc for _, acc in expected])
+    assert 0.1 < run.history["val_loss"][-1] < run.history["val_loss"][0]
+
+
 def test_divergence_stops_with_epoch_and_keeps_finite_params():
     X, y = nk.datasets.load("xor", n=200, seed=0)
     X = X * 1e3

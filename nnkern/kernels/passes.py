@@ -12,7 +12,7 @@ from .codes import AT_CALLER, AT_KEY_ROW, AT_SPARE, RECORD_STATE, SKIP
 from .dense import dense_backward, dense_forward, scratch_size
 from ._numba_ext import block
 from .layout import compiled_layer_offsets as layer_offsets, layer_params, layer_rows
-from .losses import loss_and_output_grad
+from .losses import loss_and_correct, loss_and_output_grad
 from .optim import update
 from .replay import prefetch_row
 
@@ -85,6 +85,24 @@ def forward_rows(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
     holds the other cores)."""
     n = X.shape[0]
     forward_block(theta, w_off, b_off, sizes, layer_offsets(sizes), hidden, out, X, zbuf, abuf, n, 0)
+
+
+@njit(**KERNEL)
+def evaluate_rows(theta, w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf):
+    """(sum of sample losses, correct count) of parameters theta (P,) on X (n, n_in), Y (n, n_out),
+    forwarding CHUNK_ROWS rows at a time through the scratch buffers zbuf, abuf (CHUNK_ROWS * sum widths)."""
+    n = X.shape[0]
+    last = sizes.shape[0] - 2
+    a_off = layer_offsets(sizes)
+    total, correct = 0.0, 0
+    for i0 in range(0, n, CHUNK_ROWS):
+        m = min(CHUNK_ROWS, n - i0)
+        forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0)
+        z, a = layer_rows(zbuf, a_off, sizes, last, m, 0, m), layer_rows(abuf, a_off, sizes, last, m, 0, m)
+        t, c = loss_and_correct(z, a, Y[i0 : i0 + m], out)
+        total += t
+        correct += c
+    return total, correct
 
 
 @njit(**KERNEL)
@@ -217,9 +235,12 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec)
     return total, correct, status
 
 
-def train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec, before, totals, corrects):
+def train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec, before, totals, corrects,
+                 val_X, val_Y, val_totals, val_corrects):
     """Several epochs in one compiled call: ``train_epoch`` for each row order of perms (E, n) in
-    turn (epoch e starts at step t0 + e * n_batches), stopping at a non-finite batch.
+    turn (epoch e starts at step t0 + e * n_batches), stopping at a non-finite batch, each finished
+    epoch validated on val_X (m, n_in), val_Y (m, n_out) (``evaluate_rows``; m may be 0) into
+    val_totals (E,) float64 and val_corrects (E,) int64.
 
     rec: ``RecordBuffers`` whose codes are (E, n_batches), one row per epoch; the epochs record
     into consecutive rows from rec.row0 and key rows from rec.key0, as ``train_epoch`` one after
@@ -230,15 +251,19 @@ def train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec
     and Numba's ~20 us argument dispatch per call.)
     """
     return _train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, tuple(net), tuple(opt), tuple(rec), before,
-                         totals, corrects)
+                         totals, corrects, val_X, val_Y, val_totals, val_corrects)
 
 
 @njit(nogil=True, **KERNEL)
-def _train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec, before, totals, corrects):
+def _train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec, before, totals, corrects,
+                  val_X, val_Y, val_totals, val_corrects):
     """``train_epochs`` with net, opt, rec as plain tuples."""
+    w_off, b_off, sizes, hidden, out = net
     codes, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2 = rec
     n_batches = (perms.shape[1] + batch_size - 1) // batch_size
     r, rk = row0, key0
+    val_width = CHUNK_ROWS * layer_offsets(sizes)[-1] if val_X.shape[0] > 0 else 0
+    val_z, val_a = np.empty(val_width, dtype=theta.dtype), np.empty(val_width, dtype=theta.dtype)
     for e in range(perms.shape[0]):
         before[:] = theta
         epoch_codes = codes[e]
@@ -249,6 +274,9 @@ def _train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, re
             return e, status
         totals[e] = total
         corrects[e] = correct
+        if val_X.shape[0] > 0:
+            val_totals[e], val_corrects[e] = evaluate_rows(theta, w_off, b_off, sizes, hidden, out, val_X, val_Y,
+                                                           val_z, val_a)
         for k in range(n_batches):
             if epoch_codes[k] != SKIP:
                 r += 1

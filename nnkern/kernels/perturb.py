@@ -13,30 +13,11 @@ import numpy as np
 from numba import njit, prange
 
 from .activations import KERNEL
-from .layout import compiled_layer_offsets as layer_offsets, layer_rows
-from .losses import loss_and_correct
-from .passes import CHUNK_ROWS, forward_block
+from .layout import compiled_layer_offsets as layer_offsets
+from .passes import CHUNK_ROWS, evaluate_rows
 
 #: copies x samples below which the serial compilation runs (a thread team costs more than it saves)
 PARALLEL_WORK = 50_000
-
-
-@njit(**KERNEL)
-def _evaluate(theta, w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf):
-    """(sum of sample losses, correct count) of parameters theta (P,) on X (n, n_in), Y (n, n_out),
-    forwarding CHUNK_ROWS rows at a time through the scratch buffers zbuf, abuf (CHUNK_ROWS * sum widths)."""
-    n = X.shape[0]
-    last = sizes.shape[0] - 2
-    a_off = layer_offsets(sizes)
-    total, correct = 0.0, 0
-    for i0 in range(0, n, CHUNK_ROWS):
-        m = min(CHUNK_ROWS, n - i0)
-        forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0)
-        z, a = layer_rows(zbuf, a_off, sizes, last, m, 0, m), layer_rows(abuf, a_off, sizes, last, m, 0, m)
-        t, c = loss_and_correct(z, a, Y[i0 : i0 + m], out)
-        total += t
-        correct += c
-    return total, correct
 
 
 def _params_body(thetas, w_off, b_off, sizes, hidden, out, X, Y, loss, correct):
@@ -44,7 +25,7 @@ def _params_body(thetas, w_off, b_off, sizes, hidden, out, X, Y, loss, correct):
     for k in prange(thetas.shape[0]):
         zbuf = np.empty(width, dtype=thetas.dtype)
         abuf = np.empty(width, dtype=thetas.dtype)
-        total, c = _evaluate(thetas[k], w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf)
+        total, c = evaluate_rows(thetas[k], w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf)
         loss[k] = total / X.shape[0]
         correct[k] = c
 
@@ -56,7 +37,7 @@ def _perturbed_body(theta, index, value, w_off, b_off, sizes, hidden, out, X, Y,
         abuf = np.empty(width, dtype=theta.dtype)
         copy = theta.copy()
         copy[index[k]] = value[k]
-        total, c = _evaluate(copy, w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf)
+        total, c = evaluate_rows(copy, w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf)
         loss[k] = total / X.shape[0]
         correct[k] = c
 

@@ -153,7 +153,7 @@ def warm_up(dtypes):
             net = nk.MLP([2, 4, 1], seed=0, dtype=dtype)
             nk.train(net, X, y, epochs=2, batch_size=2, val=(X, y), record=1, record_to=os.path.join(tmp, "r"),
                      durable="none", quiet=True)
-            nk.train(net, X, y, epochs=2, batch_size=2, record=1, quiet=True)  # without val: epochs grouped
+            nk.train(net, X, y, epochs=2, batch_size=2, record=1, quiet=True)  # recorded in memory
             nk.Recording.load(os.path.join(tmp, "r"))[1]  # the replay kernel
     return numba_stats()
 
