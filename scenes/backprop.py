@@ -7,8 +7,10 @@ actual update (Adam's, for the default run) lowers the loss on that point.
 
 With no settings the scene trains RUN below (a second, then cached by ``nk.cache``).
 ``NNKERN_RUN=runs/myrun manim render scenes/backprop.py`` shows a step of your recording instead:
-it needs batch size 1 (a step is one point), 2 inputs, one sigmoid output, layers at most 6 wide
-and two consecutive recorded steps (``record=1``); any other run stops with one line saying why.
+it needs batch size 1 (a step is one point), 2 inputs, one sigmoid output or a softmax over 2 to 6
+classes, hidden layers (at least one) at most 6 wide and two consecutive recorded steps
+(``record=1``); any other run stops with one line saying why. With k classes the output is the
+probability of the point's own class, p_y, and δ = p − y holds for each output neuron (y one-hot).
 """
 
 import os
@@ -40,7 +42,7 @@ import nnkern as nk
 from nnkern.viz import DecisionBoundary, NetworkDiagram, plane, style
 from nnkern.viz.captions import CaptionedScene
 from nnkern.viz.overlay import EdgeOverlay, NeuronLabels
-from nnkern.viz.runs import env_recording
+from nnkern.viz.runs import env_recording, planar_classifier
 
 config.disable_caching = True
 
@@ -69,10 +71,9 @@ def train_default(folder):
 
 def unfit(model):
     """Why the diagram cannot show a run of ``model`` (its header's dict), or None."""
-    if model["sizes"][0] != 2 or model["sizes"][-1] != 1 or model["output"] != "sigmoid" or max(model["sizes"]) > MAX_WIDTH:
-        return (f"this scene draws 2 inputs, layers at most {MAX_WIDTH} wide and one sigmoid output; that run has "
-                f"sizes {model['sizes']} and output {model['output']!r}")
-    return None
+    fits = planar_classifier(lambda hidden: hidden and max(hidden) <= MAX_WIDTH,
+                             f"1 or more hidden layers at most {MAX_WIDTH} wide", max_classes=MAX_WIDTH)
+    return fits(model)
 
 
 def load_recording():
@@ -104,8 +105,8 @@ class Step:
         self.grads = [dW for dW, _ in snap.grads]  # the recording's ∂L/∂W, (fan_in, fan_out) per layer
         self.loss_before = snap.loss
         self.loss_after = nk.evaluate(self.after, self.x[None], [self.y])[0]
-        self.p_after = self.after.forward(self.x[None])[0, 0]
         self.m1, self.m2 = snap.m1, snap.m2  # optimizer state after the step (flat)
+        self.out = 0 if len(self.a[-1]) == 1 else self.y  # the output shown: P(class 1), or the point's own class's
 
     @classmethod
     def best(cls, rec):
@@ -173,7 +174,8 @@ class BackpropScene(CaptionedScene):
         diagram = NetworkDiagram.from_net(net, height=5.2, layer_gap=2.1).move_to([-2.75, -0.4, 0])
         edges = EdgeOverlay(diagram, net.weights, max_width=7.0, power=2.0)
         inputs = diagram.input_labels(["x_1", "x_2"])
-        output = diagram.output_labels(["p"], font_size=30)
+        k = net.sizes[-1]
+        output = diagram.output_labels(["p"] if k == 1 else [f"p{'₀₁₂₃₄₅'[c]}" for c in range(k)], font_size=30)
         self.say(f"One step of training, up close: step {s.step} of {tr['epochs'] * tr['steps_per_epoch']}")
         self.play(LaggedStart(*(GrowFromCenter(c) for c in diagram.neurons[0]), lag_ratio=0.2), Write(inputs))
         for l in range(L):
@@ -210,15 +212,17 @@ class BackpropScene(CaptionedScene):
 
         # 3. Output against target: the loss.
         self.next_section("loss")
-        p = s.a[L][0]
-        loss_tex = r"-\log p" if s.y == 1 else r"-\log(1 - p)"
+        p = s.a[L][s.out]
+        p_name = "p" if k == 1 else f"p_{s.y}"
+        loss_tex = r"-\log(1 - p)" if k == 1 and s.y == 0 else rf"-\log {p_name}"
         verdict = VGroup(
-            VGroup(tex(rf"p = {num(p)}"), tex(rf"y = {s.y}")).arrange(RIGHT, buff=0.6),
+            VGroup(tex(rf"{p_name} = {num(p)}"), tex(rf"y = {s.y}")).arrange(RIGHT, buff=0.6),
             tex(rf"\text{{loss }} L = {loss_tex} = {num(s.loss_before, 3)}"),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
         below(verdict, board, 0.4)
-        verdict[0][0].set_color(style.probability_color(p))
-        self.say(f"The output p = P({pal.class_names[1]}) against the target: the loss says how wrong it is")
+        verdict[0][0].set_color(style.output_color(s.a[L]))
+        self.say(f"The output p = P({pal.class_names[1]}) against the target: the loss says how wrong it is" if k == 1 else
+                 f"The output for its class, p{'₀₁₂₃₄₅'[s.y]} = P({pal.class_names[s.y]}), against the target: the loss says how wrong it is")
         self.play(FadeIn(verdict[0], shift=UP * 0.2))
         self.play(Write(verdict[1]))
         self.wait(1.5)
@@ -227,7 +231,8 @@ class BackpropScene(CaptionedScene):
         self.next_section("backward")
         deltas = NeuronLabels(diagram, range(1, L + 1), s.delta[1:], direction=UP, num_decimal_places=3, palette=pal)
         grads = EdgeOverlay(diagram, s.grads, max_width=7.0, power=1.0)
-        out_delta = tex(rf"\delta = \frac{{\partial L}}{{\partial z}} = p - y = {num(s.delta[L][0], 3)}")
+        out_delta = tex(rf"\delta = \frac{{\partial L}}{{\partial z}} = p - y = {num(s.delta[L][0], 3)}" if k == 1 else
+                        rf"\delta_c = \frac{{\partial L}}{{\partial z_c}} = p_c - y_c,\ \ \delta_{s.y} = {num(s.delta[L][s.y], 3)}")
         self.say("Backward: the error signal δ = ∂L/∂z starts at the output (above each neuron)")
         self.play(FadeOut(board), FadeOut(ring), FadeOut(point), verdict.animate.move_to([PANEL_X, 2.9, 0], aligned_edge=UP + LEFT))
         below(out_delta, verdict)
@@ -309,8 +314,8 @@ class BackpropScene(CaptionedScene):
         self.wait(1.5)
 
         loss = DecimalNumber(s.loss_before, num_decimal_places=3, font_size=36, color=pal.text)
-        prob = DecimalNumber(p, num_decimal_places=2, font_size=36, color=style.probability_color(p))
-        tally = VGroup(labelled("L =", loss), labelled("p =", prob)).arrange(RIGHT, buff=0.6)
+        prob = DecimalNumber(p, num_decimal_places=2, font_size=36, color=style.output_color(s.a[L]))
+        tally = VGroup(labelled("L =", loss), labelled(f"{p_name} =", prob)).arrange(RIGHT, buff=0.6)
         below(tally, rule, 0.4)
         self.say("Take the step: the new weights, and the loss on this point drops",
                  edges.animate.set_values(net.weights), FadeIn(tally), verdict.animate.set_opacity(1))
@@ -320,8 +325,8 @@ class BackpropScene(CaptionedScene):
         def move(_, alpha):
             twin.set_params((start + alpha * (end - start)).astype(net.dtype))
             edges.set_values(twin.weights)
-            q = twin.forward(s.x[None])[0, 0]
-            prob.set_value(q).set_color(style.probability_color(q))
+            q = twin.forward(s.x[None])[0]
+            prob.set_value(q[s.out]).set_color(style.output_color(q))
             loss.set_value(nk.evaluate(twin, s.x[None], [s.y])[0])
             diagram.set_activations([s.x, *(a[0] for _, a in twin.layer_outputs(s.x[None]))], plane.input_scale(extent))
 

@@ -7,8 +7,8 @@ the network is pruned from its smallest weights up.
 
 With no settings the scene trains RUN below (a second, then cached by ``nk.cache``).
 ``NNKERN_RUN=runs/myrun manim render scenes/perturb.py`` uses the last snapshot of your recording:
-a classifier of 2 inputs with one sigmoid output and at most 400 weights (the bar chart's limit);
-any other run stops with one line.
+a classifier of 2 inputs (one sigmoid output, or softmax over 2 to 7 classes) with at most 400
+weights (the bar chart's limit); any other run stops with one line.
 """
 
 import os
@@ -42,7 +42,7 @@ from nnkern.viz import DecisionBoundary, NetworkDiagram, plane, style
 from nnkern.viz.bars import SeriesBars
 from nnkern.viz.captions import CaptionedScene
 from nnkern.viz.overlay import EdgeOverlay
-from nnkern.viz.runs import env_recording
+from nnkern.viz.runs import env_recording, planar_classifier
 from nnkern.viz.slider import Slider
 
 config.disable_caching = True
@@ -67,10 +67,8 @@ def unfit(model):
     """Why this scene cannot score a run of ``model`` (its header's dict), or None."""
     sizes = model["sizes"]
     n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-    if sizes[0] != 2 or sizes[-1] != 1 or model["output"] != "sigmoid" or n_weights > MAX_WEIGHTS:
-        return (f"this scene needs a 2-input classifier with one sigmoid output and at most {MAX_WEIGHTS} weights; "
-                f"that run has sizes {sizes}, output {model['output']!r}, {n_weights} weights")
-    return None
+    why = planar_classifier(lambda hidden: n_weights <= MAX_WEIGHTS, f"at most {MAX_WEIGHTS} weights")(model)
+    return why and f"{why}, {n_weights} weights"
 
 
 def load_net():
@@ -180,7 +178,8 @@ class PerturbScene(CaptionedScene):
         fractions = np.arange(n_w + 1) / n_w
         thetas = nk.pruned_params(net, fractions)
         _, prune_acc = nk.evaluate_many(net, thetas, X, y)
-        axes = Axes([0, 1, 0.25], [0.4, 1, 0.2], x_length=6.6, y_length=1.7, tips=False,
+        low = 0.4 if net.sizes[-1] <= 2 else 0.0  # chance is 1/k: 0.5 for two classes
+        axes = Axes([0, 1, 0.25], [low, 1, 0.2], x_length=6.6, y_length=1.7, tips=False,
                     axis_config=dict(color=pal.frame, include_numbers=True, font_size=35))  # TeX digits at 35 = Text at 24
         axes.move_to([-2.7, -2.15, 0])
         for n in [*axes.x_axis.numbers, *axes.y_axis.numbers]:
@@ -193,7 +192,7 @@ class PerturbScene(CaptionedScene):
                  Transform(edges, EdgeOverlay(diagram, net.weights, max_width=6.0, power=2.0)))
         self.play(Create(axes), FadeIn(xlabel, ylabel))
         trace = VMobject(stroke_color=pal.curves[0], stroke_width=4)
-        points = axes.coords_to_point(np.c_[fractions, np.clip(prune_acc, 0.4, 1)])
+        points = axes.coords_to_point(np.c_[fractions, np.clip(prune_acc, low, 1)])
         removed = ValueTracker(0)
 
         def prune(_):

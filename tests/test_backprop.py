@@ -105,12 +105,14 @@ def test_scene_runs_and_writes_its_captions_as_subtitles():
     assert starts == sorted(starts) and all(s.end > s.start for s in subtitles)
 
 
-@pytest.mark.parametrize("sizes, batch_size, fits", [([2, 3, 1], 1, True), ([2, 3, 1], 8, False), ([2, 9, 1], 1, False)])
+@pytest.mark.parametrize("sizes, batch_size, fits", [([2, 3, 1], 1, True), ([2, 3, 1], 8, False), ([2, 9, 1], 1, False),
+                                                     ([2, 3, 3], 1, True), ([2, 3], 1, False), ([2, 3, 7], 1, False)])
 def test_backprop_scene_takes_the_runs_it_can_show_and_refuses_others_in_one_line(tmp_path, monkeypatch, sizes, batch_size, fits):
     pytest.importorskip("manim")
     scene = load_scene_module()
     X, y = nk.datasets.load("xor", n=32, seed=0)
-    nk.train(nk.MLP(sizes), X, y, epochs=1, batch_size=batch_size, record=1, record_to=tmp_path / "run", quiet=True)
+    net = nk.MLP(sizes, output="sigmoid" if sizes[-1] == 1 else "softmax")
+    nk.train(net, X, y, epochs=1, batch_size=batch_size, record=1, record_to=tmp_path / "run", quiet=True)
     monkeypatch.setenv("NNKERN_RUN", str(tmp_path / "run"))
     if fits:
         assert scene.load_recording().header["model"]["sizes"] == sizes
@@ -119,3 +121,28 @@ def test_backprop_scene_takes_the_runs_it_can_show_and_refuses_others_in_one_lin
             scene.load_recording()
         text = str(stop.value.code)
         assert text.startswith(f"NNKERN_RUN={tmp_path / 'run'}: this scene") and "\n" not in text
+
+
+def test_a_three_class_step_shows_the_points_own_class(tmp_path, monkeypatch):
+    manim = pytest.importorskip("manim")
+    from nnkern.viz import style
+    X, y = nk.datasets.load("spiral", n=90, classes=3, noise=0.05, seed=0)
+    net = nk.MLP([2, 4, 3], activation="tanh", output="softmax", seed=0)
+    nk.train(net, X, y, epochs=3, batch_size=1, lr=0.03, record=1, record_to=tmp_path / "run", quiet=True)
+    monkeypatch.setenv("NNKERN_RUN", str(tmp_path / "run"))
+    module = load_scene_module()
+    s = module.Step.best(module.load_recording())
+    assert s.out == s.y
+    np.testing.assert_allclose(s.delta[-1], s.a[-1] - np.eye(3)[s.y], rtol=1e-5, atol=1e-6)  # δ_c = p_c - y_c
+    loss, grads = nk.loss_and_grads(s.before, s.x[None], [s.y])
+    assert s.loss_before == pytest.approx(loss, rel=1e-5) and loss == pytest.approx(-np.log(s.a[-1][s.y]), rel=1e-4)
+    for l, (dW, _) in enumerate(grads):
+        np.testing.assert_allclose(s.grads[l], dW, rtol=1e-5, atol=1e-7)
+    texts = []
+    with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 1, "progress_bar": "none"}):
+        scene = module.BackpropScene()
+        say = scene.say
+        scene.say = lambda text, *a, **k: texts.append(text) or say(text, *a, **k)
+        scene.render()
+    own = f"p{'₀₁₂₃₄₅'[s.y]} = P({style.PALETTE.class_names[s.y]})"
+    assert any(t and t.startswith(f"The output for its class, {own}") for t in texts)

@@ -109,13 +109,13 @@ def test_perturb_scene_runs_in_a_dry_run():
         assert len(scene.renderer.file_writer.subcaptions) >= 7
 
 
-@pytest.mark.parametrize("sizes, fits", [([2, 4, 1], True), ([2, 30, 30, 1], False), ([2, 3, 2], False)])
+@pytest.mark.parametrize("sizes, fits", [([2, 4, 1], True), ([2, 30, 30, 1], False), ([2, 3, 2], True), ([2, 4, 9], False)])
 def test_perturb_scene_takes_the_runs_it_can_score_and_refuses_others_in_one_line(tmp_path, monkeypatch, sizes, fits):
     pytest.importorskip("manim")
 
     module = load_scene("perturb")
     X, y = nk.datasets.load("moons", n=64, seed=0)
-    output = "softmax" if sizes[-1] == 2 else "sigmoid"
+    output = "softmax" if sizes[-1] >= 2 else "sigmoid"
     net = nk.MLP(sizes, activation="tanh", output=output)
     nk.train(net, X, y, epochs=2, batch_size=16, record=1, record_to=tmp_path / "run", quiet=True)
     monkeypatch.setenv("NNKERN_RUN", str(tmp_path / "run"))
@@ -130,3 +130,27 @@ def test_perturb_scene_takes_the_runs_it_can_score_and_refuses_others_in_one_lin
             module.load_net()
         text = str(stop.value.code)
         assert text.startswith(f"NNKERN_RUN={tmp_path / 'run'}: this scene") and str(sizes) in text and "\n" not in text
+
+
+def test_perturb_scene_scores_a_three_class_run(tmp_path, monkeypatch):
+    manim = pytest.importorskip("manim")
+
+    module = load_scene("perturb")
+    X, y = nk.datasets.load("spiral", n=240, classes=3, noise=0.05, seed=0)
+    net = nk.MLP([2, 8, 8, 3], activation="tanh", output="softmax", seed=0)
+    nk.train(net, X, y, epochs=150, batch_size=16, lr=0.03, record="geometric", record_to=tmp_path / "run", quiet=True)
+    monkeypatch.setenv("NNKERN_RUN", str(tmp_path / "run"))
+    texts = []
+    with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 1, "progress_bar": "none"}):
+        scene = module.PerturbScene()
+        say = scene.say
+        scene.say = lambda text, *a, **k: texts.append(text) or say(text, *a, **k)
+        scene.render()
+    # the pruning verdict is the run's own: the most weights removed with accuracy within 2 points
+    _, base = nk.evaluate(net, X, y)
+    n_w = sum(w.size for w in net.weights)
+    fractions = np.arange(n_w + 1) / n_w
+    _, acc = nk.evaluate_many(net, nk.pruned_params(net, fractions), X, y)
+    n_keep = int(np.flatnonzero(acc >= base - 0.02)[-1])
+    assert f"{100 * fractions[n_keep]:.0f}% of the weights can go before accuracy drops by 2 points or more" in texts
+    assert base > 0.7  # three classes, well above chance (1/3)

@@ -324,10 +324,6 @@ def load_scene_module():
     return load_scene("training")
 
 
-def load_scene():
-    return load_scene_module().TrainingScene
-
-
 def test_scene_example_is_read_from_the_class_1_column():
     class Net:  # three softmax outputs: P(class 1) is column 1, not the last
         sizes = [2, 3]
@@ -342,7 +338,7 @@ def test_scene_example_is_read_from_the_class_1_column():
 
 def test_scene_runs_in_a_dry_run():
     with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 2, "progress_bar": "none"}):
-        scene = load_scene()()
+        scene = load_scene_module().TrainingScene()
         scene.render()
         assert 60 <= scene.renderer.time <= 90
 
@@ -352,7 +348,7 @@ def test_rendered_last_frame_shows_both_classes(tmp_path):
         {"quality": "low_quality", "save_last_frame": True, "write_to_movie": False, "media_dir": str(tmp_path),
          "progress_bar": "none"}
     ):
-        scene = load_scene()()
+        scene = load_scene_module().TrainingScene()
         scene.render()
         frame = scene.renderer.get_frame()[..., :3].astype(int)
     assert frame.std() > 20  # not blank
