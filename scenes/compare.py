@@ -1,7 +1,7 @@
 """Many training runs side by side: ``manim render scenes/compare.py``.
 
 With no settings the scene trains SWEEP below in this process (nine runs: three learning rates,
-three seeds; a second or two) and tells the learning-rate story with them.
+three seeds; a second or two, then kept in nk.cache's folder) and tells the learning-rate story with them.
 ``NNKERN_RUN=runs/sweep manim render scenes/compare.py`` draws a sweep made by ``nnkern sweep``:
 classifiers of 2 inputs on one dataset (2 to 7 classes: a CSV of your own with ``dataset="csv:PATH"``);
 up to 12 runs on screen (more: the best and the worst, the rest in summary.csv). Runs are grouped into
@@ -10,7 +10,6 @@ rows by the first setting that varies.
 
 import dataclasses
 import os
-import tempfile
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Create, DecimalNumber, FadeIn, FadeOut, LaggedStart, Text,
@@ -33,8 +32,8 @@ MOST_SHOWN = 12
 def load_sweep():
     """(folder, [(row, recording)] of the runs to draw, number of runs in the table)."""
     folder = os.environ.get("NNKERN_RUN")
-    if not folder:
-        folder = os.path.join(tempfile.mkdtemp(prefix="nnkern-compare-"), "sweep")
+    if not folder:  # a sweep folder per SWEEP in nk.cache's: a second render trains nothing (complete runs are skipped)
+        folder = str(nk.cache.folder() / f"compare-{nk.cache.key(SWEEP)}")
         nk.sweep(SWEEP, folder, n_workers=0, progress=False)
     import fsspec.core
 

@@ -2,7 +2,7 @@
 
 The formula term by term; three sliders turn w₁, w₂ and b while the line w·x + b = 0, the arrow w
 and the output heatmap follow; then training turns the knobs on two blobs (it separates them) and on
-XOR (it cannot). With no settings the scene trains RUNS below (well under a second).
+XOR (it cannot). With no settings the scene trains RUNS below (well under a second, then cached by ``nk.cache``).
 ``NNKERN_RUN=runs/myrun manim render scenes/neuron.py`` replays your recording in place of the blobs
 run: one neuron, a 2-1 network with a sigmoid output (``nnkern train --layers 2,1``), after which the
 XOR run starts from where yours ended; or, for 3 to 7 classes, one softmax neuron per class, a 2-k
@@ -64,9 +64,16 @@ def one_neuron(w, b):
 
 
 def train(name, net):
-    """Train ``net`` on RUNS[name]'s data, recording a geometric schedule; returns the Recording."""
-    X, y = nk.datasets.load(**RUNS[name]["data"])
-    return nk.train(net, X, y, quiet=True, record="geometric", record_meta=dict(RUNS[name], train=TRAIN), **TRAIN).recording
+    """The Recording of ``net`` trained on RUNS[name]'s data (a geometric schedule): trained on first use,
+    then read from the cache (nk.cache), keyed by the data, TRAIN and the starting weights."""
+    start = [*map(float, net.weights[0][:, 0]), float(net.biases[0][0])]
+    settings = dict(RUNS[name], train=TRAIN, start=start)
+
+    def into(folder):
+        X, y = nk.datasets.load(**RUNS[name]["data"])
+        nk.train(net, X, y, quiet=True, record="geometric", record_to=folder, record_meta=settings, **TRAIN)
+
+    return nk.cache.recording(f"neuron-{name}", settings, into)
 
 
 #: why the scene cannot draw a run: it draws one neuron (2-1 sigmoid) or one softmax neuron per class (2-k)
