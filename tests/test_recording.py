@@ -211,6 +211,7 @@ def test_streamed_folder_equals_the_in_memory_recording(run, data, tmp_path):
     assert_same_recording(streamed, run.recording)
     assert all(type(e) is int for e in streamed.history["epoch"])
     assert json.loads((folder / "header.json").read_text())["complete"] is True
+    assert nk.Recording.load(folder).history == streamed.history  # the history handed over is the file's
 
 
 @pytest.mark.parametrize("durable", ["end", "chunk", "none"])

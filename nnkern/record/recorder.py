@@ -413,7 +413,7 @@ class _FolderSink:
         self._shut()  # the header saying the run is complete goes last, once the rest is on disk
         storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks),
                            self.sync_end)
-        return Recording.open_streamed(self.folder, self.indexes)
+        return Recording.open_streamed(self.folder, self.indexes, history)
 
     def abandon(self):
         self._shut()

@@ -338,14 +338,16 @@ class Recording:
         return cls._open(os.fspath(path), skip_corrupt, {})
 
     @classmethod
-    def open_streamed(cls, path, indexes):
+    def open_streamed(cls, path, indexes, history):
         """The complete recording a run just streamed into folder ``path``, as ``load`` opens it,
-        without reading back its chunks' indexes: indexes[c] holds chunk c's index and key arrays."""
-        return cls._open(os.fspath(path), False, dict(enumerate(indexes)))
+        without reading back what the run holds already: indexes[c] holds chunk c's index and key
+        arrays, history ({name: list}) the per-epoch metrics its history file holds."""
+        return cls._open(os.fspath(path), False, dict(enumerate(indexes)), {k: list(v) for k, v in history.items()})
 
     @classmethod
-    def _open(cls, path, skip_corrupt, known):
-        """``load``, with the index arrays of the chunks in ``known`` ({chunk: arrays}) given."""
+    def _open(cls, path, skip_corrupt, known, history=None):
+        """``load``, with the index arrays of the chunks in ``known`` ({chunk: arrays}) given, and the
+        history if given (else read from its file)."""
         header = storage.read_header(path)
         model = header["model"]
         dtype = np.dtype(model["dtype"])
@@ -365,9 +367,10 @@ class Recording:
                 skipped.append(name)
         history_path = os.path.join(path, storage.HISTORY)
         try:
-            history, lines = storage.read_history(path, bool(header.get("complete")), skip_corrupt)
-            if lines:
-                skipped.append(f"{history_path} line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}")
+            if history is None:
+                history, lines = storage.read_history(path, bool(header.get("complete")), skip_corrupt)
+                if lines:
+                    skipped.append(f"{history_path} line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}")
         except RecordingError as e:
             if not skip_corrupt:
                 raise RecordingError(f"{e}; {storage.SKIP_HINT}") from None
