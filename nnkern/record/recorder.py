@@ -10,8 +10,8 @@ rename while training goes on; what is left is flushed side by side at the end, 
 entries and then the complete header last); "chunk" also flushes each chunk (and the history
 before it) to disk before its rename, with the folder after, so a power loss or OS crash
 mid-training keeps every finished chunk too, at the price of waiting for the disk each time; "none"
-never waits for the disk (what a kill leaves is as with "end"; what reaches the disk is up to the
-OS): for many short runs, such as a sweep's, whose waits for the disk would add up."""
+flushes nothing (what a kill leaves is as with "end"; what reaches the disk after a power loss is up
+to the OS): for many short runs, such as a sweep's, whose waits for the disk would add up."""
 
 import collections
 import json
@@ -306,9 +306,9 @@ class _FolderSink:
     (the data, then per chunk the history lines so far and the chunk), so training waits on the
     disk only when more than PENDING_BYTES of chunks are queued, and any chunk on disk comes with
     the history of its epochs.  Chunks and data go to the disk past the page cache
-    (``storage.DirectWriter``) unless durable is "none".  durable: "chunk" flushes each file to disk
-    before its rename, "end" flushes the chunks after their rename on a second thread and the rest
-    when the run ends, "none" nothing."""
+    (``storage.DirectWriter``; on a virtual machine that costs a fraction of the CPU time).  durable:
+    "chunk" flushes each file to disk before its rename, "end" flushes the chunks after their rename
+    on a second thread and the rest when the run ends, "none" flushes nothing."""
 
     streams = True
 
@@ -323,8 +323,7 @@ class _FolderSink:
         self.training = True  # the writer gives way to the training thread (HAND_OFF_SECONDS) until it ends
         self.synced = set()  # names of the files flushed to disk ("end": after the rename, by the syncer)
         self.syncer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-syncer")  # so the writer never waits on the disk
-        # the writer's DirectWriter (back to _DIRECT at the end); "none" writes through the page cache
-        self.direct = (_DIRECT.pop() if _DIRECT else storage.DirectWriter()) if self.sync_end else None
+        self.direct = _DIRECT.pop() if _DIRECT else storage.DirectWriter()  # the writer's; back to _DIRECT at the end
         self.indexes = []  # per chunk written: its index and key arrays (the recording made at the end needs them)
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-recorder")
         self.pending = collections.deque()  # (future, bytes) of writes not known to be done
@@ -401,8 +400,7 @@ class _FolderSink:
                 self.pending.popleft()[0].result()
         finally:
             self.writer.shutdown()
-            if self.direct is not None:
-                _DIRECT.append(self.direct)  # its buffers stay mapped for the next folder recording
+            _DIRECT.append(self.direct)  # its buffers stay mapped for the next folder recording
             self.syncer.shutdown()  # a file it failed to flush is flushed again below
             if self.history is not None:
                 self.history.close()
