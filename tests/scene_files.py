@@ -12,3 +12,16 @@ def load_scene(name, alias=None):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def dry_run_captions(scene_class, frame_rate=1):
+    """The captions (``say`` texts, in order) of a dry run of ``scene_class`` at -ql and ``frame_rate``."""
+    import manim
+
+    texts = []
+    with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": frame_rate, "progress_bar": "none"}):
+        scene = scene_class()
+        say = scene.say
+        scene.say = lambda text, *a, **k: texts.append(text) or say(text, *a, **k)
+        scene.render()
+    return texts

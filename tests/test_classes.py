@@ -9,7 +9,7 @@ manim = pytest.importorskip("manim")
 
 import nnkern as nk  # noqa: E402
 from nnkern.viz import ClassNeurons, DecisionBoundary, plane, style  # noqa: E402
-from scene_files import load_scene  # noqa: E402
+from scene_files import dry_run_captions, load_scene  # noqa: E402
 
 LOW = {"quality": "low_quality", "save_last_frame": True, "write_to_movie": False, "progress_bar": "none"}
 
@@ -138,15 +138,11 @@ def test_class_neurons_paint_the_winning_class_and_draw_each_neurons_weights(lay
 def test_the_neuron_scene_shows_a_three_class_run_as_three_neurons(layer3, monkeypatch):
     folder = layer3[0]
     module = load_scene("neuron")
-    shown, texts = [], []
+    shown = []
     set_net = ClassNeurons.set_net
     monkeypatch.setattr(ClassNeurons, "set_net", lambda self, net: shown.append(net) or set_net(self, net))
     monkeypatch.setenv("NNKERN_RUN", str(folder))
-    with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 2, "progress_bar": "none"}):
-        scene = module.NeuronScene()
-        say = scene.say
-        scene.say = lambda text, *a, **k: texts.append(text) or say(text, *a, **k)
-        scene.render()
+    texts = dry_run_captions(module.NeuronScene, frame_rate=2)
     rec = nk.Recording.load(folder)
     final = rec.model_at(len(rec) - 1)
     assert any(t and t.startswith("3 classes need 3 neurons") for t in texts)

@@ -8,7 +8,7 @@ import nnkern as nk
 from nnkern.kernels import perturb
 from nnkern.kernels import reference as ref
 from nnkern.train import checked_targets
-from scene_files import load_scene
+from scene_files import dry_run_captions, load_scene
 
 TOL = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
 ARCHS = [([2, 16, 16, 1], "tanh", "sigmoid"), ([3, 5, 4], "relu", "softmax"), ([2, 6, 2], "sigmoid", "identity")]
@@ -133,19 +133,14 @@ def test_perturb_scene_takes_the_runs_it_can_score_and_refuses_others_in_one_lin
 
 
 def test_perturb_scene_scores_a_three_class_run(tmp_path, monkeypatch):
-    manim = pytest.importorskip("manim")
+    pytest.importorskip("manim")
 
     module = load_scene("perturb")
     X, y = nk.datasets.load("spiral", n=240, classes=3, noise=0.05, seed=0)
     net = nk.MLP([2, 8, 8, 3], activation="tanh", output="softmax", seed=0)
     nk.train(net, X, y, epochs=150, batch_size=16, lr=0.03, record="geometric", record_to=tmp_path / "run", quiet=True)
     monkeypatch.setenv("NNKERN_RUN", str(tmp_path / "run"))
-    texts = []
-    with manim.tempconfig({"dry_run": True, "quality": "low_quality", "frame_rate": 1, "progress_bar": "none"}):
-        scene = module.PerturbScene()
-        say = scene.say
-        scene.say = lambda text, *a, **k: texts.append(text) or say(text, *a, **k)
-        scene.render()
+    texts = dry_run_captions(module.PerturbScene)
     # the pruning verdict is the run's own: the most weights removed with accuracy within 2 points
     _, base = nk.evaluate(net, X, y)
     n_w = sum(w.size for w in net.weights)
