@@ -1,6 +1,8 @@
 """Runs a case: every contender in its own fresh process (``benchmarks.worker``), taking turns,
 ``runs`` independent times; at 1 thread every library is held to one thread through the usual
-environment variables, at 2 each keeps its own defaults.  Returns the case's rows."""
+environment variables and its process is pinned to one core (XLA runs threads of its own that no
+variable holds: at "1 thread" JAX kept 1.6-1.8 cores busy on 784-128-10), at 2 each keeps its own
+defaults.  Returns the case's rows."""
 
 import json
 import os
@@ -21,7 +23,9 @@ def _worker(contender, specs, threads, cache):
     if contender == "nnkern cold":
         env["NUMBA_CACHE_DIR"] = cache
     job = json.dumps({"contender": contender, "specs": specs})
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.worker", job], env=env, capture_output=True, text=True)
+    pin = (lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})) if threads == 1 else None
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.worker", job], env=env, capture_output=True, text=True,
+                          preexec_fn=pin)
     if proc.returncode:
         print(f"  {contender} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
         return None

@@ -18,10 +18,18 @@ def as_float_matrix(X, name, n_cols, dtype):
         raise ValueError(f"{name} is empty; expected at least one sample")
     if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
         raise ValueError(f"{name} has dtype {X.dtype}; expected real numbers")
-    if not np.all(np.isfinite(X)):
+    if not _all_finite(X):
         bad = np.argwhere(~np.isfinite(X))[0]
         raise ValueError(f"{name} contains NaN or inf (first at row {bad[0]}, column {bad[1]})")
     return np.ascontiguousarray(X, dtype=dtype)
+
+
+def _all_finite(X):
+    """Whether the real matrix X (n, d) holds no NaN or inf: for floats in one BLAS pass that writes
+    only n numbers (a row of X times zeros is 0, or NaN where the row holds a NaN or an inf)."""
+    if not np.issubdtype(X.dtype, np.floating):
+        return True
+    return bool(np.isfinite(X @ np.zeros(X.shape[1], X.dtype)).all())
 
 
 def encode_targets(y, output, n_out, n_rows, dtype, name="y"):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import nnkern as nk
+from nnkern.checks import as_float_matrix
 
 
 def test_import_does_not_pull_in_manim():
@@ -102,3 +103,14 @@ X, Y = nk.datasets.load("xor", n=40, seed=0)
 def test_bad_input_raises_a_clear_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_single_nan_or_inf_in_X_is_found_and_placed(dtype, bad):
+    X = np.random.default_rng(0).normal(size=(50, 3)).astype(dtype)
+    X[37, 2] = bad
+    with pytest.raises(ValueError, match=r"X contains NaN or inf \(first at row 37, column 2\)"):
+        nk.train(nk.MLP([3, 4, 1]), X, np.zeros(50))
+    X[37, 2] = np.finfo(dtype).max  # huge but finite: accepted
+    assert np.array_equal(as_float_matrix(X, "X", 3, dtype), X)

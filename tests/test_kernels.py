@@ -154,12 +154,13 @@ def test_dense_blas_path_matches_reference(shape, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", [(32, 16, 16), (32, 2, 16), (1000, 16, 16), (33, 5, 32), (7, 16, 8), (3, 8, 48)])
+@pytest.mark.parametrize("shape", [(32, 16, 16), (32, 2, 16), (1000, 16, 16), (33, 5, 32), (7, 16, 8), (3, 8, 48),
+                                   (128, 784, 128)])
 def test_dense_vector_path_matches_reference(shape, dtype):
     m, fan_in, fan_out = shape
     if fan_out % (VECTOR_BYTES // np.dtype(dtype).itemsize):
         pytest.skip("not a whole number of vectors in this dtype")
-    assert m * fan_in * fan_out <= dense.VECTOR_MAX_MACS
+    assert m * max(fan_in, fan_out) * np.dtype(dtype).itemsize <= dense.TILE_MAX_A_BYTES
     _check_dense(shape, dtype, 3)
 
 

@@ -104,7 +104,8 @@ def check_matmul_rows(m):
     matmul = _kernels(m)[4]
     rng = np.random.default_rng(0)
     for dtype in (np.float32, np.float64):
-        for rows, K, N in ((32, 16, 16), (7, 3, 16), (5, 2, 8), (9, 4, 19), (4, 16, 48), (0, 3, 16), (3, 5, 1)):
+        for rows, K, N in ((32, 16, 16), (7, 3, 16), (5, 2, 8), (9, 4, 19), (4, 16, 48), (0, 3, 16), (3, 5, 1),
+                         (17, 5, 80), (24, 33, 64), (8, 3, 32)):  # whole tiles, left-over rows and vectors
             A = rng.normal(size=(rows, K)).astype(dtype)
             B, row0 = rng.normal(size=(K, N)).astype(dtype), rng.normal(size=N).astype(dtype)
             want = A.astype(np.float64) @ B + row0

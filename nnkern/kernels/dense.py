@@ -1,13 +1,15 @@
 """Compiled dense-layer kernels: z = a @ W + b and its backward pass, on (m, width) blocks.
 
-Small products whose output width is a whole number of SIMD vectors (16 float32 / 8 float64
-columns) go to ``_numba_ext.matmul_rows``: explicit vectors of fused multiply-adds, four rows'
-accumulators at a time, the bias as the accumulators' start; on 32 x 16 x 16 it runs 2-3x
-faster than a BLAS call, whose fixed cost dominates at that size.  Other products with four or
-more outputs go to ``np.dot`` (BLAS): measured inside
-``@njit`` on the development machine, a BLAS call beats the best hand loop (four to eight
-rank-1 updates fused per pass over a contiguous output row) already at 32 x 16 x 16, by 1.5-2x
-(Numba leaves LLVM's SLP vectoriser off, so a loop cannot keep a register tile of outputs).
+Products whose output width is a whole number of SIMD vectors (16 float32 / 8 float64 columns)
+and whose left operand fits in a core's L2 cache go to ``_numba_ext.matmul_rows``: register tiles
+of fused multiply-adds over the operands as they lie (no packing), the bias as the accumulators'
+start.  Measured on this project's machine (one core, AVX-512): 1.7x a BLAS call on 32 x 16 x 16
+(whose fixed cost dominates there), 1.25x OpenBLAS's sgemm on the 128 x 784 x 128 products of an
+MNIST-sized net, 1.3x its dgemm; with a larger left operand, re-read for every column tile, BLAS's
+packed blocks win.  Other products with four or more outputs go to ``np.dot`` (BLAS): inside
+``@njit`` a BLAS call beats the best plain loop (four to eight rank-1 updates fused per pass over a
+contiguous output row) already at 32 x 16 x 16, by 1.5-2x (Numba leaves LLVM's SLP vectoriser
+off, so a loop cannot keep a register tile of outputs).
 Outputs narrower than ``NARROW`` (a classifier's last layer) use loops: dot products over the
 contiguous input row, dW accumulated as its transpose dz.T @ a, and da = dz @ W.T as a sum of
 ``fan_out`` scaled rows of W.T; a vector loop over 1-3 outputs would never leave its remainder.
@@ -25,9 +27,9 @@ from ._numba_ext import VECTOR_BYTES, block, matmul_rows
 NARROW = 4
 #: multiply-adds from which even a narrow layer goes to np.dot (BLAS)
 BLAS_MIN_MACS = 65536
-#: products up to this many multiply-adds whose output width is a whole number of vectors go to
-#: ``matmul_rows`` (2-3x BLAS's speed on 32 x 16 x 16, whose call overhead dominates there)
-VECTOR_MAX_MACS = 1 << 20
+#: products whose output width is a whole number of vectors and whose left operand (m, K) takes up
+#: to this many bytes go to ``matmul_rows`` (see the module's docstring)
+TILE_MAX_A_BYTES = 1 << 20
 
 
 @njit(**KERNEL)
@@ -103,7 +105,7 @@ def _blas(m, fan_in, fan_out):
 
 @njit(**KERNEL)
 def _vectors(m, K, N, itemsize):
-    return N % (VECTOR_BYTES // itemsize) == 0 and m * K * N <= VECTOR_MAX_MACS
+    return N % (VECTOR_BYTES // itemsize) == 0 and m * K * itemsize <= TILE_MAX_A_BYTES
 
 
 @njit(**KERNEL)
