@@ -30,6 +30,10 @@ BLAS_MIN_MACS = 65536
 #: products whose output width is a whole number of vectors and whose left operand (m, K) takes up
 #: to this many bytes go to ``matmul_rows`` (see the module's docstring)
 TILE_MAX_A_BYTES = 1 << 20
+#: da = dz @ W.T goes to ``matmul_rows`` through a copy of W.T only for W of up to this many
+#: entries: the copy's strided writes cost about 0.6 ns each (195 us for 256 x 256, against 93 us
+#: for the whole product through BLAS, which reads W.T as it lies)
+TRANSPOSE_MAX = 1 << 12
 
 
 @njit(**KERNEL)
@@ -149,7 +153,7 @@ def dense_backward(a, W, dz, dW, db, da, want_da, scratch):
         matmul_rows(a.T, dz, dW, zeros[:fan_out])
         if not want_da:
             return
-        if _vectors(m, fan_out, fan_in, da.itemsize):
+        if _vectors(m, fan_out, fan_in, da.itemsize) and fan_in * fan_out <= TRANSPOSE_MAX:
             WT = block(scratch, max(fan_in, fan_out), fan_out, fan_in)
             for k in range(fan_in):
                 for j in range(fan_out):
