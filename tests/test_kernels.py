@@ -164,6 +164,14 @@ def test_dense_vector_path_matches_reference(shape, dtype):
     _check_dense(shape, dtype, 3)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(1000, 16, 1), (33, 32, 3), (7, 16, 2), (40, 5, 3), (9, 3, 3), (2, 1, 1)])
+def test_dense_narrow_paths_match_reference(shape, dtype):
+    m, fan_in, fan_out = shape  # register tiles when fan_in is whole vectors, loops otherwise
+    assert fan_out < dense.NARROW and m * fan_in * fan_out < dense.BLAS_MIN_MACS
+    _check_dense(shape, dtype, 5)
+
+
 def _check_dense(shape, dtype, seed):
     m, fan_in, fan_out = shape
     rng = np.random.default_rng(seed)
@@ -176,7 +184,10 @@ def _check_dense(shape, dtype, seed):
     scale = np.sqrt(fan_in)  # sums of fan_in products
     close(z, ref.dense_forward(a, W, b), dtype, scale)
     dW, db, da = np.empty_like(W), np.empty_like(b), np.empty_like(a)
-    dense.dense_backward(a, W, dz, dW, db, da, True, np.full(dense.scratch_size(max(fan_in, fan_out)), np.nan, dtype))
+    size = dense.scratch_size(max(fan_in, fan_out))
+    scratch = np.full(size + 64, np.nan, dtype)  # and a guard after it
+    dense.dense_backward(a, W, dz, dW, db, da, True, scratch)
+    assert np.isnan(scratch[size:]).all(), "dense_backward wrote past its scratch"
     rdW, rdb, rda = ref.dense_backward(a, W, dz)
     close(dW, rdW, dtype, np.sqrt(m))
     close(db, rdb, dtype, np.sqrt(m))

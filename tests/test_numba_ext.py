@@ -31,7 +31,8 @@ builtins.__import__ = real_import
 assert not _numba_ext.INTERNALS
 sys.path.insert(0, sys.argv[1])
 import test_numba_ext as t
-for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write, t.check_matmul_rows):
+for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write, t.check_matmul_rows,
+              t.check_sum_rows):
     check(_numba_ext)
 print("fallbacks ok")
 '''
@@ -62,7 +63,11 @@ def _kernels(m):
     def matmul(A, B, C, row0):
         m.matmul_rows(A, B, C, row0)
 
-    return block, flat, bits, prefetch, matmul
+    @njit
+    def sum_rows(B, out):
+        m.sum_rows(B, out)
+
+    return block, flat, bits, prefetch, matmul, sum_rows
 
 
 def check_block(m):
@@ -105,7 +110,7 @@ def check_matmul_rows(m):
     rng = np.random.default_rng(0)
     for dtype in (np.float32, np.float64):
         for rows, K, N in ((32, 16, 16), (7, 3, 16), (5, 2, 8), (9, 4, 19), (4, 16, 48), (0, 3, 16), (3, 5, 1),
-                         (17, 5, 80), (24, 33, 64), (8, 3, 32)):  # whole tiles, left-over rows and vectors
+                         (17, 5, 80), (24, 33, 64), (8, 3, 32), (2, 1001, 32)):  # whole tiles, left-over rows and vectors
             A = rng.normal(size=(rows, K)).astype(dtype)
             B, row0 = rng.normal(size=(K, N)).astype(dtype), rng.normal(size=N).astype(dtype)
             want = A.astype(np.float64) @ B + row0
@@ -113,6 +118,18 @@ def check_matmul_rows(m):
                 C = np.full((rows, N), np.nan, dtype)
                 matmul(a, B, C, row0)
                 np.testing.assert_allclose(C, want, rtol=1e-5 if dtype == np.float32 else 1e-13, atol=1e-5 if dtype == np.float32 else 1e-13)
+
+
+def check_sum_rows(m):
+    sum_rows = _kernels(m)[5]
+    rng = np.random.default_rng(1)
+    for dtype in (np.float32, np.float64):
+        for rows, N in ((32, 16), (1000, 16), (7, 48), (5, 19), (1001, 1), (0, 16), (3, 40)):
+            B = rng.normal(size=(rows, N)).astype(dtype)
+            out = np.full(N, np.nan, dtype)
+            sum_rows(B, out)
+            np.testing.assert_allclose(out, B.astype(np.float64).sum(axis=0), rtol=1e-5 if dtype == np.float32 else 1e-12,
+                                       atol=1e-4 if dtype == np.float32 else 1e-12)
 
 
 def test_internals_import_here():
@@ -140,6 +157,18 @@ def test_prefetch_for_write_emits_llvm_prefetch_and_writes_nothing():
 
 def test_matmul_rows_is_a_matrix_product_plus_a_row():
     check_matmul_rows(ext)
+
+
+def test_sum_rows_sums_columns():
+    check_sum_rows(ext)
+
+
+def test_sum_rows_adds_whole_vectors():
+    sum_rows = _kernels(ext)[5]
+    out = np.zeros(32, np.float32)
+    sum_rows(np.ones((9, 32), np.float32), out)
+    assert np.all(out == 9)
+    assert f"fadd <{ext.VECTOR_BYTES // 4} x float>" in next(iter(sum_rows.inspect_llvm().values()))
 
 
 def test_matmul_rows_computes_in_vectors_of_fused_multiply_adds():

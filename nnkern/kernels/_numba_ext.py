@@ -1,6 +1,7 @@
 """The kernels' only uses of Numba internals, fenced in here: array views made without a runtime
 call (``block``, ``flat``), an int64's bits read as a float64 (``bits_to_float64``), a cache
-prefetch (``prefetch_for_write``) and small matrix products in explicit vectors (``matmul_rows``);
+prefetch (``prefetch_for_write``), matrix products and column sums in explicit vectors
+(``matmul_rows``, ``sum_rows``);
 and, from Python, the state of a compiled function's on-disk cache (``cache_file_exists``,
 ``cache_counts``), which sweeps' workers report.
 
@@ -34,6 +35,9 @@ VECTOR_BYTES = 64
 #: AVX-512's 32 registers), each loaded vector of B used TILE_ROWS times; measured on 784 x 128
 #: products, 1.1-1.3x the speed of OpenBLAS's sgemm (4 x 1, the tile before, ran at half its speed)
 TILE_ROWS, TILE_VECTORS = 8, 2
+#: a row left over from the tiles sums over k in this many chains (dW of a 2-input layer over 1000
+#: samples is two such rows: one chain waited on every fused multiply-add's latency, 4x slower)
+SINGLE_ROW_CHAINS = 4
 
 if INTERNALS:
 
@@ -109,10 +113,13 @@ if INTERNALS:
 
         return types.void(ary, types.intp), codegen
 
-    def _tile(context, builder, rows, nv, i0, ops, jbytes):
+    def _tile(context, builder, rows, nv, i0, ops, jbytes, chains=1):
         """Emit C[i0 + q, cols] = row0[cols] + sum over k of A[i0 + q, k] B[k, cols] for q < rows, cols
         the ``nv`` vectors from byte ``jbytes``: a register tile of rows x nv accumulators (independent
-        chains of fused multiply-adds), each B vector loaded once per k for all the tile's rows."""
+        chains of fused multiply-adds), each B vector loaded once per k for all the tile's rows.
+        In ``ops``, A None stands for ones (C's rows get B's column sums) and row0 None for zeros.
+        chains > 1 splits each sum over k into that many chains (k mod chains), added at the end: a
+        tile of few accumulators then waits less on each fused multiply-add's latency."""
         a, b, c, r, vty, size, K, a_s0, a_s1, b_s0, c_s0 = ops
         vptr, intp = vty.as_pointer(), a_s0.type
         undef = ir.Constant(vty, ir.Undefined)
@@ -122,32 +129,50 @@ if INTERNALS:
         def vector(base, offset):
             return builder.bitcast(cgutils.pointer_add(builder, base, offset), vptr)
 
-        accs = [[cgutils.alloca_once(builder, vty) for _ in range(nv)] for _ in range(rows)]
-        arows = [cgutils.pointer_add(builder, a.data, builder.mul(builder.add(i0, intp(q)), a_s0)) for q in range(rows)]
+        # accs[s][q][v]: chain s of row q, vector v; chain 0 starts from row0, the others from 0
+        accs = [[[cgutils.alloca_once(builder, vty) for _ in range(nv)] for _ in range(rows)] for _ in range(chains)]
+        arows = [None if a is None else cgutils.pointer_add(builder, a.data, builder.mul(builder.add(i0, intp(q)), a_s0))
+                 for q in range(rows)]
         for v, offset in enumerate(offsets):
-            init = builder.load(vector(r.data, offset), align=size)
-            for q in range(rows):
-                builder.store(init, accs[q][v])
+            init = ir.Constant(vty, None) if r is None else builder.load(vector(r.data, offset), align=size)
+            for s in range(chains):
+                for q in range(rows):
+                    builder.store(init if s == 0 else ir.Constant(vty, None), accs[s][q][v])
         bits = "f32" if size == 4 else "f64"
         fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vty, [vty] * 3),
                                              f"llvm.fma.v{vty.count}{bits}")
-        with cgutils.for_range(builder, K) as loop:
-            k = loop.index
+
+        def step(k, chain):
             brow = cgutils.pointer_add(builder, b.data, builder.mul(k, b_s0))
             bvs = [builder.load(vector(brow, offset), align=size) for offset in offsets]
             for q in range(rows):
+                if arows[q] is None:  # A of ones: C's row sums B's rows
+                    for v in range(nv):
+                        builder.store(builder.fadd(bvs[v], builder.load(chain[q][v])), chain[q][v])
+                    continue
                 aik = builder.load(cgutils.pointer_add(builder, arows[q], builder.mul(k, a_s1)))
                 splat = builder.shuffle_vector(builder.insert_element(undef, aik, ir.IntType(32)(0)), undef, zeros)
                 for v in range(nv):
-                    builder.store(builder.call(fma, [splat, bvs[v], builder.load(accs[q][v])]), accs[q][v])
+                    builder.store(builder.call(fma, [splat, bvs[v], builder.load(chain[q][v])]), chain[q][v])
+
+        rounds = builder.udiv(K, intp(chains))
+        with cgutils.for_range(builder, rounds) as loop:
+            for s in range(chains):
+                step(builder.add(builder.mul(loop.index, intp(chains)), intp(s)), accs[s])
+        if chains > 1:
+            with cgutils.for_range(builder, builder.sub(K, builder.mul(rounds, intp(chains)))) as loop:
+                step(builder.add(builder.mul(rounds, intp(chains)), loop.index), accs[0])
         for q in range(rows):
             crow = cgutils.pointer_add(builder, c.data, builder.mul(builder.add(i0, intp(q)), c_s0))
             for v, offset in enumerate(offsets):
-                builder.store(builder.load(accs[q][v]), vector(crow, offset), align=size)
+                total = [builder.load(accs[s][q][v]) for s in range(chains)]
+                while len(total) > 1:  # pairwise
+                    total = [builder.fadd(x, y) for x, y in zip(total[::2], total[1::2])] + total[len(total) - len(total) % 2:]
+                builder.store(total[0], vector(crow, offset), align=size)
 
     def _tiles(context, builder, nv, ops, m, j0, n_blocks):
         """Columns j0 .. j0 + n_blocks * nv vectors of C, in tiles of TILE_ROWS rows x nv vectors,
-        then the rows left over one at a time."""
+        then the rows left over one at a time (in SINGLE_ROW_CHAINS chains)."""
         intp = m.type
         vector_bytes = ops[4].count * ops[5]
         full = builder.udiv(m, intp(TILE_ROWS))
@@ -156,7 +181,8 @@ if INTERNALS:
             with cgutils.for_range(builder, full) as il:
                 _tile(context, builder, TILE_ROWS, nv, builder.mul(il.index, intp(TILE_ROWS)), ops, jbytes)
             with cgutils.for_range(builder, builder.sub(m, builder.mul(full, intp(TILE_ROWS)))) as il:
-                _tile(context, builder, 1, nv, builder.add(builder.mul(full, intp(TILE_ROWS)), il.index), ops, jbytes)
+                _tile(context, builder, 1, nv, builder.add(builder.mul(full, intp(TILE_ROWS)), il.index), ops, jbytes,
+                      SINGLE_ROW_CHAINS)
 
     @intrinsic
     def _matmul_vectors(typingctx, A, B, C, row0):
@@ -189,6 +215,32 @@ if INTERNALS:
 
         return types.intp(A, B, C, row0), codegen
 
+    @intrinsic
+    def _sum_rows_vectors(typingctx, B, out):
+        """out[:n] = B[:, :n] summed over its rows, in vectors of VECTOR_BYTES (SINGLE_ROW_CHAINS
+        chains), n the largest multiple of their width up to B's width; returns n.  B (K, N) and out
+        (N,) C-contiguous, both float32 or both float64."""
+        if not (isinstance(B, types.Array) and isinstance(out, types.Array) and (B.ndim, out.ndim) == (2, 1)
+                and B.layout == out.layout == "C" and B.dtype in (types.float32, types.float64) and out.dtype == B.dtype):
+            return None
+
+        def codegen(context, builder, sig, args):
+            b, c = (make_array(t)(context, builder, v) for t, v in zip(sig.args, args))
+            ftype = context.get_value_type(sig.args[0].dtype)
+            size = context.get_abi_sizeof(ftype)
+            vty = ir.VectorType(ftype, VECTOR_BYTES // size)
+            K, N = cgutils.unpack_tuple(builder, b.shape, 2)
+            b_s0 = cgutils.unpack_tuple(builder, b.strides, 2)[0]
+            intp = b_s0.type
+            ops = (None, b, c, None, vty, size, K, intp(0), intp(0), b_s0, intp(0))
+            n_vec = builder.udiv(N, intp(vty.count))
+            with cgutils.for_range(builder, n_vec) as jl:
+                jbytes = builder.mul(jl.index, intp(vty.count * size))
+                _tile(context, builder, 1, 1, intp(0), ops, jbytes, SINGLE_ROW_CHAINS)
+            return builder.mul(n_vec, intp(vty.count))
+
+        return types.intp(B, out), codegen
+
 else:  # the fallbacks (see the module docstring)
 
     @njit(inline="always")
@@ -211,6 +263,10 @@ else:  # the fallbacks (see the module docstring)
     def _matmul_vectors(A, B, C, row0):
         return 0
 
+    @njit(inline="always")
+    def _sum_rows_vectors(B, out):
+        return 0
+
 
 @njit(inline="always")
 def matmul_rows(A, B, C, row0):
@@ -226,6 +282,27 @@ def matmul_rows(A, B, C, row0):
             for k in range(K):
                 s += A[i, k] * B[k, j]
             C[i, j] = s
+
+
+@njit(inline="always")
+def sum_rows(B, out):
+    """out = B summed over its rows.  B: (K, N), out: (N,) C-contiguous float32 or float64.  Columns
+    in whole vectors of VECTOR_BYTES, the rest in plain loops of four partial sums each."""
+    n = _sum_rows_vectors(B, out)
+    K = B.shape[0]
+    for j in range(n, B.shape[1]):
+        s0, s1, s2, s3 = B.dtype.type(0), B.dtype.type(0), B.dtype.type(0), B.dtype.type(0)
+        i = 0
+        while i + 4 <= K:
+            s0 += B[i, j]
+            s1 += B[i + 1, j]
+            s2 += B[i + 2, j]
+            s3 += B[i + 3, j]
+            i += 4
+        while i < K:
+            s0 += B[i, j]
+            i += 1
+        out[j] = (s0 + s1) + (s2 + s3)
 
 
 def cache_file_exists(dispatcher):

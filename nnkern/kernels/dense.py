@@ -10,18 +10,19 @@ packed blocks win.  Other products with four or more outputs go to ``np.dot`` (B
 ``@njit`` a BLAS call beats the best plain loop (four to eight rank-1 updates fused per pass over a
 contiguous output row) already at 32 x 16 x 16, by 1.5-2x (Numba leaves LLVM's SLP vectoriser
 off, so a loop cannot keep a register tile of outputs).
-Outputs narrower than ``NARROW`` (a classifier's last layer) use loops: dot products over the
-contiguous input row, dW accumulated as its transpose dz.T @ a, and da = dz @ W.T as a sum of
-``fan_out`` scaled rows of W.T; a vector loop over 1-3 outputs would never leave its remainder.
-Those loops let consecutive inner loops write different rows, so one row's store -> load -> FMA
-chain does not stall the next.
+Outputs narrower than ``NARROW`` (a classifier's last layer) go forward by dot products over the
+contiguous input row (a vector loop over 1-3 outputs would never leave its remainder); backward,
+dW as its transpose dz.T @ a and da = dz @ W.T go to ``matmul_rows`` when fan_in is whole vectors
+(4x faster than loops over 16 columns, which LLVM leaves mostly scalar), else to loops that let
+consecutive inner loops write different rows, so one row's store -> load -> FMA chain does not
+stall the next.
 """
 
 import numpy as np
 from numba import njit
 
 from .activations import KERNEL
-from ._numba_ext import VECTOR_BYTES, block, matmul_rows
+from ._numba_ext import VECTOR_BYTES, block, matmul_rows, sum_rows
 
 #: below this many outputs per row a layer uses loops, unless it has BLAS_MIN_MACS multiply-adds
 NARROW = 4
@@ -38,8 +39,9 @@ TRANSPOSE_MAX = 1 << 12
 
 @njit(**KERNEL)
 def scratch_size(width):
-    """Elements of the ``scratch`` that ``dense_backward`` needs for layers up to ``width`` wide."""
-    return width * (width + 1)
+    """Elements of the ``scratch`` that ``dense_backward`` needs for layers up to ``width`` wide:
+    zeros and W.T (wide layers), or dW.T, W.T and zeros (narrow ones)."""
+    return width * max(width + 1, 2 * NARROW - 1)
 
 
 @njit(**KERNEL)
@@ -81,24 +83,6 @@ def _add_atb(A, B, C):
             c = C[k]
             for j in range(c.shape[0]):
                 c[j] += aik * Bi[j]
-        i += 1
-
-
-@njit(**KERNEL)
-def _sum_rows(A, out):
-    """out = A summed over its rows, eight rows per pass."""
-    m = A.shape[0]
-    out[:] = 0
-    i = 0
-    while i + 8 <= m:
-        A0, A1, A2, A3, A4, A5, A6, A7 = A[i], A[i + 1], A[i + 2], A[i + 3], A[i + 4], A[i + 5], A[i + 6], A[i + 7]
-        for j in range(out.shape[0]):
-            out[j] += ((A0[j] + A1[j]) + (A2[j] + A3[j])) + ((A4[j] + A5[j]) + (A6[j] + A7[j]))
-        i += 8
-    while i < m:
-        Ai = A[i]
-        for j in range(out.shape[0]):
-            out[j] += Ai[j]
         i += 1
 
 
@@ -146,7 +130,7 @@ def dense_backward(a, W, dz, dW, db, da, want_da, scratch):
     """
     m, fan_in = a.shape
     fan_out = W.shape[1]
-    _sum_rows(dz, db)
+    sum_rows(dz, db)
     if _vectors(fan_in, m, fan_out, dW.itemsize):
         zeros = scratch[: max(fan_in, fan_out)]
         zeros[:] = 0
@@ -167,21 +151,33 @@ def dense_backward(a, W, dz, dW, db, da, want_da, scratch):
         if want_da:
             np.dot(dz, W.T, da)
         return
+    # a narrow layer: dW.T = dz.T @ a and da = dz @ W.T, in the register tiles when fan_in is whole vectors
+    tiles = _vectors(fan_out, m, fan_in, dW.itemsize)
     dWT = block(scratch, 0, fan_out, fan_in)
-    dWT[:] = 0
-    _add_atb(dz, a, dWT)
+    zeros = scratch[2 * fan_out * fan_in : (2 * fan_out + 1) * fan_in]
+    if tiles:
+        zeros[:] = 0
+        matmul_rows(dz.T, a, dWT, zeros)
+    else:
+        dWT[:] = 0
+        _add_atb(dz, a, dWT)
     for k in range(fan_in):
         for j in range(fan_out):
             dW[k, j] = dWT[j, k]
     if not want_da:
         return
-    for i in range(m):  # da[i] = sum over j of dz[i, j] W[:, j], each W[:, j] copied contiguous
-        for k in range(fan_in):
-            da[i, k] = 0
-    column = scratch[fan_out * fan_in : (fan_out + 1) * fan_in]
+    WT = block(scratch, fan_out * fan_in, fan_out, fan_in)
     for j in range(fan_out):
         for k in range(fan_in):
-            column[k] = W[k, j]
+            WT[j, k] = W[k, j]
+    if tiles:
+        matmul_rows(dz, WT, da, zeros)
+        return
+    for i in range(m):  # da[i] = sum over j of dz[i, j] W[:, j]
+        for k in range(fan_in):
+            da[i, k] = 0
+    for j in range(fan_out):
+        column = WT[j]
         for i in range(m):
             dzij = dz[i, j]
             row = da[i]
