@@ -42,7 +42,8 @@ SINGLE_ROW_CHAINS = 4
 if INTERNALS:
 
     def _view(context, builder, src_type, src_value, offset, shape, retty):
-        """A C-contiguous view of ``shape`` starting ``offset`` elements into a contiguous array."""
+        """A C-contiguous view of ``shape`` starting ``offset`` elements into a contiguous array, which
+        it does not own (no reference to the array's memory: see ``block``)."""
         src = make_array(src_type)(context, builder, src_value)
         dst = make_array(retty)(context, builder)
         itemsize = context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(src_type.dtype)))
@@ -50,7 +51,7 @@ if INTERNALS:
         for extent in reversed(shape[1:]):
             strides.insert(0, builder.mul(strides[0], extent))
         populate_array(dst, data=builder.gep(src.data, [offset]), shape=shape, strides=strides,
-                       itemsize=itemsize, meminfo=src.meminfo, parent=src.parent)
+                       itemsize=itemsize, meminfo=None, parent=None)
         return impl_ret_borrowed(context, builder, retty, dst._getvalue())
 
     @intrinsic
@@ -58,8 +59,12 @@ if INTERNALS:
         """The (m, n) C-contiguous view of ``buf[start : start + m*n]`` for a contiguous 1-D ``buf``.
 
         What ``buf[start : start + m*n].reshape((m, n))`` gives, without the ~20 ns runtime call
-        numba's reshape makes (the kernels take ~50 such views per minibatch).  No bounds check:
-        the caller keeps start + m*n <= buf.size.
+        numba's reshape makes (the kernels take ~50 such views per minibatch), and without a
+        reference to buf's memory: Numba counts references to an array's memory with atomic
+        operations, a call each time a view is made or dropped, which took about a third of a
+        small layer's backward pass.  So the view must not outlive buf: use it only while buf is
+        alive (an argument of the compiled function, or a local used again later), and never
+        return it.  No bounds check: the caller keeps start + m*n <= buf.size.
         """
         if not (isinstance(buf, types.Array) and buf.ndim == 1 and buf.layout == "C"):
             return None
@@ -73,7 +78,8 @@ if INTERNALS:
 
     @intrinsic
     def flat(typingctx, arr):
-        """The 1-D view of every element of a C-contiguous 2-D array (``arr.reshape(arr.size)``)."""
+        """The 1-D view of every element of a C-contiguous 2-D array (``arr.reshape(arr.size)``),
+        which must not outlive arr (see ``block``)."""
         if not (isinstance(arr, types.Array) and arr.ndim == 2 and arr.layout == "C"):
             return None
         retty = arr.copy(ndim=1, layout="C")

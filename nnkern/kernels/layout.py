@@ -13,7 +13,7 @@ layer l is the (n, sizes[l + 1]) block from ``n * a_off[l]`` (``layer_offsets``)
 import numpy as np
 from numba import njit
 
-from ._numba_ext import block
+from ._numba_ext import block, flat
 
 
 class Layout:
@@ -59,10 +59,11 @@ class Layout:
 
 @njit(inline="always")
 def layer_params(theta, w_off, b_off, sizes, l):
-    """Views (W (fan_in, fan_out), b (fan_out,)) of layer l inside the flat buffer theta."""
+    """Views (W (fan_in, fan_out), b (fan_out,)) of layer l inside the flat buffer theta, not
+    owning it (compiled code only: see ``_numba_ext.block``)."""
     fan_in, fan_out = sizes[l], sizes[l + 1]
     W = block(theta, w_off[l], fan_in, fan_out)
-    b = theta[b_off[l] : b_off[l] + fan_out]
+    b = flat(block(theta, b_off[l], 1, fan_out))
     return W, b
 
 
