@@ -32,7 +32,7 @@ assert not _numba_ext.INTERNALS
 sys.path.insert(0, sys.argv[1])
 import test_numba_ext as t
 for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write, t.check_matmul_rows,
-              t.check_sum_rows):
+              t.check_sum_rows, t.check_span_and_transposed):
     check(_numba_ext)
 print("fallbacks ok")
 '''
@@ -67,7 +67,15 @@ def _kernels(m):
     def sum_rows(B, out):
         m.sum_rows(B, out)
 
-    return block, flat, bits, prefetch, matmul, sum_rows
+    @njit
+    def span_sum(buf, start, n):  # a view used while buf lives
+        return m.span(buf, start, n).sum()
+
+    @njit
+    def transposed_copy(arr):
+        return m.transposed(arr).copy()
+
+    return block, flat, bits, prefetch, matmul, sum_rows, span_sum, transposed_copy
 
 
 def check_block(m):
@@ -130,6 +138,18 @@ def check_sum_rows(m):
             sum_rows(B, out)
             np.testing.assert_allclose(out, B.astype(np.float64).sum(axis=0), rtol=1e-5 if dtype == np.float32 else 1e-12,
                                        atol=1e-4 if dtype == np.float32 else 1e-12)
+
+
+def check_span_and_transposed(m):
+    span_sum, transposed_copy = _kernels(m)[6:8]
+    buf = np.arange(20.0)
+    assert span_sum(buf, 3, 5) == buf[3:8].sum() and span_sum(buf, 19, 1) == 19.0
+    arr = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(transposed_copy(arr), arr.T)
+
+
+def test_span_and_transposed_are_the_slice_and_the_transpose():
+    check_span_and_transposed(ext)
 
 
 def test_internals_import_here():

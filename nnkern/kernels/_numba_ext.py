@@ -1,5 +1,5 @@
 """The kernels' only uses of Numba internals, fenced in here: array views made without a runtime
-call (``block``, ``flat``), an int64's bits read as a float64 (``bits_to_float64``), a cache
+call and without a reference to their array (``block``, ``flat``, ``span``, ``transposed``), an int64's bits read as a float64 (``bits_to_float64``), a cache
 prefetch (``prefetch_for_write``), matrix products and column sums in explicit vectors
 (``matmul_rows``, ``sum_rows``);
 and, from Python, the state of a compiled function's on-disk cache (``cache_file_exists``,
@@ -89,6 +89,24 @@ if INTERNALS:
             m_, n_ = cgutils.unpack_tuple(builder, src.shape, 2)
             return _view(context, builder, sig.args[0], args[0], context.get_constant(types.intp, 0),
                          [builder.mul(m_, n_)], retty)
+
+        return retty(arr), codegen
+
+    @intrinsic
+    def transposed(typingctx, arr):
+        """arr.T of a C-contiguous 2-D array, a view that must not outlive arr (see ``block``)."""
+        if not (isinstance(arr, types.Array) and arr.ndim == 2 and arr.layout == "C"):
+            return None
+        retty = arr.copy(layout="F")
+
+        def codegen(context, builder, sig, args):
+            src = make_array(sig.args[0])(context, builder, args[0])
+            dst = make_array(retty)(context, builder)
+            m_, n_ = cgutils.unpack_tuple(builder, src.shape, 2)
+            s0, s1 = cgutils.unpack_tuple(builder, src.strides, 2)
+            populate_array(dst, data=src.data, shape=[n_, m_], strides=[s1, s0], itemsize=src.itemsize,
+                           meminfo=None, parent=None)
+            return impl_ret_borrowed(context, builder, retty, dst._getvalue())
 
         return retty(arr), codegen
 
@@ -258,6 +276,10 @@ else:  # the fallbacks (see the module docstring)
         return arr.reshape(arr.size)
 
     @njit(inline="always")
+    def transposed(arr):
+        return arr.T
+
+    @njit(inline="always")
     def bits_to_float64(bits):
         return np.int64(bits).view(np.float64)
 
@@ -272,6 +294,12 @@ else:  # the fallbacks (see the module docstring)
     @njit(inline="always")
     def _sum_rows_vectors(B, out):
         return 0
+
+
+@njit(inline="always")
+def span(buf, start, n):
+    """buf[start : start + n] of a contiguous 1-D buf, a view that must not outlive buf (see ``block``)."""
+    return flat(block(buf, start, 1, n))
 
 
 @njit(inline="always")

@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from .activations import KERNEL
-from ._numba_ext import VECTOR_BYTES, block, matmul_rows, sum_rows
+from ._numba_ext import VECTOR_BYTES, block, matmul_rows, span, sum_rows, transposed
 
 #: below this many outputs per row a layer uses loops, unless it has BLAS_MIN_MACS multiply-adds
 NARROW = 4
@@ -132,9 +132,9 @@ def dense_backward(a, W, dz, dW, db, da, want_da, scratch):
     fan_out = W.shape[1]
     sum_rows(dz, db)
     if _vectors(fan_in, m, fan_out, dW.itemsize):
-        zeros = scratch[: max(fan_in, fan_out)]
+        zeros = span(scratch, 0, max(fan_in, fan_out))
         zeros[:] = 0
-        matmul_rows(a.T, dz, dW, zeros[:fan_out])
+        matmul_rows(transposed(a), dz, dW, span(zeros, 0, fan_out))
         if not want_da:
             return
         if _vectors(m, fan_out, fan_in, da.itemsize) and fan_in * fan_out <= TRANSPOSE_MAX:
@@ -142,7 +142,7 @@ def dense_backward(a, W, dz, dW, db, da, want_da, scratch):
             for k in range(fan_in):
                 for j in range(fan_out):
                     WT[j, k] = W[k, j]
-            matmul_rows(dz, WT, da, zeros[:fan_in])
+            matmul_rows(dz, WT, da, span(zeros, 0, fan_in))
             return
         np.dot(dz, W.T, da)
         return
@@ -154,10 +154,10 @@ def dense_backward(a, W, dz, dW, db, da, want_da, scratch):
     # a narrow layer: dW.T = dz.T @ a and da = dz @ W.T, in the register tiles when fan_in is whole vectors
     tiles = _vectors(fan_out, m, fan_in, dW.itemsize)
     dWT = block(scratch, 0, fan_out, fan_in)
-    zeros = scratch[2 * fan_out * fan_in : (2 * fan_out + 1) * fan_in]
     if tiles:
+        zeros = span(scratch, 2 * fan_out * fan_in, fan_in)
         zeros[:] = 0
-        matmul_rows(dz.T, a, dWT, zeros)
+        matmul_rows(transposed(dz), a, dWT, zeros)
     else:
         dWT[:] = 0
         _add_atb(dz, a, dWT)
@@ -171,7 +171,7 @@ def dense_backward(a, W, dz, dW, db, da, want_da, scratch):
         for k in range(fan_in):
             WT[j, k] = W[k, j]
     if tiles:
-        matmul_rows(dz, WT, da, zeros)
+        matmul_rows(dz, WT, da, span(scratch, 2 * fan_out * fan_in, fan_in))
         return
     for i in range(m):  # da[i] = sum over j of dz[i, j] W[:, j]
         for k in range(fan_in):
