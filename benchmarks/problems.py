@@ -6,7 +6,8 @@ a fresh process: the network, its data and, for training, the batch size and opt
      "batch": 32, "resolution": 200, "epochs": epochs per timed call, "calls": timed calls}
 
 Every contender starts from the same weights (``nk.MLP``'s, seed 0) and trains with Adam at
-``LR`` (betas 0.9, 0.999, eps 1e-8), shuffling every epoch.
+``LR`` (betas 0.9, 0.999, eps 1e-8), shuffling every epoch (but for a full batch, which has no order
+to shuffle: no contender does then, nk.train included).
 """
 
 import numpy as np

@@ -127,8 +127,9 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     """Train ``net`` in place by minibatch gradient descent; returns a ``TrainResult``.
 
     X: (n, n_inputs); y: labels or targets as ``MLP.output`` expects. Each epoch shuffles the
-    rows (seeded by ``seed``) and runs forward, backward and the ``optimizer`` update ("sgd",
-    "momentum" or "adam", L2 ``weight_decay`` on weights) for every batch in one compiled call.
+    rows (seeded by ``seed``; full-batch steps, batch_size >= n, take them in order) and runs
+    forward, backward and the ``optimizer`` update ("sgd", "momentum" or "adam", L2
+    ``weight_decay`` on weights) for every batch in one compiled call.
     val: optional (X_val, y_val) measured after every epoch.
     record: None (off), "auto" (every step while that takes at most 256 MB, else "geometric"), an
     int k (every k steps), "geometric" or a list of steps (see ``nnkern.record.schedules``); a
@@ -168,7 +169,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     recorder = _make_recorder(net, record, record_to, durable, backend, dict(
         opt, epochs=epochs, batch_size=batch_size, seed=seed, steps_per_epoch=n_batches, n_samples=n, meta=record_meta))
 
-    orders = epoch_orders(seed, n)
+    orders = epoch_orders(seed, n, batch_size)
     theta = net.params
     state = (theta, np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta))  # theta, grad, m1, m2
     history = {"epoch": [], "loss": [], "acc": []}

@@ -92,7 +92,7 @@ def test_epochs_run_several_per_call_as_they_would_one_by_one(dtype, monkeypatch
     Xc, Yc = trainer.checked_targets(net, X, y)
     network = epoch_args.network(net.layout, net.hidden_code, net.output_code)
     adam = epoch_args.optimizer(net.layout, net.dtype, ADAM, 0.01, 0.9, 0.999, 1e-8)
-    orders, losses = epoch_orders(4, 300), []
+    orders, losses = epoch_orders(4, 300, 32), []
     for e in range(9):
         total, _, _ = passes.train_epoch(want[0], want[1], want[2], want[3], Xc, Yc, next(orders), 32, e * 10,
                                          network, adam, epoch_args.no_recording(10, net.n_params, net.dtype))
@@ -150,3 +150,14 @@ def test_readme_example_learns_the_spiral():
     net = nk.MLP([2, 16, 16, 1], activation="tanh", output="sigmoid", seed=0, dtype="float32")
     nk.train(net, X, y, epochs=200, batch_size=32, optimizer="adam", lr=0.01, seed=0, quiet=True)
     assert (net.predict(X) == y).mean() >= 0.85
+
+
+def test_full_batch_epochs_take_the_rows_in_order_and_minibatches_shuffle():
+    from nnkern.batches import epoch_orders, step_rows
+
+    full, mini = epoch_orders(7, 50, 50), epoch_orders(7, 50, 16)
+    for _ in range(3):
+        np.testing.assert_array_equal(next(full), np.arange(50))
+        assert sorted(next(mini)) == list(range(50))
+    np.testing.assert_array_equal(step_rows(7, 50, 64, 5), np.arange(50))
+    assert not np.array_equal(step_rows(7, 50, 16, 5), step_rows(7, 50, 16, 9))  # epochs 2 and 3

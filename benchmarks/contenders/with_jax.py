@@ -54,9 +54,12 @@ def _trainer(spec):
 
     @jax.jit
     def epoch(state, key):
-        key, sub = jax.random.split(key)
-        perm = jax.random.permutation(sub, n)
-        Xs, ys = X[perm], y[perm]
+        if batch >= n:  # one full batch: nothing to shuffle
+            Xs, ys = X, y
+        else:
+            key, sub = jax.random.split(key)
+            perm = jax.random.permutation(sub, n)
+            Xs, ys = X[perm], y[perm]
         batches = (Xs[: full * batch].reshape(full, batch, -1), ys[: full * batch].reshape(full, batch))
         state, losses = lax.scan(step, state, batches)
         total = losses.sum() * batch

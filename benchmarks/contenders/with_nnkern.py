@@ -54,7 +54,8 @@ def kernel(spec):
 
     def run(epochs):
         for _ in range(epochs):
-            passes.train_epoch(theta, grad, m1, m2, X, Y, rng.permutation(n), batch, state["t"], network, adam, no_rec)
+            order = np.arange(n) if batch >= n else rng.permutation(n)
+            passes.train_epoch(theta, grad, m1, m2, X, Y, order, batch, state["t"], network, adam, no_rec)
             state["t"] += n_batches
 
     return run

@@ -108,7 +108,8 @@ class Trainer(Net):
         self.theta -= tmp
 
     def epoch(self):
-        perm, total = self.rng.permutation(len(self.X)), 0.0
+        n = len(self.X)
+        perm, total = (np.arange(n) if self.batch >= n else self.rng.permutation(n)), 0.0
         for s in range(0, len(perm), self.batch):
             total += self.step(perm[s : s + self.batch])
         return total

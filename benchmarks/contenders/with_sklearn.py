@@ -9,7 +9,7 @@ from ..problems import LR, data, initial_weights
 def _classifier(spec):
     return MLPClassifier(hidden_layer_sizes=tuple(spec["sizes"][1:-1]), activation=spec["activation"],
                          solver="adam", alpha=0.0, batch_size=spec["batch"], learning_rate_init=LR,
-                         shuffle=True, random_state=0)
+                         shuffle=spec["batch"] < spec["n"], random_state=0)
 
 
 def make(spec):

@@ -41,7 +41,7 @@ def eager(spec):
 
     def run(epochs):
         for _ in range(epochs):
-            perm = torch.randperm(n)
+            perm = torch.arange(n) if batch >= n else torch.randperm(n)
             for s in range(0, n, batch):
                 idx = perm[s : s + batch]
                 opt.zero_grad()
@@ -63,8 +63,11 @@ def _tuned_trainer(spec, compiled):
 
     def run(epochs):
         for _ in range(epochs):
-            perm = torch.randperm(n)
-            Xp, yp = X[perm], y[perm]
+            if batch >= n:
+                Xp, yp = X, y
+            else:
+                perm = torch.randperm(n)
+                Xp, yp = X[perm], y[perm]
             for s in range(0, n, batch):
                 loss = loss_fn(forward(Xp[s : s + batch]), yp[s : s + batch])
                 loss.backward()
