@@ -548,3 +548,23 @@ def test_direct_writer_writes_what_savez_writes_and_falls_back_without_o_direct(
     storage.write_npz(str(tmp_path / "fallback.npz"), large, sync=True, writer=writer)
     assert not writer.works and sorted(os.listdir(tmp_path)).count(".fallback.npz.tmp") == 0
     assert (tmp_path / "fallback.npz").read_bytes() == (tmp_path / "large.npz").read_bytes()
+
+
+def test_written_chunks_memory_is_reused_and_reads_back_the_same(data, tmp_path, monkeypatch):
+    """Each chunk a folder recording has written gives its memory to the pool (up to POOL_BYTES),
+    and recordings made from pooled memory, in a folder or in memory, read back the same."""
+    net = fresh_net()
+    row_bytes = net.n_params * 8
+    monkeypatch.setattr(recorder, "FIRST_CHUNK_BYTES", 4 * row_bytes)
+    monkeypatch.setattr(recorder, "CHUNK_BYTES", 64 * row_bytes)
+    monkeypatch.setattr(recorder, "_POOL", [])
+    kwargs = dict(epochs=60, batch_size=BATCH, lr=0.05, quiet=True, record=1)
+    memory = nk.train(fresh_net(), *data, **kwargs).recording
+    assert recorder._POOL == []  # a memory recording keeps its chunks
+    for name in ("first", "again"):  # the second from the first's pooled chunks
+        folder = nk.train(fresh_net(), *data, **kwargs, record_to=tmp_path / name).recording
+        assert_same_recording(folder, memory)
+        assert len(storage.chunk_files(tmp_path / name)) >= 3
+        assert 0 < sum(b.nbytes for b in recorder._POOL) <= recorder.POOL_BYTES
+    assert_same_recording(nk.train(fresh_net(), *data, **kwargs).recording, memory)  # from the pool
+    assert sorted(os.listdir(tmp_path / "first")) == sorted(os.listdir(tmp_path / "again"))

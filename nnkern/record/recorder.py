@@ -16,6 +16,7 @@ to the OS): for many short runs, such as a sweep's, whose waits for the disk wou
 import collections
 import json
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -37,6 +38,9 @@ CHUNK_BYTES = 4 << 20
 #: ones, each up to 4 times the last (so that the last fills for longer than the next takes to
 #: prepare), are prepared by a helper thread while the last fills
 FIRST_CHUNK_BYTES = 256 << 10
+#: bytes of written chunks' memory kept for the next chunks (of this recording or the next): a new
+#: chunk's pages are faulted in and zeroed first, which on the helper thread made training wait
+POOL_BYTES = 64 << 20
 #: a folder recording writes what it holds at least this often (seconds), so a kill loses little
 FLUSH_SECONDS = 2.0
 #: bytes of chunks a folder recording queues for writing before training waits for the disk
@@ -159,7 +163,7 @@ class Recorder:
             a, b = self.stored, self.stored + self.fill
             arrays = {f: self.buf[f][: self.fill] for f in ("grad", "loss")}
             arrays.update({f: self.buf[f][: self.key_fill] for f in (KEY, *STATE)})
-            self.sink.store(dict(arrays, step=self.steps[a:b], epoch=self.epochs[a:b]))
+            self.sink.store(dict(arrays, step=self.steps[a:b], epoch=self.epochs[a:b]), self.buf["block"])
             self.stored = b
             self.todo = len(self.steps) - b  # the chunk may have had rows to spare
             if more:
@@ -252,6 +256,7 @@ class Recorder:
 
 _DIRECT = []  # DirectWriters not in use (their buffers' pages are faulted in once, not per recording)
 _HELPER = []  # the thread that prepares chunks, shared by all recorders; started when first needed
+_POOL, _POOL_LOCK = [], threading.Lock()  # blocks (uint8) of written chunks, free for new chunks
 
 
 def _helper():
@@ -260,19 +265,46 @@ def _helper():
     return _HELPER[0]
 
 
-os.register_at_fork(after_in_child=_HELPER.clear)  # a forked child has no such thread
+def _after_fork():
+    """A forked child has no helper thread, and no thread holding the pool's lock."""
+    global _POOL_LOCK
+    _HELPER.clear()
+    _POOL_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def _allocate(rows, key_rows, net):
     """Buffers of a chunk of ``rows`` snapshots, ``key_rows`` of them key rows, in one block
-    written through once so that its page faults happen here (on the helper thread, while
-    training runs) and not in the training kernel."""
+    ("block"): a written chunk's from the pool, else a new one written through once so that its
+    page faults happen here (on the helper thread, while training runs) and not in the training kernel."""
     P = net.n_params
-    block = np.empty((rows + len(STATE) * key_rows) * P, net.dtype)
-    touch(block)
-    grad, *state = np.split(block, np.cumsum([rows * P] + [key_rows * P] * (len(STATE) - 1)))
+    size = (rows + len(STATE) * key_rows) * P
+    block = _from_pool(size * net.dtype.itemsize)
+    if block is None:
+        block = np.empty(size * net.dtype.itemsize, np.uint8)
+        touch(block.view(net.dtype))
+    data = block[: size * net.dtype.itemsize].view(net.dtype)
+    grad, *state = np.split(data, np.cumsum([rows * P] + [key_rows * P] * (len(STATE) - 1)))
     buffers = dict(zip(STATE, (a.reshape(key_rows, P) for a in state)), grad=grad.reshape(rows, P))
-    return dict(buffers, loss=np.zeros(rows, net.dtype), **{KEY: np.zeros(key_rows, np.int64)})
+    return dict(buffers, block=block, loss=np.zeros(rows, net.dtype), **{KEY: np.zeros(key_rows, np.int64)})
+
+
+def _from_pool(nbytes):
+    """The smallest pooled block of at least ``nbytes`` bytes, taken out of the pool, or None."""
+    with _POOL_LOCK:
+        k = min((i for i, b in enumerate(_POOL) if b.nbytes >= nbytes), key=lambda i: _POOL[i].nbytes, default=None)
+        return None if k is None else _POOL.pop(k)
+
+
+def _to_pool(block):
+    """Keep a written chunk's block for new chunks, the largest ones while they fit in POOL_BYTES."""
+    with _POOL_LOCK:
+        _POOL.append(block)
+        _POOL.sort(key=lambda b: -b.nbytes)
+        while sum(b.nbytes for b in _POOL) > POOL_BYTES:
+            _POOL.pop()
 
 
 class _MemorySink:
@@ -287,7 +319,7 @@ class _MemorySink:
     def begin(self, arrays):
         self.data = {k: v.copy() for k, v in arrays.items()}
 
-    def store(self, arrays):
+    def store(self, arrays, block):
         self.chunks.append(_MemoryChunk(arrays))
 
     def epoch_done(self, metrics):
@@ -356,11 +388,17 @@ class _FolderSink:
         storage.sync_file(self._path(name))
         self.synced.add(name)
 
-    def store(self, arrays):
+    def store(self, arrays, block):
+        """Queue the chunk ``arrays`` (views of ``block``, which goes to the pool once written)."""
         self._hand_over_lines()
         self.indexes.append({f: arrays[f] for f in (*INDEX_FIELDS, KEY)})
-        self._submit(sum(a.nbytes for a in arrays.values()), self._write_npz, storage.chunk_name(self.n_chunks), arrays)
+        self._submit(sum(a.nbytes for a in arrays.values()), self._write_chunk, storage.chunk_name(self.n_chunks), arrays,
+                     block)
         self.n_chunks += 1
+
+    def _write_chunk(self, name, arrays, block):
+        self._write_npz(name, arrays)
+        _to_pool(block)
 
     def _hand_over_lines(self):
         if self.lines:
