@@ -215,8 +215,9 @@ _BLAS = []  # threadpoolctl's controller of the loaded BLAS libraries, made when
 
 def _one_blas_thread(net, batch_size):
     """A context holding BLAS to one thread while the kernels split their large products over
-    Numba's threads (``dense.SPLIT_MIN_MACS``): BLAS's own threads and Numba's fought over the
-    cores (784-128-10 on 2 cores: 48 ms an epoch against 18.5 ms with BLAS on one); else none."""
+    Numba's threads (``dense.SPLIT_MIN_MACS``), so that BLAS's own threads do not compete with
+    Numba's for the cores; else none.  (784-128-10 on 2 cores, in separate processes: 25-48 ms
+    an epoch with BLAS on 2 threads, 16-19 ms on one; taking turns in one process, level.)"""
     sizes = net.sizes
     if numba.get_num_threads() < 2 or max(batch_size * a * b for a, b in zip(sizes, sizes[1:])) < dense.SPLIT_MIN_MACS:
         return contextlib.nullcontext()

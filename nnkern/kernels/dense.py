@@ -38,7 +38,8 @@ TRANSPOSE_MAX = 1 << 12
 
 
 #: products of at least this many multiply-adds in the register tiles split their rows over two
-#: threads, when Numba has two (784-128-10's products, 13M: 112 -> 58 us; the split costs ~1 us)
+#: threads, when Numba has two (784-128-10's products, 13M: 112 -> 58 us; the split costs ~1 us;
+#: its epoch on 2 cores then took 16-18 ms in some processes, 24-26 ms in others, as on one thread)
 SPLIT_MIN_MACS = 1 << 21
 
 
