@@ -200,8 +200,15 @@ class MLP:
         return self.layout.layer_values(buf, n)
 
     def forward(self, X):
-        """Output activations (n, n_outputs)."""
-        return self.layer_outputs(X)[-1][1]
+        """Output activations (n, n_outputs).  More than ``passes.CHUNK_ROWS`` rows go through
+        ``passes.forward_output``, which keeps no hidden layer's values."""
+        X = self.check_inputs(X)
+        if len(X) <= passes.CHUNK_ROWS:
+            return self.layer_outputs(X)[-1][1]
+        lay = self.layout
+        Y = np.empty((len(X), self.sizes[-1]), dtype=self.dtype)
+        passes.forward_output(self.params, lay.w_off, lay.b_off, lay.sizes, self.hidden_code, self.output_code, X, Y)
+        return Y
 
     def predict_proba(self, X):
         """Class probabilities: (n,) P(class 1) for one sigmoid output, else (n, n_outputs)."""

@@ -50,6 +50,17 @@ def test_layer_outputs_match_a_plain_numpy_forward():
     np.testing.assert_allclose(a.sum(axis=1), 1.0)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n", [7, 256, 257, 1000])
+def test_forward_equals_layer_outputs_last_layer_in_one_chunk_or_many(n, dtype):
+    X = np.random.default_rng(n).normal(size=(n, 3))
+    for sizes, output in (([3, 16, 8, 1], "sigmoid"), ([3, 5, 4], "softmax")):
+        net = nk.MLP(sizes, activation="tanh", output=output, dtype=dtype, seed=1)
+        out = net.forward(X)
+        assert out.shape == (n, sizes[-1]) and out.dtype == dtype
+        np.testing.assert_array_equal(out, net.layer_outputs(X)[-1][1])
+
+
 @pytest.mark.parametrize("name", ["circle", "xor", "gauss", "spiral", "moons"])
 def test_toy_datasets_are_balanced_seeded_and_in_range(name):
     X, y = nk.datasets.load(name, n=400, noise=0.05, seed=3)
