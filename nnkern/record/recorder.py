@@ -354,7 +354,8 @@ class _FolderSink:
         self.sync_end = durable != "none"  # flush each chunk after its rename, and the folder when the run ends
         self.training = True  # the writer gives way to the training thread (HAND_OFF_SECONDS) until it ends
         self.synced = set()  # names of the files flushed to disk ("end": after the rename, by the syncer)
-        self.syncer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-syncer")  # so the writer never waits on the disk
+        # "end": flushes each chunk after its rename, so the writer never waits on the disk
+        self.syncer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-syncer") if durable == "end" else None
         self.direct = _DIRECT.pop() if _DIRECT else storage.DirectWriter()  # the writer's; back to _DIRECT at the end
         self.indexes = []  # per chunk written: its index and key arrays (the recording made at the end needs them)
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-recorder")
@@ -439,7 +440,8 @@ class _FolderSink:
         finally:
             self.writer.shutdown()
             _DIRECT.append(self.direct)  # its buffers stay mapped for the next folder recording
-            self.syncer.shutdown()  # a file it failed to flush is flushed again below
+            if self.syncer is not None:
+                self.syncer.shutdown()  # a file it failed to flush is flushed again below
             if self.history is not None:
                 self.history.close()
             if self.sync_end and not self.failed and os.path.isdir(self.folder):
