@@ -180,7 +180,8 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     # several epochs per compiled call (validation included) on the CPU
     grouped = backend != "cuda"
     val_arrays = val if val is not None else (X[:0], Y[:0])
-    t, epoch, group, started = 0, 1, 1, time.perf_counter()
+    t, epoch, started = 0, 1, time.perf_counter()
+    group = _group_size(EPOCH_FLOPS * n * net.n_params / SLOWEST_FLOPS, n)  # then from the calls' times
     bar = None if quiet else tqdm(total=epochs, delay=1.0, unit="epoch", leave=False)
     try:
         recorder.begin(X, Y, val)
@@ -231,6 +232,11 @@ def _one_blas_thread(net, batch_size):
 
 #: a multi-epoch call lasts about this long (the progress bar and Ctrl-C wait for it) ...
 GROUP_SECONDS = 0.05
+#: the first call's epochs assume an epoch of EPOCH_FLOPS x samples x parameters floating-point
+#: operations (forward, backward, update) at SLOWEST_FLOPS per second, slower than the kernels
+#: ever measured here; then each call's time sets the next's (a first call of one epoch cost
+#: nk.train(epochs=10) on a small net a second compiled call, about a tenth of its time)
+EPOCH_FLOPS, SLOWEST_FLOPS = 6, 1e9
 #: ... and takes at most this many row-order elements (8 bytes each)
 GROUP_ROWS = 1 << 20
 

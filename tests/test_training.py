@@ -101,10 +101,16 @@ def test_epochs_run_several_per_call_as_they_would_one_by_one(dtype, monkeypatch
     real = passes.train_epochs
     monkeypatch.setattr(passes, "train_epochs", lambda *a: calls.append(len(a[6])) or real(*a))
     monkeypatch.setattr(trainer, "GROUP_SECONDS", 1.0)
+    monkeypatch.setattr(trainer, "SLOWEST_FLOPS", 1.0)  # a first call of one epoch, then the rest
     run = nk.train(net, X, y, epochs=9, batch_size=32, optimizer="adam", lr=0.01, seed=4, quiet=True)
     np.testing.assert_array_equal(net.params, want[0])
     assert run.history["loss"] == losses and run.history["epoch"] == list(range(1, 10))
     assert calls == [1, 8] and run.steps == 90
+    calls.clear()
+    monkeypatch.undo()
+    monkeypatch.setattr(passes, "train_epochs", lambda *a: calls.append(len(a[6])) or real(*a))
+    nk.train(nk.MLP([2, 8, 1], seed=3, dtype=dtype), X, y, epochs=9, batch_size=32, quiet=True)
+    assert calls == [9]  # the first call's size from the net's size: a small net's 9 epochs in one
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -119,6 +125,7 @@ def test_grouped_epochs_validate_each_epoch_as_evaluate_does(dtype, monkeypatch)
     X, y = nk.datasets.load("moons", n=300, seed=1)
     Xv, yv = nk.datasets.load("moons", n=290, seed=2)  # more than one chunk of rows
     monkeypatch.setattr(trainer, "GROUP_SECONDS", 1.0)
+    monkeypatch.setattr(trainer, "SLOWEST_FLOPS", 1.0)  # a first call of one epoch, then the rest
     calls = []
     real = passes.train_epochs
     monkeypatch.setattr(passes, "train_epochs", lambda *a: calls.append(len(a[6])) or real(*a))
