@@ -204,7 +204,9 @@ class MLP:
         ``passes.forward_output``, which keeps no hidden layer's values."""
         X = self.check_inputs(X)
         if len(X) <= passes.CHUNK_ROWS:
-            return self.layer_outputs(X)[-1][1]
+            zbuf, abuf = self.layer_buffer(len(X)), self.layer_buffer(len(X))
+            self.forward_into(X, zbuf, abuf)
+            return self.split_layers(abuf, len(X))[-1]
         lay = self.layout
         Y = np.empty((len(X), self.sizes[-1]), dtype=self.dtype)
         passes.forward_output(self.params, lay.w_off, lay.b_off, lay.sizes, self.hidden_code, self.output_code, X, Y)

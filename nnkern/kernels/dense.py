@@ -112,6 +112,14 @@ def _add_atb(A, B, C):
 
 
 @njit(**KERNEL)
+def _transpose(W, WT):
+    """WT = W.T for W (K, N), WT (N, K)."""
+    for k in range(W.shape[0]):
+        for j in range(W.shape[1]):
+            WT[j, k] = W[k, j]
+
+
+@njit(**KERNEL)
 def _blas(m, fan_in, fan_out):
     return fan_out >= NARROW or m * fan_in * fan_out >= BLAS_MIN_MACS
 
@@ -164,9 +172,7 @@ def dense_backward(a, W, dz, dW, db, da, want_da, scratch):
             return
         if _vectors(m, fan_out, fan_in, da.itemsize) and fan_in * fan_out <= TRANSPOSE_MAX:
             WT = block(scratch, max(fan_in, fan_out), fan_out, fan_in)
-            for k in range(fan_in):
-                for j in range(fan_out):
-                    WT[j, k] = W[k, j]
+            _transpose(W, WT)
             _matmul(dz, WT, da, span(zeros, 0, fan_in))
             return
         np.dot(dz, W.T, da)
@@ -192,9 +198,7 @@ def dense_backward(a, W, dz, dW, db, da, want_da, scratch):
     if not want_da:
         return
     WT = block(scratch, fan_out * fan_in, fan_out, fan_in)
-    for j in range(fan_out):
-        for k in range(fan_in):
-            WT[j, k] = W[k, j]
+    _transpose(W, WT)
     if tiles:
         matmul_rows(dz, WT, da, span(scratch, 2 * fan_out * fan_in, fan_in))
         return
