@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import zipfile
 
 import numpy as np
 import pytest
@@ -526,15 +527,28 @@ def test_several_epochs_per_call_record_what_one_per_call_records(data, tmp_path
             assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "many" / name).read_bytes(), name
 
 
-def test_direct_writer_writes_what_savez_writes_and_falls_back_without_o_direct(tmp_path, monkeypatch):
+def assert_npz_holds(path, arrays):
+    """The file at ``path`` is a zip whose checksums hold, and np.load reads ``arrays`` back from it."""
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None and z.namelist() == [f"{k}.npy" for k in arrays]
+    with np.load(path) as npz:
+        for k, a in arrays.items():
+            assert npz[k].dtype == a.dtype and npz[k].shape == a.shape
+            np.testing.assert_array_equal(npz[k], a)
+
+
+def test_npz_files_read_back_and_the_direct_writer_falls_back_without_o_direct(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
-    small = {"a": rng.normal(size=(3, 5)).astype(np.float32), "b": np.arange(4)}
+    small = {"a": rng.normal(size=(3, 5)).astype(np.float32), "b": np.arange(4), "empty": np.zeros((0, 7)),
+             "f": np.asfortranarray(rng.normal(size=(4, 3))), "step": rng.normal(size=(6, 4))[::2]}
     large = {"grad": rng.normal(size=(3000, 337)), "loss": np.zeros(3000)}  # grows the buffer
+    monkeypatch.setattr(storage, "_dos_time", lambda: (0, 33))  # the files' times: the same in both ways
     writer = storage.DirectWriter()
     for name, arrays in (("small", small), ("large", large), ("again", small)):
         storage.write_npz(str(tmp_path / f"{name}.npz"), arrays, sync=False)
         storage.write_npz(str(tmp_path / f"{name}-direct.npz"), arrays, sync=False, writer=writer)
         assert (tmp_path / f"{name}.npz").read_bytes() == (tmp_path / f"{name}-direct.npz").read_bytes()
+        assert_npz_holds(tmp_path / f"{name}.npz", arrays)
     assert writer.works == hasattr(os, "O_DIRECT")
     real_open = os.open
 

@@ -232,15 +232,14 @@ class Recorder:
 
     def end_epoch(self, epoch, metrics):
         if self.sink.streams:
-            self.sink.epoch_done(metrics)
+            self.sink.epochs_done({k: [v] for k, v in metrics.items()})
             if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
                 self._flush()
 
     def end_group(self, metrics):
         """``end_epoch`` for the epochs of a ``plan_group`` call: metrics holds their lists."""
         if self.sink.streams:
-            for i in range(len(metrics["epoch"])):
-                self.sink.epoch_done({k: v[i] for k, v in metrics.items()})
+            self.sink.epochs_done(metrics)
             if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
                 self._flush()
 
@@ -322,7 +321,7 @@ class _MemorySink:
     def store(self, arrays, block):
         self.chunks.append(_MemoryChunk(arrays))
 
-    def epoch_done(self, metrics):
+    def epochs_done(self, columns):
         pass
 
     def finish(self, history):
@@ -428,8 +427,9 @@ class _FolderSink:
             self.failed = True
             raise
 
-    def epoch_done(self, metrics):
-        self.lines.append(metrics)
+    def epochs_done(self, columns):
+        """Keep epochs' metrics ({name: list}) for the history file."""
+        self.lines.append(columns)
 
     def _shut(self):
         """Wait for the queued writes, then flush the folder to disk (unless a write failed)."""

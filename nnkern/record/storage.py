@@ -21,10 +21,14 @@ the file.
 import errno
 import io
 import json
+import math
 import mmap
 import os
 import re
+import struct
+import time
 import zipfile
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -113,6 +117,60 @@ def _replace(path, write_file, sync):
         sync_file(folder or ".")
 
 
+#: the zip records of an .npz (stored, uncompressed, no zip64: files under 4 GiB): local file header,
+#: central directory entry, end of central directory (PKWARE's APPNOTE.TXT 4.3.7, 4.3.12, 4.3.16)
+_LOCAL, _CENTRAL, _END = struct.Struct("<I5H3I2H"), struct.Struct("<I6H3I5H2I"), struct.Struct("<I4H2IH")
+_ZIP_VERSION, _MADE_BY, _ZIP_LIMIT = 20, (3 << 8) | 20, (1 << 32) - 1  # 3: Unix (the file mode in the attributes)
+
+
+def _dos_time():
+    """(time, date) of now in a zip record's MS-DOS format."""
+    t = time.localtime()
+    return (t.tm_hour << 11) | (t.tm_min << 5) | (t.tm_sec // 2), ((t.tm_year - 1980) << 9) | (t.tm_mon << 5) | t.tm_mday
+
+
+def _npy_header(array):
+    """The .npy header bytes (format 1.0, as ``np.save`` writes) of the C-contiguous ``array``."""
+    out = io.BytesIO()
+    np.lib.format.write_array_header_1_0(out, np.lib.format.header_data_from_array_1_0(array))
+    return out.getvalue()
+
+
+def _npz_entries(arrays):
+    """[(file name, .npy header, data as uint8)] of the .npz of ``arrays`` ({name: array})."""
+    entries = []
+    for key, array in arrays.items():
+        array = np.ascontiguousarray(array)
+        entries.append((f"{key}.npy".encode(), _npy_header(array), array.reshape(-1).view(np.uint8)))
+    return entries
+
+
+def _npz_size(entries):
+    return _END.size + sum(_LOCAL.size + _CENTRAL.size + 2 * len(name) + len(header) + len(data)
+                           for name, header, data in entries)
+
+
+def _build_npz(out, entries):
+    """Write into ``out`` (uint8, ``_npz_size(entries)`` bytes) the .npz file of ``entries``: what
+    ``np.load`` reads back as ``np.savez`` would have saved the arrays, checksums included, each
+    array's bytes copied once (by numpy, which releases the GIL for it, as zlib does for the checksums)."""
+    if len(out) > _ZIP_LIMIT:
+        raise ValueError(f"an .npz of {len(out)} bytes needs zip64, which nnkern does not write")
+    clock, date = _dos_time()
+    central, at = [], 0
+    for name, header, data in entries:
+        size, crc = len(header) + len(data), zlib.crc32(data, zlib.crc32(header))
+        fields = (_ZIP_VERSION, 0, 0, clock, date, crc, size, size, len(name))
+        record = _LOCAL.pack(0x04034B50, *fields, 0) + name + header
+        out[at : at + len(record)] = np.frombuffer(record, np.uint8)
+        out[at + len(record) : at + len(record) + len(data)] = data
+        central.append(_CENTRAL.pack(0x02014B50, _MADE_BY, *fields, 0, 0, 0, 0, 0o644 << 16, at) + name)
+        at += len(record) + len(data)
+    directory = b"".join(central)
+    out[at:] = np.frombuffer(directory + _END.pack(0x06054B50, 0, 0, len(central), len(central), len(directory), at, 0),
+                             np.uint8)
+
+
 class DirectWriter:
     """Writes whole files with O_DIRECT, past the page cache, from one reused page-aligned buffer:
     on virtual machines a write into the page cache can cost ten times the CPU time of the same
@@ -125,38 +183,39 @@ class DirectWriter:
     def __init__(self):
         self.buf = None
         self.works = hasattr(os, "O_DIRECT")
-        self.npz = io.BytesIO()  # reused: a fresh buffer's page faults cost more than the copy
 
     def write_npz(self, path, arrays):
-        """Create the file ``path`` holding ``np.savez(path, **arrays)``'s bytes."""
-        self.npz.seek(0)
-        np.savez(self.npz, **arrays)
-        with self.npz.getbuffer() as data:
-            self.write(path, data[: self.npz.tell()])
+        """Create the file ``path`` holding the .npz of ``arrays`` (see ``_build_npz``), built in the buffer."""
+        entries = _npz_entries(arrays)
+        n = _npz_size(entries)
+        _build_npz(self._room(n)[:n], entries)
+        self._write(path, n)
 
-    def write(self, path, data):
-        """Create the file ``path`` holding the bytes-like ``data``."""
+    def _room(self, n):
+        """The buffer (uint8) grown to hold at least ``n`` bytes rounded up to ALIGN."""
+        size = -(-n // self.ALIGN) * self.ALIGN
+        if self.buf is None or len(self.buf) < size:
+            self.buf = mmap.mmap(-1, max(size, 2 * len(self.buf or b"")))
+        return np.frombuffer(self.buf, np.uint8)
+
+    def _write(self, path, n):
+        """Create the file ``path`` holding the buffer's first ``n`` bytes."""
         if self.works:
             try:
-                return self._write_direct(path, memoryview(data).cast("B"))
+                return self._write_direct(path, n)
             except OSError as e:
                 if e.errno != errno.EINVAL:
                     raise
                 self.works = False  # not supported here
         with open(path, "wb") as f:
-            f.write(data)
+            f.write(memoryview(self.buf)[:n])
 
-    def _write_direct(self, path, data):
-        n = len(data)
-        size = -(-n // self.ALIGN) * self.ALIGN
-        if self.buf is None or len(self.buf) < size:
-            self.buf = mmap.mmap(-1, max(size, 2 * len(self.buf or b"")))
-        self.buf[:n] = data
-        view = memoryview(self.buf)[:size]
+    def _write_direct(self, path, n):
+        view = memoryview(self.buf)[: -(-n // self.ALIGN) * self.ALIGN]
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_DIRECT, 0o666)
         try:
             done = 0
-            while done < size:
+            while done < len(view):
                 done += os.write(fd, view[done:])
             os.ftruncate(fd, n)
         except BaseException:
@@ -171,10 +230,16 @@ def write_json(path, obj, sync=True):
 
 
 def write_npz(path, arrays, sync=True, writer=None):
-    """``np.savez`` into ``path`` atomically (see ``write_atomic``); through ``writer``, a
-    ``DirectWriter``, when given (the same bytes, the same guarantees)."""
+    """The .npz of ``arrays`` (see ``_build_npz``) into ``path`` atomically (see ``write_atomic``);
+    through ``writer``, a ``DirectWriter``, when given (the same bytes, the same guarantees)."""
     if writer is None:
-        return write_atomic(path, lambda f: np.savez(f, **arrays), sync)
+        def write(f):
+            entries = _npz_entries(arrays)
+            out = np.empty(_npz_size(entries), np.uint8)
+            _build_npz(out, entries)
+            f.write(out)
+
+        return write_atomic(path, write, sync)
 
     def write_file(tmp):
         writer.write_npz(tmp, arrays)
@@ -240,11 +305,19 @@ def read_npz(path, names, optional=()):
 
 
 def _json_value(value):
-    """A metric for JSON: ints stay ints, NaN and inf become null."""
+    """A metric as JSON text: ints as ints, floats as Python writes them, NaN and inf as null."""
+    if type(value) is float:  # the common case, first
+        return repr(value) if math.isfinite(value) else "null"
     if isinstance(value, (int, np.integer)):
-        return int(value)
-    value = float(value)
-    return value if np.isfinite(value) else None
+        return str(int(value))
+    return _json_value(float(value))
+
+
+def history_lines(columns):
+    """The JSON lines (one str) of per-epoch metrics given as columns {name: list}, a line per epoch."""
+    keys = [json.dumps(k) + ": " for k in columns]
+    values = [[_json_value(v) for v in column] for column in columns.values()]
+    return "".join("{" + ", ".join(k + v for k, v in zip(keys, row)) + "}\n" for row in zip(*values))
 
 
 class HistoryWriter:
@@ -253,9 +326,9 @@ class HistoryWriter:
     def __init__(self, folder):
         self.file = open(os.path.join(folder, HISTORY), "a", encoding="utf-8")
 
-    def append(self, rows, sync=False):
-        """rows: dicts of one epoch's metrics each; ``sync``: flush them to disk too."""
-        self.file.write("".join(json.dumps({k: _json_value(v) for k, v in m.items()}) + "\n" for m in rows))
+    def append(self, columns, sync=False):
+        """columns: dicts {name: list} of epochs' metrics; ``sync``: flush them to disk too."""
+        self.file.write("".join(history_lines(c) for c in columns))
         self.file.flush()
         if sync:
             os.fsync(self.file.fileno())
@@ -266,10 +339,9 @@ class HistoryWriter:
 
 def write_history(folder, history):
     """Write a whole history (dict of per-epoch lists) as history.jsonl, atomically."""
-    keys = list(history)
-    lines = (json.dumps({k: _json_value(history[k][i]) for k in keys}) + "\n"
-             for i in range(len(history.get("epoch", []))))
-    write_atomic(os.path.join(folder, HISTORY), lambda f: f.write("".join(lines).encode()))
+    epochs = len(history.get("epoch", []))
+    lines = history_lines({k: v[:epochs] for k, v in history.items()})
+    write_atomic(os.path.join(folder, HISTORY), lambda f: f.write(lines.encode()))
 
 
 #: how the command line and Python name the way past damaged pieces (errors suggest it)
