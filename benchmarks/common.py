@@ -48,7 +48,7 @@ def machine():
 def machine_line(info):
     blas = info["blas"]
     parts = [f"{info['cpu']} ({info['llvm_cpu']}), {info['cores']} cores, {info['memory_gib']:.0f} GiB",
-             f"{info['os']}, Python {info['python']}", f"NumPy {info['numpy']} ({blas})",
+             f"{info['os']}, Python {info['python']}", f"NumPy {info['numpy']}", f"BLAS loaded in the reporting process: {blas}",
              f"Numba {info['numba']}"]
     for name, shown in (("jax", "JAX"), ("torch", "PyTorch"), ("scikit-learn", "scikit-learn")):
         if name in info:
