@@ -243,12 +243,12 @@ def test_tasks_share_the_work_evenly_biggest_runs_first():
     specs = grids.expand(dict(TINY, layers=[[2, 64, 1], [2, 4, 1]], epochs=[5, 50], seed=[0, 1, 2]))
     todo = [(grids.run_name(s), s, f"out/{grids.run_name(s)}") for s in specs]
     tasks = dispatch.batches(todo, n_workers=2)
-    assert len(tasks) == 4 and sorted(n for t in tasks for n, _, _ in t) == sorted(n for n, _, _ in todo)
+    assert len(tasks) == 2 * dispatch.TASKS_PER_WORKER and sorted(n for t in tasks for n, _, _ in t) == sorted(n for n, _, _ in todo)
     work = [sum(dispatch._work(item) for item in t) for t in tasks]
     assert max(work) - min(work) <= max(dispatch._work(item) for item in todo)  # no task a whole run behind
     assert all(t[0][1]["layers"] == [2, 64, 1] and t[0][1]["epochs"] == 50 for t in tasks[:3])  # the biggest first
     many = dispatch.batches(todo * 10, n_workers=2)
-    assert max(map(len, many)) <= dispatch.MAX_RUNS_PER_TASK and len(dispatch.batches(todo[:3], 2)) == 3
+    assert max(map(len, many)) <= dispatch.MAX_RUNS_PER_TASK and len(dispatch.batches(todo[:1], 2)) == 1
 
 
 def test_a_task_tried_again_keeps_the_runs_it_finished_before(tmp_path):

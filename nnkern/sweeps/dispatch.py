@@ -11,9 +11,11 @@ import time
 from . import grid as grids
 from . import summary, worker
 
-#: tasks per worker a sweep aims at (several, so that a worker that finishes early takes another),
-#: and at most this many runs per task (so that progress and the summary move along in long sweeps)
-TASKS_PER_WORKER, MAX_RUNS_PER_TASK = 2, 8
+#: tasks per worker a sweep aims at, and at most this many runs per task (so that progress and the
+#: summary move along in long sweeps, and a worker that finishes early takes another task): each task
+#: costs a round trip to the scheduler, during which its worker waits (16 runs on 2 workers: 2 tasks
+#: per worker took 8-14% longer than 1)
+TASKS_PER_WORKER, MAX_RUNS_PER_TASK = 1, 8
 #: summary.csv is rewritten at most this often while runs finish (seconds), and when the sweep ends
 SUMMARY_SECONDS = 2.0
 #: Dask settings of a LocalCluster the sweep starts: no statistical profiler in the workers (sampling
