@@ -1,17 +1,15 @@
 """Training: ``train`` runs one compiled call per epoch; ``loss_and_grads`` and ``evaluate``
 measure a network on data."""
 
-import contextlib
 import time
 import warnings
 
-import numba
 import numpy as np
 from tqdm.auto import tqdm
 
 from .batches import epoch_orders
 from .checks import encode_targets, non_negative_float, positive_int
-from .kernels import dense, epoch_args, passes
+from .kernels import epoch_args, passes
 from .kernels.codes import OPTIMIZERS, lookup
 from .record.recorder import DURABLE, Recorder
 
@@ -188,9 +186,8 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
         while epoch <= epochs:
             if grouped:
                 call_started = time.perf_counter()
-                with _one_blas_thread(net, batch_size):
-                    k = _run_group(state, X, Y, val_arrays, orders, min(group, epochs - epoch + 1), batch_size, t,
-                                   epoch, network, optimizer, recorder, history, net, opt["lr"])
+                k = _run_group(state, X, Y, val_arrays, orders, min(group, epochs - epoch + 1), batch_size, t, epoch,
+                               network, optimizer, recorder, history, net, opt["lr"])
                 group = _group_size((time.perf_counter() - call_started) / k, n)
             else:
                 _run_epoch(train_epoch, state, X, Y, next(orders), batch_size, t, epoch, network, optimizer,
@@ -209,25 +206,6 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
             bar.close()
     recorder.close(complete=True, history=history)
     return TrainResult(net, history, recorder.recording, t, time.perf_counter() - started)
-
-
-_BLAS = []  # threadpoolctl's controller of the loaded BLAS libraries, made when first needed
-
-
-def _one_blas_thread(net, batch_size):
-    """A context holding BLAS to one thread while the kernels split their large products over
-    Numba's threads (``dense.SPLIT_MIN_MACS``), so that BLAS's own threads do not compete with
-    Numba's for the cores; else none.  (784-128-10 on 2 cores, in separate processes: 25-48 ms
-    an epoch with BLAS on 2 threads, 16-19 ms on one; taking turns in one process, level.)"""
-    sizes = net.sizes
-    if numba.get_num_threads() < 2 or max(batch_size * a * b for a, b in zip(sizes, sizes[1:])) < dense.SPLIT_MIN_MACS:
-        return contextlib.nullcontext()
-    if not _BLAS:
-        import scipy.linalg.cython_blas  # noqa: F401 - the BLAS Numba's np.dot calls: loaded, so controlled
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS.append(ThreadpoolController())
-    return _BLAS[0].limit(limits=1, user_api="blas")
 
 
 #: a multi-epoch call lasts about this long (the progress bar and Ctrl-C wait for it) ...

@@ -170,34 +170,3 @@ def test_full_batch_epochs_take_the_rows_in_order_and_minibatches_shuffle():
     assert not np.array_equal(step_rows(7, 50, 16, 5), step_rows(7, 50, 16, 9))  # epochs 2 and 3
 
 
-def test_blas_runs_on_one_thread_while_large_products_split_over_numbas(monkeypatch):
-    """With two Numba threads, a net whose products reach dense.SPLIT_MIN_MACS trains with BLAS
-    held to one thread (their threads fought over the cores), restored after; a small net leaves BLAS alone."""
-    import sys
-
-    import numba
-    from threadpoolctl import threadpool_info
-
-    from nnkern.kernels import dense, passes
-
-    if numba.get_num_threads() < 2:
-        pytest.skip("needs two Numba threads")
-    trainer, seen = sys.modules["nnkern.train"], []
-
-    def blas_threads():
-        import scipy.linalg.cython_blas  # noqa: F401 - the BLAS the kernels call
-
-        return sorted({d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"})
-
-    real = passes.train_epochs
-    monkeypatch.setattr(passes, "train_epochs", lambda *a: seen.append(blas_threads()) or real(*a))
-    before = blas_threads()
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(256, 784)).astype(np.float32), rng.integers(0, 10, 256)
-    assert 128 * 784 * 128 >= dense.SPLIT_MIN_MACS
-    nk.train(nk.MLP([784, 128, 10], output="softmax"), X, y, epochs=2, batch_size=128, quiet=True)
-    assert seen and all(s == [1] for s in seen) and blas_threads() == before
-    seen.clear()
-    nk.train(nk.MLP([784, 4, 10], output="softmax"), X, y, epochs=1, batch_size=128, quiet=True)
-    assert seen == [before]
-    assert trainer._BLAS  # the controller is made once
