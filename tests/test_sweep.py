@@ -127,6 +127,30 @@ def test_new_worker_processes_load_the_kernels_from_the_shared_cache(tmp_path, c
     assert len({s["pid"] for s in second.workers.values()} | {os.getpid()}) == 3
 
 
+def _periodic(dask_worker=None, dask_scheduler=None):
+    """{name: milliseconds} of a Dask server's periodic callbacks (run on a worker or the scheduler)."""
+    return {k: v.callback_time for k, v in (dask_worker or dask_scheduler).periodic_callbacks.items()}
+
+
+def test_a_sweeps_own_cluster_checks_its_event_loops_rarely_and_profiles_nothing():
+    """The LocalCluster nk.sweep starts runs Dask's periodic checks at LOCAL_CONFIG's intervals in its
+    scheduler, nannies and workers (loop latency every 1 s, not 20 ms; system metrics every 2 s;
+    memory every 1 s), with no statistical profiler in the workers; this process's settings stay."""
+    import dask
+
+    from nnkern.sweeps import dispatch
+
+    before = dask.config.get("distributed.admin.tick.interval")
+    with dispatch._client(None, None, 2) as c:
+        workers = list(c.run(_periodic).values())
+        nannies = [_periodic(n) for n in c.cluster.workers.values()]
+        everyone = workers + nannies + [c.run_on_scheduler(_periodic)]
+    assert len(workers) == len(nannies) == 2
+    assert all(p["tick"] == 1000 and p["monitor"] == 2000 for p in everyone), everyone
+    assert all(p["memory_monitor"] == 1000 and "profile" not in p for p in workers + nannies), everyone
+    assert dask.config.get("distributed.admin.tick.interval") == before
+
+
 def _folders(out):
     """(finished: {name: result.json bytes and mtime}, interrupted: names with a header but no result)."""
     done, started = {}, set()
