@@ -19,10 +19,10 @@ stall the next.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .activations import KERNEL
-from ._numba_ext import TILE_ROWS, VECTOR_BYTES, block, matmul_rows, span, sum_rows, transposed
+from ._numba_ext import VECTOR_BYTES, block, matmul_rows, span, sum_rows, transposed
 
 #: below this many outputs per row a layer uses loops, unless it has BLAS_MIN_MACS multiply-adds
 NARROW = 4
@@ -35,31 +35,6 @@ TILE_MAX_A_BYTES = 1 << 20
 #: entries: the copy's strided writes cost about 0.6 ns each (195 us for 256 x 256, against 93 us
 #: for the whole product through BLAS, which reads W.T as it lies)
 TRANSPOSE_MAX = 1 << 12
-
-
-#: products of at least this many multiply-adds in the register tiles split their rows over two
-#: threads, when Numba has two (784-128-10's products, 13M: 112 -> 58 us; the split costs ~1 us;
-#: its epoch on 2 cores then took 16-18 ms in some processes, 24-26 ms in others, as on one thread)
-SPLIT_MIN_MACS = 1 << 21
-
-
-@njit(parallel=True, **KERNEL)
-def _matmul_halves(A, B, C, row0):
-    """``matmul_rows`` with the rows of A and C in two halves (whole tiles) on two threads."""
-    m = A.shape[0]
-    half = min(m, (m // 2 + TILE_ROWS - 1) // TILE_ROWS * TILE_ROWS)
-    for t in prange(2):
-        i0, i1 = (0, half) if t == 0 else (half, m)
-        matmul_rows(A[i0:i1], B, C[i0:i1], row0)
-
-
-@njit(**KERNEL)
-def _matmul(A, B, C, row0):
-    """C = A @ B + row0 in the register tiles (``matmul_rows``), a large product on two threads."""
-    if A.shape[0] * A.shape[1] * B.shape[1] >= SPLIT_MIN_MACS:
-        _matmul_halves(A, B, C, row0)
-    else:
-        matmul_rows(A, B, C, row0)
 
 
 @njit(**KERNEL)
@@ -135,7 +110,7 @@ def dense_forward(a, W, b, z):
     m, fan_in = a.shape
     fan_out = W.shape[1]
     if _vectors(m, fan_in, fan_out, z.itemsize):
-        _matmul(a, W, z, b)
+        matmul_rows(a, W, z, b)
         return
     if _blas(m, fan_in, fan_out):
         np.dot(a, W, z)
@@ -167,13 +142,13 @@ def dense_backward(a, W, dz, dW, db, da, want_da, scratch):
     if _vectors(fan_in, m, fan_out, dW.itemsize):
         zeros = span(scratch, 0, max(fan_in, fan_out))
         zeros[:] = 0
-        _matmul(transposed(a), dz, dW, span(zeros, 0, fan_out))
+        matmul_rows(transposed(a), dz, dW, span(zeros, 0, fan_out))
         if not want_da:
             return
         if _vectors(m, fan_out, fan_in, da.itemsize) and fan_in * fan_out <= TRANSPOSE_MAX:
             WT = block(scratch, max(fan_in, fan_out), fan_out, fan_in)
             _transpose(W, WT)
-            _matmul(dz, WT, da, span(zeros, 0, fan_in))
+            matmul_rows(dz, WT, da, span(zeros, 0, fan_in))
             return
         np.dot(dz, W.T, da)
         return
