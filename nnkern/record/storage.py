@@ -26,7 +26,6 @@ import mmap
 import os
 import re
 import struct
-import time
 import zipfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -121,12 +120,9 @@ def _replace(path, write_file, sync):
 #: central directory entry, end of central directory (PKWARE's APPNOTE.TXT 4.3.7, 4.3.12, 4.3.16)
 _LOCAL, _CENTRAL, _END = struct.Struct("<I5H3I2H"), struct.Struct("<I6H3I5H2I"), struct.Struct("<I4H2IH")
 _ZIP_VERSION, _MADE_BY, _ZIP_LIMIT = 20, (3 << 8) | 20, (1 << 32) - 1  # 3: Unix (the file mode in the attributes)
-
-
-def _dos_time():
-    """(time, date) of now in a zip record's MS-DOS format."""
-    t = time.localtime()
-    return (t.tm_hour << 11) | (t.tm_min << 5) | (t.tm_sec // 2), ((t.tm_year - 1980) << 9) | (t.tm_mon << 5) | t.tm_mday
+#: every entry's time and date (MS-DOS format): 1980-01-01 00:00, so that the same arrays give the
+#: same bytes (the file's own modification time says when it was written)
+_ZIP_TIME, _ZIP_DATE = 0, (1 << 5) | 1
 
 
 def _npy_header(array):
@@ -156,11 +152,10 @@ def _build_npz(out, entries):
     array's bytes copied once (by numpy, which releases the GIL for it, as zlib does for the checksums)."""
     if len(out) > _ZIP_LIMIT:
         raise ValueError(f"an .npz of {len(out)} bytes needs zip64, which nnkern does not write")
-    clock, date = _dos_time()
     central, at = [], 0
     for name, header, data in entries:
         size, crc = len(header) + len(data), zlib.crc32(data, zlib.crc32(header))
-        fields = (_ZIP_VERSION, 0, 0, clock, date, crc, size, size, len(name))
+        fields = (_ZIP_VERSION, 0, 0, _ZIP_TIME, _ZIP_DATE, crc, size, size, len(name))
         record = _LOCAL.pack(0x04034B50, *fields, 0) + name + header
         out[at : at + len(record)] = np.frombuffer(record, np.uint8)
         out[at + len(record) : at + len(record) + len(data)] = data
