@@ -556,6 +556,12 @@ def test_npz_files_read_back_and_the_direct_writer_falls_back_without_o_direct(t
             raise OSError(22, "Invalid argument")  # EINVAL: what a file system without O_DIRECT says
         return real_open(path, flags, *args)
 
+    monkeypatch.setattr(storage, "_ZIP_LIMIT", 1000)  # larger files (zip64) go through np.savez
+    for name, w in (("savez", None), ("savez-direct", storage.DirectWriter())):
+        storage.write_npz(str(tmp_path / f"{name}.npz"), large, sync=False, writer=w)
+        assert_npz_holds(tmp_path / f"{name}.npz", large)
+        assert (tmp_path / f"{name}.npz").read_bytes() != (tmp_path / "large.npz").read_bytes()
+    monkeypatch.undo()
     monkeypatch.setattr(storage.os, "open", no_direct)
     writer = storage.DirectWriter()
     storage.write_npz(str(tmp_path / "fallback.npz"), large, sync=True, writer=writer)

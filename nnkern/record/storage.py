@@ -147,11 +147,10 @@ def _npz_size(entries):
 
 
 def _build_npz(out, entries):
-    """Write into ``out`` (uint8, ``_npz_size(entries)`` bytes) the .npz file of ``entries``: what
-    ``np.load`` reads back as ``np.savez`` would have saved the arrays, checksums included, each
-    array's bytes copied once (by numpy, which releases the GIL for it, as zlib does for the checksums)."""
-    if len(out) > _ZIP_LIMIT:
-        raise ValueError(f"an .npz of {len(out)} bytes needs zip64, which nnkern does not write")
+    """Write into ``out`` (uint8, ``_npz_size(entries)`` bytes, at most _ZIP_LIMIT) the .npz file of
+    ``entries``: what ``np.load`` reads back as ``np.savez`` would have saved the arrays, checksums
+    included, each array's bytes copied once (by numpy, which releases the GIL for it, as zlib does
+    for the checksums)."""
     central, at = [], 0
     for name, header, data in entries:
         size, crc = len(header) + len(data), zlib.crc32(data, zlib.crc32(header))
@@ -179,10 +178,9 @@ class DirectWriter:
         self.buf = None
         self.works = hasattr(os, "O_DIRECT")
 
-    def write_npz(self, path, arrays):
-        """Create the file ``path`` holding the .npz of ``arrays`` (see ``_build_npz``), built in the buffer."""
-        entries = _npz_entries(arrays)
-        n = _npz_size(entries)
+    def write_npz(self, path, entries, n):
+        """Create the file ``path`` holding the .npz of ``entries`` (``_npz_entries``; ``n`` bytes,
+        ``_npz_size``), built in the buffer (see ``_build_npz``)."""
         _build_npz(self._room(n)[:n], entries)
         self._write(path, n)
 
@@ -226,18 +224,22 @@ def write_json(path, obj, sync=True):
 
 def write_npz(path, arrays, sync=True, writer=None):
     """The .npz of ``arrays`` (see ``_build_npz``) into ``path`` atomically (see ``write_atomic``);
-    through ``writer``, a ``DirectWriter``, when given (the same bytes, the same guarantees)."""
+    through ``writer``, a ``DirectWriter``, when given (the same bytes, the same guarantees).  A file
+    of 4 GiB or more (which needs zip64) is written by ``np.savez``."""
+    entries = _npz_entries(arrays)
+    n = _npz_size(entries)
+    if n > _ZIP_LIMIT:
+        return write_atomic(path, lambda f: np.savez(f, **arrays), sync)
     if writer is None:
         def write(f):
-            entries = _npz_entries(arrays)
-            out = np.empty(_npz_size(entries), np.uint8)
+            out = np.empty(n, np.uint8)
             _build_npz(out, entries)
             f.write(out)
 
         return write_atomic(path, write, sync)
 
     def write_file(tmp):
-        writer.write_npz(tmp, arrays)
+        writer.write_npz(tmp, entries, n)
         if sync:
             sync_file(tmp)
 
