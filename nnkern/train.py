@@ -25,12 +25,20 @@ class TrainResult:
 
     history: dict of per-epoch lists "epoch", "loss", "acc" (train: mean over the epoch's
     batches, each measured before its update) and "val_loss", "val_acc" when validation data
-    was given.  recording: the ``Recording`` when ``record`` was set, else None.
+    was given.  recording: the ``Recording`` when ``record`` or ``record_to`` was set, else None
+    (one streamed to a folder is opened from it when first asked for).
     """
 
     def __init__(self, net, history, recording, steps, seconds):
-        self.net, self.history, self.recording = net, history, recording
+        """recording: a ``Recording``, None, or a function returning one."""
+        self.net, self.history, self._recording = net, history, recording
         self.steps, self.seconds = steps, seconds
+
+    @property
+    def recording(self):
+        if callable(self._recording):
+            self._recording = self._recording()
+        return self._recording
 
     def __repr__(self):
         last = {k: v[-1] for k, v in self.history.items() if v}

@@ -245,7 +245,8 @@ class Recorder:
 
     def close(self, complete, history=None):
         """Store what is left; on a complete run, make ``recording`` (with the per-epoch metrics
-        ``history``, a dict of lists) available."""
+        ``history``, a dict of lists) available: the ``Recording``, or for a folder a function that
+        opens it (a caller that does not look at it does not pay for opening it)."""
         if self.next is not None:
             self.next.cancel()
         self.sink.training = False  # nothing to give way to any more
@@ -451,7 +452,8 @@ class _FolderSink:
         self._shut()  # the header saying the run is complete goes last, once the rest is on disk
         storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks),
                            self.sync_end)
-        return Recording.open_streamed(self.folder, self.indexes, history)
+        history = {k: list(v) for k, v in history.items()}
+        return lambda: Recording.open_streamed(self.folder, self.indexes, history)  # opened when first asked for
 
     def abandon(self):
         self._shut()
