@@ -215,6 +215,20 @@ def test_streamed_folder_equals_the_in_memory_recording(run, data, tmp_path):
     assert nk.Recording.load(folder).history == streamed.history  # the history handed over is the file's
 
 
+def test_a_streamed_recording_is_opened_when_asked_for_from_where_it_was_written(run, data, tmp_path, monkeypatch):
+    """nk.train returns without opening a folder recording; run.recording opens it once, from the
+    folder record_to named, even after the working directory changed."""
+    opened = []
+    real = nk.Recording.open_streamed
+    monkeypatch.setattr(nk.Recording, "open_streamed", lambda *a: opened.append(a[0]) or real(*a))
+    monkeypatch.chdir(tmp_path)
+    result = nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, lr=0.05, quiet=True, record_to="run")
+    assert opened == []
+    monkeypatch.chdir(tmp_path.parent)
+    assert result.recording is result.recording and opened == [str(tmp_path / "run")]
+    assert_same_recording(result.recording, run.recording)
+
+
 @pytest.mark.parametrize("durable", ["end", "chunk", "none"])
 def test_durable_says_when_the_folder_reaches_the_disk(run, data, tmp_path, monkeypatch, durable):
     """"chunk" flushes each chunk (written under a temporary name) to disk before its rename;

@@ -453,7 +453,8 @@ class _FolderSink:
         storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks),
                            self.sync_end)
         history = {k: list(v) for k, v in history.items()}
-        return lambda: Recording.open_streamed(self.folder, self.indexes, history)  # opened when first asked for
+        folder = os.path.abspath(self.folder)  # the same folder should the working directory change
+        return lambda: Recording.open_streamed(folder, self.indexes, history)  # opened when first asked for
 
     def abandon(self):
         self._shut()
