@@ -453,8 +453,8 @@ class _FolderSink:
         storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks),
                            self.sync_end)
         history = {k: list(v) for k, v in history.items()}
-        folder = os.path.abspath(self.folder)  # the same folder should the working directory change
-        return lambda: Recording.open_streamed(folder, self.indexes, history)  # opened when first asked for
+        folder, indexes = os.path.abspath(self.folder), self.indexes  # the folder's path: the same should the working directory change
+        return lambda: Recording.open_streamed(folder, indexes, history)  # opened when first asked for
 
     def abandon(self):
         self._shut()
