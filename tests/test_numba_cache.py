@@ -22,7 +22,8 @@ print(sys.argv[1], len(run.history["loss"]))
 
 
 def test_processes_that_fill_the_cache_in_turns_each_run(tmp_path):
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba_cache"), PYTHONPATH=str(pathlib.Path(__file__).parents[1]))
+    repo = str(pathlib.Path(__file__).parents[1])
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba_cache"), PYTHONPATH=repo)
     script = tmp_path / "train.py"
     script.write_text(SCRIPT)
     # the first compiles the training kernels; the second loads them and compiles the recording's

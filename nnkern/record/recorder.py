@@ -453,8 +453,9 @@ class _FolderSink:
         storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks),
                            self.sync_end)
         history = {k: list(v) for k, v in history.items()}
-        folder, indexes = os.path.abspath(self.folder), self.indexes  # the folder's path: the same should the working directory change
-        return lambda: Recording.open_streamed(folder, indexes, history)  # opened when first asked for
+        # opened when first asked for, from this folder even if the working directory changed
+        folder, indexes = os.path.abspath(self.folder), self.indexes
+        return lambda: Recording.open_streamed(folder, indexes, history)
 
     def abandon(self):
         self._shut()
