@@ -251,7 +251,10 @@ class Recorder:
             self.next.cancel()
         self.sink.training = False  # nothing to give way to any more
         self._flush(more=False)
-        self.recording = self.sink.finish(history) if complete else self.sink.abandon()
+        if complete:  # the history as it is now: the caller's lists may grow later
+            self.recording = self.sink.finish({k: list(v) for k, v in history.items()})
+        else:
+            self.recording = self.sink.abandon()
 
 
 _DIRECT = []  # DirectWriters not in use (their buffers' pages are faulted in once, not per recording)
@@ -326,7 +329,6 @@ class _MemorySink:
         pass
 
     def finish(self, history):
-        history = {k: list(v) for k, v in history.items()}
         return Recording(dict(self.header, complete=True), self.chunks, history, self.data)
 
     def abandon(self):
@@ -452,7 +454,6 @@ class _FolderSink:
         self._shut()  # the header saying the run is complete goes last, once the rest is on disk
         storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks),
                            self.sync_end)
-        history = {k: list(v) for k, v in history.items()}
         # opened when first asked for, from this folder even if the working directory changed
         folder, indexes = os.path.abspath(self.folder), self.indexes
         return lambda: Recording.open_streamed(folder, indexes, history)

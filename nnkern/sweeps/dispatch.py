@@ -21,7 +21,7 @@ SUMMARY_SECONDS = 2.0
 #: Dask settings of a LocalCluster the sweep starts: no statistical profiler in the workers (sampling
 #: the training thread every 10 ms took about a sixth of a worker's CPU time), and the event loops'
 #: periodic checks (loop latency every 20 ms, the nannies' memory every 100 ms, system metrics every
-#: 500 ms) made rarer: an idle cluster of 2 workers took 13% of a core, 5% with these
+#: 500 ms) made rarer: an idle cluster of 2 workers took 13% of a core, 4% with these
 LOCAL_CONFIG = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
                 "distributed.worker.memory.monitor-interval": "1s", "distributed.admin.system-monitor.interval": "2s",
                 "distributed.admin.system-monitor.disk": False}
