@@ -1,7 +1,8 @@
 """The kernels' only uses of Numba internals, fenced in here: array views made without a runtime
 call and without a reference to their array (``block``, ``flat``, ``span``, ``transposed``), an int64's bits read as a float64 (``bits_to_float64``), a cache
 prefetch (``prefetch_for_write``), matrix products and column sums in explicit vectors
-(``matmul_rows``, ``sum_rows``);
+(``matmul_rows``, ``sum_rows``), what threads need to wait for each other (``load_acquire``,
+``store_release``, ``spin_pause``, ``yield_core``);
 and, from Python, the state of a compiled function's on-disk cache (``cache_file_exists``,
 ``cache_counts``), which sweeps' workers report.
 
@@ -9,10 +10,13 @@ They are built on ``numba.np.arrayobj``, ``numba.core.cgutils`` / ``imputils`` a
 IR, which are not public API and may move in a new Numba (pyproject.toml bounds the version to
 the newest one tested).  When those imports fail, ``INTERNALS`` is False and each function falls
 back to plain Numba operations with the same results (views by slice and reshape, a scalar
-``view``, no prefetch, loops for the products): slower, never wrong.  Every function is callable from compiled code only.
+``view``, no prefetch, loops for the products): slower, never wrong.  Plain reads and writes are
+no way for threads to wait for each other, so without the internals the training kernels run
+on one thread (``kernels.team``).  Every function is callable from compiled code only.
 """
 
 import os
+import platform
 
 import numpy as np
 from numba import njit, types
@@ -265,6 +269,65 @@ if INTERNALS:
 
         return types.intp(B, out), codegen
 
+    def _slot(context, builder, sig, args):
+        """A pointer to ``ary[index]`` of the intrinsic's first two arguments."""
+        index = context.cast(builder, args[1], sig.args[1], types.intp)
+        return builder.gep(make_array(sig.args[0])(context, builder, args[0]).data, [index])
+
+    def _int64_slots(ary):
+        return isinstance(ary, types.Array) and ary.ndim == 1 and ary.dtype == types.int64 and ary.layout == "C"
+
+    @intrinsic
+    def load_acquire(typingctx, ary, index):
+        """ary[index] of a C-contiguous 1-D int64 array, read atomically with acquire ordering: what
+        the thread that stored it (``store_release``) wrote before is visible after, and the compiler
+        reads memory again each time (a plain read in a waiting loop may be read once)."""
+        if not (_int64_slots(ary) and isinstance(index, types.Integer)):
+            return None
+
+        def codegen(context, builder, sig, args):
+            return builder.load_atomic(_slot(context, builder, sig, args), "acquire", 8)
+
+        return types.int64(ary, index), codegen
+
+    @intrinsic
+    def store_release(typingctx, ary, index, value):
+        """ary[index] = value (int64), written atomically with release ordering (``load_acquire``)."""
+        if not (_int64_slots(ary) and isinstance(index, types.Integer) and isinstance(value, types.Integer)):
+            return None
+
+        def codegen(context, builder, sig, args):
+            value_ = context.cast(builder, args[2], sig.args[2], types.int64)
+            builder.store_atomic(value_, _slot(context, builder, sig, args), "release", 8)
+            return context.get_dummy_value()
+
+        return types.void(ary, index, value), codegen
+
+    def _call_void(builder, name, returns=ir.VoidType()):
+        builder.call(cgutils.get_or_insert_function(builder.module, ir.FunctionType(returns, []), name), [])
+
+    @intrinsic
+    def spin_pause(typingctx):
+        """The CPU's spin-wait hint (x86's pause; nothing elsewhere): a waiting loop yields the
+        core's shared resources and leaves the loop without a mispredicted branch."""
+
+        def codegen(context, builder, sig, args):
+            if platform.machine().lower() in ("x86_64", "amd64", "i686", "x86"):
+                _call_void(builder, "llvm.x86.sse2.pause")
+            return context.get_dummy_value()
+
+        return types.void(), codegen
+
+    @intrinsic
+    def yield_core(typingctx):
+        """Give the core to another runnable thread (POSIX ``sched_yield``)."""
+
+        def codegen(context, builder, sig, args):
+            _call_void(builder, "sched_yield", ir.IntType(32))
+            return context.get_dummy_value()
+
+        return types.void(), codegen
+
 else:  # the fallbacks (see the module docstring)
 
     @njit(inline="always")
@@ -294,6 +357,22 @@ else:  # the fallbacks (see the module docstring)
     @njit(inline="always")
     def _sum_rows_vectors(B, out):
         return 0
+
+    @njit(inline="always")
+    def load_acquire(ary, index):
+        return ary[index]
+
+    @njit(inline="always")
+    def store_release(ary, index, value):
+        ary[index] = value
+
+    @njit(inline="always")
+    def spin_pause():
+        pass
+
+    @njit(inline="always")
+    def yield_core():
+        pass
 
 
 @njit(inline="always")

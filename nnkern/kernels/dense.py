@@ -127,6 +127,46 @@ def dense_forward(a, W, b, z):
 
 
 @njit(**KERNEL)
+def splits(m, fan_in, fan_out, itemsize):
+    """Whether a layer's backward pass over m rows runs as ``weight_grad_rows`` and ``input_grad``,
+    which a team of threads can split (by rows of dW, by rows of da)."""
+    return _vectors(fan_in, m, fan_out, itemsize)
+
+
+@njit(**KERNEL)
+def bias_grad(dz, db):
+    """db = dz summed over its rows.  dz: (m, fan_out), db: (fan_out,).  (A function of its own, so
+    that a team's member computes the same bits as ``dense_backward``.)"""
+    sum_rows(dz, db)
+
+
+@njit(**KERNEL)
+def weight_grad_rows(a, dz, dW, k0, k1, scratch):
+    """Rows k0 .. k1 of dW = a.T @ dz in the register tiles, for a layer that ``splits``.
+    a: (m, fan_in), dz: (m, fan_out), dW: (fan_in, fan_out); scratch as ``dense_backward``'s.
+    Rows split at multiples of ``TILE_ROWS`` give the same numbers as one call for all."""
+    zeros = span(scratch, 0, dW.shape[1])
+    zeros[:] = 0
+    matmul_rows(transposed(a)[k0:k1], dz, dW[k0:k1], zeros)
+
+
+@njit(**KERNEL)
+def input_grad(W, dz, da, scratch):
+    """da = dz @ W.T for a layer that ``splits``, on any block of rows.  W: (fan_in, fan_out),
+    dz: (m, fan_out), da: (m, fan_in); scratch as ``dense_backward``'s."""
+    m, fan_out = dz.shape
+    fan_in = W.shape[0]
+    if _vectors(m, fan_out, fan_in, da.itemsize) and fan_in * fan_out <= TRANSPOSE_MAX:
+        zeros = span(scratch, 0, fan_in)
+        zeros[:] = 0
+        WT = block(scratch, max(fan_in, fan_out), fan_out, fan_in)
+        _transpose(W, WT)
+        matmul_rows(dz, WT, da, zeros)
+        return
+    np.dot(dz, W.T, da)
+
+
+@njit(**KERNEL)
 def dense_backward(a, W, dz, dW, db, da, want_da, scratch):
     """Gradients of a dense layer.
 
@@ -138,19 +178,11 @@ def dense_backward(a, W, dz, dW, db, da, want_da, scratch):
     """
     m, fan_in = a.shape
     fan_out = W.shape[1]
-    sum_rows(dz, db)
-    if _vectors(fan_in, m, fan_out, dW.itemsize):
-        zeros = span(scratch, 0, max(fan_in, fan_out))
-        zeros[:] = 0
-        matmul_rows(transposed(a), dz, dW, span(zeros, 0, fan_out))
-        if not want_da:
-            return
-        if _vectors(m, fan_out, fan_in, da.itemsize) and fan_in * fan_out <= TRANSPOSE_MAX:
-            WT = block(scratch, max(fan_in, fan_out), fan_out, fan_in)
-            _transpose(W, WT)
-            matmul_rows(dz, WT, da, span(zeros, 0, fan_in))
-            return
-        np.dot(dz, W.T, da)
+    bias_grad(dz, db)
+    if splits(m, fan_in, fan_out, dW.itemsize):
+        weight_grad_rows(a, dz, dW, 0, fan_in, scratch)
+        if want_da:
+            input_grad(W, dz, da, scratch)
         return
     if _blas(m, fan_in, fan_out):
         np.dot(a.T, dz, dW)

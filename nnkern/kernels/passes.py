@@ -8,13 +8,18 @@ import numpy as np
 from numba import njit, prange
 
 from .activations import KERNEL, activate, activation_backward
+from . import team
 from .codes import AT_CALLER, AT_KEY_ROW, AT_SPARE, RECORD_STATE, SKIP
-from .dense import dense_backward, dense_forward, scratch_size
-from ._numba_ext import block
+from .dense import bias_grad, dense_backward, dense_forward, input_grad, scratch_size, splits, weight_grad_rows
+from ._numba_ext import TILE_ROWS, block, span
 from .layout import compiled_layer_offsets as layer_offsets, layer_params, layer_rows
 from .losses import loss_and_correct, loss_and_output_grad
 from .optim import update
-from .replay import prefetch_row
+from .replay import LINE_BYTES, prefetch_row
+from .team import barrier, part
+
+#: the status of an epoch whose team was aborted (a member failed: ``team.run`` raises its error)
+ABORTED = -2
 
 #: rows per parallel chunk in ``forward_all``
 CHUNK_ROWS = 256
@@ -38,32 +43,47 @@ def forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf
 
 @njit(**KERNEL)
 def backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf,
-                   scratch):
+                   scratch, team):
     """Backward pass of a block forwarded with ``forward_block(..., n_total=m, row0=0)``.
 
     Expects dL/dz of the output layer in ``dz_buf[: m * n_out]``; writes every layer's (dW, db)
     into ``grad`` (same layout as theta).  dz_spare and da_buf are scratch of m * max width,
-    scratch of ``dense.scratch_size(max width)``.
+    scratch of ``dense.scratch_size(max width)`` (the member's own).
+    A team (``kernels.team``) splits each layer that ``dense.splits``: dW by rows, da and the
+    activation's backward by rows of the block; role 0 does the other layers.  Returns False if
+    the team was aborted.
     """
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
-    n_out = sizes[n_layers]
-    dz = block(dz_buf, 0, m, n_out)
+    i0, i1 = part(m, team, TILE_ROWS)
     cur, spare = dz_buf, dz_spare
     for l in range(n_layers - 1, -1, -1):
         W, _ = layer_params(theta, w_off, b_off, sizes, l)
         dW, db = layer_params(grad, w_off, b_off, sizes, l)
-        fan_in = sizes[l]
-        da = block(da_buf, 0, m, fan_in)
-        if l == 0:
-            dense_backward(a0, W, dz, dW, db, da, False, scratch)
-            break
-        a_prev = layer_rows(abuf, a_off, sizes, l - 1, m, 0, m)
-        z_prev = layer_rows(zbuf, a_off, sizes, l - 1, m, 0, m)
-        dense_backward(a_prev, W, dz, dW, db, da, True, scratch)
-        dz = block(spare, 0, m, fan_in)
-        activation_backward(z_prev, a_prev, da, dz, hidden)
+        fan_in, fan_out = sizes[l], sizes[l + 1]
+        dz = block(cur, 0, m, fan_out)
+        a_prev = a0 if l == 0 else layer_rows(abuf, a_off, sizes, l - 1, m, 0, m)
+        if team[1] > 1 and splits(m, fan_in, fan_out, dW.itemsize):
+            if team[0] == 0:
+                bias_grad(dz, db)
+            k0, k1 = part(fan_in, team, TILE_ROWS)
+            weight_grad_rows(a_prev, dz, dW, k0, k1, scratch)
+            if l > 0:
+                da = block(da_buf, i0 * fan_in, i1 - i0, fan_in)
+                input_grad(W, block(cur, i0 * fan_out, i1 - i0, fan_out), da, scratch)
+                activation_backward(layer_rows(zbuf, a_off, sizes, l - 1, m, i0, i1 - i0),
+                                    layer_rows(abuf, a_off, sizes, l - 1, m, i0, i1 - i0), da,
+                                    block(spare, i0 * fan_in, i1 - i0, fan_in), hidden)
+        elif team[0] == 0:
+            da = block(da_buf, 0, m, fan_in)
+            dense_backward(a_prev, W, dz, dW, db, da, l > 0, scratch)
+            if l > 0:
+                activation_backward(layer_rows(zbuf, a_off, sizes, l - 1, m, 0, m), a_prev, da,
+                                    block(spare, 0, m, fan_in), hidden)
+        if not barrier(team):
+            return False
         cur, spare = spare, cur
+    return True
 
 
 @njit(parallel=True, **KERNEL)
@@ -143,12 +163,24 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     dz = block(dz_buf, 0, n, sizes[n_layers])
     total, correct = loss_and_output_grad(z, a, Y, out, dz, 1.0 / n)
     backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, X, zbuf, abuf, dz_buf, dz_spare, da_buf,
-                   np.empty(scratch_size(width), dtype=theta.dtype))
+                   np.empty(scratch_size(width), dtype=theta.dtype), (np.int64(0), np.int64(1), np.zeros(0, np.int64)))
     return total / n, correct
 
 
+def workspace(sizes, batch_size, n_params, dtype):
+    """The buffers an epoch's steps share (every member of a team): a batch's rows of X and Y,
+    the layers' z and a, dL/dz twice and dL/da, a spare set of (theta, m1, m2), and each member's
+    (batch loss, correct count)."""
+    sizes = np.asarray(sizes)
+    width, n_in, n_out = int(sizes.max()), int(sizes[0]), int(sizes[-1])
+    acts = batch_size * int(sizes[1:].sum())
+    return (np.empty(batch_size * n_in, dtype), np.empty(batch_size * n_out, dtype), np.empty(acts, dtype),
+            np.empty(acts, dtype), np.empty(batch_size * width, dtype), np.empty(batch_size * width, dtype),
+            np.empty(batch_size * width, dtype), np.empty((3, n_params), dtype), np.empty((team.MAX_SIZE, 2)))
+
+
 def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
-    """One epoch of minibatch training in one compiled call (umap's layout).
+    """One epoch of minibatch training in one compiled call (umap's layout), on this thread.
 
     theta, grad, m1, m2: (P,) parameters, gradient and optimizer state, updated in place.
     X: (n, n_in), Y: (n, n_out) targets, perm: (n,) row order; batches of ``batch_size`` rows.
@@ -165,29 +197,28 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
     batch whose loss was not finite (the epoch stops there, before that batch's update).
     """
     # Numba types a namedtuple argument ~4 us slower than a plain tuple of the same fields
-    return _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, tuple(net), tuple(opt), tuple(rec))
+    return _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, tuple(net), tuple(opt), tuple(rec),
+                        workspace(net.sizes, batch_size, theta.shape[0], theta.dtype), team.SOLO)
 
 
 @njit(nogil=True, **KERNEL)
-def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
-    """``train_epoch`` with net, opt, rec as plain tuples of the namedtuples' fields."""
+def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec, work, team):
+    """``train_epoch`` with net, opt, rec as plain tuples of the namedtuples' fields, the buffers of
+    ``workspace`` and a ``kernels.team``: each member gathers and forwards its rows of the batch,
+    ``backward_block`` splits the backward pass, each updates its range of the parameters.
+    Status -2: the team was aborted."""
     w_off, b_off, sizes, hidden, out = net
     codes, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2 = rec
+    a0_buf, y_buf, zbuf, abuf, dz_buf, dz_spare, da_buf, spare, partials = work
+    role, size, _ = team
     n = perm.shape[0]
     n_in, n_layers = sizes[0], sizes.shape[0] - 1
     n_out = sizes[n_layers]
     a_off = layer_offsets(sizes)
-    dtype = theta.dtype
-    a0_buf = np.empty(batch_size * n_in, dtype=dtype)
-    y_buf = np.empty(batch_size * n_out, dtype=dtype)
-    zbuf = np.empty(batch_size * a_off[n_layers], dtype=dtype)
-    abuf = np.empty_like(zbuf)
-    width = sizes.max()
-    dz_buf = np.empty(batch_size * width, dtype=dtype)
-    dz_spare = np.empty_like(dz_buf)
-    da_buf = np.empty_like(dz_buf)
-    scratch = np.empty(scratch_size(width), dtype=dtype)
-    spare = np.empty((3, theta.shape[0]), dtype=dtype)
+    scratch = np.empty(scratch_size(sizes.max()), dtype=theta.dtype)
+    p0, p1 = part(theta.shape[0], team, LINE_BYTES // theta.itemsize)
+    code_, lr, beta1, beta2, eps, weight_decay, decay_mask = opt
+    my_opt = (code_, lr, beta1, beta2, eps, weight_decay, span(decay_mask, p0, p1 - p0))
     total = 0.0
     correct = 0
     status = -1
@@ -200,33 +231,43 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec)
     for k in range(n_batches):
         s = k * batch_size
         m = min(batch_size, n - s)
+        i0, i1 = part(m, team, TILE_ROWS)
         a0 = block(a0_buf, 0, m, n_in)
         yb = block(y_buf, 0, m, n_out)
-        for i in range(m):
+        for i in range(i0, i1):
             row = perm[s + i]
             for j in range(n_in):
                 a0[i, j] = X[row, j]
             for j in range(n_out):
                 yb[i, j] = Y[row, j]
         code = codes[k]
-        if code != SKIP:  # the gradient goes there: fetch it while the forward pass runs
+        if code != SKIP and role == 0:  # the gradient goes there: fetch it while the forward pass runs
             prefetch_row(rec_grad[r])
-        forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf, m, 0)
-        z = layer_rows(zbuf, a_off, sizes, n_layers - 1, m, 0, m)
-        a = layer_rows(abuf, a_off, sizes, n_layers - 1, m, 0, m)
-        dz = block(dz_buf, 0, m, n_out)
-        batch_total, batch_correct = loss_and_output_grad(z, a, yb, out, dz, 1.0 / m)
+        forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, block(a0_buf, i0 * n_in, i1 - i0, n_in),
+                      zbuf, abuf, m, i0)
+        z = layer_rows(zbuf, a_off, sizes, n_layers - 1, m, i0, i1 - i0)
+        a = layer_rows(abuf, a_off, sizes, n_layers - 1, m, i0, i1 - i0)
+        partials[role, 0], partials[role, 1] = loss_and_output_grad(
+            z, a, block(y_buf, i0 * n_out, i1 - i0, n_out), out, block(dz_buf, i0 * n_out, i1 - i0, n_out), 1.0 / m)
+        if not barrier(team):
+            return total, correct, ABORTED
+        batch_total, batch_correct = partials[0, 0], int(partials[0, 1])
+        for q in range(1, size):
+            batch_total += partials[q, 0]
+            batch_correct += int(partials[q, 1])
         if not np.isfinite(batch_total):
             status = k
             break
         new_grad = grad
         if code != SKIP:
             new_grad = rec_grad[r]
-            rec_loss[r] = batch_total / m
+            if role == 0:
+                rec_loss[r] = batch_total / m
             r += 1
         if code == RECORD_STATE:
             new_theta, new_m1, new_m2 = rec_theta[rk], rec_m1[rk], rec_m2[rk]
-            rec_key[rk] = r - 1
+            if role == 0:
+                rec_key[rk] = r - 1
             rk += 1
             to = AT_KEY_ROW
         elif where == AT_CALLER:
@@ -235,25 +276,32 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec)
         else:
             new_theta, new_m1, new_m2 = theta, m1, m2
             to = AT_CALLER
-        backward_block(cur_theta, new_grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, abuf, dz_buf, dz_spare,
-                       da_buf, scratch)
-        update(cur_theta, cur_m1, cur_m2, new_grad, opt, t0 + k + 1, new_theta, new_m1, new_m2)
+        if not backward_block(cur_theta, new_grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, abuf, dz_buf,
+                              dz_spare, da_buf, scratch, team):
+            return total, correct, ABORTED
+        update(span(cur_theta, p0, p1 - p0), span(cur_m1, p0, p1 - p0), span(cur_m2, p0, p1 - p0),
+               span(new_grad, p0, p1 - p0), my_opt, t0 + k + 1, span(new_theta, p0, p1 - p0),
+               span(new_m1, p0, p1 - p0), span(new_m2, p0, p1 - p0))
+        if not barrier(team):
+            return total, correct, ABORTED
         cur_theta, cur_m1, cur_m2, cur_grad = new_theta, new_m1, new_m2, new_grad
         where = to
         last_code = code
         total += batch_total
         correct += batch_correct
     if where != AT_CALLER:
-        theta[:] = cur_theta
-        m1[:] = cur_m1
-        m2[:] = cur_m2
+        span(theta, p0, p1 - p0)[:] = span(cur_theta, p0, p1 - p0)
+        span(m1, p0, p1 - p0)[:] = span(cur_m1, p0, p1 - p0)
+        span(m2, p0, p1 - p0)[:] = span(cur_m2, p0, p1 - p0)
     if last_code != SKIP:  # grad holds the last step's gradient, as without recording
-        grad[:] = cur_grad
+        span(grad, p0, p1 - p0)[:] = span(cur_grad, p0, p1 - p0)
+    if not barrier(team):
+        return total, correct, ABORTED
     return total, correct, status
 
 
 def train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec, before, totals, corrects,
-                 val_X, val_Y, val_totals, val_corrects):
+                 val_X, val_Y, val_totals, val_corrects, threads=None):
     """Several epochs in one compiled call: ``train_epoch`` for each row order of perms (E, n) in
     turn (epoch e starts at step t0 + e * n_batches), stopping at a non-finite batch, each finished
     epoch validated on val_X (m, n_in), val_Y (m, n_out) (``evaluate_rows``; m may be 0) into
@@ -266,34 +314,45 @@ def train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec
     Returns (epochs finished, status): status is -1, or the index of the non-finite batch in the
     epoch after those finished.  (One call instead of E saves ``nk.train`` Python's per-epoch work
     and Numba's ~20 us argument dispatch per call.)
+    threads: the team's size (``team.size_for``'s default: Numba's thread count for a large net,
+    else 1).  A team gives the same parameters as one thread, up to the rounding of BLAS products
+    over fewer rows (not at all where every layer's products run in ``matmul_rows``), and the same
+    losses up to the order of their sum.
     """
-    return _train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, tuple(net), tuple(opt), tuple(rec), before,
-                         totals, corrects, val_X, val_Y, val_totals, val_corrects)
+    size = team.size_for(net.sizes, batch_size, threads)
+    args = (theta, grad, m1, m2, X, Y, perms, batch_size, t0, tuple(net), tuple(opt), tuple(rec), before, totals,
+            corrects, val_X, val_Y, val_totals, val_corrects,
+            workspace(net.sizes, batch_size, theta.shape[0], theta.dtype))
+    return team.run(_train_epochs, args, size)
 
 
 @njit(nogil=True, **KERNEL)
 def _train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec, before, totals, corrects,
-                  val_X, val_Y, val_totals, val_corrects):
-    """``train_epochs`` with net, opt, rec as plain tuples."""
+                  val_X, val_Y, val_totals, val_corrects, work, team):
+    """``train_epochs`` with net, opt, rec as plain tuples, the buffers of ``workspace`` and a
+    ``kernels.team`` (role 0 validates and fills totals while the others wait)."""
     w_off, b_off, sizes, hidden, out = net
     codes, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2 = rec
     n_batches = (perms.shape[1] + batch_size - 1) // batch_size
     r, rk = row0, key0
     val_width = CHUNK_ROWS * layer_offsets(sizes)[-1] if val_X.shape[0] > 0 else 0
     val_z, val_a = np.empty(val_width, dtype=theta.dtype), np.empty(val_width, dtype=theta.dtype)
+    lead = team[0] == 0
     for e in range(perms.shape[0]):
-        before[:] = theta
+        if lead:
+            before[:] = theta
         epoch_codes = codes[e]
         total, correct, status = _train_epoch(theta, grad, m1, m2, X, Y, perms[e], batch_size, t0 + e * n_batches,
                                               net, opt, (epoch_codes, r, rk, rec_grad, rec_loss, rec_key, rec_theta,
-                                                         rec_m1, rec_m2))
-        if status >= 0:
+                                                         rec_m1, rec_m2), work, team)
+        if status != -1:
             return e, status
-        totals[e] = total
-        corrects[e] = correct
-        if val_X.shape[0] > 0:
-            val_totals[e], val_corrects[e] = evaluate_rows(theta, w_off, b_off, sizes, hidden, out, val_X, val_Y,
-                                                           val_z, val_a)
+        if lead:
+            totals[e] = total
+            corrects[e] = correct
+            if val_X.shape[0] > 0:
+                val_totals[e], val_corrects[e] = evaluate_rows(theta, w_off, b_off, sizes, hidden, out, val_X, val_Y,
+                                                               val_z, val_a)
         for k in range(n_batches):
             if epoch_codes[k] != SKIP:
                 r += 1

@@ -1,0 +1,146 @@
+"""A team of threads training one net (``nnkern.kernels.team``): its shares, its barrier, its
+failures, and that it trains as one thread does."""
+
+import threading
+
+import numpy as np
+import pytest
+from numba import njit
+
+from nnkern.kernels import epoch_args, passes, team
+from nnkern.kernels.codes import ADAM, MOMENTUM, RECORD_GRAD, RECORD_STATE, RELU, SIGMOID, SKIP, SOFTMAX, TANH
+from nnkern.kernels.layout import Layout
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 100, 784, 1001])
+@pytest.mark.parametrize("size", [1, 2, 3, 5])
+@pytest.mark.parametrize("align", [1, 8, 16])
+def test_parts_cover_the_range_once_at_aligned_starts(n, size, align):
+    parts = [team.part(n, (role, size, team.SOLO[2]), align) for role in range(size)]
+    assert parts[0][0] == 0 and parts[-1][1] == n
+    for (lo, hi), (next_lo, _) in zip(parts, parts[1:]):
+        assert lo <= hi == next_lo and (lo % align == 0 or lo == n)
+
+
+@njit(nogil=True)
+def _count_in_lockstep(seen, rounds, team_):
+    """Each member writes the round into its slot of seen, then checks after the barrier that
+    every member wrote it: returns the rounds where one had not."""
+    role, size, _ = team_
+    wrong = 0
+    for r in range(rounds):
+        seen[role] = r
+        if not team.barrier(team_):
+            return -1
+        for other in range(size):
+            if seen[other] != r:
+                wrong += 1
+        if not team.barrier(team_):
+            return -1
+    return wrong
+
+
+def test_no_member_passes_a_barrier_before_all_reach_it():
+    seen = np.full(2, -1, np.int64)
+    assert team.run(_count_in_lockstep, (seen, 20000), 2) == 0
+
+
+@njit(nogil=True)
+def _fail_as_member_one(team_):
+    role = team_[0]
+    if role == 1:
+        raise ValueError("member one failed")
+    return team.barrier(team_)
+
+
+def test_a_failing_member_aborts_the_others_and_its_error_is_raised():
+    done = []
+    caller = threading.Thread(target=lambda: done.append(pytest.raises(ValueError, team.run, _fail_as_member_one,
+                                                                       (), 2)))
+    caller.start()
+    caller.join(timeout=60)
+    assert not caller.is_alive(), "role 0 kept waiting at its barrier"
+    assert done and "member one failed" in str(done[0].value)
+
+
+def test_team_size_follows_the_step_and_the_threads():
+    assert team.size_for(np.array([2, 16, 16, 1]), 32) == 1  # too small a step
+    assert team.size_for(np.array([784, 128, 10]), 128, threads=1) == 1
+    assert team.size_for(np.array([784, 128, 10]), 128, threads=2) == 2
+    assert team.size_for(np.array([784, 128, 10]), 8, threads=2) == 1  # a member needs MIN_ROWS rows
+
+
+def _epochs(sizes, hidden, out, dtype, opt, n=200, batch=40, seed=0):
+    """The arguments of ``passes.train_epochs`` for 3 epochs, recording steps 1 and 5 (a key row)."""
+    rng = np.random.default_rng(seed)
+    lay = Layout(np.array(sizes))
+    theta = rng.normal(scale=0.4, size=lay.n_params).astype(dtype)
+    X = rng.normal(size=(n, sizes[0])).astype(dtype)
+    Y = np.eye(sizes[-1], dtype=dtype)[rng.integers(0, sizes[-1], n)] if out == SOFTMAX else \
+        (rng.random((n, sizes[-1])) < 0.5).astype(dtype)
+    perms = np.stack([rng.permutation(n) for _ in range(3)])
+    codes = np.full((3, n // batch), SKIP, np.int8)
+    codes[0, 1], codes[1, 0] = RECORD_GRAD, RECORD_STATE
+    rows, P = 3, lay.n_params
+    rec = epoch_args.RecordBuffers(codes, 0, 0, np.zeros((rows, P), dtype), np.zeros(rows, dtype),
+                                   np.zeros(rows, np.int64), *(np.zeros((rows, P), dtype) for _ in range(3)))
+    state = [theta, np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)]
+    out_arrays = (np.empty_like(theta), np.empty(3), np.empty(3, np.int64))
+    val = (X[:30].copy(), Y[:30].copy(), np.empty(3), np.empty(3, np.int64))
+    return (*state, X, Y, perms, batch, 0, epoch_args.network(lay, hidden, out),
+            epoch_args.optimizer(lay, dtype, opt, 0.01, 0.9, 0.999, 1e-8, 1e-3), rec, *out_arrays, *val)
+
+
+def _train(args, threads, monkeypatch=None):
+    """``passes.train_epochs`` on copies of args by a team of ``threads`` (more than the cores when
+    monkeypatch is given); returns its result and the arrays."""
+    if monkeypatch is not None:
+        monkeypatch.setattr(team, "size_for", lambda sizes, batch_size, threads=None: threads)
+    args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    rec = args[11]
+    args[11] = rec._replace(**{f: getattr(rec, f).copy() for f in ("grad", "loss", "key", "theta", "m1", "m2")})
+    result = passes.train_epochs(*args, threads=threads)
+    return result, args
+
+
+# every product of these nets runs in the register tiles: a team gives the same bits
+TILED = [([32, 48, 16], TANH, SOFTMAX, np.float32), ([24, 32, 32, 16], RELU, SIGMOID, np.float32),
+         ([16, 24, 8], TANH, SOFTMAX, np.float64)]
+# these have layers that go to BLAS (narrow outputs) or loops: the same up to rounding
+MIXED = [([40, 32, 3], TANH, SOFTMAX, np.float32), ([30, 16, 16, 1], RELU, SIGMOID, np.float64),
+         ([5, 7, 2], TANH, SOFTMAX, np.float64)]
+
+
+@pytest.mark.parametrize("size", [2, 3])
+@pytest.mark.parametrize("sizes,hidden,out,dtype", TILED + MIXED)
+def test_a_team_trains_and_records_what_one_thread_does(sizes, hidden, out, dtype, size, monkeypatch):
+    args = _epochs(sizes, hidden, out, dtype, ADAM if dtype == np.float32 else MOMENTUM)
+    (done, status), solo = _train(args, 1)
+    assert (done, status) == (3, -1)
+    got_status, got = _train(args, size, monkeypatch)
+    assert got_status == (3, -1)
+    exact = (sizes, hidden, out, dtype) in TILED
+    names = ["theta", "grad", "m1", "m2"] + [f"rec.{f}" for f in ("grad", "loss", "key", "theta", "m1", "m2")] + \
+        ["before", "totals", "corrects", "val totals", "val corrects"]
+    pairs = [*zip(solo[:4], got[:4]), *zip(solo[11][3:], got[11][3:]), *zip(solo[12:15], got[12:15]),
+             *zip(solo[17:], got[17:])]
+    for name, (want, have) in zip(names, pairs):
+        if exact and name not in ("totals", "rec.loss"):  # sums of the members' losses: in another order
+            np.testing.assert_array_equal(have, want, err_msg=name)
+        else:
+            np.testing.assert_allclose(have, want, rtol=2e-5 if dtype == np.float32 else 1e-12, atol=1e-7,
+                                       err_msg=name)
+    assert not np.array_equal(got[0], args[0])  # it trained
+
+
+def test_a_team_stops_at_a_nonfinite_batch_as_one_thread_does():
+    args = _epochs([32, 48, 16], TANH, SOFTMAX, np.float32, ADAM)
+    X, perms = args[4], args[6]
+    bad = perms[1][45]  # in the second batch of the second epoch; the first epoch visits another row twice
+    perms[0][perms[0] == bad] = (bad + 1) % len(X)
+    X[bad] = np.nan
+    (done, status), solo = _train(args, 1)
+    assert (done, status) == (1, 1)
+    (done, status), got = _train(args, 2)
+    assert (done, status) == (1, 1)
+    np.testing.assert_array_equal(got[0], solo[0])  # the first epoch's parameters: the team's are the same
