@@ -3,6 +3,7 @@ stands for, and the module's fallbacks when those internals cannot be imported."
 
 import os
 import pathlib
+import platform
 import re
 import subprocess
 import sys
@@ -32,8 +33,11 @@ assert not _numba_ext.INTERNALS
 sys.path.insert(0, sys.argv[1])
 import test_numba_ext as t
 for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write, t.check_matmul_rows,
-              t.check_sum_rows, t.check_span_and_transposed):
+              t.check_sum_rows, t.check_span_and_transposed, t.check_sync):
     check(_numba_ext)
+import numpy as np
+from nnkern.kernels import team
+assert team.size_for(np.array([784, 128, 10]), 128, 2) == 1  # no team without atomic reads and writes
 print("fallbacks ok")
 '''
 
@@ -198,6 +202,32 @@ def test_matmul_rows_computes_in_vectors_of_fused_multiply_adds():
     assert np.all(C == 4)
     width = ext.VECTOR_BYTES // 4
     assert f"llvm.fma.v{width}f32" in next(iter(matmul.inspect_llvm().values()))
+
+
+def _sync_kernel(m):
+    @njit
+    def sync(slots):
+        m.store_release(slots, 3, 41)
+        m.spin_pause()
+        m.yield_core()
+        return m.load_acquire(slots, 3) + 1
+
+    return sync
+
+
+def check_sync(m):
+    slots = np.zeros(8, np.int64)
+    assert _sync_kernel(m)(slots) == 42 and slots.tolist() == [0, 0, 0, 41, 0, 0, 0, 0]
+
+
+def test_atomic_reads_and_writes_pause_and_yield():
+    check_sync(ext)
+    sync = _sync_kernel(ext)
+    sync(np.zeros(8, np.int64))
+    ir = next(iter(sync.inspect_llvm().values()))
+    assert "store atomic i64" in ir and "release" in ir and "load atomic i64" in ir and "acquire" in ir
+    assert "@sched_yield" in ir
+    assert ("llvm.x86.sse2.pause" in ir) == (platform.machine().lower() in ("x86_64", "amd64"))
 
 
 def test_fallbacks_give_the_same_results_without_the_internals():
