@@ -137,7 +137,10 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     X: (n, n_inputs); y: labels or targets as ``MLP.output`` expects. Each epoch shuffles the
     rows (seeded by ``seed``; full-batch steps, batch_size >= n, take them in order) and runs
     forward, backward and the ``optimizer`` update ("sgd", "momentum" or "adam", L2
-    ``weight_decay`` on weights) for every batch in one compiled call.
+    ``weight_decay`` on weights) for every batch in one compiled call.  A net whose step has 1M
+    multiply-adds or more (784-128-10 at batch 8 on) trains on Numba's thread count, up to the
+    cores the process may use (``numba.set_num_threads(1)``: on one), with the same parameters
+    up to rounding (``kernels.team``).
     val: optional (X_val, y_val) measured after every epoch.
     record: None (off), "auto" (every step while that takes at most 256 MB, else "geometric"), an
     int k (every k steps), "geometric" or a list of steps (see ``nnkern.record.schedules``); a
