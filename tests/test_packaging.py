@@ -58,7 +58,7 @@ def test_the_base_install_leaves_manim_to_the_viz_extra(built):
     meta = wheel.read(next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))).decode()
     requires = [line.split(": ", 1)[1] for line in meta.splitlines() if line.startswith("Requires-Dist: ")]
     base = sorted(r.split(">")[0].split("<")[0].split("=")[0] for r in requires if "extra ==" not in r)
-    assert base == ["numba", "numpy", "scikit-learn", "tqdm"]
+    assert base == ["numba", "numpy", "scikit-learn", "threadpoolctl", "tqdm"]
     assert {r.split(";")[0].strip() for r in requires if 'extra == "viz"' in r} == {"manim>=0.18", "pillow<13"}
     entry = wheel.read(next(n for n in wheel.namelist() if n.endswith("entry_points.txt"))).decode()
     assert "nnkern = nnkern.cli:main" in entry
