@@ -395,6 +395,16 @@ def test_truncated_chunk_names_the_file_unless_skipping_is_asked_for(saved):
     assert len(rec) == 0 and not rec.complete and rec.skipped == [path]
 
 
+def test_history_lines_hold_each_metric_as_json():
+    columns = {"epoch": [1, 2, 3], "loss": [0.5, float("nan"), 1e-300], "acc": [np.float64(0.25), 1, float("inf")],
+               "odd%name": [np.int64(4), 5, 6]}
+    lines = storage.history_lines(columns).splitlines()
+    assert [json.loads(line) for line in lines] == [{"epoch": 1, "loss": 0.5, "acc": 0.25, "odd%name": 4},
+                                                     {"epoch": 2, "loss": None, "acc": 1, "odd%name": 5},
+                                                     {"epoch": 3, "loss": 1e-300, "acc": None, "odd%name": 6}]
+    assert storage.history_lines({"loss": [0.1, -0.0]}) == '{"loss": 0.1}\n{"loss": -0.0}\n'
+
+
 def test_history_lines(saved):
     path = os.path.join(saved, "history.jsonl")
     lines = open(path).read().splitlines()
