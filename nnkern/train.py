@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 from tqdm.auto import tqdm
 
-from .batches import epoch_orders
+from .batches import EpochOrders
 from .checks import encode_targets, non_negative_float, positive_int
 from .kernels import epoch_args, passes
 from .kernels.codes import OPTIMIZERS, lookup
@@ -180,7 +180,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     recorder = _make_recorder(net, record, record_to, durable, backend, dict(
         opt, epochs=epochs, batch_size=batch_size, seed=seed, steps_per_epoch=n_batches, n_samples=n, meta=record_meta))
 
-    orders = epoch_orders(seed, n, batch_size)
+    orders = EpochOrders(seed, n, batch_size)
     theta = net.params
     state = (theta, np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta))  # theta, grad, m1, m2
     history = {"epoch": [], "loss": [], "acc": []}
@@ -263,9 +263,7 @@ def _run_group(state, X, Y, val, orders, k, batch_size, t, epoch, network, optim
     n = len(X)
     n_batches = (n + batch_size - 1) // batch_size
     k, rec = recorder.plan_group(epoch, t, n_batches, k)
-    perms = np.empty((k, n), np.int64)
-    for e in range(k):
-        perms[e] = next(orders)
+    perms = orders.take(k)
     before, totals, corrects = np.empty_like(theta), np.empty(k), np.empty(k, np.int64)
     val_totals, val_corrects = np.empty(k), np.empty(k, np.int64)
     done, failed = passes.train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t, network, optimizer, rec,

@@ -33,7 +33,7 @@ assert not _numba_ext.INTERNALS
 sys.path.insert(0, sys.argv[1])
 import test_numba_ext as t
 for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write, t.check_matmul_rows,
-              t.check_sum_rows, t.check_span_and_transposed, t.check_sync):
+              t.check_sum_rows, t.check_span_and_transposed, t.check_sync, t.check_pcg64_next):
     check(_numba_ext)
 import numpy as np
 from nnkern.kernels import team
@@ -218,6 +218,27 @@ def _sync_kernel(m):
 def check_sync(m):
     slots = np.zeros(8, np.int64)
     assert _sync_kernel(m)(slots) == 42 and slots.tolist() == [0, 0, 0, 41, 0, 0, 0, 0]
+
+
+def check_pcg64_next(m):
+    @njit
+    def draws(s, k):
+        out = np.empty(k, np.uint64)
+        for i in range(k):
+            out[i] = m.pcg64_next(s)
+        return out
+
+    for seed in (0, 99):
+        rng = np.random.default_rng(seed)
+        st = rng.bit_generator.state["state"]
+        words = [w >> shift & (2**64 - 1) for w in (st["state"], st["inc"]) for shift in (64, 0)]
+        s = np.array(words, np.uint64)
+        np.testing.assert_array_equal(draws(s, 1000), rng.bit_generator.random_raw(1000))
+        assert (int(s[0]) << 64 | int(s[1])) == rng.bit_generator.state["state"]["state"]
+
+
+def test_pcg64_next_draws_numpys_numbers():
+    check_pcg64_next(ext)
 
 
 def test_atomic_reads_and_writes_pause_and_yield():

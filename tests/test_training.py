@@ -80,7 +80,7 @@ def test_training_moves_only_this_network_and_returns_history():
 def test_epochs_run_several_per_call_as_they_would_one_by_one(dtype, monkeypatch):
     import sys
 
-    from nnkern.batches import epoch_orders
+    from nnkern.batches import EpochOrders
     from nnkern.kernels import epoch_args, passes
     from nnkern.kernels.codes import ADAM
 
@@ -92,7 +92,7 @@ def test_epochs_run_several_per_call_as_they_would_one_by_one(dtype, monkeypatch
     Xc, Yc = trainer.checked_targets(net, X, y)
     network = epoch_args.network(net.layout, net.hidden_code, net.output_code)
     adam = epoch_args.optimizer(net.layout, net.dtype, ADAM, 0.01, 0.9, 0.999, 1e-8)
-    orders, losses = epoch_orders(4, 300, 32), []
+    orders, losses = EpochOrders(4, 300, 32), []
     for e in range(9):
         total, _, _ = passes.train_epoch(want[0], want[1], want[2], want[3], Xc, Yc, next(orders), 32, e * 10,
                                          network, adam, epoch_args.no_recording(10, net.n_params, net.dtype))
@@ -160,9 +160,9 @@ def test_readme_example_learns_the_spiral():
 
 
 def test_full_batch_epochs_take_the_rows_in_order_and_minibatches_shuffle():
-    from nnkern.batches import epoch_orders, step_rows
+    from nnkern.batches import EpochOrders, step_rows
 
-    full, mini = epoch_orders(7, 50, 50), epoch_orders(7, 50, 16)
+    full, mini = EpochOrders(7, 50, 50), EpochOrders(7, 50, 16)
     for _ in range(3):
         np.testing.assert_array_equal(next(full), np.arange(50))
         assert sorted(next(mini)) == list(range(50))

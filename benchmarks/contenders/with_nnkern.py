@@ -5,7 +5,7 @@ per call through ``passes.train_epochs``) as an extra row."""
 import numpy as np
 
 import nnkern as nk
-from nnkern.batches import epoch_orders
+from nnkern.batches import EpochOrders
 from nnkern.kernels import epoch_args, passes
 from nnkern.kernels.codes import ADAM
 from nnkern.train import checked_targets
@@ -50,7 +50,7 @@ def kernel(spec):
     network = epoch_args.network(net.layout, net.hidden_code, net.output_code)
     adam = epoch_args.optimizer(net.layout, net.dtype, ADAM, LR, *BETAS, EPS, 0.0)
     no_rec = epoch_args.no_recording(n_batches, net.n_params, net.dtype)
-    orders = epoch_orders(0, n, batch)  # nk.train's row orders
+    orders = EpochOrders(0, n, batch)  # nk.train's row orders
     state = {"t": 0}
 
     def run(epochs):

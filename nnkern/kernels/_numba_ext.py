@@ -2,7 +2,8 @@
 call and without a reference to their array (``block``, ``flat``, ``span``, ``transposed``), an int64's bits read as a float64 (``bits_to_float64``), a cache
 prefetch (``prefetch_for_write``), matrix products and column sums in explicit vectors
 (``matmul_rows``, ``sum_rows``), what threads need to wait for each other (``load_acquire``,
-``store_release``, ``spin_pause``, ``yield_core``);
+``store_release``, ``spin_pause``, ``yield_core``), NumPy's PCG64 step in 128-bit integers
+(``pcg64_next``);
 and, from Python, the state of a compiled function's on-disk cache (``cache_file_exists``,
 ``cache_counts``), which sweeps' workers report.
 
@@ -39,6 +40,9 @@ VECTOR_BYTES = 64
 #: AVX-512's 32 registers), each loaded vector of B used TILE_ROWS times; measured on 784 x 128
 #: products, 1.1-1.3x the speed of OpenBLAS's sgemm (4 x 1, the tile before, ran at half its speed)
 TILE_ROWS, TILE_VECTORS = 8, 2
+#: NumPy's PCG64 multiplier (PCG_DEFAULT_MULTIPLIER_128), as 64-bit words for the fallback
+PCG64_MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645
+_M_HI, _M_LO = np.uint64(PCG64_MULTIPLIER >> 64), np.uint64(PCG64_MULTIPLIER & (1 << 64) - 1)
 #: a row left over from the tiles sums over k in this many chains (dW of a 2-input layer over 1000
 #: samples is two such rows: one chain waited on every fused multiply-add's latency, 4x slower)
 SINGLE_ROW_CHAINS = 4
@@ -328,6 +332,32 @@ if INTERNALS:
 
         return types.void(), codegen
 
+    @intrinsic
+    def pcg64_next(typingctx, s):
+        """The next 64 random bits of NumPy's ``PCG64`` (XSL-RR 128/64) whose 128-bit state and
+        increment are s[0], s[1] and s[2], s[3] (uint64 words, high first): the state steps by a
+        128-bit multiply-add, then its halves are xored and rotated right by its top 6 bits."""
+        if not (isinstance(s, types.Array) and s.ndim == 1 and s.dtype == types.uint64 and s.layout == "C"):
+            return None
+
+        def codegen(context, builder, sig, args):
+            data = make_array(sig.args[0])(context, builder, args[0]).data
+            i64, i128 = ir.IntType(64), ir.IntType(128)
+            slots = [builder.gep(data, [context.get_constant(types.intp, k)]) for k in range(4)]
+
+            def wide(hi, lo):
+                return builder.or_(builder.shl(builder.zext(builder.load(hi), i128), i128(64)),
+                                   builder.zext(builder.load(lo), i128))
+
+            state = builder.add(builder.mul(wide(*slots[:2]), i128(PCG64_MULTIPLIER)), wide(*slots[2:]))
+            hi, lo = builder.trunc(builder.lshr(state, i128(64)), i64), builder.trunc(state, i64)
+            builder.store(hi, slots[0])
+            builder.store(lo, slots[1])
+            x, r = builder.xor(hi, lo), builder.lshr(hi, i64(58))
+            return builder.or_(builder.lshr(x, r), builder.shl(x, builder.and_(builder.neg(r), i64(63))))
+
+        return types.uint64(s), codegen
+
 else:  # the fallbacks (see the module docstring)
 
     @njit(inline="always")
@@ -373,6 +403,24 @@ else:  # the fallbacks (see the module docstring)
     @njit(inline="always")
     def yield_core():
         pass
+
+    @njit(inline="always")
+    def _mulhi(a, b):
+        """The high 64 bits of the 128-bit product of uint64 a and b."""
+        low, half = np.uint64(0xFFFFFFFF), np.uint64(32)
+        a0, a1, b0, b1 = a & low, a >> half, b & low, b >> half
+        p00, p01, p10, p11 = a0 * b0, a0 * b1, a1 * b0, a1 * b1
+        return p11 + (p01 >> half) + (p10 >> half) + (((p00 >> half) + (p01 & low) + (p10 & low)) >> half)
+
+    @njit(inline="always")
+    def pcg64_next(s):
+        hi, lo = s[0], s[1]
+        product_lo = lo * _M_LO
+        new_lo = product_lo + s[3]
+        new_hi = _mulhi(lo, _M_LO) + hi * _M_LO + lo * _M_HI + s[2] + (np.uint64(1) if new_lo < product_lo else np.uint64(0))
+        s[0], s[1] = new_hi, new_lo
+        x, r = new_hi ^ new_lo, new_hi >> np.uint64(58)
+        return (x >> r) | (x << ((np.uint64(64) - r) & np.uint64(63)))
 
 
 @njit(inline="always")

@@ -1,0 +1,44 @@
+"""Row orders drawn in compiled code (``nnkern.kernels.shuffle``) against NumPy's own
+``Generator.permutation``: the same numbers, the generator left in the same state."""
+
+import numpy as np
+import pytest
+
+from nnkern.batches import EpochOrders
+from nnkern.kernels import shuffle
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**40 + 7])
+@pytest.mark.parametrize("n", [1, 2, 3, 31, 1000, 65_537])
+def test_permutations_are_numpys_one_call_after_another(seed, n):
+    rng = np.random.default_rng(seed)
+    state = shuffle.pcg64_state(np.random.default_rng(seed))
+    for k in (1, 3, 2):  # calls of several epochs continue where the last one stopped
+        out = np.empty((k, n), np.int64)
+        shuffle.permutations(state, out)
+        np.testing.assert_array_equal(out, np.stack([rng.permutation(n) for _ in range(k)]))
+        np.testing.assert_array_equal(state, shuffle.pcg64_state(rng))
+
+
+def test_a_generator_holding_half_a_draw_continues_as_numpy_does():
+    rng = np.random.default_rng(3)
+    rng.integers(0, 10, dtype=np.uint32)  # leaves 32 buffered bits
+    state = shuffle.pcg64_state(rng)
+    assert state[4] == 1
+    out = np.empty((1, 500), np.int64)
+    shuffle.permutations(state, out)
+    np.testing.assert_array_equal(out[0], rng.permutation(500))
+
+
+def test_only_pcg64_is_taken():
+    with pytest.raises(ValueError, match="PCG64 generator, not MT19937"):
+        shuffle.pcg64_state(np.random.Generator(np.random.MT19937(0)))
+
+
+def test_epoch_orders_take_what_next_gives():
+    a, b = EpochOrders(5, 200, 32), EpochOrders(5, 200, 32)
+    np.testing.assert_array_equal(a.take(4), np.stack([next(b) for _ in range(4)]))
+    np.testing.assert_array_equal(next(a), next(b))
+    rng = np.random.default_rng(5)
+    np.testing.assert_array_equal(EpochOrders(5, 200, 32).take(2), np.stack([rng.permutation(200), rng.permutation(200)]))
+    np.testing.assert_array_equal(EpochOrders(5, 200, 200).take(2), np.tile(np.arange(200), (2, 1)))
