@@ -163,20 +163,26 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     dz = block(dz_buf, 0, n, sizes[n_layers])
     total, correct = loss_and_output_grad(z, a, Y, out, dz, 1.0 / n)
     backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, X, zbuf, abuf, dz_buf, dz_spare, da_buf,
-                   np.empty(scratch_size(width), dtype=theta.dtype), (np.int64(0), np.int64(1), np.zeros(0, np.int64)))
+                   np.empty(scratch_size(width), dtype=theta.dtype), _solo())
     return total / n, correct
 
 
-def workspace(sizes, batch_size, n_params, dtype):
-    """The buffers an epoch's steps share (every member of a team): a batch's rows of X and Y,
-    the layers' z and a, dL/dz twice and dL/da, a spare set of (theta, m1, m2), and each member's
-    (batch loss, correct count)."""
-    sizes = np.asarray(sizes)
-    width, n_in, n_out = int(sizes.max()), int(sizes[0]), int(sizes[-1])
-    acts = batch_size * int(sizes[1:].sum())
-    return (np.empty(batch_size * n_in, dtype), np.empty(batch_size * n_out, dtype), np.empty(acts, dtype),
+@njit(**KERNEL)
+def workspace(sizes, batch_size, theta):
+    """The buffers an epoch's steps share (every member of a team) for a net of widths sizes with
+    parameters like theta (P,): a batch's rows of X and Y, the layers' z and a, dL/dz twice and
+    dL/da, a spare set of (theta, m1, m2), and each member's (batch loss, correct count)."""
+    dtype, width = theta.dtype, sizes.max()
+    acts = batch_size * layer_offsets(sizes)[-1]
+    return (np.empty(batch_size * sizes[0], dtype), np.empty(batch_size * sizes[-1], dtype), np.empty(acts, dtype),
             np.empty(acts, dtype), np.empty(batch_size * width, dtype), np.empty(batch_size * width, dtype),
-            np.empty(batch_size * width, dtype), np.empty((3, n_params), dtype), np.empty((team.MAX_SIZE, 2)))
+            np.empty(batch_size * width, dtype), np.empty((3, theta.shape[0]), dtype), np.empty((team.MAX_SIZE, 2)))
+
+
+@njit(**KERNEL)
+def _solo():
+    """The team of the calling thread alone (``team.SOLO``), made in compiled code."""
+    return np.int64(0), np.int64(1), np.zeros(team.LINE, np.int64)
 
 
 def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
@@ -197,8 +203,15 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
     batch whose loss was not finite (the epoch stops there, before that batch's update).
     """
     # Numba types a namedtuple argument ~4 us slower than a plain tuple of the same fields
-    return _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, tuple(net), tuple(opt), tuple(rec),
-                        workspace(net.sizes, batch_size, theta.shape[0], theta.dtype), team.SOLO)
+    return _solo_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, tuple(net), tuple(opt), tuple(rec))
+
+
+@njit(nogil=True, **KERNEL)
+def _solo_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
+    """``_train_epoch`` on this thread, its buffers allocated here (in Python they cost a tenth of a
+    small net's full-batch epoch)."""
+    return _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
+                        workspace(net[2], batch_size, theta), _solo())
 
 
 @njit(nogil=True, **KERNEL)
@@ -322,7 +335,7 @@ def train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec
     size = team.size_for(net.sizes, batch_size, threads)
     args = (theta, grad, m1, m2, X, Y, perms, batch_size, t0, tuple(net), tuple(opt), tuple(rec), before, totals,
             corrects, val_X, val_Y, val_totals, val_corrects,
-            workspace(net.sizes, batch_size, theta.shape[0], theta.dtype))
+            workspace(net.sizes, batch_size, theta))
     return team.run(_train_epochs, args, size)
 
 
