@@ -144,3 +144,23 @@ def test_a_team_stops_at_a_nonfinite_batch_as_one_thread_does():
     (done, status), got = _train(args, 2)
     assert (done, status) == (1, 1)
     np.testing.assert_array_equal(got[0], solo[0])  # the first epoch's parameters: the team's are the same
+
+
+def test_nk_train_on_a_team_records_and_replays_what_one_thread_does(tmp_path, monkeypatch):
+    import nnkern as nk
+
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(300, 32)).astype(np.float32), rng.integers(0, 16, 300)
+
+    def run(threads, folder):
+        monkeypatch.setattr(team, "size_for", lambda sizes, batch_size, _=None: threads)
+        net = nk.MLP([32, 48, 16], output="softmax", seed=2)
+        return net, nk.train(net, X, y, epochs=3, batch_size=40, record=1, record_to=folder, quiet=True).recording
+
+    solo_net, solo = run(1, tmp_path / "solo")
+    team_net, teamed = run(2, tmp_path / "team")
+    np.testing.assert_array_equal(team_net.params, solo_net.params)  # every product in the tiles: the same bits
+    np.testing.assert_array_equal(teamed.params(-1), team_net.params)  # replaying the recorded steps rebuilds them
+    for field in ("params", "grad", "m1", "m2"):
+        np.testing.assert_array_equal(teamed.stack(field), solo.stack(field))
+    np.testing.assert_allclose(teamed.losses, solo.losses, rtol=1e-6)
