@@ -9,7 +9,7 @@ from tqdm.auto import tqdm
 
 from .batches import EpochOrders
 from .checks import encode_targets, non_negative_float, positive_int
-from .kernels import epoch_args, passes
+from .kernels import epoch_args, passes, team
 from .kernels.codes import OPTIMIZERS, lookup
 from .record.recorder import DURABLE, Recorder
 
@@ -140,7 +140,8 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     ``weight_decay`` on weights) for every batch in one compiled call.  A net whose step has 1M
     multiply-adds or more (784-128-10 at batch 8 on) trains on Numba's thread count, up to the
     cores the process may use (``numba.set_num_threads(1)``: on one), with the same parameters
-    up to rounding (``kernels.team``).
+    up to rounding, while that is faster than one thread (``kernels.team``: it is not while
+    another process keeps a core busy; the calls' times decide, and are kept for the next call).
     val: optional (X_val, y_val) measured after every epoch.
     record: None (off), "auto" (every step while that takes at most 256 MB, else "geometric"), an
     int k (every k steps), "geometric" or a list of steps (see ``nnkern.record.schedules``); a
@@ -188,6 +189,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
         history.update(val_loss=[], val_acc=[])
     # several epochs per compiled call (validation included) on the CPU
     grouped = backend != "cuda"
+    team_size = team.choice(net.sizes, batch_size, net.dtype)  # a team of threads for a large net, if faster here
     val_arrays = val if val is not None else (X[:0], Y[:0])
     t, epoch, started = 0, 1, time.perf_counter()
     group = _group_size(EPOCH_FLOPS * n * net.n_params / SLOWEST_FLOPS, n)  # then from the calls' times
@@ -196,10 +198,12 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
         recorder.begin(X, Y, val)
         while epoch <= epochs:
             if grouped:
-                call_started = time.perf_counter()
+                call_started, threads = time.perf_counter(), team_size.size()
                 k = _run_group(state, X, Y, val_arrays, orders, min(group, epochs - epoch + 1), batch_size, t, epoch,
-                               network, optimizer, recorder, history, net, opt["lr"])
-                group = _group_size((time.perf_counter() - call_started) / k, n)
+                               network, optimizer, recorder, history, net, opt["lr"], threads)
+                seconds = (time.perf_counter() - call_started) / k
+                team_size.took(threads, seconds)
+                group = _group_size(seconds, n)
             else:
                 _run_epoch(train_epoch, state, X, Y, next(orders), batch_size, t, epoch, network, optimizer,
                            recorder, history, net, val, opt["lr"])
@@ -255,10 +259,11 @@ def _run_epoch(train_epoch, state, X, Y, perm, batch_size, t, epoch, network, op
     recorder.end_epoch(epoch, {k: v[-1] for k, v in history.items()})
 
 
-def _run_group(state, X, Y, val, orders, k, batch_size, t, epoch, network, optimizer, recorder, history, net, lr):
-    """Up to k epochs from ``epoch`` (steps t+1 ...) in one compiled call, recorded by ``recorder``
-    (it may take fewer), each validated on val = (X_val, Y_val) (no rows: not validated); appends
-    their metrics to history.  Returns how many ran."""
+def _run_group(state, X, Y, val, orders, k, batch_size, t, epoch, network, optimizer, recorder, history, net, lr,
+               threads):
+    """Up to k epochs from ``epoch`` (steps t+1 ...) in one compiled call on a team of ``threads``,
+    recorded by ``recorder`` (it may take fewer), each validated on val = (X_val, Y_val) (no rows:
+    not validated); appends their metrics to history.  Returns how many ran."""
     theta, grad, m1, m2 = state
     n = len(X)
     n_batches = (n + batch_size - 1) // batch_size
@@ -267,7 +272,7 @@ def _run_group(state, X, Y, val, orders, k, batch_size, t, epoch, network, optim
     before, totals, corrects = np.empty_like(theta), np.empty(k), np.empty(k, np.int64)
     val_totals, val_corrects = np.empty(k), np.empty(k, np.int64)
     done, failed = passes.train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t, network, optimizer, rec,
-                                       before, totals, corrects, *val, val_totals, val_corrects)
+                                       before, totals, corrects, *val, val_totals, val_corrects, threads=threads)
     recorder.commit_group(rec, done * n_batches + max(failed, 0))
     for e in range(done):
         _append(history, net, totals[e], corrects[e], n)

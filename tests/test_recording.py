@@ -535,7 +535,7 @@ def test_several_epochs_per_call_record_what_one_per_call_records(data, tmp_path
     monkeypatch.setattr(recorder, "CHUNK_BYTES", 11 * fresh_net().n_params * 8)  # chunks end mid-run
     trainer = sys.modules["nnkern.train"]
     calls, real = [], trainer.passes.train_epochs
-    monkeypatch.setattr(trainer.passes, "train_epochs", lambda *a: calls.append(len(a[6])) or real(*a))
+    monkeypatch.setattr(trainer.passes, "train_epochs", lambda *a, **kw: calls.append(len(a[6])) or real(*a, **kw))
     runs = {}
     for name, seconds in (("one", 0.0), ("many", 10.0)):
         monkeypatch.setattr(trainer, "GROUP_SECONDS", seconds)

@@ -164,3 +164,40 @@ def test_nk_train_on_a_team_records_and_replays_what_one_thread_does(tmp_path, m
     for field in ("params", "grad", "m1", "m2"):
         np.testing.assert_array_equal(teamed.stack(field), solo.stack(field))
     np.testing.assert_allclose(teamed.losses, solo.losses, rtol=1e-6)
+
+
+def test_the_choice_tries_both_sizes_keeps_the_faster_and_probes_the_other():
+    choice = team.Choice(2)
+    seen = []
+    for call in range(3 * team.PROBE_EVERY):
+        size = choice.size()
+        seen.append(size)
+        slow = call >= team.PROBE_EVERY  # from then on another process holds a core: the team is slow
+        choice.took(size, (0.030 if slow else 0.015) if size == 2 else 0.021)
+    assert seen[:3] == [2, 2, 1]  # the first call does not count (it may compile), then each size once
+    assert seen[3 : team.PROBE_EVERY - 1] == [2] * (team.PROBE_EVERY - 4)
+    assert seen[-team.PROBE_EVERY :].count(1) >= team.PROBE_EVERY - 1  # the team is dropped once slower
+    solo = team.Choice(1)
+    for _ in range(2 * team.PROBE_EVERY):
+        assert solo.size() == 1
+        solo.took(1, 0.01)
+
+
+def test_nk_train_asks_the_choice_and_tells_it_the_times(monkeypatch):
+    import nnkern as nk
+
+    asked, told = [], []
+
+    class Fixed:
+        def size(self):
+            asked.append(2)
+            return 2
+
+        def took(self, size, seconds):
+            told.append((size, seconds))
+
+    monkeypatch.setattr(team, "choice", lambda sizes, batch_size, dtype: Fixed())
+    monkeypatch.setattr(team, "size_for", lambda sizes, batch_size, threads=None: threads)
+    X, y = np.random.default_rng(0).normal(size=(200, 32)).astype(np.float32), np.arange(200) % 16
+    nk.train(nk.MLP([32, 48, 16], output="softmax"), X, y, epochs=4, batch_size=40, quiet=True)
+    assert asked and len(told) == len(asked) and all(size == 2 and s > 0 for size, s in told)

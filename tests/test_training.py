@@ -99,7 +99,7 @@ def test_epochs_run_several_per_call_as_they_would_one_by_one(dtype, monkeypatch
         losses.append(total / 300)
     calls = []
     real = passes.train_epochs
-    monkeypatch.setattr(passes, "train_epochs", lambda *a: calls.append(len(a[6])) or real(*a))
+    monkeypatch.setattr(passes, "train_epochs", lambda *a, **kw: calls.append(len(a[6])) or real(*a, **kw))
     monkeypatch.setattr(trainer, "GROUP_SECONDS", 1.0)
     monkeypatch.setattr(trainer, "SLOWEST_FLOPS", 1.0)  # a first call of one epoch, then the rest
     run = nk.train(net, X, y, epochs=9, batch_size=32, optimizer="adam", lr=0.01, seed=4, quiet=True)
@@ -108,7 +108,7 @@ def test_epochs_run_several_per_call_as_they_would_one_by_one(dtype, monkeypatch
     assert calls == [1, 8] and run.steps == 90
     calls.clear()
     monkeypatch.undo()
-    monkeypatch.setattr(passes, "train_epochs", lambda *a: calls.append(len(a[6])) or real(*a))
+    monkeypatch.setattr(passes, "train_epochs", lambda *a, **kw: calls.append(len(a[6])) or real(*a, **kw))
     nk.train(nk.MLP([2, 8, 1], seed=3, dtype=dtype), X, y, epochs=9, batch_size=32, quiet=True)
     assert calls == [9]  # the first call's size from the net's size: a small net's 9 epochs in one
 
@@ -128,7 +128,7 @@ def test_grouped_epochs_validate_each_epoch_as_evaluate_does(dtype, monkeypatch)
     monkeypatch.setattr(trainer, "SLOWEST_FLOPS", 1.0)  # a first call of one epoch, then the rest
     calls = []
     real = passes.train_epochs
-    monkeypatch.setattr(passes, "train_epochs", lambda *a: calls.append(len(a[6])) or real(*a))
+    monkeypatch.setattr(passes, "train_epochs", lambda *a, **kw: calls.append(len(a[6])) or real(*a, **kw))
     run = nk.train(nk.MLP([2, 8, 1], activation="tanh", seed=3, dtype=dtype), X, y, epochs=6, batch_size=32, seed=4,
                    quiet=True, val=(Xv, yv))
     assert calls[:2] == [1, 5]

@@ -327,8 +327,8 @@ def train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec
     Returns (epochs finished, status): status is -1, or the index of the non-finite batch in the
     epoch after those finished.  (One call instead of E saves ``nk.train`` Python's per-epoch work
     and Numba's ~20 us argument dispatch per call.)
-    threads: the team's size (``team.size_for``'s default: Numba's thread count for a large net,
-    else 1).  A team gives the same parameters as one thread, up to the rounding of BLAS products
+    threads: the team's size (default ``team.size_for``'s: Numba's thread count for a large net,
+    else 1; ``nk.train`` passes what ``team.choice`` found faster).  A team gives the same parameters as one thread, up to the rounding of BLAS products
     over fewer rows (not at all where every layer's products run in ``matmul_rows``), and the same
     losses up to the order of their sum.
     """

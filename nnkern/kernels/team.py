@@ -86,6 +86,59 @@ def size_for(sizes, batch_size, threads=None):
     return max(1, min(int(threads), cores, batch_size // MIN_ROWS, MAX_SIZE)) if INTERNALS else 1
 
 
+#: after this many calls at the size that was faster, one call at the other size, to notice a change
+#: (another process taking a core makes a team wait at every barrier: 784-128-10 took 35-39 ms an
+#: epoch on 2 threads against 22-27 ms on one while a busy loop ran)
+PROBE_EVERY = 32
+#: weight of a call's time in a size's running estimate
+PROBE_WEIGHT = 0.5
+
+
+class Choice:
+    """Which team size trains a net faster here, learned from the calls' times per epoch: after a
+    first call that does not count (it may compile the kernels or load them), each size is tried
+    once, then the faster one runs, and every PROBE_EVERY calls the other once."""
+
+    def __init__(self, size):
+        self.sizes = [size, 1] if size > 1 else [1]
+        self.seconds = {}  # size: running estimate of seconds per epoch
+        self.calls = 0
+
+    def size(self):
+        """The size for the next call."""
+        if len(self.sizes) == 1:
+            return 1
+        untried = [s for s in self.sizes if s not in self.seconds]
+        if untried:
+            return untried[0]
+        best = min(self.seconds, key=self.seconds.get)
+        if self.calls % PROBE_EVERY == PROBE_EVERY - 1:
+            return next(s for s in self.sizes if s != best)
+        return best
+
+    def took(self, size, seconds_per_epoch):
+        """Count a call of ``size`` members that took ``seconds_per_epoch``."""
+        self.calls += 1
+        if self.calls == 1:
+            return
+        old = self.seconds.get(size)
+        self.seconds[size] = seconds_per_epoch if old is None else \
+            PROBE_WEIGHT * seconds_per_epoch + (1 - PROBE_WEIGHT) * old
+
+
+_CHOICES = {}  # (sizes, batch size, dtype, team size): the Choice kept across calls of nk.train
+
+
+def choice(sizes, batch_size, dtype, threads=None):
+    """The ``Choice`` for training a net of widths ``sizes`` in batches of ``batch_size`` in
+    ``dtype``, between ``size_for``'s team and one thread; one per setting for the process."""
+    size = size_for(sizes, batch_size, threads)
+    key = (tuple(int(s) for s in sizes), int(batch_size), str(dtype), size)
+    if key not in _CHOICES:
+        _CHOICES[key] = Choice(size)
+    return _CHOICES[key]
+
+
 _BLAS = []  # threadpoolctl's controller of the loaded BLAS libraries, made when first needed
 
 
