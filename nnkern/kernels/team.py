@@ -13,6 +13,7 @@ Numba's on-disk cache (numba#8578), and Numba's thread pool sleeps between paral
 each, an abort flag then every member's count of barriers passed.
 """
 
+import collections
 import os
 import threading
 
@@ -90,28 +91,29 @@ def size_for(sizes, batch_size, threads=None):
 #: (another process taking a core makes a team wait at every barrier: 784-128-10 took 35-39 ms an
 #: epoch on 2 threads against 22-27 ms on one while a busy loop ran)
 PROBE_EVERY = 32
-#: weight of a call's time in a size's running estimate
-PROBE_WEIGHT = 0.5
+#: calls kept per size: a size's estimate is the fastest of its last SAMPLES calls (a team's
+#: epochs vary more than one thread's: 12 to 23 ms for 784-128-10 on 2 threads here)
+SAMPLES = 2
 
 
 class Choice:
     """Which team size trains a net faster here, learned from the calls' times per epoch: after a
     first call that does not count (it may compile the kernels or load them), each size is tried
-    once, then the faster one runs, and every PROBE_EVERY calls the other once."""
+    SAMPLES times in turn, then the faster one runs, and every PROBE_EVERY calls the other once."""
 
     def __init__(self, size):
         self.sizes = [size, 1] if size > 1 else [1]
-        self.seconds = {}  # size: running estimate of seconds per epoch
+        self.seconds = {s: collections.deque(maxlen=SAMPLES) for s in self.sizes}  # seconds per epoch
         self.calls = 0
 
     def size(self):
         """The size for the next call."""
         if len(self.sizes) == 1:
             return 1
-        untried = [s for s in self.sizes if s not in self.seconds]
-        if untried:
-            return untried[0]
-        best = min(self.seconds, key=self.seconds.get)
+        fewest = min(self.sizes, key=lambda s: len(self.seconds[s]))
+        if len(self.seconds[fewest]) < SAMPLES:
+            return fewest
+        best = min(self.sizes, key=lambda s: min(self.seconds[s]))
         if self.calls % PROBE_EVERY == PROBE_EVERY - 1:
             return next(s for s in self.sizes if s != best)
         return best
@@ -119,11 +121,8 @@ class Choice:
     def took(self, size, seconds_per_epoch):
         """Count a call of ``size`` members that took ``seconds_per_epoch``."""
         self.calls += 1
-        if self.calls == 1:
-            return
-        old = self.seconds.get(size)
-        self.seconds[size] = seconds_per_epoch if old is None else \
-            PROBE_WEIGHT * seconds_per_epoch + (1 - PROBE_WEIGHT) * old
+        if self.calls > 1:
+            self.seconds[size].append(seconds_per_epoch)
 
 
 _CHOICES = {}  # (sizes, batch size, dtype, team size): the Choice kept across calls of nk.train
