@@ -166,17 +166,17 @@ def test_nk_train_on_a_team_records_and_replays_what_one_thread_does(tmp_path, m
     np.testing.assert_allclose(teamed.losses, solo.losses, rtol=1e-6)
 
 
-def test_the_choice_tries_both_sizes_keeps_the_faster_and_probes_the_other():
+def test_the_choice_runs_the_team_probes_one_thread_and_keeps_the_faster():
     choice = team.Choice(2)
     seen = []
-    for call in range(3 * team.PROBE_EVERY):
+    for call in range(4 * team.PROBE_EVERY):
         size = choice.size()
         seen.append(size)
-        slow = call >= team.PROBE_EVERY  # from then on another process holds a core: the team is slow
+        slow = call >= 2 * team.PROBE_EVERY  # from then on another process holds a core: the team is slow
         choice.took(size, (0.030 if slow else 0.015) if size == 2 else 0.021)
-    assert seen[:5] == [2, 2, 1, 2, 1]  # the first call does not count (it may compile), then each size twice
-    assert seen[5 : team.PROBE_EVERY - 1] == [2] * (team.PROBE_EVERY - 6)
-    assert seen[-team.PROBE_EVERY :].count(1) >= team.PROBE_EVERY - 1  # the team is dropped once slower
+    probes = [team.FIRST_PROBE + k * team.PROBE_EVERY for k in range(4)]
+    assert [c for c in range(2 * team.PROBE_EVERY) if seen[c] == 1] == probes[:2]  # one thread only to probe it
+    assert seen[probes[2] + 1 :].count(2) == 1  # once slower, the team runs only to probe it
     solo = team.Choice(1)
     for _ in range(2 * team.PROBE_EVERY):
         assert solo.size() == 1

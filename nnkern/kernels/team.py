@@ -14,6 +14,7 @@ each, an abort flag then every member's count of barriers passed.
 """
 
 import collections
+import math
 import os
 import threading
 
@@ -87,19 +88,22 @@ def size_for(sizes, batch_size, threads=None):
     return max(1, min(int(threads), cores, batch_size // MIN_ROWS, MAX_SIZE)) if INTERNALS else 1
 
 
-#: after this many calls at the size that was faster, one call at the other size, to notice a change
+#: every this many calls, one call at the size that was slower (or not yet tried), to notice a change
 #: (another process taking a core makes a team wait at every barrier: 784-128-10 took 35-39 ms an
-#: epoch on 2 threads against 22-27 ms on one while a busy loop ran)
+#: epoch on 2 threads against 22-27 ms on one while a busy loop ran) ...
 PROBE_EVERY = 32
+#: ... the first of them at this call (the team runs first: on an idle machine it is the faster)
+FIRST_PROBE = 8
 #: calls kept per size: a size's estimate is the fastest of its last SAMPLES calls (a team's
 #: epochs vary more than one thread's: 12 to 23 ms for 784-128-10 on 2 threads here)
 SAMPLES = 2
 
 
 class Choice:
-    """Which team size trains a net faster here, learned from the calls' times per epoch: after a
-    first call that does not count (it may compile the kernels or load them), each size is tried
-    SAMPLES times in turn, then the faster one runs, and every PROBE_EVERY calls the other once."""
+    """Which team size trains a net faster here, learned from the calls' times per epoch: the team
+    runs first; on call FIRST_PROBE, and every PROBE_EVERY calls after, the other size runs once;
+    then the size whose last SAMPLES calls include the fastest runs.  The first call does not
+    count (it may compile the kernels or load them)."""
 
     def __init__(self, size):
         self.sizes = [size, 1] if size > 1 else [1]
@@ -110,11 +114,8 @@ class Choice:
         """The size for the next call."""
         if len(self.sizes) == 1:
             return 1
-        fewest = min(self.sizes, key=lambda s: len(self.seconds[s]))
-        if len(self.seconds[fewest]) < SAMPLES:
-            return fewest
-        best = min(self.sizes, key=lambda s: min(self.seconds[s]))
-        if self.calls % PROBE_EVERY == PROBE_EVERY - 1:
+        best = min(self.sizes, key=lambda s: min(self.seconds[s], default=math.inf))
+        if self.calls % PROBE_EVERY == FIRST_PROBE:
             return next(s for s in self.sizes if s != best)
         return best
 
