@@ -129,10 +129,10 @@ class Choice:
 _CHOICES = {}  # (sizes, batch size, dtype, team size): the Choice kept across calls of nk.train
 
 
-def choice(sizes, batch_size, dtype, threads=None):
+def choice(sizes, batch_size, dtype):
     """The ``Choice`` for training a net of widths ``sizes`` in batches of ``batch_size`` in
     ``dtype``, between ``size_for``'s team and one thread; one per setting for the process."""
-    size = size_for(sizes, batch_size, threads)
+    size = size_for(sizes, batch_size)
     key = (tuple(int(s) for s in sizes), int(batch_size), str(dtype), size)
     if key not in _CHOICES:
         _CHOICES[key] = Choice(size)
@@ -145,8 +145,8 @@ _BLAS = []  # threadpoolctl's controller of the loaded BLAS libraries, made when
 def _one_blas_thread():
     """A context holding BLAS (NumPy's, and SciPy's, which Numba's np.dot calls) to the calling
     thread: each member calls BLAS for the products ``matmul_rows`` does not do, and a BLAS
-    thread has no core to run on beside the spinning members (784-512-10 on 2 cores: 207 ms an
-    epoch with BLAS's threads against 96 ms on one thread)."""
+    thread has no core to run on beside the spinning members (784-512-10 on a team of 2: 207 ms
+    an epoch with BLAS on its own 2 threads, 60 ms with BLAS on the members' threads)."""
     if not _BLAS:
         import scipy.linalg.cython_blas  # noqa: F401 - loaded now, so the controller finds it
         from threadpoolctl import ThreadpoolController
