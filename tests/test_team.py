@@ -79,7 +79,7 @@ def _epochs(sizes, hidden, out, dtype, opt, n=200, batch=40, seed=0):
     Y = np.eye(sizes[-1], dtype=dtype)[rng.integers(0, sizes[-1], n)] if out == SOFTMAX else \
         (rng.random((n, sizes[-1])) < 0.5).astype(dtype)
     perms = np.stack([rng.permutation(n) for _ in range(3)])
-    codes = np.full((3, n // batch), SKIP, np.int8)
+    codes = np.full((3, -(-n // batch)), SKIP, np.int8)
     codes[0, 1], codes[1, 0] = RECORD_GRAD, RECORD_STATE
     rows, P = 3, lay.n_params
     rec = epoch_args.RecordBuffers(codes, 0, 0, np.zeros((rows, P), dtype), np.zeros(rows, dtype),
@@ -201,3 +201,15 @@ def test_nk_train_asks_the_choice_and_tells_it_the_times(monkeypatch):
     X, y = np.random.default_rng(0).normal(size=(200, 32)).astype(np.float32), np.arange(200) % 16
     nk.train(nk.MLP([32, 48, 16], output="softmax"), X, y, epochs=4, batch_size=40, quiet=True)
     assert asked and len(told) == len(asked) and all(size == 2 and s > 0 for size, s in told)
+
+
+@pytest.mark.parametrize("n,batch", [(205, 40), (37, 36)])
+def test_a_last_batch_too_short_to_share_trains_as_one_thread_does(n, batch, monkeypatch):
+    """The last batch has 5 or 1 rows: the second member's share is empty (BLAS products of no rows)."""
+    args = _epochs([40, 80, 64, 3], RELU, SOFTMAX, np.float32, ADAM, n=n, batch=batch)
+    (done, status), solo = _train(args, 1)
+    assert (done, status) == (3, -1)
+    assert _train(args, 2, monkeypatch)[0] == (3, -1)
+    got = _train(args, 2, monkeypatch)[1]
+    for want, have in zip(solo[:4], got[:4]):
+        np.testing.assert_allclose(have, want, rtol=2e-5, atol=1e-7)
