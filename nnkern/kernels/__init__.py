@@ -3,7 +3,8 @@
 Map: ``codes`` (the integer codes and their public names), ``layout`` (where parameters and
 layer values live in flat buffers), ``rules`` (per-parameter steps and per-sample loss terms,
 compiled for both targets), ``activations`` / ``dense`` / ``losses`` / ``optim`` (CPU blocks),
-``passes`` (whole-network passes and the fused epoch, arguments built by ``epoch_args``),
+``passes`` (whole-network passes and the fused epoch, arguments built by ``epoch_args``, run by
+a ``team`` of threads for large nets), ``shuffle`` (the epochs' row orders, NumPy's to the bit),
 ``replay`` (rebuilding recorded states), ``histograms``, ``gpu_dense`` / ``gpu_passes`` (CUDA),
 ``reference`` / ``views_reference`` (NumPy twins), ``_numba_ext`` (the only Numba internals).
 
