@@ -42,7 +42,7 @@ def _count_in_lockstep(seen, rounds, team_):
 
 def test_no_member_passes_a_barrier_before_all_reach_it():
     seen = np.full(2, -1, np.int64)
-    assert team.run(_count_in_lockstep, (seen, 20000), 2) == 0
+    assert team.run(_count_in_lockstep, (seen, 3000), 2) == 0
 
 
 @njit(nogil=True)
