@@ -17,10 +17,11 @@ class EpochOrders:
     NumPy's speed), several epochs at once with ``take``; 0 .. n-1 each epoch when batch_size >= n."""
 
     def __init__(self, seed, n, batch_size):
-        if n >= shuffle.MAX_ROWS:
-            raise ValueError(f"at most {shuffle.MAX_ROWS - 1} samples can be shuffled; got {n}")
-        self.n = n
-        self.state = None if batch_size >= n else shuffle.pcg64_state(np.random.default_rng(seed))
+        self.n, self.state = n, None
+        if batch_size < n:
+            if n >= shuffle.MAX_ROWS:
+                raise ValueError(f"at most {shuffle.MAX_ROWS - 1} samples can be shuffled; got {n}")
+            self.state = shuffle.pcg64_state(np.random.default_rng(seed))
 
     def __iter__(self):
         return self

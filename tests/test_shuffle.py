@@ -42,3 +42,9 @@ def test_epoch_orders_take_what_next_gives():
     rng = np.random.default_rng(5)
     np.testing.assert_array_equal(EpochOrders(5, 200, 32).take(2), np.stack([rng.permutation(200), rng.permutation(200)]))
     np.testing.assert_array_equal(EpochOrders(5, 200, 200).take(2), np.tile(np.arange(200), (2, 1)))
+
+
+def test_too_many_rows_to_shuffle_is_a_clear_error_and_full_batches_need_none():
+    with pytest.raises(ValueError, match="at most 4294967295 samples can be shuffled; got 4294967296"):
+        EpochOrders(0, 2**32, 32)
+    assert EpochOrders(0, 2**32, 2**32).state is None  # one full batch: nothing to shuffle

@@ -163,7 +163,7 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     dz = block(dz_buf, 0, n, sizes[n_layers])
     total, correct = loss_and_output_grad(z, a, Y, out, dz, 1.0 / n)
     backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, X, zbuf, abuf, dz_buf, dz_spare, da_buf,
-                   np.empty(scratch_size(width), dtype=theta.dtype), _solo())
+                   np.empty(scratch_size(width), dtype=theta.dtype), team.solo())
     return total / n, correct
 
 
@@ -177,12 +177,6 @@ def workspace(sizes, batch_size, theta):
     return (np.empty(batch_size * sizes[0], dtype), np.empty(batch_size * sizes[-1], dtype), np.empty(acts, dtype),
             np.empty(acts, dtype), np.empty(batch_size * width, dtype), np.empty(batch_size * width, dtype),
             np.empty(batch_size * width, dtype), np.empty((3, theta.shape[0]), dtype), np.empty((team.MAX_SIZE, 2)))
-
-
-@njit(**KERNEL)
-def _solo():
-    """The team of the calling thread alone (``team.SOLO``), made in compiled code."""
-    return np.int64(0), np.int64(1), np.zeros(team.LINE, np.int64)
 
 
 def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
@@ -211,7 +205,7 @@ def _solo_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
     """``_train_epoch`` on this thread, its buffers allocated here (in Python they cost a tenth of a
     small net's full-batch epoch)."""
     return _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
-                        workspace(net[2], batch_size, theta), _solo())
+                        workspace(net[2], batch_size, theta), team.solo())
 
 
 @njit(nogil=True, **KERNEL)

@@ -36,8 +36,14 @@ MIN_ROWS = 8
 #: members at most (``passes.workspace`` keeps each one's batch loss)
 MAX_SIZE = 64
 
-#: the team of the caller's thread alone
+#: the team of the caller's thread alone (``solo`` makes it in compiled code)
 SOLO = (0, 1, np.zeros(LINE, np.int64))
+
+
+@njit(**KERNEL)
+def solo():
+    """``SOLO``, made in compiled code."""
+    return np.int64(0), np.int64(1), np.zeros(LINE, np.int64)
 
 
 @njit(**KERNEL)
