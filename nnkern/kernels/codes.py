@@ -9,9 +9,9 @@ SGD, MOMENTUM, ADAM = 0, 1, 2
 #: what ``train_epoch`` records of a step (``RecordBuffers.codes``, one per step): nothing; its
 #: gradient and mean batch loss; those and the state after it (parameters, m1, m2: a key row)
 SKIP, RECORD_GRAD, RECORD_STATE = 0, 1, 2
-#: the buffer set holding ``train_epoch``'s current state: the caller's theta, m1, m2; its own
-#: spare set; a key row of the recording
-AT_CALLER, AT_SPARE, AT_KEY_ROW = 0, 1, 2
+#: the buffer set holding ``train_epoch``'s current state: the caller's theta, m1, m2; a key row of
+#: the recording
+AT_CALLER, AT_KEY_ROW = 0, 1
 
 #: slope of leaky_relu for negative inputs
 LEAKY_SLOPE = 0.01

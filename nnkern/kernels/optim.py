@@ -23,8 +23,8 @@ decayed, sgd_step, momentum_step, adam_step = (rules.cpu(r) for r in (
 def update(theta, m1, m2, grad, opt, t, new_theta, new_m1, new_m2):
     """One optimizer step from parameters theta (P,) and state m1, m2 (P,) with gradient grad (P,)
     of the mean loss, by the ``epoch_args.Optimizer`` opt at step t (1-based), into new_theta,
-    new_m1, new_m2 (P,): the same arrays to update in place, or others (the training kernel writes
-    recorded steps straight into rows of the recording).
+    new_m1, new_m2 (P,): arrays other than theta, m1, m2 (the training kernel writes recorded steps
+    straight into rows of the recording); ``update_in_place`` updates theta, m1, m2 themselves.
 
     L2 weight decay adds ``weight_decay * theta`` where ``decay_mask`` is 1 (weights) and not where
     it is 0 (biases).
@@ -32,6 +32,23 @@ def update(theta, m1, m2, grad, opt, t, new_theta, new_m1, new_m2):
     Adam: bias-corrected moments m1, m2 at step t.
     The arithmetic runs in theta's dtype (as NumPy does for the reference), so it vectorises.
     """
+    _steps(theta, m1, m2, grad, opt, t, new_theta, new_m1, new_m2)
+
+
+@njit(**EXACT)
+def update_in_place(theta, m1, m2, grad, opt, t):
+    """``update`` into theta, m1, m2 themselves, to the same bits.  (Given to ``update`` as
+    new_theta, new_m1, new_m2, they would fail the vectorised loop's check that its output does
+    not overlap its input, and the loop would run one element at a time; here the compiler sees
+    each element read and written at the same place.  In place, a large net's step reads and writes
+    half the memory: 784-128-10's Adam step took 23 us instead of 38.)"""
+    _steps(theta, m1, m2, grad, opt, t, theta, m1, m2)
+
+
+@njit(inline="always", **EXACT)
+def _steps(theta, m1, m2, grad, opt, t, new_theta, new_m1, new_m2):
+    """The loops of ``update`` (inlined into its two callers, which is what lets the in-place one
+    vectorise)."""
     code, lr, beta1, beta2, eps, weight_decay, decay_mask = opt
     n = theta.shape[0]
     f = theta.dtype.type

@@ -9,12 +9,12 @@ from numba import njit, prange
 
 from .activations import KERNEL, activate, activation_backward
 from . import team
-from .codes import AT_CALLER, AT_KEY_ROW, AT_SPARE, RECORD_STATE, SKIP
+from .codes import AT_CALLER, AT_KEY_ROW, RECORD_STATE, SKIP
 from .dense import bias_grad, dense_backward, dense_forward, input_grad, scratch_size, splits, weight_grad_rows
 from ._numba_ext import TILE_ROWS, block, span
 from .layout import compiled_layer_offsets as layer_offsets, layer_params, layer_rows
 from .losses import loss_and_correct, loss_and_output_grad
-from .optim import update
+from .optim import update, update_in_place
 from .replay import LINE_BYTES, prefetch_row
 from .team import barrier, part
 
@@ -171,12 +171,12 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
 def workspace(sizes, batch_size, theta):
     """The buffers an epoch's steps share (every member of a team) for a net of widths sizes with
     parameters like theta (P,): a batch's rows of X and Y, the layers' z and a, dL/dz twice and
-    dL/da, a spare set of (theta, m1, m2), and each member's (batch loss, correct count)."""
+    dL/da, and each member's (batch loss, correct count)."""
     dtype, width = theta.dtype, sizes.max()
     acts = batch_size * layer_offsets(sizes)[-1]
     return (np.empty(batch_size * sizes[0], dtype), np.empty(batch_size * sizes[-1], dtype), np.empty(acts, dtype),
             np.empty(acts, dtype), np.empty(batch_size * width, dtype), np.empty(batch_size * width, dtype),
-            np.empty(batch_size * width, dtype), np.empty((3, theta.shape[0]), dtype), np.empty((team.MAX_SIZE, 2)))
+            np.empty(batch_size * width, dtype), np.empty((team.MAX_SIZE, 2)))
 
 
 def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
@@ -191,8 +191,8 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
     RECORD_STATE also records the state after it (theta, m1, m2) in the next key row of
     rec.theta, rec.m1, rec.m2 (key rows, P), from rec.key0 on, and the row's number in rec.key
     (key rows,).  The caller makes sure the rows suffice.
-    Steps compute straight into those rows, so recording copies nothing; other steps alternate
-    between theta, m1, m2 and a spare set, so no update runs in place (which would not vectorise).
+    Steps compute straight into those rows, so recording copies nothing; other steps update theta,
+    m1, m2 in place.
     Returns (sum of sample losses, correct count, status): status is -1, or the index of the
     batch whose loss was not finite (the epoch stops there, before that batch's update).
     """
@@ -216,7 +216,7 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
     Status -2: the team was aborted."""
     w_off, b_off, sizes, hidden, out = net
     codes, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2 = rec
-    a0_buf, y_buf, zbuf, abuf, dz_buf, dz_spare, da_buf, spare, partials = work
+    a0_buf, y_buf, zbuf, abuf, dz_buf, dz_spare, da_buf, partials = work
     role, size, _ = team
     n = perm.shape[0]
     n_in, n_layers = sizes[0], sizes.shape[0] - 1
@@ -277,18 +277,21 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
                 rec_key[rk] = r - 1
             rk += 1
             to = AT_KEY_ROW
-        elif where == AT_CALLER:
-            new_theta, new_m1, new_m2 = spare[0], spare[1], spare[2]
-            to = AT_SPARE
         else:
             new_theta, new_m1, new_m2 = theta, m1, m2
             to = AT_CALLER
         if not backward_block(cur_theta, new_grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, abuf, dz_buf,
                               dz_spare, da_buf, scratch, team):
             return total, correct, ABORTED
-        update(span(cur_theta, p0, p1 - p0), span(cur_m1, p0, p1 - p0), span(cur_m2, p0, p1 - p0),
-               span(new_grad, p0, p1 - p0), my_opt, t0 + k + 1, span(new_theta, p0, p1 - p0),
-               span(new_m1, p0, p1 - p0), span(new_m2, p0, p1 - p0))
+        # every member is done reading cur_theta (backward_block ends at a barrier): update in place
+        # unless the state moves to or from a key row of the recording
+        if where == AT_CALLER and to == AT_CALLER:
+            update_in_place(span(theta, p0, p1 - p0), span(m1, p0, p1 - p0), span(m2, p0, p1 - p0),
+                            span(new_grad, p0, p1 - p0), my_opt, t0 + k + 1)
+        else:
+            update(span(cur_theta, p0, p1 - p0), span(cur_m1, p0, p1 - p0), span(cur_m2, p0, p1 - p0),
+                   span(new_grad, p0, p1 - p0), my_opt, t0 + k + 1, span(new_theta, p0, p1 - p0),
+                   span(new_m1, p0, p1 - p0), span(new_m2, p0, p1 - p0))
         if not barrier(team):
             return total, correct, ABORTED
         cur_theta, cur_m1, cur_m2, cur_grad = new_theta, new_m1, new_m2, new_grad
