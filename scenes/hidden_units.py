@@ -141,8 +141,7 @@ class HiddenUnitsScene(CaptionedScene):
             out_map.move_to(outputs.get_center())
         else:
             out_map.next_to(outputs, RIGHT, buff=0.12)
-            for j, circle in zip(diagram.shown[-1], outputs):
-                circle.set_fill(style.to_color(style.class_rgb(j)), 1)
+            diagram.set_output_classes()
         self.play(LaggedStart(*(GrowFromCenter(c) for c in diagram.neurons[0]), lag_ratio=0.2),
                   Create(VGroup(*diagram.edges), lag_ratio=0.01, run_time=1.2),
                   LaggedStart(*(GrowFromCenter(c) for layer in diagram.neurons[1:] for c in layer), lag_ratio=0.03,

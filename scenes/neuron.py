@@ -240,7 +240,9 @@ class NeuronScene(CaptionedScene):
         layer.set_points(*rec.data)
         layer.set_net(start)
         diagram = NetworkDiagram.from_net(start, height=3.6, layer_gap=2.6).move_to([-3.6, 0.35, 0])
-        labels = VGroup(diagram.input_labels(["x_1", "x_2"]), diagram.output_labels([f"P({names[c]})" for c in range(k)]))
+        diagram.set_output_classes()  # neuron c scores class c: its colour, as its region's and arrow's
+        labels = VGroup(diagram.input_labels(["x_1", "x_2"]),
+                        diagram.output_labels([f"P({names[c]})" for c in diagram.shown[-1]], classes=True))
         keep = VGroup(formula, *sliders)
         self.say(f"{k} classes need {k} neurons: each scores its class, softmax turns the scores into probabilities",
                  FadeOut(keep), FadeOut(board), FadeIn(diagram), FadeIn(labels), FadeIn(layer))
