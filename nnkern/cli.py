@@ -189,15 +189,16 @@ def add_render(commands):
 
 
 def add_slides(commands):
-    s = commands.add_parser("slides", help="a scene as a slide deck (PowerPoint or HTML), one slide per section",
+    s = commands.add_parser("slides", help="a scene as a slide deck (PowerPoint, PDF or HTML), one slide per section",
                             description="Render a scene as manim-slides slides (one per section) and convert them "
-                                        "with manim-slides: --to pptx (each slide plays its clip) or --to html (reveal.js, "
+                                        "with manim-slides: --to pptx (each slide plays its clip; its still is the clip's "
+                                        "last frame), --to pdf (a page per slide: its last frame) or --to html (reveal.js, "
                                         "opens from disk). Needs the extra slides.")
     s.add_argument("scene", help="the scene file, e.g. scenes/training.py")
-    s.add_argument("--to", choices=("pptx", "html"), required=True, help="the deck's format (required)")
+    s.add_argument("--to", choices=("pptx", "pdf", "html"), required=True, help="the deck's format (required)")
     _manim_options(s, "m", "where Manim's videos and logs go")
-    s.add_argument("--out", default=None, help="the deck: a .pptx file or a folder for html (default: "
-                   "MEDIA/slides/<scene>.pptx or MEDIA/slides/<scene>/)")
+    s.add_argument("--out", default=None, help="the deck: a .pptx or .pdf file, or a folder for html (default: "
+                   "MEDIA/slides/<scene>.pptx, .pdf or MEDIA/slides/<scene>/)")
     s.set_defaults(run=cmd_slides)
 
 
@@ -442,7 +443,7 @@ def cmd_slides(args):
     if not os.path.isfile(args.scene):
         raise ValueError(f"{args.scene}: no such scene file")
     stem = pathlib.Path(args.scene).stem
-    out = args.out or os.path.join(args.media, "slides", stem + (".pptx" if args.to == "pptx" else ""))
+    out = args.out or os.path.join(args.media, "slides", stem + ("" if args.to == "html" else "." + args.to))
     light = (palette.theme(args.theme) if args.theme else palette.from_env()) is palette.LIGHT
     try:
         folder, scenes = slides.render_slides(args.scene, args.quality, args.media, args.theme)

@@ -18,6 +18,8 @@ import numpy as np
 from manim import (
     DOWN,
     RIGHT,
+    UP,
+    AnimationGroup,
     config,
     Create,
     FadeIn,
@@ -125,10 +127,9 @@ def layer_blocks(widths, left, right, top, bottom, gap=0.45):
 class HiddenUnitsScene(CaptionedScene):
     def construct(self):
         title = Text("What every hidden neuron sees", font_size=50, color=style.PALETTE.text)
-        self.play(Write(title))
-        self.wait(0.6)
-        self.play(FadeOut(title))
-        self.xor_part(RecordedRun.from_recording(xor_recording()))
+        self.play(Write(title), run_time=1.0)
+        self.wait(0.4)
+        self.xor_part(RecordedRun.from_recording(xor_recording()), title)
         self.deep_part(load_run())
 
     def net_with_maps(self, run, extent, diagram, maps, board, out_side):
@@ -141,8 +142,7 @@ class HiddenUnitsScene(CaptionedScene):
             out_map.move_to(outputs.get_center())
         else:
             out_map.next_to(outputs, RIGHT, buff=0.12)
-            for j, circle in zip(diagram.shown[-1], outputs):
-                circle.set_fill(style.to_color(style.class_rgb(j)), 1)
+            diagram.set_output_classes()
         self.play(LaggedStart(*(GrowFromCenter(c) for c in diagram.neurons[0]), lag_ratio=0.2),
                   Create(VGroup(*diagram.edges), lag_ratio=0.01, run_time=1.2),
                   LaggedStart(*(GrowFromCenter(c) for layer in diagram.neurons[1:] for c in layer), lag_ratio=0.03,
@@ -152,8 +152,9 @@ class HiddenUnitsScene(CaptionedScene):
         tracker.attach(diagram, board, out_map, *maps)
         return tracker, out_map
 
-    def xor_part(self, run):
-        """2-4-1 on XOR: the maps in the neurons' places, training, their lines, and the output assembled."""
+    def xor_part(self, run, title=None):
+        """2-4-1 on XOR: the maps in the neurons' places, training, their lines, and the output assembled;
+        ``title`` (on screen, if given) leaves as the first caption comes in."""
         rec, net = run.recording, run.net
         final = rec.model_at(len(rec) - 1)
         extent = plane.square_extent(run.X)
@@ -167,8 +168,11 @@ class HiddenUnitsScene(CaptionedScene):
         maps = [NeuronMap(1, diagram.shown[1], [c.get_center() for c in hidden], extent, net.activation, side=tile)]
         board = DecisionBoundary(extent, run.X, run.y, side=4.2).move_to([4.55, 0.45, 0])
         board.contour.set_stroke(opacity=0)  # until the output map is revealed
-        self.say("XOR: one neuron drew one line, and that was not enough. Here, 4 hidden neurons")
-        self.play(FadeIn(board.frame), FadeIn(board.image), LaggedStart(*(FadeIn(d) for d in board.dots), lag_ratio=0.3))
+        show_board = AnimationGroup(FadeIn(board.frame), FadeIn(board.image),
+                                    LaggedStart(*(FadeIn(d) for d in board.dots), lag_ratio=0.3), run_time=1.2)
+        self.say("XOR: one neuron drew one line, and that was not enough. Here, 4 hidden neurons",
+                 LaggedStart(FadeOut(title, shift=UP * 0.5, run_time=0.6), show_board, lag_ratio=0.8)  # the board after
+                 if title is not None else show_board)  # the title has gone, not over it
         self.add(board)
         tracker, out_map = self.net_with_maps(run, extent, diagram, maps, board, tile)
         inputs = diagram.input_labels(["x_1", "x_2"])

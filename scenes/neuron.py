@@ -1,6 +1,6 @@
 """One neuron, a = σ(w₁x₁ + w₂x₂ + b), on the input plane: ``manim render scenes/neuron.py``.
 
-The formula term by term; three sliders turn w₁, w₂ and b while the line w·x + b = 0, the arrow w
+The formula term by term beside the neuron it describes (inputs, edges w₁ and w₂, bias, σ, output a); three sliders turn w₁, w₂ and b while the line w·x + b = 0, the arrow w
 and the output heatmap follow; then training turns the knobs on two blobs (it separates them) and on
 XOR (it cannot). With no settings the scene trains RUNS below (well under a second, then cached by ``nk.cache``).
 ``NNKERN_RUN=runs/myrun manim render scenes/neuron.py`` replays your recording in place of the blobs
@@ -14,11 +14,15 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    RIGHT,
+    UP,
+    Arrow,
     config,
     Create,
     FadeIn,
     FadeOut,
     GrowArrow,
+    GrowFromCenter,
     Indicate,
     LaggedStart,
     MathTex,
@@ -92,6 +96,28 @@ def neuron_values(net):
 
 
 
+class NeuronDrawing(VGroup):
+    """The neuron of the formula as a drawing: the inputs x₁, x₂ (``inputs``), the edges of ``net``'s weights
+    (a 2-1 network; ``diagram``, coloured and widened by w) labelled w₁, w₂ (``weights``), the bias b under
+    the neuron (``bias``), σ in it (``sigma``) and an arrow out to a (``arrow``, ``output``)."""
+
+    def __init__(self, net, *, height=3.6, layer_gap=3.2, font_size=36):
+        super().__init__()
+        text = style.PALETTE.text
+        self.diagram = NetworkDiagram.from_net(net, height=height, layer_gap=layer_gap)
+        self.inputs = self.diagram.input_labels(["x_1", "x_2"], font_size=font_size)
+        neuron = self.diagram.neurons[1][0]
+        self.weights = VGroup()
+        for x, side in zip(self.diagram.neurons[0], (UP, DOWN)):  # each label beside the middle of its edge
+            middle = (x.get_center() + neuron.get_center()) / 2
+            self.weights.add(MathTex(f"w_{len(self.weights) + 1}", font_size=font_size, color=text).next_to(middle, side, buff=0.2))
+        self.bias = MathTex("b", font_size=font_size, color=text).next_to(neuron, DOWN, buff=0.2)
+        self.sigma = MathTex(r"\sigma", font_size=font_size, color=text).move_to(neuron)
+        self.arrow = Arrow(neuron.get_right(), neuron.get_right() + RIGHT * 1.1, buff=0.05, color=text, stroke_width=3)
+        self.output = MathTex("a", font_size=font_size, color=text).next_to(self.arrow, RIGHT, buff=0.15)
+        self.add(self.diagram, self.inputs, self.weights, self.bias, self.sigma, self.arrow, self.output)
+
+
 class NeuronScene(CaptionedScene):
     curve = None  # the loss curve left on screen by the blobs run, if any
 
@@ -100,20 +126,26 @@ class NeuronScene(CaptionedScene):
         data = {"blobs": blobs.data, "xor": nk.datasets.load(**RUNS["xor"]["data"])}
         extent = plane.square_extent(np.r_[data["blobs"][0], data["xor"][0]])
 
-        # 1. The formula, term by term, and its three knobs.
+        # 1. The formula, term by term, written beside the neuron it describes, and its three knobs.
         self.next_section("formula")
         title = Text("One neuron", font_size=56, color=style.PALETTE.text)
-        self.play(Write(title))
-        self.wait(0.8)
-        self.play(FadeOut(title))
+        self.play(Write(title), run_time=0.8)
+        self.wait(0.4)
         parts = ["z", "=", "w_1", "x_1", "+", "w_2", "x_2", "+", "b", r",\quad", "a", "=", r"\sigma(z)"]
         formula = LiveFormula(parts, dict(zip(["w_1", "w_2", "b"], [*START["w"], START["b"]])))
         formula.move_to([-3.45, 2.3, 0])
         tex = formula.tex
-        self.say("A neuron weighs its inputs x₁, x₂ and adds a bias b")
-        self.play(LaggedStart(*(Write(tex[i]) for i in range(9)), lag_ratio=0.35, run_time=3))
-        self.say("then squashes the sum z into an output a between 0 and 1")
-        self.play(Write(VGroup(*tex[9:])))
+        intro = NeuronDrawing(one_neuron(START["w"], START["b"])).move_to([3.6, -0.3, 0])
+        self.say("A neuron weighs its inputs x₁, x₂ and adds a bias b", FadeOut(title, shift=UP * 0.5),
+                 LaggedStart(*(GrowFromCenter(c) for c in intro.diagram.neurons[0]), FadeIn(intro.inputs),
+                             GrowFromCenter(intro.diagram.neurons[1][0]), lag_ratio=0.25),
+                 Write(VGroup(*tex[:2])))
+        for term, edge, label in ((tex[2:4], 0, intro.weights[0]), (tex[4:7], 1, intro.weights[1])):
+            self.play(Write(VGroup(*term)), Create(intro.diagram.edge_bundle(0, edge, 0)), Write(label), run_time=0.9)
+        self.play(Write(VGroup(*tex[7:9])), Write(intro.bias), run_time=0.8)
+        self.add(intro)
+        self.say("then squashes the sum z into an output a between 0 and 1", Write(VGroup(*tex[9:])),
+                 Write(intro.sigma), GrowArrow(intro.arrow), Write(intro.output))
         self.wait(0.5)
 
         sliders = [
@@ -145,7 +177,7 @@ class NeuronScene(CaptionedScene):
         follow_sliders(None)
         pos, neg = style.PALETTE.positive_name, style.PALETTE.negative_name
         self.say(f"Its output a at every point (x₁, x₂): {pos} where a > 0.5, {neg} where a < 0.5")
-        self.play(FadeIn(board.image), Create(board.frame), FadeIn(axes))
+        self.play(FadeOut(intro), FadeIn(board.image), Create(board.frame), FadeIn(axes))
         self.wait(1)
         self.say("The line is where z = w₁x₁ + w₂x₂ + b = 0, so a = 0.5")
         self.play(Create(board.line))
@@ -240,7 +272,9 @@ class NeuronScene(CaptionedScene):
         layer.set_points(*rec.data)
         layer.set_net(start)
         diagram = NetworkDiagram.from_net(start, height=3.6, layer_gap=2.6).move_to([-3.6, 0.35, 0])
-        labels = VGroup(diagram.input_labels(["x_1", "x_2"]), diagram.output_labels([f"P({names[c]})" for c in range(k)]))
+        diagram.set_output_classes()  # neuron c scores class c: its colour, as its region's and arrow's
+        labels = VGroup(diagram.input_labels(["x_1", "x_2"]),
+                        diagram.output_labels([f"P({names[c]})" for c in diagram.shown[-1]], classes=True))
         keep = VGroup(formula, *sliders)
         self.say(f"{k} classes need {k} neurons: each scores its class, softmax turns the scores into probabilities",
                  FadeOut(keep), FadeOut(board), FadeIn(diagram), FadeIn(labels), FadeIn(layer))

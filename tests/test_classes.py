@@ -8,7 +8,7 @@ import pytest
 manim = pytest.importorskip("manim")
 
 import nnkern as nk  # noqa: E402
-from nnkern.viz import ClassNeurons, DecisionBoundary, plane, style  # noqa: E402
+from nnkern.viz import ClassNeurons, DecisionBoundary, NetworkDiagram, plane, style  # noqa: E402
 from scene_files import dry_run_captions, load_scene  # noqa: E402
 
 LOW = {"quality": "low_quality", "save_last_frame": True, "write_to_movie": False, "progress_bar": "none"}
@@ -141,8 +141,15 @@ def test_the_neuron_scene_shows_a_three_class_run_as_three_neurons(layer3, monke
     shown = []
     set_net = ClassNeurons.set_net
     monkeypatch.setattr(ClassNeurons, "set_net", lambda self, net: shown.append(net) or set_net(self, net))
+    diagrams = []
+    from_net = NetworkDiagram.from_net.__func__
+    monkeypatch.setattr(NetworkDiagram, "from_net", classmethod(lambda cls, net, **kw: diagrams.append(from_net(cls, net, **kw))
+                                                                 or diagrams[-1]))
     monkeypatch.setenv("NNKERN_RUN", str(folder))
     texts = dry_run_captions(module.NeuronScene, frame_rate=2)
+    (diagram,) = [d for d in diagrams if d.sizes == [2, 3]]
+    for c, circle in enumerate(diagram.neurons[-1]):  # each output neuron in its class's colour
+        assert np.allclose(manim.ManimColor(circle.get_fill_color()).to_rgb(), style.class_rgb(c), atol=1 / 255)
     rec = nk.Recording.load(folder)
     final = rec.model_at(len(rec) - 1)
     assert any(t and t.startswith("3 classes need 3 neurons") for t in texts)

@@ -9,7 +9,8 @@ import pytest
 manim = pytest.importorskip("manim")
 
 import nnkern as nk  # noqa: E402
-from nnkern.viz import DecisionBoundary, LiveFormula, LossCurve, NeuronPlane, OutputSum, Slider, WarpGrid, style  # noqa: E402
+from nnkern.viz import (DecisionBoundary, LiveFormula, LossCurve, NetworkDiagram, NeuronPlane, OutputSum, Slider,  # noqa: E402
+                        WarpGrid, style)
 from nnkern.viz.neuron import first_layer_lines, line_in_box  # noqa: E402
 from scene_files import load_scene  # noqa: E402
 
@@ -25,7 +26,59 @@ def in_scene(scene, kind):
     return [m for top in scene.mobjects for m in top.get_family() if isinstance(m, kind)]
 
 
+class EndOfOpening(Exception):
+    pass
+
+
+def opening(scene_class, until):
+    """A dry run of ``scene_class`` up to its section ``until``: (captions [(start time, text)], plays
+    [(start, end, the scene's mobjects at the end)])."""
+    captions, plays = [], []
+
+    class Opening(scene_class):
+        def next_section(self, name="unnamed", **kwargs):
+            if name == until:
+                raise EndOfOpening
+            super().next_section(name, **kwargs)
+
+        def show_caption(self, text, *animations, **kwargs):
+            captions.append((self.time, text))
+            return super().show_caption(text, *animations, **kwargs)
+
+        def play(self, *animations, **kwargs):
+            start = self.time
+            super().play(*animations, **kwargs)
+            plays.append((start, self.time, list(self.mobjects)))
+
+    with manim.tempconfig(DRY), pytest.raises(EndOfOpening):
+        Opening().render()
+    return captions, plays
+
+
+def assert_moving_opening(captions, plays, title_at_most=1.5, still_at_most=1.0):
+    """The title card is up at most ``title_at_most`` s before the first caption, and nothing stands still
+    (a wait between plays) for longer than ``still_at_most`` s."""
+    assert captions[0][0] <= title_at_most
+    waits = [b[0] - a[1] for a, b in zip(plays, plays[1:])]
+    assert max(waits) <= still_at_most + 1e-9
+
+
 # --- one neuron ---------------------------------------------------------------------------------
+
+
+def test_the_neuron_scene_opens_on_the_formula_written_beside_its_neuron(monkeypatch):
+    diagrams = []
+    init = NetworkDiagram.__init__
+    monkeypatch.setattr(NetworkDiagram, "__init__", lambda self, *a, **k: diagrams.append(self) or init(self, *a, **k))
+    module = load_scene("neuron")
+    captions, plays = opening(module.NeuronScene, "plane")
+    assert_moving_opening(captions, plays)
+    # from the first caption on, the formula is never written on an empty screen: a neuron is drawn with it
+    assert captions[0][1].startswith("A neuron weighs its inputs")
+    for start, end, mobjects in plays:
+        if start >= captions[0][0] - 1e-9:
+            on_screen = {id(f) for m in mobjects for f in m.get_family()}
+            assert any(id(c) in on_screen for d in diagrams for layer in d.neurons for c in layer), start
 
 
 @pytest.mark.parametrize("w, b", [((1.0, 2.0), 0.3), ((0.0, 1.0), -0.5), ((3.0, 0.0), 1.0), ((1.0, -1.0), 0.0)])
@@ -140,6 +193,11 @@ def test_neuron_scene_ends_on_the_xor_runs_last_neuron():
 
 
 # --- hidden units -------------------------------------------------------------------------------
+
+
+def test_the_hidden_units_scene_opens_without_a_long_title_card():
+    captions, plays = opening(load_scene("hidden_units").HiddenUnitsScene, "xor lines")
+    assert_moving_opening(captions, plays)
 
 
 @pytest.fixture(scope="module")

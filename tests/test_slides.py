@@ -1,18 +1,23 @@
 """``nnkern slides``: through manim-slides, a LectureScene's sections become a PowerPoint deck (a clip per
-slide) and an HTML deck that opens from disk with no network and moves on with a key press; without
+slide, its last frame as the slide's still), a PDF (a page per slide) and an HTML deck that opens from disk with no network and moves on with a key press; without
 NNKERN_SLIDES (or without manim-slides) a LectureScene is Manim's plain Scene."""
 
+import io
 import json
 import pathlib
 import shutil
+import subprocess
 import sys
 import urllib.parse
 import urllib.request
 from importlib import metadata
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from nnkern.cli import main
+from nnkern.slides import last_frame
 
 pytest.importorskip("manim")
 pytest.importorskip("manim_slides")
@@ -28,8 +33,14 @@ class Three(LectureScene):
         for name, shape in (("square", Square()), ("circle", Circle()), ("triangle", Triangle())):
             self.next_section(name)
             self.add_subcaption(f"a {name} appears", duration=0.5)
-            self.play(FadeIn(shape), run_time=0.5)
+            self.play(FadeIn(shape.set_fill(opacity=1)), run_time=0.5)
 '''
+
+
+def content_share(image):
+    """The share of an image's pixels that differ from its (black) background."""
+    rgb = np.asarray(image.convert("RGB"), dtype=float)
+    return np.mean(rgb.max(axis=-1) > 40)
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +67,24 @@ def test_a_pptx_deck_has_one_slide_with_a_clip_per_section(scene, capsys):
         videos = [rel.target_part for rel in slide.part.rels.values() if rel.reltype.endswith("/video")]
         assert len(videos) == 1 and videos[0].blob == clip.read_bytes()  # the section's own clip, embedded
         assert slide.notes_slide.notes_text_frame.text == f"{name}\n\na {name} appears"  # name, then captions
+        (blip,) = movie._element.xpath("./p:blipFill/a:blip")  # the still shown until the clip plays
+        still = Image.open(io.BytesIO(slide.part.related_part(blip.rEmbed).blob))
+        assert np.array_equal(np.asarray(still.convert("RGB")), np.asarray(last_frame(clip).convert("RGB")))
+        assert content_share(still) > 0.03  # the slide's shape, not the black first frame of the scene
+
+
+def test_a_pdf_deck_shows_each_slides_last_frame(scene, capsys):
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm (poppler) is not installed")
+    deck = scene / "three.pdf"
+    assert main(["slides", str(scene / "three.py"), "--to", "pdf", "-q", "l", "--media", str(scene / "pdf-media"),
+                 "--out", str(deck)]) == 0
+    assert f"pdf deck: {deck} (3 slides" in capsys.readouterr().out
+    subprocess.run(["pdftoppm", "-png", "-r", "30", str(deck), str(scene / "page")], check=True)
+    pages = sorted(scene.glob("page-*.png"))
+    assert len(pages) == 3
+    shares = [content_share(Image.open(page)) for page in pages]
+    assert min(shares) > 0.03  # page 1 shows the square, not the black screen before it fades in; and so on
 
 
 def test_an_html_deck_opens_from_disk_and_a_key_moves_to_the_next_slide(scene, capsys):

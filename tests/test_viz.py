@@ -153,6 +153,23 @@ def test_neuron_fill_follows_activation():
     assert bluer_than_red(rgb(d.neurons[2][0].get_fill_color()))  # P(class 1) = 0.8
 
 
+def test_a_softmax_output_is_tinted_by_its_classes_colours():
+    d = NetworkDiagram([2, 3, 3], activation="tanh", output="softmax")
+    probs = np.array([0.7, 0.2, 0.1])
+    d.set_activations([np.array([0.5, -0.5]), np.zeros(3), probs])
+    zero = rgb(style.PALETTE.zero)
+    for c, (circle, p) in enumerate(zip(d.neurons[2], probs)):  # class c's colour, p of the way from zero-grey
+        assert np.allclose(rgb(circle.get_fill_color()), zero + p * (style.class_rgb(c) - zero), atol=1 / 255)
+    d.set_output_classes()  # no input shown: each output neuron in its class's colour
+    labels = d.output_labels(["P(red)", "P(blue)", "P(green)"], classes=True)
+    for c, (circle, label) in enumerate(zip(d.neurons[2], labels)):
+        assert np.allclose(rgb(circle.get_fill_color()), style.class_rgb(c), atol=1 / 255)
+        assert np.allclose(rgb(label.get_color()), style.class_rgb(c), atol=1 / 255)
+    assert all(np.allclose(rgb(t.get_color()), rgb(style.PALETTE.text)) for t in d.output_labels(["a", "b", "c"]))
+    with pytest.raises(ValueError, match="2 or more outputs"):
+        NetworkDiagram([2, 1]).set_output_classes()
+
+
 def test_wide_layers_are_elided_with_their_true_count():
     d = NetworkDiagram([2, 40, 1], max_shown=16)
     assert len(d.neurons[1]) == 16 and d.shown[1][-1] == 39

@@ -191,7 +191,9 @@ class NetworkDiagram(VGroup):
                 rgb = style.activation_rgb(a, self.activation, self.palette)
             elif self.output == "sigmoid" and len(a) == 1:
                 rgb = style.probability_rgb(a, self.palette)[None]
-            else:  # probabilities of softmax / several sigmoids, or regression values
+            elif self.output == "softmax":  # one neuron per class: its class's colour, by its probability
+                rgb = style.class_probability_rgb(a, self.palette)
+            else:  # probabilities of several sigmoids, or regression values
                 rgb = style.activation_rgb(a, self.output, self.palette)
             out.append(rgb[idx])
         return out
@@ -201,6 +203,18 @@ class NetworkDiagram(VGroup):
         for layer, colors in zip(self.neurons, self.neuron_colors(activations, input_scale)):
             for circle, rgb in zip(layer, colors):
                 circle.set_fill(style.to_color(rgb), 1)
+        return self
+
+    def set_output_classes(self, probs=None):
+        """Fill each output neuron of a classifier with k >= 2 outputs with its class's colour: at full strength,
+        or, given probabilities ``probs`` (k,), faded towards zero-grey as its class's probability falls."""
+        k = self.sizes[-1]
+        probs = np.ones(k) if probs is None else np.asarray(probs, dtype=float)
+        if k < 2 or probs.shape != (k,):
+            raise ValueError(f"set_output_classes needs a classifier with 2 or more outputs and one probability each; "
+                             f"the diagram has {k} output(s), given shape {probs.shape}")
+        for circle, rgb in zip(self.neurons[-1], style.class_probability_rgb(probs, self.palette)[self.shown[-1]]):
+            circle.set_fill(style.to_color(rgb), 1)
         return self
 
     def set_changes(self, deltas, strength=1.0):
@@ -256,9 +270,12 @@ class NetworkDiagram(VGroup):
         labels = (MathTex(n, font_size=font_size, color=self.palette.text) for n in names)
         return VGroup(*(self._fit(t, 0).next_to(c, LEFT, buff=0.15) for t, c in zip(labels, self.neurons[0])))
 
-    def output_labels(self, names, font_size=26):
-        """Text labels (e.g. ["P(blue)"]) right of the shown output neurons."""
-        labels = (Text(n, font_size=font_size, color=self.palette.text) for n in names)
+    def output_labels(self, names, font_size=26, classes=False):
+        """Text labels (e.g. ["P(blue)"]) right of the shown output neurons; with ``classes``, each in its
+        output's class colour (names[i] labels output ``shown[-1][i]``)."""
+        colors = ([style.to_color(style.class_rgb(j, self.palette)) for j in self.shown[-1]] if classes else
+                  [self.palette.text] * len(names))  # fmt: skip
+        labels = (Text(n, font_size=font_size, color=c) for n, c in zip(names, colors))
         return VGroup(*(self._fit(t, -1).next_to(c, RIGHT, buff=0.15) for t, c in zip(labels, self.neurons[-1])))
 
     def layer_captions(self, texts, font_size=24, buff=0.25):

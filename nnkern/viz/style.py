@@ -128,6 +128,14 @@ def probability_rgb(probs, palette=None) -> np.ndarray:
     return zero + confidence[..., None] * (class_rgb(probs.argmax(axis=-1), palette) - zero)
 
 
+def class_probability_rgb(probs, palette=None) -> np.ndarray:
+    """Each class's probability in its own colour: probs (..., k) -> RGB (..., k, 3), class c's colour at
+    probability 1 fading to zero-grey at 0 (how a softmax's output neurons are filled, one per class)."""
+    probs = np.clip(np.asarray(probs, dtype=float), 0, 1)
+    zero = _rgb(current(palette).zero)
+    return zero + probs[..., None] * (class_rgb(np.arange(probs.shape[-1]), palette) - zero)
+
+
 def activation_rgb(values, activation, palette=None) -> np.ndarray:
     """Neuron fill: the diverging map for signed activations (tanh), else dark -> bright."""
     if activation in SIGNED_ACTIVATIONS:
