@@ -4,13 +4,12 @@ The scene renders once with ``NNKERN_SLIDES=1``, which makes its ``LectureScene`
 ``Slide`` (``nnkern.viz.section_slide``): every ``self.next_section(name)`` starts a slide, and
 manim-slides writes ``MEDIA/slides/<Scene>.json`` with a clip per slide. ``manim-slides convert``
 then builds the deck: PowerPoint (each slide plays its clip, the section's name as notes, the clip's
-last frame as the slide's still), a PDF (one page per slide: its clip's last frame) or HTML (reveal.js
+first frame as the slide's still), a PDF (one page per slide: its clip's last frame) or HTML (reveal.js
 from a local copy beside the page, so it opens from disk with no network). reveal.js
 comes from the npm registry (``npm pack reveal.js@REVEAL_VERSION``) once, into the cache folder,
 unless $NNKERN_REVEAL names a folder holding that package's ``dist/``.
 """
 
-import io
 import json
 import os
 import pathlib
@@ -98,45 +97,10 @@ def reveal_folder():
     return folder
 
 
-def last_frame(clip):
-    """The last frame of the video file ``clip`` as a PIL image."""
-    import av
-
-    with av.open(str(clip)) as container:
-        last = None
-        for last in container.decode(video=0):
-            pass
-    if last is None:
-        raise RuntimeError(f"{clip}: no video frames")
-    return last.to_image()
-
-
-def last_frame_stills(deck, clips):
-    """Make each slide's still in the PowerPoint file ``deck`` (what shows before its clip plays, and what a
-    PDF export of the deck prints) the last frame of its clip, ``clips`` one per slide, in order, where
-    manim-slides puts the first: a scene's first frame is its background before anything fades in, and a
-    slide's first frame is only the last one's end."""
-    import pptx
-    from pptx.enum.shapes import MSO_SHAPE_TYPE
-
-    presentation = pptx.Presentation(deck)
-    slides = list(presentation.slides)
-    if len(slides) != len(clips):
-        raise RuntimeError(f"{deck}: {len(slides)} slides for {len(clips)} clips")
-    for slide, clip in zip(slides, clips):
-        for movie in (s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.MEDIA):
-            png = io.BytesIO()
-            last_frame(clip).save(png, "PNG")
-            (blip,) = movie._element.xpath("./p:blipFill/a:blip")
-            old = blip.rEmbed
-            _, blip.rEmbed = slide.part.get_or_add_image_part(png)  # a part of its own: posters may be shared
-            slide.part.drop_rel(old)
-    presentation.save(deck)
-
-
 def convert(folder, scenes, to, out, light=False):
     """The deck of ``scenes`` (configs in ``folder``) through ``manim-slides convert``: ``to`` "pptx" writes
-    the file ``out`` (each slide's still: its clip's last frame, ``last_frame_stills``); "pdf" the file ``out``,
+    the file ``out`` (each slide's still: its clip's first frame, so that the slide show runs on without a
+    jump); "pdf" the file ``out``,
     a page per slide showing its clip's last frame; "html" the folder ``out`` (index.html, its clips in
     index_assets/ and reveal.js in reveal/). ``light`` picks reveal.js's white theme. Returns the deck's path."""
     out = pathlib.Path(out).resolve()
@@ -160,7 +124,4 @@ def convert(folder, scenes, to, out, light=False):
     log.parent.mkdir(parents=True, exist_ok=True)
     _run([sys.executable, "-m", "manim_slides", "convert", *scenes, str(out), "--folder", str(folder), "--to", to,
           *options], log, "manim-slides convert")
-    if to == "pptx":
-        last_frame_stills(out, [pathlib.Path(folder) / s["file"] for scene in scenes
-                                for s in json.loads((pathlib.Path(folder) / f"{scene}.json").read_text())["slides"]])
     return out
