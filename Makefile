@@ -7,7 +7,7 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 QUALITY ?= m
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT     := libcairo2-dev libpango1.0-dev pkg-config ffmpeg
+APT     := libcairo2-dev libpango1.0-dev pkg-config ffmpeg poppler-utils
 TEX     := texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm
 BROWSER := chromium
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
