@@ -19,6 +19,11 @@ empty cache directory, the second of which should compile nothing.
                   loaded from the cache, the cluster's start and close, the runs
     plain         each run's nk.train alone, no recording: the reference for the per-run overhead
                   (also the faster of one Numba thread and the default)
+    processes, 1 / processes, 2
+                  what this machine allows without Dask: the runs as ``serial`` does them, in one
+                  fresh process and split between two started together (Numba on one thread in
+                  each, timed from a start signal after a warm-up run); their ratio bounds the
+                  sweep's speed-up here
 
 Besides wall time (which other load on the machine moves), the CPU time a warm sweep cost its
 workers and the client process (scheduler included) per run, against a plain nk.train's: what the
@@ -69,6 +74,46 @@ def command(epochs, workers, out):
             "--activation", "tanh", "--optimizer", "adam", "--lr", "0.01", "--batch-size", "32",
             "--seeds", f"0-{len(GRID['seed']) - 1}", "--epochs", str(epochs), "--workers", str(workers), "--out", out, "--quiet"]
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, NUMBA_NUM_THREADS="1"))
+
+
+#: a process of ``processes``: warm up, wait for a line on stdin, record its share of the runs, print the seconds
+_SHARE = r"""
+import os, sys, tempfile, time
+from nnkern.sweeps import grid, worker
+epochs, part, parts = map(int, sys.argv[1:4])
+specs = grid.expand(dict({grid_}, epochs=epochs))
+root, data = tempfile.mkdtemp(prefix="nnkern-share-", dir=sys.argv[4]), {{}}
+worker.run(specs[0], os.path.join(root, "warm-up"), data=data)
+print("ready", flush=True)
+sys.stdin.readline()
+start = time.perf_counter()
+for i, spec in enumerate(specs[part::parts]):
+    worker.run(spec, os.path.join(root, str(i)), data=data)
+print(time.perf_counter() - start, flush=True)
+"""
+
+
+def processes(epochs, parts, scratch):
+    """Seconds for ``parts`` fresh processes (Numba on one thread each) started together to record
+    the runs between them as ``serial`` does, no Dask: the machine's own parallel speed."""
+    code = _SHARE.format(grid_=repr(GRID))
+    env = dict(os.environ, NUMBA_NUM_THREADS="1")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(epochs), str(k), str(parts), scratch], env=env,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for k in range(parts)]
+    try:
+        for p in procs:
+            if p.stdout.readline().strip() != "ready":
+                raise RuntimeError("a benchmark process failed to start")
+        start = time.perf_counter()
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        for p in procs:
+            p.stdout.readline()
+        return time.perf_counter() - start
+    finally:
+        for p in procs:
+            p.wait()
 
 
 def cpu_seconds(client):
@@ -125,6 +170,8 @@ def speed(epochs, repeats, scratch):
         for workers in (0, 2):
             times.setdefault(f"command, {'serial' if workers == 0 else 'sweep'}", []).append(
                 timed(command, epochs, workers, os.path.join(scratch, f"command{k}-{workers}")))
+        for parts in (1, 2):
+            times.setdefault(f"processes, {parts}", []).append(processes(epochs, parts, scratch))
         print(f"  turn {k + 1}: " + ", ".join(f"{name} {t[-1]:.2f} s" for name, t in times.items() if t),
               file=sys.stderr, flush=True)
     medians = {name: statistics.median(t) for name, t in times.items() if t}
@@ -176,13 +223,14 @@ def main(argv=None):
         "case": f"{n} runs of 2-16-16-1 tanh on spiral (1000 points, 750 trained), {args.epochs} epochs, batch 32, "
                 "adam, recorded on a geometric schedule",
         "median_seconds": {k: t[k] for k in ("serial", "sweep, new cluster", "sweep, warm workers", "plain", "startup",
-                                             "command, serial", "command, sweep")},
+                                             "command, serial", "command, sweep", "processes, 1", "processes, 2")},
         "all_seconds": t["all"],
         "speedup": {
             "new cluster": t["serial"] / t["sweep, new cluster"],
             "new cluster, with its start-up": t["serial"] / (t["sweep, new cluster"] + t["startup"]),
             "warm workers": t["serial"] / t["sweep, warm workers"],
             "command": t["command, serial"] / t["command, sweep"],
+            "two processes, no Dask": t["processes, 1"] / t["processes, 2"],
         },
         "per_run_ms": {
             "plain nk.train": 1e3 * t["plain"] / n,
@@ -207,6 +255,8 @@ def main(argv=None):
           f"(+{m['startup']:.2f} s start-up) {x['new cluster']:.2f}x ({x['new cluster, with its start-up']:.2f}x with "
           f"the start-up), warm workers {m['sweep, warm workers']:.2f} s {x['warm workers']:.2f}x")
     print(f"whole command: serial {m['command, serial']:.2f} s, sweep {m['command, sweep']:.2f} s, {x['command']:.2f}x")
+    print(f"without Dask: one process {m['processes, 1']:.2f} s, two processes {m['processes, 2']:.2f} s, "
+          f"{x['two processes, no Dask']:.2f}x (what this machine allows)")
     print("per run: " + ", ".join(f"{k} {v:.1f} ms" for k, v in result["per_run_ms"].items()))
     print("per run, CPU: " + ", ".join(f"{k} {v:.1f} ms" for k, v in result["per_run_cpu_ms"].items()))
     for k, s in enumerate(cold):

@@ -30,7 +30,8 @@ LOCAL_CONFIG = {"distributed.worker.profile.enabled": False, "distributed.admin.
 class SweepResult:
     """What ``sweep`` returns. rows: the summary rows of the grid's runs, in grid order (dicts as
     in summary.csv: settings, status, metrics, seconds, error); trained: how many runs this call
-    trained (the others were finished before); workers: {worker address: ``worker.numba_stats()``}."""
+    trained (the others were finished before); workers: {worker address: ``worker.numba_stats()``} of
+    the workers that trained them, as each last finished a task."""
 
     def __init__(self, folder, rows, trained, workers):
         self.folder, self.rows, self.trained, self.workers = folder, rows, trained, workers
@@ -77,9 +78,9 @@ def sweep(grid, out, *, client=None, scheduler=None, n_workers=None, retry_faile
             _record(_in_process(todo, durable), len(todo), fs, root, rows, names, progress)
         elif todo:
             with _client(client, scheduler, n_workers) as c:
-                _warm_up(c, {spec["dtype"] for _, spec, _ in todo})
-                _record(_on_dask(c, todo, durable), len(todo), fs, root, rows, names, progress)
-                workers = c.run(worker.numba_stats)
+                addresses = sorted(c.scheduler_info(n_workers=-1)["workers"])
+                _warm_up(c, addresses, {spec["dtype"] for _, spec, _ in todo})
+                _record(_on_dask(c, todo, durable, len(addresses), workers), len(todo), fs, root, rows, names, progress)
     except BaseException:  # interrupted: the runs finished on workers but not reported yet are on disk
         rows.update(summary.read_results(fs, root))
         raise
@@ -130,14 +131,22 @@ def _environ(values):
                 os.environ[k] = v
 
 
-def _warm_up(client, dtypes):
-    """Make sure Numba's on-disk cache holds the kernels before any run: every worker looks (each
-    importing the kernels, as its first run would), and when one finds it empty, one worker
-    compiles them first, so that the others load them (as their runs need them) instead of each
-    compiling them too."""
+#: (scheduler, worker addresses) whose workers all found the kernels in Numba's cache, or compiled
+#: them since: their processes hold the kernels now, so a later sweep on them need not ask again
+_READY = set()
+
+
+def _warm_up(client, addresses, dtypes):
+    """Make sure Numba's on-disk cache holds the kernels before any run: every worker (of
+    ``addresses``) looks (each importing the kernels, as its first run would), and when one finds it
+    empty, one worker compiles them first, so that the others load them (as their runs need them)
+    instead of each compiling them too."""
+    key = (client.scheduler.address, tuple(addresses))
+    if key in _READY:
+        return
     if not all(client.run(worker.cache_ready).values()):
-        first = sorted(client.scheduler_info(n_workers=-1)["workers"])[:1]
-        client.submit(worker.warm_up, sorted(dtypes), workers=first, pure=False).result()
+        client.submit(worker.warm_up, sorted(dtypes), workers=addresses[:1], pure=False).result()
+    _READY.add(key)
 
 
 def batches(todo, n_workers):
@@ -159,19 +168,20 @@ def _work(item):
     return spec["epochs"] * (spec["n"] or 1000) * sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
 
-def _on_dask(client, todo, durable):
-    """Submit the runs ``todo`` [(name, spec, folder URL)] as tasks of a few runs each; yield
-    (name, spec, row or exception) as the tasks finish; cancel what is left on exit (an interrupt)."""
+def _on_dask(client, todo, durable, n_workers, workers):
+    """Submit the runs ``todo`` [(name, spec, folder URL)] as tasks of a few runs each (for
+    ``n_workers`` workers); yield (name, spec, row or exception) as the tasks finish, keeping each
+    task's worker's ``numba_stats`` in ``workers``; cancel what is left on exit (an interrupt)."""
     from distributed import as_completed
 
     specs = {name: spec for name, spec, _ in todo}
-    n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
-    futures = {client.submit(worker.run_many, task, durable, key=f"nnkern-runs-{task[0][0]}", pure=False): task
+    futures = {client.submit(worker.task, task, durable, key=f"nnkern-runs-{task[0][0]}", pure=False): task
                for task in batches(todo, n_workers)}
     try:
         for future in as_completed(futures):
             try:
-                done = future.result()
+                done, address, stats = future.result()
+                workers[address] = stats
             except Exception as e:  # the task itself failed (a killed worker): its unfinished runs are not kept
                 finished = summary.read_results(*_fs_root(futures[future]))
                 done = [(name, finished.get(name, e)) for name, _, _ in futures[future]]

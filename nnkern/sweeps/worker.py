@@ -34,6 +34,14 @@ def run_many(runs, durable=DURABLE):
     return done
 
 
+def task(runs, durable=DURABLE):
+    """A sweep's Dask task: ``run_many(runs, durable)``, this worker's address and its ``numba_stats()``
+    (which the sweep then has without another round trip to every worker)."""
+    from distributed import get_worker
+
+    return run_many(runs, durable), get_worker().address, numba_stats()
+
+
 def finished(folder):
     """The result (summary row) in ``folder``, or None if it has none or an unreadable one."""
     import fsspec.core
