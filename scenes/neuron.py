@@ -14,9 +14,7 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
-    RIGHT,
     UP,
-    Arrow,
     config,
     Create,
     FadeIn,
@@ -38,6 +36,7 @@ from nnkern.viz import (
     LiveFormula,
     LossCurve,
     NetworkDiagram,
+    NeuronDrawing,
     NeuronPlane,
     RecordedRun,
     Slider,
@@ -94,28 +93,6 @@ def neuron_values(net):
     w, b = net.weights[0][:, 0], net.biases[0][0]
     return {"w_1": w[0], "w_2": w[1], "b": b}
 
-
-
-class NeuronDrawing(VGroup):
-    """The neuron of the formula as a drawing: the inputs x₁, x₂ (``inputs``), the edges of ``net``'s weights
-    (a 2-1 network; ``diagram``, coloured and widened by w) labelled w₁, w₂ (``weights``), the bias b under
-    the neuron (``bias``), σ in it (``sigma``) and an arrow out to a (``arrow``, ``output``)."""
-
-    def __init__(self, net, *, height=3.6, layer_gap=3.2, font_size=36):
-        super().__init__()
-        text = style.PALETTE.text
-        self.diagram = NetworkDiagram.from_net(net, height=height, layer_gap=layer_gap)
-        self.inputs = self.diagram.input_labels(["x_1", "x_2"], font_size=font_size)
-        neuron = self.diagram.neurons[1][0]
-        self.weights = VGroup()
-        for x, side in zip(self.diagram.neurons[0], (UP, DOWN)):  # each label beside the middle of its edge
-            middle = (x.get_center() + neuron.get_center()) / 2
-            self.weights.add(MathTex(f"w_{len(self.weights) + 1}", font_size=font_size, color=text).next_to(middle, side, buff=0.2))
-        self.bias = MathTex("b", font_size=font_size, color=text).next_to(neuron, DOWN, buff=0.2)
-        self.sigma = MathTex(r"\sigma", font_size=font_size, color=text).move_to(neuron)
-        self.arrow = Arrow(neuron.get_right(), neuron.get_right() + RIGHT * 1.1, buff=0.05, color=text, stroke_width=3)
-        self.output = MathTex("a", font_size=font_size, color=text).next_to(self.arrow, RIGHT, buff=0.15)
-        self.add(self.diagram, self.inputs, self.weights, self.bias, self.sigma, self.arrow, self.output)
 
 
 class NeuronScene(CaptionedScene):

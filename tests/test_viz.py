@@ -170,6 +170,30 @@ def test_a_softmax_output_is_tinted_by_its_classes_colours():
         NetworkDiagram([2, 1]).set_output_classes()
 
 
+def test_a_neuron_drawing_labels_its_parts_without_overlaps():
+    from nnkern.viz import NeuronDrawing
+
+    net = nk.MLP([2, 1], activation="sigmoid", output="sigmoid", seed=0)
+    net.weights[0][:] = [[-1.5], [1.0]]
+    drawing = NeuronDrawing(net)
+    (x1, x2), (neuron,) = drawing.diagram.neurons
+    w1, w2 = drawing.weights
+    assert w1.get_bottom()[1] > (x1.get_center()[1] + neuron.get_center()[1]) / 2  # above the middle of its edge
+    assert w2.get_top()[1] < (x2.get_center()[1] + neuron.get_center()[1]) / 2  # below the middle of its own
+    assert np.allclose(drawing.sigma.get_center(), neuron.get_center())
+    assert drawing.bias.get_top()[1] < neuron.get_bottom()[1]
+    assert np.allclose(drawing.arrow.get_start()[1], neuron.get_center()[1]) and drawing.output.get_left()[0] > drawing.arrow.get_end()[0]
+
+    def box(m):
+        return m.get_corner(manim.DL)[:2], m.get_corner(manim.UR)[:2]
+
+    parts = [*drawing.inputs, w1, w2, drawing.bias, drawing.output, x1, x2, neuron]
+    for i, a in enumerate(parts):  # labels and circles apart: readable at 480p
+        for b in parts[i + 1 :]:
+            (alo, ahi), (blo, bhi) = box(a), box(b)
+            assert np.any(ahi < blo) or np.any(bhi < alo), (a, b)
+
+
 def test_wide_layers_are_elided_with_their_true_count():
     d = NetworkDiagram([2, 40, 1], max_shown=16)
     assert len(d.neurons[1]) == 16 and d.shown[1][-1] == 39

@@ -12,7 +12,7 @@ from .boundary import DecisionBoundary
 from .boundary_grid import BoundaryGrid
 from .camera import BoxedImages
 from .cells import ActivationColumn, CellGrid, HeatTable
-from .diagram import NetworkDiagram
+from .diagram import NetworkDiagram, NeuronDrawing
 from .formula import LiveFormula
 from .history import Histogram, LogSeries, Raster
 from .lecture import Captioned
@@ -28,6 +28,6 @@ from .warp import WarpGrid
 __all__ = [
     "ActivationColumn", "BoundaryGrid", "BoxedImages", "Captioned", "CellGrid", "ClassNeurons", "DecisionBoundary",
     "Frame", "HeatTable", "Histogram", "LectureScene", "LiveFormula", "LogSeries", "LossCurve", "NetworkDiagram",
-    "NeuronMap", "NeuronPlane", "OutputSum", "PixelImage", "ProbabilityBars", "Raster", "RecordedRun", "SeriesBars",
-    "Slider", "TrainingTracker", "WarpGrid", "WeightGrid", "plane", "style", "text",
+    "NeuronDrawing", "NeuronMap", "NeuronPlane", "OutputSum", "PixelImage", "ProbabilityBars", "Raster", "RecordedRun",
+    "SeriesBars", "Slider", "TrainingTracker", "WarpGrid", "WeightGrid", "plane", "style", "text",
 ]

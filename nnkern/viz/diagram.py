@@ -5,7 +5,9 @@ from manim import (
     DOWN,
     LEFT,
     RIGHT,
+    UP,
     AnimationGroup,
+    Arrow,
     Brace,
     Circle,
     Line,
@@ -292,3 +294,27 @@ class NetworkDiagram(VGroup):
 def _segments(a, b):
     """Points of straight cubic Bézier segments from a[i] to b[i] ((m, 3) each), as one path of m subpaths."""
     return np.stack([a, a + (b - a) / 3, b - (b - a) / 3, b], axis=1).reshape(-1, 3)
+
+
+class NeuronDrawing(VGroup):
+    """The neuron of the formula as a drawing: the inputs x₁, x₂ (``inputs``), the edges of ``net``'s weights
+    (a 2-1 network; ``diagram``, coloured and widened by w as ``NetworkDiagram`` draws them) labelled w₁, w₂
+    (``weights``), the bias b under the neuron (``bias``), σ in it (``sigma``) and an arrow out to a
+    (``arrow``, ``output``)."""
+
+    def __init__(self, net, *, height=3.6, layer_gap=3.2, font_size=36):
+        super().__init__()
+        self.diagram = NetworkDiagram.from_net(net, height=height, layer_gap=layer_gap)
+        text = self.diagram.palette.text
+        self.inputs = self.diagram.input_labels(["x_1", "x_2"], font_size=font_size)
+        neuron = self.diagram.neurons[1][0]
+        self.weights = VGroup()
+        for x, side in zip(self.diagram.neurons[0], (UP, DOWN)):  # each label beside the middle of its edge
+            middle = (x.get_center() + neuron.get_center()) / 2
+            label = MathTex(f"w_{len(self.weights) + 1}", font_size=font_size, color=text)
+            self.weights.add(label.next_to(middle, side, buff=0.2))
+        self.bias = MathTex("b", font_size=font_size, color=text).next_to(neuron, DOWN, buff=0.2)
+        self.sigma = MathTex(r"\sigma", font_size=font_size, color=text).move_to(neuron)
+        self.arrow = Arrow(neuron.get_right(), neuron.get_right() + RIGHT * 1.1, buff=0.05, color=text, stroke_width=3)
+        self.output = MathTex("a", font_size=font_size, color=text).next_to(self.arrow, RIGHT, buff=0.15)
+        self.add(self.diagram, self.inputs, self.weights, self.bias, self.sigma, self.arrow, self.output)
