@@ -268,8 +268,8 @@ class HiddenUnitsScene(CaptionedScene):
         board = DecisionBoundary(extent, run.X, run.y, side=4.2).move_to([4.6, 0.45, 0])
         name = data_name(rec)
         on = f" on the {name}" if name else ""
-        self.say(f"Deeper: a {'-'.join(map(str, net.sizes))} network{on}" + (f", {k} classes" if k > 2 else ""))
-        self.play(FadeIn(board))
+        self.say(f"Deeper: a {'-'.join(map(str, net.sizes))} network{on}" + (f", {k} classes" if k > 2 else ""),
+                 FadeIn(board, run_time=1))  # the board with the caption: no screen left empty after the first part
         tracker, out_map = self.net_with_maps(run, extent, diagram, small + maps, board, 0.8 * diagram.pitch)
         self.say("Every hidden neuron's map, layer by layer")
         self.play(LaggedStart(*(FadeIn(m, scale=0.8) for m in maps), lag_ratio=0.4, run_time=1.5),
