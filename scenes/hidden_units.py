@@ -132,10 +132,11 @@ class HiddenUnitsScene(CaptionedScene):
         self.xor_part(RecordedRun.from_recording(xor_recording()), title)
         self.deep_part(load_run())
 
-    def net_with_maps(self, run, extent, diagram, maps, board, out_side):
-        """Draw ``diagram``; returns the tracker driving it, its hidden ``maps``, ``board`` and the output map
-        of side ``out_side`` (a small DecisionBoundary, also returned) over the output neuron, or beside the
-        output neurons of a softmax, each filled with its class's colour."""
+    def net_with_maps(self, run, extent, diagram, maps, board, out_side, caption=None, *extra):
+        """Draw ``diagram`` (under a new ``caption`` if given, playing ``extra`` alongside); returns the tracker
+        driving it, its hidden ``maps``, ``board`` and the output map of side ``out_side`` (a small
+        DecisionBoundary, also returned) over the output neuron, or beside the output neurons of a softmax,
+        each filled with its class's colour."""
         out_map = DecisionBoundary(extent, np.zeros((0, 2)), np.zeros(0, int), side=out_side)
         outputs = diagram.neurons[-1]
         if len(outputs) == 1:
@@ -143,10 +144,14 @@ class HiddenUnitsScene(CaptionedScene):
         else:
             out_map.next_to(outputs, RIGHT, buff=0.12)
             diagram.set_output_classes()
-        self.play(LaggedStart(*(GrowFromCenter(c) for c in diagram.neurons[0]), lag_ratio=0.2),
-                  Create(VGroup(*diagram.edges), lag_ratio=0.01, run_time=1.2),
-                  LaggedStart(*(GrowFromCenter(c) for layer in diagram.neurons[1:] for c in layer), lag_ratio=0.03,
-                              run_time=1.2))  # fmt: skip
+        draw = (LaggedStart(*(GrowFromCenter(c) for c in diagram.neurons[0]), lag_ratio=0.2),
+                Create(VGroup(*diagram.edges), lag_ratio=0.01, run_time=1.2),
+                LaggedStart(*(GrowFromCenter(c) for layer in diagram.neurons[1:] for c in layer), lag_ratio=0.03,
+                            run_time=1.2), *extra)  # fmt: skip
+        if caption is None:
+            self.play(*draw)
+        else:
+            self.say(caption, *draw)
         self.add(diagram)
         tracker = TrainingTracker(run, extent)
         tracker.attach(diagram, board, out_map, *maps)
@@ -268,9 +273,10 @@ class HiddenUnitsScene(CaptionedScene):
         board = DecisionBoundary(extent, run.X, run.y, side=4.2).move_to([4.6, 0.45, 0])
         name = data_name(rec)
         on = f" on the {name}" if name else ""
-        self.say(f"Deeper: a {'-'.join(map(str, net.sizes))} network{on}" + (f", {k} classes" if k > 2 else ""),
-                 FadeIn(board, run_time=1))  # the board with the caption: no screen left empty after the first part
-        tracker, out_map = self.net_with_maps(run, extent, diagram, small + maps, board, 0.8 * diagram.pitch)
+        caption = f"Deeper: a {'-'.join(map(str, net.sizes))} network{on}" + (f", {k} classes" if k > 2 else "")
+        tracker, out_map = self.net_with_maps(run, extent, diagram, small + maps, board, 0.8 * diagram.pitch, caption,
+                                              FadeIn(board, run_time=1))  # all at once: no screen left empty
+        self.wait(0.5)  # time to read the caption
         self.say("Every hidden neuron's map, layer by layer")
         self.play(LaggedStart(*(FadeIn(m, scale=0.8) for m in maps), lag_ratio=0.4, run_time=1.5),
                   *(FadeIn(m) for m in small), FadeIn(out_map), FadeIn(names), FadeIn(numbers))
