@@ -7,7 +7,8 @@ every case), ``--update`` (keep the rows of the cases not run from DIR/benchmark
 
 Cases: (a) 2-16-16-1 epochs, (b) 784-wide nets, (c) the 200x200 grid, (i) inference on 1M rows,
 (m) peak memory, (s) cold start, (d) the cost of recording every step (in this process), (r) where
-a frame of the flagship video's replay goes (``benchmarks/replay_frames.py``, one -ql render).
+a frame of the flagship video's replay goes (``benchmarks/replay_frames.py``, one -ql and one -qh
+render, about 6 minutes; -ql only with ``--quick``).
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, when set in the environment, pin OpenBLAS to a slower
 kernel; the suite re-runs itself once without both unless ``--keep-openblas-env`` is given.
 """
@@ -75,7 +76,7 @@ def main(argv=None):
         if key == "d":
             rows += recording_case(args.quick)
         elif key == "r":
-            rows += render_case()
+            rows += render_case(args.quick)
         else:
             rows += run_case(key, CASES[key](args.quick), args.quick, only)
         seconds[key] = time.perf_counter() - t0
@@ -119,15 +120,20 @@ def recording_case(quick):
              "overhead_target": 0.15}]
 
 
-def render_case():
-    """(r) one -ql render of the flagship scene, in its own process (``benchmarks/replay_frames.py``)."""
+def render_case(quick=False):
+    """(r) a -ql and a -qh render of the flagship scene (-ql only if ``quick``), each in its own process
+    (``benchmarks/replay_frames.py``)."""
     import subprocess
 
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.replay_frames"], capture_output=True, text=True)
-    if proc.returncode:
-        print(f"  (r) failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
-        return []
-    return [dict(json.loads(proc.stdout.strip().splitlines()[-1]), case="r")]
+    rows = []
+    for quality in ("low",) if quick else ("low", "high"):
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.replay_frames", "--quality", quality],
+                              capture_output=True, text=True)
+        if proc.returncode:
+            print(f"  (r) -q{quality[0]} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+            continue
+        rows.append(dict(json.loads(proc.stdout.strip().splitlines()[-1]), case="r"))
+    return rows
 
 
 if __name__ == "__main__":

@@ -93,13 +93,13 @@ def _memory_table(row):
     return lines
 
 
-def _render_table(row):
-    f = row["per_frame"]
-    return ["| quality | render | video | render / video | replay frames | updates | drawing | encoding | other |",
-            "|---|---|---|---|---|---|---|---|---|",
-            f"| -q{row['quality'][0]} | {row['render_seconds']:.0f} s | {row['video_seconds']:.0f} s | "
-            f"{row['render_seconds'] / row['video_seconds']:.2f}x | {row['replay_frames']} | "
-            + " | ".join(f"{fmt_time(f[k])}" for k in ("tracker", "drawing", "encoding", "other")) + " |"]
+def _render_table(rows):
+    return (["| quality | render | video | render / video | replay frames | updates | drawing | encoding | other |",
+             "|---|---|---|---|---|---|---|---|---|"]
+            + [f"| -q{row['quality'][0]} | {row['render_seconds']:.0f} s | {row['video_seconds']:.0f} s | "
+               f"{row['render_seconds'] / row['video_seconds']:.2f}x | {row['replay_frames']} | "
+               + " | ".join(f"{fmt_time(row['per_frame'][k])}" for k in ("tracker", "drawing", "encoding", "other"))
+               + " |" for row in rows])
 
 
 def table(result):
@@ -136,11 +136,12 @@ def table(result):
                       "warm unless said):", ""] + _cold_table(row)
         if row["case"] == "m":
             lines += ["", f"(m) Peak memory, {row['setting']}:", ""] + _memory_table(row)
-        if row["case"] == "r":
-            lines += ["", "(r) The flagship scene, one render in a fresh process; per frame of the replay (the "
-                      "frames drawn while the tracker plays the run): its updates (the tracker's frame, grid "
-                      "included, the views restyling their mobjects, the play's other animations), Manim's "
-                      "drawing (the camera rasterising) and the hand-over to ffmpeg:", ""] + _render_table(row)
+    renders = [row for row in rows if row["case"] == "r"]
+    if renders:
+        lines += ["", "(r) The flagship scene, each quality one render in a fresh process; per frame of the replay "
+                  "(the frames drawn while the tracker plays the run): its updates (the tracker's frame, grid "
+                  "included, the views restyling their mobjects, the play's other animations), Manim's "
+                  "drawing (the camera rasterising) and the hand-over to ffmpeg:", ""] + _render_table(renders)
     return "\n".join(lines)
 
 
