@@ -111,6 +111,10 @@ def processes(epochs, parts, scratch):
         for p in procs:
             p.stdout.readline()
         return time.perf_counter() - start
+    except BaseException:
+        for p in procs:  # the others may be waiting for their start signal
+            p.kill()
+        raise
     finally:
         for p in procs:
             p.wait()

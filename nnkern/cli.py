@@ -191,8 +191,9 @@ def add_render(commands):
 def add_slides(commands):
     s = commands.add_parser("slides", help="a scene as a slide deck (PowerPoint, PDF or HTML), one slide per section",
                             description="Render a scene as manim-slides slides (one per section) and convert them "
-                                        "with manim-slides: --to pptx (each slide plays its clip), --to pdf (a page per slide: its last frame) or --to html (reveal.js, "
-                                        "opens from disk). Needs the extra slides.")
+                                        "with manim-slides: --to pptx (each slide plays its clip), --to pdf (a page per "
+                                        "slide: its last frame) or --to html (reveal.js, opens from disk). Needs the "
+                                        "extra slides.")
     s.add_argument("scene", help="the scene file, e.g. scenes/training.py")
     s.add_argument("--to", choices=("pptx", "pdf", "html"), required=True, help="the deck's format (required)")
     _manim_options(s, "m", "where Manim's videos and logs go")

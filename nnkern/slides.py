@@ -100,9 +100,9 @@ def reveal_folder():
 def convert(folder, scenes, to, out, light=False):
     """The deck of ``scenes`` (configs in ``folder``) through ``manim-slides convert``: ``to`` "pptx" writes
     the file ``out`` (each slide's still: its clip's first frame, so that the slide show runs on without a
-    jump); "pdf" the file ``out``,
-    a page per slide showing its clip's last frame; "html" the folder ``out`` (index.html, its clips in
-    index_assets/ and reveal.js in reveal/). ``light`` picks reveal.js's white theme. Returns the deck's path."""
+    jump); "pdf" the file ``out``, a page per slide showing its clip's last frame; "html" the folder ``out``
+    (index.html, its clips in index_assets/ and reveal.js in reveal/). ``light`` picks reveal.js's white
+    theme. Returns the deck's path."""
     out = pathlib.Path(out).resolve()
     options = []
     if to == "html":
@@ -115,10 +115,9 @@ def convert(folder, scenes, to, out, light=False):
         options = [f"-creveal_version={REVEAL_VERSION}", "-ccdn_url=reveal", f"-creveal_theme={'white' if light else 'black'}",
                    f"-ctitle={' + '.join(scenes)}"]
         out = out / "index.html"
-    elif to == "pdf":
-        options = ["-cframe_index=last"]  # manim-slides' default, said out loud: the first frame may be empty
-        out.parent.mkdir(parents=True, exist_ok=True)
     else:
+        if to == "pdf":
+            options = ["-cframe_index=last"]  # manim-slides' default, said out loud: the first frame may be empty
         out.parent.mkdir(parents=True, exist_ok=True)
     log = pathlib.Path(folder).parent / "logs" / f"{out.stem}-convert.log"
     log.parent.mkdir(parents=True, exist_ok=True)

@@ -132,7 +132,7 @@ class HiddenUnitsScene(CaptionedScene):
         self.xor_part(RecordedRun.from_recording(xor_recording()), title)
         self.deep_part(load_run())
 
-    def net_with_maps(self, run, extent, diagram, maps, board, out_side, caption=None, *extra):
+    def net_with_maps(self, run, extent, diagram, maps, board, out_side, caption=None, extra=()):
         """Draw ``diagram`` (under a new ``caption`` if given, playing ``extra`` alongside); returns the tracker
         driving it, its hidden ``maps``, ``board`` and the output map of side ``out_side`` (a small
         DecisionBoundary, also returned) over the output neuron, or beside the output neurons of a softmax,
@@ -275,7 +275,7 @@ class HiddenUnitsScene(CaptionedScene):
         on = f" on the {name}" if name else ""
         caption = f"Deeper: a {'-'.join(map(str, net.sizes))} network{on}" + (f", {k} classes" if k > 2 else "")
         tracker, out_map = self.net_with_maps(run, extent, diagram, small + maps, board, 0.8 * diagram.pitch, caption,
-                                              FadeIn(board, run_time=1))  # all at once: no screen left empty
+                                              [FadeIn(board, run_time=1)])  # all at once: no screen left empty
         self.wait(0.5)  # time to read the caption
         self.say("Every hidden neuron's map, layer by layer")
         self.play(LaggedStart(*(FadeIn(m, scale=0.8) for m in maps), lag_ratio=0.4, run_time=1.5),

@@ -16,7 +16,7 @@ from nnkern.kernels.layout import Layout
 @pytest.mark.parametrize("size", [1, 2, 3, 5])
 @pytest.mark.parametrize("align", [1, 8, 16])
 def test_parts_cover_the_range_once_at_aligned_starts(n, size, align):
-    parts = [team.part(n, (role, size, team.SOLO[2]), align) for role in range(size)]
+    parts = [team.part(n, (role, size, team.solo()[2]), align) for role in range(size)]
     assert parts[0][0] == 0 and parts[-1][1] == n
     for (lo, hi), (next_lo, _) in zip(parts, parts[1:]):
         assert lo <= hi == next_lo and (lo % align == 0 or lo == n)

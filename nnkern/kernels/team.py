@@ -36,13 +36,9 @@ MIN_ROWS = 8
 #: members at most (``passes.workspace`` keeps each one's batch loss)
 MAX_SIZE = 64
 
-#: the team of the caller's thread alone (``solo`` makes it in compiled code)
-SOLO = (0, 1, np.zeros(LINE, np.int64))
-
-
 @njit(**KERNEL)
 def solo():
-    """``SOLO``, made in compiled code."""
+    """The team of the caller's thread alone: (role 0, size 1, its counters)."""
     return np.int64(0), np.int64(1), np.zeros(LINE, np.int64)
 
 
@@ -166,7 +162,7 @@ def run(kernel, args, size):
     meanwhile; returns role 0's result.  If a member raises, the others leave their barriers and
     its exception is raised."""
     if size == 1:
-        return kernel(*args, SOLO)
+        return kernel(*args, solo())
     with _one_blas_thread():
         return _run(kernel, args, size)
 
