@@ -13,7 +13,7 @@ import pathlib
 import shutil
 
 from . import __version__
-from .record import Recording, RecordingError
+from .record import Recording, RecordingError, storage
 
 
 def folder():
@@ -40,8 +40,10 @@ def recording(name, settings, train):
         return cached
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.partial-{os.getpid()}")
+    storage.wait_written(partial)  # an earlier training of this process may still write there
     shutil.rmtree(partial, ignore_errors=True)
     train(partial)
+    storage.wait_written(partial)  # training returns before its last writes
     shutil.rmtree(path, ignore_errors=True)  # a damaged earlier copy
     try:
         partial.rename(path)

@@ -26,19 +26,28 @@ class TrainResult:
     history: dict of per-epoch lists "epoch", "loss", "acc" (train: mean over the epoch's
     batches, each measured before its update) and "val_loss", "val_acc" when validation data
     was given.  recording: the ``Recording`` when ``record`` or ``record_to`` was set, else None
-    (one streamed to a folder is opened from it when first asked for).
+    (one streamed to a folder is opened from it when first asked for, once its writes end).
     """
 
-    def __init__(self, net, history, recording, steps, seconds):
-        """recording: a ``Recording``, None, or a function returning one."""
+    def __init__(self, net, history, recording, steps, seconds, saved=None):
+        """recording: a ``Recording``, None, or a function returning one; saved: None, or the future
+        of the end of the writes into a ``record_to`` folder."""
         self.net, self.history, self._recording = net, history, recording
-        self.steps, self.seconds = steps, seconds
+        self.steps, self.seconds, self._saved = steps, seconds, saved
 
     @property
     def recording(self):
         if callable(self._recording):
             self._recording = self._recording()
         return self._recording
+
+    def wait(self):
+        """Wait until the ``record_to`` folder is written (and, as ``durable`` says, on disk):
+        ``train`` returns while its last chunk, flushes and complete header are still being
+        written.  Raises what made a write fail.  Returns self."""
+        if self._saved is not None:
+            self._saved.result()
+        return self
 
     def __repr__(self):
         last = {k: v[-1] for k, v in self.history.items() if v}
@@ -84,7 +93,7 @@ def _accuracy(net, correct, n):
 class _NoRecording:
     """Stand-in when nothing is recorded (see ``epoch_args.no_recording``)."""
 
-    recording = None
+    recording = saved = None
 
     def __init__(self, net, n_batches):
         self.rec = epoch_args.no_recording(n_batches, net.n_params, net.dtype)
@@ -148,10 +157,12 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
     recording of more than 256 MB is announced with a ``RecordingSizeWarning``.  record_to: a new
     folder to stream the recording into as training goes ("auto" unless ``record`` says otherwise);
     record_meta: a JSON-serialisable dict kept in the recording's header (e.g. the dataset's name
-    and parameters); durable: "end" flushes the folder to disk once training ends (a killed process
+    and parameters); durable: "end" flushes the folder to disk once its writes end (a killed process
     keeps every finished chunk anyway), "chunk" flushes each chunk as it is written (a power loss
     keeps them too; slower), "none" leaves flushing to the OS (a killed process keeps as much as with
-    "end"; a power loss may not; for many short runs).
+    "end"; a power loss may not; for many short runs).  Except with "chunk", ``train`` returns while
+    the folder's last writes go on in the background: ``TrainResult.wait()``, opening the recording
+    and the interpreter's exit wait for them.
     A progress bar shows on runs longer than a second unless ``quiet``.
     Raises ``TrainingDiverged`` if the loss stops being finite.
     """
@@ -220,7 +231,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
         if bar is not None:
             bar.close()
     recorder.close(complete=True, history=history)
-    return TrainResult(net, history, recorder.recording, t, time.perf_counter() - started)
+    return TrainResult(net, history, recorder.recording, t, time.perf_counter() - started, recorder.saved)
 
 
 #: a multi-epoch call lasts about this long (the progress bar and Ctrl-C wait for it) ...

@@ -17,7 +17,7 @@ from nnkern.record import storage
 def source(tmp_path_factory):
     folder = tmp_path_factory.mktemp("runs") / "run"
     X, y = nk.datasets.load("xor", n=64, noise=0.05, seed=1)
-    nk.train(nk.MLP([2, 5, 1], seed=3), X, y, epochs=4, batch_size=16, quiet=True, record=1, record_to=folder)
+    nk.train(nk.MLP([2, 5, 1], seed=3), X, y, epochs=4, batch_size=16, quiet=True, record=1, record_to=folder).wait()
     return folder
 
 

@@ -58,7 +58,7 @@ def test_auto_keeps_every_step_when_the_geometric_schedule_would_be_no_smaller(d
 def test_the_announced_size_is_the_size_on_disk(data, tmp_path, schedule, monkeypatch):
     monkeypatch.setattr(schedules, "AUTO_BYTES", 0)  # announce every recording
     with pytest.warns(nk.RecordingSizeWarning) as caught:
-        nk.train(net(), *data, epochs=EPOCHS, batch_size=BATCH, quiet=True, record=schedule, record_to=tmp_path / "run")
+        nk.train(net(), *data, epochs=EPOCHS, batch_size=BATCH, quiet=True, record=schedule, record_to=tmp_path / "run").wait()
     announced = float(str(caught[0].message).split("take about ")[1].split(" kB")[0]) * 1e3
     assert abs(announced - folder_bytes(tmp_path / "run")) < 0.1 * announced
 

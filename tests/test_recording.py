@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import zipfile
 
@@ -317,13 +318,38 @@ def test_a_failed_chunk_write_stops_training_and_leaves_the_chunks_before_it(dat
     monkeypatch.setattr(storage, "write_npz", disk_full_at_chunk_1)
     for name in ("CHUNK_BYTES", "FIRST_CHUNK_BYTES"):  # a chunk per epoch or two
         monkeypatch.setattr(f"nnkern.record.recorder.{name}", 6 * fresh_net().n_params * 8)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OSError, match="disk full"):  # raised by train, or by wait if training ended first
         nk.train(fresh_net(), *data, epochs=EPOCHS * 4, batch_size=BATCH, lr=0.05, quiet=True,
-                 record_to=tmp_path / "run")
+                 record_to=tmp_path / "run").wait()
     assert sorted(storage.chunk_files(tmp_path / "run")) == [0]  # nothing queued after it was written
     rec = nk.Recording.load(tmp_path / "run")
     assert rec.complete is False and rec.steps.tolist() == list(range(len(rec)))
     assert len(rec.history["epoch"]) >= rec.epochs[-1]
+
+
+def test_train_returns_before_the_last_writes_and_wait_load_and_exit_wait_for_them(run, data, tmp_path, monkeypatch):
+    write_json = storage.write_json
+    slow = threading.Event()
+
+    def slow_header(path, obj, sync=True):
+        if obj["complete"]:
+            slow.wait(10)
+        write_json(path, obj, sync)
+
+    monkeypatch.setattr(storage, "write_json", slow_header)
+    folder = tmp_path / "run"
+    result = nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, lr=0.05, quiet=True, record_to=folder)
+    assert json.loads((folder / "header.json").read_text())["complete"] is False  # still being written
+    threading.Timer(0.2, slow.set).start()
+    assert_same_recording(nk.Recording.load(folder), run.recording)  # waited for the writes
+    assert result.wait() is result and json.loads((folder / "header.json").read_text())["complete"] is True
+
+    monkeypatch.undo()  # a script that ends right after training leaves a complete recording
+    script = ("import sys, nnkern as nk; X, y = nk.datasets.load('spiral', n=400, seed=0); "
+              "nk.train(nk.MLP([2, 8, 1], seed=0), X, y, epochs=30, quiet=True, record_to=sys.argv[1])")
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "exit")], check=True, timeout=300)
+    rec = nk.Recording.load(tmp_path / "exit")
+    assert rec.complete and len(rec) == 30 * 13 + 1
 
 
 def test_record_to_refuses_a_used_folder(data, tmp_path):

@@ -29,7 +29,7 @@ def diverged(folder, lr):
 
 def good(folder):
     X, y = nk.datasets.load("xor", n=64, seed=0)
-    nk.train(nk.MLP([2, 4, 1]), X, y, epochs=2, record=1, record_to=folder, quiet=True)
+    nk.train(nk.MLP([2, 4, 1]), X, y, epochs=2, record=1, record_to=folder, quiet=True).wait()
     return folder
 
 

@@ -5,13 +5,18 @@ thread (so training does not wait on the disk).
 
 What a folder recording survives (``durable``): "end" (the default) writes each chunk to a temporary
 name and renames it, so a killed process (even ``kill -9``) leaves every finished chunk readable, and
-has the whole folder on disk when training ends (the writer thread flushes each chunk after its
+flushes the whole folder to disk once writing ends (the writer thread flushes each chunk after its
 rename while training goes on; what is left is flushed side by side at the end, the folder's
 entries and then the complete header last); "chunk" also flushes each chunk (and the history
 before it) to disk before its rename, with the folder after, so a power loss or OS crash
 mid-training keeps every finished chunk too, at the price of waiting for the disk each time; "none"
 flushes nothing (what a kill leaves is as with "end"; what reaches the disk after a power loss is up
-to the OS): for many short runs, such as a sweep's, whose waits for the disk would add up."""
+to the OS): for many short runs, such as a sweep's, whose waits for the disk would add up.
+
+Training does not wait for the end of a folder's writes (the last chunk, the flushes, the complete
+header), except with "chunk": they finish on the writer thread while the caller goes on.  Opening
+the recording (``run.recording``, ``Recording.load``), ``TrainResult.wait()`` and the interpreter's
+exit wait for them."""
 
 import collections
 import json
@@ -256,6 +261,11 @@ class Recorder:
         else:
             self.recording = self.sink.abandon()
 
+    @property
+    def saved(self):
+        """None, or for a folder recording the future of the end of its writes (see the module's docstring)."""
+        return self.sink.end
+
 
 _DIRECT = []  # DirectWriters not in use (their buffers' pages are faulted in once, not per recording)
 _HELPER = []  # the thread that prepares chunks, shared by all recorders; started when first needed
@@ -315,6 +325,7 @@ class _MemorySink:
 
     streams = False
     training = True
+    end = None
 
     def __init__(self, header):
         self.header, self.chunks, self.data = header, [], None
@@ -351,7 +362,8 @@ class _FolderSink:
         if os.path.exists(folder) and (not os.path.isdir(folder) or os.listdir(folder)):
             raise ValueError(f"record_to={folder!r} already exists and is not an empty folder; "
                              f"choose a new path (existing recordings are never overwritten)")
-        self.folder, self.header, self.n_chunks = folder, header, 0
+        # absolute: the writes may go on after the caller changed the working directory
+        self.folder, self.header, self.n_chunks = os.path.abspath(folder), header, 0
         self.sync = durable == "chunk"  # flush each file as it is written
         self.sync_end = durable != "none"  # flush each chunk after its rename, and the folder when the run ends
         self.training = True  # the writer gives way to the training thread (HAND_OFF_SECONDS) until it ends
@@ -364,6 +376,7 @@ class _FolderSink:
         self.pending = collections.deque()  # (future, bytes) of writes not known to be done
         self.lines, self.history = [], None  # metrics not yet handed to the writer; its HistoryWriter
         self.failed = False  # set by the writer when a write fails: it then writes nothing more
+        self.started = self.end = None  # futures of the first write (the data) and of the end of writing
 
     def _path(self, name):
         return os.path.join(self.folder, name)
@@ -371,6 +384,7 @@ class _FolderSink:
     def begin(self, arrays):
         os.makedirs(self.folder, exist_ok=True)
         self._submit(0, self._write_start, arrays)
+        self.started = self.pending[-1][0]
 
     def _write_start(self, arrays):
         self._write_npz(storage.DATA, arrays)
@@ -385,7 +399,10 @@ class _FolderSink:
         if self.sync:
             self.synced.add(name)
         elif self.sync_end:
-            self.syncer.submit(self._sync, name)
+            try:
+                self.syncer.submit(self._sync, name)
+            except RuntimeError:  # the interpreter is exiting: the end flushes it
+                pass
 
     def _sync(self, name):
         storage.sync_file(self._path(name))
@@ -434,30 +451,50 @@ class _FolderSink:
         """Keep epochs' metrics ({name: list}) for the history file."""
         self.lines.append(columns)
 
-    def _shut(self):
-        """Wait for the queued writes, then flush the folder to disk (unless a write failed)."""
+    def _close(self, complete):
+        """Queue the end of writing (``_end``) behind the writes queued; returns its future."""
+        if self.started is not None:  # the caller's data is written (the caller may change it once training returns)
+            self.started.result()
+        self._hand_over_lines()
+        self.end = self.writer.submit(self._end, complete)
+        self.writer.shutdown(wait=False)
+        storage.writing(self.folder, self.end)
+        return self.end
+
+    def _end(self, complete):
+        """The end of writing, on the writer thread after every write queued: raise the first write
+        that failed, else flush what is not on disk yet (durable "end") and, for a complete run,
+        write the header saying so, last, once the rest is on disk."""
         try:
-            self._hand_over_lines()
-            while self.pending:
-                self.pending.popleft()[0].result()
-        finally:
-            self.writer.shutdown()
-            _DIRECT.append(self.direct)  # its buffers stay mapped for the next folder recording
+            for future, _ in self.pending:  # all done: they ran before this
+                future.result()
             if self.syncer is not None:
                 self.syncer.shutdown()  # a file it failed to flush is flushed again below
             if self.history is not None:
                 self.history.close()
-            if self.sync_end and not self.failed and os.path.isdir(self.folder):
+            if self.sync_end and os.path.isdir(self.folder):
                 storage.sync_folder(self.folder, done=self.synced)
+            if complete:
+                storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks),
+                                   self.sync_end)
+        finally:
+            _DIRECT.append(self.direct)  # its buffers stay mapped for the next folder recording
 
     def finish(self, history):
-        self._shut()  # the header saying the run is complete goes last, once the rest is on disk
-        storage.write_json(self._path(storage.HEADER), dict(self.header, complete=True, n_chunks=self.n_chunks),
-                           self.sync_end)
-        # opened when first asked for, from this folder even if the working directory changed
-        folder, indexes = os.path.abspath(self.folder), self.indexes
-        return lambda: Recording.open_streamed(folder, indexes, history)
+        """End the run: a function opening the recording once its writes end (see ``_end``).  With
+        durable="chunk" this waits for them, and raises a write that failed."""
+        end = self._close(complete=True)
+        if self.sync:
+            end.result()
+        folder, indexes = self.folder, self.indexes
+
+        def recording():
+            end.result()
+            return Recording.open_streamed(folder, indexes, history)
+
+        return recording
 
     def abandon(self):
-        self._shut()
+        """End a run that stopped: wait for what was queued to be written; raise a write that failed."""
+        self._close(complete=False).result()
         return None

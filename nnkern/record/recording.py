@@ -333,8 +333,10 @@ class Recording:
         A missing, truncated or corrupt chunk or history line raises ``RecordingError`` naming the
         file; with ``skip_corrupt=True`` such pieces are left out (with a warning, listed in
         ``rec.skipped``, and ``rec.complete`` is False).  A missing data.npz is listed in
-        ``rec.missing`` (reading ``rec.data`` then raises).
+        ``rec.missing`` (reading ``rec.data`` then raises).  A folder that this process's training is
+        still writing is opened once those writes end.
         """
+        storage.wait_written(path)  # a folder this process is still writing
         return cls._open(os.fspath(path), skip_corrupt, {})
 
     @classmethod

@@ -26,9 +26,10 @@ import mmap
 import os
 import re
 import struct
+import sys
 import zipfile
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -75,12 +76,40 @@ def sync_folder(folder, done=()):
     that the file system can commit them together rather than one journal commit after another."""
     paths = [os.path.join(folder, name) for name in os.listdir(folder) if name not in done]
     paths = [p for p in paths if os.path.isfile(p)]
-    if len(paths) > 1:
-        with ThreadPoolExecutor(min(8, len(paths)), thread_name_prefix="nnkern-sync") as pool:
-            list(pool.map(sync_file, paths))
-    elif paths:
-        sync_file(paths[0])
+    try:
+        if len(paths) > 1:
+            with ThreadPoolExecutor(min(8, len(paths)), thread_name_prefix="nnkern-sync") as pool:
+                list(pool.map(sync_file, paths))
+            paths = []
+    except RuntimeError:  # no new threads: the interpreter is exiting
+        pass
+    for path in paths:
+        sync_file(path)
     sync_file(folder)
+
+
+_WRITING = {}  # absolute path: future of the end of this process's writes into that recording folder
+
+
+def writing(folder, end):
+    """Note that the future ``end`` ends this process's writes into the recording ``folder``."""
+    path = os.path.abspath(folder)
+    _WRITING[path] = end
+    end.add_done_callback(lambda done: _written(path, done))
+
+
+def _written(path, end):
+    if _WRITING.get(path) is end:
+        del _WRITING[path]
+    if end.exception() is not None:  # said here too: a caller may never wait for it
+        print(f"nnkern: writing the recording {path} failed: {end.exception()!r}", file=sys.stderr)
+
+
+def wait_written(folder):
+    """Wait until this process's writes into the recording ``folder``, if any, have ended."""
+    end = _WRITING.get(os.path.abspath(folder))
+    if end is not None:
+        wait([end])
 
 
 def write_atomic(path, write, sync=True):

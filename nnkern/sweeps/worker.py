@@ -129,7 +129,8 @@ def train_run(spec, folder=None, durable=DURABLE, data=None):
         net = nk.MLP(layers, activation=spec["activation"], output=output, seed=spec["seed"], dtype=spec["dtype"])
         run = nk.train(net, X, y, epochs=spec["epochs"], batch_size=spec["batch_size"], optimizer=spec["optimizer"],
                        lr=spec["lr"], weight_decay=spec["weight_decay"], seed=spec["seed"], val=val,
-                       record=spec["record"] if folder else None, record_to=folder, record_meta=spec, durable=durable, quiet=True)
+                       record=spec["record"] if folder else None, record_to=folder, record_meta=spec, durable=durable,
+                       quiet=True).wait()  # the result is written once the recording is
         history = run.history
     except (nk.TrainingDiverged, ValueError) as e:
         status, error = "failed", f"{type(e).__name__}: {e}"
