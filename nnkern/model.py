@@ -180,7 +180,8 @@ class MLP:
 
     def forward_into(self, X, zbuf, abuf):
         """Fill ``layer_buffer``s zbuf, abuf for X, unchecked: X must be a contiguous (n, n_inputs)
-        array of the net's dtype (as ``check_inputs`` gives; ``grid_activations`` makes its own)."""
+        array of the net's dtype (as ``check_inputs`` gives; ``grid_activations`` makes its own).
+        zbuf may be abuf: only the activations are kept (``grid_activations``)."""
         lay = self.layout
         forward = passes.forward_rows if len(X) <= passes.CHUNK_ROWS else passes.forward_all
         forward(self.params, lay.w_off, lay.b_off, lay.sizes, self.hidden_code, self.output_code, X, zbuf, abuf)

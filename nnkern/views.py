@@ -3,7 +3,6 @@ what drives an output.  ``net`` arguments take an ``MLP`` or a recording ``Snaps
 numbered as in ``net.weights`` (0 = first hidden layer), lists hold one entry per layer."""
 
 import functools
-import threading
 
 import numpy as np
 
@@ -67,7 +66,7 @@ def grid_activations(net, extent, resolution, out=None, backend="auto"):
     if backend == "cuda":
         out[...] = _grid_cuda(net, _extent(extent), res)
     elif backend in ("auto", "cpu"):
-        net.forward_into(_grid_points(_extent(extent), res, net.dtype.name), _scratch(out.size, net.dtype.name), out)
+        net.forward_into(_grid_points(_extent(extent), res, net.dtype.name), out, out)  # activations only
     else:
         raise ValueError(f"unknown backend {backend!r}; expected one of 'auto', 'cpu', 'cuda'")
     return [a.reshape(res, res, a.shape[1]) for a in net.split_layers(out, res * res)]
@@ -89,17 +88,6 @@ def _grid_points(extent, res, dtype):
     xmin, xmax, ymin, ymax = extent
     gx, gy = np.meshgrid(np.linspace(xmin, xmax, res), np.linspace(ymin, ymax, res))
     return np.ascontiguousarray(np.c_[gx.ravel(), gy.ravel()], dtype=dtype)
-
-
-_local = threading.local()
-
-
-def _scratch(size, dtype):
-    """A buffer, reused per thread, for the pre-activations ``grid_activations`` does not return."""
-    z = getattr(_local, "z", None)
-    if z is None or z.size != size or z.dtype != dtype:
-        z = _local.z = np.empty(size, dtype=dtype)
-    return z
 
 
 def layer_outputs(net, X):

@@ -183,7 +183,8 @@ def _fast_tanh_impl(x):
 
 @njit(cache=True, fastmath=ELEMENTWISE, error_model="numpy")
 def activate(z, a, code):
-    """a = f(z) for a C-contiguous (m, w) block, in place on ``a``. Softmax acts along each row."""
+    """a = f(z) for C-contiguous (m, w) blocks; ``a`` may be ``z`` (in place: a forward pass that
+    keeps only the activations).  Softmax acts along each row."""
     m, w = z.shape
     if code == SOFTMAX:
         for i in range(m):
@@ -199,24 +200,32 @@ def activate(z, a, code):
             for j in range(w):
                 a[i, j] *= inv
         return
-    zf = flat(z)
     af = flat(a)
-    half = z.dtype.type(0.5)
+    if z.ctypes.data == a.ctypes.data:  # one array: its loops vectorise with no overlap check
+        _elementwise(af, af, code)
+    else:
+        _elementwise(flat(z), af, code)
+
+
+@njit(inline="always")
+def _elementwise(zf, af, code):
+    """af = f(zf) for an element-wise activation, flat arrays of one length (af may be zf)."""
+    half = zf.dtype.type(0.5)
     if code == TANH:
-        for i in range(m * w):
+        for i in range(zf.size):
             af[i] = fast_tanh(zf[i])
     elif code == SIGMOID:
-        for i in range(m * w):
+        for i in range(zf.size):
             af[i] = half + half * fast_tanh(half * zf[i])
     elif code == RELU:
-        for i in range(m * w):
+        for i in range(zf.size):
             af[i] = max(zf[i], 0)
     elif code == LEAKY_RELU:
-        for i in range(m * w):
+        for i in range(zf.size):
             zi = zf[i]
             af[i] = zi if zi > 0 else LEAKY_SLOPE * zi
     elif code == IDENTITY:
-        for i in range(m * w):
+        for i in range(zf.size):
             af[i] = zf[i]
     else:
         raise ValueError("activate: unknown activation code (see nnkern.kernels.codes)")
