@@ -34,12 +34,27 @@ else:
     INTERNALS = True
 
 
-#: bytes of the vectors ``matmul_rows`` computes in (AVX-512's; LLVM splits them on narrower CPUs)
-VECTOR_BYTES = 64
-#: ``matmul_rows``'s register tile: TILE_ROWS rows x TILE_VECTORS vectors of accumulators (16 of
-#: AVX-512's 32 registers), each loaded vector of B used TILE_ROWS times; measured on 784 x 128
-#: products, 1.1-1.3x the speed of OpenBLAS's sgemm (4 x 1, the tile before, ran at half its speed)
-TILE_ROWS, TILE_VECTORS = 8, 2
+def _vector_bytes():
+    """Bytes of the widest vectors of the CPU Numba compiles for: 64 with AVX-512, else 32 (AVX2's;
+    LLVM splits them on narrower CPUs); 64 where llvmlite cannot say."""
+    from numba.core import config
+
+    try:
+        from llvmlite import binding
+    except ImportError:
+        return 64
+    features = config.CPU_FEATURES or binding.get_host_cpu_features().flatten()
+    return 64 if "+avx512f" in features.split(",") else 32
+
+
+#: bytes of the vectors ``matmul_rows`` computes in
+VECTOR_BYTES = _vector_bytes()
+#: ``matmul_rows``'s register tile: TILE_ROWS rows x TILE_VECTORS vectors of accumulators, each
+#: loaded vector of B used TILE_ROWS times.  With AVX-512, 8 x 2 (16 of its 32 registers; measured
+#: on 784 x 128 products, 1.1-1.3x the speed of OpenBLAS's sgemm, 4 x 1 ran at half its speed);
+#: with AVX2, 4 x 2 (8 of its 16; 8 x 2 spilled: 784-128-10 trained at half the speed on a Zen 3,
+#: and 6 x 2 was no faster there)
+TILE_ROWS, TILE_VECTORS = (8 if VECTOR_BYTES == 64 else 4), 2
 #: NumPy's PCG64 multiplier (PCG_DEFAULT_MULTIPLIER_128), as 64-bit words for the fallback
 PCG64_MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645
 _M_HI, _M_LO = np.uint64(PCG64_MULTIPLIER >> 64), np.uint64(PCG64_MULTIPLIER & (1 << 64) - 1)

@@ -1,9 +1,9 @@
 """Compiled dense-layer kernels: z = a @ W + b and its backward pass, on (m, width) blocks.
 
-Products whose output width is a whole number of SIMD vectors (16 float32 / 8 float64 columns)
-and whose left operand fits in a core's L2 cache go to ``_numba_ext.matmul_rows``: register tiles
-of fused multiply-adds over the operands as they lie (no packing), the bias as the accumulators'
-start.  Measured on this project's machine (one core, AVX-512): 1.7x a BLAS call on 32 x 16 x 16
+Products whose output width is a whole number of SIMD vectors (``VECTOR_BYTES``: 16 float32 / 8
+float64 columns with AVX-512, half as many with AVX2) and whose left operand fits in a core's L2
+cache go to ``_numba_ext.matmul_rows``: register tiles of fused multiply-adds over the operands as
+they lie (no packing), the bias as the accumulators' start.  Measured on one core with AVX-512: 1.7x a BLAS call on 32 x 16 x 16
 (whose fixed cost dominates there), 1.25x OpenBLAS's sgemm on the 128 x 784 x 128 products of an
 MNIST-sized net, 1.3x its dgemm; with a larger left operand, re-read for every column tile, BLAS's
 packed blocks win.  Other products with four or more outputs go to ``np.dot`` (BLAS): inside

@@ -11,12 +11,12 @@ from .activations import KERNEL, activate, activation_backward
 from . import team
 from .codes import AT_CALLER, AT_KEY_ROW, RECORD_STATE, SKIP
 from .dense import bias_grad, dense_backward, dense_forward, input_grad, scratch_size, splits, weight_grad_rows
-from ._numba_ext import TILE_ROWS, block, span
+from ._numba_ext import block, span
 from .layout import compiled_layer_offsets as layer_offsets, layer_params, layer_rows
 from .losses import loss_and_correct, loss_and_output_grad
 from .optim import update, update_in_place
 from .replay import LINE_BYTES, prefetch_row
-from .team import barrier, part
+from .team import MIN_ROWS, barrier, part
 
 #: the status of an epoch whose team was aborted (a member failed: ``team.run`` raises its error)
 ABORTED = -2
@@ -55,7 +55,7 @@ def backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, ab
     """
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
-    i0, i1 = part(m, team, TILE_ROWS)
+    i0, i1 = part(m, team, MIN_ROWS)
     cur, spare = dz_buf, dz_spare
     for l in range(n_layers - 1, -1, -1):
         W, _ = layer_params(theta, w_off, b_off, sizes, l)
@@ -66,7 +66,7 @@ def backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, ab
         if team[1] > 1 and splits(m, fan_in, fan_out, dW.itemsize):
             if team[0] == 0:
                 bias_grad(dz, db)
-            k0, k1 = part(fan_in, team, TILE_ROWS)
+            k0, k1 = part(fan_in, team, MIN_ROWS)
             weight_grad_rows(a_prev, dz, dW, k0, k1, scratch)
             if l > 0:
                 da = block(da_buf, i0 * fan_in, i1 - i0, fan_in)
@@ -88,7 +88,8 @@ def backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, ab
 
 @njit(parallel=True, **KERNEL)
 def forward_all(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
-    """Forward X (n, n_in) into activation buffers zbuf, abuf of n rows (``layout``)."""
+    """Forward X (n, n_in) into activation buffers zbuf, abuf of n rows (``layout``); zbuf may be
+    abuf (only the activations kept)."""
     n = X.shape[0]
     a_off = layer_offsets(sizes)
     n_chunks = (n + CHUNK_ROWS - 1) // CHUNK_ROWS
@@ -238,7 +239,7 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
     for k in range(n_batches):
         s = k * batch_size
         m = min(batch_size, n - s)
-        i0, i1 = part(m, team, TILE_ROWS)
+        i0, i1 = part(m, team, MIN_ROWS)
         a0 = block(a0_buf, 0, m, n_in)
         yb = block(y_buf, 0, m, n_out)
         for i in range(i0, i1):

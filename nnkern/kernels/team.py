@@ -31,7 +31,9 @@ SPINS = 2000
 #: multiply-adds of a step's forward pass from which a team pays off (measured on 784-128-10,
 #: 12.8M: 1.6x; a 2-16-16-1 step of 32 rows, 9K, is shorter than starting a thread)
 MIN_STEP_MACS = 1 << 20
-#: rows per member at least (``matmul_rows``'s register tile)
+#: rows per member at least; members' shares of rows start at multiples of it: whole register tiles
+#: of ``matmul_rows`` (TILE_ROWS divides it) and whole 8-row blocks of OpenBLAS's kernels, so that a
+#: team computes the bits one thread does (shares at multiples of 6 or 4 changed the last bits)
 MIN_ROWS = 8
 #: members at most (``passes.workspace`` keeps each one's batch loss)
 MAX_SIZE = 64
