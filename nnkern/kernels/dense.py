@@ -2,8 +2,9 @@
 
 Products whose output width is a whole number of SIMD vectors (``VECTOR_BYTES``: 16 float32 / 8
 float64 columns with AVX-512, half as many with AVX2) and whose left operand fits in a core's L2
-cache go to ``_numba_ext.matmul_rows``: register tiles of fused multiply-adds over the operands as
-they lie (no packing), the bias as the accumulators' start.  Measured on one core with AVX-512: 1.7x a BLAS call on 32 x 16 x 16
+cache (with AVX2, only up to 64 KiB: ``TILE_MAX_A_BYTES``) go to ``_numba_ext.matmul_rows``:
+register tiles of fused multiply-adds over the operands as they lie (no packing), the bias as the
+accumulators' start.  Measured on one core with AVX-512: 1.7x a BLAS call on 32 x 16 x 16
 (whose fixed cost dominates there), 1.25x OpenBLAS's sgemm on the 128 x 784 x 128 products of an
 MNIST-sized net, 1.3x its dgemm; with a larger left operand, re-read for every column tile, BLAS's
 packed blocks win.  Other products with four or more outputs go to ``np.dot`` (BLAS): inside
@@ -29,8 +30,11 @@ NARROW = 4
 #: multiply-adds from which even a narrow layer goes to np.dot (BLAS)
 BLAS_MIN_MACS = 65536
 #: products whose output width is a whole number of vectors and whose left operand (m, K) takes up
-#: to this many bytes go to ``matmul_rows`` (see the module's docstring)
-TILE_MAX_A_BYTES = 1 << 20
+#: to this many bytes go to ``matmul_rows`` (see the module's docstring).  Without AVX-512 the tiles
+#: (4 x 2 vectors of 8 float32) ran at half of BLAS's speed on MNIST-sized products (one Zen 3
+#: core: a 784-512-10 epoch of 8,192 samples 186-250 ms through BLAS, 384-393 ms in the tiles),
+#: so only products up to 64 KiB go there, whose fixed cost in a BLAS call weighs more
+TILE_MAX_A_BYTES = (1 << 20) if VECTOR_BYTES == 64 else (64 << 10)
 #: da = dz @ W.T goes to ``matmul_rows`` through a copy of W.T only for W of up to this many
 #: entries: the copy's strided writes cost about 0.6 ns each (195 us for 256 x 256, against 93 us
 #: for the whole product through BLAS, which reads W.T as it lies)
