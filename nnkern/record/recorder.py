@@ -466,12 +466,12 @@ class _FolderSink:
         that failed, else flush what is not on disk yet (durable "end") and, for a complete run,
         write the header saying so, last, once the rest is on disk."""
         try:
-            for future, _ in self.pending:  # all done: they ran before this
-                future.result()
             if self.syncer is not None:
                 self.syncer.shutdown()  # a file it failed to flush is flushed again below
             if self.history is not None:
                 self.history.close()
+            for future, _ in self.pending:  # all done: they ran before this
+                future.result()
             if self.sync_end and os.path.isdir(self.folder):
                 storage.sync_folder(self.folder, done=self.synced)
             if complete:
