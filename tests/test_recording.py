@@ -10,6 +10,7 @@ import textwrap
 import threading
 import time
 import zipfile
+from concurrent.futures import Future
 
 import numpy as np
 import pytest
@@ -350,6 +351,32 @@ def test_train_returns_before_the_last_writes_and_wait_load_and_exit_wait_for_th
     subprocess.run([sys.executable, "-c", script, str(tmp_path / "exit")], check=True, timeout=300)
     rec = nk.Recording.load(tmp_path / "exit")
     assert rec.complete and len(rec) == 30 * 13 + 1
+
+
+class _Immediate:
+    """A ThreadPoolExecutor whose writes are done before ``submit`` returns (the fastest disk)."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def submit(self, fn, *args):
+        future = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as e:
+            future.set_exception(e)
+        return future
+
+    def shutdown(self, wait=True):
+        pass
+
+
+def test_writes_done_before_they_are_queued_are_fine(run, data, tmp_path, monkeypatch):
+    """The data's write may be done before ``begin`` looks at it (a sweep's worker once raised
+    IndexError there)."""
+    monkeypatch.setattr(recorder, "ThreadPoolExecutor", _Immediate)
+    result = nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, lr=0.05, quiet=True, record_to=tmp_path / "run")
+    assert_same_recording(result.wait().recording, run.recording)
 
 
 def test_record_to_refuses_a_used_folder(data, tmp_path):

@@ -383,8 +383,7 @@ class _FolderSink:
 
     def begin(self, arrays):
         os.makedirs(self.folder, exist_ok=True)
-        self._submit(0, self._write_start, arrays)
-        self.started = self.pending[-1][0]
+        self.started = self._submit(0, self._write_start, arrays)
 
     def _write_start(self, arrays):
         self._write_npz(storage.DATA, arrays)
@@ -429,10 +428,13 @@ class _FolderSink:
         self.history.append(lines, self.sync)
 
     def _submit(self, nbytes, fn, *args):
-        """Queue a write; raise here any failed earlier write; wait while too much is queued."""
-        self.pending.append((self.writer.submit(self._write, fn, *args), nbytes))
+        """Queue a write and return its future; raise here any failed earlier write; wait while too
+        much is queued."""
+        future = self.writer.submit(self._write, fn, *args)
+        self.pending.append((future, nbytes))
         while self.pending and (self.pending[0][0].done() or sum(b for _, b in self.pending) > PENDING_BYTES):
             self.pending.popleft()[0].result()  # re-raises a failed write, in the training thread
+        return future
 
     def _write(self, fn, *args):
         """Run ``fn(*args)`` on the writer thread unless a write before failed, so that the folder
