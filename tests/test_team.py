@@ -166,6 +166,14 @@ def test_nk_train_on_a_team_records_and_replays_what_one_thread_does(tmp_path, m
     np.testing.assert_allclose(teamed.losses, solo.losses, rtol=1e-6)
 
 
+def test_no_team_where_blas_runs_the_largest_product(monkeypatch):
+    """A team splits the products in the register tiles; a 784 x 512 product over 512 rows (1.6 MB
+    of left operand) goes to BLAS on any CPU, a 32 x 48 one over 40 rows to the tiles."""
+    monkeypatch.setattr(team, "size_for", lambda sizes, batch_size, threads=None: 2)
+    assert not team.tiled([784, 512, 10], 512, "float32") and team.choice([784, 512, 10], 512, "float32").sizes == [1]
+    assert team.tiled([32, 48, 16], 40, "float32") and team.choice([32, 48, 16], 40, "float32").sizes == [2, 1]
+
+
 def test_the_choice_runs_the_team_probes_one_thread_and_keeps_the_faster():
     choice = team.Choice(2)
     seen = []
