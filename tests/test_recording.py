@@ -375,6 +375,7 @@ def test_writes_done_before_they_are_queued_are_fine(run, data, tmp_path, monkey
     """The data's write may be done before ``begin`` looks at it (a sweep's worker once raised
     IndexError there)."""
     monkeypatch.setattr(recorder, "ThreadPoolExecutor", _Immediate)
+    monkeypatch.setattr(recorder, "_HELPER", [])  # the chunks' helper made here is not kept for later tests
     result = nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, lr=0.05, quiet=True, record_to=tmp_path / "run")
     assert_same_recording(result.wait().recording, run.recording)
 
