@@ -33,7 +33,7 @@ assert not _numba_ext.INTERNALS
 sys.path.insert(0, sys.argv[1])
 import test_numba_ext as t
 for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write, t.check_matmul_rows,
-              t.check_sum_rows, t.check_span_and_transposed, t.check_sync, t.check_pcg64_next):
+              t.check_sum_rows, t.check_at_b_rows, t.check_span_and_transposed, t.check_sync, t.check_pcg64_next):
     check(_numba_ext)
 import numpy as np
 from nnkern.kernels import team
@@ -79,7 +79,11 @@ def _kernels(m):
     def transposed_copy(arr):
         return m.transposed(arr).copy()
 
-    return block, flat, bits, prefetch, matmul, sum_rows, span_sum, transposed_copy
+    @njit
+    def at_b_rows(a, b, c, k0, k1):
+        m.at_b_rows(a, b, c, k0, k1)
+
+    return block, flat, bits, prefetch, matmul, sum_rows, span_sum, transposed_copy, at_b_rows
 
 
 def check_block(m):
@@ -144,6 +148,21 @@ def check_sum_rows(m):
                                        atol=1e-4 if dtype == np.float32 else 1e-12)
 
 
+def check_at_b_rows(m):
+    at_b_rows = _kernels(m)[8]
+    rng = np.random.default_rng(2)
+    for dtype in (np.float32, np.float64):
+        for rows, K, N, k0, k1 in ((128, 784, 128, 0, 784), (128, 784, 128, 392, 784), (9, 20, 12, 3, 11),
+                                   (5, 16, 4, 0, 8), (4, 6, 3, 2, 2)):  # all rows, a share, odd sizes, none
+            a, b = rng.normal(size=(rows, K)).astype(dtype), rng.normal(size=(rows, N)).astype(dtype)
+            c = np.full((K, N), np.nan, dtype)
+            at_b_rows(a, b, c, k0, k1)
+            want = a.astype(np.float64).T @ b
+            np.testing.assert_allclose(c[k0:k1], want[k0:k1], rtol=1e-4 if dtype == np.float32 else 1e-12,
+                                       atol=1e-4 if dtype == np.float32 else 1e-12)
+            assert np.isnan(c[:k0]).all() and np.isnan(c[k1:]).all()  # the other rows untouched
+
+
 def check_span_and_transposed(m):
     span_sum, transposed_copy = _kernels(m)[6:8]
     buf = np.arange(20.0)
@@ -185,6 +204,21 @@ def test_matmul_rows_is_a_matrix_product_plus_a_row():
 
 def test_sum_rows_sums_columns():
     check_sum_rows(ext)
+
+
+def test_at_b_rows_is_rows_of_the_product_of_a_transpose():
+    check_at_b_rows(ext)
+
+
+def test_at_b_rows_is_the_call_np_dot_makes():
+    """On all rows, the same bits as ``np.dot(a.T, b, c)`` (which the kernels called before)."""
+    at_b_rows = _kernels(ext)[8]
+    dot_at_b = njit(lambda a, b, c: np.dot(a.T, b, c))
+    a, b = np.random.default_rng(3).normal(size=(2, 64, 200)).astype(np.float32)
+    c, want = np.empty((200, 200), np.float32), np.empty((200, 200), np.float32)
+    at_b_rows(a, b, c, 0, 200)
+    dot_at_b(a, b, want)
+    np.testing.assert_array_equal(c, want)
 
 
 def test_sum_rows_adds_whole_vectors():
@@ -259,7 +293,7 @@ def test_fallbacks_give_the_same_results_without_the_internals():
     assert "fallbacks ok" in proc.stdout
 
 
-INTERNAL_IMPORT = re.compile(r"^\s*(?:from|import)\s+(numba\.np\.arrayobj|numba\.core\.cgutils|numba\.core\.imputils|llvmlite)\b",
+INTERNAL_IMPORT = re.compile(r"^\s*(?:from|import)\s+(numba\.np\.arrayobj|numba\.np\.linalg|numba\.core\.cgutils|numba\.core\.imputils|llvmlite)\b",
                              re.M)
 
 

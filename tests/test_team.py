@@ -166,12 +166,21 @@ def test_nk_train_on_a_team_records_and_replays_what_one_thread_does(tmp_path, m
     np.testing.assert_allclose(teamed.losses, solo.losses, rtol=1e-6)
 
 
-def test_no_team_where_blas_runs_the_largest_product(monkeypatch):
-    """A team splits the products in the register tiles; a 784 x 512 product over 512 rows (1.6 MB
-    of left operand) goes to BLAS on any CPU, a 32 x 48 one over 40 rows to the tiles."""
-    monkeypatch.setattr(team, "size_for", lambda sizes, batch_size, threads=None: 2)
-    assert not team.tiled([784, 512, 10], 512, "float32") and team.choice([784, 512, 10], 512, "float32").sizes == [1]
-    assert team.tiled([32, 48, 16], 40, "float32") and team.choice([32, 48, 16], 40, "float32").sizes == [2, 1]
+def test_a_team_shares_the_blas_products_by_rows(monkeypatch):
+    """An 800-wide layer over 400 rows (1.3 MB of left operand) goes to BLAS on any CPU; a team
+    still shares its backward pass (dW by rows through ``at_b_rows``, da by rows of the batch) and
+    trains to what one thread does, up to BLAS's rounding."""
+    from nnkern.kernels import dense
+
+    assert dense.splits(400, 800, 48, 4) and not dense._vectors(800, 400, 48, 4)
+    args = _epochs([800, 48, 32, 10], TANH, SOFTMAX, np.float32, ADAM, n=800, batch=400)
+    (done, status), solo = _train(args, 1)
+    assert (done, status) == (3, -1)
+    (done, status), got = _train(args, 2, monkeypatch)
+    assert (done, status) == (3, -1)
+    for want, have in zip(solo[:4], got[:4]):
+        np.testing.assert_allclose(have, want, rtol=2e-5, atol=1e-6)
+    assert not np.array_equal(got[0], args[0])  # it trained
 
 
 def test_the_choice_runs_the_team_probes_one_thread_and_keeps_the_faster():

@@ -1,19 +1,20 @@
 """The kernels' only uses of Numba internals, fenced in here: array views made without a runtime
-call and without a reference to their array (``block``, ``flat``, ``span``, ``transposed``), an int64's bits read as a float64 (``bits_to_float64``), a cache
-prefetch (``prefetch_for_write``), matrix products and column sums in explicit vectors
-(``matmul_rows``, ``sum_rows``), what threads need to wait for each other (``load_acquire``,
-``store_release``, ``spin_pause``, ``yield_core``), NumPy's PCG64 step in 128-bit integers
-(``pcg64_next``);
-and, from Python, the state of a compiled function's on-disk cache (``cache_file_exists``,
-``cache_counts``), which sweeps' workers report.
+call and without a reference to their array (``block``, ``flat``, ``span``, ``transposed``), an
+int64's bits read as a float64 (``bits_to_float64``), a cache prefetch (``prefetch_for_write``),
+matrix products and column sums in explicit vectors (``matmul_rows``, ``sum_rows``), a BLAS
+product on strided columns (``at_b_rows``), what threads need to wait for each other
+(``load_acquire``, ``store_release``, ``spin_pause``, ``yield_core``), NumPy's PCG64 step in
+128-bit integers (``pcg64_next``); and, from Python, the state of a compiled function's on-disk
+cache (``cache_file_exists``, ``cache_counts``), which sweeps' workers report.
 
-They are built on ``numba.np.arrayobj``, ``numba.core.cgutils`` / ``imputils`` and ``llvmlite``
-IR, which are not public API and may move in a new Numba (pyproject.toml bounds the version to
-the newest one tested).  When those imports fail, ``INTERNALS`` is False and each function falls
-back to plain Numba operations with the same results (views by slice and reshape, a scalar
-``view``, no prefetch, loops for the products): slower, never wrong.  Plain reads and writes are
-no way for threads to wait for each other, so without the internals the training kernels run
-on one thread (``kernels.team``).  Every function is callable from compiled code only.
+They are built on ``numba.np.arrayobj``, ``numba.core.cgutils`` / ``imputils``, ``numba.np.linalg``'s
+BLAS binding and ``llvmlite`` IR, which are not public API and may move in a new Numba
+(pyproject.toml bounds the version to the newest one tested).  When those imports fail,
+``INTERNALS`` is False and each function falls back to plain Numba operations with the same
+results (views by slice and reshape, a scalar ``view``, no prefetch, loops for the products,
+``np.dot`` on a copy): slower, never wrong.  Plain reads and writes are no way for threads to wait
+for each other, so without the internals the training kernels run on one thread
+(``kernels.team``).  Every function is callable from compiled code only.
 """
 
 import os
@@ -27,7 +28,9 @@ try:
     from llvmlite import ir
     from numba.core import cgutils
     from numba.core.imputils import impl_ret_borrowed
+    from numba.extending import overload
     from numba.np.arrayobj import make_array, populate_array
+    from numba.np.linalg import _BLAS, get_blas_kind
 except ImportError:  # tests/test_numba_ext.py imports this module so
     INTERNALS = False
 else:
@@ -448,6 +451,43 @@ else:  # the fallbacks (see the module docstring)
 def span(buf, start, n):
     """buf[start : start + n] of a contiguous 1-D buf, a view that must not outlive buf (see ``block``)."""
     return flat(block(buf, start, 1, n))
+
+
+if INTERNALS:
+
+    def at_b_rows(a, b, c, k0, k1):
+        """c[k0:k1] = a[:, k0:k1].T @ b in one BLAS call on the operands as they lie (``np.dot``
+        would copy the strided columns a[:, k0:k1] first), so that threads can share one product
+        by rows of c.  a: (m, K), b: (m, N), c: (K, N), C-contiguous, float32 or float64 alike.
+        For k0, k1 = 0, K it is the call ``np.dot(a.T, b, c)`` makes."""
+
+    @overload(at_b_rows, inline="always")
+    def _at_b_rows(a, b, c, k0, k1):
+        gemm = _BLAS().numba_xxgemm(a.dtype)
+        kind, no_transpose, transpose = ord(get_blas_kind(a.dtype)), ord("n"), ord("t")
+
+        def impl(a, b, c, k0, k1):
+            m, K = a.shape
+            n = b.shape[1]
+            if k1 <= k0:
+                return
+            one, zero = np.ones(1, a.dtype), np.zeros(1, a.dtype)
+            # column-major, c[k0:k1].T (n, k1-k0) = b.T (n, m) @ a[:, k0:k1] (m, k1-k0), where BLAS
+            # sees b as b.T and a[:, k0:k1] as its transpose with leading dimension K
+            status = gemm(kind, no_transpose, transpose, n, k1 - k0, m, one.ctypes, b.ctypes, n,
+                          span(flat(a), k0, m * K - k0).ctypes, K, zero.ctypes,
+                          span(flat(c), k0 * n, (k1 - k0) * n).ctypes, n)
+            if status != 0:
+                raise RuntimeError("at_b_rows: the BLAS product failed")
+
+        return impl
+
+else:
+
+    @njit(inline="always")
+    def at_b_rows(a, b, c, k0, k1):
+        if k1 > k0:
+            np.dot(np.ascontiguousarray(a[:, k0:k1]).T, b, c[k0:k1])
 
 
 @njit(inline="always")

@@ -135,24 +135,12 @@ _CHOICES = {}  # (sizes, batch size, dtype, team size): the Choice kept across c
 
 def choice(sizes, batch_size, dtype):
     """The ``Choice`` for training a net of widths ``sizes`` in batches of ``batch_size`` in
-    ``dtype``, between ``size_for``'s team and one thread (the team only where it can split the
-    step's largest product: ``tiled``); one per setting for the process."""
-    size = size_for(sizes, batch_size) if tiled(sizes, batch_size, dtype) else 1
+    ``dtype``, between ``size_for``'s team and one thread; one per setting for the process."""
+    size = size_for(sizes, batch_size)
     key = (tuple(int(s) for s in sizes), int(batch_size), str(dtype), size)
     if key not in _CHOICES:
         _CHOICES[key] = Choice(size)
     return _CHOICES[key]
-
-
-def tiled(sizes, batch_size, dtype):
-    """Whether the step's largest layer runs in the register tiles, whose products a team splits.
-    Where BLAS runs it (without AVX-512, ``dense.TILE_MAX_A_BYTES``), one thread calling BLAS on
-    its own threads was faster than a team with BLAS on one thread each (784-128-10 at 2 threads,
-    Zen 3: 40-49 against 51-52 ms an epoch; 784-512-10: 138-147 against 162-163 ms)."""
-    from .dense import splits
-
-    fan_in, fan_out = max(zip(sizes[:-1], sizes[1:]), key=lambda layer: int(layer[0]) * int(layer[1]))
-    return bool(splits(int(batch_size), int(fan_in), int(fan_out), np.dtype(dtype).itemsize))
 
 
 _BLAS = []  # threadpoolctl's controller of the loaded BLAS libraries, made when first needed
