@@ -125,3 +125,9 @@ def test_a_single_nan_or_inf_in_X_is_found_and_placed(dtype, bad):
         nk.train(nk.MLP([3, 4, 1]), X, np.zeros(50))
     X[37, 2] = np.finfo(dtype).max  # huge but finite: accepted
     assert np.array_equal(as_float_matrix(X, "X", 3, dtype), X)
+    big = np.full((1001, 33), np.finfo(dtype).max, dtype)  # vectorised sums, then a remainder
+    for row, col in ((0, 0), (500, 17), (1000, 32)):
+        big[row, col] = bad
+        with pytest.raises(ValueError, match=rf"first at row {row}, column {col}\)"):
+            as_float_matrix(big, "X", 33, dtype)
+        big[row, col] = 1
