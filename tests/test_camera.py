@@ -1,4 +1,5 @@
-"""viz.camera.Camera draws Manim's pixels: images composited over their own box equal Manim's full-frame composite."""
+"""viz.camera.Camera draws Manim's pixels: images composited over their own box equal Manim's full-frame
+composite, and paths built from plain floats equal Manim's."""
 
 import manim
 import numpy as np
@@ -34,6 +35,26 @@ def test_images_draw_the_same_pixels_as_manims_camera(quality):
             boxed.capture_mobjects([under])
             drawn += np.any(with_image != boxed.pixel_array)
         assert drawn >= 6  # most images land (partly) on the frame
+
+
+@pytest.mark.parametrize("quality", ["low_quality", "high_quality"])
+def test_paths_draw_the_same_pixels_as_manims_camera(quality):
+    from nnkern.viz.boundary import DotCloud
+
+    rng = np.random.default_rng(1)
+    centres = np.c_[rng.uniform(-6, 6, (300, 2)), np.zeros(300)]
+    open_curve = manim.VMobject(stroke_width=3).set_points_smoothly(np.c_[np.linspace(-6, 6, 40), rng.normal(size=40), np.zeros(40)])
+    broken = manim.VMobject(stroke_width=2).set_points_as_corners([[-5, -3, 0], [-1, -2, 0], [2, -3, 0]])
+    broken.append_points(manim.Circle(radius=0.7).shift([4, 2, 0]).points)  # a second, closed subpath
+    mobjects = [manim.Square(4, fill_opacity=0.6, fill_color=manim.BLUE), DotCloud(centres, 0.045, 1),
+                manim.Text("training accuracy 97%", font_size=30).to_edge(manim.UP), open_curve, broken,
+                manim.Circle(radius=1.5, stroke_width=6).set_fill(manim.RED, 0.3), manim.Line([-6, 3, 0], [6, -3, 0])]
+    with manim.tempconfig({"quality": quality}):
+        stock, ours = manim.Camera(), Camera()
+        for camera in (stock, ours):
+            camera.capture_mobjects(mobjects)
+        np.testing.assert_array_equal(stock.pixel_array, ours.pixel_array)
+        assert len(np.unique(ours.pixel_array.reshape(-1, 4), axis=0)) > 50  # something was drawn
 
 
 def test_scenes_with_boxed_images_use_the_camera():
