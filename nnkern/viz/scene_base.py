@@ -3,11 +3,19 @@
 With ``NNKERN_SLIDES=1`` (what ``nnkern slides`` sets) and manim-slides installed (the extra
 ``slides``), a render also writes a manim-slides deck with one slide per ``self.next_section``
 (``section_slide.SectionSlide``); otherwise, and always without manim-slides, it is Manim's Scene.
+Its MP4s are encoded with ``X264_OPTIONS`` unless the render sets options of its own.
 """
 
 import os
 
-from manim import Scene
+from manim import Scene, config
+
+#: x264's options for the scenes' MP4s where the render sets none (``manim render --encoder-option
+#: KEY=VALUE`` does): the quality of Manim's default (preset medium, crf 23) in less than half the
+#: encoding work.  Measured on the flagship's first replay animation at 1080p60 (504 frames): PSNR
+#: against a lossless encoding 43.2 dB for both; 8.3 s of CPU against 19.3 s (16 against 38 ms a
+#: frame, the largest part of a -qh render after drawing); files 28% larger (2.6 against 2.0 MB)
+X264_OPTIONS = {"preset": "veryfast", "crf": "19"}
 
 
 def slides_wanted():
@@ -29,5 +37,16 @@ def base():
     return SectionSlide
 
 
+def encoder_options():
+    """Set ``X264_OPTIONS`` for the render where it makes an MP4 with x264 and chose no options."""
+    if (config.video_codec in ("auto", "libx264") and str(config.format) in ("auto", "mp4")
+            and not config.transparent and not config.video_encoder_options):  # fmt: skip
+        config.video_encoder_options = X264_OPTIONS
+
+
 class LectureScene(base()):
     """A Scene (or, with NNKERN_SLIDES=1, a slide per section); scenes subclass it, or CaptionedScene."""
+
+    def __init__(self, *args, **kwargs):
+        encoder_options()  # before Manim's Scene resolves the encoder
+        super().__init__(*args, **kwargs)
