@@ -122,17 +122,33 @@ def recording_case(quick):
 
 def render_case(quick=False):
     """(r) a -ql and a -qh render of the flagship scene (-ql only if ``quick``), each in its own process
-    (``benchmarks/replay_frames.py``)."""
+    (``benchmarks/replay_frames.py``), then the same split over two processes by ``nnkern render -j 2``
+    in that render's media folder (its animation times, its TeX typeset), as a lecturer's second render."""
     import subprocess
+    import tempfile
 
     rows = []
     for quality in ("low",) if quick else ("low", "high"):
-        proc = subprocess.run([sys.executable, "-m", "benchmarks.replay_frames", "--quality", quality],
-                              capture_output=True, text=True)
-        if proc.returncode:
-            print(f"  (r) -q{quality[0]} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
-            continue
-        rows.append(dict(json.loads(proc.stdout.strip().splitlines()[-1]), case="r"))
+        with tempfile.TemporaryDirectory(prefix="nnkern-bench-render-") as media:
+            timings = pathlib.Path(media) / "logs" / f"training-{quality[0]}.timings.json"
+            proc = subprocess.run([sys.executable, "-m", "benchmarks.replay_frames", "--quality", quality,
+                                   "--media", media], capture_output=True, text=True)
+            if proc.returncode:
+                print(f"  (r) -q{quality[0]} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+                continue
+            row = dict(json.loads(proc.stdout.strip().splitlines()[-1]), case="r")
+            rows.append(row)
+            if not timings.exists():
+                print(f"  (r) -q{quality[0]}: no animation times written, so no split render", file=sys.stderr)
+                continue
+            start = time.perf_counter()
+            split = subprocess.run([sys.executable, "-m", "nnkern", "render", "training", "-q", quality[0], "-j", "2",
+                                    "--media", media, "--dir", str(pathlib.Path(__file__).resolve().parents[1] / "scenes")],
+                                   capture_output=True, text=True)
+            if split.returncode == 0:
+                row["split_seconds"] = time.perf_counter() - start
+            else:
+                print(f"  (r) -q{quality[0]} -j 2 failed:\n{split.stdout[-1000:]}{split.stderr[-1000:]}", file=sys.stderr)
     return rows
 
 

@@ -4,8 +4,11 @@
 tracker's frame computation, grid included, and the views restyling their mobjects), Manim's
 drawing (``CairoRenderer.update_frame``: the camera rasterising every mobject) and handing the
 frame to ffmpeg.  Prints one JSON line.  It times Manim's public renderer steps and the tracker's
-``play``, nothing inside the tracker, so that the tracker can change under it.
-Usage: python -m benchmarks.replay_frames [--quality low|high]
+``play``, nothing inside the tracker, so that the tracker can change under it.  With ``--media
+DIR`` it renders there (default: a temporary folder) and writes each animation's time where
+``nnkern render --media DIR`` reads it (``render_parts``), so that a ``nnkern render -j 2`` after it
+splits the scene, its TeX already typeset.
+Usage: python -m benchmarks.replay_frames [--quality low|high] [--media DIR]
 """
 
 import argparse
@@ -42,12 +45,13 @@ class Timers:
         setattr(owner, name, timed)
 
 
-def measure(quality):
+def measure(quality, media=None):
     from manim import tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
     from manim.scene.scene import Scene
     from manim.scene.scene_file_writer import SceneFileWriter
 
+    from nnkern import render_parts
     from nnkern.viz import TrainingTracker
 
     timers, replays = Timers(), set()
@@ -82,17 +86,20 @@ def measure(quality):
         return write_frame(self, *args, **kwargs)
 
     SceneFileWriter.write_frame = counted
-    with tempfile.TemporaryDirectory(prefix="nnkern-replay-") as media, \
-            tempconfig({"quality": f"{quality}_quality", "media_dir": media, "disable_caching": True,
-                        "progress_bar": "none", "verbosity": "WARNING"}):
+    with contextlib.ExitStack() as stack:
+        if media is None:
+            media = stack.enter_context(tempfile.TemporaryDirectory(prefix="nnkern-replay-"))
+        stack.enter_context(tempconfig({"quality": f"{quality}_quality", "media_dir": str(media), "disable_caching": True,
+                                        "progress_bar": "none", "verbosity": "WARNING"}))
         spec = importlib.util.spec_from_file_location("nnkern_bench_training_scene", SCENE)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         scene = module.TrainingScene()
         start = time.perf_counter()
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr), render_parts.timed_plays() as plays:
             scene.render()
         total = time.perf_counter() - start
+        render_parts.save_timings(pathlib.Path(media) / "logs" / f"{SCENE.stem}-{quality[0]}.timings.json", plays)
         video = scene.renderer.time
     s, n = timers.seconds, max(timers.frames, 1)
     parts = {k: s.get(k, 0.0) / n for k in ("tracker", "drawing", "encoding")}
@@ -104,8 +111,9 @@ def measure(quality):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quality", choices=("low", "high"), default="low")
+    parser.add_argument("--media", help="render here and keep the animations' times for nnkern render (default: a temporary folder)")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.quality)))
+    print(json.dumps(measure(args.quality, args.media)))
 
 
 if __name__ == "__main__":

@@ -94,10 +94,14 @@ def _memory_table(row):
 
 
 def _render_table(rows):
-    return (["| quality | render | video | render / video | replay frames | updates | drawing | encoding | other |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    def split(row):
+        seconds = row.get("split_seconds")
+        return "—" if seconds is None else f"{seconds:.0f} s ({seconds / row['video_seconds']:.2f}x)"
+
+    return (["| quality | render | video | render / video | two processes (`nnkern render -j 2`) | replay frames | updates | "
+             "drawing | encoding | other |", "|---|---|---|---|---|---|---|---|---|---|"]
             + [f"| -q{row['quality'][0]} | {row['render_seconds']:.0f} s | {row['video_seconds']:.0f} s | "
-               f"{row['render_seconds'] / row['video_seconds']:.2f}x | {row['replay_frames']} | "
+               f"{row['render_seconds'] / row['video_seconds']:.2f}x | {split(row)} | {row['replay_frames']} | "
                + " | ".join(f"{fmt_time(row['per_frame'][k])}" for k in ("tracker", "drawing", "encoding", "other"))
                + " |" for row in rows])
 
@@ -138,7 +142,8 @@ def table(result):
             lines += ["", f"(m) Peak memory, {row['setting']}:", ""] + _memory_table(row)
     renders = [row for row in rows if row["case"] == "r"]
     if renders:
-        lines += ["", "(r) The flagship scene, each quality one render in a fresh process; per frame of the replay "
+        lines += ["", "(r) The flagship scene, each quality one render in a fresh process, then split over two "
+                  "(`nnkern render training -j 2`, cut by that render's animation times); per frame of the one-process replay "
                   "(the frames drawn while the tracker plays the run): its updates (the tracker's frame, grid "
                   "included, the views restyling their mobjects, the play's other animations), Manim's "
                   "drawing (the camera rasterising) and the hand-over to ffmpeg:", ""] + _render_table(renders)

@@ -16,6 +16,7 @@ less evenly: the last part always runs to the end, and a part left with nothing 
 lost animations) makes the scene render whole.
 """
 
+import contextlib
 import json
 import os
 import pathlib
@@ -184,11 +185,11 @@ def _manim(scene, quality, media, env, out, animations=None, last=False):
     return status, records
 
 
-def _timed_manim(timings, argv):
-    """Run Manim's command line with ``argv`` in this process, writing to ``timings`` (JSON) per
-    animation played: its index, the seconds of scene code before it, the seconds it took, and whether
-    it was drawn (not skipped by ``-n`` or found in Manim's cache)."""
-    from manim.__main__ import main
+@contextlib.contextmanager
+def timed_plays():
+    """While open, a list that gets, per animation Manim plays in this process, its index, the seconds
+    of scene code before it, the seconds it took, and whether it was drawn (not skipped by ``-n`` or
+    found in Manim's cache)."""
     from manim.renderer.cairo_renderer import CairoRenderer
 
     records, clock = [], [time.perf_counter()]
@@ -203,9 +204,28 @@ def _timed_manim(timings, argv):
 
     CairoRenderer.play = timed_play
     try:
-        main(args=argv, prog_name="manim")
+        yield records
     finally:
-        pathlib.Path(timings).write_text(json.dumps(records))
+        CairoRenderer.play = play
+
+
+def save_timings(path, records):
+    """Write a whole render's ``timed_plays`` records as the timings file :func:`render` cuts by."""
+    timings = _merge(None, records)
+    if timings:
+        _save(pathlib.Path(path), timings)
+
+
+def _timed_manim(timings, argv):
+    """Run Manim's command line with ``argv`` in this process, writing ``timed_plays``' records to
+    ``timings`` (JSON)."""
+    from manim.__main__ import main
+
+    with timed_plays() as records:
+        try:
+            main(args=argv, prog_name="manim")
+        finally:
+            pathlib.Path(timings).write_text(json.dumps(records))
 
 
 if __name__ == "__main__":
