@@ -37,7 +37,7 @@ def base():
     return SectionSlide
 
 
-def encoder_options():
+def use_x264_options():
     """Set ``X264_OPTIONS`` for the render where it makes an MP4 with x264 and chose no options."""
     if (config.video_codec in ("auto", "libx264") and str(config.format) in ("auto", "mp4")
             and not config.transparent and not config.video_encoder_options):  # fmt: skip
@@ -48,5 +48,5 @@ class LectureScene(base()):
     """A Scene (or, with NNKERN_SLIDES=1, a slide per section); scenes subclass it, or CaptionedScene."""
 
     def __init__(self, *args, **kwargs):
-        encoder_options()  # before Manim's Scene resolves the encoder
+        use_x264_options()  # before Manim's Scene resolves the encoder
         super().__init__(*args, **kwargs)
