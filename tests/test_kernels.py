@@ -169,6 +169,21 @@ def test_dense_vector_path_matches_reference(shape, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(128, 784, 128), (97, 1000, 50), (200, 600, 40)])
+def test_dense_packed_path_matches_reference(shape, dtype):
+    m, fan_in, fan_out = shape
+    assert m * fan_in * fan_out >= dense.PACKED_MIN_MACS  # matmul_packed's with AVX2, else the tiles' or BLAS's
+    _check_dense(shape, dtype, 11)
+
+
+@pytest.mark.skipif(VECTOR_BYTES != 32, reason="matmul_packed runs with AVX2 only")
+def test_packed_path_is_taken_with_avx2():
+    assert dense._packs(128, 784, 128, 4, 784 * 128) and dense._packs(784, 128, 128, 8, 128 * 128)
+    assert not dense._packs(128, 784, 128, 4, 784 * 128 - 1)  # no room to pack B: BLAS
+    assert not dense._packs(128, 784, 8, 4, 784 * 8) and not dense._packs(32, 16, 16, 4, 256)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(1000, 16, 1), (33, 32, 3), (7, 16, 2), (40, 5, 3), (9, 3, 3), (2, 1, 1)])
 def test_dense_narrow_paths_match_reference(shape, dtype):
     m, fan_in, fan_out = shape  # register tiles when fan_in is whole vectors, loops otherwise
@@ -184,7 +199,10 @@ def _check_dense(shape, dtype, seed):
     b = rng.normal(size=fan_out).astype(dtype)
     dz = rng.normal(size=(m, fan_out)).astype(dtype)
     z = np.empty((m, fan_out), dtype)
-    dense.dense_forward(a, W, b, z)
+    room = dense.forward_scratch_size(np.array([fan_in, fan_out]))
+    forward_scratch = np.full(room + 64, np.nan, dtype)
+    dense.dense_forward(a, W, b, z, forward_scratch)
+    assert np.isnan(forward_scratch[room:]).all(), "dense_forward wrote past its scratch"
     scale = np.sqrt(fan_in)  # sums of fan_in products
     close(z, ref.dense_forward(a, W, b), dtype, scale)
     dW, db, da = np.empty_like(W), np.empty_like(b), np.empty_like(a)

@@ -33,7 +33,7 @@ assert not _numba_ext.INTERNALS
 sys.path.insert(0, sys.argv[1])
 import test_numba_ext as t
 for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write, t.check_matmul_rows,
-              t.check_sum_rows, t.check_at_b_rows, t.check_span_and_transposed, t.check_sync, t.check_pcg64_next):
+              t.check_sum_rows, t.check_at_b_rows, t.check_matmul_packed, t.check_span_and_transposed, t.check_sync, t.check_pcg64_next):
     check(_numba_ext)
 import numpy as np
 from nnkern.kernels import team
@@ -83,7 +83,11 @@ def _kernels(m):
     def at_b_rows(a, b, c, k0, k1):
         m.at_b_rows(a, b, c, k0, k1)
 
-    return block, flat, bits, prefetch, matmul, sum_rows, span_sum, transposed_copy, at_b_rows
+    @njit
+    def packed(A, B, C, row0, pack, i0, i1):
+        m.matmul_packed(A, B, C, row0, pack, i0, i1)
+
+    return block, flat, bits, prefetch, matmul, sum_rows, span_sum, transposed_copy, at_b_rows, packed
 
 
 def check_block(m):
@@ -134,6 +138,31 @@ def check_matmul_rows(m):
                 C = np.full((rows, N), np.nan, dtype)
                 matmul(a, B, C, row0)
                 np.testing.assert_allclose(C, want, rtol=1e-5 if dtype == np.float32 else 1e-13, atol=1e-5 if dtype == np.float32 else 1e-13)
+
+
+def check_matmul_packed(m):
+    packed = _kernels(m)[9]
+    rng = np.random.default_rng(3)
+    for dtype in (np.float32, np.float64):
+        tol = dict(rtol=1e-5, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-12)
+        # whole blocks and tiles, left-over rows (1 to 5) and vectors, columns past the vectors, one row
+        for rows, K, N in ((96, 40, 32), (101, 37, 56), (53, 9, 20), (7, 784, 24), (1, 5, 16), (50, 3, 3)):
+            A = rng.normal(size=(rows, K)).astype(dtype)
+            B, row0 = rng.normal(size=(K, N)).astype(dtype), rng.normal(size=N).astype(dtype)
+            for a, b in ((A, B), (np.asfortranarray(A), np.asfortranarray(B))):  # any layout (the kernels pass a.T)
+                for r, extra in ((row0, row0), (None, 0)):
+                    pack = np.full(K * N + 8, np.nan, dtype)
+                    C = np.full((rows, N), np.nan, dtype)
+                    packed(a, b, C, r, pack, 0, rows)
+                    np.testing.assert_allclose(C, A.astype(np.float64) @ B + extra, **tol)
+                    assert np.isnan(pack[K * N:]).all()  # nothing past B's elements
+            whole = np.empty((rows, N), dtype)
+            packed(A, B, whole, None, np.empty(K * N, dtype), 0, rows)
+            cut = rows // 3 + 1  # rows in two calls, as a team shares them: the same bits
+            parts = np.full((rows, N), np.nan, dtype)
+            packed(A, B, parts, None, np.empty(K * N, dtype), 0, min(cut, rows))
+            packed(A, B, parts, None, np.empty(K * N, dtype), min(cut, rows), rows)
+            np.testing.assert_array_equal(parts, whole)
 
 
 def check_sum_rows(m):
@@ -200,6 +229,10 @@ def test_prefetch_for_write_emits_llvm_prefetch_and_writes_nothing():
 
 def test_matmul_rows_is_a_matrix_product_plus_a_row():
     check_matmul_rows(ext)
+
+
+def test_matmul_packed_is_a_matrix_product_plus_a_row():
+    check_matmul_packed(ext)
 
 
 def test_sum_rows_sums_columns():

@@ -7,7 +7,8 @@ register tiles of fused multiply-adds over the operands as they lie (no packing)
 accumulators' start.  Measured on one core with AVX-512: 1.7x a BLAS call on 32 x 16 x 16
 (whose fixed cost dominates there), 1.25x OpenBLAS's sgemm on the 128 x 784 x 128 products of an
 MNIST-sized net, 1.3x its dgemm; with a larger left operand, re-read for every column tile, BLAS's
-packed blocks win.  Other products with four or more outputs go to ``np.dot`` (BLAS): inside
+packed blocks win.  With AVX2, large products go to ``_numba_ext.matmul_packed`` instead (B's
+columns packed into panels, then register tiles of 6 rows: ``PACKED_MIN_MACS``).  Other products with four or more outputs go to ``np.dot`` (BLAS): inside
 ``@njit`` a BLAS call beats the best plain loop (four to eight rank-1 updates fused per pass over a
 contiguous output row) already at 32 x 16 x 16, by 1.5-2x (Numba leaves LLVM's SLP vectoriser
 off, so a loop cannot keep a register tile of outputs).
@@ -23,7 +24,8 @@ import numpy as np
 from numba import njit
 
 from .activations import KERNEL
-from ._numba_ext import VECTOR_BYTES, at_b_rows, block, matmul_rows, span, sum_rows, transposed
+from ._numba_ext import (INTERNALS, TILE_VECTORS, VECTOR_BYTES, at_b_rows, block, matmul_packed, matmul_rows, span,
+                          sum_rows, transposed)
 
 #: below this many outputs per row a layer uses loops, unless it has BLAS_MIN_MACS multiply-adds
 NARROW = 4
@@ -35,6 +37,13 @@ BLAS_MIN_MACS = 65536
 #: core: a 784-512-10 epoch of 8,192 samples 186-250 ms through BLAS, 384-393 ms in the tiles),
 #: so only products up to 64 KiB go there, whose fixed cost in a BLAS call weighs more
 TILE_MAX_A_BYTES = (1 << 20) if VECTOR_BYTES == 64 else (64 << 10)
+#: with AVX2, products of at least this many multiply-adds that would go to BLAS, with at least a
+#: panel of TILE_VECTORS vectors of output columns, go to ``matmul_packed`` instead: B's columns packed
+#: into panels first, then register tiles of 6 rows (on a Zen 3 core, against OpenBLAS's sgemm:
+#: z = a @ W of 128 x 784 x 128 1.16-1.18x as fast, dW = a.T @ dz 1.08-1.10x, 128 x 256 x 256 1.1x,
+#: widths 256 and 512 1.0-1.25x).  Not da = dz @ W.T: packing W.T's columns reads W across its rows
+#: (0.8x).  With AVX-512 the products of these nets go to ``matmul_rows``
+PACKED_MIN_MACS = 1 << 22
 #: da = dz @ W.T goes to ``matmul_rows`` through a copy of W.T only for W of up to this many
 #: entries: the copy's strided writes cost about 0.6 ns each (195 us for 256 x 256, against 93 us
 #: for the whole product through BLAS, which reads W.T as it lies)
@@ -109,12 +118,34 @@ def _vectors(m, K, N, itemsize):
 
 
 @njit(**KERNEL)
-def dense_forward(a, W, b, z):
-    """z = a @ W + b.  a: (m, fan_in), W: (fan_in, fan_out), b: (fan_out,), z: (m, fan_out) out."""
+def _packs(m, K, N, itemsize, room):
+    """Whether C (m, N) = A (m, K) @ B (K, N) goes to ``matmul_packed`` with ``room`` elements of
+    scratch to pack B into."""
+    return (INTERNALS and VECTOR_BYTES == 32 and N >= TILE_VECTORS * VECTOR_BYTES // itemsize
+            and m * K * N >= PACKED_MIN_MACS and K * N <= room)
+
+
+@njit(**KERNEL)
+def forward_scratch_size(sizes):
+    """Elements of the scratch ``dense_forward`` needs for every layer of a net of widths sizes (W
+    packed for ``matmul_packed``)."""
+    most = 0
+    for l in range(sizes.shape[0] - 1):
+        most = max(most, sizes[l] * sizes[l + 1])
+    return most
+
+
+@njit(**KERNEL)
+def dense_forward(a, W, b, z, scratch):
+    """z = a @ W + b.  a: (m, fan_in), W: (fan_in, fan_out), b: (fan_out,), z: (m, fan_out) out;
+    scratch: 1-D, ``forward_scratch_size`` elements at least (W's packed copy)."""
     m, fan_in = a.shape
     fan_out = W.shape[1]
     if _vectors(m, fan_in, fan_out, z.itemsize):
         matmul_rows(a, W, z, b)
+        return
+    if _packs(m, fan_in, fan_out, z.itemsize, scratch.shape[0]):
+        matmul_packed(a, W, z, b, scratch, 0, m)
         return
     if _blas(m, fan_in, fan_out):
         np.dot(a, W, z)
@@ -151,11 +182,15 @@ def bias_grad(dz, db):
 @njit(**KERNEL)
 def weight_grad_rows(a, dz, dW, k0, k1, scratch):
     """Rows k0 .. k1 of dW = a.T @ dz, for a layer that ``splits``: in the register tiles (rows split
-    at multiples of ``TILE_ROWS`` give the same bits as one call for all), else by BLAS.
+    at multiples of ``TILE_ROWS`` give the same bits as one call for all), in ``matmul_packed``'s
+    (any rows: the same bits), else by BLAS.
     a: (m, fan_in), dz: (m, fan_out), dW: (fan_in, fan_out); scratch as ``dense_backward``'s."""
     m, fan_in = a.shape
     if not _vectors(fan_in, m, dW.shape[1], dW.itemsize):
-        at_b_rows(a, dz, dW, k0, k1)
+        if _packs(fan_in, m, dW.shape[1], dW.itemsize, scratch.shape[0]):
+            matmul_packed(transposed(a), dz, dW, None, scratch, k0, k1)
+        else:
+            at_b_rows(a, dz, dW, k0, k1)
         return
     zeros = span(scratch, 0, dW.shape[1])
     zeros[:] = 0

@@ -10,7 +10,8 @@ from numba import njit, prange
 from .activations import KERNEL, activate, activation_backward
 from . import team
 from .codes import AT_CALLER, AT_KEY_ROW, RECORD_STATE, SKIP
-from .dense import bias_grad, dense_backward, dense_forward, input_grad, scratch_size, splits, weight_grad_rows
+from .dense import (bias_grad, dense_backward, dense_forward, forward_scratch_size, input_grad, scratch_size, splits,
+                    weight_grad_rows)
 from ._numba_ext import block, span
 from .layout import compiled_layer_offsets as layer_offsets, layer_params, layer_rows
 from .losses import loss_and_correct, loss_and_output_grad
@@ -26,9 +27,10 @@ CHUNK_ROWS = 256
 
 
 @njit(**KERNEL)
-def forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf, n_total, row0):
+def forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf, n_total, row0, scratch):
     """Forward the rows a0 (m, n_in) through every layer, writing z and a into rows row0 .. row0 + m
-    of activation buffers zbuf/abuf of n_total rows (offsets a_off: ``layout.layer_offsets``)."""
+    of activation buffers zbuf/abuf of n_total rows (offsets a_off: ``layout.layer_offsets``);
+    scratch: 1-D, ``dense.forward_scratch_size(sizes)`` elements at least."""
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
     a_prev = a0
@@ -36,7 +38,7 @@ def forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf
         W, b = layer_params(theta, w_off, b_off, sizes, l)
         z = layer_rows(zbuf, a_off, sizes, l, n_total, row0, m)
         a = layer_rows(abuf, a_off, sizes, l, n_total, row0, m)
-        dense_forward(a_prev, W, b, z)
+        dense_forward(a_prev, W, b, z, scratch)
         activate(z, a, out if l == n_layers - 1 else hidden)
         a_prev = a
 
@@ -96,7 +98,8 @@ def forward_all(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
     for c in prange(n_chunks):
         i0 = c * CHUNK_ROWS
         i1 = min(n, i0 + CHUNK_ROWS)
-        forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0:i1], zbuf, abuf, n, i0)
+        forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0:i1], zbuf, abuf, n, i0,
+                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype))
 
 
 @njit(**KERNEL)
@@ -105,7 +108,8 @@ def forward_rows(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
     where waking the thread team would cost more than the work (and stalls while another process
     holds the other cores)."""
     n = X.shape[0]
-    forward_block(theta, w_off, b_off, sizes, layer_offsets(sizes), hidden, out, X, zbuf, abuf, n, 0)
+    forward_block(theta, w_off, b_off, sizes, layer_offsets(sizes), hidden, out, X, zbuf, abuf, n, 0,
+                  np.empty(forward_scratch_size(sizes), dtype=theta.dtype))
 
 
 @njit(parallel=True, **KERNEL)
@@ -121,7 +125,8 @@ def forward_output(theta, w_off, b_off, sizes, hidden, out, X, Y):
         m = min(CHUNK_ROWS, n - i0)
         zbuf = np.empty(m * a_off[-1], dtype=theta.dtype)
         abuf = np.empty_like(zbuf)
-        forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0)
+        forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0,
+                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype))
         Y[i0 : i0 + m] = layer_rows(abuf, a_off, sizes, last, m, 0, m)
 
 
@@ -133,9 +138,10 @@ def evaluate_rows(theta, w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf):
     last = sizes.shape[0] - 2
     a_off = layer_offsets(sizes)
     total, correct = 0.0, 0
+    scratch = np.empty(forward_scratch_size(sizes), dtype=theta.dtype)
     for i0 in range(0, n, CHUNK_ROWS):
         m = min(CHUNK_ROWS, n - i0)
-        forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0)
+        forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0, scratch)
         z, a = layer_rows(zbuf, a_off, sizes, last, m, 0, m), layer_rows(abuf, a_off, sizes, last, m, 0, m)
         t, c = loss_and_correct(z, a, Y[i0 : i0 + m], out)
         total += t
@@ -158,13 +164,14 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     dz_buf = np.empty(n * width, dtype=theta.dtype)
     dz_spare = np.empty_like(dz_buf)
     da_buf = np.empty_like(dz_buf)
-    forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X, zbuf, abuf, n, 0)
+    scratch = np.empty(scratch_size(width), dtype=theta.dtype)
+    forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X, zbuf, abuf, n, 0, scratch)
     z = layer_rows(zbuf, a_off, sizes, n_layers - 1, n, 0, n)
     a = layer_rows(abuf, a_off, sizes, n_layers - 1, n, 0, n)
     dz = block(dz_buf, 0, n, sizes[n_layers])
     total, correct = loss_and_output_grad(z, a, Y, out, dz, 1.0 / n)
     backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, X, zbuf, abuf, dz_buf, dz_spare, da_buf,
-                   np.empty(scratch_size(width), dtype=theta.dtype), team.solo())
+                   scratch, team.solo())
     return total / n, correct
 
 
@@ -252,7 +259,7 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
         if code != SKIP and role == 0:  # the gradient goes there: fetch it while the forward pass runs
             prefetch_row(rec_grad[r])
         forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, block(a0_buf, i0 * n_in, i1 - i0, n_in),
-                      zbuf, abuf, m, i0)
+                      zbuf, abuf, m, i0, scratch)
         z = layer_rows(zbuf, a_off, sizes, n_layers - 1, m, i0, i1 - i0)
         a = layer_rows(abuf, a_off, sizes, n_layers - 1, m, i0, i1 - i0)
         partials[role, 0], partials[role, 1] = loss_and_output_grad(
