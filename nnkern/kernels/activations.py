@@ -71,14 +71,14 @@ def tanh_rational(x):
 @njit(inline="always")
 def _pow2(n):
     """2.0**n for an integral n in float64's normal exponent range, built from its exponent bits."""
-    return bits_to_float64((np.int64(n) + 1023) << 52)
+    return bits_to_float64((np.int64(np.int32(n)) + 1023) << 52)  # via int32: AVX2 converts those in vectors
 
 
 @njit(inline="always")
 def _exp_reduced(x):
     """(p, q, n) with exp(x) = (q + p) / (q - p) * 2**n: Cephes' range reduction x = n ln2 + r and
     its rational approximation in r."""
-    n = math.floor(_LOG2E * x + 0.5)
+    n = np.floor(_LOG2E * x + 0.5)  # a float: math.floor's int64 and back do not vectorise with AVX2
     r = x - n * _C1
     r = r - n * _C2
     rr = r * r
