@@ -5,8 +5,9 @@ import numpy as np
 from numba import njit
 
 
-def as_float_matrix(X, name, n_cols, dtype):
-    """X as a C-contiguous (n, n_cols) array of ``dtype``; rejects NaN/inf and wrong shapes."""
+def as_float_matrix(X, name, n_cols, dtype, finite=True):
+    """X as a C-contiguous (n, n_cols) array of ``dtype``; rejects wrong shapes and, unless
+    ``finite`` is False (the caller's kernel checks as it reads), NaN/inf."""
     try:
         X = np.asarray(X)
     except Exception as e:  # ragged lists and the like
@@ -19,7 +20,7 @@ def as_float_matrix(X, name, n_cols, dtype):
         raise ValueError(f"{name} is empty; expected at least one sample")
     if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
         raise ValueError(f"{name} has dtype {X.dtype}; expected real numbers")
-    if not _all_finite(X):
+    if finite and not _all_finite(X):
         bad = np.argwhere(~np.isfinite(X))[0]
         raise ValueError(f"{name} contains NaN or inf (first at row {bad[0]}, column {bad[1]})")
     return np.ascontiguousarray(X, dtype=dtype)

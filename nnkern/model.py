@@ -162,9 +162,10 @@ class MLP:
             raise ModelFileError(f"{path}: {e}") from None
         return net
 
-    def check_inputs(self, X, name="X"):
-        """X as a contiguous (n, n_inputs) array of the network's dtype, or a ValueError."""
-        return as_float_matrix(X, name, self.sizes[0], self.dtype)
+    def check_inputs(self, X, name="X", finite=True):
+        """X as a contiguous (n, n_inputs) array of the network's dtype, or a ValueError (NaN and inf
+        included unless ``finite`` is False)."""
+        return as_float_matrix(X, name, self.sizes[0], self.dtype, finite)
 
     def layer_outputs(self, X, zbuf=None, abuf=None):
         """List of (z, a) per layer for X (n, n_inputs): z pre-activations, a activations, (n, width).

@@ -54,9 +54,10 @@ class TrainResult:
         return f"TrainResult(steps={self.steps}, seconds={self.seconds:.2f}, last={last})"
 
 
-def checked_targets(net, X, y, name="y"):
-    """(X, Y) checked and converted for the kernels: X (n, n_in), Y (n, n_out) of net.dtype."""
-    X = net.check_inputs(X, "X" if name == "y" else f"{name}[0]")
+def checked_targets(net, X, y, name="y", finite=True):
+    """(X, Y) checked and converted for the kernels: X (n, n_in), Y (n, n_out) of net.dtype (X's
+    NaN and inf left to the training kernel when ``finite`` is False)."""
+    X = net.check_inputs(X, "X" if name == "y" else f"{name}[0]", finite)
     Y = encode_targets(y, net.output, net.sizes[-1], len(X), net.dtype, name)
     return X, Y
 
@@ -175,7 +176,10 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
         _require_cuda()
     if durable not in DURABLE:
         raise ValueError(f"durable must be one of {', '.join(map(repr, DURABLE))}; got {durable!r}")
-    X, Y = checked_targets(net, X, y)
+    # the CPU kernel finds NaN and inf in X as it gathers the batches (a pass over X saved: 1-1.5 ms
+    # of a 784-128-10 epoch on 8,192 samples), the epoch stopping before the batch; a recording
+    # or the GPU's kernel has X checked first, so that no folder is begun for an X it rejects
+    X, Y = checked_targets(net, X, y, finite=backend == "cuda" or record is not None or record_to is not None)
     if val is not None:
         if not isinstance(val, (tuple, list)) or len(val) != 2:
             raise ValueError("val must be a pair (X_val, y_val)")
@@ -261,7 +265,7 @@ def _run_epoch(train_epoch, state, X, Y, perm, batch_size, t, epoch, network, op
     total, correct, failed = train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t, network, optimizer, rec)
     recorder.commit(epoch, t, rec, n_batches if failed < 0 else failed)
     if failed >= 0:
-        _diverged(theta, before, epoch, t + failed + 1, lr)
+        _stopped(net, X, theta, before, epoch, t + failed + 1, lr)
     _append(history, net, total, correct, len(perm))
     if val is not None:
         vl, va = _evaluate(net, *val)
@@ -292,7 +296,7 @@ def _run_group(state, X, Y, val, orders, k, batch_size, t, epoch, network, optim
             history["val_acc"].append(_accuracy(net, int(val_corrects[e]), len(val[0])))
     recorder.end_group({key: v[len(v) - done :] for key, v in history.items()})
     if failed >= 0:
-        _diverged(theta, before, epoch + done, t + done * n_batches + failed + 1, lr)
+        _stopped(net, X, theta, before, epoch + done, t + done * n_batches + failed + 1, lr)
     return k
 
 
@@ -300,6 +304,18 @@ def _append(history, net, total, correct, n):
     history["epoch"].append(len(history["epoch"]) + 1)
     history["loss"].append(float(total) / n)
     history["acc"].append(_accuracy(net, int(correct), n))
+
+
+def _stopped(net, X, theta, before, epoch, step, lr):
+    """An epoch stopped at a batch whose loss was not finite: a ValueError naming X's first NaN or
+    inf, theta back to ``before`` (the epoch's start: the first epoch meets every row of X, so
+    ``train``'s start), if X holds one; else ``_diverged``."""
+    try:
+        net.check_inputs(X)
+    except ValueError:
+        theta[...] = before
+        raise
+    _diverged(theta, before, epoch, step, lr)
 
 
 def _diverged(theta, before, epoch, step, lr):

@@ -116,6 +116,26 @@ def test_bad_input_raises_a_clear_value_error(call, message):
         call()
 
 
+@pytest.mark.parametrize("sizes", [[3, 4, 1], [64, 128, 10]])  # one thread; a team (on two cores)
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_in_X_found_while_training_leaves_the_net_as_it_was(sizes, bad, tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(2000, sizes[0])).astype(np.float32)
+    X[1733, sizes[0] - 1] = bad  # met after some batches of the first epoch have updated the net
+    y = rng.integers(0, sizes[-1] if sizes[-1] > 1 else 2, 2000)
+    net = nk.MLP(sizes, output="softmax" if sizes[-1] > 1 else "sigmoid", seed=3)
+    start = net.params.copy()
+    message = rf"X contains NaN or inf \(first at row 1733, column {sizes[0] - 1}\)"
+    with pytest.raises(ValueError, match=message):
+        nk.train(net, X, y, epochs=3, batch_size=128, quiet=True)
+    np.testing.assert_array_equal(net.params, start)
+    with pytest.raises(ValueError, match=message):  # recorded: X checked before the folder is begun
+        nk.train(net, X, y, epochs=3, batch_size=128, quiet=True, record_to=tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+    X[1733, sizes[0] - 1] = 0.5
+    assert np.isfinite(nk.train(net, X, y, epochs=1, batch_size=128, quiet=True).history["loss"][-1])
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_a_single_nan_or_inf_in_X_is_found_and_placed(dtype, bad):

@@ -202,7 +202,8 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
     Steps compute straight into those rows, so recording copies nothing; other steps update theta,
     m1, m2 in place.
     Returns (sum of sample losses, correct count, status): status is -1, or the index of the
-    batch whose loss was not finite (the epoch stops there, before that batch's update).
+    batch whose loss was not finite, or whose rows of X hold NaN or inf (the epoch stops there,
+    before that batch's update).
     """
     # Numba types a namedtuple argument ~4 us slower than a plain tuple of the same fields
     return _solo_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, tuple(net), tuple(opt), tuple(rec))
@@ -234,6 +235,7 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
     p0, p1 = part(theta.shape[0], team, LINE_BYTES // theta.itemsize)
     code_, lr, beta1, beta2, eps, weight_decay, decay_mask = opt
     my_opt = (code_, lr, beta1, beta2, eps, weight_decay, span(decay_mask, p0, p1 - p0))
+    zero = X.dtype.type(0)
     total = 0.0
     correct = 0
     status = -1
@@ -249,10 +251,13 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
         i0, i1 = part(m, team, MIN_ROWS)
         a0 = block(a0_buf, 0, m, n_in)
         yb = block(y_buf, 0, m, n_out)
+        nonfinite = zero  # the sum of the rows' x * 0: NaN if one holds NaN or inf (nk.train says which)
         for i in range(i0, i1):
             row = perm[s + i]
             for j in range(n_in):
-                a0[i, j] = X[row, j]
+                x = X[row, j]
+                a0[i, j] = x
+                nonfinite += x * zero
             for j in range(n_out):
                 yb[i, j] = Y[row, j]
         code = codes[k]
@@ -262,8 +267,9 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
                       zbuf, abuf, m, i0, scratch)
         z = layer_rows(zbuf, a_off, sizes, n_layers - 1, m, i0, i1 - i0)
         a = layer_rows(abuf, a_off, sizes, n_layers - 1, m, i0, i1 - i0)
-        partials[role, 0], partials[role, 1] = loss_and_output_grad(
-            z, a, block(y_buf, i0 * n_out, i1 - i0, n_out), out, block(dz_buf, i0 * n_out, i1 - i0, n_out), 1.0 / m)
+        loss, right = loss_and_output_grad(z, a, block(y_buf, i0 * n_out, i1 - i0, n_out), out,
+                                           block(dz_buf, i0 * n_out, i1 - i0, n_out), 1.0 / m)
+        partials[role, 0], partials[role, 1] = loss + nonfinite, right
         if not barrier(team):
             return total, correct, ABORTED
         batch_total, batch_correct = partials[0, 0], int(partials[0, 1])
