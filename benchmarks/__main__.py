@@ -32,7 +32,7 @@ from . import report  # noqa: E402
 from .cases import CASES  # noqa: E402
 from .contenders import CONTENDERS  # noqa: E402
 from .common import machine, machine_line  # noqa: E402
-from .runner import run_case  # noqa: E402
+from .runner import RUNS, run_case  # noqa: E402
 
 ORDER = "abcimsdr"
 
@@ -46,8 +46,12 @@ def main(argv=None):
     parser.add_argument("--keep-openblas-env", action="store_true", help="measure with OPENBLAS_* as set")
     parser.add_argument("--report-only", action="store_true", help="rebuild table.md and the plots from benchmarks.json")
     parser.add_argument("--update", action="store_true", help="keep the other cases' rows of benchmarks.json")
+    parser.add_argument("--runs", type=int, default=None,
+                        help=f"independent runs per case (default {RUNS}; more where the machine's speed drifts)")
     args = parser.parse_args(argv)
     args.cases = args.cases.replace(",", "")  # "a,d" as well as "ad"
+    if args.runs is not None and args.runs < RUNS:
+        parser.error(f"--runs must be at least {RUNS} (a median and its spread need them)")
     unknown = set(args.cases) - set(ORDER)
     if unknown:
         parser.error(f"unknown case(s) {''.join(sorted(unknown))}; choose from {ORDER}")
@@ -78,7 +82,7 @@ def main(argv=None):
         elif key == "r":
             rows += render_case(args.quick)
         else:
-            rows += run_case(key, CASES[key](args.quick), args.quick, only)
+            rows += run_case(key, CASES[key](args.quick), args.quick, only, args.runs)
         seconds[key] = time.perf_counter() - t0
         print(f"case ({key}) done in {seconds[key]:.0f} s", file=sys.stderr, flush=True)
         info = machine()

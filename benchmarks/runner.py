@@ -32,9 +32,10 @@ def _worker(contender, specs, threads, cache):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_case(key, case, quick, only=None):
-    """only: run just these contenders (None: all the case's)."""
-    runs = 1 if quick else case.get("runs", RUNS)
+def run_case(key, case, quick, only=None, runs=None):
+    """only: run just these contenders (None: all the case's); runs: independent runs (None: RUNS),
+    unless the case sets its own."""
+    runs = 1 if quick else case.get("runs", runs or RUNS)
     specs = [dict(s, contenders=tuple(c for c in s["contenders"] if only is None or c in only)) for s in case["specs"]]
     contenders = list(dict.fromkeys(c for s in specs for c in s["contenders"]))
     # raw[threads][contender][run] = the worker's answer

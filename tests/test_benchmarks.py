@@ -50,3 +50,18 @@ def test_cases_may_be_listed_with_commas(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["--cases", "a,d,z", "--out", str(tmp_path)])
     assert "unknown case(s) z;" in capsys.readouterr().err  # the commas are separators, not cases
+
+
+def test_more_runs_may_be_asked_for_never_fewer(tmp_path, capsys, monkeypatch):
+    import pytest
+
+    import benchmarks.__main__ as suite
+
+    with pytest.raises(SystemExit):
+        main(["--cases", "c", "--runs", "2", "--out", str(tmp_path)])
+    assert "--runs must be at least 3" in capsys.readouterr().err
+    asked = []
+    monkeypatch.setattr(suite, "run_case", lambda key, case, quick, only, runs: asked.append(runs) or [])
+    monkeypatch.setattr(suite, "write_report", lambda result, out: None)
+    main(["--cases", "c", "--runs", "5", "--out", str(tmp_path)])
+    assert asked == [5]
