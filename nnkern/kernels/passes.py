@@ -339,9 +339,10 @@ def train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec
     epoch after those finished.  (One call instead of E saves ``nk.train`` Python's per-epoch work
     and Numba's ~20 us argument dispatch per call.)
     threads: the team's size (default ``team.size_for``'s: Numba's thread count for a large net,
-    else 1; ``nk.train`` passes what ``team.choice`` found faster).  A team gives the same parameters as one thread, up to the rounding of BLAS products
-    over fewer rows (not at all where every layer's products run in ``matmul_rows``), and the same
-    losses up to the order of their sum.
+    else 1; ``nk.train`` passes what ``team.choice`` found faster).  A team gives the same
+    parameters as one thread, up to the rounding of BLAS products over fewer rows (not at all where
+    every layer's products run in ``matmul_rows`` or ``matmul_packed``), and the same losses up to
+    the order of their sum.  A batch whose rows of X hold NaN or inf counts as non-finite.
     """
     size = team.size_for(net.sizes, batch_size, threads)
     args = (theta, grad, m1, m2, X, Y, perms, batch_size, t0, tuple(net), tuple(opt), tuple(rec), before, totals,
