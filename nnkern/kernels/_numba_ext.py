@@ -1,7 +1,7 @@
 """The kernels' only uses of Numba internals, fenced in here: array views made without a runtime
 call and without a reference to their array (``block``, ``flat``, ``span``, ``transposed``), an
 int64's bits read as a float64 (``bits_to_float64``), a cache prefetch (``prefetch_for_write``),
-matrix products and column sums in explicit vectors (``matmul_rows``, ``sum_rows``), a BLAS
+matrix products and column sums in explicit vectors (``matmul_rows``, ``matmul_packed``, ``sum_rows``), a BLAS
 product on strided columns (``at_b_rows``), what threads need to wait for each other
 (``load_acquire``, ``store_release``, ``spin_pause``, ``yield_core``), NumPy's PCG64 step in
 128-bit integers (``pcg64_next``); and, from Python, the state of a compiled function's on-disk
@@ -59,9 +59,7 @@ VECTOR_BYTES = _vector_bytes()
 #: and 6 x 2 was no faster there)
 TILE_ROWS, TILE_VECTORS = (8 if VECTOR_BYTES == 64 else 4), 2
 #: ``matmul_packed``'s register tile: PACKED_ROWS rows x TILE_VECTORS vectors of accumulators over
-#: B's columns packed in panels (12 of AVX2's 16 registers; on a Zen 3 core its 128 x 784 x 128
-#: products ran 1.1-1.15x as fast as OpenBLAS's sgemm, against 0.6-0.75x for ``matmul_rows`` on B as
-#: it lies) ...
+#: B's columns packed in panels (12 of AVX2's 16 registers; measured: ``dense.PACKED_MIN_MACS``) ...
 PACKED_ROWS = 6
 #: ... over blocks of this many rows of A (a multiple of PACKED_ROWS) per pass over the panels
 PACKED_BLOCK = 48
@@ -579,11 +577,20 @@ def matmul_rows(A, B, C, row0):
     (register tiles of TILE_ROWS x TILE_VECTORS accumulators, fused multiply-adds: what LLVM's
     loop vectoriser does not make of these loops), the rest in plain loops."""
     n = _matmul_vectors(A, B, C, row0)
-    m, K = A.shape
-    for i in range(m):
+    _columns_from(A, B, C, row0, n, 0, A.shape[0])
+
+
+@njit(inline="always")
+def _columns_from(A, B, C, row0, n, i0, i1):
+    """Columns n onwards of rows i0 .. i1 of C = A @ B + row0 (None: nothing added) in plain loops:
+    the columns the vector tiles leave."""
+    for i in range(i0, i1):
         for j in range(n, C.shape[1]):
-            s = row0[j]
-            for k in range(K):
+            if row0 is None:
+                s = C.dtype.type(0)
+            else:
+                s = row0[j]
+            for k in range(A.shape[1]):
                 s += A[i, k] * B[k, j]
             C[i, j] = s
 
@@ -616,16 +623,7 @@ def matmul_packed(A, B, C, row0, pack, i0, i1):
     vectors in ``_matmul_packed``'s tiles (each row the same bits whatever rows i0 .. i1 are), the
     rest in plain loops."""
     pack_panels(B, pack)
-    n = _matmul_packed(A, pack, C, row0, i0, i1)
-    for i in range(i0, i1):
-        for j in range(n, C.shape[1]):
-            if row0 is None:
-                s = C.dtype.type(0)
-            else:
-                s = row0[j]
-            for k in range(A.shape[1]):
-                s += A[i, k] * B[k, j]
-            C[i, j] = s
+    _columns_from(A, B, C, row0, _matmul_packed(A, pack, C, row0, i0, i1), i0, i1)
 
 
 @njit(inline="always")

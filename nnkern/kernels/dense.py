@@ -42,7 +42,8 @@ TILE_MAX_A_BYTES = (1 << 20) if VECTOR_BYTES == 64 else (64 << 10)
 #: into panels first, then register tiles of 6 rows (on a Zen 3 core, against OpenBLAS's sgemm:
 #: z = a @ W of 128 x 784 x 128 1.16-1.18x as fast, dW = a.T @ dz 1.08-1.10x, 128 x 256 x 256 1.1x,
 #: widths 256 and 512 1.0-1.25x; dgemm 1.0-1.1x).  Not da = dz @ W.T: packing W.T's columns reads W
-#: across its rows (0.8x).  With AVX-512 the products of these nets go to ``matmul_rows``
+#: across its rows (0.8x).  Unpacked, the same tiles ran at 0.6-0.75x OpenBLAS (B's rows 512 bytes
+#: apart).  With AVX-512 the products of these nets go to ``matmul_rows``
 PACKED_MIN_MACS = 1 << 22
 #: da = dz @ W.T goes to ``matmul_rows`` through a copy of W.T only for W of up to this many
 #: entries: the copy's strided writes cost about 0.6 ns each (195 us for 256 x 256, against 93 us
