@@ -71,11 +71,13 @@ def main(argv=None):
     print(f"load average at start: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} "
           f"(on {os.cpu_count()} cores)", flush=True)
     rows, loads, seconds = kept["rows"], kept.get("machine", {}).get("load_average", {}).get("per_case", {}), kept["case_seconds"]
+    started = kept.get("case_started", {})
     for key in ORDER:
         if key not in args.cases:
             continue
         t0 = time.perf_counter()
         loads[key] = os.getloadavg()[0]
+        started[key] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         print(f"case ({key}) ...", file=sys.stderr, flush=True)
         if key == "d":
             rows += recording_case(args.quick)
@@ -92,7 +94,8 @@ def main(argv=None):
             info["unset_for_this_run"] = os.environ["NNKERN_BENCH_UNSET"].split(",")
         rows.sort(key=lambda r: ORDER.index(r["case"]))
         result = {"machine": info, "machine_line": machine_line(info), "quick": args.quick, "rows": rows,
-                  "case_seconds": seconds, "seconds": sum(seconds.values())}
+                  "case_seconds": seconds, "case_started": started, "in_parts": args.update or kept.get("in_parts", False),
+                  "seconds": sum(seconds.values())}
         (out / "benchmarks.json").write_text(json.dumps(result, indent=1, default=float) + "\n")
     write_report(result, out)
 

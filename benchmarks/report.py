@@ -106,14 +106,23 @@ def _render_table(rows):
                + " |" for row in rows])
 
 
+def _when(result):
+    """When the suite ran and how loaded the machine was: one sentence.  A suite whose cases were run
+    at different times (``--update``) says so; the notes give each case's start."""
+    machine, load = result["machine"], result["machine"]["load_average"]
+    if result.get("in_parts"):
+        return (f"Cases run at different times (`--update`), the last at {machine['date']} (each case's start and "
+                f"load below); together they took {result['seconds'] / 60:.0f} min")
+    return (f"Measured {machine['date']}; 1-minute load average {load['start'][0]:.1f} at the start and "
+            f"{load['end'][0]:.1f} at the end (on {machine['cores']} cores); the suite took "
+            f"{result['seconds'] / 60:.0f} min")
+
+
 def table(result):
     rows = result["rows"]
     load = result["machine"]["load_average"]
     lines = [f"Machine: {result['machine_line']}", "",
-             f"Measured {result['machine']['date']}; 1-minute load average {load['start'][0]:.1f} at the start and "
-             f"{load['end'][0]:.1f} at the end (on {result['machine']['cores']} cores); the suite took "
-             f"{result['seconds'] / 60:.0f} min" + (" (quick run: one run, fewer calls and sizes)" if result["quick"] else "")
-             + ".", "",
+             _when(result) + (" (quick run: one run, fewer calls and sizes)" if result["quick"] else "") + ".", "",
              "Each cell: the median over independent runs (each contender in its own process, taking turns) of "
              "the median time per epoch (per call for the grid and inference), then the peer's time over "
              "nnkern's: median ratio, lowest–highest. Higher is better for nnkern.", ""]
@@ -130,8 +139,9 @@ def table(result):
             verdict = " — met" if row["overhead"]["wall median"] <= row["overhead_target"] else " — NOT met"
             notes.append(f"(d) {row['setting']}: overhead {over} (target <= {row['overhead_target']:.0%}){verdict}")
     if load.get("per_case"):
-        notes.append("load average at the start of each case: " +
-                     ", ".join(f"({k}) {v:.1f}" for k, v in load["per_case"].items()))
+        started = result.get("case_started", {})
+        notes.append("1-minute load average at the start of each case: " + ", ".join(
+            f"({k}) {v:.1f}" + (f" at {started[k]}" if k in started else "") for k, v in load["per_case"].items()))
     lines += [f"- {n}" for n in notes]
     for row in rows:
         if row["case"] == "s":
@@ -186,7 +196,7 @@ def plots(result, out):
     ax.legend(fontsize=7, ncol=2, loc="lower right")
     ax.invert_yaxis()
     fig.suptitle(f"nnkern against its peers — {result['machine']['cpu']}, {result['machine']['cores']} cores, "
-                 f"load {result['machine']['load_average']['start'][0]:.1f} at start", fontsize=9)
+                 f"measured {result['machine']['date']}", fontsize=9)
     fig.tight_layout()
     path = pathlib.Path(out) / "speedups.png"
     fig.savefig(path, dpi=110)

@@ -29,6 +29,20 @@ def test_quick_grid_case_writes_table_and_json(tmp_path, capsys):
     table = (tmp_path / "table.md").read_text()
     assert "| c | grid 200x200, 2-16-16-1, all layers, float32 | 1 |" in table and "Machine:" in table
     assert "load average" in capsys.readouterr().out
+    assert table.count("Measured ") == 1 and "Cases run at different times" not in table
+
+
+def test_update_keeps_the_other_cases_and_says_when_each_ran(tmp_path):
+    for case in "ci":
+        main(["--quick", "--cases", case, "--contenders", "nnkern,numpy", "--out", str(tmp_path)]
+             + (["--update"] if case == "i" else []))
+    result = json.loads((tmp_path / "benchmarks.json").read_text())
+    assert [row["case"] for row in result["rows"]] == ["c", "c", "i", "i"]
+    table = (tmp_path / "table.md").read_text()
+    assert "Cases run at different times (`--update`), the last at " + result["machine"]["date"] in table
+    started = result["case_started"]
+    assert set(started) == {"c", "i"} and started["c"] <= started["i"]
+    assert f"(c) {result['machine']['load_average']['per_case']['c']:.1f} at {started['c']}, (i) " in table
 
 
 def test_competent_numpy_trains_as_nnkern_does():
