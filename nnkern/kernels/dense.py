@@ -2,7 +2,8 @@
 
 Products whose output width is a whole number of SIMD vectors (``VECTOR_BYTES``: 16 float32 / 8
 float64 columns with AVX-512, half as many with AVX2) and whose left operand fits in a core's L2
-cache (with AVX2, only up to 64 KiB: ``TILE_MAX_A_BYTES``) go to ``_numba_ext.matmul_rows``:
+cache (with AVX2, only up to 64 KiB: ``TILE_MAX_A_BYTES``, or any size if the output's rows are
+narrow: ``TILE_ROW_BYTES``) go to ``_numba_ext.matmul_rows``:
 register tiles of fused multiply-adds over the operands as they lie (no packing), the bias as the
 accumulators' start.  Measured on one core with AVX-512: 1.7x a BLAS call on 32 x 16 x 16
 (whose fixed cost dominates there), 1.25x OpenBLAS's sgemm on the 128 x 784 x 128 products of an
@@ -37,6 +38,12 @@ BLAS_MIN_MACS = 65536
 #: core: a 784-512-10 epoch of 8,192 samples 186-250 ms through BLAS, 384-393 ms in the tiles),
 #: so only products up to 64 KiB go there, whose fixed cost in a BLAS call weighs more
 TILE_MAX_A_BYTES = (1 << 20) if VECTOR_BYTES == 64 else (64 << 10)
+#: ... but products whose output rows take at most this many bytes (16 float64 / 32 float32 columns,
+#: two register tiles' width with AVX2) go there whatever A's size: B's rows lie close, and the
+#: tiles beat a BLAS call on every such shape measured (one Zen 3 core, fastest of 30 turns: z and
+#: dW of a 1000 x 16 x 16 float64 layer 20 and 20 us against 25 and 36, 4096 x 64 x 16 float32
+#: 117 and 147 against 210 and 240); with wider rows BLAS won some (4096 x 16 x 64 float64 dW: 1.65x)
+TILE_ROW_BYTES = 128
 #: with AVX2, products of at least this many multiply-adds that would go to BLAS, with at least a
 #: panel of TILE_VECTORS vectors of output columns, go to ``matmul_packed`` instead: B's columns packed
 #: into panels first, then register tiles of 6 rows (on a Zen 3 core, against OpenBLAS's sgemm:
@@ -115,7 +122,8 @@ def _blas(m, fan_in, fan_out):
 
 @njit(**KERNEL)
 def _vectors(m, K, N, itemsize):
-    return N % (VECTOR_BYTES // itemsize) == 0 and m * K * itemsize <= TILE_MAX_A_BYTES
+    whole = N % (VECTOR_BYTES // itemsize) == 0
+    return whole and (m * K * itemsize <= TILE_MAX_A_BYTES or N * itemsize <= TILE_ROW_BYTES)
 
 
 @njit(**KERNEL)
