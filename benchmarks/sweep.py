@@ -143,6 +143,14 @@ def timed(fn, *args, **kwargs):
     return time.perf_counter() - start
 
 
+def swept(grid_, out, **kwargs):
+    """``nk.sweep``, which must complete every run (a sweep whose runs failed would time nothing)."""
+    result = nk.sweep(grid_, out, progress=False, **kwargs)
+    if result.failed:
+        raise RuntimeError(f"the benchmark's sweep into {out} failed {len(result.failed)} runs: {result.failed[0]['error']}")
+    return result
+
+
 def speed(epochs, repeats, scratch):
     """Median seconds of each way over ``repeats`` turns, the cluster's start-up, and the CPU
     seconds of the warm sweeps' workers and client."""
@@ -163,11 +171,11 @@ def speed(epochs, repeats, scratch):
         start = time.perf_counter()
         with dispatch._client(None, None, 2) as client:
             times["startup"].append(time.perf_counter() - start)
-            times["sweep, new cluster"].append(timed(nk.sweep, dict(GRID, epochs=epochs), os.path.join(scratch, f"sweep{k}"),
-                                                     client=client, progress=False))
+            times["sweep, new cluster"].append(timed(swept, dict(GRID, epochs=epochs), os.path.join(scratch, f"sweep{k}"),
+                                                     client=client))
             before = cpu_seconds(client)
-            times.setdefault("sweep, warm workers", []).append(timed(nk.sweep, dict(GRID, epochs=epochs),
-                                                                     os.path.join(scratch, f"again{k}"), client=client, progress=False))
+            times.setdefault("sweep, warm workers", []).append(timed(swept, dict(GRID, epochs=epochs),
+                                                                     os.path.join(scratch, f"again{k}"), client=client))
             after = cpu_seconds(client)
             cpu["client"].append(after[0] - before[0])
             cpu["workers"].append(after[1] - before[1])
@@ -193,8 +201,7 @@ def cold_cache(scratch):
         sweeps = []
         for k in range(2):
             start = time.perf_counter()
-            result = nk.sweep(dict(GRID, seed=[0, 1, 2, 3], epochs=20), os.path.join(scratch, f"cold{k}"),
-                              n_workers=2, progress=False)
+            result = swept(dict(GRID, seed=[0, 1, 2, 3], epochs=20), os.path.join(scratch, f"cold{k}"), n_workers=2)
             sweeps.append({"seconds": time.perf_counter() - start,
                            "workers": [{"compiled": w["compiled"], "loaded": w["loaded"]} for w in result.workers.values()]})
         return sweeps

@@ -116,6 +116,20 @@ def test_failing_runs_are_reported_the_rest_complete_and_the_summary_matches_the
                 np.mean(rec.model_at(len(rec) - 1).predict(rec.val_data[0]) == rec.val_data[1]))
 
 
+def test_the_same_runs_swept_again_on_one_client_into_another_folder_all_complete(tmp_path):
+    """Back to back on one client (as a script or the benchmark does; here the cluster nk.sweep
+    starts itself, whose event loops tick once a second): the second sweep's tasks are not the
+    first's, so the first's clean-up cannot cancel them (it did, now and then: every run failed
+    with FutureCancelledError)."""
+    from nnkern.sweeps import dispatch
+
+    runs = dict(TINY, layers=[2, 6, 1], seed=list(range(8)), epochs=100)
+    with dispatch._client(None, None, 2) as client:
+        for k in range(12):
+            result = nk.sweep(runs, tmp_path / f"again{k}", client=client, progress=False)
+            assert result.trained == 8 and not result.failed, [r["error"] for r in result.failed]
+
+
 def test_new_worker_processes_load_the_kernels_from_the_shared_cache(tmp_path, client):
     nk.sweep(dict(TINY, seed=0), tmp_path / "first", client=client, progress=False)  # the cache is filled by now
     assert os.environ.get("NUMBA_CACHE_DIR")  # set as the brief says; workers inherit it

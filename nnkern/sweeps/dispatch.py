@@ -7,6 +7,7 @@ import contextlib
 import math
 import os
 import time
+import uuid
 
 from . import grid as grids
 from . import summary, worker
@@ -175,7 +176,10 @@ def _on_dask(client, todo, durable, n_workers, workers):
     from distributed import as_completed
 
     specs = {name: spec for name, spec, _ in todo}
-    futures = {client.submit(worker.task, task, durable, key=f"nnkern-runs-{task[0][0]}", pure=False): task
+    # keys unique to this call: a task of a later sweep of the same runs (into another folder, on the
+    # same client) under the key of one this call cancels on exit would be cancelled with it
+    call = uuid.uuid4().hex
+    futures = {client.submit(worker.task, task, durable, key=f"nnkern-runs-{task[0][0]}-{call}", pure=False): task
                for task in batches(todo, n_workers)}
     try:
         for future in as_completed(futures):
@@ -188,7 +192,7 @@ def _on_dask(client, todo, durable, n_workers, workers):
             for name, row in done:
                 yield name, specs[name], row
     finally:
-        client.cancel(list(futures))
+        client.cancel([f for f in futures if not f.done()])
 
 
 def _fs_root(task):
