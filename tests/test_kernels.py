@@ -201,7 +201,7 @@ def _check_dense(shape, dtype, seed):
     z = np.empty((m, fan_out), dtype)
     room = dense.forward_scratch_size(np.array([fan_in, fan_out]))
     forward_scratch = np.full(room + 64, np.nan, dtype)
-    dense.dense_forward(a, W, b, z, forward_scratch)
+    dense.dense_forward(a, W, b, z, forward_scratch, m)
     assert np.isnan(forward_scratch[room:]).all(), "dense_forward wrote past its scratch"
     scale = np.sqrt(fan_in)  # sums of fan_in products
     close(z, ref.dense_forward(a, W, b), dtype, scale)

@@ -133,6 +133,24 @@ def test_a_team_trains_and_records_what_one_thread_does(sizes, hidden, out, dtyp
     assert not np.array_equal(got[0], args[0])  # it trained
 
 
+def test_a_teams_shares_of_a_product_take_the_path_of_the_whole_batch(monkeypatch):
+    """A 256 -> 128 layer over a batch of 128 rows has 4M multiply-adds: with AVX2 the packed tiles
+    (``dense.PACKED_MIN_MACS``), with AVX-512 the register tiles.  Each member of a team forwards
+    a share of the rows; the path is chosen for the batch, not for the share (64 rows: 2M, BLAS's
+    on its own), so the team computes one thread's bits."""
+    from nnkern.kernels import dense
+
+    assert 128 * 784 * 48 >= dense.PACKED_MIN_MACS > 64 * 784 * 48
+    args = _epochs([784, 48, 16], TANH, SOFTMAX, np.float32, ADAM, n=256, batch=128)
+    (done, status), solo = _train(args, 1)
+    assert (done, status) == (3, -1)
+    for size in (2, 4):
+        (done, status), got = _train(args, size, monkeypatch)
+        assert (done, status) == (3, -1)
+        for name, want, have in zip(("theta", "grad", "m1", "m2"), solo[:4], got[:4]):
+            np.testing.assert_array_equal(have, want, err_msg=f"{name}, a team of {size}")
+
+
 def test_a_team_stops_at_a_nonfinite_batch_as_one_thread_does():
     args = _epochs([32, 48, 16], TANH, SOFTMAX, np.float32, ADAM)
     X, perms = args[4], args[6]

@@ -145,18 +145,21 @@ def forward_scratch_size(sizes):
 
 
 @njit(**KERNEL)
-def dense_forward(a, W, b, z, scratch):
+def dense_forward(a, W, b, z, scratch, rows):
     """z = a @ W + b.  a: (m, fan_in), W: (fan_in, fan_out), b: (fan_out,), z: (m, fan_out) out;
-    scratch: 1-D, ``forward_scratch_size`` elements at least (W's packed copy)."""
+    scratch: 1-D, ``forward_scratch_size`` elements at least (W's packed copy).  rows: the rows of
+    the product a is a block of (m when a is all of them): the path is chosen for them, so that a
+    team's blocks of one batch take one thread's path and give its bits (a share of 64 rows of a
+    784 -> 48 layer would go to BLAS, the batch of 128 to ``matmul_packed``)."""
     m, fan_in = a.shape
     fan_out = W.shape[1]
-    if _vectors(m, fan_in, fan_out, z.itemsize):
+    if _vectors(rows, fan_in, fan_out, z.itemsize):
         matmul_rows(a, W, z, b)
         return
-    if _packs(m, fan_in, fan_out, z.itemsize, scratch.shape[0]):
+    if _packs(rows, fan_in, fan_out, z.itemsize, scratch.shape[0]):
         matmul_packed(a, W, z, b, scratch, 0, m)
         return
-    if _blas(m, fan_in, fan_out):
+    if _blas(rows, fan_in, fan_out):
         np.dot(a, W, z)
         for i in range(m):
             for j in range(fan_out):
@@ -207,12 +210,13 @@ def weight_grad_rows(a, dz, dW, k0, k1, scratch):
 
 
 @njit(**KERNEL)
-def input_grad(W, dz, da, scratch):
-    """da = dz @ W.T for a layer that ``splits``, on any block of rows.  W: (fan_in, fan_out),
-    dz: (m, fan_out), da: (m, fan_in); scratch as ``dense_backward``'s."""
-    m, fan_out = dz.shape
+def input_grad(W, dz, da, scratch, rows):
+    """da = dz @ W.T for a layer that ``splits``, on any block of rows of a batch of ``rows`` (the
+    path is chosen for the batch, as ``dense_forward``'s).  W: (fan_in, fan_out), dz: (m, fan_out),
+    da: (m, fan_in); scratch as ``dense_backward``'s."""
+    fan_out = dz.shape[1]
     fan_in = W.shape[0]
-    if _vectors(m, fan_out, fan_in, da.itemsize) and fan_in * fan_out <= TRANSPOSE_MAX:
+    if _vectors(rows, fan_out, fan_in, da.itemsize) and fan_in * fan_out <= TRANSPOSE_MAX:
         zeros = span(scratch, 0, fan_in)
         zeros[:] = 0
         WT = block(scratch, max(fan_in, fan_out), fan_out, fan_in)
@@ -238,7 +242,7 @@ def dense_backward(a, W, dz, dW, db, da, want_da, scratch):
     if splits(m, fan_in, fan_out, dW.itemsize):
         weight_grad_rows(a, dz, dW, 0, fan_in, scratch)
         if want_da:
-            input_grad(W, dz, da, scratch)
+            input_grad(W, dz, da, scratch, m)
         return
     if _blas(m, fan_in, fan_out):
         np.dot(a.T, dz, dW)

@@ -27,10 +27,11 @@ CHUNK_ROWS = 256
 
 
 @njit(**KERNEL)
-def forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf, n_total, row0, scratch):
+def forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf, n_total, row0, scratch, rows):
     """Forward the rows a0 (m, n_in) through every layer, writing z and a into rows row0 .. row0 + m
     of activation buffers zbuf/abuf of n_total rows (offsets a_off: ``layout.layer_offsets``);
-    scratch: 1-D, ``dense.forward_scratch_size(sizes)`` elements at least."""
+    scratch: 1-D, ``dense.forward_scratch_size(sizes)`` elements at least; rows: the rows whose
+    products a0's are blocks of (a team's batch; m alone), as ``dense.dense_forward`` says."""
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
     a_prev = a0
@@ -38,7 +39,7 @@ def forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf
         W, b = layer_params(theta, w_off, b_off, sizes, l)
         z = layer_rows(zbuf, a_off, sizes, l, n_total, row0, m)
         a = layer_rows(abuf, a_off, sizes, l, n_total, row0, m)
-        dense_forward(a_prev, W, b, z, scratch)
+        dense_forward(a_prev, W, b, z, scratch, rows)
         activate(z, a, out if l == n_layers - 1 else hidden)
         a_prev = a
 
@@ -72,7 +73,7 @@ def backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, ab
             weight_grad_rows(a_prev, dz, dW, k0, k1, scratch)
             if l > 0:
                 da = block(da_buf, i0 * fan_in, i1 - i0, fan_in)
-                input_grad(W, block(cur, i0 * fan_out, i1 - i0, fan_out), da, scratch)
+                input_grad(W, block(cur, i0 * fan_out, i1 - i0, fan_out), da, scratch, m)
                 activation_backward(layer_rows(zbuf, a_off, sizes, l - 1, m, i0, i1 - i0),
                                     layer_rows(abuf, a_off, sizes, l - 1, m, i0, i1 - i0), da,
                                     block(spare, i0 * fan_in, i1 - i0, fan_in), hidden)
@@ -99,7 +100,7 @@ def forward_all(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
         i0 = c * CHUNK_ROWS
         i1 = min(n, i0 + CHUNK_ROWS)
         forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0:i1], zbuf, abuf, n, i0,
-                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype))
+                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype), i1 - i0)
 
 
 @njit(**KERNEL)
@@ -109,7 +110,7 @@ def forward_rows(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
     holds the other cores)."""
     n = X.shape[0]
     forward_block(theta, w_off, b_off, sizes, layer_offsets(sizes), hidden, out, X, zbuf, abuf, n, 0,
-                  np.empty(forward_scratch_size(sizes), dtype=theta.dtype))
+                  np.empty(forward_scratch_size(sizes), dtype=theta.dtype), n)
 
 
 @njit(parallel=True, **KERNEL)
@@ -126,7 +127,7 @@ def forward_output(theta, w_off, b_off, sizes, hidden, out, X, Y):
         zbuf = np.empty(m * a_off[-1], dtype=theta.dtype)
         abuf = np.empty_like(zbuf)
         forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0,
-                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype))
+                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype), m)
         Y[i0 : i0 + m] = layer_rows(abuf, a_off, sizes, last, m, 0, m)
 
 
@@ -141,7 +142,7 @@ def evaluate_rows(theta, w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf):
     scratch = np.empty(forward_scratch_size(sizes), dtype=theta.dtype)
     for i0 in range(0, n, CHUNK_ROWS):
         m = min(CHUNK_ROWS, n - i0)
-        forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0, scratch)
+        forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0, scratch, m)
         z, a = layer_rows(zbuf, a_off, sizes, last, m, 0, m), layer_rows(abuf, a_off, sizes, last, m, 0, m)
         t, c = loss_and_correct(z, a, Y[i0 : i0 + m], out)
         total += t
@@ -165,7 +166,7 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     dz_spare = np.empty_like(dz_buf)
     da_buf = np.empty_like(dz_buf)
     scratch = np.empty(scratch_size(width), dtype=theta.dtype)
-    forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X, zbuf, abuf, n, 0, scratch)
+    forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X, zbuf, abuf, n, 0, scratch, n)
     z = layer_rows(zbuf, a_off, sizes, n_layers - 1, n, 0, n)
     a = layer_rows(abuf, a_off, sizes, n_layers - 1, n, 0, n)
     dz = block(dz_buf, 0, n, sizes[n_layers])
@@ -264,7 +265,7 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
         if code != SKIP and role == 0:  # the gradient goes there: fetch it while the forward pass runs
             prefetch_row(rec_grad[r])
         forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, block(a0_buf, i0 * n_in, i1 - i0, n_in),
-                      zbuf, abuf, m, i0, scratch)
+                      zbuf, abuf, m, i0, scratch, m)
         z = layer_rows(zbuf, a_off, sizes, n_layers - 1, m, i0, i1 - i0)
         a = layer_rows(abuf, a_off, sizes, n_layers - 1, m, i0, i1 - i0)
         loss, right = loss_and_output_grad(z, a, block(y_buf, i0 * n_out, i1 - i0, n_out), out,
