@@ -65,7 +65,12 @@ def main(argv=None):
 
     kept = {"rows": [], "case_seconds": {}}
     if args.update:
-        kept = json.loads((out / "benchmarks.json").read_text())
+        try:
+            kept = json.loads((out / "benchmarks.json").read_text())
+            if not isinstance(kept, dict) or not {"rows", "case_seconds"} <= kept.keys():
+                raise ValueError("not a result of this suite")
+        except (OSError, ValueError) as e:
+            parser.error(f"--update needs an earlier run's {out / 'benchmarks.json'}: {type(e).__name__}: {e}")
         kept["rows"] = [r for r in kept["rows"] if r["case"] not in args.cases]
     load_before = os.getloadavg()
     print(f"load average at start: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} "

@@ -45,6 +45,18 @@ def test_update_keeps_the_other_cases_and_says_when_each_ran(tmp_path):
     assert f"(c) {result['machine']['load_average']['per_case']['c']:.1f} at {started['c']}, (i) " in table
 
 
+def test_update_without_an_earlier_run_says_so(tmp_path, capsys):
+    import pytest
+
+    for text in (None, "{not json"):
+        if text is not None:
+            (tmp_path / "benchmarks.json").write_text(text)
+        with pytest.raises(SystemExit):
+            main(["--cases", "c", "--update", "--out", str(tmp_path)])
+        assert "--update needs an earlier run's" in capsys.readouterr().err
+    assert (tmp_path / "benchmarks.json").read_text() == "{not json"  # left as it was
+
+
 def test_competent_numpy_trains_as_nnkern_does():
     """Same start, full batch (no shuffling to tell apart), Adam: the same parameters, float64."""
     for sizes, act, out in (([2, 16, 16, 1], "tanh", "sigmoid"), ([20, 16, 5], "relu", "softmax")):

@@ -164,7 +164,7 @@ def test_dense_vector_path_matches_reference(shape, dtype):
     if fan_out % (VECTOR_BYTES // np.dtype(dtype).itemsize):
         pytest.skip("not a whole number of vectors in this dtype")
     if not dense._vectors(m, fan_in, fan_out, np.dtype(dtype).itemsize):
-        pytest.skip("BLAS's on this CPU (see dense.TILE_MAX_A_BYTES)")
+        pytest.skip("BLAS's on this CPU (see dense._vectors)")
     _check_dense(shape, dtype, 3)
 
 
