@@ -8,25 +8,66 @@ import pytest
 from numba import njit
 
 from nnkern.kernels import epoch_args, passes, team
+from nnkern.kernels._numba_ext import INTERNALS, cycles
 from nnkern.kernels.codes import ADAM, MOMENTUM, RECORD_GRAD, RECORD_STATE, RELU, SIGMOID, SKIP, SOFTMAX, TANH
 from nnkern.kernels.layout import Layout
+
+
+def _skewed(size, equal=team.ledger):
+    """A member's ledger whose parts grow with the role (1, 2, 3 ...)."""
+    ledger = equal(size)
+    ledger[: size + 1] = np.cumsum([0, *range(1, size + 1)]) / (size * (size + 1) / 2)
+    return ledger
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 100, 784, 1001])
 @pytest.mark.parametrize("size", [1, 2, 3, 5])
 @pytest.mark.parametrize("align", [1, 8, 16])
-def test_parts_cover_the_range_once_at_aligned_starts(n, size, align):
-    parts = [team.part(n, (role, size, team.solo()[2]), align) for role in range(size)]
+@pytest.mark.parametrize("ledger", [team.ledger, _skewed])
+def test_parts_cover_the_range_once_at_aligned_starts(n, size, align, ledger):
+    books = ledger(size)
+    parts = [team.part(n, (role, size, team.solo()[2], books), align) for role in range(size)]
     assert parts[0][0] == 0 and parts[-1][1] == n
     for (lo, hi), (next_lo, _) in zip(parts, parts[1:]):
         assert lo <= hi == next_lo and (lo % align == 0 or lo == n)
+    if ledger is _skewed and size > 1 and n >= 100 * align:
+        assert parts[-1][1] - parts[-1][0] > parts[0][1] - parts[0][0]
+
+
+@njit(nogil=True)
+def _work_slowed(n, cost, steps, bounds, team_):
+    """Steps of a range of n items, each member spinning ``cost[role]`` cycles per item of its part
+    between a mark and a balance; bounds (steps, size + 1) gets role 0's bounds after each step."""
+    role = team_[0]
+    for s in range(steps):
+        team.mark(team_)
+        lo, hi = team.part(n, team_, 1)
+        until = cycles() + (hi - lo) * cost[role]
+        while cycles() < until:
+            pass
+        if not team.balance(team_) or not team.barrier(team_):
+            return False
+        if role == 0:
+            bounds[s] = team_[3][: bounds.shape[1]]
+    return True
+
+
+@pytest.mark.skipif(not INTERNALS, reason="no cycle counter without Numba's internals")
+def test_balance_gives_a_slower_member_less():
+    # member 1 takes 3x as long per item (a slower core): its part settles near a quarter
+    steps, bounds = 200, np.zeros((200, 3))
+    assert team.run(_work_slowed, (1000, np.array([2000, 6000], np.int64), steps, bounds), 2)
+    assert np.all(bounds[:, 0] == 0) and np.all(bounds[:, 2] == 1)
+    assert 0.5 < bounds[0, 1] <= 0.5 + team.GAIN * 0.5  # one balance moves it by at most GAIN of the way
+    settled = bounds[-50:, 1]
+    assert 0.68 < np.median(settled) < 0.82, np.median(settled)
 
 
 @njit(nogil=True)
 def _count_in_lockstep(seen, rounds, team_):
     """Each member writes the round into its slot of seen, then checks after the barrier that
     every member wrote it: returns the rounds where one had not."""
-    role, size, _ = team_
+    role, size = team_[0], team_[1]
     wrong = 0
     for r in range(rounds):
         seen[role] = r
@@ -112,11 +153,13 @@ MIXED = [([40, 32, 3], TANH, SOFTMAX, np.float32), ([30, 16, 16, 1], RELU, SIGMO
 
 
 @pytest.mark.parametrize("size", [2, 3])
+@pytest.mark.parametrize("ledger", [team.ledger, _skewed])
 @pytest.mark.parametrize("sizes,hidden,out,dtype", TILED + MIXED)
-def test_a_team_trains_and_records_what_one_thread_does(sizes, hidden, out, dtype, size, monkeypatch):
+def test_a_team_trains_and_records_what_one_thread_does(sizes, hidden, out, dtype, ledger, size, monkeypatch):
     args = _epochs(sizes, hidden, out, dtype, ADAM if dtype == np.float32 else MOMENTUM)
     (done, status), solo = _train(args, 1)
     assert (done, status) == (3, -1)
+    monkeypatch.setattr(team, "ledger", ledger)  # the parts start equal, or skewed
     got_status, got = _train(args, size, monkeypatch)
     assert got_status == (3, -1)
     exact = (sizes, hidden, out, dtype) in TILED
@@ -131,6 +174,18 @@ def test_a_team_trains_and_records_what_one_thread_does(sizes, hidden, out, dtyp
             np.testing.assert_allclose(have, want, rtol=2e-5 if dtype == np.float32 else 1e-12, atol=1e-7,
                                        err_msg=name)
     assert not np.array_equal(got[0], args[0])  # it trained
+
+
+@pytest.mark.parametrize("sizes,hidden,out,dtype", TILED)
+def test_a_teams_results_do_not_depend_on_where_its_parts_start(sizes, hidden, out, dtype, monkeypatch):
+    # losses included: a team sums them by blocks of MIN_ROWS rows, whoever computed each
+    args = _epochs(sizes, hidden, out, dtype, ADAM)
+    _, equal = _train(args, 2, monkeypatch)
+    monkeypatch.setattr(team, "ledger", _skewed)
+    _, skewed = _train(args, 2, monkeypatch)
+    for want, have in zip([*equal[:4], *equal[11][3:], *equal[12:15], *equal[17:]],
+                          [*skewed[:4], *skewed[11][3:], *skewed[12:15], *skewed[17:]]):
+        np.testing.assert_array_equal(have, want)
 
 
 def test_a_teams_shares_of_a_product_take_the_path_of_the_whole_batch(monkeypatch):
@@ -238,13 +293,17 @@ def test_nk_train_asks_the_choice_and_tells_it_the_times(monkeypatch):
     assert asked and len(told) == len(asked) and all(size == 2 and s > 0 for size, s in told)
 
 
+@pytest.mark.parametrize("first", [0.1, 0.9])
 @pytest.mark.parametrize("n,batch", [(205, 40), (37, 36)])
-def test_a_last_batch_too_short_to_share_trains_as_one_thread_does(n, batch, monkeypatch):
-    """The last batch has 5 or 1 rows: the second member's share is empty (BLAS products of no rows)."""
+def test_a_last_batch_too_short_to_share_trains_as_one_thread_does(n, batch, first, monkeypatch):
+    """The last batch has 5 or 1 rows: one member's part is empty (the first's while the bound is
+    below 0.8, else the second's; BLAS products of no rows).  The other batches go to BLAS in parts
+    whose bounds move, so the same up to its rounding."""
     args = _epochs([40, 80, 64, 3], RELU, SOFTMAX, np.float32, ADAM, n=n, batch=batch)
     (done, status), solo = _train(args, 1)
     assert (done, status) == (3, -1)
-    assert _train(args, 2, monkeypatch)[0] == (3, -1)
-    got = _train(args, 2, monkeypatch)[1]
+    monkeypatch.setattr(team, "ledger", lambda size: np.array([0.0, first, 1.0, 0.0]))
+    status, got = _train(args, 2, monkeypatch)
+    assert status == (3, -1)
     for want, have in zip(solo[:4], got[:4]):
-        np.testing.assert_allclose(have, want, rtol=2e-5, atol=1e-7)
+        np.testing.assert_allclose(have, want, rtol=2e-5, atol=1e-6)

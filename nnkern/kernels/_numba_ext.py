@@ -3,9 +3,10 @@ call and without a reference to their array (``block``, ``flat``, ``span``, ``tr
 int64's bits read as a float64 (``bits_to_float64``), a cache prefetch (``prefetch_for_write``),
 matrix products and column sums in explicit vectors (``matmul_rows``, ``matmul_packed``, ``sum_rows``), a BLAS
 product on strided columns (``at_b_rows``), what threads need to wait for each other
-(``load_acquire``, ``store_release``, ``spin_pause``, ``yield_core``), NumPy's PCG64 step in
-128-bit integers (``pcg64_next``); and, from Python, the state of a compiled function's on-disk
-cache (``cache_file_exists``, ``cache_counts``), which sweeps' workers report.
+(``load_acquire``, ``store_release``, ``spin_pause``, ``yield_core``) and share their work by
+(``cycles``), NumPy's PCG64 step in 128-bit integers (``pcg64_next``); and, from Python, the
+state of a compiled function's on-disk cache (``cache_file_exists``, ``cache_counts``), which
+sweeps' workers report.
 
 They are built on ``numba.np.arrayobj``, ``numba.core.cgutils`` / ``imputils``, ``numba.np.linalg``'s
 BLAS binding and ``llvmlite`` IR, which are not public API and may move in a new Numba
@@ -433,6 +434,18 @@ if INTERNALS:
         return types.void(), codegen
 
     @intrinsic
+    def cycles(typingctx):
+        """The CPU's cycle counter (x86's time-stamp counter, which runs at a constant rate; 0 where
+        LLVM has none): an int64 for timing short stretches of one thread's work."""
+
+        def codegen(context, builder, sig, args):
+            fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.IntType(64), []),
+                                                "llvm.readcyclecounter")
+            return builder.call(fn, [])
+
+        return types.int64(), codegen
+
+    @intrinsic
     def pcg64_next(typingctx, s):
         """The next 64 random bits of NumPy's ``PCG64`` (XSL-RR 128/64) whose 128-bit state and
         increment are s[0], s[1] and s[2], s[3] (uint64 words, high first): the state steps by a
@@ -507,6 +520,10 @@ else:  # the fallbacks (see the module docstring)
     @njit(inline="always")
     def yield_core():
         pass
+
+    @njit(inline="always")
+    def cycles():
+        return np.int64(0)
 
     @njit(inline="always")
     def _mulhi(a, b):

@@ -17,7 +17,7 @@ from .layout import compiled_layer_offsets as layer_offsets, layer_params, layer
 from .losses import loss_and_correct, loss_and_output_grad
 from .optim import update, update_in_place
 from .replay import LINE_BYTES, prefetch_row
-from .team import MIN_ROWS, barrier, part
+from .team import MIN_ROWS, balance, barrier, mark, part
 
 #: the status of an epoch whose team was aborted (a member failed: ``team.run`` raises its error)
 ABORTED = -2
@@ -177,15 +177,46 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
 
 
 @njit(**KERNEL)
+def _loss_in_blocks(zbuf, abuf, y_buf, dz_buf, a_off, sizes, out, m, i0, i1, block_losses):
+    """A member's rows i0 .. i1 of a batch of m: the output layer's dL/dz into dz_buf, the loss of
+    each block of MIN_ROWS rows into block_losses (i0 is a multiple of MIN_ROWS); returns the
+    correct count."""
+    last, n_out = sizes.shape[0] - 2, sizes[-1]
+    right = 0
+    for c0 in range(i0, i1, MIN_ROWS):
+        c = min(MIN_ROWS, i1 - c0)
+        block_losses[c0 // MIN_ROWS], right_ = loss_and_output_grad(
+            layer_rows(zbuf, a_off, sizes, last, m, c0, c), layer_rows(abuf, a_off, sizes, last, m, c0, c),
+            block(y_buf, c0 * n_out, c, n_out), out, block(dz_buf, c0 * n_out, c, n_out), 1.0 / m)
+        right += right_
+    return right
+
+
+@njit(**KERNEL)
+def _batch_sums(block_losses, partials, m, size):
+    """(the batch's loss, its correct count): the loss of its blocks of MIN_ROWS rows in order,
+    plus each member's partials (its rows' sum of x * 0: NaN where X is), and the members' counts."""
+    total, correct = 0.0, 0
+    for c in range((m + MIN_ROWS - 1) // MIN_ROWS):
+        total += block_losses[c]
+    for q in range(size):
+        total += partials[q, 0]
+        correct += int(partials[q, 1])
+    return total, correct
+
+
+@njit(**KERNEL)
 def workspace(sizes, batch_size, theta):
     """The buffers an epoch's steps share (every member of a team) for a net of widths sizes with
     parameters like theta (P,): a batch's rows of X and Y, the layers' z and a, dL/dz twice and
-    dL/da, and each member's (batch loss, correct count)."""
+    dL/da, each member's (sum of x * 0 over its rows, correct count), and the loss of each block
+    of MIN_ROWS rows of the batch (a team's, summed in order)."""
     dtype, width = theta.dtype, sizes.max()
     acts = batch_size * layer_offsets(sizes)[-1]
     return (np.empty(batch_size * sizes[0], dtype), np.empty(batch_size * sizes[-1], dtype), np.empty(acts, dtype),
             np.empty(acts, dtype), np.empty(batch_size * width, dtype), np.empty(batch_size * width, dtype),
-            np.empty(batch_size * width, dtype), np.empty((team.MAX_SIZE, 2)))
+            np.empty(batch_size * width, dtype), np.empty((team.MAX_SIZE, 2)),
+            np.empty((batch_size + MIN_ROWS - 1) // MIN_ROWS))
 
 
 def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
@@ -226,15 +257,16 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
     Status -2: the team was aborted."""
     w_off, b_off, sizes, hidden, out = net
     codes, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2 = rec
-    a0_buf, y_buf, zbuf, abuf, dz_buf, dz_spare, da_buf, partials = work
-    role, size, _ = team
+    a0_buf, y_buf, zbuf, abuf, dz_buf, dz_spare, da_buf, partials, block_losses = work
+    role, size, _, _ = team
     n = perm.shape[0]
     n_in, n_layers = sizes[0], sizes.shape[0] - 1
     n_out = sizes[n_layers]
     a_off = layer_offsets(sizes)
     scratch = np.empty(scratch_size(sizes.max()), dtype=theta.dtype)
-    p0, p1 = part(theta.shape[0], team, LINE_BYTES // theta.itemsize)
+    param_align = LINE_BYTES // theta.itemsize
     code_, lr, beta1, beta2, eps, weight_decay, decay_mask = opt
+    p0, p1 = part(theta.shape[0], team, param_align)  # the member's parameters to update
     my_opt = (code_, lr, beta1, beta2, eps, weight_decay, span(decay_mask, p0, p1 - p0))
     zero = X.dtype.type(0)
     total = 0.0
@@ -249,6 +281,8 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
     for k in range(n_batches):
         s = k * batch_size
         m = min(batch_size, n - s)
+        if size > 1:
+            mark(team)
         i0, i1 = part(m, team, MIN_ROWS)
         a0 = block(a0_buf, 0, m, n_in)
         yb = block(y_buf, 0, m, n_out)
@@ -266,17 +300,19 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
             prefetch_row(rec_grad[r])
         forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, block(a0_buf, i0 * n_in, i1 - i0, n_in),
                       zbuf, abuf, m, i0, scratch, m)
-        z = layer_rows(zbuf, a_off, sizes, n_layers - 1, m, i0, i1 - i0)
-        a = layer_rows(abuf, a_off, sizes, n_layers - 1, m, i0, i1 - i0)
-        loss, right = loss_and_output_grad(z, a, block(y_buf, i0 * n_out, i1 - i0, n_out), out,
-                                           block(dz_buf, i0 * n_out, i1 - i0, n_out), 1.0 / m)
-        partials[role, 0], partials[role, 1] = loss + nonfinite, right
-        if not barrier(team):
-            return total, correct, ABORTED
-        batch_total, batch_correct = partials[0, 0], int(partials[0, 1])
-        for q in range(1, size):
-            batch_total += partials[q, 0]
-            batch_correct += int(partials[q, 1])
+        if size == 1:  # the loss in one block: its loop vectorises over the batch
+            batch_total, batch_correct = loss_and_output_grad(
+                layer_rows(zbuf, a_off, sizes, n_layers - 1, m, 0, m), layer_rows(abuf, a_off, sizes, n_layers - 1, m, 0, m),
+                yb, out, block(dz_buf, 0, m, n_out), 1.0 / m)
+            batch_total += nonfinite
+        else:  # by blocks of MIN_ROWS rows, summed in order: the same bits however the parts move
+            partials[role, 0] = nonfinite
+            partials[role, 1] = _loss_in_blocks(zbuf, abuf, y_buf, dz_buf, a_off, sizes, out, m, i0, i1, block_losses)
+            if not balance(team):
+                return total, correct, ABORTED
+            batch_total, batch_correct = _batch_sums(block_losses, partials, m, size)
+            p0, p1 = part(theta.shape[0], team, param_align)  # the parts moved
+            my_opt = (code_, lr, beta1, beta2, eps, weight_decay, span(decay_mask, p0, p1 - p0))
         if not np.isfinite(batch_total):
             status = k
             break
@@ -343,7 +379,9 @@ def train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec
     else 1; ``nk.train`` passes what ``team.choice`` found faster).  A team gives the same
     parameters as one thread, up to the rounding of BLAS products over fewer rows (not at all where
     every layer's products run in ``matmul_rows`` or ``matmul_packed``), and the same losses up to
-    the order of their sum.  A batch whose rows of X hold NaN or inf counts as non-finite.
+    the order of their sum; the same bits from run to run however its members' parts move
+    (``team.balance``) where no product runs in BLAS.  A batch whose rows of X hold NaN or inf
+    counts as non-finite.
     """
     size = team.size_for(net.sizes, batch_size, threads)
     args = (theta, grad, m1, m2, X, Y, perms, batch_size, t0, tuple(net), tuple(opt), tuple(rec), before, totals,

@@ -9,8 +9,16 @@ microseconds on a virtual machine.  A team is plain ``njit`` code started from P
 not a Numba ``prange``: a cached kernel that calls a parallel one is not reloaded safely from
 Numba's on-disk cache (numba#8578), and Numba's thread pool sleeps between parallel regions.
 
-``team`` in compiled code is the tuple (role, size, sync); sync holds, one 64-byte cache line
-each, an abort flag then every member's count of barriers passed.
+A member's part of a range is not fixed: once a step, at ``balance``, the members weigh how long
+each took for its part of the step's first phase and move the bounds of their parts so that a
+member on a slower core gets less (this virtual machine's two cores differ by up to 1.75x for seconds at a
+time, and another process may take one).  Every part starts at a multiple of MIN_ROWS rows, and
+nnkern's own products compute each row as one thread does, so the bounds move none of their bits
+(BLAS's: see MIN_ROWS).
+
+``team`` in compiled code is the tuple (role, size, sync, ledger); sync holds, one 64-byte cache
+line each, an abort flag then every member's count of barriers passed and its time to
+``balance``; ledger is the member's own (``ledger``).
 """
 
 import collections
@@ -21,7 +29,7 @@ import threading
 import numpy as np
 from numba import get_num_threads, njit
 
-from ._numba_ext import INTERNALS, load_acquire, spin_pause, store_release, yield_core
+from ._numba_ext import INTERNALS, cycles, load_acquire, spin_pause, store_release, yield_core
 from .activations import KERNEL
 
 #: int64 slots per 64-byte cache line: sync's flag and counters sit a line apart
@@ -31,17 +39,30 @@ SPINS = 2000
 #: multiply-adds of a step's forward pass from which a team pays off (measured on 784-128-10,
 #: 12.8M: 1.6x; a 2-16-16-1 step of 32 rows, 9K, is shorter than starting a thread)
 MIN_STEP_MACS = 1 << 20
-#: rows per member at least; members' shares of rows start at multiples of it: whole register tiles
-#: of ``matmul_rows`` (TILE_ROWS divides it) and whole 8-row blocks of OpenBLAS's kernels, so that a
-#: team computes the bits one thread does (shares at multiples of 6 or 4 changed the last bits)
+#: rows per member at least; members' parts of rows start at multiples of it: whole register tiles
+#: of ``matmul_rows`` (TILE_ROWS divides it), so that nnkern's own products give a team the bits one
+#: thread gets (parts at multiples of 6 or 4 changed them).  BLAS's are another matter: a row of
+#: OpenBLAS's sgemm here has one thread's bits only where the call starts at a multiple of 24 rows
 MIN_ROWS = 8
 #: members at most (``passes.workspace`` keeps each one's batch loss)
 MAX_SIZE = 64
+#: how far each ``balance`` moves the parts toward those that would have made the members equally
+#: busy (a step's times jitter by tens of percent; a core's speed holds for seconds, some 10^4 steps)
+GAIN = 0.125
+#: a member's part at least, as a fraction of an equal one
+MIN_SHARE = 0.25
+
+
+def ledger(size):
+    """A member's own account for a team of ``size``: the bounds of equal parts (size + 1 fractions
+    of a range, 0 to 1), then the cycle count at its last ``mark`` (0: none yet)."""
+    return np.concatenate([np.linspace(0.0, 1.0, size + 1), np.zeros(1)])
+
 
 @njit(**KERNEL)
 def solo():
-    """The team of the caller's thread alone: (role 0, size 1, its counters)."""
-    return np.int64(0), np.int64(1), np.zeros(LINE, np.int64)
+    """The team of the caller's thread alone: (role 0, size 1, its counters, its bookkeeping)."""
+    return np.int64(0), np.int64(1), np.zeros(2 * LINE, np.int64), np.array([0.0, 1.0, 0.0])
 
 
 @njit(**KERNEL)
@@ -49,7 +70,7 @@ def barrier(team):
     """Wait until every member has called ``barrier`` as often as this one; returns False at once
     when the team is aborted (a member failed), True otherwise.  Writes each member made before
     its call are visible to every member after."""
-    role, size, sync = team
+    role, size, sync, _ = team
     if size == 1:
         return True
     mine = sync[(role + 1) * LINE] + 1
@@ -68,13 +89,64 @@ def barrier(team):
 
 
 @njit(**KERNEL)
+def mark(team):
+    """Start the clock of the member's work that the next ``balance`` weighs."""
+    team[3][team[1] + 1] = cycles()
+
+
+@njit(**KERNEL)
+def balance(team):
+    """``barrier``, then every member moves the bounds of the parts (``part``) GAIN of the way
+    toward those that would have made the members equally busy between their ``mark`` and this
+    ``balance``: a member that took longer for its part gets less.  Each member publishes its time
+    before the barrier and computes the same bounds from the same numbers after it; between two
+    calls the members pass another barrier (so none overwrites what another has yet to read).
+    Returns ``barrier``'s result."""
+    role, size, sync, ledger = team
+    if size == 1:
+        return True
+    took = cycles() - ledger[size + 1] if ledger[size + 1] > 0 else 0.0
+    sync[(role + 1) * LINE + 1] = max(np.int64(took), np.int64(0))
+    if not barrier(team):
+        return False
+    speed = 0.0  # the members' parts per cycle, summed
+    for q in range(size):
+        took_q = load_acquire(sync, (q + 1) * LINE + 1)
+        if took_q <= 0:  # no mark, or no clock
+            return True
+        speed += (ledger[q + 1] - ledger[q]) / took_q
+    kept = 0.0  # the new parts, summed
+    for q in range(size):
+        kept += _moved(ledger[q + 1] - ledger[q], load_acquire(sync, (q + 1) * LINE + 1), speed, size)
+    old = 0.0  # member q's old lower bound
+    for q in range(size - 1):
+        share = _moved(ledger[q + 1] - old, load_acquire(sync, (q + 1) * LINE + 1), speed, size)
+        old = ledger[q + 1]
+        ledger[q + 1] = ledger[q] + share / kept
+    return True
+
+
+@njit(**KERNEL)
+def _moved(share, took, speed, size):
+    """A member's part moved GAIN of the way from ``share`` toward its part of the team's speed
+    (``speed``: the members' parts per cycle, summed), at least MIN_SHARE of an equal part."""
+    return max(share + GAIN * (share / took / speed - share), MIN_SHARE / size)
+
+
+@njit(**KERNEL)
 def part(n, team, align):
-    """(lo, hi): the member's share of range(n), shares of equal length rounded up to a multiple
-    of align (the last member's is what is left; a share may be empty)."""
-    role, size, _ = team
-    share = ((n + size - 1) // size + align - 1) // align * align
-    lo = min(n, role * share)
-    return lo, (n if role == size - 1 else min(n, lo + share))
+    """(lo, hi): the member's part of range(n), from its bound (``balance``) to the next member's
+    (the last member's to n), each bound a fraction of n rounded to a multiple of align; a part
+    may be empty."""
+    role, size, _, ledger = team
+    if size == 1:
+        return 0, n
+    return _bound(n, ledger[role], align), (n if role == size - 1 else _bound(n, ledger[role + 1], align))
+
+
+@njit(**KERNEL)
+def _bound(n, fraction, align):
+    return min(n, int(np.floor(n * fraction / align + 0.5)) * align)
 
 
 def size_for(sizes, batch_size, threads=None):
@@ -175,7 +247,7 @@ def _run(kernel, args, size):
 
     def member(role):
         try:
-            kernel(*args, (role, size, sync))
+            kernel(*args, (role, size, sync, ledger(size)))
         except BaseException as e:  # noqa: BLE001 (re-raised on the caller's thread)
             errors.append(e)
             sync[0] = 1
@@ -185,7 +257,7 @@ def _run(kernel, args, size):
     for t in threads:
         t.start()
     try:
-        result = kernel(*args, (0, size, sync))
+        result = kernel(*args, (0, size, sync, ledger(size)))
     except BaseException:
         sync[0] = 1
         raise
