@@ -1,5 +1,5 @@
 """viz.camera.Camera draws Manim's pixels: images composited over their own box equal Manim's full-frame
-composite, and paths built from plain floats equal Manim's."""
+composite, and paths built from plain floats, or drawn again from its cache, equal Manim's."""
 
 import manim
 import numpy as np
@@ -55,6 +55,27 @@ def test_paths_draw_the_same_pixels_as_manims_camera(quality):
             camera.capture_mobjects(mobjects)
         np.testing.assert_array_equal(stock.pixel_array, ours.pixel_array)
         assert len(np.unique(ours.pixel_array.reshape(-1, 4), axis=0)) > 50  # something was drawn
+
+
+def test_paths_drawn_again_from_the_cache_draw_manims_pixels():
+    from nnkern.viz.boundary import DotCloud
+
+    rng = np.random.default_rng(2)
+    dots = DotCloud(np.c_[rng.uniform(-6, 6, (200, 2)), np.zeros(200)], 0.045, 0)
+    words = manim.Text("epoch 12", font_size=30).to_edge(manim.DOWN)
+    ring = manim.Circle(radius=1.2, stroke_width=5)
+    with manim.tempconfig({"quality": "low_quality"}):
+        stock, ours = manim.Camera(), Camera()
+        for frame in range(4):
+            if frame == 2:
+                ring.shift([0.3, 0.1, 0])  # its points change in place: its path is built again
+            for camera in (stock, ours):
+                camera.reset()
+                if frame == 3:  # the context maps the scene to the pixels otherwise: its paths are built again
+                    camera.get_cairo_context(camera.pixel_array).translate(0.37, 0.21)
+                camera.capture_mobjects([dots, words, ring])
+            np.testing.assert_array_equal(stock.pixel_array, ours.pixel_array, err_msg=f"frame {frame}")
+        assert len(ours._paths) == len(dots) + len(words.family_members_with_points()) + 1  # this frame's only
 
 
 def test_scenes_with_boxed_images_use_the_camera():
