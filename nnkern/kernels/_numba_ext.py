@@ -3,7 +3,7 @@ call and without a reference to their array (``block``, ``flat``, ``span``, ``tr
 int64's bits read as a float64 (``bits_to_float64``), a cache prefetch (``prefetch_for_write``),
 matrix products and column sums in explicit vectors (``matmul_rows``, ``matmul_packed``, ``sum_rows``), a BLAS
 product on strided columns (``at_b_rows``), what threads need to wait for each other
-(``load_acquire``, ``store_release``, ``spin_pause``, ``yield_core``) and share their work by
+(``load_acquire``, ``store_release``, ``spin_pause``, ``yield_core``) and to share their work
 (``cycles``), NumPy's PCG64 step in 128-bit integers (``pcg64_next``); and, from Python, the
 state of a compiled function's on-disk cache (``cache_file_exists``, ``cache_counts``), which
 sweeps' workers report.

@@ -195,7 +195,8 @@ def _loss_in_blocks(zbuf, abuf, y_buf, dz_buf, a_off, sizes, out, m, i0, i1, blo
 @njit(**KERNEL)
 def _batch_sums(block_losses, partials, m, size):
     """(the batch's loss, its correct count): the loss of its blocks of MIN_ROWS rows in order,
-    plus each member's partials (its rows' sum of x * 0: NaN where X is), and the members' counts."""
+    plus each member's partials (its rows' sum of x * 0: NaN where X holds NaN or inf), and the
+    members' counts."""
     total, correct = 0.0, 0
     for c in range((m + MIN_ROWS - 1) // MIN_ROWS):
         total += block_losses[c]

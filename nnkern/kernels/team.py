@@ -11,10 +11,9 @@ Numba's on-disk cache (numba#8578), and Numba's thread pool sleeps between paral
 
 A member's part of a range is not fixed: once a step, at ``balance``, the members weigh how long
 each took for its part of the step's first phase and move the bounds of their parts so that a
-member on a slower core gets less (this virtual machine's two cores differ by up to 1.75x for seconds at a
-time, and another process may take one).  Every part starts at a multiple of MIN_ROWS rows, and
-nnkern's own products compute each row as one thread does, so the bounds move none of their bits
-(BLAS's: see MIN_ROWS).
+member on a slower core gets less (this virtual machine's two cores differ by up to 1.75x for
+seconds at a time).  Every part starts at a multiple of MIN_ROWS rows, and nnkern's own products
+compute each row as one thread does, so the bounds move none of their bits (BLAS's: see MIN_ROWS).
 
 ``team`` in compiled code is the tuple (role, size, sync, ledger); sync holds, one 64-byte cache
 line each, an abort flag then every member's count of barriers passed and its time to
@@ -44,7 +43,7 @@ MIN_STEP_MACS = 1 << 20
 #: thread gets (parts at multiples of 6 or 4 changed them).  BLAS's are another matter: a row of
 #: OpenBLAS's sgemm here has one thread's bits only where the call starts at a multiple of 24 rows
 MIN_ROWS = 8
-#: members at most (``passes.workspace`` keeps each one's batch loss)
+#: members at most (``passes.workspace`` keeps each one's partial sums)
 MAX_SIZE = 64
 #: how far each ``balance`` moves the parts toward those that would have made the members equally
 #: busy (a step's times jitter by tens of percent; a core's speed holds for seconds, some 10^4 steps)
@@ -61,8 +60,8 @@ def ledger(size):
 
 @njit(**KERNEL)
 def solo():
-    """The team of the caller's thread alone: (role 0, size 1, its counters, its bookkeeping)."""
-    return np.int64(0), np.int64(1), np.zeros(2 * LINE, np.int64), np.array([0.0, 1.0, 0.0])
+    """The team of the caller's thread alone: (role 0, size 1, its counters, its ledger)."""
+    return np.int64(0), np.int64(1), np.zeros(LINE, np.int64), np.array([0.0, 1.0, 0.0])
 
 
 @njit(**KERNEL)
