@@ -282,7 +282,7 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
     for k in range(n_batches):
         s = k * batch_size
         m = min(batch_size, n - s)
-        if size > 1:
+        if size > 1:  # not inside mark: one thread's step ran 2-4% slower with the counter in its code
             mark(team)
         i0, i1 = part(m, team, MIN_ROWS)
         a0 = block(a0_buf, 0, m, n_in)
