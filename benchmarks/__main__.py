@@ -6,7 +6,7 @@ Options: ``--quick`` (one run, fewer calls and sizes: a smoke run of seconds to 
 every case), ``--update`` (keep the rows of the cases not run from DIR/benchmarks.json).
 
 Cases: (a) 2-16-16-1 epochs, (b) 784-wide nets, (c) the 200x200 grid, (i) inference on 1M rows,
-(m) peak memory, (s) cold start, (d) the cost of recording every step (in this process), (r) where
+(m) peak memory, (s) cold start, (d) the cost of recording every step (each run a fresh process), (r) where
 a frame of the flagship video's replay goes (``benchmarks/replay_frames.py``, one -ql and one -qh
 render, about 6 minutes; -ql only with ``--quick``).
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, when set in the environment, pin OpenBLAS to a slower
@@ -85,7 +85,7 @@ def main(argv=None):
         started[key] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         print(f"case ({key}) ...", file=sys.stderr, flush=True)
         if key == "d":
-            rows += recording_case(args.quick)
+            rows += recording_case(args.quick, args.runs)
         elif key == "r":
             rows += render_case(args.quick)
         else:
@@ -114,22 +114,29 @@ def write_report(result, out):
     print(f"wrote {out / 'benchmarks.json'} and {out / 'table.md'} ({result['seconds']:.0f} s)")
 
 
-def recording_case(quick):
-    """(d) recording every step against not recording (``benchmarks/recording_overhead.py``)."""
-    import types
+def recording_case(quick, runs):
+    """(d) recording every step against not recording (``benchmarks/recording_overhead.py``), in
+    ``runs`` independent runs, each a fresh process: each measure's median over the runs, and the
+    runs' lowest and highest wall median (one run of 15 pairs moved by 2x with the machine's drift)."""
+    import statistics
+    import subprocess
 
-    import nnkern as nk
-
-    from . import recording_overhead as rec
-
-    X, y = nk.datasets.load("spiral", n=1000, noise=0.1, seed=0)
-    args = types.SimpleNamespace(repeats=3 if quick else 15, epochs=100 if quick else 300)
-    results = rec.measure(X, y, args)
-    setting = f"record every step {{}}, 2-16-16-1, {args.epochs} epochs x 32 steps"
-    memory, folder = ({k: v - 1 for k, v in results[m].items()} for m in ("memory", "folder"))
-    return [{"case": "d", "setting": setting.format("in memory"), "overhead": memory, "overhead_target": 0.15},
-            {"case": "d", "setting": setting.format("streamed to a folder (record_to)"), "overhead": folder,
-             "overhead_target": 0.15}]
+    epochs = 100 if quick else 300
+    command = [sys.executable, str(pathlib.Path(__file__).parent / "recording_overhead.py"), "--json",
+               "--repeats", str(3 if quick else 15), "--epochs", str(epochs)]
+    results = []
+    for k in range(1 if quick else runs or RUNS):
+        print(f"  (d) run {k + 1}, load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+        results.append(json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout))
+    setting = f"record every step {{}}, 2-16-16-1, {epochs} epochs x 32 steps"
+    rows = []
+    for mode, where in (("memory", "in memory"), ("folder", "streamed to a folder (record_to)")):
+        per_run = [{k: v - 1 for k, v in r[mode].items()} for r in results]
+        walls = [r["wall median"] for r in per_run]
+        rows.append({"case": "d", "setting": setting.format(where), "overhead_target": 0.15,
+                     "overhead": {k: statistics.median(r[k] for r in per_run) for k in per_run[0]},
+                     "overhead_runs": per_run, "wall_median_spread": [min(walls), max(walls)]})
+    return rows
 
 
 def render_case(quick=False):

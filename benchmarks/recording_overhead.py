@@ -7,10 +7,12 @@ in the training thread's CPU time (which other processes on a busy machine distu
 prepared on a helper thread).  ``nk.train`` returns before a folder's last writes end: each run waits
 for them before the next starts, and the folder mode also reports the wall time until they have
 ("written median", until ``run.wait()`` returns, against the time of training without recording).
-Usage: python benchmarks/recording_overhead.py [--repeats N] [--epochs E]
+Usage: python benchmarks/recording_overhead.py [--repeats N] [--epochs E] [--json]
+(``--json``: the ratios as one JSON object, as the suite's case (d) reads them from each of its runs)
 """
 
 import argparse
+import json
 import shutil
 import tempfile
 import time
@@ -35,9 +37,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--json", action="store_true", help="print the ratios as JSON")
     args = parser.parse_args()
     X, y = nk.datasets.load("spiral", n=1000, noise=0.1, seed=0)
     results = measure(X, y, args)
+    if args.json:
+        return print(json.dumps({mode: {k: float(v) for k, v in r.items()} for mode, r in results.items()}))
     print(f"spiral 2-16-16-1, {args.epochs} epochs x 32 steps, median of {args.repeats}:")
     for mode, ratios in results.items():
         print(f"  record every step, {mode}: x the time without recording, " +

@@ -136,6 +136,9 @@ def table(result):
                          f"{row['spec']['n'] / median(row['runs']['nnkern']) / 1e6:.1f} M rows/s")
         if row["case"] == "d":
             over = ", ".join(f"{k} {v:+.1%}" for k, v in row["overhead"].items())
+            if len(row.get("overhead_runs", ())) > 1:  # medians over runs (an older result has one run)
+                low, high = row["wall_median_spread"]
+                over += f" (medians of {len(row['overhead_runs'])} runs; wall median {low:+.1%} to {high:+.1%})"
             verdict = " — met" if row["overhead"]["wall median"] <= row["overhead_target"] else " — NOT met"
             notes.append(f"(d) {row['setting']}: overhead {over} (target <= {row['overhead_target']:.0%}){verdict}")
     if load.get("per_case"):

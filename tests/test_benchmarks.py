@@ -91,3 +91,47 @@ def test_more_runs_may_be_asked_for_never_fewer(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(suite, "write_report", lambda result, out: None)
     main(["--cases", "c", "--runs", "5", "--out", str(tmp_path)])
     assert asked == [5]
+
+
+def test_recording_case_runs_in_fresh_processes_and_reports_medians_and_spread(tmp_path, monkeypatch):
+    """(d) takes its overheads from --runs fresh processes: the median of each measure, the
+    lowest and highest wall median, and the verdict on the median (not on one noisy run)."""
+    import subprocess
+    import types
+
+    import pytest
+
+    walls = iter([1.30, 1.05, 1.08, 1.07, 1.20])  # one run moved by the machine's drift
+    commands = []
+
+    def fake_run(command, **kwargs):
+        commands.append(command)
+        wall = next(walls)
+        ratios = {"wall median": wall, "wall fastest": wall, "cpu median": wall - 0.01, "cpu fastest": wall}
+        out = {"memory": ratios, "folder": dict(ratios, **{"written median": 1.5})}
+        return types.SimpleNamespace(stdout=json.dumps(out))
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    main(["--cases", "d", "--runs", "5", "--out", str(tmp_path)])
+    assert len(commands) == 5 and all("recording_overhead.py" in c[1] and "--json" in c for c in commands)
+    rows = json.loads((tmp_path / "benchmarks.json").read_text())["rows"]
+    assert [r["setting"].split(",")[0] for r in rows] == ["record every step in memory",
+                                                          "record every step streamed to a folder (record_to)"]
+    folder = rows[1]
+    assert abs(folder["overhead"]["wall median"] - 0.08) < 1e-9 and abs(folder["overhead"]["cpu median"] - 0.07) < 1e-9
+    assert folder["wall_median_spread"] == pytest.approx([0.05, 0.30])
+    table = (tmp_path / "table.md").read_text()
+    assert "wall median +8.0%" in table and "(medians of 5 runs; wall median +5.0% to +30.0%)" in table
+    assert table.count("(target <= 15%) — met") == 2  # the median, not the run at +30%
+
+
+def test_recording_overhead_prints_its_ratios_as_json():
+    """One real run of the (d) script, as the suite starts it (fewest repeats and epochs)."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "recording_overhead.py"), "--json",
+                          "--repeats", "1", "--epochs", "5"], check=True, capture_output=True, text=True).stdout
+    ratios = json.loads(out)
+    assert set(ratios) == {"memory", "folder"}
+    assert set(ratios["folder"]) == {"wall median", "wall fastest", "cpu median", "cpu fastest", "written median"}
+    assert all(0.2 < v < 20 for r in ratios.values() for v in r.values())  # times of the same training, each side
