@@ -473,6 +473,10 @@ def cmd_sweep(args):
                        retry_failed=args.retry_failed, durable=args.durable, progress=not args.quiet)
         print(f"{result.folder}: {len(result.rows)} runs, {len(result.rows) - result.trained} finished before, "
               f"{len(result.failed)} failed")
+        if result.cluster_cost_more:
+            print(f"nnkern: note: starting the local cluster took {result.startup:.1f} s, more than its "
+                  f"{len(result.workers)} worker(s) could save on {result.seconds:.1f} s of training; for sweeps this "
+                  f"small, --workers 0 (one process, no Dask) is faster", file=sys.stderr)
     import fsspec.core
 
     fs, root = fsspec.core.url_to_fs(args.summary or args.out)

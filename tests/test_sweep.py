@@ -329,3 +329,25 @@ def test_a_scripts_local_workers_get_one_numba_thread_and_its_numba_cache(tmp_pa
     assert done.returncode == 0, done.stderr[-3000:]
     workers, numba_threads = done.stdout.splitlines()[-2:]
     assert workers == str([(1, cache, 0), (1, cache, 0)]) and numba_threads == "None"
+
+
+def test_a_cluster_that_cost_more_than_it_saved_is_pointed_out(tmp_path, capsys, client):
+    """A sweep whose own local cluster took longer to start than its workers could save says so
+    (the CLI suggests --workers 0); one on a given client started nothing, so it says nothing."""
+    from nnkern.sweeps.dispatch import SweepResult
+
+    two = {"tcp://a": {}, "tcp://b": {}}
+    assert SweepResult("f", [], 4, two, startup=1.0, seconds=1.9).cluster_cost_more  # 1.0 + 1.9 / 2 > 1.9
+    assert not SweepResult("f", [], 4, two, startup=1.0, seconds=2.1).cluster_cost_more  # 1.0 + 2.1 / 2 < 2.1
+    assert SweepResult("f", [], 1, {"tcp://a": {}}, startup=0.1, seconds=60.0).cluster_cost_more  # one worker saves nothing
+    assert not SweepResult("f", [], 4, two, startup=None, seconds=0.1).cluster_cost_more
+
+    given = nk.sweep(TINY, tmp_path / "given", client=client, progress=False)
+    assert given.startup is None and not given.cluster_cost_more
+    rows = given.rows
+    assert given.seconds == pytest.approx(sum(r["seconds"] for r in rows)) and given.seconds > 0
+
+    assert main(["sweep", "--dataset", "xor", "--n", "64", "--layers", "2,4,1", "--epochs", "5", "--batch-size", "16",
+                 "--seeds", "0-1", "--workers", "2", "--quiet", "--out", str(tmp_path / "own")]) == 0
+    err = capsys.readouterr().err
+    assert "nnkern: note: starting the local cluster took" in err and "--workers 0 (one process, no Dask) is faster" in err

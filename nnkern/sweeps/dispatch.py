@@ -32,14 +32,27 @@ class SweepResult:
     """What ``sweep`` returns. rows: the summary rows of the grid's runs, in grid order (dicts as
     in summary.csv: settings, status, metrics, seconds, error); trained: how many runs this call
     trained (the others were finished before); workers: {worker address: ``worker.numba_stats()``} of
-    the workers that trained them, as each last finished a task."""
+    the workers that trained them, as each last finished a task; startup: seconds this call took to
+    start its own local cluster and have its workers find the kernels (None: it started none);
+    seconds: the runs it trained, their seconds summed (each run's own time, on whichever worker)."""
 
-    def __init__(self, folder, rows, trained, workers):
+    def __init__(self, folder, rows, trained, workers, startup=None, seconds=0.0):
         self.folder, self.rows, self.trained, self.workers = folder, rows, trained, workers
+        self.startup, self.seconds = startup, seconds
 
     @property
     def failed(self):
         return [r for r in self.rows if r["status"] != "complete"]
+
+    @property
+    def cluster_cost_more(self):
+        """True when this call's own local cluster of W workers cost more time than it could save:
+        its runs' seconds in all (T) under startup * W / (W - 1), so one process (``n_workers=0``,
+        about T) would have finished before the cluster could (at least startup + T / W)."""
+        if self.startup is None:
+            return False
+        w = max(len(self.workers), 1)
+        return w == 1 or self.seconds < self.startup * w / (w - 1)
 
     def __repr__(self):
         return (f"SweepResult({self.folder!r}, runs={len(self.rows)}, failed={len(self.failed)}, "
@@ -73,21 +86,25 @@ def sweep(grid, out, *, client=None, scheduler=None, n_workers=None, retry_faile
     rows = summary.read_results(fs, root)  # every finished run in the folder, this grid's or not
     todo = [(name, spec, fs.unstrip_protocol(f"{root}/{name}")) for name, spec in zip(names, specs)
             if name not in rows or (retry_failed and rows[name]["status"] != "complete")]
-    workers = {}
+    workers, startup = {}, None
     try:
         if todo and n_workers == 0 and client is None and scheduler is None:
             _record(_in_process(todo, durable), len(todo), fs, root, rows, names, progress)
         elif todo:
+            started = time.perf_counter()
             with _client(client, scheduler, n_workers) as c:
                 addresses = sorted(c.scheduler_info(n_workers=-1)["workers"])
                 _warm_up(c, addresses, {spec["dtype"] for _, spec, _ in todo})
+                if client is None and scheduler is None:
+                    startup = time.perf_counter() - started
                 _record(_on_dask(c, todo, durable, len(addresses), workers), len(todo), fs, root, rows, names, progress)
     except BaseException:  # interrupted: the runs finished on workers but not reported yet are on disk
         rows.update(summary.read_results(fs, root))
         raise
     finally:
         _write_summary(fs, root, rows, names)
-    return SweepResult(fs.unstrip_protocol(root), [rows[n] for n in names], len(todo), workers)
+    seconds = sum(rows[name].get("seconds") or 0.0 for name, _, _ in todo if name in rows)
+    return SweepResult(fs.unstrip_protocol(root), [rows[n] for n in names], len(todo), workers, startup, seconds)
 
 
 @contextlib.contextmanager
