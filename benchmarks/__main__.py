@@ -127,7 +127,10 @@ def recording_case(quick, runs):
     results = []
     for k in range(1 if quick else runs or RUNS):
         print(f"  (d) run {k + 1}, load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
-        results.append(json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout))
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"case (d): {' '.join(command[1:])} failed (status {done.returncode}):\n{done.stderr[-2000:]}")
+        results.append(json.loads(done.stdout))
     setting = f"record every step {{}}, 2-16-16-1, {epochs} epochs x 32 steps"
     rows = []
     for mode, where in (("memory", "in memory"), ("folder", "streamed to a folder (record_to)")):

@@ -42,7 +42,8 @@ def main():
     X, y = nk.datasets.load("spiral", n=1000, noise=0.1, seed=0)
     results = measure(X, y, args)
     if args.json:
-        return print(json.dumps({mode: {k: float(v) for k, v in r.items()} for mode, r in results.items()}))
+        print(json.dumps({mode: {k: float(v) for k, v in r.items()} for mode, r in results.items()}))
+        return
     print(f"spiral 2-16-16-1, {args.epochs} epochs x 32 steps, median of {args.repeats}:")
     for mode, ratios in results.items():
         print(f"  record every step, {mode}: x the time without recording, " +

@@ -109,7 +109,7 @@ def test_recording_case_runs_in_fresh_processes_and_reports_medians_and_spread(t
         wall = next(walls)
         ratios = {"wall median": wall, "wall fastest": wall, "cpu median": wall - 0.01, "cpu fastest": wall}
         out = {"memory": ratios, "folder": dict(ratios, **{"written median": 1.5})}
-        return types.SimpleNamespace(stdout=json.dumps(out))
+        return types.SimpleNamespace(stdout=json.dumps(out), returncode=0, stderr="")
 
     monkeypatch.setattr(subprocess, "run", fake_run)
     main(["--cases", "d", "--runs", "5", "--out", str(tmp_path)])
@@ -135,3 +135,15 @@ def test_recording_overhead_prints_its_ratios_as_json():
     assert set(ratios) == {"memory", "folder"}
     assert set(ratios["folder"]) == {"wall median", "wall fastest", "cpu median", "cpu fastest", "written median"}
     assert all(0.2 < v < 20 for r in ratios.values() for v in r.values())  # times of the same training, each side
+
+
+def test_a_failed_recording_run_names_its_command_and_error(tmp_path, monkeypatch):
+    import subprocess
+    import types
+
+    import pytest
+
+    monkeypatch.setattr(subprocess, "run", lambda command, **kw: types.SimpleNamespace(
+        stdout="", returncode=1, stderr="Traceback ...\nValueError: record_to='x' already exists"))
+    with pytest.raises(RuntimeError, match=r"(?s)case \(d\): .*recording_overhead.py --json .*failed \(status 1\).*already exists"):
+        main(["--cases", "d", "--out", str(tmp_path)])
