@@ -93,6 +93,11 @@ def _memory_table(row):
     return lines
 
 
+def _typesetting(row):
+    """" (TeX typeset in it)" for a render that typeset its scene's TeX (the case's first run on a machine)."""
+    return " (TeX typeset in it)" if row.get("tex_typeset") is False else ""
+
+
 def _render_table(rows):
     def split(row):
         seconds = row.get("split_seconds")
@@ -100,7 +105,7 @@ def _render_table(rows):
 
     return (["| quality | render | video | render / video | two processes (`nnkern render -j 2`) | replay frames | updates | "
              "drawing | encoding | other |", "|---|---|---|---|---|---|---|---|---|---|"]
-            + [f"| -q{row['quality'][0]} | {row['render_seconds']:.0f} s | {row['video_seconds']:.0f} s | "
+            + [f"| -q{row['quality'][0]} | {row['render_seconds']:.0f} s{_typesetting(row)} | {row['video_seconds']:.0f} s | "
                f"{row['render_seconds'] / row['video_seconds']:.2f}x | {split(row)} | {row['replay_frames']} | "
                + " | ".join(f"{fmt_time(row['per_frame'][k])}" for k in ("tracker", "drawing", "encoding", "other"))
                + " |" for row in rows])
@@ -155,7 +160,8 @@ def table(result):
             lines += ["", f"(m) Peak memory, {row['setting']}:", ""] + _memory_table(row)
     renders = [row for row in rows if row["case"] == "r"]
     if renders:
-        lines += ["", "(r) The flagship scene, each quality one render in a fresh process, then split over two "
+        lines += ["", "(r) The flagship scene, each quality one render in a fresh process (its TeX typeset "
+                  "before, as for a lecturer's second render, unless said), then split over two "
                   "(`nnkern render training -j 2`, cut by that render's animation times); per frame of the one-process replay "
                   "(the frames drawn while the tracker plays the run): its updates (the tracker's frame, grid "
                   "included, the views restyling their mobjects, the play's other animations), Manim's "

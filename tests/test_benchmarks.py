@@ -147,3 +147,35 @@ def test_a_failed_recording_run_names_its_command_and_error(tmp_path, monkeypatc
         stdout="", returncode=1, stderr="Traceback ...\nValueError: record_to='x' already exists"))
     with pytest.raises(RuntimeError, match=r"(?s)case \(d\): .*recording_overhead.py --json .*failed \(status 1\).*already exists"):
         main(["--cases", "d", "--out", str(tmp_path)])
+
+
+def test_the_render_case_starts_from_typeset_tex_and_keeps_it(tmp_path, monkeypatch):
+    """(r): the first run on a machine typesets the scene's TeX and keeps it in nnkern's cache; the
+    next runs start their one-process render with it, and the table says which render typeset."""
+    import subprocess
+    import types
+
+    import benchmarks.__main__ as suite
+
+    monkeypatch.setenv("NNKERN_CACHE", str(tmp_path / "cache"))
+    seen = []
+
+    def fake_run(argv, **kwargs):
+        if "benchmarks.replay_frames" in argv:
+            tex = pathlib.Path(argv[argv.index("--media") + 1]) / "Tex"
+            seen.append(sorted(p.name for p in tex.glob("*")) if tex.is_dir() else None)
+            tex.mkdir(exist_ok=True)
+            (tex / "formula.svg").write_text("<svg/>")
+            row = {"quality": "low", "render_seconds": 50.0, "video_seconds": 77.0, "replay_frames": 360,
+                   "replay_seconds": 20.0, "per_frame": {"tracker": 0.03, "drawing": 0.04, "encoding": 1e-5, "other": 1e-3}}
+            return types.SimpleNamespace(returncode=0, stdout=json.dumps(row), stderr="")
+        return types.SimpleNamespace(returncode=1, stdout="", stderr="no split in this test")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    first, second = suite.render_case(quick=True), suite.render_case(quick=True)
+    assert seen == [None, ["formula.svg"]]
+    assert [r["tex_typeset"] for r in first + second] == [False, True]
+    from benchmarks import report
+
+    lines = report._render_table(first + second)
+    assert "| -ql | 50 s (TeX typeset in it) |" in lines[2] and "| -ql | 50 s |" in lines[3]
