@@ -94,7 +94,7 @@ def _memory_table(row):
 
 
 def _typesetting(row):
-    """" (TeX typeset in it)" for a render that typeset its scene's TeX (the case's first run on a machine)."""
+    """The render cell's note for a render that typeset its scene's TeX (the case's first run on a machine)."""
     return " (TeX typeset in it)" if row.get("tex_typeset") is False else ""
 
 
