@@ -68,8 +68,12 @@ def encode_targets(y, output, n_out, n_rows, dtype, name="y"):
         return Y
     if y.ndim == 1 and n_out == 1:
         y = y[:, None]
+    if y.ndim == 1:
+        raise ValueError(f"{name} has one value per sample, but the net has {n_out} {output} outputs: give {name} "
+                         f"as (n_samples, {n_out}), or for class labels 0..{n_out - 1} make the net with output='softmax'")
     if y.ndim != 2 or y.shape[1] != n_out:
-        raise ValueError(f"{name} has shape {y.shape}; expected (n_samples,) or (n_samples, {n_out}) for {n_out} {output} output(s)")
+        shapes = f"(n_samples,) or (n_samples, 1)" if n_out == 1 else f"(n_samples, {n_out})"
+        raise ValueError(f"{name} has shape {y.shape}; expected {shapes} for {n_out} {output} output(s)")
     if output == "sigmoid" and (y.min() < 0 or y.max() > 1):
         raise ValueError(f"{name} holds values outside [0, 1]; sigmoid output expects binary labels 0/1")
     return np.ascontiguousarray(y, dtype=dtype)

@@ -108,7 +108,9 @@ X, Y = nk.datasets.load("xor", n=40, seed=0)
         (lambda: nk.MLP([2, 4, 1]).predict(np.zeros((5, 3))), r"expected \(n_samples, 2\)"),
         (lambda: nk.MLP([2, 4, 1]).set_params(np.zeros(3)), "parameter vector has shape"),
         (lambda: nk.MLP([2, 4, 1], output="identity").predict_proba(X), "needs a classifier"),
-        (lambda: nk.loss_and_grads(nk.MLP([2, 4, 1]), X, Y[:, None, None]), "has shape"),
+        (lambda: nk.loss_and_grads(nk.MLP([2, 4, 1]), X, Y[:, None, None]), r"has shape .*expected \(n_samples,\) or \(n_samples, 1\)"),
+        (lambda: nk.train(nk.MLP([2, 4, 3]), X, Y), "y has one value per sample, but the net has 3 sigmoid outputs: .*output='softmax'"),
+        (lambda: nk.train(nk.MLP([2, 4, 3]), X, np.zeros((40, 2))), r"shape \(40, 2\); expected \(n_samples, 3\) for 3 sigmoid"),
     ],
 )
 def test_bad_input_raises_a_clear_value_error(call, message):

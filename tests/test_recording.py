@@ -311,10 +311,10 @@ def test_save_never_clobbers_an_existing_recording(run, data, tmp_path, monkeypa
 def test_a_failed_chunk_write_stops_training_and_leaves_the_chunks_before_it(data, tmp_path, monkeypatch):
     write_npz = storage.write_npz
 
-    def disk_full_at_chunk_1(path, arrays, sync=True, writer=None):
+    def disk_full_at_chunk_1(path, arrays, *args):
         if path.endswith(storage.chunk_name(1)):
             raise OSError("disk full")
-        write_npz(path, arrays, sync, writer)
+        write_npz(path, arrays, *args)
 
     monkeypatch.setattr(storage, "write_npz", disk_full_at_chunk_1)
     for name in ("CHUNK_BYTES", "FIRST_CHUNK_BYTES"):  # a chunk per epoch or two

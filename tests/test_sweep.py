@@ -69,6 +69,8 @@ def test_n_workers_0_trains_in_this_process_without_a_cluster(tmp_path):
     assert result.trained == 4 and result.workers == {} and not result.failed
     assert [nk.Recording.load(tmp_path / "sweep" / r["name"]).complete for r in result.rows] == [True] * 4
     assert set(_csv_rows(tmp_path / "sweep")) == {r["name"] for r in result.rows}
+    data = {os.stat(tmp_path / "sweep" / r["name"] / "data.npz").st_ino for r in result.rows}
+    assert len(data) == 1  # the runs' data, the same for all, is on disk once
 
 
 def _csv_rows(folder):
@@ -93,6 +95,8 @@ def test_failing_runs_are_reported_the_rest_complete_and_the_summary_matches_the
 
     table = _csv_rows(out)
     assert set(table) == set(status) == {p.name for p in out.iterdir() if p.is_dir()}
+    data = {os.stat(p).st_ino for p in out.glob("*/data.npz")}
+    assert len(list(out.glob("*/data.npz"))) == 6 and len(data) <= 2  # a copy per worker at most
     for name, row in table.items():
         assert row["status"] == status[name]
         folder = out / name

@@ -386,15 +386,16 @@ class _FolderSink:
         self.started = self._submit(0, self._write_start, arrays)
 
     def _write_start(self, arrays):
-        self._write_npz(storage.DATA, arrays)
+        self._write_npz(storage.DATA, arrays, data=True)
         storage.write_json(self._path(storage.HEADER), self.header, self.sync)
         self.history = storage.HistoryWriter(self.folder)
 
-    def _write_npz(self, name, arrays):
-        """Write a file on the writer thread; with durable="end", have the syncer thread flush it to
-        disk after its rename (so the end has less left to flush; neither training nor the writer
-        waits for it)."""
-        storage.write_npz(self._path(name), arrays, self.sync, self.direct)
+    def _write_npz(self, name, arrays, data=False):
+        """Write a file on the writer thread (``data``: the data, by ``storage.write_data``); with
+        durable="end", have the syncer thread flush it to disk after its rename (so the end has less
+        left to flush; neither training nor the writer waits for it)."""
+        write = storage.write_data if data else storage.write_npz
+        write(self._path(name), arrays, self.sync, self.direct)
         if self.sync:
             self.synced.add(name)
         elif self.sync_end:

@@ -318,7 +318,7 @@ class Recording:
         return path
 
     def _write(self, folder):
-        storage.write_npz(os.path.join(folder, storage.DATA), self._raw_data())
+        storage.write_data(os.path.join(folder, storage.DATA), self._raw_data())
         for c, chunk in enumerate(self._chunks):
             arrays = dict(chunk.index, key=chunk.key, **{f: chunk.read(f) for f in ("grad", *STATE)})
             storage.write_npz(os.path.join(folder, storage.chunk_name(c)), arrays)

@@ -14,8 +14,9 @@ than the gradients.  A schema-1 chunk has no ``key``: it stores the state of eve
 
 Every file except history.jsonl is written under a temporary name and renamed, so a reader (even
 after the writer was killed) sees a whole file or none; ``sync=True`` also flushes it to disk
-before the rename, so that it survives a power loss.  Problems raise ``RecordingError`` naming
-the file.
+before the rename, so that it survives a power loss.  data.npz may be a hard link to the data.npz
+of another recording the same process wrote with the same data (``write_data``).  Problems raise
+``RecordingError`` naming the file.
 """
 
 import errno
@@ -27,6 +28,7 @@ import os
 import re
 import struct
 import sys
+import threading
 import zipfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -162,27 +164,28 @@ def _npy_header(array):
 
 
 def _npz_entries(arrays):
-    """[(file name, .npy header, data as uint8)] of the .npz of ``arrays`` ({name: array})."""
+    """[(file name, .npy header, data as uint8, CRC-32 of header and data)] of the .npz of ``arrays``
+    ({name: array}); zlib releases the GIL for the checksums."""
     entries = []
     for key, array in arrays.items():
         array = np.ascontiguousarray(array)
-        entries.append((f"{key}.npy".encode(), _npy_header(array), array.reshape(-1).view(np.uint8)))
+        header, data = _npy_header(array), array.reshape(-1).view(np.uint8)
+        entries.append((f"{key}.npy".encode(), header, data, zlib.crc32(data, zlib.crc32(header))))
     return entries
 
 
 def _npz_size(entries):
     return _END.size + sum(_LOCAL.size + _CENTRAL.size + 2 * len(name) + len(header) + len(data)
-                           for name, header, data in entries)
+                           for name, header, data, _ in entries)
 
 
 def _build_npz(out, entries):
     """Write into ``out`` (uint8, ``_npz_size(entries)`` bytes, at most _ZIP_LIMIT) the .npz file of
     ``entries``: what ``np.load`` reads back as ``np.savez`` would have saved the arrays, checksums
-    included, each array's bytes copied once (by numpy, which releases the GIL for it, as zlib does
-    for the checksums)."""
+    included, each array's bytes copied once (by numpy, which releases the GIL for it)."""
     central, at = [], 0
-    for name, header, data in entries:
-        size, crc = len(header) + len(data), zlib.crc32(data, zlib.crc32(header))
+    for name, header, data, crc in entries:
+        size = len(header) + len(data)
         fields = (_ZIP_VERSION, 0, 0, _ZIP_TIME, _ZIP_DATE, crc, size, size, len(name))
         record = _LOCAL.pack(0x04034B50, *fields, 0) + name + header
         out[at : at + len(record)] = np.frombuffer(record, np.uint8)
@@ -251,11 +254,12 @@ def write_json(path, obj, sync=True):
     write_atomic(path, lambda f: f.write(json.dumps(obj, indent=2).encode() + b"\n"), sync)
 
 
-def write_npz(path, arrays, sync=True, writer=None):
+def write_npz(path, arrays, sync=True, writer=None, entries=None):
     """The .npz of ``arrays`` (see ``_build_npz``) into ``path`` atomically (see ``write_atomic``);
     through ``writer``, a ``DirectWriter``, when given (the same bytes, the same guarantees).  A file
-    of 4 GiB or more (which needs zip64) is written by ``np.savez``."""
-    entries = _npz_entries(arrays)
+    of 4 GiB or more (which needs zip64) is written by ``np.savez``.  entries: ``_npz_entries(arrays)``
+    if the caller has them."""
+    entries = _npz_entries(arrays) if entries is None else entries
     n = _npz_size(entries)
     if n > _ZIP_LIMIT:
         return write_atomic(path, lambda f: np.savez(f, **arrays), sync)
@@ -273,6 +277,58 @@ def write_npz(path, arrays, sync=True, writer=None):
             sync_file(tmp)
 
     _replace(path, write_file, sync)
+
+
+#: the data.npz files this process wrote, by content: {key (see ``write_data``): (path, identity
+#: of the file then)}, the most recent DATA_WRITTEN of them
+_DATA, _DATA_LOCK, DATA_WRITTEN = {}, threading.Lock(), 16
+
+
+def _identity(path):
+    """What changes when the file at ``path`` is replaced or rewritten: device, inode, size, mtime."""
+    st = os.stat(path)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def write_data(path, arrays, sync=True, writer=None):
+    """``write_npz`` of a recording's data.npz, except that when this process wrote the same arrays
+    (the same names, .npy headers, CRC-32 and Adler-32 of every array) to a data.npz that is still
+    the file it wrote, ``path`` becomes a hard link to it: a sweep's runs, or a loop of runs on the
+    same data, keep one copy of it on disk and write it once.  Where linking fails (another file
+    system, none allowed) the file is written."""
+    entries = _npz_entries(arrays)
+    key = tuple((name, header, crc, zlib.adler32(data)) for name, header, data, crc in entries)
+    with _DATA_LOCK:
+        earlier = _DATA.get(key)
+    if earlier is not None and _link(earlier, path, sync):
+        return
+    write_npz(path, arrays, sync, writer, entries)
+    with _DATA_LOCK:
+        _DATA.pop(key, None)
+        _DATA[key] = (os.path.abspath(path), _identity(path))
+        while len(_DATA) > DATA_WRITTEN:
+            del _DATA[next(iter(_DATA))]
+
+
+def _link(earlier, path, sync):
+    """Make ``path`` a hard link (atomically, flushed to disk with ``sync``) to the file
+    ``earlier`` = (its path, its identity when written) if it is still that file; whether it did."""
+    source, identity = earlier
+
+    def link(tmp):
+        if os.path.lexists(tmp):  # left by a killed writer
+            os.remove(tmp)
+        os.link(source, tmp)
+        if sync:
+            sync_file(tmp)
+
+    try:
+        if _identity(source) != identity:
+            return False
+        _replace(path, link, sync)
+    except OSError:
+        return False
+    return True
 
 
 def read_header(folder):
