@@ -31,7 +31,7 @@ import time  # noqa: E402
 from . import report  # noqa: E402
 from .cases import CASES  # noqa: E402
 from .contenders import CONTENDERS  # noqa: E402
-from .common import machine, machine_line  # noqa: E402
+from .common import machine, machine_line, steadiness, steady_text  # noqa: E402
 from .runner import RUNS, run_case  # noqa: E402
 
 ORDER = "abcimsdr"
@@ -78,14 +78,15 @@ def main(argv=None):
     print(f"load average at start: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} "
           f"(on {os.cpu_count()} cores)", flush=True)
     rows, loads, seconds = kept["rows"], kept.get("machine", {}).get("load_average", {}).get("per_case", {}), kept["case_seconds"]
-    started = kept.get("case_started", {})
+    started, steady = kept.get("case_started", {}), kept.get("machine", {}).get("steadiness", {})
     for key in ORDER:
         if key not in args.cases:
             continue
-        t0 = time.perf_counter()
         loads[key] = os.getloadavg()[0]
+        steady[key] = steadiness()
+        t0 = time.perf_counter()
         started[key] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        print(f"case ({key}) ...", file=sys.stderr, flush=True)
+        print(f"case ({key}) ... (steadiness {steady_text(steady[key])})", file=sys.stderr, flush=True)
         if key == "d":
             rows += recording_case(args.quick, args.runs)
         elif key == "r":
@@ -97,6 +98,7 @@ def main(argv=None):
         info = machine()
         start = kept.get("machine", {}).get("load_average", {}).get("start", list(load_before))
         info["load_average"] = {"start": start, "end": list(os.getloadavg()), "per_case": loads}
+        info["steadiness"] = steady
         if os.environ.get("NNKERN_BENCH_UNSET"):
             info["unset_for_this_run"] = os.environ["NNKERN_BENCH_UNSET"].split(",")
         rows.sort(key=lambda r: ORDER.index(r["case"]))

@@ -5,6 +5,7 @@ import statistics
 import textwrap
 
 from .contenders.with_blas import epoch_flops
+from .common import NOISY, steady_text
 
 NAMES = {"nnkern": "nnkern", "nnkern kernel": "bare kernel", "numpy": "NumPy", "jax": "JAX", "torch": "PyTorch",
          "torch tuned": "PyTorch tuned", "torch compile": "torch.compile", "sklearn": "scikit-learn",
@@ -150,6 +151,12 @@ def table(result):
         started = result.get("case_started", {})
         notes.append("1-minute load average at the start of each case: " + ", ".join(
             f"({k}) {v:.1f}" + (f" at {started[k]}" if k in started else "") for k, v in load["per_case"].items()))
+    steady = result["machine"].get("steadiness")
+    if steady:
+        notes.append("Steadiness at the start of each case (a fixed Python loop timed 20 times on every core at "
+                     f"once: the 90th percentile of its times over the 10th; about 1.05x on a quiet machine, "
+                     f"noisy above {NOISY:.2f}x): " + ", ".join(
+                         f"({k}) {steady_text(v)} ({v['median_ms']:.0f} ms)" for k, v in steady.items()))
     lines += [f"- {n}" for n in notes]
     for row in rows:
         if row["case"] == "s":

@@ -52,6 +52,8 @@ import time  # noqa: E402
 import nnkern as nk  # noqa: E402
 from nnkern.sweeps import dispatch, grid, worker  # noqa: E402
 
+from .common import steadiness, steady_text  # noqa: E402
+
 GRID = dict(dataset="spiral", n=1000, layers=[2, 16, 16, 1], activation="tanh", optimizer="adam", lr=0.01,
             batch_size=32, seed=list(range(16)))
 
@@ -220,17 +222,18 @@ def main(argv=None):
     parser.add_argument("--no-cold-cache", action="store_true", help="skip the two sweeps with an empty Numba cache")
     args = parser.parse_args(argv)
     scratch = tempfile.mkdtemp(prefix="nnkern-bench-sweep-")
-    load_before = os.getloadavg()
+    load_before, steady_before = os.getloadavg(), steadiness()
     try:
         t = speed(args.epochs, args.repeats, scratch)
         cold = [] if args.no_cold_cache else cold_cache(scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    load_after = os.getloadavg()
+    load_after, steady_after = os.getloadavg(), steadiness()
     n = len(GRID["seed"])
     result = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "load_average_1_5_15": {"before": load_before, "after": load_after},
+        "steadiness": {"before": steady_before, "after": steady_after},
         "case": f"{n} runs of 2-16-16-1 tanh on spiral (1000 points, 750 trained), {args.epochs} epochs, batch 32, "
                 "adam, recorded on a geometric schedule",
         "median_seconds": {k: t[k] for k in ("serial", "sweep, new cluster", "sweep, warm workers", "plain", "startup",
@@ -261,7 +264,8 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     (out / f"sweep-{args.epochs}-epochs.json").write_text(json.dumps(result, indent=1) + "\n")
     m, x = result["median_seconds"], result["speedup"]
-    print(f"{result['case']}\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
+    print(f"{result['case']}\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}; steadiness "
+          f"(see benchmarks.common.steadiness) before {steady_text(steady_before)}, after {steady_text(steady_after)}")
     print(f"serial {m['serial']:.2f} s; sweep on 2 workers: new cluster {m['sweep, new cluster']:.2f} s "
           f"(+{m['startup']:.2f} s start-up) {x['new cluster']:.2f}x ({x['new cluster, with its start-up']:.2f}x with "
           f"the start-up), warm workers {m['sweep, warm workers']:.2f} s {x['warm workers']:.2f}x")

@@ -30,6 +30,22 @@ def test_quick_grid_case_writes_table_and_json(tmp_path, capsys):
     assert "| c | grid 200x200, 2-16-16-1, all layers, float32 | 1 |" in table and "Machine:" in table
     assert "load average" in capsys.readouterr().out
     assert table.count("Measured ") == 1 and "Cases run at different times" not in table
+    probe = result["machine"]["steadiness"]["c"]
+    assert 0 < probe["p10_ms"] <= probe["median_ms"] <= probe["p90_ms"] and probe["spread"] >= 1
+    assert f"Steadiness at the start of each case (" in table and f"(c) {probe['spread']:.2f}x" in table
+
+
+def test_a_noisy_case_is_called_noisy(monkeypatch):
+    from benchmarks import report
+    from benchmarks.common import NOISY, steadiness
+
+    probe = steadiness(reps=5)
+    assert set(probe) == {"median_ms", "p10_ms", "p90_ms", "spread"}
+    result = {"rows": [], "quick": True, "seconds": 60, "machine_line": "m", "in_parts": False,
+              "machine": {"date": "d", "cores": 2, "load_average": {"start": [0.1], "end": [0.2]},
+                          "steadiness": {"a": dict(probe, spread=1.02), "b": dict(probe, median_ms=21.4, spread=NOISY + 0.5)}}}
+    table = report.table(result)
+    assert "(a) 1.02x (" in table and f"(b) {NOISY + 0.5:.2f}x, noisy (21 ms)" in table
 
 
 def test_update_keeps_the_other_cases_and_says_when_each_ran(tmp_path):
