@@ -27,7 +27,8 @@ empty cache directory, the second of which should compile nothing.
 
 Besides wall time (which other load on the machine moves), the CPU time a warm sweep cost its
 workers and the client process (scheduler included) per run, against a plain nk.train's: what the
-overhead is whatever the load.  Writes results/sweep-EPOCHS-epochs.json. Options: ``--epochs``
+overhead is whatever the load; and the machine's steadiness before and after (``common.steadiness``:
+a run on a noisy host is not to be trusted).  Writes results/sweep-EPOCHS-epochs.json. Options: ``--epochs``
 (default 200), ``--repeats`` (default 3), ``--out``, ``--no-cold-cache``.
 """
 
