@@ -163,14 +163,14 @@ def _npy_header(array):
     return out.getvalue()
 
 
-def _npz_entries(arrays):
+def _npz_entries(arrays, checksums=False):
     """[(file name, .npy header, data as uint8, CRC-32 of header and data)] of the .npz of ``arrays``
-    ({name: array}); zlib releases the GIL for the checksums."""
+    ({name: array}); the CRC-32 None unless ``checksums`` (``_build_npz`` computes it then)."""
     entries = []
     for key, array in arrays.items():
         array = np.ascontiguousarray(array)
         header, data = _npy_header(array), array.reshape(-1).view(np.uint8)
-        entries.append((f"{key}.npy".encode(), header, data, zlib.crc32(data, zlib.crc32(header))))
+        entries.append((f"{key}.npy".encode(), header, data, zlib.crc32(data, zlib.crc32(header)) if checksums else None))
     return entries
 
 
@@ -182,10 +182,12 @@ def _npz_size(entries):
 def _build_npz(out, entries):
     """Write into ``out`` (uint8, ``_npz_size(entries)`` bytes, at most _ZIP_LIMIT) the .npz file of
     ``entries``: what ``np.load`` reads back as ``np.savez`` would have saved the arrays, checksums
-    included, each array's bytes copied once (by numpy, which releases the GIL for it)."""
+    included, each array's bytes copied once (by numpy, which releases the GIL for it, as zlib does
+    for the checksums)."""
     central, at = [], 0
     for name, header, data, crc in entries:
         size = len(header) + len(data)
+        crc = zlib.crc32(data, zlib.crc32(header)) if crc is None else crc
         fields = (_ZIP_VERSION, 0, 0, _ZIP_TIME, _ZIP_DATE, crc, size, size, len(name))
         record = _LOCAL.pack(0x04034B50, *fields, 0) + name + header
         out[at : at + len(record)] = np.frombuffer(record, np.uint8)
@@ -296,7 +298,7 @@ def write_data(path, arrays, sync=True, writer=None):
     the file it wrote, ``path`` becomes a hard link to it: a sweep's runs, or a loop of runs on the
     same data, keep one copy of it on disk and write it once.  Where linking fails (another file
     system, none allowed) the file is written."""
-    entries = _npz_entries(arrays)
+    entries = _npz_entries(arrays, checksums=True)
     key = tuple((name, header, crc, zlib.adler32(data)) for name, header, data, crc in entries)
     with _DATA_LOCK:
         earlier = _DATA.get(key)
