@@ -36,7 +36,7 @@ def steadiness(reps=20):
     process per core, all at once, each pinned to its core where the OS allows.  Returns
     {"median_ms", "p10_ms", "p90_ms", "spread"}: spread = p90 / p10 of all the times, about 1.05 on a
     quiet machine, over NOISY on a noisy one (where a fixed loop took 35 to 80 ms from second to
-    second)."""
+    second).  A host slowing every core alike for a while shows in median_ms, not in the spread."""
     cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
     code = _REFERENCE.format(reps=reps)
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
