@@ -26,11 +26,11 @@ def call_times(fn, repeats, warmup=1):
 #: ``steadiness``'s reference: a fixed pure-Python loop (about 10 ms on a Zen 3), timed {reps} times
 _REFERENCE = ("import time\ndef loop():\n    s = 0\n    for i in range(300_000):\n        s += i\n"
               "for _ in range({reps}):\n    t = time.perf_counter()\n    loop()\n    print(time.perf_counter() - t)\n")
-#: a spread (see ``steadiness``) above this marks the machine as noisy
-NOISY = 1.25
+#: a spread (see ``steadiness``) above this marks the machine as noisy; times the loop runs on each core
+NOISY, REPS = 1.25, 20
 
 
-def steadiness(reps=20):
+def steadiness(reps=REPS):
     """How steady the machine is now, which its load average does not tell (a virtual machine's
     neighbours on its host do not show in it): a fixed pure-Python loop timed ``reps`` times in one
     process per core, all at once, each pinned to its core where the OS allows.  Returns

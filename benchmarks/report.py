@@ -5,7 +5,7 @@ import statistics
 import textwrap
 
 from .contenders.with_blas import epoch_flops
-from .common import NOISY, steady_text
+from .common import NOISY, REPS, steady_text
 
 NAMES = {"nnkern": "nnkern", "nnkern kernel": "bare kernel", "numpy": "NumPy", "jax": "JAX", "torch": "PyTorch",
          "torch tuned": "PyTorch tuned", "torch compile": "torch.compile", "sklearn": "scikit-learn",
@@ -153,7 +153,7 @@ def table(result):
             f"({k}) {v:.1f}" + (f" at {started[k]}" if k in started else "") for k, v in load["per_case"].items()))
     steady = result["machine"].get("steadiness")
     if steady:
-        notes.append("Steadiness at the start of each case (a fixed Python loop timed 20 times on every core at "
+        notes.append(f"Steadiness at the start of each case (a fixed Python loop timed {REPS} times on every core at "
                      f"once: the 90th percentile of its times over the 10th; about 1.05x on a quiet machine, "
                      f"noisy above {NOISY:.2f}x): " + ", ".join(
                          f"({k}) {steady_text(v)} ({v['median_ms']:.0f} ms)" for k, v in steady.items()))
