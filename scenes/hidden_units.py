@@ -30,7 +30,6 @@ from manim import (
     Line,
     ShowPassingFlash,
     SurroundingRectangle,
-    Text,
     UpdateFromAlphaFunc,
     VGroup,
     Write,
@@ -52,6 +51,7 @@ from nnkern.viz import (
 from nnkern.viz.captions import CaptionedScene
 from nnkern.viz.neuron import first_layer_lines
 from nnkern.viz.runs import env_recording, planar_classes, planar_classifier
+from nnkern.viz.text import text as light_text
 
 config.disable_caching = True  # every animation here runs updaters: caching would only cost hashing
 
@@ -126,7 +126,7 @@ def layer_blocks(widths, left, right, top, bottom, gap=0.45):
 
 class HiddenUnitsScene(CaptionedScene):
     def construct(self):
-        title = Text("What every hidden neuron sees", font_size=50, color=style.PALETTE.text)
+        title = light_text("What every hidden neuron sees", font_size=50, color=style.PALETTE.text)
         self.play(Write(title), run_time=1.0)
         self.wait(0.4)
         self.xor_part(RecordedRun.from_recording(xor_recording()), title)
@@ -267,7 +267,7 @@ class HiddenUnitsScene(CaptionedScene):
         blocks, pitch = layer_blocks(hidden, left, 2.1, 2.6, -2.0)
         maps = [NeuronMap(l, diagram.shown[l], centres, extent, net.activation, side=pitch - 0.12)
                 for l, centres in enumerate(blocks, start=1)]  # fmt: skip
-        names = VGroup(*(Text(f"layer {l}", font_size=24, color=pal.text).next_to(m, DOWN, buff=0.15)
+        names = VGroup(*(light_text(f"layer {l}", font_size=24, color=pal.text).next_to(m, DOWN, buff=0.15)
                          for l, m in enumerate(maps, start=1)))  # fmt: skip
         numbers = diagram.layer_captions([""] + [str(l) for l in range(1, len(hidden) + 1)] + [""])
         board = DecisionBoundary(extent, run.X, run.y, side=4.2).move_to([4.6, 0.45, 0])

@@ -24,7 +24,6 @@ from manim import (
     Indicate,
     LaggedStart,
     MathTex,
-    Text,
     UpdateFromFunc,
     VGroup,
     Write,
@@ -46,6 +45,7 @@ from nnkern.viz import (
 )
 from nnkern.viz.captions import CaptionedScene
 from nnkern.viz.runs import env_recording, planar_classifier
+from nnkern.viz.text import text as light_text
 
 config.disable_caching = True  # every animation here runs updaters: caching would only cost hashing
 
@@ -105,7 +105,7 @@ class NeuronScene(CaptionedScene):
 
         # 1. The formula, term by term, written beside the neuron it describes, and its three knobs.
         self.next_section("formula")
-        title = Text("One neuron", font_size=56, color=style.PALETTE.text)
+        title = light_text("One neuron", font_size=56, color=style.PALETTE.text)
         self.play(Write(title), run_time=0.8)
         self.wait(0.4)
         parts = ["z", "=", "w_1", "x_1", "+", "w_2", "x_2", "+", "b", r",\quad", "a", "=", r"\sigma(z)"]

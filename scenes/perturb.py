@@ -28,7 +28,6 @@ from manim import (
     GrowFromEdge,
     Indicate,
     LaggedStart,
-    Text,
     Transform,
     UpdateFromAlphaFunc,
     ValueTracker,
@@ -44,6 +43,7 @@ from nnkern.viz.captions import CaptionedScene
 from nnkern.viz.overlay import EdgeOverlay
 from nnkern.viz.runs import env_recording, planar_classifier
 from nnkern.viz.slider import Slider
+from nnkern.viz.text import text as light_text
 
 config.disable_caching = True
 
@@ -82,7 +82,7 @@ def load_net():
 
 def readout(label, number):
     """``label`` Text with a DecimalNumber to its right."""
-    text = Text(label, font_size=28, color=style.PALETTE.text)
+    text = light_text(label, font_size=28, color=style.PALETTE.text)
     return VGroup(text, number.next_to(text, RIGHT, buff=0.15).match_y(text))
 
 
@@ -184,9 +184,9 @@ class PerturbScene(CaptionedScene):
         axes.move_to([-2.7, -2.15, 0])
         for n in [*axes.x_axis.numbers, *axes.y_axis.numbers]:
             n.set_color(pal.text)
-        xlabel = Text("fraction of weights removed, smallest |w| first", font_size=24, color=pal.text)
+        xlabel = light_text("fraction of weights removed, smallest |w| first", font_size=24, color=pal.text)
         xlabel.next_to(axes, DOWN, buff=0.1)
-        ylabel = Text("accuracy", font_size=24, color=pal.text).next_to(axes, UP, buff=0.1).align_to(axes, LEFT)
+        ylabel = light_text("accuracy", font_size=24, color=pal.text).next_to(axes, UP, buff=0.1).align_to(axes, LEFT)
         self.say("Now prune: remove weights from the smallest |w| up",
                  FadeOut(bars), FadeOut(ring), FadeOut(slider),
                  Transform(edges, EdgeOverlay(diagram, net.weights, max_width=6.0, power=2.0)))

@@ -24,7 +24,6 @@ from manim import (
     LaggedStart,
     MathTex,
     Rectangle,
-    Text,
     TransformFromCopy,
     UpdateFromAlphaFunc,
     VGroup,
@@ -103,8 +102,8 @@ class TrainingScene(Captioned, BoxedImages, LectureScene):
 
         # 1. Title, then the data.
         self.next_section("title")
-        title = Text("How a neural network learns", font_size=52, color=pal.text)
-        sub = Text(f"a {'-'.join(map(str, net.sizes))} network, {len(run.X)} training points", font_size=30,
+        title = text.text("How a neural network learns", font_size=52, color=pal.text)
+        sub = text.text(f"a {'-'.join(map(str, net.sizes))} network, {len(run.X)} training points", font_size=30,
                    color=pal.text)
         sub.next_to(title, DOWN)
         self.play(Write(title), FadeIn(sub, shift=UP * 0.2))
@@ -157,7 +156,7 @@ class TrainingScene(Captioned, BoxedImages, LectureScene):
         self.play(TransformFromCopy(coords, valued), FadeOut(inputs))
         self.settle(valued)
         formula = VGroup(
-            Text("each neuron computes", font_size=28, color=pal.text),
+            text.text("each neuron computes", font_size=28, color=pal.text),
             MathTex(r"\tanh\!\left(\textstyle\sum_i w_i a_i + b\right)" if net.activation == "tanh" else
                     rf"\mathrm{{{net.activation}}}\!\left(\textstyle\sum_i w_i a_i + b\right)", font_size=40, color=pal.text),
         ).arrange(RIGHT).to_edge(UP, buff=0.25)  # fmt: skip
@@ -194,7 +193,7 @@ class TrainingScene(Captioned, BoxedImages, LectureScene):
 
         epoch = text.number(0, num_decimal_places=0, font_size=40, palette=pal)
         acc = text.number(0, num_decimal_places=0, font_size=40, unit=r"\%", palette=pal)
-        words = VGroup(*(Text(w, font_size=26, color=pal.text) for w in ("epoch", "training accuracy")))
+        words = VGroup(*(text.text(w, font_size=26, color=pal.text) for w in ("epoch", "training accuracy")))
         counter = VGroup(VGroup(words[0], epoch).arrange(RIGHT), VGroup(words[1], acc).arrange(RIGHT))
         counter.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(board.frame, UP, buff=0.12)
         counter.align_to(board.frame, LEFT)

@@ -26,7 +26,6 @@ from manim import (
     LaggedStart,
     MathTex,
     SurroundingRectangle,
-    Text,
     UpdateFromAlphaFunc,
     VGroup,
     Write,
@@ -36,6 +35,7 @@ import nnkern as nk
 from nnkern.viz import LossCurve, NetworkDiagram, RecordedRun, TrainingTracker, WarpGrid, plane, style
 from nnkern.viz.captions import CaptionedScene
 from nnkern.viz.runs import env_recording, planar_classes, planar_classifier
+from nnkern.viz.text import text as light_text
 
 config.disable_caching = True  # every animation here runs updaters: caching would only cost hashing
 
@@ -93,7 +93,7 @@ class WarpScene(CaptionedScene):
 
         # 1. The plane as a grid, the data, the network.
         self.next_section("plane")
-        title = Text("How a network bends space", font_size=52, color=pal.text)
+        title = light_text("How a network bends space", font_size=52, color=pal.text)
         self.play(Write(title))
         self.wait(0.8)
         self.play(FadeOut(title))
@@ -202,6 +202,6 @@ class WarpScene(CaptionedScene):
         if want == self.tag_text:
             return []
         old, self.tag_text = self.tag, want
-        self.tag = None if want is None else Text(want, font_size=24, line_spacing=0.8, color=style.PALETTE.marker).move_to(
+        self.tag = None if want is None else light_text(want, font_size=24, line_spacing=0.8, color=style.PALETTE.marker).move_to(
             self.label.get_center() + 0.72 * DOWN)
         return [a for a in (old and FadeOut(old, run_time=0.6), self.tag and FadeIn(self.tag, run_time=0.6)) if a]

@@ -1,9 +1,10 @@
 """BoundaryGrid: the decision boundaries of several runs side by side, one small labelled tile each."""
 
 import numpy as np
-from manim import DOWN, LEFT, Group, ManimColor, SurroundingRectangle, Text, VGroup
+from manim import DOWN, LEFT, Group, ManimColor, SurroundingRectangle, VGroup
 
 from . import style
+from .text import text as light_text
 from .boundary import DecisionBoundary
 
 
@@ -27,7 +28,7 @@ class BoundaryGrid(Group):
         if len(self.cells) != n or len(self.groups) != n:
             raise ValueError(f"{n} labels but {len(self.cells)} cells and {len(self.groups)} groups; expected one each per tile")
         self.tiles, self.labels = [], VGroup()
-        line = Text("Ag", font_size=font_size).height
+        line = light_text("Ag", font_size=font_size).height
         lines = max(str(t).count("\n") + 1 for t in labels) if n else 1
         pitch_x, pitch_y = side + gap, side + lines * 1.4 * line + gap
         for (row, col), text, group in zip(self.cells, labels, self.groups):
@@ -35,14 +36,14 @@ class BoundaryGrid(Group):
                                     palette=self.palette)
             tile.move_to([col * pitch_x, -row * pitch_y, 0])
             tile.frame.set_stroke(self.group_color(group), width=3)
-            label = Text(str(text), font_size=font_size, line_spacing=0.8, color=self.palette.text)
+            label = light_text(str(text), font_size=font_size, line_spacing=0.8, color=self.palette.text)
             label.next_to(tile.frame, DOWN, buff=0.08)
             self.tiles.append(tile)
             self.labels.add(label)
         self.row_labels = VGroup()
         for row, text in enumerate(row_labels or ()):
             first = next(i for i, (r, _) in enumerate(self.cells) if r == row)
-            label = Text(str(text), font_size=font_size, color=self.group_color(self.groups[first]))
+            label = light_text(str(text), font_size=font_size, color=self.group_color(self.groups[first]))
             self.row_labels.add(label.next_to(self.tiles[first].frame, LEFT, buff=0.2))
         self.add(*self.tiles, self.labels, self.row_labels)
 

@@ -14,12 +14,12 @@ from manim import (
     MathTex,
     ShowPassingFlash,
     Succession,
-    Text,
     VGroup,
     VMobject,
 )
 
 from . import plane, style
+from .text import text as light_text
 
 
 def shown_indices(n: int, max_shown: int) -> np.ndarray:
@@ -93,7 +93,7 @@ class NetworkDiagram(VGroup):
                 dots = MathTex(r"\vdots", color=self.palette.text).scale_to_fit_height(min(pitch * 0.8, 0.5))
                 dots.move_to([x, 0, 0])
                 brace = Brace(layer, LEFT, buff=0.08, color=self.palette.text)
-                count = Text(str(n), font_size=24, color=self.palette.text).next_to(brace, LEFT, buff=0.06)
+                count = light_text(str(n), font_size=24, color=self.palette.text).next_to(brace, LEFT, buff=0.06)
                 self.ellipses.add(VGroup(dots, brace, count))
 
         self._slots, self._pairs, self._bundle, self.edges, self.glow = [], [], [], [], []
@@ -277,7 +277,7 @@ class NetworkDiagram(VGroup):
         output's class colour (names[i] labels output ``shown[-1][i]``)."""
         colors = ([style.to_color(style.class_rgb(j, self.palette)) for j in self.shown[-1]] if classes else
                   [self.palette.text] * len(names))  # fmt: skip
-        labels = (Text(n, font_size=font_size, color=c) for n, c in zip(names, colors))
+        labels = (light_text(n, font_size=font_size, color=c) for n, c in zip(names, colors))
         return VGroup(*(self._fit(t, -1).next_to(c, RIGHT, buff=0.15) for t, c in zip(labels, self.neurons[-1])))
 
     def layer_captions(self, texts, font_size=24, buff=0.25):
@@ -286,7 +286,7 @@ class NetworkDiagram(VGroup):
         out = VGroup()
         for text, layer in zip(texts, self.neurons):
             if text:
-                label = Text(text, font_size=font_size, line_spacing=0.8, color=self.palette.text)
+                label = light_text(text, font_size=font_size, line_spacing=0.8, color=self.palette.text)
                 out.add(label.next_to([layer.get_x(), bottom, 0], DOWN, 0))
         return out
 

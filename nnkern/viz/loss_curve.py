@@ -1,9 +1,10 @@
 """LossCurve: train and validation loss drawn progressively against epochs, with a moving dot."""
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Axes, Dot, Text, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, Axes, Dot, VGroup, VMobject
 
 from . import style
+from .text import text as light_text
 
 
 class LossCurve(VGroup):
@@ -38,20 +39,20 @@ class LossCurve(VGroup):
         self.ticks = VGroup(
             *(self._x_tick(e, font_size) for e in self._tick_epochs()),
             *(
-                Text(f"{v:g}", font_size=font_size, color=p.text).next_to(self.axes.c2p(0, v), LEFT, buff=0.1)
+                light_text(f"{v:g}", font_size=font_size, color=p.text).next_to(self.axes.c2p(0, v), LEFT, buff=0.1)
                 for v in (0, self.y_max)
             ),
         )
         self.labels = VGroup(
-            Text("loss", font_size=font_size, color=p.text).next_to(self.axes.y_axis, LEFT, buff=0.1),
-            Text("epoch", font_size=font_size, color=p.text).next_to(self.axes.x_axis, DOWN, buff=0.1),
+            light_text("loss", font_size=font_size, color=p.text).next_to(self.axes.y_axis, LEFT, buff=0.1),
+            light_text("epoch", font_size=font_size, color=p.text).next_to(self.axes.x_axis, DOWN, buff=0.1),
         )
         self.lines = {
             k: VMobject(stroke_color=c, stroke_width=3 if i == 0 else 2)
             for i, (k, c) in enumerate(zip(self.series, colors))
         }
         self.keys = VGroup(
-            *(Text(k, font_size=font_size, color=c) for k, c in zip(self.series, colors))
+            *(light_text(k, font_size=font_size, color=c) for k, c in zip(self.series, colors))
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.15).next_to(self.axes, RIGHT, buff=0.2).align_to(self.axes, UP)
         self.dot = Dot(radius=0.06, color=colors[0])
         self.frame = VGroup(self.axes, self.labels, self.ticks, self.keys)
@@ -92,7 +93,7 @@ class LossCurve(VGroup):
         return [e for e in (1, 10, 100, 1000, 10000) if e < last / 2] + [last]
 
     def _x_tick(self, epoch, font_size):
-        return Text(f"{epoch:g}", font_size=font_size, color=self.palette.text).next_to(self.axes.c2p(self._u(epoch), 0), DOWN, buff=0.1)
+        return light_text(f"{epoch:g}", font_size=font_size, color=self.palette.text).next_to(self.axes.c2p(self._u(epoch), 0), DOWN, buff=0.1)
 
     def _to_points(self, u, v):
         """Axis coordinates (u in [0, 1], loss) -> scene points (..., 3); follows the axes when moved."""

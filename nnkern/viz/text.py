@@ -3,14 +3,15 @@
 Manim's ``Text`` and ``MathTex`` keep each glyph's parsed SVG path (``path_obj``) after building its
 points, and every fade or transform deep-copies it: about 9 ms a glyph, so a caption costs half a
 second per animation. ``light`` drops those parsed paths (the points stay), and ``text`` is a ``Text``
-made light. ``Number`` is a DecimalNumber whose new values cost a fraction of Manim's.
+made light, typeset once per machine (``mobject_cache``: later renders load it in milliseconds).
+``Number`` is a DecimalNumber whose new values cost a fraction of Manim's.
 """
 
 import numpy as np
 from manim import DecimalNumber, Text, VMobject
 from manim.mobject.svg.svg_mobject import VMobjectFromSVGPath
 
-from . import style
+from . import mobject_cache, style
 
 
 def light(mobject):
@@ -22,9 +23,10 @@ def light(mobject):
 
 
 def text(string, palette=None, **kwargs):
-    """A light ``Text(string, **kwargs)``, in the palette's text colour unless ``color`` is given."""
+    """A light ``Text(string, **kwargs)``, in the palette's text colour unless ``color`` is given;
+    built once per machine and these arguments (``mobject_cache.built``)."""
     kwargs.setdefault("color", style.current(palette).text)
-    return light(Text(string, **kwargs))
+    return mobject_cache.built("Text", dict(kwargs, text=string), lambda: light(Text(string, **kwargs)))
 
 
 class Number(DecimalNumber):
