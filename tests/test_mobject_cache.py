@@ -89,3 +89,13 @@ def test_arguments_without_a_plain_name_are_built_not_kept(cache):
     assert mobject_cache.key("Text", {"text": "x", "t2c": {"x": "#FF0000"}}) is None
     built = text.text("x and y", t2c={"x": "#FF0000"})
     assert not cache.exists() and len(built) == len("xandy")  # one glyph a letter
+
+
+def test_a_mobject_that_cannot_be_pickled_is_returned_not_kept(cache):
+    def build():
+        m = manim.VMobject()
+        m.add_updater(lambda mob: mob)  # a local function: no pickle
+        return m
+
+    built = mobject_cache.built("Test", {"n": 1}, build)
+    assert built.updaters and not cache.exists()

@@ -3,10 +3,10 @@
 
 The folder is ``nnkern.cache.folder()/mobjects``; a file's name is a hash of what built the mobject
 (a kind, its arguments), Manim's renderer and the versions of Manim, ManimPango and nnkern, so
-another version builds anew. A file that cannot be read (damaged, from another Python) is built and written again;
-a folder that cannot be written only loses the speed-up. Writes go to a temporary name renamed into
-place, so parallel renders never read half a file. The pickles are this user's own, as the rest of
-the cache folder is.
+another version builds anew. A file that cannot be read (damaged, from another Python) is built and
+written again; a folder that cannot be written, or a mobject that cannot be pickled, only loses the
+speed-up. Writes go to a temporary name renamed into place, so parallel renders never read half a
+file. The pickles are this user's own, as the rest of the cache folder is.
 """
 
 import contextlib
@@ -55,7 +55,11 @@ def built(kind, args, build):
     except Exception:  # none yet; or damaged, unreadable by this Python: built and written over
         pass
     mobject = build()
-    _keep(path, pickle.dumps(mobject, protocol=pickle.HIGHEST_PROTOCOL))
+    try:
+        data = pickle.dumps(mobject, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):  # e.g. an updater made of a local function
+        return mobject
+    _keep(path, data)
     return mobject
 
 
