@@ -4,8 +4,8 @@ import numpy as np
 from manim import DOWN, LEFT, Group, ManimColor, SurroundingRectangle, VGroup
 
 from . import style
-from .text import text as light_text
 from .boundary import DecisionBoundary
+from .text import text as light_text
 
 
 class BoundaryGrid(Group):

@@ -6,7 +6,8 @@ The folder is ``nnkern.cache.folder()/mobjects``; a file's name is a hash of wha
 another version builds anew. A file that cannot be read (damaged, from another Python) is built and
 written again; a folder that cannot be written, or a mobject that cannot be pickled, only loses the
 speed-up. Writes go to a temporary name renamed into place, so parallel renders never read half a
-file. The pickles are this user's own, as the rest of the cache folder is.
+file. The pickles are this user's own, as the rest of the cache folder is. Like Manim's own SVG
+files of text, a kept mobject does not notice fonts installed later: delete the folder then.
 """
 
 import contextlib
