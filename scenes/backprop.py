@@ -23,7 +23,6 @@ from manim import (
     UP,
     Circle,
     Create,
-    DecimalNumber,
     FadeIn,
     FadeOut,
     GrowFromCenter,
@@ -43,6 +42,7 @@ from nnkern.viz import DecisionBoundary, NetworkDiagram, plane, style
 from nnkern.viz.captions import CaptionedScene
 from nnkern.viz.overlay import EdgeOverlay, NeuronLabels
 from nnkern.viz.runs import env_recording, planar_classifier
+from nnkern.viz.text import Number
 
 config.disable_caching = True
 
@@ -155,7 +155,7 @@ def tex(text, font_size=34):
 
 
 def labelled(label, number):
-    """``label`` (MathTex ending in "=") with a DecimalNumber beside it, centred on the "=" sign."""
+    """``label`` (MathTex ending in "=") with a number beside it, centred on the "=" sign."""
     text = tex(label, 36)
     number.next_to(text, RIGHT, buff=0.15).match_y(text[0][-1])
     return VGroup(text, number)
@@ -313,8 +313,8 @@ class BackpropScene(CaptionedScene):
         self.say(words[1], edges.animate.set_values(steps), FadeOut(deltas), FadeOut(values), FadeOut(edge))
         self.wait(1.5)
 
-        loss = DecimalNumber(s.loss_before, num_decimal_places=3, font_size=36, color=pal.text)
-        prob = DecimalNumber(p, num_decimal_places=2, font_size=36, color=style.output_color(s.a[L]))
+        loss = Number(s.loss_before, num_decimal_places=3, font_size=36, color=pal.text)
+        prob = Number(p, num_decimal_places=2, font_size=36, color=style.output_color(s.a[L]))
         tally = VGroup(labelled("L =", loss), labelled(f"{p_name} =", prob)).arrange(RIGHT, buff=0.6)
         below(tally, rule, 0.4)
         self.say("Take the step: the new weights, and the loss on this point drops",

@@ -12,7 +12,7 @@ import dataclasses
 import os
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Create, DecimalNumber, FadeIn, FadeOut, LaggedStart,
+from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, LaggedStart,
                    UpdateFromAlphaFunc, ValueTracker, VGroup, config)
 
 import nnkern as nk
@@ -20,7 +20,7 @@ from nnkern.sweeps import grid, summary
 from nnkern.viz import BoundaryGrid, LossCurve, plane, style
 from nnkern.viz.boundary_grid import sample_points
 from nnkern.viz.captions import CaptionedScene
-from nnkern.viz.text import text as light_text
+from nnkern.viz.text import Number, text as light_text
 
 config.disable_caching = True
 
@@ -140,7 +140,7 @@ class CompareScene(CaptionedScene):
         if row_labels:  # a sweep of one varying setting has no rows to name
             legend.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(curve, DOWN, buff=0.35).align_to(curve.axes, LEFT)
         counter = VGroup(light_text("epoch", font_size=28, color=p.text),
-                         DecimalNumber(0, num_decimal_places=0, font_size=40, color=p.text))
+                         Number(0, num_decimal_places=0, font_size=40, color=p.text))
         counter.arrange(RIGHT).to_corner(RIGHT + DOWN, buff=0.4)
         self.say("They all train at once, epoch for epoch")
         self.play(Create(curve.axes), FadeIn(curve.labels, curve.ticks, legend, counter))

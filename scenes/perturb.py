@@ -22,7 +22,6 @@ from manim import (
     Axes,
     Circle,
     Create,
-    DecimalNumber,
     FadeIn,
     FadeOut,
     GrowFromEdge,
@@ -43,7 +42,7 @@ from nnkern.viz.captions import CaptionedScene
 from nnkern.viz.overlay import EdgeOverlay
 from nnkern.viz.runs import env_recording, planar_classifier
 from nnkern.viz.slider import Slider
-from nnkern.viz.text import text as light_text
+from nnkern.viz.text import Number, text as light_text
 
 config.disable_caching = True
 
@@ -81,7 +80,7 @@ def load_net():
 
 
 def readout(label, number):
-    """``label`` Text with a DecimalNumber to its right."""
+    """``label`` Text with a number to its right."""
     text = light_text(label, font_size=28, color=style.PALETTE.text)
     return VGroup(text, number.next_to(text, RIGHT, buff=0.15).match_y(text))
 
@@ -99,8 +98,8 @@ class PerturbScene(CaptionedScene):
         edges = EdgeOverlay(diagram, net.weights, max_width=6.0, power=2.0)
         extent = plane.square_extent(X)
         board = DecisionBoundary(extent, X, y, side=3.2).move_to([4.0, 0.95, 0]).set_params(net)
-        acc = DecimalNumber(100 * base_acc, num_decimal_places=1, unit=r"\%", font_size=42, color=pal.text)
-        loss = DecimalNumber(base_loss, num_decimal_places=3, font_size=42, color=pal.text)  # TeX digits as tall as the Text
+        acc = Number(100 * base_acc, num_decimal_places=1, unit=r"\%", font_size=42, color=pal.text)
+        loss = Number(base_loss, num_decimal_places=3, font_size=42, color=pal.text)  # TeX digits as tall as the Text
         numbers = VGroup(readout("accuracy", acc), readout("loss", loss)).arrange(RIGHT, buff=0.5)
         numbers.next_to(board, DOWN, buff=0.25)
         self.say(f"A trained {'-'.join(map(str, net.sizes))} network on the {source}: how much does each weight matter?")

@@ -1,13 +1,15 @@
 """LiveFormula: a formula whose symbols carry live numbers beneath them, coloured by sign."""
 
-from manim import DOWN, DecimalNumber, MathTex, VGroup
+from manim import DOWN, MathTex, VGroup
 
 from . import style
+from .text import Number
 
 
 class LiveFormula(VGroup):
     """A ``MathTex`` of ``parts`` (strings, one submobject each; ``tex[i]`` is part i) with a
-    ``DecimalNumber`` under each part named in ``values`` (a dict part -> initial value).
+    number (``text.Number``, a fast ``DecimalNumber``) under each part named in ``values`` (a dict
+    part -> initial value).
 
     ``set_values({part: value})`` changes the numbers in place (re-typeset only when the shown text
     changes), each coloured by its sign with the palette's diverging ends. ``read`` maps a training
@@ -23,7 +25,7 @@ class LiveFormula(VGroup):
         missing = set(values) - set(parts)
         if missing:
             raise ValueError(f"values name {sorted(missing)}, which are not parts of the formula {self.parts}")
-        self.numbers = {k: DecimalNumber(0, num_decimal_places=decimals, font_size=number_size, include_sign=False)
+        self.numbers = {k: Number(0, num_decimal_places=decimals, font_size=number_size, include_sign=False)
                         for k in values}  # fmt: skip
         self._shown = {}
         self.add(self.tex, *self.numbers.values())

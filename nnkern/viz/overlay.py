@@ -2,9 +2,10 @@
 smoothly, sensitivities) and one number per neuron (activations, error signals δ)."""
 
 import numpy as np
-from manim import UP, DecimalNumber, Line, Rectangle, VGroup
+from manim import UP, Line, Rectangle, VGroup
 
 from . import style
+from .text import Number
 
 
 class EdgeOverlay(VGroup):
@@ -67,10 +68,10 @@ class EdgeOverlay(VGroup):
 
 
 class NeuronLabels(VGroup):
-    """A ``DecimalNumber`` beside each drawn neuron of the chosen layers (0 = inputs), on a small
-    background patch so edges behind it do not cut through the digits, coloured by sign
-    (``style.sign_color``). ``labels[k]`` is the VGroup of layer ``layers[k]``'s numbers (each a
-    VGroup of patch and number; ``number(k, i)`` gives the DecimalNumber).
+    """A number (``text.Number``, a fast ``DecimalNumber``) beside each drawn neuron of the chosen
+    layers (0 = inputs), on a small background patch so edges behind it do not cut through the
+    digits, coloured by sign (``style.sign_color``). ``labels[k]`` is the VGroup of layer
+    ``layers[k]``'s numbers (each a VGroup of patch and number; ``number(k, i)`` gives the number).
 
     values: a list per layer in ``layers`` of (width_l,) values (true neuron indices).
     """
@@ -86,8 +87,8 @@ class NeuronLabels(VGroup):
         for l, vals in zip(self.layers, values):
             group = VGroup()
             for circle, i in zip(diagram.neurons[l], diagram.shown[l]):
-                number = DecimalNumber(float(vals[i]), num_decimal_places=num_decimal_places, font_size=font_size,
-                                       include_sign=True, color=style.sign_color(vals[i], self.palette))
+                number = Number(float(vals[i]), num_decimal_places=num_decimal_places, font_size=font_size,
+                                include_sign=True, color=style.sign_color(vals[i], self.palette))
                 patch = Rectangle(width=number.width + 0.1, height=number.height + 0.1, stroke_width=0)
                 patch.set_fill(self.palette.background, opacity=0.8).move_to(number)
                 group.add(VGroup(patch, number).next_to(circle, direction, buff=buff))
@@ -95,5 +96,5 @@ class NeuronLabels(VGroup):
             self.add(group)
 
     def number(self, k, i):
-        """The DecimalNumber of the i-th drawn neuron of ``layers[k]``."""
+        """The number of the i-th drawn neuron of ``layers[k]``."""
         return self.labels[k][i][1]
