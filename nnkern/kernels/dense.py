@@ -3,7 +3,8 @@
 Products whose output width is a whole number of SIMD vectors (``VECTOR_BYTES``: 16 float32 / 8
 float64 columns with AVX-512, half as many with AVX2) and whose left operand fits in a core's L2
 cache (with AVX2, only up to 64 KiB: ``TILE_MAX_A_BYTES``, or any size if the output's rows are
-narrow: ``TILE_ROW_BYTES``) go to ``_numba_ext.matmul_rows``:
+narrow: ``TILE_ROW_BYTES``; never output rows of 2 KiB or more: ``TILE_MAX_ROW_BYTES``) go to
+``_numba_ext.matmul_rows``:
 register tiles of fused multiply-adds over the operands as they lie (no packing), the bias as the
 accumulators' start.  Measured on one core with AVX-512: 1.7x a BLAS call on 32 x 16 x 16
 (whose fixed cost dominates there), 1.25x OpenBLAS's sgemm on the 128 x 784 x 128 products of an
@@ -44,6 +45,13 @@ TILE_MAX_A_BYTES = (1 << 20) if VECTOR_BYTES == 64 else (64 << 10)
 #: dW of a 1000 x 16 x 16 float64 layer 20 and 20 us against 25 and 36, 4096 x 64 x 16 float32
 #: 117 and 147 against 210 and 240); with wider rows BLAS won some (4096 x 16 x 64 float64 dW: 1.65x)
 TILE_ROW_BYTES = 128
+#: ... and never products whose output rows take this many bytes or more: B's rows then lie 2 KiB or
+#: more apart, so the rows of a tile's column panel share a few of L1's sets (every 32nd of 64) and
+#: are read again from L2 for each block of rows (one core of an Intel Xeon with AVX-512, fastest of
+#: 7: 128 x 784 x 512 float32 1015 us in the tiles against 661 through OpenBLAS, 128 x 784 x 256
+#: float64 939 against 670; a 784-512-10 epoch of 8,192 samples 124-130 ms with its dW in the tiles,
+#: 112 through BLAS; the rule loses on a 128 x 256 x 256 float64 product: 203 us against 174)
+TILE_MAX_ROW_BYTES = 2048
 #: with AVX2, products of at least this many multiply-adds that would go to BLAS, with at least a
 #: panel of TILE_VECTORS vectors of output columns, go to ``matmul_packed`` instead: B's columns packed
 #: into panels first, then register tiles of 6 rows (on a Zen 3 core, against OpenBLAS's sgemm:
@@ -122,7 +130,7 @@ def _blas(m, fan_in, fan_out):
 
 @njit(**KERNEL)
 def _vectors(m, K, N, itemsize):
-    whole = N % (VECTOR_BYTES // itemsize) == 0
+    whole = N % (VECTOR_BYTES // itemsize) == 0 and N * itemsize < TILE_MAX_ROW_BYTES
     return whole and (m * K * itemsize <= TILE_MAX_A_BYTES or N * itemsize <= TILE_ROW_BYTES)
 
 
