@@ -271,6 +271,21 @@ def test_matmul_rows_computes_in_vectors_of_fused_multiply_adds():
     assert f"llvm.fma.v{width}f32" in next(iter(matmul.inspect_llvm().values()))
 
 
+def test_wide_vectors_vectorises_its_functions_loops_in_the_cpus_widest_vectors():
+    @njit(fastmath=True)
+    def scaled(x, out):
+        ext.wide_vectors()
+        for i in range(x.size):
+            out[i] = x[i] * np.float32(3) + np.float32(1)
+
+    x, out = np.arange(1000, dtype=np.float32), np.empty(1000, np.float32)
+    scaled(x, out)
+    np.testing.assert_array_equal(out, x * 3 + 1)
+    assert f'"prefer-vector-width"="{ext.VECTOR_BYTES * 8}"' in next(iter(scaled.inspect_llvm().values()))
+    register = {64: "zmm", 32: "ymm"}[ext.VECTOR_BYTES]
+    assert re.search(rf"vfmadd\w+ps\s.*%{register}", next(iter(scaled.inspect_asm().values())))
+
+
 def _sync_kernel(m):
     @njit
     def sync(slots):

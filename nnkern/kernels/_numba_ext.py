@@ -1,6 +1,7 @@
 """The kernels' only uses of Numba internals, fenced in here: array views made without a runtime
 call and without a reference to their array (``block``, ``flat``, ``span``, ``transposed``), an
 int64's bits read as a float64 (``bits_to_float64``), a cache prefetch (``prefetch_for_write``),
+a function's loops vectorised in the CPU's widest vectors (``wide_vectors``),
 matrix products and column sums in explicit vectors (``matmul_rows``, ``matmul_packed``, ``sum_rows``), a BLAS
 product on strided columns (``at_b_rows``), what threads need to wait for each other
 (``load_acquire``, ``store_release``, ``spin_pause``, ``yield_core``) and to share their work
@@ -152,6 +153,19 @@ if INTERNALS:
             return builder.bitcast(args[0], ir.DoubleType())
 
         return types.float64(types.int64), codegen
+
+    @intrinsic
+    def wide_vectors(typingctx):
+        """Let LLVM vectorise the loops of the function that calls this in the CPU's widest vectors
+        (the function attribute "prefer-vector-width", as clang's -mprefer-vector-width=512 sets it):
+        on AVX-512 CPUs LLVM's tuning otherwise keeps such loops to 256 bits."""
+
+        def codegen(context, builder, sig, args):
+            # llvmlite checks attribute names against a list without string attributes
+            set.add(builder.function.attributes, f'"prefer-vector-width"="{VECTOR_BYTES * 8}"')
+            return context.get_dummy_value()
+
+        return types.void(), codegen
 
     @intrinsic
     def prefetch_for_write(typingctx, ary, index):
@@ -491,6 +505,10 @@ else:  # the fallbacks (see the module docstring)
 
     @njit(inline="always")
     def prefetch_for_write(ary, index):
+        pass
+
+    @njit(inline="always")
+    def wide_vectors():
         pass
 
     @njit(inline="always")
