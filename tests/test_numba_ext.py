@@ -33,7 +33,7 @@ assert not _numba_ext.INTERNALS
 sys.path.insert(0, sys.argv[1])
 import test_numba_ext as t
 for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write, t.check_matmul_rows,
-              t.check_sum_rows, t.check_at_b_rows, t.check_matmul_packed, t.check_span_and_transposed, t.check_sync, t.check_pcg64_next):
+              t.check_sum_rows, t.check_row_dots, t.check_at_b_rows, t.check_matmul_packed, t.check_span_and_transposed, t.check_sync, t.check_pcg64_next):
     check(_numba_ext)
 import numpy as np
 from nnkern.kernels import team
@@ -177,6 +177,27 @@ def check_sum_rows(m):
                                        atol=1e-4 if dtype == np.float32 else 1e-12)
 
 
+def check_row_dots(m):
+    @njit
+    def row_dots(A, w, bias, C, j):
+        m.row_dots(A, w, bias, C, j)
+
+    rng = np.random.default_rng(5)
+    for dtype in (np.float32, np.float64):
+        for rows, K, N in ((256, 16, 1), (1000, 16, 1), (37, 32, 3), (5, 16, 2), (1, 64, 1), (0, 16, 1), (17, 48, 1)):
+            A, w = rng.normal(size=(rows, K)).astype(dtype), rng.normal(size=K).astype(dtype)
+            C = np.full((rows, N), np.nan, dtype)
+            row_dots(A, w, dtype(0.25), C, N - 1)
+            want = A.astype(np.float64) @ w + 0.25
+            np.testing.assert_allclose(C[:, N - 1], want, rtol=1e-5 if dtype == np.float32 else 1e-12,
+                                       atol=1e-5 if dtype == np.float32 else 1e-12)
+            assert np.isnan(C[:, : N - 1]).all()  # the other columns untouched
+            if rows > 3:  # each row's bits whatever block it lies in (a team's split of the rows)
+                later = np.empty((rows - 3, N), dtype)
+                row_dots(A[3:], w, dtype(0.25), later, N - 1)
+                np.testing.assert_array_equal(later[:, N - 1], C[3:, N - 1])
+
+
 def check_at_b_rows(m):
     at_b_rows = _kernels(m)[8]
     rng = np.random.default_rng(2)
@@ -237,6 +258,10 @@ def test_matmul_packed_is_a_matrix_product_plus_a_row():
 
 def test_sum_rows_sums_columns():
     check_sum_rows(ext)
+
+
+def test_row_dots_are_the_rows_dot_products_plus_the_bias():
+    check_row_dots(ext)
 
 
 def test_at_b_rows_is_rows_of_the_product_of_a_transpose():

@@ -388,6 +388,95 @@ if INTERNALS:
 
         return types.intp(B, out), codegen
 
+    def _halving_masks(n):
+        """Shuffle masks that sum n vectors of n lanes each into one vector of their n sums, lane r
+        the sum of vector r: n - 1 steps, each taking two vectors that hold R rows' sums in R blocks
+        of P partial sums and giving one of 2R blocks of P/2 (the first halves of every block, then
+        the second halves, added).  Returns [(low mask, high mask)] per level, for pairs in order."""
+        levels, rows = [], 1
+        while rows < n:
+            part = n // rows
+            low = [blk * part + q for blk in range(rows) for q in range(part // 2)]
+            low = low + [n + i for i in low]
+            levels.append((low, [i + part // 2 for i in low]))
+            rows *= 2
+        return levels
+
+    @intrinsic
+    def row_dots(typingctx, A, w, bias, C, j):
+        """C[:, j] = bias + A @ w, each row's dot product in vectors of VECTOR_BYTES: a vector of
+        VECTOR_BYTES per row of a block of as many rows as it has lanes, summed across the block's
+        rows by halving shuffles (``_halving_masks``) into one vector of their sums.  Each row gets
+        the same bits wherever it lies in a block (a team's split of rows keeps one thread's
+        numbers).  A (m, K) with K a multiple of the vector width (not checked), w (K,), C (m, N),
+        C-contiguous, bias a scalar, all float32 or all float64."""
+        floats = (types.float32, types.float64)
+        if not (isinstance(A, types.Array) and isinstance(w, types.Array) and isinstance(C, types.Array)
+                and (A.ndim, w.ndim, C.ndim) == (2, 1, 2) and A.layout == w.layout == C.layout == "C"
+                and A.dtype in floats and w.dtype == C.dtype == A.dtype and bias == A.dtype
+                and isinstance(j, types.Integer)):
+            return None
+
+        def codegen(context, builder, sig, args):
+            a, wv_, c = (make_array(t)(context, builder, v) for t, v in zip((sig.args[0], sig.args[1], sig.args[3]),
+                                                                          (args[0], args[1], args[3])))
+            col = context.cast(builder, args[4], sig.args[4], types.intp)
+            ftype = context.get_value_type(sig.args[0].dtype)
+            size = context.get_abi_sizeof(ftype)
+            lanes = VECTOR_BYTES // size
+            vty = ir.VectorType(ftype, lanes)
+            vptr = vty.as_pointer()
+            m, K = cgutils.unpack_tuple(builder, a.shape, 2)
+            a_s0 = cgutils.unpack_tuple(builder, a.strides, 2)[0]
+            N = cgutils.unpack_tuple(builder, c.shape, 2)[1]
+            c_s0 = cgutils.unpack_tuple(builder, c.strides, 2)[0]
+            intp = a_s0.type
+            i32 = ir.IntType(32)
+            bits = "f32" if size == 4 else "f64"
+            fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vty, [vty] * 3), f"llvm.fma.v{lanes}{bits}")
+            undef = ir.Constant(vty, ir.Undefined)
+            splat_bias = builder.shuffle_vector(builder.insert_element(undef, args[2], i32(0)), undef,
+                                                ir.Constant(ir.VectorType(i32, lanes), [0] * lanes))
+            chunks = builder.udiv(K, intp(lanes))
+            last = builder.sub(m, intp(1))
+            n_blocks = builder.udiv(builder.add(m, intp(lanes - 1)), intp(lanes))
+            accs = [cgutils.alloca_once(builder, vty) for _ in range(lanes)]
+            with cgutils.for_range(builder, n_blocks) as bl:
+                i0 = builder.mul(bl.index, intp(lanes))
+                rows = []
+                for r in range(lanes):  # rows past the end repeat the last one (their sums are not stored)
+                    i = builder.add(i0, intp(r))
+                    i = builder.select(builder.icmp_signed("<", i, m), i, last)
+                    rows.append(cgutils.pointer_add(builder, a.data, builder.mul(i, a_s0)))
+                    builder.store(ir.Constant(vty, None), accs[r])
+                with cgutils.for_range(builder, chunks) as kl:
+                    offset = builder.mul(kl.index, intp(lanes * size))
+                    wk = builder.load(builder.bitcast(cgutils.pointer_add(builder, wv_.data, offset), vptr), align=size)
+                    for r in range(lanes):
+                        ak = builder.load(builder.bitcast(cgutils.pointer_add(builder, rows[r], offset), vptr), align=size)
+                        builder.store(builder.call(fma, [ak, wk, builder.load(accs[r])]), accs[r])
+                sums = [builder.load(acc) for acc in accs]
+                for low, high in _halving_masks(lanes):
+                    sums = [builder.fadd(builder.shuffle_vector(x, y, ir.Constant(ir.VectorType(i32, lanes), low)),
+                                         builder.shuffle_vector(x, y, ir.Constant(ir.VectorType(i32, lanes), high)))
+                            for x, y in zip(sums[::2], sums[1::2])]
+                total = builder.fadd(sums[0], splat_bias)
+                first = cgutils.pointer_add(builder, c.data, builder.add(builder.mul(i0, c_s0), builder.mul(col, intp(size))))
+                whole = builder.and_(builder.icmp_signed("==", N, intp(1)),
+                                     builder.icmp_signed("<=", builder.add(i0, intp(lanes)), m))
+                with builder.if_else(whole) as (contiguous, apart):
+                    with contiguous:
+                        builder.store(total, builder.bitcast(first, vptr), align=size)
+                    with apart:
+                        for r in range(lanes):
+                            with builder.if_then(builder.icmp_signed("<", builder.add(i0, intp(r)), m)):
+                                ptr = cgutils.pointer_add(builder, first, builder.mul(intp(r), c_s0))
+                                builder.store(builder.extract_element(total, i32(r)),
+                                              builder.bitcast(ptr, ftype.as_pointer()))
+            return context.get_dummy_value()
+
+        return types.void(A, w, bias, C, j), codegen
+
     def _slot(context, builder, sig, args):
         """A pointer to ``ary[index]`` of the intrinsic's first two arguments."""
         index = context.cast(builder, args[1], sig.args[1], types.intp)
@@ -518,6 +607,14 @@ else:  # the fallbacks (see the module docstring)
     @njit(inline="always")
     def _sum_rows_vectors(B, out):
         return 0
+
+    @njit(inline="always")
+    def row_dots(A, w, bias, C, j):
+        for i in range(A.shape[0]):
+            s = bias
+            for k in range(A.shape[1]):
+                s += A[i, k] * w[k]
+            C[i, j] = s
 
     @njit(inline="always")
     def _matmul_packed(A, P, C, row0, i0, i1):
