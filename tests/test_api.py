@@ -120,7 +120,8 @@ def test_bad_input_raises_a_clear_value_error(call, message):
 
 @pytest.mark.parametrize("sizes", [[3, 4, 1], [64, 128, 10]])  # one thread; a team (on two cores)
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_nan_in_X_found_while_training_leaves_the_net_as_it_was(sizes, bad, tmp_path):
+@pytest.mark.parametrize("batch", [128, 2000])  # 2000: a full batch, trained on X as it lies
+def test_nan_in_X_found_while_training_leaves_the_net_as_it_was(sizes, bad, batch, tmp_path):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(2000, sizes[0])).astype(np.float32)
     X[1733, sizes[0] - 1] = bad  # met after some batches of the first epoch have updated the net
@@ -129,13 +130,13 @@ def test_nan_in_X_found_while_training_leaves_the_net_as_it_was(sizes, bad, tmp_
     start = net.params.copy()
     message = rf"X contains NaN or inf \(first at row 1733, column {sizes[0] - 1}\)"
     with pytest.raises(ValueError, match=message):
-        nk.train(net, X, y, epochs=3, batch_size=128, quiet=True)
+        nk.train(net, X, y, epochs=3, batch_size=batch, quiet=True)
     np.testing.assert_array_equal(net.params, start)
     with pytest.raises(ValueError, match=message):  # recorded: X checked before the folder is begun
-        nk.train(net, X, y, epochs=3, batch_size=128, quiet=True, record_to=tmp_path / "run")
+        nk.train(net, X, y, epochs=3, batch_size=batch, quiet=True, record_to=tmp_path / "run")
     assert not (tmp_path / "run").exists()
     X[1733, sizes[0] - 1] = 0.5
-    assert np.isfinite(nk.train(net, X, y, epochs=1, batch_size=128, quiet=True).history["loss"][-1])
+    assert np.isfinite(nk.train(net, X, y, epochs=1, batch_size=batch, quiet=True).history["loss"][-1])
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

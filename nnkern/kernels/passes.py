@@ -12,7 +12,7 @@ from . import team
 from .codes import AT_CALLER, AT_KEY_ROW, RECORD_STATE, SKIP
 from .dense import (bias_grad, dense_backward, dense_forward, forward_scratch_size, input_grad, scratch_size, splits,
                     weight_grad_rows)
-from ._numba_ext import block, span
+from ._numba_ext import block, flat, span
 from .layout import compiled_layer_offsets as layer_offsets, layer_params, layer_rows
 from .losses import loss_and_correct, loss_and_output_grad
 from .optim import update, update_in_place
@@ -233,7 +233,8 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
     rec.theta, rec.m1, rec.m2 (key rows, P), from rec.key0 on, and the row's number in rec.key
     (key rows,).  The caller makes sure the rows suffice.
     Steps compute straight into those rows, so recording copies nothing; other steps update theta,
-    m1, m2 in place.
+    m1, m2 in place.  A full batch in order (perm 0 .. n-1) on one thread trains on X and Y as they
+    lie, not gathered (a 2-16-16-1 full-batch epoch through ``nk.train`` 43-44 against 48-51 us).
     Returns (sum of sample losses, correct count, status): status is -1, or the index of the
     batch whose loss was not finite, or whose rows of X hold NaN or inf (the epoch stops there,
     before that batch's update).
@@ -248,6 +249,15 @@ def _solo_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
     small net's full-batch epoch)."""
     return _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
                         workspace(net[2], batch_size, theta), team.solo())
+
+
+@njit(**KERNEL)
+def _in_order(perm):
+    """Whether perm (n,) is 0 .. n-1 (a full batch's order)."""
+    differ = 0
+    for i in range(perm.shape[0]):
+        differ |= perm[i] ^ i
+    return differ == 0
 
 
 @njit(nogil=True, **KERNEL)
@@ -279,27 +289,34 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
     where = AT_CALLER  # the buffer set holding the state
     last_code = SKIP
     n_batches = (n + batch_size - 1) // batch_size
+    as_they_lie = size == 1 and n_batches == 1 and n == X.shape[0] and _in_order(perm)
     for k in range(n_batches):
         s = k * batch_size
         m = min(batch_size, n - s)
         if size > 1:  # not inside mark: one thread's step ran 2-4% slower with the counter in its code
             mark(team)
         i0, i1 = part(m, team, MIN_ROWS)
-        a0 = block(a0_buf, 0, m, n_in)
-        yb = block(y_buf, 0, m, n_out)
         nonfinite = zero  # the sum of the rows' x * 0: NaN if one holds NaN or inf (nk.train says which)
-        for i in range(i0, i1):
-            row = perm[s + i]
-            for j in range(n_in):
-                x = X[row, j]
-                a0[i, j] = x
-                nonfinite += x * zero
-            for j in range(n_out):
-                yb[i, j] = Y[row, j]
+        if as_they_lie:  # a full batch in order: X and Y themselves, not copied
+            a0, yb = X, Y
+            xf = flat(X)
+            for i in range(xf.shape[0]):
+                nonfinite += xf[i] * zero
+        else:
+            a0 = block(a0_buf, 0, m, n_in)
+            yb = block(y_buf, 0, m, n_out)
+            for i in range(i0, i1):
+                row = perm[s + i]
+                for j in range(n_in):
+                    x = X[row, j]
+                    a0[i, j] = x
+                    nonfinite += x * zero
+                for j in range(n_out):
+                    yb[i, j] = Y[row, j]
         code = codes[k]
         if code != SKIP and role == 0:  # the gradient goes there: fetch it while the forward pass runs
             prefetch_row(rec_grad[r])
-        forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, block(a0_buf, i0 * n_in, i1 - i0, n_in),
+        forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, a0 if size == 1 else block(a0_buf, i0 * n_in, i1 - i0, n_in),
                       zbuf, abuf, m, i0, scratch, m)
         if size == 1:  # the loss in one block: its loop vectorises over the batch
             batch_total, batch_correct = loss_and_output_grad(
