@@ -15,9 +15,10 @@ columns packed into panels, then register tiles of 6 rows: ``PACKED_MIN_MACS``).
 contiguous output row) already at 32 x 16 x 16, by 1.5-2x (Numba leaves LLVM's SLP vectoriser
 off, so a loop cannot keep a register tile of outputs).
 Outputs narrower than ``NARROW`` (a classifier's last layer) go forward by dot products over the
-contiguous input row, in ``_numba_ext.row_dots`` when fan_in is whole vectors (blocks of rows
-summed by shuffles; a 2-16-16-1 grid's 40,000 rows 71 against 171 us in a loop) (a vector loop
-over 1-3 outputs would never leave its remainder); backward,
+contiguous input row, in ``_numba_ext.row_dots`` when fan_in is whole vectors (a block of rows'
+products summed across the block by shuffles: a 2-16-16-1 grid's 16 -> 1 layer over 40,000 rows
+86 against 126 us as a loop per row; a vector loop over 1-3 outputs would never leave its
+remainder); backward,
 dW as its transpose dz.T @ a and da = dz @ W.T go to ``matmul_rows`` when fan_in is whole vectors
 (4x faster than loops over 16 columns, which LLVM leaves mostly scalar), else to loops that let
 consecutive inner loops write different rows, so one row's store -> load -> FMA chain does not

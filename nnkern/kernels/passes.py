@@ -316,8 +316,8 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
         code = codes[k]
         if code != SKIP and role == 0:  # the gradient goes there: fetch it while the forward pass runs
             prefetch_row(rec_grad[r])
-        forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, a0 if size == 1 else block(a0_buf, i0 * n_in, i1 - i0, n_in),
-                      zbuf, abuf, m, i0, scratch, m)
+        rows_in = a0 if size == 1 else block(a0_buf, i0 * n_in, i1 - i0, n_in)  # the member's rows
+        forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, rows_in, zbuf, abuf, m, i0, scratch, m)
         if size == 1:  # the loss in one block: its loop vectorises over the batch
             batch_total, batch_correct = loss_and_output_grad(
                 layer_rows(zbuf, a_off, sizes, n_layers - 1, m, 0, m), layer_rows(abuf, a_off, sizes, n_layers - 1, m, 0, m),
