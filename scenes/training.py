@@ -104,7 +104,7 @@ class TrainingScene(Captioned, BoxedImages, LectureScene):
         self.next_section("title")
         title = text.text("How a neural network learns", font_size=52, color=pal.text)
         sub = text.text(f"a {'-'.join(map(str, net.sizes))} network, {len(run.X)} training points", font_size=30,
-                   color=pal.text)
+                        color=pal.text)
         sub.next_to(title, DOWN)
         self.play(Write(title), FadeIn(sub, shift=UP * 0.2))
         self.wait(1.2)

@@ -183,6 +183,18 @@ if INTERNALS:
 
         return types.void(ary, types.intp), codegen
 
+    def _fma(builder, vty):
+        """LLVM's fused multiply-add of vectors of type vty (float or double lanes)."""
+        bits = "f32" if vty.element == ir.FloatType() else "f64"
+        return cgutils.get_or_insert_function(builder.module, ir.FunctionType(vty, [vty] * 3),
+                                              f"llvm.fma.v{vty.count}{bits}")
+
+    def _splat(builder, vty, value):
+        """A vector of type vty with every lane ``value``."""
+        undef = ir.Constant(vty, ir.Undefined)
+        lanes = ir.Constant(ir.VectorType(ir.IntType(32), vty.count), [0] * vty.count)
+        return builder.shuffle_vector(builder.insert_element(undef, value, ir.IntType(32)(0)), undef, lanes)
+
     def _tile(context, builder, rows, nv, i0, ops, jbytes, chains=1, panel=None):
         """Emit C[i0 + q, cols] = row0[cols] + sum over k of A[i0 + q, k] B[k, cols] for q < rows, cols
         the ``nv`` vectors from byte ``jbytes``: a register tile of rows x nv accumulators (independent
@@ -194,8 +206,6 @@ if INTERNALS:
         B and its row stride are not used then)."""
         a, b, c, r, vty, size, K, a_s0, a_s1, b_s0, c_s0 = ops
         vptr, intp = vty.as_pointer(), a_s0.type
-        undef = ir.Constant(vty, ir.Undefined)
-        zeros = ir.Constant(ir.VectorType(ir.IntType(32), vty.count), [0] * vty.count)
         offsets = [builder.add(jbytes, intp(v * vty.count * size)) for v in range(nv)]
         b_base, b_offsets = (b.data, offsets) if panel is None else (panel, [intp(v * vty.count * size) for v in range(nv)])
         b_s0 = b_s0 if panel is None else intp(nv * vty.count * size)
@@ -212,9 +222,7 @@ if INTERNALS:
             for s in range(chains):
                 for q in range(rows):
                     builder.store(init if s == 0 else ir.Constant(vty, None), accs[s][q][v])
-        bits = "f32" if size == 4 else "f64"
-        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vty, [vty] * 3),
-                                             f"llvm.fma.v{vty.count}{bits}")
+        fma = _fma(builder, vty)
 
         def step(k, chain):
             brow = cgutils.pointer_add(builder, b_base, builder.mul(k, b_s0))
@@ -225,7 +233,7 @@ if INTERNALS:
                         builder.store(builder.fadd(bvs[v], builder.load(chain[q][v])), chain[q][v])
                     continue
                 aik = builder.load(cgutils.pointer_add(builder, arows[q], builder.mul(k, a_s1)))
-                splat = builder.shuffle_vector(builder.insert_element(undef, aik, ir.IntType(32)(0)), undef, zeros)
+                splat = _splat(builder, vty, aik)
                 for v in range(nv):
                     builder.store(builder.call(fma, [splat, bvs[v], builder.load(chain[q][v])]), chain[q][v])
 
@@ -432,11 +440,8 @@ if INTERNALS:
             c_s0 = cgutils.unpack_tuple(builder, c.strides, 2)[0]
             intp = a_s0.type
             i32 = ir.IntType(32)
-            bits = "f32" if size == 4 else "f64"
-            fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vty, [vty] * 3), f"llvm.fma.v{lanes}{bits}")
-            undef = ir.Constant(vty, ir.Undefined)
-            splat_bias = builder.shuffle_vector(builder.insert_element(undef, args[2], i32(0)), undef,
-                                                ir.Constant(ir.VectorType(i32, lanes), [0] * lanes))
+            fma = _fma(builder, vty)
+            splat_bias = _splat(builder, vty, args[2])
             chunks = builder.udiv(K, intp(lanes))
             last = builder.sub(m, intp(1))
             n_blocks = builder.udiv(builder.add(m, intp(lanes - 1)), intp(lanes))
