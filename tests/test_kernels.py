@@ -169,6 +169,16 @@ def test_dense_vector_path_matches_reference(shape, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_large_weight_gradients_go_to_blas_and_match_reference(dtype):
+    m, fan_in, fan_out = 128, 784, 256  # dW of 784 x 256: 784 KiB in float32
+    itemsize = np.dtype(dtype).itemsize
+    assert fan_in * fan_out * itemsize >= dense.DW_TILE_MAX_BYTES
+    assert not dense._dw_tiles(m, fan_in, fan_out, itemsize) and dense.splits(m, fan_in, fan_out, itemsize)
+    assert dense._dw_tiles(m, 784, 64, 4) == dense._vectors(784, m, 64, 4)  # 196 KiB: as other products
+    _check_dense((m, fan_in, fan_out), dtype, 13)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(128, 784, 128), (97, 1000, 50), (200, 600, 40)])
 def test_dense_packed_path_matches_reference(shape, dtype):
     m, fan_in, fan_out = shape

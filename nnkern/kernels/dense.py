@@ -3,8 +3,8 @@
 Products whose output width is a whole number of SIMD vectors (``VECTOR_BYTES``: 16 float32 / 8
 float64 columns with AVX-512, half as many with AVX2) and whose left operand fits in a core's L2
 cache (with AVX2, only up to 64 KiB: ``TILE_MAX_A_BYTES``, or any size if the output's rows are
-narrow: ``TILE_ROW_BYTES``; never output rows of 2 KiB or more: ``TILE_MAX_ROW_BYTES``) go to
-``_numba_ext.matmul_rows``:
+narrow: ``TILE_ROW_BYTES``; never output rows of 2 KiB or more: ``TILE_MAX_ROW_BYTES``, nor weight
+gradients of 512 KiB or more: ``DW_TILE_MAX_BYTES``) go to ``_numba_ext.matmul_rows``:
 register tiles of fused multiply-adds over the operands as they lie (no packing), the bias as the
 accumulators' start.  Measured on one core with AVX-512: 1.7x a BLAS call on 32 x 16 x 16
 (whose fixed cost dominates there), 1.25x OpenBLAS's sgemm on the 128 x 784 x 128 products of an
@@ -55,6 +55,14 @@ TILE_ROW_BYTES = 128
 #: float64 939 against 670; a 784-512-10 epoch of 8,192 samples 124-130 ms with its dW in the tiles,
 #: 112 through BLAS; the rule loses on a 128 x 256 x 256 float64 product: 203 us against 174)
 TILE_MAX_ROW_BYTES = 2048
+#: dW = a.T @ dz of 512 KiB or more goes to BLAS: the tiles run over a.T's fan_in rows a few at a
+#: time and stream dz (m, fan_out) from L2 for each block of them, which OpenBLAS packs once (one
+#: core of an Intel Xeon with AVX-512, fastest of 7, m = 128: float32 dW of 784 x 256 457 us in the
+#: tiles against 388 through BLAS, 512 x 256 285 against 255, float64 512 x 128 319 against 292;
+#: below the line the tiles win or tie: 784 x 64 90 against 115, 256 x 256 137 against 131). A
+#: 784-256-10 epoch of 8,192 samples 72 ms against 75, the deep ReLU net's 130 against 134 (medians
+#: of 4 turns in processes taking turns; the turns spread by 5%)
+DW_TILE_MAX_BYTES = 512 << 10
 #: with AVX2, products of at least this many multiply-adds that would go to BLAS, with at least a
 #: panel of TILE_VECTORS vectors of output columns, go to ``matmul_packed`` instead: B's columns packed
 #: into panels first, then register tiles of 6 rows (on a Zen 3 core, against OpenBLAS's sgemm:
@@ -138,6 +146,12 @@ def _vectors(m, K, N, itemsize):
 
 
 @njit(**KERNEL)
+def _dw_tiles(m, fan_in, fan_out, itemsize):
+    """Whether dW = a.T @ dz (a: (m, fan_in), dz: (m, fan_out)) goes to ``matmul_rows``."""
+    return _vectors(fan_in, m, fan_out, itemsize) and fan_in * fan_out * itemsize < DW_TILE_MAX_BYTES
+
+
+@njit(**KERNEL)
 def _packs(m, K, N, itemsize, room):
     """Whether C (m, N) = A (m, K) @ B (K, N) goes to ``matmul_packed`` with ``room`` elements of
     scratch to pack B into."""
@@ -199,7 +213,7 @@ def splits(m, fan_in, fan_out, itemsize):
     team of 2 trained 784-128-10 (Zen 3, AVX2: its products go to BLAS) in 33-34 ms an epoch,
     against 35-36 for one thread calling BLAS on 2 threads and 51-52 for a team whose role 0
     computed dW alone."""
-    return _vectors(fan_in, m, fan_out, itemsize) or fan_out >= NARROW
+    return _dw_tiles(m, fan_in, fan_out, itemsize) or fan_out >= NARROW
 
 
 @njit(**KERNEL)
@@ -216,7 +230,7 @@ def weight_grad_rows(a, dz, dW, k0, k1, scratch):
     (any rows: the same bits), else by BLAS.
     a: (m, fan_in), dz: (m, fan_out), dW: (fan_in, fan_out); scratch as ``dense_backward``'s."""
     m, fan_in = a.shape
-    if not _vectors(fan_in, m, dW.shape[1], dW.itemsize):
+    if not _dw_tiles(m, fan_in, dW.shape[1], dW.itemsize):
         if _packs(fan_in, m, dW.shape[1], dW.itemsize, scratch.shape[0]):
             matmul_packed(transposed(a), dz, dW, None, scratch, k0, k1)
         else:
