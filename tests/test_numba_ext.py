@@ -33,7 +33,7 @@ assert not _numba_ext.INTERNALS
 sys.path.insert(0, sys.argv[1])
 import test_numba_ext as t
 for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write, t.check_matmul_rows,
-              t.check_sum_rows, t.check_row_dots, t.check_at_b_rows, t.check_matmul_packed, t.check_span_and_transposed, t.check_sync, t.check_pcg64_next):
+              t.check_sum_rows, t.check_row_dots, t.check_at_b_rows, t.check_matmul_packed, t.check_span_and_transposed, t.check_sync, t.check_pcg64_next, t.check_borrowed):
     check(_numba_ext)
 import numpy as np
 from nnkern.kernels import team
@@ -87,7 +87,18 @@ def _kernels(m):
     def packed(A, B, C, row0, pack, i0, i1):
         m.matmul_packed(A, B, C, row0, pack, i0, i1)
 
-    return block, flat, bits, prefetch, matmul, sum_rows, span_sum, transposed_copy, at_b_rows, packed
+    @njit
+    def borrowed_doubled(arr):  # doubles arr in place through its borrowed self, returns its sum
+        view = m.borrowed(arr)
+        _double(view)
+        return view.sum()
+
+    return block, flat, bits, prefetch, matmul, sum_rows, span_sum, transposed_copy, at_b_rows, packed, borrowed_doubled
+
+
+@njit(inline="never")
+def _double(arr):
+    arr *= 2
 
 
 def check_block(m):
@@ -219,6 +230,18 @@ def check_span_and_transposed(m):
     assert span_sum(buf, 3, 5) == buf[3:8].sum() and span_sum(buf, 19, 1) == 19.0
     arr = np.arange(12.0).reshape(3, 4)
     np.testing.assert_array_equal(transposed_copy(arr), arr.T)
+
+
+def check_borrowed(m):
+    borrowed_doubled = _kernels(m)[10]
+    for arr in (np.arange(6.0), np.arange(24.0).reshape(4, 6)[:, ::2], np.arange(8, dtype=np.int64).reshape(2, 2, 2)):
+        want = 2 * arr
+        assert borrowed_doubled(arr) == want.sum()  # the same elements, read and written in place
+        np.testing.assert_array_equal(arr, want)
+
+
+def test_borrowed_is_the_array_itself():
+    check_borrowed(ext)
 
 
 def test_span_and_transposed_are_the_slice_and_the_transpose():

@@ -12,7 +12,7 @@ from . import team
 from .codes import AT_CALLER, AT_KEY_ROW, RECORD_STATE, SKIP
 from .dense import (bias_grad, dense_backward, dense_forward, forward_scratch_size, input_grad, scratch_size, splits,
                     weight_grad_rows)
-from ._numba_ext import block, flat, span
+from ._numba_ext import block, borrowed, flat, span
 from .layout import compiled_layer_offsets as layer_offsets, layer_params, layer_rows
 from .losses import loss_and_correct, loss_and_output_grad
 from .optim import update, update_in_place
@@ -266,9 +266,19 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
     ``workspace`` and a ``kernels.team``: each member gathers and forwards its rows of the batch,
     ``backward_block`` splits the backward pass, each updates its range of the parameters.
     Status -2: the team was aborted."""
+    # the arrays borrowed (``_numba_ext.borrowed``): the step's calls and views count no references
+    # to their memory (float32 batch-32 steps of 2-16-16-1 2.3 against 2.5-2.7 us)
+    theta, grad, m1, m2, X, Y, perm = (borrowed(theta), borrowed(grad), borrowed(m1), borrowed(m2), borrowed(X),
+                                       borrowed(Y), borrowed(perm))
     w_off, b_off, sizes, hidden, out = net
+    w_off, b_off, sizes = borrowed(w_off), borrowed(b_off), borrowed(sizes)
     codes, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2 = rec
+    codes, rec_grad, rec_loss, rec_key = borrowed(codes), borrowed(rec_grad), borrowed(rec_loss), borrowed(rec_key)
+    rec_theta, rec_m1, rec_m2 = borrowed(rec_theta), borrowed(rec_m1), borrowed(rec_m2)
     a0_buf, y_buf, zbuf, abuf, dz_buf, dz_spare, da_buf, partials, block_losses = work
+    a0_buf, y_buf, zbuf, abuf = borrowed(a0_buf), borrowed(y_buf), borrowed(zbuf), borrowed(abuf)
+    dz_buf, dz_spare, da_buf = borrowed(dz_buf), borrowed(dz_spare), borrowed(da_buf)
+    partials, block_losses = borrowed(partials), borrowed(block_losses)
     role, size, _, _ = team
     n = perm.shape[0]
     n_in, n_layers = sizes[0], sizes.shape[0] - 1
