@@ -138,6 +138,10 @@ def evaluate_rows(theta, w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf):
     n = X.shape[0]
     last = sizes.shape[0] - 2
     a_off = layer_offsets(sizes)
+    # borrowed, as in ``_train_epoch`` (a 2-16-16-1 float32 epoch validated on 250 rows each epoch
+    # 59-61 against 62-63 us)
+    theta, w_off, b_off, sizes = borrowed(theta), borrowed(w_off), borrowed(b_off), borrowed(sizes)
+    X, Y, zbuf, abuf = borrowed(X), borrowed(Y), borrowed(zbuf), borrowed(abuf)
     total, correct = 0.0, 0
     scratch = np.empty(forward_scratch_size(sizes), dtype=theta.dtype)
     for i0 in range(0, n, CHUNK_ROWS):
