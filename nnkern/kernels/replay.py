@@ -3,7 +3,7 @@ parameters and optimizer state of recorded steps from their gradients."""
 
 from numba import njit
 
-from ._numba_ext import prefetch_for_write
+from ._numba_ext import borrowed, prefetch_for_write
 from .optim import EXACT, update
 
 #: bytes in a memory page (touching one element per page faults every page in)
@@ -38,6 +38,9 @@ def replay(grad, steps, key, key_theta, key_m1, key_m2, opt, theta, m1, m2):
     the ``epoch_args.Optimizer`` opt at steps[i], bit for bit what training computed.  Writes
     theta, m1, m2 (k, P).
     """
+    # borrowed, so that the rows' views count no references (``_numba_ext.borrowed``): 2,000 rows of
+    # 337 parameters 210-280 against 310-340 ns a row
+    grad, theta, m1, m2 = borrowed(grad), borrowed(theta), borrowed(m1), borrowed(m2)
     j = 0
     for i in range(grad.shape[0]):
         if j < key.shape[0] and key[j] == i:
