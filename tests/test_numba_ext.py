@@ -88,10 +88,11 @@ def _kernels(m):
         m.matmul_packed(A, B, C, row0, pack, i0, i1)
 
     @njit
-    def borrowed_doubled(arr):  # doubles arr in place through its borrowed self, returns its sum
+    def borrowed_doubled(arr):  # doubles arr in place through its borrowed self (alone and in a tuple)
         view = m.borrowed(arr)
         _double(view)
-        return view.sum()
+        (first, (n, again)) = m.borrowed((view, (3, arr)))
+        return view.sum(), first.sum() + n + again.sum()
 
     return block, flat, bits, prefetch, matmul, sum_rows, span_sum, transposed_copy, at_b_rows, packed, borrowed_doubled
 
@@ -236,7 +237,7 @@ def check_borrowed(m):
     borrowed_doubled = _kernels(m)[10]
     for arr in (np.arange(6.0), np.arange(24.0).reshape(4, 6)[:, ::2], np.arange(8, dtype=np.int64).reshape(2, 2, 2)):
         want = 2 * arr
-        assert borrowed_doubled(arr) == want.sum()  # the same elements, read and written in place
+        assert borrowed_doubled(arr) == (want.sum(), 2 * want.sum() + 3)  # the same elements, written in place
         np.testing.assert_array_equal(arr, want)
 
 

@@ -1,6 +1,6 @@
 """The kernels' only uses of Numba internals, fenced in here: array views made without a runtime
 call and without a reference to their array (``block``, ``flat``, ``span``, ``transposed``, and
-``borrowed``, an array itself), an
+``borrowed``, arrays themselves), an
 int64's bits read as a float64 (``bits_to_float64``), a cache prefetch (``prefetch_for_write``),
 a function's loops vectorised in the CPU's widest vectors (``wide_vectors``),
 matrix products and column sums in explicit vectors (``matmul_rows``, ``matmul_packed``, ``sum_rows``), a BLAS
@@ -14,7 +14,7 @@ They are built on ``numba.np.arrayobj``, ``numba.core.cgutils`` / ``imputils``, 
 BLAS binding and ``llvmlite`` IR, which are not public API and may move in a new Numba
 (pyproject.toml bounds the version to the newest one tested).  When those imports fail,
 ``INTERNALS`` is False and each function falls back to plain Numba operations with the same
-results (views by slice and reshape, the array itself, a scalar ``view``, no prefetch, loops for the products,
+results (views by slice and reshape, the arrays themselves, a scalar ``view``, no prefetch, loops for the products,
 ``np.dot`` on a copy): slower, never wrong.  Plain reads and writes are no way for threads to wait
 for each other, so without the internals the training kernels run on one thread
 (``kernels.team``).  Every function is callable from compiled code only.
@@ -110,24 +110,34 @@ if INTERNALS:
 
         return retty(buf, start, m, n), codegen
 
+    def _borrow(context, builder, typ, value):
+        """``value`` of Numba type ``typ`` with every array in it (tuples searched, nested too)
+        rebuilt without its meminfo."""
+        if isinstance(typ, types.Array):
+            src = make_array(typ)(context, builder, value)
+            dst = make_array(typ)(context, builder)
+            populate_array(dst, data=src.data, shape=cgutils.unpack_tuple(builder, src.shape, typ.ndim),
+                           strides=cgutils.unpack_tuple(builder, src.strides, typ.ndim), itemsize=src.itemsize,
+                           meminfo=None, parent=None)
+            return dst._getvalue()
+        if isinstance(typ, types.BaseTuple):
+            for i, t in enumerate(typ):
+                value = builder.insert_value(value, _borrow(context, builder, t, builder.extract_value(value, i)), i)
+        return value
+
     @intrinsic
-    def borrowed(typingctx, arr):
-        """arr itself (the same data, shape and strides) without a reference to its memory, so
-        that passing it to other compiled functions and viewing it count none (see ``block``):
-        a small net's training step 6-12% faster.  It must not outlive arr."""
-        if not isinstance(arr, types.Array):
+    def borrowed(typingctx, arrays):
+        """``arrays`` (an array, or a tuple holding arrays among other values, nested or not) with
+        every array itself (the same data, shape and strides) but without a reference to its
+        memory, so that passing them to other compiled functions and viewing them count none (see
+        ``block``): a small net's training step 6-12% faster.  They must not outlive the originals."""
+        if not isinstance(arrays, (types.Array, types.BaseTuple)):
             return None
 
         def codegen(context, builder, sig, args):
-            src = make_array(sig.args[0])(context, builder, args[0])
-            dst = make_array(sig.return_type)(context, builder)
-            ndim = sig.args[0].ndim
-            populate_array(dst, data=src.data, shape=cgutils.unpack_tuple(builder, src.shape, ndim),
-                           strides=cgutils.unpack_tuple(builder, src.strides, ndim), itemsize=src.itemsize,
-                           meminfo=None, parent=None)
-            return impl_ret_borrowed(context, builder, sig.return_type, dst._getvalue())
+            return impl_ret_borrowed(context, builder, sig.return_type, _borrow(context, builder, sig.args[0], args[0]))
 
-        return arr(arr), codegen
+        return arrays(arrays), codegen
 
     @intrinsic
     def flat(typingctx, arr):
@@ -606,8 +616,8 @@ else:  # the fallbacks (see the module docstring)
         return buf[start : start + m * n].reshape((m, n))
 
     @njit(inline="always")
-    def borrowed(arr):
-        return arr
+    def borrowed(arrays):
+        return arrays
 
     @njit(inline="always")
     def flat(arr):

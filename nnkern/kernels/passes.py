@@ -140,8 +140,7 @@ def evaluate_rows(theta, w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf):
     a_off = layer_offsets(sizes)
     # borrowed, as in ``_train_epoch`` (a 2-16-16-1 float32 epoch validated on 250 rows each epoch
     # 59-61 against 62-63 us)
-    theta, w_off, b_off, sizes = borrowed(theta), borrowed(w_off), borrowed(b_off), borrowed(sizes)
-    X, Y, zbuf, abuf = borrowed(X), borrowed(Y), borrowed(zbuf), borrowed(abuf)
+    theta, w_off, b_off, sizes, X, Y, zbuf, abuf = borrowed((theta, w_off, b_off, sizes, X, Y, zbuf, abuf))
     total, correct = 0.0, 0
     scratch = np.empty(forward_scratch_size(sizes), dtype=theta.dtype)
     for i0 in range(0, n, CHUNK_ROWS):
@@ -272,17 +271,10 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
     Status -2: the team was aborted."""
     # the arrays borrowed (``_numba_ext.borrowed``): the step's calls and views count no references
     # to their memory (float32 batch-32 steps of 2-16-16-1 2.3 against 2.5-2.7 us)
-    theta, grad, m1, m2, X, Y, perm = (borrowed(theta), borrowed(grad), borrowed(m1), borrowed(m2), borrowed(X),
-                                       borrowed(Y), borrowed(perm))
+    theta, grad, m1, m2, X, Y, perm, net, rec, work = borrowed((theta, grad, m1, m2, X, Y, perm, net, rec, work))
     w_off, b_off, sizes, hidden, out = net
-    w_off, b_off, sizes = borrowed(w_off), borrowed(b_off), borrowed(sizes)
     codes, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2 = rec
-    codes, rec_grad, rec_loss, rec_key = borrowed(codes), borrowed(rec_grad), borrowed(rec_loss), borrowed(rec_key)
-    rec_theta, rec_m1, rec_m2 = borrowed(rec_theta), borrowed(rec_m1), borrowed(rec_m2)
     a0_buf, y_buf, zbuf, abuf, dz_buf, dz_spare, da_buf, partials, block_losses = work
-    a0_buf, y_buf, zbuf, abuf = borrowed(a0_buf), borrowed(y_buf), borrowed(zbuf), borrowed(abuf)
-    dz_buf, dz_spare, da_buf = borrowed(dz_buf), borrowed(dz_spare), borrowed(da_buf)
-    partials, block_losses = borrowed(partials), borrowed(block_losses)
     role, size, _, _ = team
     n = perm.shape[0]
     n_in, n_layers = sizes[0], sizes.shape[0] - 1

@@ -40,7 +40,7 @@ def replay(grad, steps, key, key_theta, key_m1, key_m2, opt, theta, m1, m2):
     """
     # borrowed, so that the rows' views count no references (``_numba_ext.borrowed``): 2,000 rows of
     # 337 parameters 210-280 against 310-340 ns a row
-    grad, theta, m1, m2 = borrowed(grad), borrowed(theta), borrowed(m1), borrowed(m2)
+    grad, theta, m1, m2 = borrowed((grad, theta, m1, m2))
     j = 0
     for i in range(grad.shape[0]):
         if j < key.shape[0] and key[j] == i:
