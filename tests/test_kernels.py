@@ -10,7 +10,7 @@ from numba import njit
 from nnkern.kernels import activations as act
 from nnkern.kernels import dense, epoch_args, losses, optim, passes, replay as replay_kernels
 from nnkern.kernels import reference as ref
-from nnkern.kernels.codes import (ADAM, HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS, RECORD_GRAD, RECORD_STATE,
+from nnkern.kernels.codes import (ADAM, HIDDEN_ACTIVATIONS, MOMENTUM, OPTIMIZERS, OUTPUTS, RECORD_GRAD, RECORD_STATE,
                                   SGD, SIGMOID, SKIP, SOFTMAX, TANH)
 from nnkern.kernels._numba_ext import VECTOR_BYTES
 from nnkern.kernels.layout import Layout
@@ -292,6 +292,40 @@ def test_update_matches_reference(code, dtype, weight_decay):
         assert got.dtype == dtype
         close(got, expected, dtype)
         np.testing.assert_array_equal(got.view(f"u{got.itemsize}"), other.view(f"u{other.itemsize}"))  # to the bit
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("code", [ADAM, MOMENTUM])
+def test_moments_that_become_subnormal_are_flushed_to_zero(code, dtype):
+    """A parameter with no gradient (into a dead unit) has its moments decay by beta each step; the
+    step that would make one subnormal makes it a zero of its sign instead (``rules.flushed``), in
+    the kernel and the reference alike, and leaves every normal moment's bits as IEEE arithmetic
+    gives them."""
+    tiny, f = np.finfo(dtype).tiny, dtype
+    P = 40
+    rng = np.random.default_rng(7)
+    sign = np.where(np.arange(P) % 2, -1, 1).astype(dtype)
+    decaying = np.arange(P) < P // 2  # no gradient, moments just above tiny: the next step's are subnormal
+    grad = np.where(decaying, 0, rng.normal(size=P)).astype(dtype)
+    m1 = np.where(decaying, sign * f(tiny * 1.05), rng.normal(size=P) * 1e-3).astype(dtype)
+    m2 = np.where(decaying, f(tiny * 1.0005), rng.random(P) * 1e-6).astype(dtype)
+    theta = rng.normal(size=P).astype(dtype)
+    opt = epoch_args.Optimizer(code, 0.01, 0.9, 0.999, 1e-8, 0.0, np.ones(P, dtype))
+    kernel, want = [theta.copy(), m1.copy(), m2.copy()], [theta.copy(), m1.copy(), m2.copy()]
+    optim.update_in_place(*kernel, grad, opt, 9)
+    ref.update(*want, grad, opt, 9)
+    ieee_m1 = f(0.9) * m1 + (grad if code == MOMENTUM else f(1 - 0.9) * grad)
+    assert np.all(np.abs(ieee_m1[decaying]) < tiny) and np.all(ieee_m1[decaying] != 0)  # they would be subnormal
+    new_m1 = kernel[1]
+    assert np.all(new_m1[decaying] == 0) and np.array_equal(np.signbit(new_m1[decaying]), sign[decaying] < 0)
+    np.testing.assert_array_equal(new_m1[~decaying], ieee_m1[~decaying])
+    if code == ADAM:
+        assert np.all(kernel[2][decaying] == 0)
+        np.testing.assert_array_equal(kernel[2][~decaying], f(0.999) * m2[~decaying] + f(1 - 0.999) * grad[~decaying] * grad[~decaying])
+    for got, expected in zip(kernel[1:], want[1:]):
+        np.testing.assert_array_equal(got.view(f"u{got.itemsize}"), expected.view(f"u{got.itemsize}"))
+    np.testing.assert_array_equal(kernel[0][decaying], theta[decaying])  # a zero moment moves nothing
+    close(kernel[0], want[0], dtype)
 
 
 # --- whole network -------------------------------------------------------------------------------

@@ -45,8 +45,9 @@ def _grid2(n0, n1, block):
 
 # --- kernels of the epoch ------------------------------------------------------------------------
 
+_flushed = cuda.jit(device=True)(rules.flushed)
 (decayed, sgd_step, momentum_step, adam_step, bce_term, half_square_term, softmax_ce_row, sigmoid_row_right,
- argmax_row_right) = (cuda.jit(device=True)(r) for r in (
+ argmax_row_right) = (cuda.jit(device=True)(rules.bound(r, flushed=_flushed)) for r in (
     rules.decayed, rules.sgd_step, rules.momentum_step, rules.adam_step, rules.bce_term, rules.half_square_term,
     rules.softmax_ce_row, rules.sigmoid_row_right, rules.argmax_row_right))
 
@@ -108,19 +109,20 @@ def batch_stats_kernel(row_loss, row_correct, m, k, batch_loss, batch_correct, h
 
 @cuda.jit
 def update_kernel(theta, m1, m2, grad, code, lr, beta1, beta2, eps, weight_decay, decay_mask, a1, a2, c1, c2,
-                  halt):
+                  tiny, halt):
     """One optimizer step (``rules``' steps, as ``optim.update``), thread p for parameter p; skipped
     once halted.
     a1, a2: 1 - beta1, 1 - beta2, and c1, c2: Adam's bias corrections 1 / (1 - beta**t), rounded
-    to the dtype once on the host as ``optim.update`` does."""
+    to the dtype once on the host as ``optim.update`` does; tiny: the dtype's smallest normal
+    number (``rules.flushed``)."""
     p = cuda.grid(1)
     if p >= theta.shape[0] or halt[0] >= 0:
         return
     g = decayed(grad[p], theta[p], weight_decay, decay_mask[p])
     if code == ADAM:
-        theta[p], m1[p], m2[p] = adam_step(theta[p], m1[p], m2[p], g, lr, beta1, beta2, a1, a2, c1, c2, eps)
+        theta[p], m1[p], m2[p] = adam_step(theta[p], m1[p], m2[p], g, lr, beta1, beta2, a1, a2, c1, c2, eps, tiny)
     elif code == MOMENTUM:
-        theta[p], m1[p] = momentum_step(theta[p], m1[p], g, lr, beta1)
+        theta[p], m1[p] = momentum_step(theta[p], m1[p], g, lr, beta1, tiny)
     else:
         theta[p] = sgd_step(theta[p], g, lr)
 
@@ -266,7 +268,7 @@ def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec, 
         pb, pt = _grid1(P, block)
         update_kernel[pb, pt](d_theta, d_m1, d_m2, g, code, f(lr), f(beta1), f(beta2), f(eps), f(weight_decay), d_mask,
                               f(1.0 - beta1), f(1.0 - beta2), f(1.0 / (1.0 - beta1**t)), f(1.0 / (1.0 - beta2**t)),
-                              halt)
+                              f(np.finfo(f).tiny), halt)
         if key_rows[k]:
             record_kernel[pb, pt](d_theta, d_m1, d_m2, rk, *d_state, halt)
             rk += 1

@@ -6,6 +6,7 @@ the same bits on any machine, vectorised or not.  That lets a recording store ea
 gradient and rebuild the parameters and optimizer state by running ``update`` again
 (``nnkern.kernels.replay.replay``) instead of storing them at every step."""
 
+import numpy as np
 from numba import njit
 
 from . import rules
@@ -53,6 +54,7 @@ def _steps(theta, m1, m2, grad, opt, t, new_theta, new_m1, new_m2):
     n = theta.shape[0]
     f = theta.dtype.type
     lr_, b1, b2, eps_, wd = f(lr), f(beta1), f(beta2), f(eps), f(weight_decay)
+    tiny = f(np.finfo(theta.dtype).tiny)  # the moments are ``rules.flushed`` below it
     if code == ADAM:
         a1, a2 = f(1.0 - beta1), f(1.0 - beta2)
         c1 = f(1.0 / (1.0 - beta1**t))
@@ -60,11 +62,11 @@ def _steps(theta, m1, m2, grad, opt, t, new_theta, new_m1, new_m2):
         for i in range(n):
             g = decayed(grad[i], theta[i], wd, decay_mask[i])
             new_theta[i], new_m1[i], new_m2[i] = adam_step(theta[i], m1[i], m2[i], g, lr_, b1, b2, a1, a2, c1, c2,
-                                                           eps_)
+                                                           eps_, tiny)
     elif code == MOMENTUM:
         for i in range(n):
             g = decayed(grad[i], theta[i], wd, decay_mask[i])
-            new_theta[i], new_m1[i] = momentum_step(theta[i], m1[i], g, lr_, b1)
+            new_theta[i], new_m1[i] = momentum_step(theta[i], m1[i], g, lr_, b1, tiny)
             new_m2[i] = m2[i]
     elif code == SGD:
         for i in range(n):

@@ -106,17 +106,22 @@ def loss_grad(layout, theta, X, Y, hidden, out):
     return loss.mean(), n_correct(a, Y, out), grad
 
 
+def _flushed(m):
+    """m with its subnormal elements made zeros of their sign (see ``rules.flushed``)."""
+    return np.where(np.abs(m) < np.finfo(m.dtype).tiny, np.copysign(np.zeros_like(m), m), m)
+
+
 def update(theta, m1, m2, grad, opt, t):
     """One optimizer step in place by the ``epoch_args.Optimizer`` opt at step t (see
     ``optim.update`` for the rules)."""
     code, lr, beta1, beta2, eps, weight_decay, decay_mask = opt
     g = grad + weight_decay * decay_mask * theta
     if code == ADAM:
-        m1[...] = beta1 * m1 + (1 - beta1) * g
-        m2[...] = beta2 * m2 + (1 - beta2) * g * g
+        m1[...] = _flushed(beta1 * m1 + (1 - beta1) * g)
+        m2[...] = _flushed(beta2 * m2 + (1 - beta2) * g * g)
         theta -= (lr * (m1 / (1 - beta1**t)) / (np.sqrt(m2 / (1 - beta2**t)) + eps)).astype(theta.dtype)
     elif code == MOMENTUM:
-        m1[...] = beta1 * m1 + g
+        m1[...] = _flushed(beta1 * m1 + g)
         theta -= (lr * m1).astype(theta.dtype)
     elif code == SGD:
         theta -= (lr * g).astype(theta.dtype)

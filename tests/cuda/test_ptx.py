@@ -46,7 +46,7 @@ def signatures(f):
         "gather_kernel": (A2, A2, I1, i64, A2, A2),
         "output_grad_kernel": (A2, A2, A2, i64, f, A2, D1, I1),
         "batch_stats_kernel": (D1, I1, i64, i64, D1, I1, I1),
-        "update_kernel": (A1, A1, A1, A1, i64, f, f, f, f, f, A1, f, f, f, f, I1),
+        "update_kernel": (A1, A1, A1, A1, i64, f, f, f, f, f, A1, f, f, f, f, f, I1),
         "record_kernel": (A1, A1, A1, i64, A2, A2, A2, I1),
         "grid_points_kernel": (f64, f64, f64, f64, i64, A2),
     }
