@@ -28,13 +28,16 @@ from numba.extending import overload
 from .codes import IDENTITY, LEAKY_RELU, LEAKY_SLOPE, RELU, SIGMOID, SOFTMAX, TANH
 from ._numba_ext import bits_to_float64, flat, wide_vectors
 
-#: fastmath flags safe for NaN detection: no 'nnan' / 'ninf'
-FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
-#: fastmath for element-wise code built on the approximations below (FMA only)
+#: the one fast-math flag of every kernel: a multiply and an add may fuse into an FMA.  No
+#: reassociation: with it, LLVM chose the order of a sum (the batch's bias gradient, the loss) anew
+#: wherever it inlined the loop, so a function gave other bits in the process that compiled it than
+#: in one that loaded it from Numba's cache, and a run trained on a fresh cache was not the run
+#: trained again (``tests/test_numba_cache.py``); nor 'nsz' or 'arcp', which leave signs of zeros
+#: and divisions to the optimiser the same way.  NaN and inf keep their meaning (no 'nnan' / 'ninf')
 ELEMENTWISE = {"contract"}
-#: options every CPU kernel compiles with: cached, FMA/reassociation, and no Python
-#: ZeroDivisionError checks (they keep any loop with a division from vectorising)
-KERNEL = dict(cache=True, fastmath=FASTMATH, error_model="numpy")
+#: options every CPU kernel compiles with: cached, ``ELEMENTWISE``, and no Python ZeroDivisionError
+#: checks (they keep any loop with a division from vectorising)
+KERNEL = dict(cache=True, fastmath=ELEMENTWISE, error_model="numpy")
 
 _f = np.float32
 _CLAMP = _f(7.90531110763549805)

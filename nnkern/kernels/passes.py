@@ -302,12 +302,12 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
         if size > 1:  # not inside mark: one thread's step ran 2-4% slower with the counter in its code
             mark(team)
         i0, i1 = part(m, team, MIN_ROWS)
-        nonfinite = zero  # the sum of the rows' x * 0: NaN if one holds NaN or inf (nk.train says which)
+        bad = False  # whether the rows hold NaN or inf (x - x is NaN for those; nk.train says which)
         if as_they_lie:  # a full batch in order: X and Y themselves, not copied
             a0, yb = X, Y
             xf = flat(X)
             for i in range(xf.shape[0]):
-                nonfinite += xf[i] * zero
+                bad |= xf[i] - xf[i] != zero
         else:
             a0 = block(a0_buf, 0, m, n_in)
             yb = block(y_buf, 0, m, n_out)
@@ -316,9 +316,10 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
                 for j in range(n_in):
                     x = X[row, j]
                     a0[i, j] = x
-                    nonfinite += x * zero
+                    bad |= x - x != zero
                 for j in range(n_out):
                     yb[i, j] = Y[row, j]
+        nonfinite = np.nan if bad else 0.0
         code = codes[k]
         if code != SKIP and role == 0:  # the gradient goes there: fetch it while the forward pass runs
             prefetch_row(rec_grad[r])
