@@ -321,7 +321,8 @@ def test_moments_that_become_subnormal_are_flushed_to_zero(code, dtype):
     np.testing.assert_array_equal(new_m1[~decaying], ieee_m1[~decaying])
     if code == ADAM:
         assert np.all(kernel[2][decaying] == 0)
-        np.testing.assert_array_equal(kernel[2][~decaying], f(0.999) * m2[~decaying] + f(1 - 0.999) * grad[~decaying] * grad[~decaying])
+        g = grad[~decaying]
+        np.testing.assert_array_equal(kernel[2][~decaying], f(0.999) * m2[~decaying] + f(1 - 0.999) * g * g)
     for got, expected in zip(kernel[1:], want[1:]):
         np.testing.assert_array_equal(got.view(f"u{got.itemsize}"), expected.view(f"u{got.itemsize}"))
     np.testing.assert_array_equal(kernel[0][decaying], theta[decaying])  # a zero moment moves nothing

@@ -34,8 +34,8 @@ def flushed(m, tiny):
     that every target computes the same bits.  A parameter whose gradient stays 0 (into a dead
     ReLU unit) has its moments decay geometrically, through some 150 (float32) to 350 (float64)
     steps of subnormals, and x86 takes a microcode assist for every operation on one: Adam over
-    such parameters ran 55 times slower, and a ReLU net whose units die trained 2.2x slower
-    after a few epochs.  A moment that small moves no parameter anyway (Adam's step is
+    such parameters ran 55 times slower, and a ReLU net whose units died trained 20 epochs
+    about twice as slowly.  A moment that small moves no parameter anyway (Adam's step is
     lr m1 / (sqrt(m2) + eps)).  (m * tiny: a zero of m's sign and dtype.)"""
     return m * tiny if abs(m) < tiny else m
 
