@@ -10,7 +10,12 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT     := libcairo2-dev libpango1.0-dev pkg-config ffmpeg poppler-utils
 TEX     := texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm
 BROWSER := chromium
-export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
+# Numba's on-disk cache notices edits to a kernel's own file, not to the modules it calls or compiles
+# with (a kernel loaded from it could run code as it was before a pull): one folder per version of
+# the compiled code's sources
+KERNEL_SOURCES := $(sort $(wildcard nnkern/kernels/*.py)) nnkern/checks.py
+KERNEL_HASH := $(shell cat $(KERNEL_SOURCES) | sha1sum | cut -c1-12)
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache/$(KERNEL_HASH)
 
 .PHONY: demo test bench media system
 
