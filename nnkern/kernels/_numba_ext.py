@@ -800,22 +800,30 @@ def matmul_packed(A, B, C, row0, pack, i0, i1):
 @njit(inline="always")
 def sum_rows(B, out):
     """out = B summed over its rows.  B: (K, N), out: (N,) C-contiguous float32 or float64.  Columns
-    in whole vectors of VECTOR_BYTES, the rest in plain loops of four partial sums each."""
+    in whole vectors of VECTOR_BYTES, the rest by ``column_sum``."""
     n = _sum_rows_vectors(B, out)
-    K = B.shape[0]
     for j in range(n, B.shape[1]):
-        s0, s1, s2, s3 = B.dtype.type(0), B.dtype.type(0), B.dtype.type(0), B.dtype.type(0)
-        i = 0
-        while i + 4 <= K:
-            s0 += B[i, j]
-            s1 += B[i + 1, j]
-            s2 += B[i + 2, j]
-            s3 += B[i + 3, j]
-            i += 4
-        while i < K:
-            s0 += B[i, j]
-            i += 1
-        out[j] = (s0 + s1) + (s2 + s3)
+        out[j] = column_sum(B, j)
+
+
+@njit(inline="always")
+def column_sum(B, j):
+    """Column j of B (K, N) summed in one fixed order: four chains (rows 4k, 4k + 1, 4k + 2, 4k + 3,
+    the rest on the first), then (chain 0 + chain 1) + (chain 2 + chain 3).  The kernels compile
+    without reassociation, so this is the order run wherever the compiler inlines it."""
+    K = B.shape[0]
+    s0, s1, s2, s3 = B.dtype.type(0), B.dtype.type(0), B.dtype.type(0), B.dtype.type(0)
+    i = 0
+    while i + 4 <= K:
+        s0 += B[i, j]
+        s1 += B[i + 1, j]
+        s2 += B[i + 2, j]
+        s3 += B[i + 3, j]
+        i += 4
+    while i < K:
+        s0 += B[i, j]
+        i += 1
+    return (s0 + s1) + (s2 + s3)
 
 
 def cache_file_exists(dispatcher):

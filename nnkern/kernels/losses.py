@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 
 from . import rules
-from ._numba_ext import flat
+from ._numba_ext import column_sum, flat
 from .activations import KERNEL, exp64, log1p_01
 from .codes import IDENTITY, SIGMOID, SOFTMAX
 
@@ -24,45 +24,23 @@ sigmoid_row_right, argmax_row_right = rules.cpu(rules.sigmoid_row_right), rules.
 @njit(**KERNEL)
 def _loss_sum(z, a, Y, code):
     """Sum of the sample losses of an (m, n_out) block (``rules``' terms), stable in the logits z:
-    the terms in one loop (which vectorises), then summed in a fixed order (``_sum_in_order``)."""
+    the terms in one loop (which vectorises), then summed in a fixed order (``column_sum``)."""
     m, w = z.shape
+    terms = np.empty((m if code == SOFTMAX else m * w, 1))
     if code == SIGMOID:
         zf, Yf = flat(z), flat(Y)
-        terms = np.empty(m * w)
         for i in range(m * w):
-            terms[i] = bce_term(zf[i], Yf[i])
+            terms[i, 0] = bce_term(zf[i], Yf[i])
     elif code == SOFTMAX:
-        terms = np.empty(m)
         for i in range(m):
-            terms[i] = softmax_ce_row(z, Y, i)
+            terms[i, 0] = softmax_ce_row(z, Y, i)
     elif code == IDENTITY:
         af, Yf = flat(a), flat(Y)
-        terms = np.empty(m * w)
         for i in range(m * w):
-            terms[i] = half_square_term(af[i], Yf[i])
+            terms[i, 0] = half_square_term(af[i], Yf[i])
     else:
         raise ValueError("loss: unknown output code (see nnkern.kernels.codes)")
-    return _sum_in_order(terms)
-
-
-@njit(**KERNEL)
-def _sum_in_order(x):
-    """Sum of x (n,) in one fixed order: four chains (elements 4k, 4k + 1, 4k + 2, 4k + 3, the
-    rest on the first), then (chain 0 + chain 1) + (chain 2 + chain 3).  The kernels compile
-    without reassociation, so this is the order run, whatever the compiler inlines where."""
-    s0, s1, s2, s3 = x.dtype.type(0), x.dtype.type(0), x.dtype.type(0), x.dtype.type(0)
-    n = x.shape[0]
-    i = 0
-    while i + 4 <= n:
-        s0 += x[i]
-        s1 += x[i + 1]
-        s2 += x[i + 2]
-        s3 += x[i + 3]
-        i += 4
-    while i < n:
-        s0 += x[i]
-        i += 1
-    return (s0 + s1) + (s2 + s3)
+    return column_sum(terms, 0)
 
 
 @njit(**KERNEL)
