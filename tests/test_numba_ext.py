@@ -187,6 +187,13 @@ def check_sum_rows(m):
             sum_rows(B, out)
             np.testing.assert_allclose(out, B.astype(np.float64).sum(axis=0), rtol=1e-5 if dtype == np.float32 else 1e-12,
                                        atol=1e-4 if dtype == np.float32 else 1e-12)
+            if N == 1:  # a column narrower than a vector: column_sum's four chains, in their order, to the bit
+                chains = [dtype(0)] * 4
+                for i in range(rows - rows % 4):
+                    chains[i % 4] += B[i, 0]
+                for i in range(rows - rows % 4, rows):
+                    chains[0] += B[i, 0]
+                assert out[0] == (chains[0] + chains[1]) + (chains[2] + chains[3])
 
 
 def check_row_dots(m):
