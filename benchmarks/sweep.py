@@ -21,9 +21,9 @@ empty cache directory, the second of which should compile nothing.
                   (also the faster of one Numba thread and the default)
     processes, 1 / processes, 2
                   what this machine allows without Dask: the runs as ``serial`` does them, in one
-                  fresh process and split between two started together (Numba on one thread in
-                  each, timed from a start signal after a warm-up run); their ratio bounds the
-                  sweep's speed-up here
+                  fresh process and split between two started together, each bound to a CPU of its
+                  own as the sweep's workers are (Numba on one thread in each, timed from a start
+                  signal after a warm-up run); their ratio bounds the sweep's speed-up here
 
 Besides wall time (which other load on the machine moves), the CPU time a warm sweep cost its
 workers and the client process (scheduler included) per run, against a plain nk.train's: what the
@@ -101,8 +101,10 @@ def processes(epochs, parts, scratch):
     the runs between them as ``serial`` does, no Dask: the machine's own parallel speed."""
     code = _SHARE.format(grid_=repr(GRID))
     env = dict(os.environ, NUMBA_NUM_THREADS="1")
+    cpus = dispatch._cpus()
     procs = [subprocess.Popen([sys.executable, "-c", code, str(epochs), str(k), str(parts), scratch], env=env,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for k in range(parts)]
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              preexec_fn=_bind(cpus[k]) if parts == len(cpus) else None) for k in range(parts)]
     try:
         for p in procs:
             if p.stdout.readline().strip() != "ready":
@@ -121,6 +123,11 @@ def processes(epochs, parts, scratch):
     finally:
         for p in procs:
             p.wait()
+
+
+def _bind(cpu):
+    """A ``preexec_fn`` binding the process to ``cpu`` (None where the OS cannot)."""
+    return (lambda: os.sched_setaffinity(0, {cpu})) if hasattr(os, "sched_setaffinity") else None
 
 
 def cpu_seconds(client):

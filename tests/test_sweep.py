@@ -169,6 +169,38 @@ def test_a_sweeps_own_cluster_checks_its_event_loops_rarely_and_profiles_nothing
     assert dask.config.get("distributed.admin.tick.interval") == before
 
 
+def _affinities():
+    """The CPUs each thread of this process may run on, and those of a thread started now."""
+    import threading
+
+    tids = os.listdir("/proc/self/task")
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(os.sched_getaffinity(0)))
+    thread.start()
+    thread.join()
+    return {frozenset(os.sched_getaffinity(int(t))) for t in tids}, seen[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs Linux and two CPUs")
+def test_a_sweeps_own_cluster_of_one_worker_per_cpu_binds_each_to_a_cpu_of_its_own():
+    """Every thread of each worker, and the threads a task starts, run on that worker's CPU alone,
+    a different one for each; a cluster of fewer workers than CPUs is left to the OS."""
+    from nnkern.sweeps import dispatch
+
+    cpus = sorted(os.sched_getaffinity(0))
+    with dispatch._client(None, None, None) as c:
+        bound = list(c.run(_affinities).values())
+        started = c.gather(c.map(lambda _: _affinities()[1], range(4), pure=False))  # threads tasks start
+    own = [min(new) for _, new in bound]
+    assert sorted(own) == cpus, bound
+    assert all(threads == {frozenset([cpu])} and new == {cpu} for (threads, new), cpu in zip(bound, own)), bound
+    assert all(len(new) == 1 for new in started), started
+    with dispatch._client(None, None, len(cpus) - 1) as c:
+        free = list(c.run(_affinities).values())
+    assert all(threads == {frozenset(cpus)} and new == set(cpus) for threads, new in free), free
+
+
 def _folders(out):
     """(finished: {name: result.json bytes and mtime}, interrupted: names with a header but no result)."""
     done, started = {}, set()

@@ -167,6 +167,18 @@ def warm_up(dtypes):
     return numba_stats()
 
 
+def pin(cpus, dask_worker=None):
+    """Bind every thread of this worker process, and so the threads they start, to the CPU
+    ``cpus[its address]`` (Linux: an affinity is each thread's own)."""
+    cpu = cpus[dask_worker.address]
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            os.sched_setaffinity(int(tid), {cpu})
+        except ProcessLookupError:  # a thread that ended since
+            pass
+    return cpu
+
+
 def cache_ready():
     """Whether Numba's on-disk cache here already holds the training kernel (so that workers can
     all load the kernels at once instead of each compiling them)."""
