@@ -647,6 +647,22 @@ def test_npz_files_read_back_and_the_direct_writer_falls_back_without_o_direct(t
     assert (tmp_path / "fallback.npz").read_bytes() == (tmp_path / "large.npz").read_bytes()
 
 
+def test_a_recording_that_fits_in_a_chunk_is_one_chunk_from_the_start(data, tmp_path, monkeypatch):
+    """A run whose snapshots all fit in a chunk of CHUNK_BYTES records them into one chunk (one
+    file), read back as the same recording made in smaller chunks; a larger run still grows its chunks."""
+    net = fresh_net()
+    row_bytes = net.n_params * 8
+    kwargs = dict(epochs=20, batch_size=BATCH, lr=0.05, quiet=True, record=1)  # 81 snapshots
+    monkeypatch.setattr(recorder, "FIRST_CHUNK_BYTES", 4 * row_bytes)
+    monkeypatch.setattr(recorder, "CHUNK_BYTES", 81 * row_bytes)
+    one = nk.train(fresh_net(), *data, **kwargs, record_to=tmp_path / "one").recording
+    monkeypatch.setattr(recorder, "CHUNK_BYTES", 80 * row_bytes)
+    grown = nk.train(fresh_net(), *data, **kwargs, record_to=tmp_path / "grown").recording
+    assert len(one) == len(grown) == 81
+    assert len(storage.chunk_files(tmp_path / "one")) == 1 and len(storage.chunk_files(tmp_path / "grown")) >= 3
+    assert_same_recording(one, grown)
+
+
 def test_written_chunks_memory_is_reused_and_reads_back_the_same(data, tmp_path, monkeypatch):
     """Each chunk a folder recording has written gives its memory to the pool (up to POOL_BYTES),
     and recordings made from pooled memory, in a folder or in memory, read back the same."""

@@ -41,7 +41,9 @@ from .storage import INDEX_FIELDS, KEY, STATE
 CHUNK_BYTES = 4 << 20
 #: size of the first chunk, allocated before training starts (small, so that is quick); the next
 #: ones, each up to 4 times the last (so that the last fills for longer than the next takes to
-#: prepare), are prepared by a helper thread while the last fills
+#: prepare), are prepared by a helper thread while the last fills.  A recording whose rows all fit
+#: in a chunk of CHUNK_BYTES is one chunk from the start: a sweep's 200-epoch run of a small net
+#: (263 rows, 1.2 MB) took 0.7-1.3 ms less CPU time than as two chunks, of its 19-20 ms
 FIRST_CHUNK_BYTES = 256 << 10
 #: bytes of written chunks' memory kept for the next chunks (of this recording or the next): a new
 #: chunk's pages are faulted in and zeroed first, which on the helper thread made training wait
@@ -122,6 +124,8 @@ class Recorder:
         most_per_epoch = max(self.epoch_rows)
         self.min_rows, self.max_rows = most_per_epoch + 1, max(most_per_epoch + 1, CHUNK_BYTES // row_bytes)
         self.first_rows = max(self.min_rows, FIRST_CHUNK_BYTES // row_bytes)
+        if len(self.steps) <= self.max_rows:  # the whole recording in one chunk
+            self.first_rows = max(self.first_rows, len(self.steps))
         self.header = make_header(net, schedule, settings)
         self.sink = _MemorySink(self.header) if folder is None else _FolderSink(folder, self.header, durable)
         self.last_flush = time.monotonic()
