@@ -3,10 +3,10 @@ a quarter held out, batch 32, Adam), trained serially in one process against ``n
 LocalCluster of 2 workers, taking turns; then the Numba cache: two sweeps on new workers with an
 empty cache directory, the second of which should compile nothing.
 
-    serial        each run as a sweep's worker does it (train, record into a folder with the same
-                  durability, write its result), one after another in this process; with Numba on
-                  one thread (as a worker) and on all cores (the default), the faster of the two
-                  being the baseline
+    serial        the runs as a sweep's worker does them (train, record into a folder with the same
+                  durability, write each result once its recording is, while the next run trains),
+                  one after another in this process; with Numba on one thread (as a worker) and
+                  on all cores (the default), the faster of the two being the baseline
     sweep, new cluster
                   nk.sweep on a new LocalCluster of 2 worker processes, its start-up timed apart:
                   the workers load the kernels from Numba's cache before the first run
@@ -60,9 +60,9 @@ GRID = dict(dataset="spiral", n=1000, layers=[2, 16, 16, 1], activation="tanh", 
 
 
 def serial(specs, root):
-    data = {}  # the data made once, as a sweep's task makes it once for its runs
-    for spec in specs:
-        worker.run(spec, os.path.join(root, grid.run_name(spec)), data=data)
+    """The runs one after another in this process, as ``nk.sweep(..., n_workers=0)`` and a sweep's
+    task train them (``worker.run_many``: the data made once, each run's end while the next trains)."""
+    worker.run_many([(grid.run_name(spec), spec, os.path.join(root, grid.run_name(spec))) for spec in specs])
 
 
 def plain(specs):
@@ -90,8 +90,7 @@ worker.run(specs[0], os.path.join(root, "warm-up"), data=data)
 print("ready", flush=True)
 sys.stdin.readline()
 start = time.perf_counter()
-for i, spec in enumerate(specs[part::parts]):
-    worker.run(spec, os.path.join(root, str(i)), data=data)
+worker.run_many([(str(i), spec, os.path.join(root, str(i))) for i, spec in enumerate(specs[part::parts])])
 print(time.perf_counter() - start, flush=True)
 """
 

@@ -41,6 +41,12 @@ class TrainResult:
             self._recording = self._recording()
         return self._recording
 
+    @property
+    def saved(self):
+        """None, or the ``concurrent.futures.Future`` of the end of the writes into the ``record_to``
+        folder (``wait`` waits for it)."""
+        return self._saved
+
     def wait(self):
         """Wait until the ``record_to`` folder is written (and, as ``durable`` says, on disk):
         ``train`` returns while its last chunk, flushes and complete header are still being

@@ -244,9 +244,9 @@ def _fs_root(task):
 
 def _in_process(todo, durable):
     """The runs ``todo`` one after another in this process (``n_workers=0``), as ``_on_dask`` yields them."""
-    data = {}
-    for name, spec, folder in todo:
-        yield name, spec, worker.run(spec, folder, durable, data)
+    specs = {name: spec for name, spec, _ in todo}
+    for name, row in worker.each_run(todo, durable):
+        yield name, specs[name], row
 
 
 def _record(results, total, fs, root, rows, names, progress):

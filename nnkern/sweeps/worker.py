@@ -1,7 +1,8 @@
 """Runs of a sweep, as a worker does them: make the data, train while recording into the run's
 folder, then write ``result.json`` (the run's row of the summary) last, so a folder with a result
 is a finished run and one without is an interrupted one.  A task (``run_many``) holds several runs,
-one after another, each written as it finishes.
+one after another, each written as it finishes (its result once its recording is, while the next
+run trains).
 
 A run that fails for reasons of its own (divergence, bad settings) is a finished run with status
 "failed" and its error; anything else (a killed worker, a full disk) raises to the scheduler.
@@ -12,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import Future
 
 RESULT = "result.json"
 #: when a sweep's recordings are flushed to disk (nk.train's ``durable``): "none", as a killed worker
@@ -22,16 +24,40 @@ _KERNEL_MODULES = ("activations", "dense", "losses", "optim", "passes", "replay"
 
 
 def run_many(runs, durable=DURABLE):
-    """Train ``runs`` [(name, spec, folder)] one after another (see ``run``), each run's data made
-    once; returns [(name, row or the exception that stopped it)], the others going on.  A run whose
-    folder holds a result already (this task's earlier try, on a worker lost since) is not trained again."""
-    data, done = {}, []
+    """``each_run(runs, durable)`` as a list."""
+    return list(each_run(runs, durable))
+
+
+def each_run(runs, durable=DURABLE):
+    """Train ``runs`` [(name, spec, folder)] one after another (see ``start``), each run's data made
+    once, and yield (name, row or the exception that stopped it) for each in turn, the others going
+    on.  A run's end (the rest of its recording written, then its result) comes while the next one
+    trains; it is yielded once that one has trained.  A run whose folder holds a result already
+    (this task's earlier try, on a worker lost since) is not trained again."""
+    data, ending = {}, None  # ending: (name, end) of the run trained last
     for name, spec, folder in runs:
+        end = None
         try:
-            done.append((name, finished(folder) or run(spec, folder, durable, data)))
+            row = finished(folder)
+            if row is None:
+                end = start(spec, folder, durable, data)
         except Exception as e:  # not kept on disk: a rerun tries it again
-            done.append((name, e))
-    return done
+            row = e
+        if ending is not None:
+            yield _ended(*ending)
+        ending = None if end is None else (name, end)
+        if end is None:
+            yield name, row
+    if ending is not None:
+        yield _ended(*ending)
+
+
+def _ended(name, end):
+    """(name, the row ``end()`` returns, or the exception it raised)."""
+    try:
+        return name, end()
+    except Exception as e:
+        return name, e
 
 
 def task(runs, durable=DURABLE):
@@ -55,9 +81,17 @@ def finished(folder):
 
 
 def run(spec, folder, durable=DURABLE, data=None):
+    """Train the run ``spec`` into ``folder`` and end it (see ``start``); returns its summary row."""
+    return start(spec, folder, durable, data)()
+
+
+def start(spec, folder, durable=DURABLE, data=None):
     """Train the run ``spec`` (see ``grid.DEFAULTS``) into ``folder`` (a local path or fsspec URL,
-    replaced if it holds an interrupted run); returns its summary row (a dict).  data: a dict
-    keeping the data made for earlier runs of the same task."""
+    replaced if it holds an interrupted run), and write its result as soon as its recording is
+    written (on the thread that writes it: ``nk.train`` returns before its last writes end).
+    Returns the run's end: a function that waits for the result to be written and returns the
+    summary row (a dict), or raises what made a write fail.  data: a dict keeping the data made for
+    earlier runs of the same task."""
     import fsspec.core
     from fsspec.implementations.local import LocalFileSystem
 
@@ -65,18 +99,34 @@ def run(spec, folder, durable=DURABLE, data=None):
     if fs.exists(path):
         fs.rm(path, recursive=True)
     if isinstance(fs, LocalFileSystem):
-        row = train_run(spec, path, durable, data)
+        row, saved = train_run(spec, path, durable, data)
     else:  # train into a local folder, then copy it over, result last
         local = tempfile.mkdtemp(prefix="nnkern-run-")
         try:
-            row = train_run(spec, os.path.join(local, "run"), durable, data)
+            row, saved = train_run(spec, os.path.join(local, "run"), durable, data)
+            if saved is not None:
+                saved.result()
             fs.put(os.path.join(local, "run"), path, recursive=True)
         finally:
             shutil.rmtree(local, ignore_errors=True)
-    with fs.open(f"{path}/.{RESULT}.tmp", "w") as f:  # then renamed: a kill leaves no half-written result
-        f.write(json.dumps(row, indent=1))  # one write: json.dump writes each piece (some 70 per row)
-    fs.mv(f"{path}/.{RESULT}.tmp", f"{path}/{RESULT}")
-    return row
+    ended = Future()
+
+    def write_result(saved=None):
+        try:
+            if saved is not None:
+                saved.result()  # raises what made a write fail
+            with fs.open(f"{path}/.{RESULT}.tmp", "w") as f:  # then renamed: a kill leaves no half-written result
+                f.write(json.dumps(row, indent=1))  # one write: json.dump writes each piece (some 70 per row)
+            fs.mv(f"{path}/.{RESULT}.tmp", f"{path}/{RESULT}")
+            ended.set_result(row)
+        except BaseException as e:
+            ended.set_exception(e)
+
+    if saved is None or saved.done():
+        write_result(saved)
+    else:
+        saved.add_done_callback(write_result)
+    return ended.result
 
 
 def load_data(spec):
@@ -115,13 +165,14 @@ def split_data(spec, data=None):
 
 def train_run(spec, folder=None, durable=DURABLE, data=None):
     """Train the run ``spec``, recording into the local ``folder`` (None: no recording) flushed to
-    disk as ``durable`` says; returns its summary row.  data: as for ``split_data``."""
+    disk as ``durable`` says; returns its summary row and the future of the end of the recording's
+    writes (``TrainResult.saved``; None without).  data: as for ``split_data``."""
     import numpy as np
 
     import nnkern as nk
 
     started = time.perf_counter()
-    status, error, history = "complete", "", {}
+    status, error, history, saved = "complete", "", {}, None
     try:
         X, y, val = split_data(spec, data)
         layers = spec["layers"]
@@ -130,8 +181,8 @@ def train_run(spec, folder=None, durable=DURABLE, data=None):
         run = nk.train(net, X, y, epochs=spec["epochs"], batch_size=spec["batch_size"], optimizer=spec["optimizer"],
                        lr=spec["lr"], weight_decay=spec["weight_decay"], seed=spec["seed"], val=val,
                        record=spec["record"] if folder else None, record_to=folder, record_meta=spec, durable=durable,
-                       quiet=True).wait()  # the result is written once the recording is
-        history = run.history
+                       quiet=True)
+        history, saved = run.history, run.saved
     except (nk.TrainingDiverged, ValueError) as e:
         status, error = "failed", f"{type(e).__name__}: {e}"
         if folder and os.path.exists(os.path.join(folder, "header.json")):
@@ -139,9 +190,10 @@ def train_run(spec, folder=None, durable=DURABLE, data=None):
     if folder:
         os.makedirs(folder, exist_ok=True)  # a run refused before training has a folder for its result
     last = {k: float(v[-1]) for k, v in history.items() if k != "epoch" and v and np.isfinite(v[-1])}
-    return dict(spec, status=status, epochs_done=len(history.get("epoch", [])), loss=last.get("loss"),
-                acc=last.get("acc"), val_loss=last.get("val_loss"), val_acc=last.get("val_acc"),
-                seconds=round(time.perf_counter() - started, 4), error=error)
+    row = dict(spec, status=status, epochs_done=len(history.get("epoch", [])), loss=last.get("loss"),
+               acc=last.get("acc"), val_loss=last.get("val_loss"), val_acc=last.get("val_acc"),
+               seconds=round(time.perf_counter() - started, 4), error=error)
+    return row, saved
 
 
 _WARM = set()  # the dtypes whose kernels this process holds
