@@ -340,6 +340,36 @@ def test_a_task_tried_again_keeps_the_runs_it_finished_before(tmp_path):
     assert nk.Recording.load(runs[1][2]).complete
 
 
+def test_a_runs_result_comes_once_its_recording_is_written_while_the_next_run_trains(tmp_path, monkeypatch):
+    """With the recording's last writes slowed down, each run's result is written after its
+    recording is complete, the first after the second run started training (not before, waiting);
+    a write that fails makes that run's error, the others complete."""
+    from nnkern.record import recorder
+    from nnkern.sweeps import worker
+
+    specs = grids.expand(dict(TINY, layers=[2, 4, 1], seed=[0, 1, 2]))
+    runs = [(grids.run_name(s), s, str(tmp_path / grids.run_name(s))) for s in specs]
+    real_end, real_train = recorder._FolderSink._end, worker.train_run
+    started = []
+
+    def slow_end(sink, complete):
+        time.sleep(0.2)
+        if sink.folder.endswith(runs[2][0]):
+            raise OSError("disk full")
+        return real_end(sink, complete)
+
+    monkeypatch.setattr(recorder._FolderSink, "_end", slow_end)
+    monkeypatch.setattr(worker, "train_run", lambda *a: started.append(time.time_ns()) or real_train(*a))
+    done = worker.run_many(runs)
+    assert [name for name, _ in done] == [name for name, _, _ in runs]
+    for name, row in done[:2]:
+        result = tmp_path / name / "result.json"
+        assert row["status"] == "complete" and json.loads(result.read_text()) == row
+        assert nk.Recording.load(tmp_path / name).complete
+    assert (tmp_path / runs[0][0] / "result.json").stat().st_mtime_ns > started[1]  # the second run was training
+    assert isinstance(done[2][1], OSError) and not (tmp_path / runs[2][0] / "result.json").exists()
+
+
 SCRIPT = """
 import os, sys
 import nnkern as nk  # as a user's script: Dask's workers import this module, and Numba with it, first
