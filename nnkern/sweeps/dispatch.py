@@ -68,8 +68,9 @@ def sweep(grid, out, *, client=None, scheduler=None, n_workers=None, retry_faile
     Where: ``client`` (a ``distributed.Client``), else ``scheduler`` ("tcp://host:8786"), else
     ``n_workers=0``: one after another in this process, without Dask; else a LocalCluster on
     127.0.0.1 of ``n_workers`` processes (default: one per CPU, each then bound to a CPU of its
-    own), one thread each (Numba's and BLAS's too), sharing this process's NUMBA_CACHE_DIR.  Each task trains a few runs (about
-    TASKS_PER_WORKER tasks per worker, balanced by the runs' sizes), each written as it finishes.
+    own), one thread each (Numba's and BLAS's too), sharing this process's NUMBA_CACHE_DIR.  Each
+    task trains a few runs (about TASKS_PER_WORKER tasks per worker, balanced by the runs' sizes),
+    each written as it finishes.
     Runs finished before (a folder with a result) are skipped, failed ones too unless
     ``retry_failed``; interrupted ones are trained again.  A run that diverges or has bad settings
     is marked failed; the others go on.  durable: when each recording is flushed to disk (as for
