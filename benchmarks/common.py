@@ -37,17 +37,22 @@ def steadiness(reps=REPS):
     {"median_ms", "p10_ms", "p90_ms", "spread"}: spread = p90 / p10 of all the times, about 1.05 on a
     quiet machine, over NOISY on a noisy one (where a fixed loop took 35 to 80 ms from second to
     second).  A host slowing every core alike for a while shows in median_ms, not in the spread."""
-    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    from nnkern.kernels.team import cpus
+
     code = _REFERENCE.format(reps=reps)
-    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                              preexec_fn=(lambda c=c: os.sched_setaffinity(0, {c})) if hasattr(os, "sched_setaffinity") else None)
-             for c in cores]
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, preexec_fn=bind(c))
+             for c in cpus()]
     times = sorted(1e3 * float(line) for p in procs for line in p.communicate()[0].split())
     if any(p.returncode for p in procs) or not times:
         raise RuntimeError("the steadiness probe's reference loop failed")
     deciles = statistics.quantiles(times, n=10)
     return {"median_ms": statistics.median(times), "p10_ms": deciles[0], "p90_ms": deciles[-1],
             "spread": deciles[-1] / deciles[0]}
+
+
+def bind(cpu):
+    """A ``preexec_fn`` binding a new process to the CPU ``cpu`` (None where the OS cannot)."""
+    return (lambda: os.sched_setaffinity(0, {cpu})) if hasattr(os, "sched_setaffinity") else None
 
 
 def steady_text(probe):

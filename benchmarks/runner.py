@@ -11,6 +11,10 @@ import subprocess
 import sys
 import tempfile
 
+from nnkern.kernels.team import cpus
+
+from .common import bind
+
 #: what holds each library to one thread (set before it loads)
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               "NUMBA_NUM_THREADS": "1",
@@ -23,7 +27,7 @@ def _worker(contender, specs, threads, cache):
     if contender == "nnkern cold":
         env["NUMBA_CACHE_DIR"] = cache
     job = json.dumps({"contender": contender, "specs": specs})
-    pin = (lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})) if threads == 1 else None
+    pin = bind(min(cpus())) if threads == 1 else None
     proc = subprocess.run([sys.executable, "-m", "benchmarks.worker", job], env=env, capture_output=True, text=True,
                           preexec_fn=pin)
     if proc.returncode:

@@ -51,9 +51,10 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import nnkern as nk  # noqa: E402
+from nnkern.kernels.team import cpus  # noqa: E402
 from nnkern.sweeps import dispatch, grid, worker  # noqa: E402
 
-from .common import steadiness, steady_text  # noqa: E402
+from .common import bind, steadiness, steady_text  # noqa: E402
 
 GRID = dict(dataset="spiral", n=1000, layers=[2, 16, 16, 1], activation="tanh", optimizer="adam", lr=0.01,
             batch_size=32, seed=list(range(16)))
@@ -100,10 +101,10 @@ def processes(epochs, parts, scratch):
     the runs between them as ``serial`` does, no Dask: the machine's own parallel speed."""
     code = _SHARE.format(grid_=repr(GRID))
     env = dict(os.environ, NUMBA_NUM_THREADS="1")
-    cpus = dispatch._cpus()
+    own = cpus()
     procs = [subprocess.Popen([sys.executable, "-c", code, str(epochs), str(k), str(parts), scratch], env=env,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                              preexec_fn=_bind(cpus[k]) if parts == len(cpus) else None) for k in range(parts)]
+                              preexec_fn=bind(own[k]) if parts == len(own) else None) for k in range(parts)]
     try:
         for p in procs:
             if p.stdout.readline().strip() != "ready":
@@ -122,11 +123,6 @@ def processes(epochs, parts, scratch):
     finally:
         for p in procs:
             p.wait()
-
-
-def _bind(cpu):
-    """A ``preexec_fn`` binding the process to ``cpu`` (None where the OS cannot)."""
-    return (lambda: os.sched_setaffinity(0, {cpu})) if hasattr(os, "sched_setaffinity") else None
 
 
 def cpu_seconds(client):

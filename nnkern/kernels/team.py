@@ -159,8 +159,12 @@ def size_for(sizes, batch_size, threads=None):
             return 1
         macs = batch_size * sum(int(a) * int(b) for a, b in zip(sizes[:-1], sizes[1:]))
         threads = get_num_threads() if macs >= MIN_STEP_MACS else 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(int(threads), cores, batch_size // MIN_ROWS, MAX_SIZE)) if INTERNALS else 1
+    return max(1, min(int(threads), len(cpus()), batch_size // MIN_ROWS, MAX_SIZE)) if INTERNALS else 1
+
+
+def cpus():
+    """The CPUs (ids, ascending) this process may run on."""
+    return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))
 
 
 #: every this many calls, one call at the size that was slower (or not yet tried), to notice a change

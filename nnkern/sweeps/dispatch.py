@@ -9,6 +9,7 @@ import os
 import time
 import uuid
 
+from ..kernels.team import cpus
 from . import grid as grids
 from . import summary, worker
 
@@ -123,19 +124,14 @@ def _client(client, scheduler, n_workers):
 
         # the workers' environment from their start: a worker imports the client's main module (and
         # with it Numba) before Dask hands it ``env``; Dask's own periodic work made rarer (LOCAL_CONFIG)
-        n_workers = n_workers or len(_cpus())
+        n_workers = n_workers or len(cpus())
         with _environ(_worker_env()), dask.config.set(LOCAL_CONFIG):
             cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                    host="127.0.0.1", dashboard_address="127.0.0.1:0", env=_worker_env())
         with cluster, Client(cluster) as c:
-            if n_workers == len(_cpus()):
+            if n_workers == len(cpus()):
                 _pin_workers(c)
             yield c
-
-
-def _cpus():
-    """The CPUs this process may run on."""
-    return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))
 
 
 def _pin_workers(client):
@@ -147,7 +143,7 @@ def _pin_workers(client):
         return
     addresses = sorted(client.scheduler_info(n_workers=-1)["workers"])
     try:
-        client.run(worker.pin, dict(zip(addresses, _cpus())))
+        client.run(worker.pin, dict(zip(addresses, cpus())))
     except OSError:  # not allowed here: the workers stay where the OS puts them
         pass
 

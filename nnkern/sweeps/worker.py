@@ -122,10 +122,10 @@ def start(spec, folder, durable=DURABLE, data=None):
         except BaseException as e:
             ended.set_exception(e)
 
-    if saved is None or saved.done():
-        write_result(saved)
+    if saved is None:
+        write_result()
     else:
-        saved.add_done_callback(write_result)
+        saved.add_done_callback(write_result)  # at once if its writes have ended
     return ended.result
 
 
