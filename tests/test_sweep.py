@@ -58,6 +58,13 @@ def test_a_bad_grid_names_its_problem(tmp_path, bad, message):
     assert not (tmp_path / "sweep").exists()
 
 
+@pytest.mark.parametrize("n_workers", [-2, 1.5, "2"])
+def test_a_bad_worker_count_is_refused_before_anything_starts(tmp_path, n_workers):
+    with pytest.raises(ValueError, match=f"n_workers must be an integer >= 0; got {n_workers!r}"):
+        nk.sweep(dict(TINY, seed=0), tmp_path / "sweep", n_workers=n_workers, progress=False)
+    assert not (tmp_path / "sweep").exists()
+
+
 def test_import_nnkern_does_not_import_dask():
     code = "import sys, nnkern; print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', 'fsspec')))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

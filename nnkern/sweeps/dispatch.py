@@ -9,6 +9,7 @@ import os
 import time
 import uuid
 
+from ..checks import int_in
 from ..kernels.team import cpus
 from . import grid as grids
 from . import summary, worker
@@ -81,6 +82,8 @@ def sweep(grid, out, *, client=None, scheduler=None, n_workers=None, retry_faile
         import fsspec.core
     except ImportError as e:
         raise ImportError(f"nk.sweep needs dask and distributed: pip install 'nnkern[sweep]' ({e})") from None
+    if n_workers is not None:
+        n_workers = int_in(n_workers, "n_workers", 0)
     specs = grids.expand(grid)
     fs, root = fsspec.core.url_to_fs(os.fspath(out))
     fs.makedirs(root, exist_ok=True)
