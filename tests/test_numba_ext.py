@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from numba import njit
 
 from nnkern.kernels import _numba_ext as ext
@@ -142,7 +143,7 @@ def check_matmul_rows(m):
     rng = np.random.default_rng(0)
     for dtype in (np.float32, np.float64):
         for rows, K, N in ((32, 16, 16), (7, 3, 16), (5, 2, 8), (9, 4, 19), (4, 16, 48), (0, 3, 16), (3, 5, 1),
-                         (17, 5, 80), (24, 33, 64), (8, 3, 32), (2, 1001, 32)):  # whole tiles, left-over rows and vectors
+                         (17, 5, 80), (24, 33, 64), (8, 3, 32), (2, 1001, 32), (14, 7, 128)):  # whole tiles, left-over rows and vectors
             A = rng.normal(size=(rows, K)).astype(dtype)
             B, row0 = rng.normal(size=(K, N)).astype(dtype), rng.normal(size=N).astype(dtype)
             want = A.astype(np.float64) @ B + row0
@@ -325,6 +326,22 @@ def test_matmul_rows_computes_in_vectors_of_fused_multiply_adds():
     assert np.all(C == 4)
     width = ext.VECTOR_BYTES // 4
     assert f"llvm.fma.v{width}f32" in next(iter(matmul.inspect_llvm().values()))
+
+
+@pytest.mark.skipif(not ext.WIDE_VECTORS, reason="no wide tiles with AVX2")
+def test_a_rows_bits_in_the_wide_tiles_do_not_depend_on_which_tile_holds_it():
+    matmul = _kernels(ext)[4]
+    rng = np.random.default_rng(5)
+    for dtype in (np.float32, np.float64):
+        N = 2 * ext.WIDE_VECTORS * ext.VECTOR_BYTES // np.dtype(dtype).itemsize  # wide tiles only
+        A = rng.normal(size=(ext.WIDE_ROWS * 3 + 7, 37)).astype(dtype)  # whole tiles, then 4, 2, 1 rows left
+        B, row0 = rng.normal(size=(37, N)).astype(dtype), rng.normal(size=N).astype(dtype)
+        C = np.empty((len(A), N), dtype)
+        matmul(A, B, C, row0)
+        for start in (0, 1, 5, ext.WIDE_ROWS * 3):  # the same rows from another start: other tiles hold them
+            part = np.empty((len(A) - start, N), dtype)
+            matmul(A[start:], B, part, row0)
+            np.testing.assert_array_equal(part, C[start:])
 
 
 def test_wide_vectors_vectorises_its_functions_loops_in_the_cpus_widest_vectors():
