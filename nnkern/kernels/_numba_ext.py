@@ -306,6 +306,17 @@ if INTERNALS:
                 _tile(context, builder, 1, nv, builder.add(builder.mul(full, intp(TILE_ROWS)), il.index), ops, jbytes,
                       SINGLE_ROW_CHAINS)
 
+    def _rows_left(builder, start, rest, tile_rows, emit):
+        """``emit(rows, i0)`` for the ``rest`` rows from ``start`` that whole tiles of ``tile_rows``
+        rows left (rest < tile_rows): in tiles of the powers of two below tile_rows, largest first."""
+        piece = 1 << (tile_rows - 1).bit_length() - 1
+        while piece:
+            has = builder.and_(rest, rest.type(piece))
+            with builder.if_then(builder.icmp_unsigned("!=", has, rest.type(0))):
+                emit(piece, start)
+            start = builder.add(start, has)
+            piece >>= 1
+
     def _wide_tiles(context, builder, ops, m, n_blocks):
         """Columns 0 .. n_blocks * WIDE_VECTORS vectors of C, in tiles of WIDE_ROWS rows x
         WIDE_VECTORS vectors, the rows left over in tiles of 4, 2 and 1 rows, each row one chain."""
@@ -316,14 +327,8 @@ if INTERNALS:
             with cgutils.for_range(builder, full) as il:
                 _tile(context, builder, WIDE_ROWS, WIDE_VECTORS, builder.mul(il.index, intp(WIDE_ROWS)), ops, jbytes)
             start = builder.mul(full, intp(WIDE_ROWS))
-            rest = builder.sub(m, start)
-            piece = 1 << (WIDE_ROWS - 1).bit_length() - 1
-            while piece:
-                has = builder.and_(rest, intp(piece))
-                with builder.if_then(builder.icmp_unsigned("!=", has, intp(0))):
-                    _tile(context, builder, piece, WIDE_VECTORS, start, ops, jbytes)
-                start = builder.add(start, has)
-                piece >>= 1
+            _rows_left(builder, start, builder.sub(m, start), WIDE_ROWS,
+                       lambda rows, i0: _tile(context, builder, rows, WIDE_VECTORS, i0, ops, jbytes))
 
     @intrinsic
     def _matmul_vectors(typingctx, A, B, C, row0):
@@ -403,15 +408,9 @@ if INTERNALS:
                 with cgutils.for_range(builder, full) as tl:
                     _tile(context, builder, PACKED_ROWS, nv, builder.add(b0, builder.mul(tl.index, intp(PACKED_ROWS))),
                           ops, jbytes, panel=panel)
-                start = builder.add(b0, builder.mul(full, intp(PACKED_ROWS)))
-                rest = builder.sub(rows, builder.mul(full, intp(PACKED_ROWS)))
-                piece = 1 << (PACKED_ROWS - 1).bit_length() - 1
-                while piece:
-                    has = builder.and_(rest, intp(piece))
-                    with builder.if_then(builder.icmp_unsigned("!=", has, intp(0))):
-                        _tile(context, builder, piece, nv, start, ops, jbytes, panel=panel)
-                    start = builder.add(start, has)
-                    piece >>= 1
+                _rows_left(builder, builder.add(b0, builder.mul(full, intp(PACKED_ROWS))),
+                           builder.sub(rows, builder.mul(full, intp(PACKED_ROWS))), PACKED_ROWS,
+                           lambda n, i0: _tile(context, builder, n, nv, i0, ops, jbytes, panel=panel))
 
             with cgutils.for_range(builder, n_blocks) as bl:
                 b0 = builder.add(lo, builder.mul(bl.index, intp(PACKED_BLOCK)))
