@@ -193,16 +193,20 @@ def activate(z, a, code):
     # (an Intel Xeon core, fastest of 5 runs of 2,000 passes)
     wide_vectors()
     m, w = z.shape
-    if code == SOFTMAX:
-        for i in range(m):
+    if code == SOFTMAX:  # each row's max off, then one loop of exps over the block (which vectorises:
+        for i in range(m):  # a row of 10 went through a scalar remainder; 128 x 10 float32 2.2 against 10 us)
             top = z[i, 0]
             for j in range(1, w):
                 top = max(top, z[i, j])
+            for j in range(w):
+                a[i, j] = z[i, j] - top
+        af = flat(a)
+        for k in range(af.size):
+            af[k] = exp64(af[k])
+        for i in range(m):  # then each row's sum, in order, in float64
             total = 0.0
             for j in range(w):
-                e = exp64(z[i, j] - top)
-                a[i, j] = e
-                total += e
+                total += a[i, j]
             inv = 1.0 / total
             for j in range(w):
                 a[i, j] *= inv
