@@ -258,6 +258,31 @@ def test_losses_match_reference(m, w, code, dtype, seed):
     np.testing.assert_allclose(last, want[-1], rtol=1e-12, atol=1e-12)
 
 
+def test_the_softmax_loss_over_a_block_is_the_row_rules_bits():
+    """The CPU sums its softmax cross-entropy over the block at once; each row's term is the
+    bits of ``rules.softmax_ce_row`` (the GPU's, row by row)."""
+    from numba import njit
+
+    from nnkern.kernels import activations, rules
+    from nnkern.kernels._numba_ext import column_sum
+
+    row = rules.cpu(rules.softmax_ce_row, exp=activations.exp64, cross_entropy=losses.cross_entropy)
+
+    @njit
+    def by_rows(z, Y):
+        terms = np.empty((z.shape[0], 1))
+        for i in range(z.shape[0]):
+            terms[i, 0] = row(z, Y, i)
+        return column_sum(terms, 0)
+
+    rng = np.random.default_rng(7)
+    for dtype in DTYPES:
+        for m, w in ((128, 10), (5, 3), (1, 2), (33, 17)):
+            z = rng.normal(0, 4, (m, w)).astype(dtype)
+            Y = _targets(SOFTMAX, m, w, rng, dtype)
+            assert losses.loss_and_correct(z, z, Y, SOFTMAX)[0] == by_rows(z, Y)
+
+
 def test_nonfinite_logits_give_a_nonfinite_loss():
     z = np.array([[np.nan], [1.0]])
     a = ref.activate(z, SIGMOID)

@@ -17,7 +17,7 @@ from .codes import IDENTITY, SIGMOID, SOFTMAX
 
 bce_term = rules.cpu(rules.bce_term, exp=exp64, log1p=log1p_01)
 half_square_term = rules.cpu(rules.half_square_term)
-softmax_ce_row = rules.cpu(rules.softmax_ce_row, exp=exp64)
+cross_entropy = rules.cpu(rules.cross_entropy)
 sigmoid_row_right, argmax_row_right = rules.cpu(rules.sigmoid_row_right), rules.cpu(rules.argmax_row_right)
 
 
@@ -32,8 +32,7 @@ def _loss_sum(z, a, Y, code):
         for i in range(m * w):
             terms[i, 0] = bce_term(zf[i], Yf[i])
     elif code == SOFTMAX:
-        for i in range(m):
-            terms[i, 0] = softmax_ce_row(z, Y, i)
+        _softmax_ce_rows(z, Y, terms)
     elif code == IDENTITY:
         af, Yf = flat(a), flat(Y)
         for i in range(m * w):
@@ -41,6 +40,33 @@ def _loss_sum(z, a, Y, code):
     else:
         raise ValueError("loss: unknown output code (see nnkern.kernels.codes)")
     return column_sum(terms, 0)
+
+
+@njit(inline="always")
+def _softmax_ce_rows(z, Y, terms):
+    """terms[i, 0] = ``rules.softmax_ce_row(z, Y, i)`` for every row i of z, Y (m, w), bit for bit:
+    each row's largest logit, then every exp(logit - it) in one loop over the block (which
+    vectorises: a row of 10 had run through a scalar remainder; 128 x 10 float32 3.0 against 6.5 us),
+    then each row's sums in order."""
+    m, w = z.shape
+    shifted = np.empty((m, w))  # float64: each logit less its row's largest, then its exp
+    for i in range(m):
+        top = np.float64(z[i, 0])
+        for j in range(1, w):
+            top = max(top, np.float64(z[i, j]))
+        terms[i, 0] = top
+        for j in range(w):
+            shifted[i, j] = np.float64(z[i, j]) - top
+    sf = flat(shifted)
+    for k in range(sf.size):
+        sf[k] = exp64(sf[k])
+    for i in range(m):
+        s = 0.0
+        zy = 0.0
+        for j in range(w):
+            s += shifted[i, j]
+            zy += np.float64(Y[i, j]) * np.float64(z[i, j])
+        terms[i, 0] = cross_entropy(terms[i, 0], s, zy)
 
 
 @njit(**KERNEL)

@@ -81,6 +81,12 @@ def softmax_ce_row(z, Y, i):
         zij = np.float64(z[i, j])
         s += exp(zij - top)
         zy += np.float64(Y[i, j]) * zij
+    return cross_entropy(top, s, zy)
+
+
+def cross_entropy(top, s, zy):
+    """A row's softmax cross-entropy from its largest logit top, the sum s of exp(logit - top)
+    over the row, and zy, its logits' dot product with the one-hot target: logsumexp - z . Y."""
     return top + log(s) - zy
 
 
