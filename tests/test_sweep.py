@@ -65,6 +65,26 @@ def test_a_bad_worker_count_is_refused_before_anything_starts(tmp_path, n_worker
     assert not (tmp_path / "sweep").exists()
 
 
+def test_workers_addresses_come_from_the_cluster_objects_copy_only_once_it_lists_every_worker():
+    from types import SimpleNamespace
+
+    from nnkern.sweeps import dispatch
+
+    asked = []
+
+    def scheduler_info(n_workers):
+        asked.append(n_workers)
+        return {"workers": {"tcp://b": {}, "tcp://a": {}}}
+
+    lagging = SimpleNamespace(scheduler_info={"workers": {"tcp://b": {}}}, workers={0: None, 1: None})
+    client = SimpleNamespace(cluster=lagging, scheduler_info=scheduler_info)
+    assert dispatch._addresses(client) == ["tcp://a", "tcp://b"] and asked == [-1]  # asked the scheduler
+    lagging.scheduler_info["workers"]["tcp://a"] = {}
+    assert dispatch._addresses(client) == ["tcp://a", "tcp://b"] and asked == [-1]  # the copy, no round trip
+    assert dispatch._addresses(SimpleNamespace(cluster=None, scheduler_info=scheduler_info)) == ["tcp://a", "tcp://b"]
+    assert asked == [-1, -1]
+
+
 def test_import_nnkern_does_not_import_dask():
     code = "import sys, nnkern; print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', 'fsspec')))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
