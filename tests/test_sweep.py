@@ -180,7 +180,8 @@ def _periodic(dask_worker=None, dask_scheduler=None):
 def test_a_sweeps_own_cluster_checks_its_event_loops_rarely_and_profiles_nothing():
     """The LocalCluster nk.sweep starts runs Dask's periodic checks at LOCAL_CONFIG's intervals in its
     scheduler, nannies and workers (loop latency every 1 s, not 20 ms; system metrics every 2 s;
-    memory every 1 s), with no statistical profiler in the workers; this process's settings stay."""
+    memory every 1 s), with no statistical profiler in the workers; its client batches its messages
+    for 1 ms, not Dask's 10; this process's settings stay."""
     import dask
 
     from nnkern.sweeps import dispatch
@@ -190,6 +191,7 @@ def test_a_sweeps_own_cluster_checks_its_event_loops_rarely_and_profiles_nothing
         workers = list(c.run(_periodic).values())
         nannies = [_periodic(n) for n in c.cluster.workers.values()]
         everyone = workers + nannies + [c.run_on_scheduler(_periodic)]
+        assert c.scheduler_comm.interval == dispatch.CLIENT_MESSAGE_SECONDS == 0.001
     assert len(workers) == len(nannies) == 2
     assert all(p["tick"] == 1000 and p["monitor"] == 2000 for p in everyone), everyone
     assert all(p["memory_monitor"] == 1000 and "profile" not in p for p in workers + nannies), everyone
