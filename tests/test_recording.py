@@ -1,6 +1,7 @@
 """Recordings: schedules, what a snapshot holds, interpolation, save/load, damaged folders, a killed run."""
 
 import functools
+import io
 import json
 import os
 import signal
@@ -606,9 +607,14 @@ def test_several_epochs_per_call_record_what_one_per_call_records(data, tmp_path
 
 
 def assert_npz_holds(path, arrays):
-    """The file at ``path`` is a zip whose checksums hold, and np.load reads ``arrays`` back from it."""
+    """The file at ``path`` is a zip whose checksums hold, each member the bytes np.save writes for
+    its array (C-contiguous), and np.load reads ``arrays`` back from it."""
     with zipfile.ZipFile(path) as z:
         assert z.testzip() is None and z.namelist() == [f"{k}.npy" for k in arrays]
+        for k, a in arrays.items():
+            saved = io.BytesIO()
+            np.save(saved, np.ascontiguousarray(a))
+            assert z.read(f"{k}.npy") == saved.getvalue(), k
     with np.load(path) as npz:
         for k, a in arrays.items():
             assert npz[k].dtype == a.dtype and npz[k].shape == a.shape
