@@ -50,6 +50,24 @@ def steadiness(reps=REPS):
             "spread": deciles[-1] / deciles[0]}
 
 
+def file_creation(folder, n=200):
+    """CPU microseconds to create one empty file, the median of ``n`` made in a new subfolder of
+    ``folder`` (left there).  About 5-20 us on a quiet ext4; where the file system has no journal,
+    ext4 skips over every inode freed in the last one to six minutes when it allocates one, so
+    after a few thousand files were deleted (a benchmark's scratch removed) a new file costs 70-170
+    us of CPU for minutes: a run writing several files per training run pays it on the cores it
+    measures (a sweep's workers more than the serial loop, whose writer has a core of its own)."""
+    import tempfile
+
+    sub = tempfile.mkdtemp(prefix="creation-", dir=folder)
+    times = []
+    for i in range(n):
+        start = time.thread_time()
+        os.close(os.open(os.path.join(sub, str(i)), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        times.append(time.thread_time() - start)
+    return 1e6 * statistics.median(times)
+
+
 def bind(cpu):
     """A ``preexec_fn`` binding a new process to the CPU ``cpu`` (None where the OS cannot)."""
     return (lambda: os.sched_setaffinity(0, {cpu})) if hasattr(os, "sched_setaffinity") else None

@@ -28,7 +28,9 @@ empty cache directory, the second of which should compile nothing.
 Besides wall time (which other load on the machine moves), the CPU time a warm sweep cost its
 workers and the client process (scheduler included) per run, against a plain nk.train's: what the
 overhead is whatever the load; and the machine's steadiness before and after (``common.steadiness``:
-a run on a noisy host is not to be trusted).  Writes results/sweep-EPOCHS-epochs.json. Options: ``--epochs``
+a run on a noisy host is not to be trusted), and the CPU cost of creating a file before and after
+(``common.file_creation``: high for minutes after many files were deleted, such as the scratch of
+the run before, on a file system with no journal; each training run creates several).  Writes results/sweep-EPOCHS-epochs.json. Options: ``--epochs``
 (default 200), ``--repeats`` (default 3), ``--out``, ``--no-cold-cache``.
 """
 
@@ -54,7 +56,7 @@ import nnkern as nk  # noqa: E402
 from nnkern.kernels.team import cpus  # noqa: E402
 from nnkern.sweeps import dispatch, grid, worker  # noqa: E402
 
-from .common import bind, steadiness, steady_text  # noqa: E402
+from .common import bind, file_creation, steadiness, steady_text  # noqa: E402
 
 GRID = dict(dataset="spiral", n=1000, layers=[2, 16, 16, 1], activation="tanh", optimizer="adam", lr=0.01,
             batch_size=32, seed=list(range(16)))
@@ -225,9 +227,10 @@ def main(argv=None):
     parser.add_argument("--no-cold-cache", action="store_true", help="skip the two sweeps with an empty Numba cache")
     args = parser.parse_args(argv)
     scratch = tempfile.mkdtemp(prefix="nnkern-bench-sweep-")
-    load_before, steady_before = os.getloadavg(), steadiness()
+    load_before, steady_before, creation_before = os.getloadavg(), steadiness(), file_creation(scratch)
     try:
         t = speed(args.epochs, args.repeats, scratch)
+        creation_after = file_creation(scratch)
         cold = [] if args.no_cold_cache else cold_cache(scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -237,6 +240,7 @@ def main(argv=None):
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "load_average_1_5_15": {"before": load_before, "after": load_after},
         "steadiness": {"before": steady_before, "after": steady_after},
+        "file_creation_us": {"before": creation_before, "after": creation_after},
         "case": f"{n} runs of 2-16-16-1 tanh on spiral (1000 points, 750 trained), {args.epochs} epochs, batch 32, "
                 "adam, recorded on a geometric schedule",
         "median_seconds": {k: t[k] for k in ("serial", "sweep, new cluster", "sweep, warm workers", "plain", "startup",
@@ -268,7 +272,8 @@ def main(argv=None):
     (out / f"sweep-{args.epochs}-epochs.json").write_text(json.dumps(result, indent=1) + "\n")
     m, x = result["median_seconds"], result["speedup"]
     print(f"{result['case']}\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}; steadiness "
-          f"(see benchmarks.common.steadiness) before {steady_text(steady_before)}, after {steady_text(steady_after)}")
+          f"(see benchmarks.common.steadiness) before {steady_text(steady_before)}, after {steady_text(steady_after)}; "
+          f"a new file (see benchmarks.common.file_creation) before {creation_before:.0f} us, after {creation_after:.0f} us")
     print(f"serial {m['serial']:.2f} s; sweep on 2 workers: new cluster {m['sweep, new cluster']:.2f} s "
           f"(+{m['startup']:.2f} s start-up) {x['new cluster']:.2f}x ({x['new cluster, with its start-up']:.2f}x with "
           f"the start-up), warm workers {m['sweep, warm workers']:.2f} s {x['warm workers']:.2f}x")
