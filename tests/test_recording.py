@@ -621,6 +621,20 @@ def assert_npz_holds(path, arrays):
             np.testing.assert_array_equal(npz[k], a)
 
 
+def test_the_zip_checksums_are_zlibs_crc32_computed_by_isa_l_where_installed():
+    import importlib.util
+    import zlib
+
+    rng = np.random.default_rng(1)
+    for n in (0, 1, 7, 64, 4097, 1 << 20):
+        data = rng.integers(0, 256, n, dtype=np.uint8)
+        assert storage.crc32(data, storage.crc32(b"header")) == zlib.crc32(data, zlib.crc32(b"header")), n
+    if importlib.util.find_spec("isal") is not None:  # the "sweep" extra installs it (make test does)
+        from isal.isal_zlib import crc32
+
+        assert storage.crc32 is crc32
+
+
 def test_npz_files_read_back_and_the_direct_writer_falls_back_without_o_direct(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     small = {"a": rng.normal(size=(3, 5)).astype(np.float32), "b": np.arange(4), "empty": np.zeros((0, 7)),
