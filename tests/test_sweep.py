@@ -120,6 +120,9 @@ def test_failing_runs_are_reported_the_rest_complete_and_the_summary_matches_the
         else:
             assert "X has shape (48, 2); expected (n_samples, 3)" in r["error"]
 
+    import gc
+
+    assert set(client.run(gc.get_freeze_count).values()) == {0}  # not a sweep's own workers: nothing frozen
     table = _csv_rows(out)
     assert set(table) == set(status) == {p.name for p in out.iterdir() if p.is_dir()}
     data = {os.stat(p).st_ino for p in out.glob("*/data.npz")}
@@ -177,11 +180,14 @@ def _periodic(dask_worker=None, dask_scheduler=None):
     return {k: v.callback_time for k, v in (dask_worker or dask_scheduler).periodic_callbacks.items()}
 
 
-def test_a_sweeps_own_cluster_checks_its_event_loops_rarely_and_profiles_nothing():
+def test_a_sweeps_own_cluster_checks_its_event_loops_rarely_and_profiles_nothing(tmp_path):
     """The LocalCluster nk.sweep starts runs Dask's periodic checks at LOCAL_CONFIG's intervals in its
     scheduler, nannies and workers (loop latency every 1 s, not 20 ms; system metrics every 2 s;
     memory every 1 s), with no statistical profiler in the workers; its client batches its messages
-    for 1 ms, not Dask's 10; this process's settings stay."""
+    for 1 ms, not Dask's 10; this process's settings stay.  Its workers put the objects alive after
+    their first task out of the garbage collector's reach, once."""
+    import gc
+
     import dask
 
     from nnkern.sweeps import dispatch
@@ -192,6 +198,14 @@ def test_a_sweeps_own_cluster_checks_its_event_loops_rarely_and_profiles_nothing
         nannies = [_periodic(n) for n in c.cluster.workers.values()]
         everyone = workers + nannies + [c.run_on_scheduler(_periodic)]
         assert c.scheduler_comm.interval == dispatch.CLIENT_MESSAGE_SECONDS == 0.001
+        assert set(c.run(gc.get_freeze_count).values()) == {0}
+        for k in range(2):
+            nk.sweep(dict(TINY, seed=[k]), tmp_path / str(k), client=c, progress=False)
+            frozen = c.run(gc.get_freeze_count)
+            assert all(n > 10_000 for n in frozen.values()), frozen  # imports, kernels, Dask's objects
+            # once: after the next task only fewer (some freed), not the objects made since
+            assert k == 0 or all(frozen[a] <= first[a] for a in frozen), (first, frozen)
+            first = frozen
     assert len(workers) == len(nannies) == 2
     assert all(p["tick"] == 1000 and p["monitor"] == 2000 for p in everyone), everyone
     assert all(p["memory_monitor"] == 1000 and "profile" not in p for p in workers + nannies), everyone

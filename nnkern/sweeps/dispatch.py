@@ -178,8 +178,10 @@ def _pin_workers(client):
 
 
 def _worker_env():
-    """Environment variables of a local cluster's workers: Numba on one thread, this process's Numba cache."""
-    return {"NUMBA_NUM_THREADS": "1", **{k: os.environ[k] for k in ("NUMBA_CACHE_DIR",) if k in os.environ}}
+    """Environment variables of a local cluster's workers: Numba on one thread, this process's Numba
+    cache, and the mark of a sweep's own worker (``worker.OWN_WORKER``)."""
+    return {"NUMBA_NUM_THREADS": "1", worker.OWN_WORKER: "1",
+            **{k: os.environ[k] for k in ("NUMBA_CACHE_DIR",) if k in os.environ}}
 
 
 @contextlib.contextmanager
