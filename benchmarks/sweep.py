@@ -30,8 +30,9 @@ workers and the client process (scheduler included) per run, against a plain nk.
 overhead is whatever the load; and the machine's steadiness before and after (``common.steadiness``:
 a run on a noisy host is not to be trusted), and the CPU cost of creating a file before and after
 (``common.file_creation``: high for minutes after many files were deleted, such as the scratch of
-the run before, on a file system with no journal; each training run creates several).  Writes results/sweep-EPOCHS-epochs.json. Options: ``--epochs``
-(default 200), ``--repeats`` (default 3), ``--out``, ``--no-cold-cache``.
+the run before, on a file system with no journal; each training run creates several).  Writes
+results/sweep-EPOCHS-epochs.json. Options: ``--epochs`` (default 200), ``--repeats`` (default 3),
+``--out``, ``--no-cold-cache``.
 """
 
 import os

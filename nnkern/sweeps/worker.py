@@ -23,7 +23,7 @@ DURABLE = "none"
 #: set in the environment of the workers of a cluster a sweep starts (``dispatch._worker_env``), whose
 #: processes run nothing but sweeps' tasks
 OWN_WORKER = "NNKERN_SWEEP_WORKER"
-_FROZEN = []  # True once this process froze its objects (see ``task``)
+_frozen = False  # whether this process froze its objects (see ``task``)
 #: kernel modules whose compiled functions a worker reports (see ``numba_stats``)
 _KERNEL_MODULES = ("activations", "dense", "losses", "optim", "passes", "replay")
 
@@ -74,12 +74,13 @@ def task(runs, durable=DURABLE):
     (``gc.freeze``), which its full collections scanned every few runs: 0.2 ms of a worker's CPU
     time a 200-epoch run, 1% of a sweep's time.  Not in other processes, whose objects that became
     garbage in a cycle would stay."""
+    global _frozen
     from distributed import get_worker
 
     rows = run_many(runs, durable)
-    if not _FROZEN and os.environ.get(OWN_WORKER):
+    if not _frozen and os.environ.get(OWN_WORKER):
         gc.freeze()
-        _FROZEN.append(True)
+        _frozen = True
     return rows, get_worker().address, numba_stats()
 
 
