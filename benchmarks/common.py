@@ -50,6 +50,10 @@ def steadiness(reps=REPS):
             "spread": deciles[-1] / deciles[0]}
 
 
+#: a new file costing more CPU microseconds than this (``file_creation``) marks the file system as busy
+SLOW_FILE_US = 20
+
+
 def file_creation(folder, n=200):
     """CPU microseconds to create one empty file, the median of ``n`` made in a new subfolder of
     ``folder`` (left there).  About 5-20 us on a quiet ext4; where the file system has no journal,
@@ -66,6 +70,11 @@ def file_creation(folder, n=200):
         os.close(os.open(os.path.join(sub, str(i)), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
         times.append(time.thread_time() - start)
     return 1e6 * statistics.median(times)
+
+
+def file_text(us):
+    """One probe of ``file_creation`` in words, e.g. "7 us" or "38 us, slow"."""
+    return f"{us:.0f} us" + (", slow" if us > SLOW_FILE_US else "")
 
 
 def bind(cpu):

@@ -57,7 +57,7 @@ import nnkern as nk  # noqa: E402
 from nnkern.kernels.team import cpus  # noqa: E402
 from nnkern.sweeps import dispatch, grid, worker  # noqa: E402
 
-from .common import bind, file_creation, steadiness, steady_text  # noqa: E402
+from .common import SLOW_FILE_US, bind, file_creation, file_text, steadiness, steady_text  # noqa: E402
 
 GRID = dict(dataset="spiral", n=1000, layers=[2, 16, 16, 1], activation="tanh", optimizer="adam", lr=0.01,
             batch_size=32, seed=list(range(16)))
@@ -229,6 +229,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     scratch = tempfile.mkdtemp(prefix="nnkern-bench-sweep-")
     load_before, steady_before, creation_before = os.getloadavg(), steadiness(), file_creation(scratch)
+    if creation_before > SLOW_FILE_US:
+        print(f"note: a new file costs {creation_before:.0f} us of CPU here now (about 5-10 on a quiet disk): files "
+              "deleted in the last minutes (a test run, this benchmark's last scratch) slow every file made on a "
+              "file system without a journal, the sweep's workers more than the serial loop, whose ratio then reads "
+              "low: run it again in a few minutes", file=sys.stderr, flush=True)
     try:
         t = speed(args.epochs, args.repeats, scratch)
         creation_after = file_creation(scratch)
@@ -274,7 +279,7 @@ def main(argv=None):
     m, x = result["median_seconds"], result["speedup"]
     print(f"{result['case']}\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}; steadiness "
           f"(see benchmarks.common.steadiness) before {steady_text(steady_before)}, after {steady_text(steady_after)}; "
-          f"a new file (see benchmarks.common.file_creation) before {creation_before:.0f} us, after {creation_after:.0f} us")
+          f"a new file (see benchmarks.common.file_creation) before {file_text(creation_before)}, after {file_text(creation_after)}")
     print(f"serial {m['serial']:.2f} s; sweep on 2 workers: new cluster {m['sweep, new cluster']:.2f} s "
           f"(+{m['startup']:.2f} s start-up) {x['new cluster']:.2f}x ({x['new cluster, with its start-up']:.2f}x with "
           f"the start-up), warm workers {m['sweep, warm workers']:.2f} s {x['warm workers']:.2f}x")

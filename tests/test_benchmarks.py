@@ -198,9 +198,10 @@ def test_the_render_case_starts_from_typeset_tex_and_keeps_it(tmp_path, monkeypa
 
 
 def test_file_creation_probe_times_new_files_it_leaves_in_a_subfolder(tmp_path):
-    from benchmarks.common import file_creation
+    from benchmarks.common import file_creation, file_text
 
     cost = file_creation(tmp_path, n=50)
     (sub,) = tmp_path.iterdir()
     assert sub.name.startswith("creation-") and len(list(sub.iterdir())) == 50
     assert 0 < cost < 1e5  # microseconds of CPU per file: well under 0.1 s on any disk
+    assert file_text(7.2) == "7 us" and file_text(38) == "38 us, slow"
