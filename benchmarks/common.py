@@ -6,6 +6,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -56,13 +57,12 @@ SLOW_FILE_US = 20
 
 def file_creation(folder, n=200):
     """CPU microseconds to create one empty file, the median of ``n`` made in a new subfolder of
-    ``folder`` (left there).  About 5-20 us on a quiet ext4; where the file system has no journal,
-    ext4 skips over every inode freed in the last one to six minutes when it allocates one, so
-    after a few thousand files were deleted (a benchmark's scratch removed) a new file costs 40-170
-    us of CPU for minutes: a run writing several files per training run pays it on the cores it
-    measures (a sweep's workers more than the serial loop, whose writer has a core of its own)."""
-    import tempfile
-
+    ``folder`` (left there).  About 5-10 us on a quiet ext4 (slow above SLOW_FILE_US); where the
+    file system has no journal, ext4 skips over every inode freed in the last one to six minutes
+    when it allocates one, so after a few thousand files were deleted (a benchmark's scratch
+    removed) a new file costs 40-170 us of CPU for minutes: a run writing several files per
+    training run pays it on the cores it measures (a sweep's workers more than the serial loop,
+    whose writer has a core of its own)."""
     sub = tempfile.mkdtemp(prefix="creation-", dir=folder)
     times = []
     for i in range(n):

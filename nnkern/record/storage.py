@@ -177,6 +177,11 @@ def _npy_header_of(dtype, shape):
     return out.getvalue()
 
 
+def _checksum(header, data):
+    """The CRC-32 of a .npz member: its .npy header, then its data."""
+    return crc32(data, crc32(header))
+
+
 def _npz_entries(arrays, checksums=False):
     """[(file name, .npy header, data as uint8, CRC-32 of header and data)] of the .npz of ``arrays``
     ({name: array}); the CRC-32 None unless ``checksums`` (``_build_npz`` computes it then)."""
@@ -184,7 +189,7 @@ def _npz_entries(arrays, checksums=False):
     for key, array in arrays.items():
         array = np.ascontiguousarray(array)
         header, data = _npy_header(array), array.reshape(-1).view(np.uint8)
-        entries.append((f"{key}.npy".encode(), header, data, crc32(data, crc32(header)) if checksums else None))
+        entries.append((f"{key}.npy".encode(), header, data, _checksum(header, data) if checksums else None))
     return entries
 
 
@@ -201,7 +206,7 @@ def _build_npz(out, entries):
     central, at = [], 0
     for name, header, data, crc in entries:
         size = len(header) + len(data)
-        crc = crc32(data, crc32(header)) if crc is None else crc
+        crc = _checksum(header, data) if crc is None else crc
         fields = (_ZIP_VERSION, 0, 0, _ZIP_TIME, _ZIP_DATE, crc, size, size, len(name))
         record = _LOCAL.pack(0x04034B50, *fields, 0) + name + header
         out[at : at + len(record)] = np.frombuffer(record, np.uint8)
