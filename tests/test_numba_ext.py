@@ -59,6 +59,10 @@ def _kernels(m):
         return m.bits_to_float64(b)
 
     @njit
+    def float_bits(x):
+        return m.float64_to_bits(x)
+
+    @njit
     def prefetch(row):
         for i in range(row.shape[0]):
             m.prefetch_for_write(row, i)
@@ -95,7 +99,8 @@ def _kernels(m):
         (first, (n, again)) = m.borrowed((view, (3, arr)))
         return view.sum(), first.sum() + n + again.sum()
 
-    return block, flat, bits, prefetch, matmul, sum_rows, span_sum, transposed_copy, at_b_rows, packed, borrowed_doubled
+    return (block, flat, bits, prefetch, matmul, sum_rows, span_sum, transposed_copy, at_b_rows, packed, borrowed_doubled,
+            float_bits)
 
 
 @njit(inline="never")
@@ -124,11 +129,13 @@ def check_flat(m):
 
 
 def check_bits_to_float64(m):
-    bits = _kernels(m)[2]
-    for x in (1.0, -2.5, 2.0**-1022, 2.0**1023, np.pi, 0.0, -0.0):
+    kernels = _kernels(m)
+    bits, float_bits = kernels[2], kernels[-1]
+    for x in (1.0, -2.5, 2.0**-1022, 2.0**1023, np.pi, 0.0, -0.0, np.inf):
         b = np.array([x]).view(np.int64)[0]
         got = bits(b)
         assert np.array([got]).view(np.int64)[0] == b  # the same bits, sign of zero included
+        assert float_bits(x) == b and float_bits(got) == b
 
 
 def check_prefetch_for_write(m):
@@ -269,7 +276,7 @@ def test_flat_is_the_flattened_view():
     check_flat(ext)
 
 
-def test_bits_to_float64_reinterprets_the_bits():
+def test_bits_to_float64_and_float64_to_bits_reinterpret_the_bits():
     check_bits_to_float64(ext)
 
 

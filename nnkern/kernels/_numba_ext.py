@@ -1,7 +1,7 @@
 """The kernels' only uses of Numba internals, fenced in here: array views made without a runtime
 call and without a reference to their array (``block``, ``flat``, ``span``, ``transposed``, and
 ``borrowed``, arrays themselves), an
-int64's bits read as a float64 (``bits_to_float64``), a cache prefetch (``prefetch_for_write``),
+int64's bits read as a float64 and back (``bits_to_float64``, ``float64_to_bits``), a cache prefetch (``prefetch_for_write``),
 a function's loops vectorised in the CPU's widest vectors (``wide_vectors``),
 matrix products and column sums in explicit vectors (``matmul_rows``, ``matmul_packed``, ``sum_rows``), a BLAS
 product on strided columns (``at_b_rows``), what threads need to wait for each other
@@ -193,6 +193,17 @@ if INTERNALS:
             return builder.bitcast(args[0], ir.DoubleType())
 
         return types.float64(types.int64), codegen
+
+    @intrinsic
+    def float64_to_bits(typingctx, x):
+        """The int64 whose bits are those of the float64 ``x`` (compiles to a no-op)."""
+        if x != types.float64:
+            return None
+
+        def codegen(context, builder, sig, args):
+            return builder.bitcast(args[0], ir.IntType(64))
+
+        return types.int64(types.float64), codegen
 
     @intrinsic
     def wide_vectors(typingctx):
@@ -663,6 +674,10 @@ else:  # the fallbacks (see the module docstring)
     @njit(inline="always")
     def bits_to_float64(bits):
         return np.int64(bits).view(np.float64)
+
+    @njit(inline="always")
+    def float64_to_bits(x):
+        return np.float64(x).view(np.int64)
 
     @njit(inline="always")
     def prefetch_for_write(ary, index):

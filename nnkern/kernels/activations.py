@@ -8,9 +8,9 @@ every loop that calls them:
 
 - float32 ``fast_tanh`` (``tanh32``): Eigen's rational approximation; error against the exact
   tanh below 4e-7 absolute, 1e-6 relative for |x| < 0.5 (tested).
-- float64 ``fast_tanh`` (``tanh64``): Cephes' ``tanh`` (a rational in x**2 for |x| < 0.625, else
-  1 - 2 / (exp(2|x|) + 1)); error against ``np.tanh`` below 4e-16 relative (tested), so
-  gradient checks stay tight.
+- float64 ``fast_tanh`` (``tanh64``): (exp(2|x|) - 1) / (exp(2|x|) + 1) with exp written as
+  Cephes' rational, one formula for every x; error against ``np.tanh`` below 5e-16 relative
+  (tested; 3.6e-16 against the exact tanh on 24 million points), so gradient checks stay tight.
 - ``exp64`` (Cephes' Pade form with Cody-Waite reduction, 2**n built in the exponent bits):
   below 3e-16 relative on [-708, 709]; ``log1p_01`` (log1p on [0, 1]): below 3e-16 relative.
 
@@ -26,7 +26,7 @@ from numba import njit, types
 from numba.extending import overload
 
 from .codes import IDENTITY, LEAKY_RELU, LEAKY_SLOPE, RELU, SIGMOID, SOFTMAX, TANH
-from ._numba_ext import bits_to_float64, flat, wide_vectors
+from ._numba_ext import bits_to_float64, flat, float64_to_bits, wide_vectors
 
 #: the one fast-math flag of every kernel: a multiply and an add may fuse into an FMA.  No
 #: reassociation: with it, LLVM chose the order of a sum (the batch's bias gradient, the loss) anew
@@ -47,15 +47,18 @@ _A11, _A13 = _f(2.00018790482477e-13), _f(-2.76076847742355e-16)
 _B0, _B2 = _f(4.89352518554385e-03), _f(2.26843463243900e-03)
 _B4, _B6 = _f(1.18534705686654e-04), _f(1.19825839466702e-06)
 
-# Cephes tanh, |x| < 0.625: tanh x = x + x^3 P(x^2) / Q(x^2)
-_TP0, _TP1, _TP2 = -9.64399179425052238628e-1, -9.92877231001918586564e1, -1.61468768441708447952e3
-_TQ0, _TQ1, _TQ2 = 1.12811678491632931402e2, 2.23548839060100448583e3, 4.84406305325125486048e3
 # Cephes exp: x = n ln2 + r (ln2 = C1 + C2), exp r = 1 + 2 r P(r^2) / (Q(r^2) - r P(r^2))
 _LOG2E = 1.4426950408889634073599
 _C1, _C2 = 6.93145751953125e-1, 1.42860682030941723212e-6
 _EP0, _EP1, _EP2 = 1.26177193074810590878e-4, 3.02994407707441961300e-2, 9.99999999999999999910e-1
 _EQ0, _EQ1 = 3.00198505138664455042e-6, 2.52448340349684104192e-3
 _EQ2, _EQ3 = 2.27265548208155028766e-1, 2.00000000000000000009e0
+# tanh64: the same rational in h = r / 2, p and q halved (powers of two: the same roundings):
+# p / 2 = h + h^3 (_H0 h^2 + _H1), q / 2 = 1 + h^2 ((_G0 h^2 + _G1) h^2 + _G2)  (_EP2 is 1, _EQ3 2)
+_H0, _H1 = 16.0 * _EP0, 4.0 * _EP1
+_G0, _G1, _G2 = 32.0 * _EQ0, 8.0 * _EQ1, 2.0 * _EQ2
+#: adding it to a float below 2**51 rounds that to an integer m and leaves m + 1022 in the low bits
+_SHIFTER = 1.5 * 2.0**52 + 1022.0
 _SQRT2 = 1.41421356237309504880
 _LN2 = 0.693147180559945309417232
 
@@ -127,25 +130,29 @@ def log1p_01(t):
 
 @njit(fastmath=ELEMENTWISE, error_model="numpy")
 def tanh64(x):
-    """tanh in float64 that vectorises (Cephes' method; see the module docstring).
+    """tanh in float64 that vectorises: one division, no branch (see the module docstring).
 
-    Both branches are written as numerator / denominator and the pair is selected before the
-    one division: |x| < 0.625: x (Q + x^2 P) / Q;  else with exp(2|x|) = (q + p) 2^n / (q - p):
-    ((q + p) 2^n - (q - p)) / ((q + p) 2^n + (q - p)).
+    With 2|x| = n ln2 + r and Cephes' exp(r) = (q + p) / (q - p), tanh|x| = (exp(2|x|) - 1) /
+    (exp(2|x|) + 1) = (q (s - 1/2) + p (s + 1/2)) / (q (s + 1/2) + p (s - 1/2)), s = 2**(n-1).
+    n is rounded from 2|x| / ln2 - 0.35, so r lies in [-0.11, 0.59] (where the rational still
+    holds to 1e-17) and the numerator cancels little; for n >= 2 the quotient is written
+    1 - (q - p) / denominator, which rounds well near 1.
     """
-    z = x * x
-    P = (_TP0 * z + _TP1) * z + _TP2
-    Q = ((z + _TQ0) * z + _TQ1) * z + _TQ2
-    p, q, n = _exp_reduced(2.0 * min(abs(x), 20.0))
-    big = (q + p) * _pow2(n)
-    num = big - (q - p)
-    den = big + (q - p)
-    if x < 0:
-        num = -num
-    if abs(x) < 0.625:
-        num = x * (Q + z * P)
-        den = Q
-    return num / den
+    a = min(abs(x), 20.0)
+    k = (2.0 * _LOG2E * a - 0.35) + _SHIFTER
+    n = k - _SHIFTER
+    h = a - n * (0.5 * _C1)
+    h = h - n * (0.5 * _C2)
+    hh = h * h
+    p = (h * hh) * (_H0 * hh + _H1) + h
+    q = ((_G0 * hh + _G1) * hh + _G2) * hh + 1.0
+    s = bits_to_float64(float64_to_bits(k) << 52)
+    sm, sp = s - 0.5, s + 0.5
+    den = q * sp + p * sm
+    near_one = n >= 2.0
+    num = q - p if near_one else q * sm + p * sp
+    f = num / den
+    return np.copysign(1.0 - f if near_one else f, x)
 
 
 @njit(fastmath=ELEMENTWISE, error_model="numpy")
