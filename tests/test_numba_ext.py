@@ -34,7 +34,7 @@ assert not _numba_ext.INTERNALS
 sys.path.insert(0, sys.argv[1])
 import test_numba_ext as t
 for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write, t.check_matmul_rows,
-              t.check_sum_rows, t.check_row_dots, t.check_at_b_rows, t.check_matmul_packed, t.check_span_and_transposed, t.check_sync, t.check_pcg64_next, t.check_borrowed):
+              t.check_sum_rows, t.check_row_dots, t.check_at_b_rows, t.check_matmul_packed, t.check_span_and_transposed, t.check_sync, t.check_pcg64_step, t.check_borrowed):
     check(_numba_ext)
 import numpy as np
 from nnkern.kernels import team
@@ -382,12 +382,14 @@ def check_sync(m):
     assert _sync_kernel(m)(slots) == 42 and slots.tolist() == [0, 0, 0, 41, 0, 0, 0, 0]
 
 
-def check_pcg64_next(m):
+def check_pcg64_step(m):
     @njit
     def draws(s, k):
         out = np.empty(k, np.uint64)
+        hi, lo = s[0], s[1]
         for i in range(k):
-            out[i] = m.pcg64_next(s)
+            hi, lo, out[i] = m.pcg64_step(hi, lo, s[2], s[3])
+        s[0], s[1] = hi, lo
         return out
 
     for seed in (0, 99):
@@ -399,8 +401,8 @@ def check_pcg64_next(m):
         assert (int(s[0]) << 64 | int(s[1])) == rng.bit_generator.state["state"]["state"]
 
 
-def test_pcg64_next_draws_numpys_numbers():
-    check_pcg64_next(ext)
+def test_pcg64_step_draws_numpys_numbers():
+    check_pcg64_step(ext)
 
 
 def test_atomic_reads_and_writes_pause_and_yield():

@@ -6,7 +6,7 @@ a function's loops vectorised in the CPU's widest vectors (``wide_vectors``),
 matrix products and column sums in explicit vectors (``matmul_rows``, ``matmul_packed``, ``sum_rows``), a BLAS
 product on strided columns (``at_b_rows``), what threads need to wait for each other
 (``load_acquire``, ``store_release``, ``spin_pause``, ``yield_core``) and to share their work
-(``cycles``), NumPy's PCG64 step in 128-bit integers (``pcg64_next``); and, from Python, the
+(``cycles``), NumPy's PCG64 step in 128-bit integers (``pcg64_step``); and, from Python, the
 state of a compiled function's on-disk cache (``cache_file_exists``, ``cache_counts``), which
 sweeps' workers report.
 
@@ -628,30 +628,28 @@ if INTERNALS:
         return types.int64(), codegen
 
     @intrinsic
-    def pcg64_next(typingctx, s):
-        """The next 64 random bits of NumPy's ``PCG64`` (XSL-RR 128/64) whose 128-bit state and
-        increment are s[0], s[1] and s[2], s[3] (uint64 words, high first): the state steps by a
-        128-bit multiply-add, then its halves are xored and rotated right by its top 6 bits."""
-        if not (isinstance(s, types.Array) and s.ndim == 1 and s.dtype == types.uint64 and s.layout == "C"):
+    def pcg64_step(typingctx, hi, lo, inc_hi, inc_lo):
+        """(hi, lo, bits): the next state of NumPy's ``PCG64`` (XSL-RR 128/64) whose 128-bit state and
+        increment are hi, lo and inc_hi, inc_lo (uint64 words), and its 64 random bits: the state
+        steps by a 128-bit multiply-add, then its halves are xored and rotated right by its top 6
+        bits.  The state travels in values, not an array: a loop keeps it in registers."""
+        if not all(t == types.uint64 for t in (hi, lo, inc_hi, inc_lo)):
             return None
+        retty = types.UniTuple(types.uint64, 3)
 
         def codegen(context, builder, sig, args):
-            data = make_array(sig.args[0])(context, builder, args[0]).data
             i64, i128 = ir.IntType(64), ir.IntType(128)
-            slots = [builder.gep(data, [context.get_constant(types.intp, k)]) for k in range(4)]
 
             def wide(hi, lo):
-                return builder.or_(builder.shl(builder.zext(builder.load(hi), i128), i128(64)),
-                                   builder.zext(builder.load(lo), i128))
+                return builder.or_(builder.shl(builder.zext(hi, i128), i128(64)), builder.zext(lo, i128))
 
-            state = builder.add(builder.mul(wide(*slots[:2]), i128(PCG64_MULTIPLIER)), wide(*slots[2:]))
+            state = builder.add(builder.mul(wide(*args[:2]), i128(PCG64_MULTIPLIER)), wide(*args[2:]))
             hi, lo = builder.trunc(builder.lshr(state, i128(64)), i64), builder.trunc(state, i64)
-            builder.store(hi, slots[0])
-            builder.store(lo, slots[1])
             x, r = builder.xor(hi, lo), builder.lshr(hi, i64(58))
-            return builder.or_(builder.lshr(x, r), builder.shl(x, builder.and_(builder.neg(r), i64(63))))
+            bits = builder.or_(builder.lshr(x, r), builder.shl(x, builder.and_(builder.neg(r), i64(63))))
+            return context.make_tuple(builder, retty, [hi, lo, bits])
 
-        return types.uint64(s), codegen
+        return retty(types.uint64, types.uint64, types.uint64, types.uint64), codegen
 
 else:  # the fallbacks (see the module docstring)
 
@@ -736,14 +734,12 @@ else:  # the fallbacks (see the module docstring)
         return p11 + (p01 >> half) + (p10 >> half) + (((p00 >> half) + (p01 & low) + (p10 & low)) >> half)
 
     @njit(inline="always")
-    def pcg64_next(s):
-        hi, lo = s[0], s[1]
+    def pcg64_step(hi, lo, inc_hi, inc_lo):
         product_lo = lo * _M_LO
-        new_lo = product_lo + s[3]
-        new_hi = _mulhi(lo, _M_LO) + hi * _M_LO + lo * _M_HI + s[2] + (np.uint64(1) if new_lo < product_lo else np.uint64(0))
-        s[0], s[1] = new_hi, new_lo
+        new_lo = product_lo + inc_lo
+        new_hi = _mulhi(lo, _M_LO) + hi * _M_LO + lo * _M_HI + inc_hi + (np.uint64(1) if new_lo < product_lo else np.uint64(0))
         x, r = new_hi ^ new_lo, new_hi >> np.uint64(58)
-        return (x >> r) | (x << ((np.uint64(64) - r) & np.uint64(63)))
+        return new_hi, new_lo, (x >> r) | (x << ((np.uint64(64) - r) & np.uint64(63)))
 
 
 @njit(inline="always")
