@@ -94,7 +94,9 @@ def loss_and_grads(net, X, y):
 
 
 def _accuracy(net, correct, n):
-    return float("nan") if net.output == "identity" else correct / n
+    """correct / n: the share of n samples classified right (correct: a count, or an array of
+    them); NaN (each) for regression."""
+    return correct * float("nan") if net.output == "identity" else correct / n
 
 
 class _NoRecording:
@@ -272,7 +274,7 @@ def _run_epoch(train_epoch, state, X, Y, perm, batch_size, t, epoch, network, op
     recorder.commit(epoch, t, rec, n_batches if failed < 0 else failed)
     if failed >= 0:
         _stopped(net, X, theta, before, epoch, t + failed + 1, lr)
-    _append(history, net, total, correct, len(perm))
+    _extend(history, net, [total], [correct], len(perm))
     if val is not None:
         vl, va = _evaluate(net, *val)
         history["val_loss"].append(vl)
@@ -295,21 +297,24 @@ def _run_group(state, X, Y, val, orders, k, batch_size, t, epoch, network, optim
     done, failed = passes.train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t, network, optimizer, rec,
                                        before, totals, corrects, *val, val_totals, val_corrects, threads=threads)
     recorder.commit_group(rec, done * n_batches + max(failed, 0))
-    for e in range(done):
-        _append(history, net, totals[e], corrects[e], n)
-        if len(val[0]):
-            history["val_loss"].append(float(val_totals[e]) / len(val[0]))
-            history["val_acc"].append(_accuracy(net, int(val_corrects[e]), len(val[0])))
+    _extend(history, net, totals[:done], corrects[:done], n)
+    if len(val[0]):
+        _extend(history, net, val_totals[:done], val_corrects[:done], len(val[0]), "val_")
     recorder.end_group({key: v[len(v) - done :] for key, v in history.items()})
     if failed >= 0:
         _stopped(net, X, theta, before, epoch + done, t + done * n_batches + failed + 1, lr)
     return k
 
 
-def _append(history, net, total, correct, n):
-    history["epoch"].append(len(history["epoch"]) + 1)
-    history["loss"].append(float(total) / n)
-    history["acc"].append(_accuracy(net, int(correct), n))
+def _extend(history, net, totals, corrects, n, prefix=""):
+    """Append the epochs' mean losses and accuracies over n samples (totals (E,) float64, corrects
+    (E,) int64: each epoch's loss sum and correct count) to history's prefix + "loss" / "acc"
+    lists, and, for the training set (no prefix), their numbers to "epoch"."""
+    if not prefix:
+        first = len(history["epoch"]) + 1
+        history["epoch"].extend(range(first, first + len(totals)))
+    history[prefix + "loss"].extend((np.asarray(totals, np.float64) / n).tolist())
+    history[prefix + "acc"].extend(_accuracy(net, np.asarray(corrects, np.int64), n).tolist())
 
 
 def _stopped(net, X, theta, before, epoch, step, lr):

@@ -150,7 +150,9 @@ def test_recording_overhead_prints_its_ratios_as_json():
     ratios = json.loads(out)
     assert set(ratios) == {"memory", "folder"}
     assert set(ratios["folder"]) == {"wall median", "wall fastest", "cpu median", "cpu fastest", "written median"}
-    assert all(0.2 < v < 20 for r in ratios.values() for v in r.values())  # times of the same training, each side
+    # times of the same training, each side; at 5 epochs (0.6 ms) the folder's writes take several times the
+    # training itself ("written median" 7.6x-22x in six runs here), so only a ratio that is no time is wrong
+    assert all(0.2 < v < 100 for r in ratios.values() for v in r.values())
 
 
 def test_a_failed_recording_run_names_its_command_and_error(tmp_path, monkeypatch):

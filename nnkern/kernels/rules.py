@@ -36,8 +36,10 @@ def flushed(m, tiny):
     steps of subnormals, and x86 takes a microcode assist for every operation on one: Adam over
     such parameters ran 55 times slower, and a ReLU net whose units died trained 20 epochs
     about twice as slowly.  A moment that small moves no parameter anyway (Adam's step is
-    lr m1 / (sqrt(m2) + eps)).  (m * tiny: a zero of m's sign and dtype.)"""
-    return m * tiny if abs(m) < tiny else m
+    lr m1 / (sqrt(m2) + eps)).  (m * (tiny - tiny): a zero of m's sign and dtype, not itself
+    subnormal as m * tiny would be: a scalar loop computes both sides before it selects, and
+    the remainder of Adam's vectorised loop took two assists, 77 ns, per parameter.)"""
+    return m * (tiny - tiny) if abs(m) < tiny else m
 
 
 def momentum_step(theta, m1, g, lr, beta1, tiny):
