@@ -13,6 +13,8 @@ import pytest
 from numba import njit
 
 from nnkern.kernels import _numba_ext as ext
+from nnkern.kernels.activations import activation_backward
+from nnkern.kernels.codes import TANH
 
 SCRIPT = r'''
 import builtins, sys
@@ -68,9 +70,9 @@ def _kernels(m):
             m.prefetch_for_write(row, i)
         return row.sum()
 
-    @njit
-    def matmul(A, B, C, row0):
-        m.matmul_rows(A, B, C, row0)
+    @njit(fastmath={"contract"})  # as the kernels compile (activations.ELEMENTWISE)
+    def matmul(A, B, C, row0, T=None):
+        m.matmul_rows(A, B, C, row0, T)
 
     @njit
     def sum_rows(B, out):
@@ -158,6 +160,16 @@ def check_matmul_rows(m):
                 C = np.full((rows, N), np.nan, dtype)
                 matmul(a, B, C, row0)
                 np.testing.assert_allclose(C, want, rtol=1e-5 if dtype == np.float32 else 1e-13, atol=1e-5 if dtype == np.float32 else 1e-13)
+            # tanh_grad_of: each element times 1 - T**2 as it is stored, the bits of the product, then
+            # activation_backward's pass (C = dL/da of a tanh layer's output T gives dL/dz)
+            T = np.tanh(rng.normal(size=(rows, N))).astype(dtype)
+            fused, alone = np.full((rows, N), np.nan, dtype), np.full((rows, N), np.nan, dtype)
+            matmul(A, B, fused, row0, T)
+            matmul(A, B, alone, row0)
+            activation_backward(T, T, alone, alone, TANH)
+            np.testing.assert_array_equal(fused, alone)
+            np.testing.assert_allclose(fused, want * (1 - T.astype(np.float64) ** 2), rtol=1e-4 if dtype == np.float32 else 1e-12,
+                                       atol=1e-5 if dtype == np.float32 else 1e-13)
 
 
 def check_matmul_packed(m):

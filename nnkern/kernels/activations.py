@@ -268,9 +268,10 @@ def activation_backward(z, a, da, dz, code):
     f' from a where cheaper."""
     n = z.shape[0] * z.shape[1]
     zf, af, daf, dzf = flat(z), flat(a), flat(da), flat(dz)
+    one = a.dtype.type(1)  # in a's dtype (an int 1 took float32 through float64), as ``matmul_rows``'s tanh_grad_of
     if code == TANH:
         for i in range(n):
-            dzf[i] = daf[i] * (1 - af[i] * af[i])
+            dzf[i] = daf[i] * (one - af[i] * af[i])
     elif code == SIGMOID:
         for i in range(n):
             dzf[i] = daf[i] * af[i] * (1 - af[i])

@@ -9,7 +9,7 @@ from numba import njit, prange
 
 from .activations import KERNEL, activate, activation_backward
 from . import team
-from .codes import AT_CALLER, AT_KEY_ROW, RECORD_STATE, SKIP
+from .codes import AT_CALLER, AT_KEY_ROW, RECORD_STATE, SKIP, TANH
 from .dense import (bias_grad, dense_backward, dense_forward, forward_scratch_size, input_grad, scratch_size, splits,
                     weight_grad_rows)
 from ._numba_ext import block, borrowed, flat, span
@@ -72,17 +72,25 @@ def backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, ab
             k0, k1 = part(fan_in, team, MIN_ROWS)
             weight_grad_rows(a_prev, dz, dW, k0, k1, scratch)
             if l > 0:
-                da = block(da_buf, i0 * fan_in, i1 - i0, fan_in)
-                input_grad(W, block(cur, i0 * fan_out, i1 - i0, fan_out), da, scratch, m)
-                activation_backward(layer_rows(zbuf, a_off, sizes, l - 1, m, i0, i1 - i0),
-                                    layer_rows(abuf, a_off, sizes, l - 1, m, i0, i1 - i0), da,
-                                    block(spare, i0 * fan_in, i1 - i0, fan_in), hidden)
+                dz_rows = block(cur, i0 * fan_out, i1 - i0, fan_out)
+                a_rows = layer_rows(abuf, a_off, sizes, l - 1, m, i0, i1 - i0)
+                dz_prev = block(spare, i0 * fan_in, i1 - i0, fan_in)
+                if hidden == TANH:  # tanh's derivative in the product's pass
+                    input_grad(W, dz_rows, dz_prev, scratch, m, a_rows)
+                else:
+                    da = block(da_buf, i0 * fan_in, i1 - i0, fan_in)
+                    input_grad(W, dz_rows, da, scratch, m)
+                    activation_backward(layer_rows(zbuf, a_off, sizes, l - 1, m, i0, i1 - i0), a_rows, da, dz_prev,
+                                        hidden)
         elif team[0] == 0:
-            da = block(da_buf, 0, m, fan_in)
-            dense_backward(a_prev, W, dz, dW, db, da, l > 0, scratch)
-            if l > 0:
-                activation_backward(layer_rows(zbuf, a_off, sizes, l - 1, m, 0, m), a_prev, da,
-                                    block(spare, 0, m, fan_in), hidden)
+            dz_prev = block(spare, 0, m, fan_in)
+            if l > 0 and hidden == TANH:
+                dense_backward(a_prev, W, dz, dW, db, dz_prev, True, scratch, a_prev)
+            else:
+                da = block(da_buf, 0, m, fan_in)
+                dense_backward(a_prev, W, dz, dW, db, da, l > 0, scratch)
+                if l > 0:
+                    activation_backward(layer_rows(zbuf, a_off, sizes, l - 1, m, 0, m), a_prev, da, dz_prev, hidden)
         if not barrier(team):
             return False
         cur, spare = spare, cur
