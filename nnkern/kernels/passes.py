@@ -222,13 +222,14 @@ def workspace(sizes, batch_size, theta):
     """The buffers an epoch's steps share (every member of a team) for a net of widths sizes with
     parameters like theta (P,): a batch's rows of X and Y, the layers' z and a, dL/dz twice and
     dL/da, each member's (sum of x * 0 over its rows, correct count), and the loss of each block
-    of MIN_ROWS rows of the batch (a team's, summed in order)."""
+    of MIN_ROWS rows of the batch (a team's, summed in order), and the float64 loss terms of a
+    batch (``losses._loss_sum``)."""
     dtype, width = theta.dtype, sizes.max()
     acts = batch_size * layer_offsets(sizes)[-1]
     return (np.empty(batch_size * sizes[0], dtype), np.empty(batch_size * sizes[-1], dtype), np.empty(acts, dtype),
             np.empty(acts, dtype), np.empty(batch_size * width, dtype), np.empty(batch_size * width, dtype),
             np.empty(batch_size * width, dtype), np.empty((team.MAX_SIZE, 2)),
-            np.empty((batch_size + MIN_ROWS - 1) // MIN_ROWS))
+            np.empty((batch_size + MIN_ROWS - 1) // MIN_ROWS), np.empty(batch_size * sizes[-1]))
 
 
 def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
@@ -282,7 +283,7 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
     theta, grad, m1, m2, X, Y, perm, net, rec, work = borrowed((theta, grad, m1, m2, X, Y, perm, net, rec, work))
     w_off, b_off, sizes, hidden, out = net
     codes, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2 = rec
-    a0_buf, y_buf, zbuf, abuf, dz_buf, dz_spare, da_buf, partials, block_losses = work
+    a0_buf, y_buf, zbuf, abuf, dz_buf, dz_spare, da_buf, partials, block_losses, loss_terms = work
     role, size, _, _ = team
     n = perm.shape[0]
     n_in, n_layers = sizes[0], sizes.shape[0] - 1
@@ -336,7 +337,7 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
         if size == 1:  # the loss in one block: its loop vectorises over the batch
             batch_total, batch_correct = loss_and_output_grad(
                 layer_rows(zbuf, a_off, sizes, n_layers - 1, m, 0, m), layer_rows(abuf, a_off, sizes, n_layers - 1, m, 0, m),
-                yb, out, block(dz_buf, 0, m, n_out), 1.0 / m)
+                yb, out, block(dz_buf, 0, m, n_out), 1.0 / m, loss_terms)
             batch_total += nonfinite
         else:  # by blocks of MIN_ROWS rows, summed in order: the same bits however the parts move
             partials[role, 0] = nonfinite
