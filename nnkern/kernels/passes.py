@@ -419,9 +419,19 @@ def train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec
     """
     size = team.size_for(net.sizes, batch_size, threads)
     args = (theta, grad, m1, m2, X, Y, perms, batch_size, t0, tuple(net), tuple(opt), tuple(rec), before, totals,
-            corrects, val_X, val_Y, val_totals, val_corrects,
-            workspace(net.sizes, batch_size, theta))
-    return team.run(_train_epochs, args, size)
+            corrects, val_X, val_Y, val_totals, val_corrects)
+    if size == 1:
+        return _solo_epochs(*args)
+    return team.run(_train_epochs, args + (workspace(net.sizes, batch_size, theta),), size)
+
+
+@njit(nogil=True, **KERNEL)
+def _solo_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec, before, totals, corrects,
+                 val_X, val_Y, val_totals, val_corrects):
+    """``_train_epochs`` on this thread, its buffers allocated here (as ``_solo_epoch``'s: made in
+    Python and passed in, they took 5 us of each call)."""
+    return _train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, rec, before, totals, corrects,
+                         val_X, val_Y, val_totals, val_corrects, workspace(net[2], batch_size, theta), team.solo())
 
 
 @njit(nogil=True, **KERNEL)
