@@ -71,8 +71,8 @@ def _kernels(m):
         return row.sum()
 
     @njit(fastmath={"contract"})  # as the kernels compile (activations.ELEMENTWISE)
-    def matmul(A, B, C, row0, T=None):
-        m.matmul_rows(A, B, C, row0, T)
+    def matmul(A, B, C, row0, T=None, fuse=True):
+        m.matmul_rows(A, B, C, row0, T, fuse)
 
     @njit
     def sum_rows(B, out):
@@ -170,6 +170,9 @@ def check_matmul_rows(m):
             np.testing.assert_array_equal(fused, alone)
             np.testing.assert_allclose(fused, want * (1 - T.astype(np.float64) ** 2), rtol=1e-4 if dtype == np.float32 else 1e-12,
                                        atol=1e-5 if dtype == np.float32 else 1e-13)
+            matmul(A, B, fused, row0, T, False)  # fuse false: the product alone
+            matmul(A, B, alone, row0)
+            np.testing.assert_array_equal(fused, alone)
 
 
 def check_matmul_packed(m):

@@ -251,13 +251,13 @@ if INTERNALS:
         the ``nv`` vectors from byte ``jbytes``: a register tile of rows x nv accumulators (independent
         chains of fused multiply-adds), each B vector loaded once per k for all the tile's rows.
         In ``ops``, A None stands for ones (C's rows get B's column sums) and row0 None for zeros;
-        T (not None) multiplies each of C's elements by 1 - T**2 as it is stored (``matmul_rows``'s
-        tanh_grad_of).
+        T (not None) multiplies each of C's elements by 1 - T**2 as it is stored where the i1 fuse
+        is true (``matmul_rows``'s tanh_grad_of, fuse).
         chains > 1 splits each sum over k into that many chains (k mod chains), added at the end: a
         tile of few accumulators then waits less on each fused multiply-add's latency.
         panel: the address of B's first row of these columns, packed nv vectors to a row (``ops``'s
         B and its row stride are not used then)."""
-        a, b, c, r, vty, size, K, a_s0, a_s1, b_s0, c_s0, t, t_s0 = ops
+        a, b, c, r, vty, size, K, a_s0, a_s1, b_s0, c_s0, t, t_s0, fuse = ops
         vptr, intp = vty.as_pointer(), a_s0.type
         offsets = [builder.add(jbytes, intp(v * vty.count * size)) for v in range(nv)]
         b_base, b_offsets = (b.data, offsets) if panel is None else (panel, [intp(v * vty.count * size) for v in range(nv)])
@@ -305,9 +305,10 @@ if INTERNALS:
                 total = [builder.load(accs[s][q][v]) for s in range(chains)]
                 while len(total) > 1:  # pairwise
                     total = [builder.fadd(x, y) for x, y in zip(total[::2], total[1::2])] + total[len(total) - len(total) % 2:]
-                if trow is not None:  # times 1 - T**2, as fma(-T, T, 1)
+                if trow is not None:  # times 1 - T**2 (as fma(-T, T, 1)) where fuse, else times 1
                     tv = builder.load(vector(trow, offset), align=size)
-                    total = [builder.fmul(total[0], builder.call(fma, [builder.fneg(tv), tv, one]))]
+                    factor = builder.select(fuse, builder.call(fma, [builder.fneg(tv), tv, one]), one)
+                    total = [builder.fmul(total[0], factor)]
                 builder.store(total[0], vector(crow, offset), align=size)
 
     def _tiles(context, builder, nv, ops, m, j0, n_blocks):
@@ -349,19 +350,22 @@ if INTERNALS:
                        lambda rows, i0: _tile(context, builder, rows, WIDE_VECTORS, i0, ops, jbytes))
 
     @intrinsic
-    def _matmul_vectors(typingctx, A, B, C, row0, T):
+    def _matmul_vectors(typingctx, A, B, C, row0, T, fuse):
         """C[:, :n] = row0[:n] + A @ B[:, :n] in vectors of VECTOR_BYTES, n the largest multiple of
-        their width up to C's width, times 1 - T[:, :n]**2 unless T is None; returns n.  A (m, K)
-        any layout; B (K, N), C (m, N), row0 (N,), T (m, N) C-contiguous, all float32 or all float64."""
+        their width up to C's width, times 1 - T[:, :n]**2 where T is not None and fuse is true;
+        returns n.  A (m, K) any layout; B (K, N), C (m, N), row0 (N,), T (m, N) C-contiguous, all
+        float32 or all float64; fuse a bool."""
         arrays = (A, B, C, row0) + (() if isinstance(T, types.NoneType) else (T,))
         if not (all(isinstance(t, types.Array) for t in arrays) and (A.ndim, B.ndim, C.ndim, row0.ndim) == (2, 2, 2, 1)
                 and all(t.layout == "C" for t in arrays[1:]) and A.dtype in (types.float32, types.float64)
-                and all(t.dtype == A.dtype for t in arrays) and arrays[-1].ndim == 2 - (len(arrays) == 4)):
+                and all(t.dtype == A.dtype for t in arrays) and arrays[-1].ndim == 2 - (len(arrays) == 4)
+                and isinstance(fuse, types.Boolean)):
             return None
 
         def codegen(context, builder, sig, args):
             a, b, c, r = (make_array(t)(context, builder, v) for t, v in zip(sig.args[:4], args[:4]))
             t = None if isinstance(sig.args[4], types.NoneType) else make_array(sig.args[4])(context, builder, args[4])
+            fuse = context.cast(builder, args[5], sig.args[5], types.boolean)
             ftype = context.get_value_type(sig.args[0].dtype)
             size = context.get_abi_sizeof(ftype)
             vty = ir.VectorType(ftype, VECTOR_BYTES // size)
@@ -371,7 +375,7 @@ if INTERNALS:
             b_s0, c_s0 = cgutils.unpack_tuple(builder, b.strides, 2)[0], cgutils.unpack_tuple(builder, c.strides, 2)[0]
             intp = a_s0.type
             t_s0 = None if t is None else cgutils.unpack_tuple(builder, t.strides, 2)[0]
-            ops = (a, b, c, r, vty, size, K, a_s0, a_s1, b_s0, c_s0, t, t_s0)
+            ops = (a, b, c, r, vty, size, K, a_s0, a_s1, b_s0, c_s0, t, t_s0, fuse)
             n_vec = builder.udiv(N, intp(vty.count))
             done = intp(0)
             if WIDE_VECTORS:
@@ -384,7 +388,7 @@ if INTERNALS:
             _tiles(context, builder, 1, ops, m, done, builder.sub(n_vec, done))
             return builder.mul(n_vec, intp(vty.count))
 
-        return types.intp(A, B, C, row0, T), codegen
+        return types.intp(A, B, C, row0, T, fuse), codegen
 
     @intrinsic
     def _matmul_packed(typingctx, A, P, C, row0, i0, i1):
@@ -415,7 +419,7 @@ if INTERNALS:
             N = cgutils.unpack_tuple(builder, c.shape, 2)[1]
             c_s0 = cgutils.unpack_tuple(builder, c.strides, 2)[0]
             intp = a_s0.type
-            ops = (a, None, c, r, vty, size, K, a_s0, a_s1, intp(0), c_s0, None, None)
+            ops = (a, None, c, r, vty, size, K, a_s0, a_s1, intp(0), c_s0, None, None, None)
             vector_bytes = vty.count * size
             n_vec = builder.udiv(N, intp(vty.count))
             pairs = builder.udiv(n_vec, intp(TILE_VECTORS))
@@ -465,7 +469,7 @@ if INTERNALS:
             K, N = cgutils.unpack_tuple(builder, b.shape, 2)
             b_s0 = cgutils.unpack_tuple(builder, b.strides, 2)[0]
             intp = b_s0.type
-            ops = (None, b, c, None, vty, size, K, intp(0), intp(0), b_s0, intp(0), None, None)
+            ops = (None, b, c, None, vty, size, K, intp(0), intp(0), b_s0, intp(0), None, None, None)
             n_vec = builder.udiv(N, intp(vty.count))
             pairs = builder.udiv(n_vec, intp(TILE_VECTORS))  # TILE_VECTORS columns of vectors per pass over B
             with cgutils.for_range(builder, pairs) as jl:
@@ -695,7 +699,7 @@ else:  # the fallbacks (see the module docstring)
         pass
 
     @njit(inline="always")
-    def _matmul_vectors(A, B, C, row0, T):
+    def _matmul_vectors(A, B, C, row0, T, fuse):
         return 0
 
     @njit(inline="always")
@@ -795,22 +799,23 @@ else:
 
 
 @njit(inline="always")
-def matmul_rows(A, B, C, row0, tanh_grad_of=None):
+def matmul_rows(A, B, C, row0, tanh_grad_of=None, fuse=True):
     """C = A @ B + row0 (added to every row), times 1 - T**2 element by element when tanh_grad_of =
-    T (m, N) is given: the gradient at a tanh layer's input from the one at its output (T its
-    activations), in the same pass.  A: (m, K) any layout; B: (K, N), C: (m, N), row0: (N,) and T
-    C-contiguous float32 or float64.  Columns in whole vectors of VECTOR_BYTES (register tiles of
-    WIDE_ROWS x WIDE_VECTORS, then TILE_ROWS x TILE_VECTORS, then TILE_ROWS x 1 accumulators, fused
+    T (m, N) is given and fuse is true: the gradient at a tanh layer's input from the one at its
+    output (T its activations), in the same pass (fuse decided at run time: one copy of the code
+    serves both).  A: (m, K) any layout; B: (K, N), C: (m, N), row0: (N,) and T C-contiguous
+    float32 or float64.  Columns in whole vectors of VECTOR_BYTES (register tiles of WIDE_ROWS x
+    WIDE_VECTORS, then TILE_ROWS x TILE_VECTORS, then TILE_ROWS x 1 accumulators, fused
     multiply-adds: what LLVM's loop vectoriser does not make of these loops), the rest in plain
     loops."""
-    n = _matmul_vectors(A, B, C, row0, tanh_grad_of)
-    _columns_from(A, B, C, row0, n, 0, A.shape[0], tanh_grad_of)
+    n = _matmul_vectors(A, B, C, row0, tanh_grad_of, fuse)
+    _columns_from(A, B, C, row0, n, 0, A.shape[0], tanh_grad_of, fuse)
 
 
 @njit(inline="always")
-def _columns_from(A, B, C, row0, n, i0, i1, tanh_grad_of=None):
+def _columns_from(A, B, C, row0, n, i0, i1, tanh_grad_of=None, fuse=True):
     """Columns n onwards of rows i0 .. i1 of C = A @ B + row0 (None: nothing added), times 1 - T**2
-    for tanh_grad_of = T, in plain loops: the columns the vector tiles leave."""
+    for tanh_grad_of = T where fuse is true, in plain loops: the columns the vector tiles leave."""
     for i in range(i0, i1):
         for j in range(n, C.shape[1]):
             if row0 is None:
@@ -819,7 +824,7 @@ def _columns_from(A, B, C, row0, n, i0, i1, tanh_grad_of=None):
                 s = row0[j]
             for k in range(A.shape[1]):
                 s += A[i, k] * B[k, j]
-            if tanh_grad_of is not None:  # contracted to the tiles' fma(-t, t, 1) in the kernels
+            if tanh_grad_of is not None and fuse:  # contracted to the tiles' fma(-t, t, 1) in the kernels
                 t = tanh_grad_of[i, j]
                 s *= C.dtype.type(1) - t * t
             C[i, j] = s

@@ -243,12 +243,13 @@ def weight_grad_rows(a, dz, dW, k0, k1, scratch):
 
 
 @njit(**KERNEL)
-def input_grad(W, dz, da, scratch, rows, tanh_of=None):
+def input_grad(W, dz, da, scratch, rows, tanh_of=None, fuse=True):
     """da = dz @ W.T for a layer that ``splits``, on any block of rows of a batch of ``rows`` (the
     path is chosen for the batch, as ``dense_forward``'s); given the layer's input tanh_of (m,
-    fan_in), the activations of a tanh layer, da = (dz @ W.T) * (1 - tanh_of**2): the gradient at
-    that layer's z, in the product's pass where it runs in ``matmul_rows``.  W: (fan_in, fan_out),
-    dz: (m, fan_out), da: (m, fan_in); scratch as ``dense_backward``'s."""
+    fan_in), the activations of a tanh layer, and fuse true, da = (dz @ W.T) * (1 - tanh_of**2):
+    the gradient at that layer's z, in the product's pass where it runs in ``matmul_rows`` (fuse
+    is decided at run time, so callers with and without it share the compiled code).
+    W: (fan_in, fan_out), dz: (m, fan_out), da: (m, fan_in); scratch as ``dense_backward``'s."""
     fan_out = dz.shape[1]
     fan_in = W.shape[0]
     if _vectors(rows, fan_out, fan_in, da.itemsize) and fan_in * fan_out <= TRANSPOSE_MAX:
@@ -256,27 +257,28 @@ def input_grad(W, dz, da, scratch, rows, tanh_of=None):
         zeros[:] = 0
         WT = block(scratch, max(fan_in, fan_out), fan_out, fan_in)
         _transpose(W, WT)
-        matmul_rows(dz, WT, da, zeros, tanh_of)
+        matmul_rows(dz, WT, da, zeros, tanh_of, fuse)
         return
     np.dot(dz, W.T, da)
-    _tanh_grad(da, tanh_of)
+    _tanh_grad(da, tanh_of, fuse)
 
 
 @njit(inline="always")
-def _tanh_grad(da, tanh_of):
-    """da *= 1 - tanh_of**2 (nothing for None): ``matmul_rows``'s tanh_grad_of for other paths."""
-    if tanh_of is not None:
+def _tanh_grad(da, tanh_of, fuse):
+    """da *= 1 - tanh_of**2 if fuse (nothing for None): ``matmul_rows``'s tanh_grad_of for other
+    paths."""
+    if tanh_of is not None and fuse:
         activation_backward(tanh_of, tanh_of, da, da, TANH)
 
 
 @njit(**KERNEL)
-def dense_backward(a, W, dz, dW, db, da, want_da, scratch, tanh_of=None):
+def dense_backward(a, W, dz, dW, db, da, want_da, scratch, tanh_of=None, fuse=True):
     """Gradients of a dense layer.
 
     a: (m, fan_in) layer input, W: (fan_in, fan_out), dz: (m, fan_out) = dL/dz.
     Writes dW = a.T @ dz (fan_in, fan_out), db = dz summed over rows (fan_out,) and,
-    when ``want_da``, da = dz @ W.T (m, fan_in), times 1 - tanh_of**2 when tanh_of is given (a,
-    the activations of a tanh layer: ``input_grad``).  scratch: 1-D, at least
+    when ``want_da``, da = dz @ W.T (m, fan_in), times 1 - tanh_of**2 when tanh_of is given and
+    fuse is true (tanh_of = a, the activations of a tanh layer: ``input_grad``).  scratch: 1-D, at least
     ``scratch_size(max(fan_in, fan_out))`` elements (the loops of narrow layers and W.T for
     ``matmul_rows`` go there, so a minibatch allocates nothing).
     """
@@ -286,13 +288,13 @@ def dense_backward(a, W, dz, dW, db, da, want_da, scratch, tanh_of=None):
     if splits(m, fan_in, fan_out, dW.itemsize):
         weight_grad_rows(a, dz, dW, 0, fan_in, scratch)
         if want_da:
-            input_grad(W, dz, da, scratch, m, tanh_of)
+            input_grad(W, dz, da, scratch, m, tanh_of, fuse)
         return
     if _blas(m, fan_in, fan_out):
         np.dot(a.T, dz, dW)
         if want_da:
             np.dot(dz, W.T, da)
-            _tanh_grad(da, tanh_of)
+            _tanh_grad(da, tanh_of, fuse)
         return
     # a narrow layer: dW.T = dz.T @ a and da = dz @ W.T, in the register tiles when fan_in is whole vectors
     tiles = _vectors(fan_out, m, fan_in, dW.itemsize)
@@ -312,7 +314,7 @@ def dense_backward(a, W, dz, dW, db, da, want_da, scratch, tanh_of=None):
     WT = block(scratch, fan_out * fan_in, fan_out, fan_in)
     _transpose(W, WT)
     if tiles:
-        matmul_rows(dz, WT, da, span(scratch, 2 * fan_out * fan_in, fan_in), tanh_of)
+        matmul_rows(dz, WT, da, span(scratch, 2 * fan_out * fan_in, fan_in), tanh_of, fuse)
         return
     for i in range(m):  # da[i] = sum over j of dz[i, j] W[:, j]
         for k in range(fan_in):
@@ -324,4 +326,4 @@ def dense_backward(a, W, dz, dW, db, da, want_da, scratch, tanh_of=None):
             row = da[i]
             for k in range(fan_in):
                 row[k] += dzij * column[k]
-    _tanh_grad(da, tanh_of)
+    _tanh_grad(da, tanh_of, fuse)

@@ -66,31 +66,26 @@ def backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, ab
         fan_in, fan_out = sizes[l], sizes[l + 1]
         dz = block(cur, 0, m, fan_out)
         a_prev = a0 if l == 0 else layer_rows(abuf, a_off, sizes, l - 1, m, 0, m)
+        fused = l > 0 and hidden == TANH  # tanh's derivative in the product's pass (dense.input_grad)
         if team[1] > 1 and splits(m, fan_in, fan_out, dW.itemsize):
             if team[0] == 0:
                 bias_grad(dz, db)
             k0, k1 = part(fan_in, team, MIN_ROWS)
             weight_grad_rows(a_prev, dz, dW, k0, k1, scratch)
             if l > 0:
-                dz_rows = block(cur, i0 * fan_out, i1 - i0, fan_out)
                 a_rows = layer_rows(abuf, a_off, sizes, l - 1, m, i0, i1 - i0)
                 dz_prev = block(spare, i0 * fan_in, i1 - i0, fan_in)
-                if hidden == TANH:  # tanh's derivative in the product's pass
-                    input_grad(W, dz_rows, dz_prev, scratch, m, a_rows)
-                else:
-                    da = block(da_buf, i0 * fan_in, i1 - i0, fan_in)
-                    input_grad(W, dz_rows, da, scratch, m)
+                da = dz_prev if fused else block(da_buf, i0 * fan_in, i1 - i0, fan_in)
+                input_grad(W, block(cur, i0 * fan_out, i1 - i0, fan_out), da, scratch, m, a_rows, fused)
+                if not fused:
                     activation_backward(layer_rows(zbuf, a_off, sizes, l - 1, m, i0, i1 - i0), a_rows, da, dz_prev,
                                         hidden)
         elif team[0] == 0:
             dz_prev = block(spare, 0, m, fan_in)
-            if l > 0 and hidden == TANH:
-                dense_backward(a_prev, W, dz, dW, db, dz_prev, True, scratch, a_prev)
-            else:
-                da = block(da_buf, 0, m, fan_in)
-                dense_backward(a_prev, W, dz, dW, db, da, l > 0, scratch)
-                if l > 0:
-                    activation_backward(layer_rows(zbuf, a_off, sizes, l - 1, m, 0, m), a_prev, da, dz_prev, hidden)
+            da = dz_prev if fused else block(da_buf, 0, m, fan_in)
+            dense_backward(a_prev, W, dz, dW, db, da, l > 0, scratch, a_prev, fused)
+            if l > 0 and not fused:
+                activation_backward(layer_rows(zbuf, a_off, sizes, l - 1, m, 0, m), a_prev, da, dz_prev, hidden)
         if not barrier(team):
             return False
         cur, spare = spare, cur
