@@ -251,8 +251,8 @@ if INTERNALS:
         the ``nv`` vectors from byte ``jbytes``: a register tile of rows x nv accumulators (independent
         chains of fused multiply-adds), each B vector loaded once per k for all the tile's rows.
         In ``ops``, A None stands for ones (C's rows get B's column sums) and row0 None for zeros;
-        T (not None) multiplies each of C's elements by 1 - T**2 as it is stored where the i1 fuse
-        is true (``matmul_rows``'s tanh_grad_of, fuse).
+        T (not None) multiplies each of C's elements by 1 - T**2 as it is stored where fuse (an LLVM
+        i1) is true, else by 1 (``matmul_rows``'s tanh_grad_of, fuse).
         chains > 1 splits each sum over k into that many chains (k mod chains), added at the end: a
         tile of few accumulators then waits less on each fused multiply-add's latency.
         panel: the address of B's first row of these columns, packed nv vectors to a row (``ops``'s

@@ -44,7 +44,7 @@ def permutations(s, out):
         row = out[e]
         for i in range(n):
             row[i] = i
-        i = np.uint64(n - 1)
+        i = np.uint64(max(n - 1, 0))  # no rows: nothing drawn (n - 1 would wrap around)
         mask = i
         for shift in (1, 2, 4, 8, 16):
             mask |= mask >> np.uint64(shift)
