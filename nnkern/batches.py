@@ -21,7 +21,10 @@ class EpochOrders:
         if batch_size < n:
             if n >= shuffle.MAX_ROWS:
                 raise ValueError(f"at most {shuffle.MAX_ROWS - 1} samples can be shuffled; got {n}")
-            self.state = shuffle.pcg64_state(np.random.default_rng(seed))
+            if isinstance(seed, (int, np.integer)) and seed >= 0:  # the common case, without NumPy's objects
+                self.state = shuffle.seeded_state(seed)
+            else:
+                self.state = shuffle.pcg64_state(np.random.default_rng(seed))
 
     def __iter__(self):
         return self

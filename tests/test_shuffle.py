@@ -20,6 +20,20 @@ def test_permutations_are_numpys_one_call_after_another(seed, n):
         np.testing.assert_array_equal(state, shuffle.pcg64_state(rng))
 
 
+@pytest.mark.parametrize("seed", [0, 1, 7, 12345, 2**32 - 1, 2**32, 2**64 - 1, 2**64, 2**128 + 99, 3**200,
+                                  np.int64(42), np.uint32(9)])
+def test_seeded_state_is_default_rngs(seed):
+    np.testing.assert_array_equal(shuffle.seeded_state(seed), shuffle.pcg64_state(np.random.default_rng(seed)))
+
+
+def test_epoch_orders_take_any_seed_numpy_takes():
+    for seed in (None, [1, 2, 3], np.random.SeedSequence(4)):
+        assert EpochOrders(seed, 50, 10).take(1).shape == (1, 50)
+    np.testing.assert_array_equal(EpochOrders([1, 2], 50, 10).take(1)[0], np.random.default_rng([1, 2]).permutation(50))
+    with pytest.raises(ValueError, match="negative"):
+        EpochOrders(-1, 50, 10)
+
+
 def test_a_generator_holding_half_a_draw_continues_as_numpy_does():
     rng = np.random.default_rng(3)
     rng.integers(0, 10, dtype=np.uint32)  # leaves 32 buffered bits
