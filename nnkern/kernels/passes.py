@@ -273,9 +273,22 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
     ``workspace`` and a ``kernels.team``: each member gathers and forwards its rows of the batch,
     ``backward_block`` splits the backward pass, each updates its range of the parameters.
     Status -2: the team was aborted."""
+    sizes = net[2]
+    return _epoch_steps(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec, work, team,
+                        np.empty(scratch_size(sizes.max()), dtype=theta.dtype), layer_offsets(sizes))
+
+
+@njit(nogil=True, **KERNEL)
+def _epoch_steps(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec, work, team, scratch, a_off):
+    """``_train_epoch``'s steps, with the member's own scratch (``dense.scratch_size`` of the
+    widest layer) and the layers' offsets a_off (``layout.layer_offsets``) made by the caller, so
+    that they outlive their borrowed views here."""
     # the arrays borrowed (``_numba_ext.borrowed``): the step's calls and views count no references
-    # to their memory (float32 batch-32 steps of 2-16-16-1 2.3 against 2.5-2.7 us)
-    theta, grad, m1, m2, X, Y, perm, net, rec, work = borrowed((theta, grad, m1, m2, X, Y, perm, net, rec, work))
+    # to their memory (float32 batch-32 steps of 2-16-16-1 2.3 against 2.5-2.7 us; the scratch, the
+    # offsets and the team's arrays too: NRT's reference counts fell from 8.7% of a float64 batch-32
+    # run's perf samples to 3.0%)
+    theta, grad, m1, m2, X, Y, perm, net, rec, work, team, scratch, a_off = borrowed(
+        (theta, grad, m1, m2, X, Y, perm, net, rec, work, team, scratch, a_off))
     w_off, b_off, sizes, hidden, out = net
     codes, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2 = rec
     a0_buf, y_buf, zbuf, abuf, dz_buf, dz_spare, da_buf, partials, block_losses, loss_terms = work
@@ -283,8 +296,6 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
     n = perm.shape[0]
     n_in, n_layers = sizes[0], sizes.shape[0] - 1
     n_out = sizes[n_layers]
-    a_off = layer_offsets(sizes)
-    scratch = np.empty(scratch_size(sizes.max()), dtype=theta.dtype)
     param_align = LINE_BYTES // theta.itemsize
     code_, lr, beta1, beta2, eps, weight_decay, decay_mask = opt
     p0, p1 = part(theta.shape[0], team, param_align)  # the member's parameters to update
