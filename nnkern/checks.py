@@ -55,7 +55,7 @@ def encode_targets(y, output, n_out, n_rows, dtype, name="y"):
         raise ValueError(f"{name} has dtype {y.dtype}; expected numbers")
     if len(y) != n_rows:
         raise ValueError(f"{name} has {len(y)} rows but X has {n_rows}; expected one target per sample")
-    if not np.all(np.isfinite(y)):
+    if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):  # integers and booleans are finite
         raise ValueError(f"{name} contains NaN or inf")
     if output == "softmax":
         if y.ndim != 1:

@@ -206,7 +206,7 @@ def train(net, X, y, epochs=100, batch_size=32, optimizer="adam", lr=0.01, seed=
 
     orders = EpochOrders(seed, n, batch_size)
     theta = net.params
-    state = (theta, np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta))  # theta, grad, m1, m2
+    state = (theta, *np.zeros((3,) + theta.shape, theta.dtype))  # theta, grad, m1, m2
     history = {"epoch": [], "loss": [], "acc": []}
     if val is not None:
         history.update(val_loss=[], val_acc=[])

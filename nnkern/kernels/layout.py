@@ -27,6 +27,7 @@ class Layout:
         self.b_off = self.w_off + fan_in * fan_out
         self.n_params = int(per_layer.sum())
         self.a_off = layer_offsets(self.sizes)
+        self._decay_masks = {}
 
     @property
     def n_layers(self):
@@ -49,12 +50,16 @@ class Layout:
         return [layer_view(buf, self.a_off, self.sizes, l, n) for l in range(self.n_layers)]
 
     def decay_mask(self, dtype):
-        """(P,) array: 1 on weights, 0 on biases (L2 decay applies to weights only)."""
-        mask = np.ones(self.n_params, dtype=dtype)
-        for l in range(self.n_layers):
-            b0 = int(self.b_off[l])
-            mask[b0 : b0 + int(self.sizes[l + 1])] = 0
-        return mask
+        """(P,) array: 1 on weights, 0 on biases (L2 decay applies to weights only).  Made once per
+        dtype and shared (every ``nk.train`` call passes it): read it, do not write it."""
+        key = np.dtype(dtype).str
+        if key not in self._decay_masks:
+            mask = np.ones(self.n_params, dtype=dtype)
+            for l in range(self.n_layers):
+                b0 = int(self.b_off[l])
+                mask[b0 : b0 + int(self.sizes[l + 1])] = 0
+            self._decay_masks[key] = mask
+        return self._decay_masks[key]
 
 
 @njit(inline="always")

@@ -159,7 +159,9 @@ def size_for(sizes, batch_size, threads=None):
             return 1
         macs = batch_size * sum(int(a) * int(b) for a, b in zip(sizes[:-1], sizes[1:]))
         threads = get_num_threads() if macs >= MIN_STEP_MACS else 1
-    return max(1, min(int(threads), len(cpus()), batch_size // MIN_ROWS, MAX_SIZE)) if INTERNALS else 1
+    if threads <= 1 or not INTERNALS:
+        return 1
+    return max(1, min(int(threads), len(cpus()), batch_size // MIN_ROWS, MAX_SIZE))
 
 
 def cpus():
@@ -212,7 +214,7 @@ def choice(sizes, batch_size, dtype):
     """The ``Choice`` for training a net of widths ``sizes`` in batches of ``batch_size`` in
     ``dtype``, between ``size_for``'s team and one thread; one per setting for the process."""
     size = size_for(sizes, batch_size)
-    key = (tuple(int(s) for s in sizes), int(batch_size), str(dtype), size)
+    key = (np.asarray(sizes, np.int64).tobytes(), int(batch_size), str(dtype), size)
     if key not in _CHOICES:
         _CHOICES[key] = Choice(size)
     return _CHOICES[key]
