@@ -168,6 +168,53 @@ def test_dense_vector_path_matches_reference(shape, dtype):
     _check_dense(shape, dtype, 3)
 
 
+@njit(**act.KERNEL)
+def _fused_and_apart(A, B, row0, fused, apart):
+    done = dense._product_tanh(A, B, fused, row0)
+    dense.matmul_rows(A, B, apart, row0)
+    act.activate(apart, apart, TANH)
+    return done
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(40, 16, 16), (7, 2, 16), (13, 5, 48), (9, 3, 19), (1, 16, 32), (0, 4, 16)])
+def test_tanh_in_the_products_stores_has_tanh32s_bits(shape, dtype):
+    """float32: the tanh the register tiles apply as they store (and the loops after them, for
+    columns past whole vectors) gives activate's bits, out of range, inf and NaN included; other
+    dtypes: the product alone, for the caller to apply the tanh."""
+    m, K, N = shape
+    rng = np.random.default_rng(5)
+    A = rng.normal(0, 3, size=(m, K)).astype(dtype)
+    A.flat[::7] *= 1e3  # sums far past tanh's clamp
+    if m > 2:
+        A[1, 0], A[2, 0] = np.inf, np.nan
+    B, row0 = rng.normal(size=(K, N)).astype(dtype), rng.normal(size=N).astype(dtype)
+    fused, apart = np.full((m, N), 7, dtype), np.full((m, N), 7, dtype)
+    done = _fused_and_apart(A, B, row0, fused, apart)
+    assert done == (dtype == np.float32)
+    if not done:
+        act.activate(fused, fused, TANH)
+    np.testing.assert_array_equal(fused, apart)  # NaN where NaN
+    assert np.isnan(fused).any() == (m > 2)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("sizes", [[2, 16, 16, 1], [3, 32, 16, 2], [2, 16, 10, 1]])
+def test_forward_keeping_activations_only_gives_the_activations(sizes, dtype):
+    """forward_all into one buffer (``grid_activations``: tanh in the products' stores where it can)
+    fills the activations that forward_all into two buffers fills, to the bit."""
+    rng = np.random.default_rng(2)
+    lay = Layout(sizes)
+    theta = rng.normal(0, 0.7, lay.n_params).astype(dtype)
+    X = rng.normal(0, 2, size=(700, sizes[0])).astype(dtype)
+    total = len(X) * sum(sizes[1:])
+    one, zbuf, abuf = np.empty(total, dtype), np.empty(total, dtype), np.empty(total, dtype)
+    for forward in (passes.forward_all, passes.forward_rows):
+        forward(theta, lay.w_off, lay.b_off, lay.sizes, TANH, SIGMOID, X, one, one)
+        forward(theta, lay.w_off, lay.b_off, lay.sizes, TANH, SIGMOID, X, zbuf, abuf)
+        np.testing.assert_array_equal(one, abuf)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_large_weight_gradients_go_to_blas_and_match_reference(dtype):
     m, fan_in, fan_out = 128, 784, 256  # dW of 784 x 256: 784 KiB in float32

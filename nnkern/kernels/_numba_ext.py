@@ -3,7 +3,8 @@ call and without a reference to their array (``block``, ``flat``, ``span``, ``tr
 ``borrowed``, arrays themselves), an
 int64's bits read as a float64 and back (``bits_to_float64``, ``float64_to_bits``), a cache prefetch (``prefetch_for_write``),
 a function's loops vectorised in the CPU's widest vectors (``wide_vectors``),
-matrix products and column sums in explicit vectors (``matmul_rows``, ``matmul_packed``, ``sum_rows``), a BLAS
+matrix products and column sums in explicit vectors (``matmul_rows``, ``matmul_rows_tanh``, ``matmul_packed``,
+``sum_rows``), a BLAS
 product on strided columns (``at_b_rows``), what threads need to wait for each other
 (``load_acquire``, ``store_release``, ``spin_pause``, ``yield_core``) and to share their work
 (``cycles``), NumPy's PCG64 step in 128-bit integers (``pcg64_step``); and, from Python, the
@@ -252,12 +253,13 @@ if INTERNALS:
         chains of fused multiply-adds), each B vector loaded once per k for all the tile's rows.
         In ``ops``, A None stands for ones (C's rows get B's column sums) and row0 None for zeros;
         T (not None) multiplies each of C's elements by 1 - T**2 as it is stored where fuse (an LLVM
-        i1) is true, else by 1 (``matmul_rows``'s tanh_grad_of, fuse).
+        i1) is true, else by 1 (``matmul_rows``'s tanh_grad_of, fuse); epilogue (not None) maps each
+        vector of C before it is stored (``_tanh32_vector``: ``matmul_rows_tanh``).
         chains > 1 splits each sum over k into that many chains (k mod chains), added at the end: a
         tile of few accumulators then waits less on each fused multiply-add's latency.
         panel: the address of B's first row of these columns, packed nv vectors to a row (``ops``'s
         B and its row stride are not used then)."""
-        a, b, c, r, vty, size, K, a_s0, a_s1, b_s0, c_s0, t, t_s0, fuse = ops
+        a, b, c, r, vty, size, K, a_s0, a_s1, b_s0, c_s0, t, t_s0, fuse, epilogue = ops
         vptr, intp = vty.as_pointer(), a_s0.type
         offsets = [builder.add(jbytes, intp(v * vty.count * size)) for v in range(nv)]
         b_base, b_offsets = (b.data, offsets) if panel is None else (panel, [intp(v * vty.count * size) for v in range(nv)])
@@ -309,6 +311,8 @@ if INTERNALS:
                     tv = builder.load(vector(trow, offset), align=size)
                     factor = builder.select(fuse, builder.call(fma, [builder.fneg(tv), tv, one]), one)
                     total = [builder.fmul(total[0], factor)]
+                if epilogue is not None:
+                    total = [epilogue(builder, total[0])]
                 builder.store(total[0], vector(crow, offset), align=size)
 
     def _tiles(context, builder, nv, ops, m, j0, n_blocks):
@@ -349,46 +353,79 @@ if INTERNALS:
             _rows_left(builder, start, builder.sub(m, start), WIDE_ROWS,
                        lambda rows, i0: _tile(context, builder, rows, WIDE_VECTORS, i0, ops, jbytes))
 
-    @intrinsic
-    def _matmul_vectors(typingctx, A, B, C, row0, T, fuse):
-        """C[:, :n] = row0[:n] + A @ B[:, :n] in vectors of VECTOR_BYTES, n the largest multiple of
-        their width up to C's width, times 1 - T[:, :n]**2 where T is not None and fuse is true;
-        returns n.  A (m, K) any layout; B (K, N), C (m, N), row0 (N,), T (m, N) C-contiguous, all
-        float32 or all float64; fuse a bool."""
-        arrays = (A, B, C, row0) + (() if isinstance(T, types.NoneType) else (T,))
-        if not (all(isinstance(t, types.Array) for t in arrays) and (A.ndim, B.ndim, C.ndim, row0.ndim) == (2, 2, 2, 1)
-                and all(t.layout == "C" for t in arrays[1:]) and A.dtype in (types.float32, types.float64)
-                and all(t.dtype == A.dtype for t in arrays) and arrays[-1].ndim == 2 - (len(arrays) == 4)
-                and isinstance(fuse, types.Boolean)):
-            return None
+    def _tanh32_vector(builder, x):
+        """tanh of a vector of float32 x as ``activations.tanh32`` computes it (the same operations, its
+        multiply-adds fused as the kernels' contraction fuses them: the same bits), in LLVM IR."""
+        from . import activations as act
 
-        def codegen(context, builder, sig, args):
-            a, b, c, r = (make_array(t)(context, builder, v) for t, v in zip(sig.args[:4], args[:4]))
-            t = None if isinstance(sig.args[4], types.NoneType) else make_array(sig.args[4])(context, builder, args[4])
-            fuse = context.cast(builder, args[5], sig.args[5], types.boolean)
-            ftype = context.get_value_type(sig.args[0].dtype)
-            size = context.get_abi_sizeof(ftype)
-            vty = ir.VectorType(ftype, VECTOR_BYTES // size)
-            m, K = cgutils.unpack_tuple(builder, a.shape, 2)
-            a_s0, a_s1 = cgutils.unpack_tuple(builder, a.strides, 2)
-            N = cgutils.unpack_tuple(builder, c.shape, 2)[1]
-            b_s0, c_s0 = cgutils.unpack_tuple(builder, b.strides, 2)[0], cgutils.unpack_tuple(builder, c.strides, 2)[0]
-            intp = a_s0.type
-            t_s0 = None if t is None else cgutils.unpack_tuple(builder, t.strides, 2)[0]
-            ops = (a, b, c, r, vty, size, K, a_s0, a_s1, b_s0, c_s0, t, t_s0, fuse)
-            n_vec = builder.udiv(N, intp(vty.count))
-            done = intp(0)
-            if WIDE_VECTORS:
-                wide = builder.udiv(n_vec, intp(WIDE_VECTORS))
-                _wide_tiles(context, builder, ops, m, wide)
-                done = builder.mul(wide, intp(WIDE_VECTORS))
-            pairs = builder.udiv(builder.sub(n_vec, done), intp(TILE_VECTORS))
-            _tiles(context, builder, TILE_VECTORS, ops, m, done, pairs)
-            done = builder.add(done, builder.mul(pairs, intp(TILE_VECTORS)))
-            _tiles(context, builder, 1, ops, m, done, builder.sub(n_vec, done))
-            return builder.mul(n_vec, intp(vty.count))
+        vty = x.type
+        fma = _fma(builder, vty)
 
-        return types.intp(A, B, C, row0, T, fuse), codegen
+        def const(value):
+            return _splat(builder, vty, ir.Constant(vty.element, float(value)))
+
+        low, high = const(-act._CLAMP), const(act._CLAMP)
+        x = builder.select(builder.fcmp_ordered(">", low, x), low, x)  # Numba's max(x, -c), then min(., c)
+        x = builder.select(builder.fcmp_ordered("<", high, x), high, x)
+        x2 = builder.fmul(x, x)
+        p = builder.call(fma, [x2, const(act._A13), const(act._A11)])
+        for coefficient in (act._A9, act._A7, act._A5, act._A3, act._A1):
+            p = builder.call(fma, [p, x2, const(coefficient)])
+        q = builder.call(fma, [x2, const(act._B6), const(act._B4)])
+        for coefficient in (act._B2, act._B0):
+            q = builder.call(fma, [q, x2, const(coefficient)])
+        return builder.fdiv(builder.fmul(x, p), q)
+
+    def _matmul_intrinsic(tanh_out):
+        """``_matmul_vectors``, or with tanh_out its float32 twin whose stores are tanh of the sums
+        (``_tanh32_vector``) and which takes no T."""
+
+        @intrinsic
+        def matmul_vectors(typingctx, A, B, C, row0, T, fuse):
+            """C[:, :n] = row0[:n] + A @ B[:, :n] in vectors of VECTOR_BYTES, n the largest multiple of
+            their width up to C's width, times 1 - T[:, :n]**2 where T is not None and fuse is true;
+            returns n.  A (m, K) any layout; B (K, N), C (m, N), row0 (N,), T (m, N) C-contiguous, all
+            float32 or all float64; fuse a bool."""
+            arrays = (A, B, C, row0) + (() if isinstance(T, types.NoneType) else (T,))
+            if not (all(isinstance(t, types.Array) for t in arrays) and (A.ndim, B.ndim, C.ndim, row0.ndim) == (2, 2, 2, 1)
+                    and all(t.layout == "C" for t in arrays[1:]) and A.dtype in (types.float32, types.float64)
+                    and all(t.dtype == A.dtype for t in arrays) and arrays[-1].ndim == 2 - (len(arrays) == 4)
+                    and isinstance(fuse, types.Boolean)
+                    and (not tanh_out or (A.dtype == types.float32 and isinstance(T, types.NoneType)))):
+                return None
+
+            def codegen(context, builder, sig, args):
+                a, b, c, r = (make_array(t)(context, builder, v) for t, v in zip(sig.args[:4], args[:4]))
+                t = None if isinstance(sig.args[4], types.NoneType) else make_array(sig.args[4])(context, builder, args[4])
+                fuse = context.cast(builder, args[5], sig.args[5], types.boolean)
+                ftype = context.get_value_type(sig.args[0].dtype)
+                size = context.get_abi_sizeof(ftype)
+                vty = ir.VectorType(ftype, VECTOR_BYTES // size)
+                m, K = cgutils.unpack_tuple(builder, a.shape, 2)
+                a_s0, a_s1 = cgutils.unpack_tuple(builder, a.strides, 2)
+                N = cgutils.unpack_tuple(builder, c.shape, 2)[1]
+                b_s0, c_s0 = cgutils.unpack_tuple(builder, b.strides, 2)[0], cgutils.unpack_tuple(builder, c.strides, 2)[0]
+                intp = a_s0.type
+                t_s0 = None if t is None else cgutils.unpack_tuple(builder, t.strides, 2)[0]
+                ops = (a, b, c, r, vty, size, K, a_s0, a_s1, b_s0, c_s0, t, t_s0, fuse, _tanh32_vector if tanh_out else None)
+                n_vec = builder.udiv(N, intp(vty.count))
+                done = intp(0)
+                if WIDE_VECTORS:
+                    wide = builder.udiv(n_vec, intp(WIDE_VECTORS))
+                    _wide_tiles(context, builder, ops, m, wide)
+                    done = builder.mul(wide, intp(WIDE_VECTORS))
+                pairs = builder.udiv(builder.sub(n_vec, done), intp(TILE_VECTORS))
+                _tiles(context, builder, TILE_VECTORS, ops, m, done, pairs)
+                done = builder.add(done, builder.mul(pairs, intp(TILE_VECTORS)))
+                _tiles(context, builder, 1, ops, m, done, builder.sub(n_vec, done))
+                return builder.mul(n_vec, intp(vty.count))
+
+            return types.intp(A, B, C, row0, T, fuse), codegen
+
+        return matmul_vectors
+
+    _matmul_vectors = _matmul_intrinsic(False)
+    _matmul_vectors_tanh = _matmul_intrinsic(True)
 
     @intrinsic
     def _matmul_packed(typingctx, A, P, C, row0, i0, i1):
@@ -419,7 +456,7 @@ if INTERNALS:
             N = cgutils.unpack_tuple(builder, c.shape, 2)[1]
             c_s0 = cgutils.unpack_tuple(builder, c.strides, 2)[0]
             intp = a_s0.type
-            ops = (a, None, c, r, vty, size, K, a_s0, a_s1, intp(0), c_s0, None, None, None)
+            ops = (a, None, c, r, vty, size, K, a_s0, a_s1, intp(0), c_s0, None, None, None, None)
             vector_bytes = vty.count * size
             n_vec = builder.udiv(N, intp(vty.count))
             pairs = builder.udiv(n_vec, intp(TILE_VECTORS))
@@ -469,7 +506,7 @@ if INTERNALS:
             K, N = cgutils.unpack_tuple(builder, b.shape, 2)
             b_s0 = cgutils.unpack_tuple(builder, b.strides, 2)[0]
             intp = b_s0.type
-            ops = (None, b, c, None, vty, size, K, intp(0), intp(0), b_s0, intp(0), None, None, None)
+            ops = (None, b, c, None, vty, size, K, intp(0), intp(0), b_s0, intp(0), None, None, None, None)
             n_vec = builder.udiv(N, intp(vty.count))
             pairs = builder.udiv(n_vec, intp(TILE_VECTORS))  # TILE_VECTORS columns of vectors per pass over B
             with cgutils.for_range(builder, pairs) as jl:
@@ -703,6 +740,10 @@ else:  # the fallbacks (see the module docstring)
         return 0
 
     @njit(inline="always")
+    def _matmul_vectors_tanh(A, B, C, row0, T, fuse):
+        return 0
+
+    @njit(inline="always")
     def _sum_rows_vectors(B, out):
         return 0
 
@@ -810,6 +851,15 @@ def matmul_rows(A, B, C, row0, tanh_grad_of=None, fuse=True):
     loops."""
     n = _matmul_vectors(A, B, C, row0, tanh_grad_of, fuse)
     _columns_from(A, B, C, row0, n, 0, A.shape[0], tanh_grad_of, fuse)
+
+
+@njit(inline="always")
+def matmul_rows_tanh(A, B, C, row0):
+    """C[:, :n] = tanh(A @ B + row0)[:, :n] for float32 operands laid out as ``matmul_rows`` takes
+    them, the tanh (``activations.tanh32``'s operations: the same bits) applied to the register
+    tiles' sums as they are stored, so that its division and multiply-adds run beside the
+    product's; returns n, the columns done (whole vectors; the caller computes the rest)."""
+    return _matmul_vectors_tanh(A, B, C, row0, None, False)
 
 
 @njit(inline="always")

@@ -14,6 +14,10 @@ columns packed into panels, then register tiles of 6 rows: ``PACKED_MIN_MACS``).
 ``@njit`` a BLAS call beats the best plain loop (four to eight rank-1 updates fused per pass over a
 contiguous output row) already at 32 x 16 x 16, by 1.5-2x (Numba leaves LLVM's SLP vectoriser
 off, so a loop cannot keep a register tile of outputs).
+A forward pass that keeps only the activations (``grid_activations``) takes a float32 tanh layer's
+tanh in the tiles' stores (``matmul_rows_tanh``: the same bits as ``activate`` after the product),
+so that the tanh's divisions run beside the product's multiply-adds instead of in a pass of their
+own (a 200 x 200 grid of 2-16-16-1 on one core 587-608 against 754-792 us, processes taking turns).
 Outputs narrower than ``NARROW`` (a classifier's last layer) go forward by dot products over the
 contiguous input row, in ``_numba_ext.row_dots`` when fan_in is whole vectors (a block of rows'
 products summed across the block by shuffles: a 2-16-16-1 grid's 16 -> 1 layer over 40,000 rows
@@ -26,12 +30,13 @@ stall the next.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
-from .activations import KERNEL, activation_backward
+from .activations import KERNEL, activation_backward, tanh32
 from .codes import TANH
-from ._numba_ext import (INTERNALS, TILE_VECTORS, VECTOR_BYTES, at_b_rows, block, flat, matmul_packed, matmul_rows,
-                          row_dots, span, sum_rows, transposed)
+from ._numba_ext import (INTERNALS, TILE_VECTORS, VECTOR_BYTES, _columns_from, at_b_rows, block, flat, matmul_packed,
+                          matmul_rows, matmul_rows_tanh, row_dots, span, sum_rows, transposed)
 
 #: below this many outputs per row a layer uses loops, unless it has BLAS_MIN_MACS multiply-adds
 NARROW = 4
@@ -171,39 +176,70 @@ def forward_scratch_size(sizes):
 
 
 @njit(**KERNEL)
-def dense_forward(a, W, b, z, scratch, rows):
+def dense_forward(a, W, b, z, scratch, rows, tanh=False):
     """z = a @ W + b.  a: (m, fan_in), W: (fan_in, fan_out), b: (fan_out,), z: (m, fan_out) out;
     scratch: 1-D, ``forward_scratch_size`` elements at least (W's packed copy).  rows: the rows of
     the product a is a block of (m when a is all of them): the path is chosen for them, so that a
     team's blocks of one batch take one thread's path and give its bits (a share of 64 rows of a
-    784 -> 48 layer would go to BLAS, the batch of 128 to ``matmul_packed``)."""
+    784 -> 48 layer would go to BLAS, the batch of 128 to ``matmul_packed``).
+    tanh: z = tanh(a @ W + b) instead where the product runs in ``matmul_rows`` in float32 (the
+    tanh in its stores: ``matmul_rows_tanh``); returns whether it did (else the caller applies it)."""
     m, fan_in = a.shape
     fan_out = W.shape[1]
     if _vectors(rows, fan_in, fan_out, z.itemsize):
+        if tanh:
+            return _product_tanh(a, W, z, b)
         matmul_rows(a, W, z, b)
-        return
+        return False
     if _packs(rows, fan_in, fan_out, z.itemsize, scratch.shape[0]):
         matmul_packed(a, W, z, b, scratch, 0, m)
-        return
+        return False
     if _blas(rows, fan_in, fan_out):
         np.dot(a, W, z)
         for i in range(m):
             for j in range(fan_out):
                 z[i, j] += b[j]
-        return
+        return False
     if fan_in % (VECTOR_BYTES // z.itemsize) == 0:
         w = span(scratch, 0, fan_in)
         for j in range(fan_out):
             for k in range(fan_in):
                 w[k] = W[k, j]
             row_dots(a, w, b[j], z, j)
-        return
+        return False
     for i in range(m):
         for j in range(fan_out):
             s = b[j]
             for k in range(fan_in):
                 s += a[i, k] * W[k, j]
             z[i, j] = s
+    return False
+
+
+def _product_tanh(A, B, C, row0):
+    """C = tanh(A @ B + row0) in float32 (``matmul_rows_tanh``, the columns it leaves by
+    ``tanh32``), returning True; in other dtypes C = A @ B + row0 (``matmul_rows``), returning False.
+    Compiled code only."""
+
+
+@overload(_product_tanh)
+def _product_tanh_impl(A, B, C, row0):
+    if C.dtype != types.float32:
+        def plain(A, B, C, row0):
+            matmul_rows(A, B, C, row0)
+            return False
+
+        return plain
+
+    def fused(A, B, C, row0):
+        n = matmul_rows_tanh(A, B, C, row0)
+        _columns_from(A, B, C, row0, n, 0, A.shape[0])
+        for i in range(C.shape[0]):
+            for j in range(n, C.shape[1]):
+                C[i, j] = tanh32(C[i, j])
+        return True
+
+    return fused
 
 
 @njit(**KERNEL)

@@ -39,8 +39,10 @@ def forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf
         W, b = layer_params(theta, w_off, b_off, sizes, l)
         z = layer_rows(zbuf, a_off, sizes, l, n_total, row0, m)
         a = layer_rows(abuf, a_off, sizes, l, n_total, row0, m)
-        dense_forward(a_prev, W, b, z, scratch, rows)
-        activate(z, a, out if l == n_layers - 1 else hidden)
+        # only the activations kept (zbuf is abuf): a tanh layer's in its product's stores
+        fused = l < n_layers - 1 and hidden == TANH and zbuf.ctypes.data == abuf.ctypes.data
+        if not dense_forward(a_prev, W, b, z, scratch, rows, fused):
+            activate(z, a, out if l == n_layers - 1 else hidden)
         a_prev = a
 
 
