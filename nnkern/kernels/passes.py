@@ -27,21 +27,28 @@ CHUNK_ROWS = 256
 
 
 @njit(**KERNEL)
-def forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf, n_total, row0, scratch, rows):
+def forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf, n_total, row0, scratch, rows,
+                  hidden_z=True):
     """Forward the rows a0 (m, n_in) through every layer, writing z and a into rows row0 .. row0 + m
     of activation buffers zbuf/abuf of n_total rows (offsets a_off: ``layout.layer_offsets``);
     scratch: 1-D, ``dense.forward_scratch_size(sizes)`` elements at least; rows: the rows whose
-    products a0's are blocks of (a team's batch; m alone), as ``dense.dense_forward`` says."""
+    products a0's are blocks of (a team's batch; m alone), as ``dense.dense_forward`` says.
+    hidden_z False: the hidden layers' z need not be written (training, where a tanh layer's
+    gradient takes its a; validation), nor are they where zbuf is abuf (only the activations kept);
+    then a float32 tanh layer's a comes from its product's stores (``dense.dense_forward``'s tanh)."""
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
     a_prev = a0
+    fuse = hidden == TANH and (not hidden_z or zbuf.ctypes.data == abuf.ctypes.data)
     for l in range(n_layers):
         W, b = layer_params(theta, w_off, b_off, sizes, l)
-        z = layer_rows(zbuf, a_off, sizes, l, n_total, row0, m)
         a = layer_rows(abuf, a_off, sizes, l, n_total, row0, m)
-        # only the activations kept (zbuf is abuf): a tanh layer's in its product's stores
-        fused = l < n_layers - 1 and hidden == TANH and zbuf.ctypes.data == abuf.ctypes.data
-        if not dense_forward(a_prev, W, b, z, scratch, rows, fused):
+        if fuse and l < n_layers - 1:
+            if not dense_forward(a_prev, W, b, a, scratch, rows, True):
+                activate(a, a, hidden)
+        else:
+            z = layer_rows(zbuf, a_off, sizes, l, n_total, row0, m)
+            dense_forward(a_prev, W, b, z, scratch, rows)
             activate(z, a, out if l == n_layers - 1 else hidden)
         a_prev = a
 
@@ -132,7 +139,7 @@ def forward_output(theta, w_off, b_off, sizes, hidden, out, X, Y):
         zbuf = np.empty(m * a_off[-1], dtype=theta.dtype)
         abuf = np.empty_like(zbuf)
         forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0,
-                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype), m)
+                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype), m, False)
         Y[i0 : i0 + m] = layer_rows(abuf, a_off, sizes, last, m, 0, m)
 
 
@@ -150,7 +157,8 @@ def evaluate_rows(theta, w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf):
     scratch = np.empty(forward_scratch_size(sizes), dtype=theta.dtype)
     for i0 in range(0, n, CHUNK_ROWS):
         m = min(CHUNK_ROWS, n - i0)
-        forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0, scratch, m)
+        forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0, scratch, m,
+                      False)
         z, a = layer_rows(zbuf, a_off, sizes, last, m, 0, m), layer_rows(abuf, a_off, sizes, last, m, 0, m)
         t, c = loss_and_correct(z, a, Y[i0 : i0 + m], out)
         total += t
@@ -174,7 +182,7 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     dz_spare = np.empty_like(dz_buf)
     da_buf = np.empty_like(dz_buf)
     scratch = np.empty(scratch_size(width), dtype=theta.dtype)
-    forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X, zbuf, abuf, n, 0, scratch, n)
+    forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X, zbuf, abuf, n, 0, scratch, n, False)
     z = layer_rows(zbuf, a_off, sizes, n_layers - 1, n, 0, n)
     a = layer_rows(abuf, a_off, sizes, n_layers - 1, n, 0, n)
     dz = block(dz_buf, 0, n, sizes[n_layers])
@@ -341,7 +349,7 @@ def _epoch_steps(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
         if code != SKIP and role == 0:  # the gradient goes there: fetch it while the forward pass runs
             prefetch_row(rec_grad[r])
         rows_in = a0 if size == 1 else block(a0_buf, i0 * n_in, i1 - i0, n_in)  # the member's rows
-        forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, rows_in, zbuf, abuf, m, i0, scratch, m)
+        forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, rows_in, zbuf, abuf, m, i0, scratch, m, False)
         if size == 1:  # the loss in one block: its loop vectorises over the batch
             batch_total, batch_correct = loss_and_output_grad(
                 layer_rows(zbuf, a_off, sizes, n_layers - 1, m, 0, m), layer_rows(abuf, a_off, sizes, n_layers - 1, m, 0, m),
