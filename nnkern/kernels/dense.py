@@ -187,8 +187,8 @@ def dense_forward(a, W, b, z, scratch, rows, tanh=False):
     m, fan_in = a.shape
     fan_out = W.shape[1]
     if _vectors(rows, fan_in, fan_out, z.itemsize):
-        if tanh:
-            return _product_tanh(a, W, z, b)
+        if tanh and _product_tanh(a, W, z, b):
+            return True
         matmul_rows(a, W, z, b)
         return False
     if _packs(rows, fan_in, fan_out, z.itemsize, scratch.shape[0]):
@@ -218,18 +218,14 @@ def dense_forward(a, W, b, z, scratch, rows, tanh=False):
 
 def _product_tanh(A, B, C, row0):
     """C = tanh(A @ B + row0) in float32 (``matmul_rows_tanh``, the columns it leaves by
-    ``tanh32``), returning True; in other dtypes C = A @ B + row0 (``matmul_rows``), returning False.
-    Compiled code only."""
+    ``tanh32``), returning True; in other dtypes nothing, returning False (so that their kernels
+    hold one copy of the product's code).  Compiled code only."""
 
 
-@overload(_product_tanh)
+@overload(_product_tanh, inline="always")
 def _product_tanh_impl(A, B, C, row0):
     if C.dtype != types.float32:
-        def plain(A, B, C, row0):
-            matmul_rows(A, B, C, row0)
-            return False
-
-        return plain
+        return lambda A, B, C, row0: False
 
     def fused(A, B, C, row0):
         n = matmul_rows_tanh(A, B, C, row0)

@@ -28,27 +28,23 @@ CHUNK_ROWS = 256
 
 @njit(**KERNEL)
 def forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf, n_total, row0, scratch, rows,
-                  hidden_z=True):
+                  hidden_z):
     """Forward the rows a0 (m, n_in) through every layer, writing z and a into rows row0 .. row0 + m
     of activation buffers zbuf/abuf of n_total rows (offsets a_off: ``layout.layer_offsets``);
     scratch: 1-D, ``dense.forward_scratch_size(sizes)`` elements at least; rows: the rows whose
     products a0's are blocks of (a team's batch; m alone), as ``dense.dense_forward`` says.
-    hidden_z False: the hidden layers' z need not be written (training, where a tanh layer's
-    gradient takes its a; validation), nor are they where zbuf is abuf (only the activations kept);
-    then a float32 tanh layer's a comes from its product's stores (``dense.dense_forward``'s tanh)."""
+    hidden_z: whether the hidden layers' z are wanted (callers pass a run-time bool: one compiled
+    copy); where not, a tanh layer's a goes straight into abuf, in float32 from its product's stores
+    (``dense.dense_forward``'s tanh), and its z is not written."""
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
     a_prev = a0
-    fuse = hidden == TANH and (not hidden_z or zbuf.ctypes.data == abuf.ctypes.data)
     for l in range(n_layers):
         W, b = layer_params(theta, w_off, b_off, sizes, l)
         a = layer_rows(abuf, a_off, sizes, l, n_total, row0, m)
-        if fuse and l < n_layers - 1:
-            if not dense_forward(a_prev, W, b, a, scratch, rows, True):
-                activate(a, a, hidden)
-        else:
-            z = layer_rows(zbuf, a_off, sizes, l, n_total, row0, m)
-            dense_forward(a_prev, W, b, z, scratch, rows)
+        fused = hidden == TANH and not hidden_z and l < n_layers - 1
+        z = a if fused else layer_rows(zbuf, a_off, sizes, l, n_total, row0, m)
+        if not dense_forward(a_prev, W, b, z, scratch, rows, fused):
             activate(z, a, out if l == n_layers - 1 else hidden)
         a_prev = a
 
@@ -112,7 +108,8 @@ def forward_all(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
         i0 = c * CHUNK_ROWS
         i1 = min(n, i0 + CHUNK_ROWS)
         forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0:i1], zbuf, abuf, n, i0,
-                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype), i1 - i0)
+                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype), i1 - i0,
+                      zbuf.ctypes.data != abuf.ctypes.data)
 
 
 @njit(**KERNEL)
@@ -122,7 +119,7 @@ def forward_rows(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
     holds the other cores)."""
     n = X.shape[0]
     forward_block(theta, w_off, b_off, sizes, layer_offsets(sizes), hidden, out, X, zbuf, abuf, n, 0,
-                  np.empty(forward_scratch_size(sizes), dtype=theta.dtype), n)
+                  np.empty(forward_scratch_size(sizes), dtype=theta.dtype), n, zbuf.ctypes.data != abuf.ctypes.data)
 
 
 @njit(parallel=True, **KERNEL)
@@ -139,7 +136,7 @@ def forward_output(theta, w_off, b_off, sizes, hidden, out, X, Y):
         zbuf = np.empty(m * a_off[-1], dtype=theta.dtype)
         abuf = np.empty_like(zbuf)
         forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0,
-                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype), m, False)
+                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype), m, hidden != TANH)
         Y[i0 : i0 + m] = layer_rows(abuf, a_off, sizes, last, m, 0, m)
 
 
@@ -158,7 +155,7 @@ def evaluate_rows(theta, w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf):
     for i0 in range(0, n, CHUNK_ROWS):
         m = min(CHUNK_ROWS, n - i0)
         forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0, scratch, m,
-                      False)
+                      hidden != TANH)
         z, a = layer_rows(zbuf, a_off, sizes, last, m, 0, m), layer_rows(abuf, a_off, sizes, last, m, 0, m)
         t, c = loss_and_correct(z, a, Y[i0 : i0 + m], out)
         total += t
@@ -182,7 +179,7 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     dz_spare = np.empty_like(dz_buf)
     da_buf = np.empty_like(dz_buf)
     scratch = np.empty(scratch_size(width), dtype=theta.dtype)
-    forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X, zbuf, abuf, n, 0, scratch, n, False)
+    forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X, zbuf, abuf, n, 0, scratch, n, hidden != TANH)
     z = layer_rows(zbuf, a_off, sizes, n_layers - 1, n, 0, n)
     a = layer_rows(abuf, a_off, sizes, n_layers - 1, n, 0, n)
     dz = block(dz_buf, 0, n, sizes[n_layers])
@@ -227,14 +224,21 @@ def workspace(sizes, batch_size, theta):
     """The buffers an epoch's steps share (every member of a team) for a net of widths sizes with
     parameters like theta (P,): a batch's rows of X and Y, the layers' z and a, dL/dz twice and
     dL/da, each member's (sum of x * 0 over its rows, correct count), and the loss of each block
-    of MIN_ROWS rows of the batch (a team's, summed in order), and the float64 loss terms of a
-    batch (``losses._loss_sum``)."""
+    of MIN_ROWS rows of the batch (a team's, summed in order), the float64 loss terms of a batch
+    (``losses._loss_sum``), and the layers' offsets in the activation buffers (``layer_offsets``)."""
     dtype, width = theta.dtype, sizes.max()
-    acts = batch_size * layer_offsets(sizes)[-1]
+    a_off = layer_offsets(sizes)
+    acts = batch_size * a_off[-1]
     return (np.empty(batch_size * sizes[0], dtype), np.empty(batch_size * sizes[-1], dtype), np.empty(acts, dtype),
             np.empty(acts, dtype), np.empty(batch_size * width, dtype), np.empty(batch_size * width, dtype),
             np.empty(batch_size * width, dtype), np.empty((team.MAX_SIZE, 2)),
-            np.empty((batch_size + MIN_ROWS - 1) // MIN_ROWS), np.empty(batch_size * sizes[-1]))
+            np.empty((batch_size + MIN_ROWS - 1) // MIN_ROWS), np.empty(batch_size * sizes[-1]), a_off)
+
+
+@njit(**KERNEL)
+def member_scratch(sizes, theta):
+    """A team member's own scratch for ``dense``'s products (``scratch_size`` of the widest layer)."""
+    return np.empty(scratch_size(sizes.max()), dtype=theta.dtype)
 
 
 def train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
@@ -265,7 +269,7 @@ def _solo_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec):
     """``_train_epoch`` on this thread, its buffers allocated here (in Python they cost a tenth of a
     small net's full-batch epoch)."""
     return _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
-                        workspace(net[2], batch_size, theta), team.solo())
+                        workspace(net[2], batch_size, theta), team.solo(), member_scratch(net[2], theta))
 
 
 @njit(**KERNEL)
@@ -278,30 +282,22 @@ def _in_order(perm):
 
 
 @njit(nogil=True, **KERNEL)
-def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec, work, team):
+def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec, work, team, scratch):
     """``train_epoch`` with net, opt, rec as plain tuples of the namedtuples' fields, the buffers of
-    ``workspace`` and a ``kernels.team``: each member gathers and forwards its rows of the batch,
-    ``backward_block`` splits the backward pass, each updates its range of the parameters.
-    Status -2: the team was aborted."""
-    sizes = net[2]
-    return _epoch_steps(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec, work, team,
-                        np.empty(scratch_size(sizes.max()), dtype=theta.dtype), layer_offsets(sizes))
-
-
-@njit(nogil=True, **KERNEL)
-def _epoch_steps(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec, work, team, scratch, a_off):
-    """``_train_epoch``'s steps, with the member's own scratch (``dense.scratch_size`` of the
-    widest layer) and the layers' offsets a_off (``layout.layer_offsets``) made by the caller, so
-    that they outlive their borrowed views here."""
+    ``workspace``, a ``kernels.team`` and the member's ``member_scratch`` (made by the callers, so
+    that they outlive the borrowed views here; not by a wrapper here: each function level compiles
+    its callees' machine code again, 4 s of a cold start): each member gathers and forwards its
+    rows of the batch, ``backward_block`` splits the backward pass, each updates its range of the
+    parameters.  Status -2: the team was aborted."""
     # the arrays borrowed (``_numba_ext.borrowed``): the step's calls and views count no references
     # to their memory (float32 batch-32 steps of 2-16-16-1 2.3 against 2.5-2.7 us; the scratch, the
     # offsets and the team's arrays too: NRT's reference counts fell from 8.7% of a float64 batch-32
     # run's perf samples to 3.0%)
-    theta, grad, m1, m2, X, Y, perm, net, rec, work, team, scratch, a_off = borrowed(
-        (theta, grad, m1, m2, X, Y, perm, net, rec, work, team, scratch, a_off))
+    theta, grad, m1, m2, X, Y, perm, net, rec, work, team, scratch = borrowed(
+        (theta, grad, m1, m2, X, Y, perm, net, rec, work, team, scratch))
     w_off, b_off, sizes, hidden, out = net
     codes, row0, key0, rec_grad, rec_loss, rec_key, rec_theta, rec_m1, rec_m2 = rec
-    a0_buf, y_buf, zbuf, abuf, dz_buf, dz_spare, da_buf, partials, block_losses, loss_terms = work
+    a0_buf, y_buf, zbuf, abuf, dz_buf, dz_spare, da_buf, partials, block_losses, loss_terms, a_off = work
     role, size, _, _ = team
     n = perm.shape[0]
     n_in, n_layers = sizes[0], sizes.shape[0] - 1
@@ -349,7 +345,8 @@ def _epoch_steps(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
         if code != SKIP and role == 0:  # the gradient goes there: fetch it while the forward pass runs
             prefetch_row(rec_grad[r])
         rows_in = a0 if size == 1 else block(a0_buf, i0 * n_in, i1 - i0, n_in)  # the member's rows
-        forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, rows_in, zbuf, abuf, m, i0, scratch, m, False)
+        forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, rows_in, zbuf, abuf, m, i0, scratch, m,
+                      hidden != TANH)
         if size == 1:  # the loss in one block: its loop vectorises over the batch
             batch_total, batch_correct = loss_and_output_grad(
                 layer_rows(zbuf, a_off, sizes, n_layers - 1, m, 0, m), layer_rows(abuf, a_off, sizes, n_layers - 1, m, 0, m),
@@ -461,6 +458,7 @@ def _train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, re
     r, rk = row0, key0
     val_width = CHUNK_ROWS * layer_offsets(sizes)[-1] if val_X.shape[0] > 0 else 0
     val_z, val_a = np.empty(val_width, dtype=theta.dtype), np.empty(val_width, dtype=theta.dtype)
+    scratch = member_scratch(sizes, theta)
     lead = team[0] == 0
     for e in range(perms.shape[0]):
         if lead:
@@ -468,7 +466,7 @@ def _train_epochs(theta, grad, m1, m2, X, Y, perms, batch_size, t0, net, opt, re
         epoch_codes = codes[e]
         total, correct, status = _train_epoch(theta, grad, m1, m2, X, Y, perms[e], batch_size, t0 + e * n_batches,
                                               net, opt, (epoch_codes, r, rk, rec_grad, rec_loss, rec_key, rec_theta,
-                                                         rec_m1, rec_m2), work, team)
+                                                         rec_m1, rec_m2), work, team, scratch)
         if status != -1:
             return e, status
         if lead:
