@@ -701,3 +701,36 @@ def test_written_chunks_memory_is_reused_and_reads_back_the_same(data, tmp_path,
         assert 0 < sum(b.nbytes for b in recorder._POOL) <= recorder.POOL_BYTES
     assert_same_recording(nk.train(fresh_net(), *data, **kwargs).recording, memory)  # from the pool
     assert sorted(os.listdir(tmp_path / "first")) == sorted(os.listdir(tmp_path / "again"))
+
+
+def _thp_eligible(array):
+    """THPeligible of the mapping holding the middle of array's data in /proc/self/smaps (None if not
+    found; NumPy's madvise leaves out the block's first, partial page)."""
+    address, found = array.ctypes.data + array.nbytes // 2, False
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            head = line.split()[0]
+            if "-" in head and ":" not in head:
+                start, end = (int(x, 16) for x in head.split("-"))
+                found = start <= address < end
+            elif found and head == "THPeligible:":
+                return int(line.split()[1])
+    return None
+
+
+THP_MODE = "/sys/kernel/mm/transparent_hugepage/enabled"
+
+
+@pytest.mark.skipif(not os.path.exists(THP_MODE) or "[madvise]" not in open(THP_MODE).read(),
+                    reason="transparent huge pages are not on madvise here")
+def test_large_chunk_blocks_are_not_on_huge_pages():
+    """A chunk's block of 4 MB or more is mapped without NumPy's madvise for huge pages (whose
+    first touch at times compacted memory for 20-30 ms while training waited); NumPy's own array of
+    that size is eligible, so the check can tell them apart."""
+    size = recorder.NUMPY_HUGEPAGE_BYTES * 2
+    block, numpys = recorder._fresh_block(size), np.empty(size, np.uint8)
+    block[:] = 1
+    assert block.nbytes == size and block.flags.writeable and block.sum() == size
+    assert _thp_eligible(numpys) == 1
+    assert _thp_eligible(block) == 0
+    assert recorder._fresh_block(1000).nbytes == 1000  # small ones from NumPy
