@@ -14,10 +14,11 @@ columns packed into panels, then register tiles of 6 rows: ``PACKED_MIN_MACS``).
 ``@njit`` a BLAS call beats the best plain loop (four to eight rank-1 updates fused per pass over a
 contiguous output row) already at 32 x 16 x 16, by 1.5-2x (Numba leaves LLVM's SLP vectoriser
 off, so a loop cannot keep a register tile of outputs).
-A forward pass that keeps only the activations (``grid_activations``) takes a float32 tanh layer's
-tanh in the tiles' stores (``matmul_rows_tanh``: the same bits as ``activate`` after the product),
-so that the tanh's divisions run beside the product's multiply-adds instead of in a pass of their
-own (a 200 x 200 grid of 2-16-16-1 on one core 587-608 against 754-792 us, processes taking turns).
+A forward pass that does not keep the hidden layers' z (``grid_activations``, training, validation,
+``predict_proba``: ``passes.forward_block``'s hidden_z) takes a float32 tanh layer's tanh in the
+tiles' stores (``matmul_rows_tanh``: the same bits as ``activate`` after the product), so that the
+tanh's divisions run beside the product's multiply-adds instead of in a pass of their own (a 200 x
+200 grid of 2-16-16-1 on one core 587-608 against 754-792 us, processes taking turns).
 Outputs narrower than ``NARROW`` (a classifier's last layer) go forward by dot products over the
 contiguous input row, in ``_numba_ext.row_dots`` when fan_in is whole vectors (a block of rows'
 products summed across the block by shuffles: a 2-16-16-1 grid's 16 -> 1 layer over 40,000 rows
