@@ -36,8 +36,8 @@ from numba.extending import overload
 
 from .activations import KERNEL, activation_backward, tanh32
 from .codes import TANH
-from ._numba_ext import (INTERNALS, TILE_VECTORS, VECTOR_BYTES, _columns_from, at_b_rows, block, flat, matmul_packed,
-                          matmul_rows, matmul_rows_tanh, row_dots, span, sum_rows, transposed)
+from ._numba_ext import (INTERNALS, TILE_VECTORS, VECTOR_BYTES, WIDE_VECTORS, _columns_from, at_b_rows, block, flat,
+                          matmul_packed, matmul_rows, matmul_rows_tanh, row_dots, span, sum_rows, transposed)
 
 #: below this many outputs per row a layer uses loops, unless it has BLAS_MIN_MACS multiply-adds
 NARROW = 4
@@ -78,6 +78,11 @@ DW_TILE_MAX_BYTES = 512 << 10
 #: across its rows (0.8x).  Unpacked, the same tiles ran at 0.6-0.75x OpenBLAS (B's rows 512 bytes
 #: apart).  With AVX-512 the products of these nets go to ``matmul_rows``
 PACKED_MIN_MACS = 1 << 22
+#: a tanh goes into the product's stores (``matmul_rows_tanh``) for output rows narrower than this
+#: many bytes: those tiles leave out the wide ones (``WIDE_VECTORS``), which wider products gain
+#: more from than the tanh's own pass costs (784-128-10: a pass over 128 x 128 values beside a
+#: 128 x 784 x 128 product; the wide tiles took the epoch to 0.92-0.98x its time)
+TANH_TILE_MAX_BYTES = WIDE_VECTORS * VECTOR_BYTES if WIDE_VECTORS else 1 << 30
 #: da = dz @ W.T goes to ``matmul_rows`` through a copy of W.T only for W of up to this many
 #: entries: the copy's strided writes cost about 0.6 ns each (195 us for 256 x 256, against 93 us
 #: for the whole product through BLAS, which reads W.T as it lies)
@@ -188,7 +193,7 @@ def dense_forward(a, W, b, z, scratch, rows, tanh=False):
     m, fan_in = a.shape
     fan_out = W.shape[1]
     if _vectors(rows, fan_in, fan_out, z.itemsize):
-        if tanh and _product_tanh(a, W, z, b):
+        if tanh and fan_out < TANH_TILE_MAX_BYTES // z.itemsize and _product_tanh(a, W, z, b):
             return True
         matmul_rows(a, W, z, b)
         return False
