@@ -49,6 +49,14 @@ def forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf
         a_prev = a
 
 
+@njit(inline="always")
+def backward_reads_z(hidden):
+    """Whether ``backward_block`` reads the hidden layers' z: for every activation but tanh, whose
+    derivative it takes from a (``forward_block``'s hidden_z for training; passes that read no z at
+    all pass it too, so that forward_block compiles once, for a run-time bool)."""
+    return hidden != TANH
+
+
 @njit(**KERNEL)
 def backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, abuf, dz_buf, dz_spare, da_buf,
                    scratch, team):
@@ -71,7 +79,7 @@ def backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, ab
         fan_in, fan_out = sizes[l], sizes[l + 1]
         dz = block(cur, 0, m, fan_out)
         a_prev = a0 if l == 0 else layer_rows(abuf, a_off, sizes, l - 1, m, 0, m)
-        fused = l > 0 and hidden == TANH  # tanh's derivative in the product's pass (dense.input_grad)
+        fused = l > 0 and not backward_reads_z(hidden)  # tanh's derivative in the product's pass (dense.input_grad)
         if team[1] > 1 and splits(m, fan_in, fan_out, dW.itemsize):
             if team[0] == 0:
                 bias_grad(dz, db)
@@ -136,7 +144,7 @@ def forward_output(theta, w_off, b_off, sizes, hidden, out, X, Y):
         zbuf = np.empty(m * a_off[-1], dtype=theta.dtype)
         abuf = np.empty_like(zbuf)
         forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0,
-                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype), m, hidden != TANH)
+                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype), m, backward_reads_z(hidden))
         Y[i0 : i0 + m] = layer_rows(abuf, a_off, sizes, last, m, 0, m)
 
 
@@ -155,7 +163,7 @@ def evaluate_rows(theta, w_off, b_off, sizes, hidden, out, X, Y, zbuf, abuf):
     for i0 in range(0, n, CHUNK_ROWS):
         m = min(CHUNK_ROWS, n - i0)
         forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0 : i0 + m], zbuf, abuf, m, 0, scratch, m,
-                      hidden != TANH)
+                      backward_reads_z(hidden))
         z, a = layer_rows(zbuf, a_off, sizes, last, m, 0, m), layer_rows(abuf, a_off, sizes, last, m, 0, m)
         t, c = loss_and_correct(z, a, Y[i0 : i0 + m], out)
         total += t
@@ -179,7 +187,8 @@ def loss_grad_full(theta, grad, w_off, b_off, sizes, hidden, out, X, Y):
     dz_spare = np.empty_like(dz_buf)
     da_buf = np.empty_like(dz_buf)
     scratch = np.empty(scratch_size(width), dtype=theta.dtype)
-    forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X, zbuf, abuf, n, 0, scratch, n, hidden != TANH)
+    forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X, zbuf, abuf, n, 0, scratch, n,
+                  backward_reads_z(hidden))
     z = layer_rows(zbuf, a_off, sizes, n_layers - 1, n, 0, n)
     a = layer_rows(abuf, a_off, sizes, n_layers - 1, n, 0, n)
     dz = block(dz_buf, 0, n, sizes[n_layers])
@@ -346,7 +355,7 @@ def _train_epoch(theta, grad, m1, m2, X, Y, perm, batch_size, t0, net, opt, rec,
             prefetch_row(rec_grad[r])
         rows_in = a0 if size == 1 else block(a0_buf, i0 * n_in, i1 - i0, n_in)  # the member's rows
         forward_block(cur_theta, w_off, b_off, sizes, a_off, hidden, out, rows_in, zbuf, abuf, m, i0, scratch, m,
-                      hidden != TANH)
+                      backward_reads_z(hidden))
         if size == 1:  # the loss in one block: its loop vectorises over the batch
             batch_total, batch_correct = loss_and_output_grad(
                 layer_rows(zbuf, a_off, sizes, n_layers - 1, m, 0, m), layer_rows(abuf, a_off, sizes, n_layers - 1, m, 0, m),
