@@ -105,6 +105,13 @@ def backward_block(theta, grad, w_off, b_off, sizes, a_off, hidden, a0, zbuf, ab
     return True
 
 
+@njit(inline="always")
+def _keeps_z(zbuf, abuf):
+    """Whether a forward pass into zbuf, abuf keeps the hidden layers' z: only where zbuf is a
+    buffer of its own (``grid_activations`` passes one buffer for both)."""
+    return zbuf.ctypes.data != abuf.ctypes.data
+
+
 @njit(parallel=True, **KERNEL)
 def forward_all(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
     """Forward X (n, n_in) into activation buffers zbuf, abuf of n rows (``layout``); zbuf may be
@@ -116,8 +123,7 @@ def forward_all(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
         i0 = c * CHUNK_ROWS
         i1 = min(n, i0 + CHUNK_ROWS)
         forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, X[i0:i1], zbuf, abuf, n, i0,
-                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype), i1 - i0,
-                      zbuf.ctypes.data != abuf.ctypes.data)
+                      np.empty(forward_scratch_size(sizes), dtype=theta.dtype), i1 - i0, _keeps_z(zbuf, abuf))
 
 
 @njit(**KERNEL)
@@ -127,7 +133,7 @@ def forward_rows(theta, w_off, b_off, sizes, hidden, out, X, zbuf, abuf):
     holds the other cores)."""
     n = X.shape[0]
     forward_block(theta, w_off, b_off, sizes, layer_offsets(sizes), hidden, out, X, zbuf, abuf, n, 0,
-                  np.empty(forward_scratch_size(sizes), dtype=theta.dtype), n, zbuf.ctypes.data != abuf.ctypes.data)
+                  np.empty(forward_scratch_size(sizes), dtype=theta.dtype), n, _keeps_z(zbuf, abuf))
 
 
 @njit(parallel=True, **KERNEL)
