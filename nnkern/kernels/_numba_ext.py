@@ -540,7 +540,9 @@ if INTERNALS:
         VECTOR_BYTES per row of a block of as many rows as it has lanes, summed across the block's
         rows by halving shuffles (``_halving_masks``) into one vector of their sums.  Each row gets
         the same bits wherever it lies in a block (a team's split of rows keeps one thread's
-        numbers).  A (m, K) with K a multiple of the vector width (not checked), w (K,), C (m, N),
+        numbers), so where A has a block's rows the last block ends at A's last row (overlapping
+        the one before) and every block reads rows one stride apart; fewer rows than lanes repeat
+        the last.  A (m, K) with K a multiple of the vector width (not checked), w (K,), C (m, N),
         C-contiguous, bias a scalar, all float32 or all float64."""
         floats = (types.float32, types.float64)
         if not (isinstance(A, types.Array) and isinstance(w, types.Array) and isinstance(C, types.Array)
@@ -568,33 +570,50 @@ if INTERNALS:
             splat_bias = _splat(builder, vty, args[2])
             chunks = builder.udiv(K, intp(lanes))
             last = builder.sub(m, intp(1))
+            full = builder.icmp_signed(">=", m, intp(lanes))
             n_blocks = builder.udiv(builder.add(m, intp(lanes - 1)), intp(lanes))
-            accs = [cgutils.alloca_once(builder, vty) for _ in range(lanes)]
-            with cgutils.for_range(builder, n_blocks) as bl:
-                i0 = builder.mul(bl.index, intp(lanes))
-                rows = []
-                for r in range(lanes):  # rows past the end repeat the last one (their sums are not stored)
-                    i = builder.add(i0, intp(r))
-                    i = builder.select(builder.icmp_signed("<", i, m), i, last)
-                    rows.append(cgutils.pointer_add(builder, a.data, builder.mul(i, a_s0)))
-                    builder.store(ir.Constant(vty, None), accs[r])
-                with cgutils.for_range(builder, chunks) as kl:
-                    offset = builder.mul(kl.index, intp(lanes * size))
+
+            def partial_sums(rows):
+                """Each row's vector of partial sums, one chain over its chunks in order (a block
+                of one chunk a row, the common case, without a loop: its row pointers stay in registers)."""
+                accs = [cgutils.alloca_once_value(builder, ir.Constant(vty, None)) for _ in rows]
+
+                def step(offset):
                     wk = builder.load(builder.bitcast(cgutils.pointer_add(builder, wv_.data, offset), vptr), align=size)
-                    for r in range(lanes):
-                        ak = builder.load(builder.bitcast(cgutils.pointer_add(builder, rows[r], offset), vptr), align=size)
-                        builder.store(builder.call(fma, [ak, wk, builder.load(accs[r])]), accs[r])
-                sums = [builder.load(acc) for acc in accs]
+                    for row, acc in zip(rows, accs):
+                        ak = builder.load(builder.bitcast(cgutils.pointer_add(builder, row, offset), vptr), align=size)
+                        builder.store(builder.call(fma, [ak, wk, builder.load(acc)]), acc)
+
+                with builder.if_else(builder.icmp_signed("==", chunks, intp(1))) as (one, more):
+                    with one:
+                        step(intp(0))
+                    with more:
+                        with cgutils.for_range(builder, chunks) as kl:
+                            step(builder.mul(kl.index, intp(lanes * size)))
+                return [builder.load(acc) for acc in accs]
+
+            def block_sums(i0, whole):
+                """Sum a block of rows from i0 into C; whole: it has a row per lane, one stride apart."""
+                rows = [cgutils.pointer_add(builder, a.data, builder.mul(i0, a_s0))]
+                for r in range(1, lanes):
+                    if whole:
+                        rows.append(cgutils.pointer_add(builder, rows[-1], a_s0))
+                    else:  # rows past the end repeat the last one (their sums are not stored)
+                        i = builder.add(i0, intp(r))
+                        rows.append(cgutils.pointer_add(builder, a.data, builder.mul(builder.select(
+                            builder.icmp_signed("<", i, m), i, last), a_s0)))
+                sums = partial_sums(rows)
                 for low, high in _halving_masks(lanes):
                     sums = [builder.fadd(builder.shuffle_vector(x, y, ir.Constant(ir.VectorType(i32, lanes), low)),
                                          builder.shuffle_vector(x, y, ir.Constant(ir.VectorType(i32, lanes), high)))
                             for x, y in zip(sums[::2], sums[1::2])]
                 total = builder.fadd(sums[0], splat_bias)
                 first = cgutils.pointer_add(builder, c.data, builder.add(builder.mul(i0, c_s0), builder.mul(col, intp(size))))
-                whole = builder.and_(builder.icmp_signed("==", N, intp(1)),
-                                     builder.icmp_signed("<=", builder.add(i0, intp(lanes)), m))
-                with builder.if_else(whole) as (contiguous, apart):
-                    with contiguous:
+                contiguous = builder.icmp_signed("==", N, intp(1))
+                if not whole:
+                    contiguous = builder.and_(contiguous, builder.icmp_signed("<=", builder.add(i0, intp(lanes)), m))
+                with builder.if_else(contiguous) as (vector_store, apart):
+                    with vector_store:
                         builder.store(total, builder.bitcast(first, vptr), align=size)
                     with apart:
                         for r in range(lanes):
@@ -602,6 +621,16 @@ if INTERNALS:
                                 ptr = cgutils.pointer_add(builder, first, builder.mul(intp(r), c_s0))
                                 builder.store(builder.extract_element(total, i32(r)),
                                               builder.bitcast(ptr, ftype.as_pointer()))
+
+            with builder.if_else(full) as (blocks, few):
+                with blocks:
+                    with cgutils.for_range(builder, n_blocks) as bl:
+                        i0 = builder.mul(bl.index, intp(lanes))
+                        end = builder.sub(m, intp(lanes))
+                        block_sums(builder.select(builder.icmp_signed("<", i0, end), i0, end), True)
+                with few:
+                    with builder.if_then(builder.icmp_signed(">", m, intp(0))):
+                        block_sums(intp(0), False)
             return context.get_dummy_value()
 
         return types.void(A, w, bias, C, j), codegen
