@@ -354,6 +354,18 @@ def test_train_returns_before_the_last_writes_and_wait_load_and_exit_wait_for_th
     assert rec.complete and len(rec) == 30 * 13 + 1
 
 
+def test_recordings_in_turn_share_one_writer_thread_and_each_is_whole(run, data, tmp_path):
+    """Folder recordings one after another (each trained while the last one's writes may still be
+    going) are written by one shared thread, started once, and each is complete and right."""
+    results = [nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, lr=0.05, quiet=True,
+                        record_to=tmp_path / f"run{i}") for i in range(3)]
+    for i, result in enumerate(results):
+        assert_same_recording(nk.Recording.load(tmp_path / f"run{i}"), run.recording)
+        assert result.wait() is result
+    writers = [t for t in threading.enumerate() if t.name.startswith(recorder.WRITER)]
+    assert len(writers) == 1 and writers[0].is_alive()
+
+
 class _Immediate:
     """A ThreadPoolExecutor whose writes are done before ``submit`` returns (the fastest disk)."""
 
@@ -376,7 +388,7 @@ def test_writes_done_before_they_are_queued_are_fine(run, data, tmp_path, monkey
     """The data's write may be done before ``begin`` looks at it (a sweep's worker once raised
     IndexError there)."""
     monkeypatch.setattr(recorder, "ThreadPoolExecutor", _Immediate)
-    monkeypatch.setattr(recorder, "_HELPER", [])  # the chunks' helper made here is not kept for later tests
+    monkeypatch.setattr(recorder, "_THREADS", {})  # the shared threads made here are not kept for later tests
     result = nk.train(fresh_net(), *data, epochs=EPOCHS, batch_size=BATCH, lr=0.05, quiet=True, record_to=tmp_path / "run")
     assert_same_recording(result.wait().recording, run.recording)
 

@@ -24,6 +24,7 @@ import mmap
 import os
 import threading
 import time
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -161,7 +162,7 @@ class Recorder:
         self.kernel_buffers = tuple(self.buf[f] for f in ("grad", "loss", KEY, *STATE))  # as RecordBuffers has them
         self.next = None
         if self.todo > 0:
-            self.next = _helper().submit(self._prepare, self._chunk_rows(rows))
+            self.next = _thread(HELPER).submit(self._prepare, self._chunk_rows(rows))
 
     def _prepare(self, rows):
         """The buffers of a chunk of ``rows`` rows, prefaulted."""
@@ -273,20 +274,26 @@ class Recorder:
 
 
 _DIRECT = []  # DirectWriters not in use (their buffers' pages are faulted in once, not per recording)
-_HELPER = []  # the thread that prepares chunks, shared by all recorders; started when first needed
+#: names of the threads every recorder shares (each started when first needed, and kept: starting
+#: a thread cost a 300-epoch run of a small net, about 17 ms, 3-5% in a process that recorded several):
+#: the helper that prepares chunks, a folder recording's writer (each recording's writes in order,
+#: one recording's after the one before), and the syncer that flushes written chunks to disk
+HELPER, WRITER, SYNCER = "nnkern-chunks", "nnkern-recorder", "nnkern-syncer"
+_THREADS = {}  # name: its one-thread executor
 _POOL, _POOL_LOCK = [], threading.Lock()  # blocks (uint8) of written chunks, free for new chunks
 
 
-def _helper():
-    if not _HELPER:
-        _HELPER.append(ThreadPoolExecutor(1, thread_name_prefix="nnkern-chunks"))
-    return _HELPER[0]
+def _thread(name):
+    """The shared one-thread executor ``name`` (HELPER, WRITER or SYNCER)."""
+    if name not in _THREADS:
+        _THREADS[name] = ThreadPoolExecutor(1, thread_name_prefix=name)
+    return _THREADS[name]
 
 
 def _after_fork():
-    """A forked child has no helper thread, and no thread holding the pool's lock."""
+    """A forked child has none of the shared threads, and no thread holding the pool's lock."""
     global _POOL_LOCK
-    _HELPER.clear()
+    _THREADS.clear()
     _POOL_LOCK = threading.Lock()
 
 
@@ -368,13 +375,14 @@ class _MemorySink:
 
 
 class _FolderSink:
-    """Streams a recording into a folder.  One background thread does all the writing, in order
-    (the data, then per chunk the history lines so far and the chunk), so training waits on the
+    """Streams a recording into a folder.  The shared writer thread (WRITER) does all the writing,
+    in order (the data, then per chunk the history lines so far and the chunk; a recording's writes
+    after those of the recordings before it), so training waits on the
     disk only when more than PENDING_BYTES of chunks are queued, and any chunk on disk comes with
     the history of its epochs.  Chunks and data go to the disk past the page cache
     (``storage.DirectWriter``; on a virtual machine that costs a fraction of the CPU time).  durable:
     "chunk" flushes each file to disk before its rename, "end" flushes the chunks after their rename
-    on a second thread and the rest when the run ends, "none" flushes nothing."""
+    on the shared syncer thread (SYNCER) and the rest when the run ends, "none" flushes nothing."""
 
     streams = True
 
@@ -389,11 +397,10 @@ class _FolderSink:
         self.sync_end = durable != "none"  # flush each chunk after its rename, and the folder when the run ends
         self.training = True  # the writer gives way to the training thread (HAND_OFF_SECONDS) until it ends
         self.synced = set()  # names of the files flushed to disk ("end": after the rename, by the syncer)
-        # "end": flushes each chunk after its rename, so the writer never waits on the disk
-        self.syncer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-syncer") if durable == "end" else None
+        self.syncs = []  # "end": futures of the syncer's flushes of chunks (so the writer never waits on the disk)
         self.direct = _DIRECT.pop() if _DIRECT else storage.DirectWriter()  # the writer's; back to _DIRECT at the end
         self.indexes = []  # per chunk written: its index and key arrays (the recording made at the end needs them)
-        self.writer = ThreadPoolExecutor(1, thread_name_prefix="nnkern-recorder")
+        self.writer = _thread(WRITER)
         self.pending = collections.deque()  # (future, bytes) of writes not known to be done
         self.lines, self.history = [], None  # metrics not yet handed to the writer; its HistoryWriter
         self.failed = False  # set by the writer when a write fails: it then writes nothing more
@@ -421,7 +428,7 @@ class _FolderSink:
             self.synced.add(name)
         elif self.sync_end:
             try:
-                self.syncer.submit(self._sync, name)
+                self.syncs.append(_thread(SYNCER).submit(self._sync, name))
             except RuntimeError:  # the interpreter is exiting: the end flushes it
                 pass
 
@@ -481,7 +488,6 @@ class _FolderSink:
             self.started.result()
         self._hand_over_lines()
         self.end = self.writer.submit(self._end, complete)
-        self.writer.shutdown(wait=False)
         storage.writing(self.folder, self.end)
         return self.end
 
@@ -490,8 +496,7 @@ class _FolderSink:
         that failed, else flush what is not on disk yet (durable "end") and, for a complete run,
         write the header saying so, last, once the rest is on disk."""
         try:
-            if self.syncer is not None:
-                self.syncer.shutdown()  # a file it failed to flush is flushed again below
+            futures.wait(self.syncs)  # a file the syncer failed to flush is flushed again below
             if self.history is not None:
                 self.history.close()
             for future, _ in self.pending:  # all done: they ran before this
