@@ -5,7 +5,7 @@ thread (so training does not wait on the disk).
 
 What a folder recording survives (``durable``): "end" (the default) writes each chunk to a temporary
 name and renames it, so a killed process (even ``kill -9``) leaves every finished chunk readable, and
-flushes the whole folder to disk once writing ends (the writer thread flushes each chunk after its
+flushes the whole folder to disk once writing ends (the syncer thread flushes each chunk after its
 rename while training goes on; what is left is flushed side by side at the end, the folder's
 entries and then the complete header last); "chunk" also flushes each chunk (and the history
 before it) to disk before its rename, with the folder after, so a power loss or OS crash
