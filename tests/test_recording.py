@@ -715,9 +715,9 @@ def test_written_chunks_memory_is_reused_and_reads_back_the_same(data, tmp_path,
     assert sorted(os.listdir(tmp_path / "first")) == sorted(os.listdir(tmp_path / "again"))
 
 
-def _thp_eligible(array):
-    """THPeligible of the mapping holding the middle of array's data in /proc/self/smaps (None if not
-    found; NumPy's madvise leaves out the block's first, partial page)."""
+def _smaps(array, field="THPeligible"):
+    """``field`` (an int) of the mapping holding the middle of array's data in /proc/self/smaps (None
+    if not found; NumPy's madvise leaves out the block's first, partial page)."""
     address, found = array.ctypes.data + array.nbytes // 2, False
     with open("/proc/self/smaps") as smaps:
         for line in smaps:
@@ -725,7 +725,7 @@ def _thp_eligible(array):
             if "-" in head and ":" not in head:
                 start, end = (int(x, 16) for x in head.split("-"))
                 found = start <= address < end
-            elif found and head == "THPeligible:":
+            elif found and head == field + ":":
                 return int(line.split()[1])
     return None
 
@@ -743,6 +743,16 @@ def test_large_chunk_blocks_are_not_on_huge_pages():
     block, numpys = recorder._fresh_block(size), np.empty(size, np.uint8)
     block[:] = 1
     assert block.nbytes == size and block.flags.writeable and block.sum() == size
-    assert _thp_eligible(numpys) == 1
-    assert _thp_eligible(block) == 0
+    assert _smaps(numpys) == 1
+    assert _smaps(block) == 0
     assert recorder._fresh_block(1000).nbytes == 1000  # small ones from NumPy
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="no /proc/self/smaps here")
+def test_a_fresh_chunk_block_comes_with_its_pages_faulted_in():
+    """A new chunk's memory is in RAM before the training kernel writes to it (its page faults
+    taken on the helper thread), whether mapped from the OS or from NumPy."""
+    net = nk.MLP([2, 16, 16, 1], dtype="float32")
+    rows = recorder.NUMPY_HUGEPAGE_BYTES * 2 // (net.n_params * 4)
+    block = recorder._allocate(rows, 1, net)["block"]
+    assert block.nbytes >= recorder.NUMPY_HUGEPAGE_BYTES * 2 and _smaps(block, "Rss") * 1024 >= block.nbytes
