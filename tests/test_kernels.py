@@ -284,6 +284,20 @@ def _targets(code, m, w, rng, dtype):
     return rng.normal(size=(m, w)).astype(dtype)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("w", [1, 3])
+def test_correct_count_at_the_half_boundary(dtype, w):
+    """A sigmoid output of exactly 0.5 counts as class 1, in the one-output loop (which vectorises)
+    as in the rows' loop: the count equals the reference's on outputs at and beside 0.5."""
+    half = dtype(0.5)
+    values = np.array([np.nextafter(half, dtype(0)), half, np.nextafter(half, dtype(1)), 0, 1], dtype)
+    rng = np.random.default_rng(3)
+    a = rng.choice(values, (1003, w)).astype(dtype)
+    Y = rng.integers(0, 2, (1003, w)).astype(dtype)
+    z = np.zeros_like(a)
+    assert losses.loss_and_correct(z, a, Y, SIGMOID)[1] == ref.n_correct(a, Y, SIGMOID)
+
+
 @FEW
 @given(m=st.integers(1, 50), w=st.integers(1, 6), code=st.sampled_from(OUTS),
        dtype=st.sampled_from(DTYPES), seed=st.integers(0, 2**31))

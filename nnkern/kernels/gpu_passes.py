@@ -45,9 +45,11 @@ def _grid2(n0, n1, block):
 
 # --- kernels of the epoch ------------------------------------------------------------------------
 
-_flushed, _cross_entropy = cuda.jit(device=True)(rules.flushed), cuda.jit(device=True)(rules.cross_entropy)
+_flushed, _cross_entropy, _sigmoid_right = (cuda.jit(device=True)(r) for r in (rules.flushed, rules.cross_entropy,
+                                                                                rules.sigmoid_right))
 (decayed, sgd_step, momentum_step, adam_step, bce_term, half_square_term, softmax_ce_row, sigmoid_row_right,
- argmax_row_right) = (cuda.jit(device=True)(rules.bound(r, flushed=_flushed, cross_entropy=_cross_entropy)) for r in (
+ argmax_row_right) = (cuda.jit(device=True)(rules.bound(r, flushed=_flushed, cross_entropy=_cross_entropy,
+                                                        sigmoid_right=_sigmoid_right)) for r in (
     rules.decayed, rules.sgd_step, rules.momentum_step, rules.adam_step, rules.bce_term, rules.half_square_term,
     rules.softmax_ce_row, rules.sigmoid_row_right, rules.argmax_row_right))
 

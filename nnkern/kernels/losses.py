@@ -11,14 +11,15 @@ import numpy as np
 from numba import njit
 
 from . import rules
-from ._numba_ext import block, column_sum, flat
+from ._numba_ext import block, column_sum, flat, wide_vectors
 from .activations import KERNEL, exp64, exp_less_row_max, log1p_01
 from .codes import IDENTITY, SIGMOID, SOFTMAX
 
 bce_term = rules.cpu(rules.bce_term, exp=exp64, log1p=log1p_01)
 half_square_term = rules.cpu(rules.half_square_term)
 cross_entropy = rules.cpu(rules.cross_entropy)
-sigmoid_row_right, argmax_row_right = rules.cpu(rules.sigmoid_row_right), rules.cpu(rules.argmax_row_right)
+sigmoid_right, sigmoid_row_right = rules.cpu(rules.sigmoid_right), rules.cpu(rules.sigmoid_row_right)
+argmax_row_right = rules.cpu(rules.argmax_row_right)
 
 
 @njit(**KERNEL)
@@ -26,7 +27,10 @@ def _loss_sum(z, a, Y, code, terms_buf=None):
     """Sum of the sample losses of an (m, n_out) block (``rules``' terms), stable in the logits z:
     the terms in one loop (which vectorises), then summed in a fixed order (``column_sum``).
     terms_buf: float64 (m * n_out,) at least for the terms (None: allocated; a training step's
-    own saves the allocation, a tenth of a 32-row loss)."""
+    own saves the allocation, a tenth of a 32-row loss).  The terms' loop in 512-bit vectors on
+    AVX-512 (``wide_vectors``; each term the same operations): 1000 x 1 in float64 2.8 against 3.0 us
+    a call from Python."""
+    wide_vectors()
     m, w = z.shape
     k = m if code == SOFTMAX else m * w
     terms = np.empty((k, 1)) if terms_buf is None else block(terms_buf, 0, k, 1)
@@ -65,10 +69,16 @@ def _softmax_ce_rows(z, Y, terms):
 @njit(**KERNEL)
 def _n_correct(a, Y, code):
     """Rows classified right (``rules``: every sigmoid output on its target's side of 0.5 / the
-    argmax); 0 for regression."""
-    m = a.shape[0]
+    argmax); 0 for regression.  One sigmoid output a row: one loop over the outputs, which
+    vectorises (1000 rows 0.36 against 1.9 us a call from Python)."""
+    wide_vectors()
+    m, w = a.shape
     correct = 0
-    if code == SIGMOID:
+    if code == SIGMOID and w == 1:
+        af, Yf = flat(a), flat(Y)
+        for i in range(m):
+            correct += sigmoid_right(af[i], Yf[i])
+    elif code == SIGMOID:
         for i in range(m):
             correct += sigmoid_row_right(a, Y, i)
     elif code == SOFTMAX:

@@ -92,12 +92,17 @@ def cross_entropy(top, s, zy):
     return top + log(s) - zy
 
 
+def sigmoid_right(a, y):
+    """1 if a sigmoid output a is on the same side of 0.5 as its target y, else 0."""
+    return 1 if (a >= 0.5) == (y >= 0.5) else 0
+
+
 def sigmoid_row_right(a, Y, i):
-    """1 if every sigmoid output of row i of a (m, w) is on the same side of 0.5 as its target in
-    Y (m, w), else 0."""
+    """1 if every sigmoid output of row i of a (m, w) is ``sigmoid_right`` for its target in Y
+    (m, w), else 0."""
     right = 1
     for j in range(a.shape[1]):
-        if (a[i, j] >= 0.5) != (Y[i, j] >= 0.5):
+        if sigmoid_right(a[i, j], Y[i, j]) == 0:
             right = 0
     return right
 
@@ -122,9 +127,9 @@ def bound(rule, **functions):
 
 def cpu(rule, **elementary):
     """``rule`` compiled for the CPU kernels (inlined where it is called), with the elementary
-    functions it calls by name bound to ``elementary`` (e.g. exp=exp64), and ``flushed`` to its
-    compiled self."""
-    return njit(inline="always")(bound(rule, flushed=_FLUSHED, **elementary))
+    functions it calls by name bound to ``elementary`` (e.g. exp=exp64), and ``flushed`` and
+    ``sigmoid_right`` to their compiled selves."""
+    return njit(inline="always")(bound(rule, flushed=_FLUSHED, sigmoid_right=_SIGMOID_RIGHT, **elementary))
 
 
-_FLUSHED = njit(inline="always")(flushed)
+_FLUSHED, _SIGMOID_RIGHT = njit(inline="always")(flushed), njit(inline="always")(sigmoid_right)
