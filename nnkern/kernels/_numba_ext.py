@@ -254,7 +254,7 @@ if INTERNALS:
         In ``ops``, A None stands for ones (C's rows get B's column sums) and row0 None for zeros;
         T (not None) multiplies each of C's elements by 1 - T**2 as it is stored where fuse (an LLVM
         i1) is true, else by 1 (``matmul_rows``'s tanh_grad_of, fuse); epilogue (not None) maps each
-        vector of C before it is stored (``_tanh32_vector``: ``matmul_rows_tanh``).
+        vector of C before it is stored (``_tanh32_vector``, ``_tanh64_vector``: ``matmul_rows_tanh``).
         chains > 1 splits each sum over k into that many chains (k mod chains), added at the end: a
         tile of few accumulators then waits less on each fused multiply-add's latency.
         panel: the address of B's first row of these columns, packed nv vectors to a row (``ops``'s
@@ -376,9 +376,45 @@ if INTERNALS:
             q = builder.call(fma, [q, x2, const(coefficient)])
         return builder.fdiv(builder.fmul(x, p), q)
 
+    def _tanh64_vector(builder, x):
+        """tanh of a vector of float64 x as ``activations.tanh64`` computes it (the same operations,
+        fused into the multiply-adds the kernels' contraction makes of them: the same bits), in LLVM IR."""
+        from . import activations as act
+
+        vty = x.type
+        fma = _fma(builder, vty)
+
+        def const(value):
+            return _splat(builder, vty, ir.Constant(vty.element, float(value)))
+
+        def call(name, *args):
+            fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vty, [vty] * len(args)),
+                                                f"llvm.{name}.v{vty.count}f64")
+            return builder.call(fn, list(args))
+
+        a = call("fabs", x)
+        a = builder.select(builder.fcmp_ordered("<", const(20.0), a), const(20.0), a)  # Numba's min(a, 20.0)
+        k = builder.fadd(builder.call(fma, [const(2.0 * act._LOG2E), a, const(-0.35)]), const(act._SHIFTER))
+        n = builder.fsub(k, const(act._SHIFTER))
+        h = builder.call(fma, [n, const(-0.5 * act._C1), a])
+        h = builder.call(fma, [n, const(-0.5 * act._C2), h])
+        hh = builder.fmul(h, h)
+        p = builder.call(fma, [builder.fmul(h, hh), builder.call(fma, [const(act._H0), hh, const(act._H1)]), h])
+        q = builder.call(fma, [const(act._G0), hh, const(act._G1)])
+        q = builder.call(fma, [q, hh, const(act._G2)])
+        q = builder.call(fma, [q, hh, const(1.0)])
+        i64s = ir.VectorType(ir.IntType(64), vty.count)
+        s = builder.bitcast(builder.shl(builder.bitcast(k, i64s), ir.Constant(i64s, [52] * vty.count)), vty)
+        sm, sp = builder.fsub(s, const(0.5)), builder.fadd(s, const(0.5))
+        den = builder.call(fma, [p, sm, builder.fmul(q, sp)])
+        near_one = builder.fcmp_ordered(">=", n, const(2.0))
+        num = builder.select(near_one, builder.fsub(q, p), builder.call(fma, [p, sp, builder.fmul(q, sm)]))
+        f = builder.fdiv(num, den)
+        return call("copysign", builder.select(near_one, builder.fsub(const(1.0), f), f), x)
+
     def _matmul_intrinsic(tanh_out):
-        """``_matmul_vectors``, or with tanh_out its float32 twin whose stores are tanh of the sums
-        (``_tanh32_vector``) and which takes no T."""
+        """``_matmul_vectors``, or with tanh_out its twin whose stores are tanh of the sums
+        (``_tanh32_vector``, ``_tanh64_vector``) and which takes no T."""
 
         @intrinsic
         def matmul_vectors(typingctx, A, B, C, row0, T, fuse):
@@ -391,7 +427,7 @@ if INTERNALS:
                     and all(t.layout == "C" for t in arrays[1:]) and A.dtype in (types.float32, types.float64)
                     and all(t.dtype == A.dtype for t in arrays) and arrays[-1].ndim == 2 - (len(arrays) == 4)
                     and isinstance(fuse, types.Boolean)
-                    and (not tanh_out or (A.dtype == types.float32 and isinstance(T, types.NoneType)))):
+                    and (not tanh_out or isinstance(T, types.NoneType))):
                 return None
 
             def codegen(context, builder, sig, args):
@@ -407,7 +443,8 @@ if INTERNALS:
                 b_s0, c_s0 = cgutils.unpack_tuple(builder, b.strides, 2)[0], cgutils.unpack_tuple(builder, c.strides, 2)[0]
                 intp = a_s0.type
                 t_s0 = None if t is None else cgutils.unpack_tuple(builder, t.strides, 2)[0]
-                ops = (a, b, c, r, vty, size, K, a_s0, a_s1, b_s0, c_s0, t, t_s0, fuse, _tanh32_vector if tanh_out else None)
+                ops = (a, b, c, r, vty, size, K, a_s0, a_s1, b_s0, c_s0, t, t_s0, fuse,
+                       None if not tanh_out else _tanh32_vector if size == 4 else _tanh64_vector)
                 n_vec = builder.udiv(N, intp(vty.count))
                 done = intp(0)
                 if WIDE_VECTORS and not tanh_out:  # the tanh's in the narrower tiles only: less code to compile
@@ -884,8 +921,8 @@ def matmul_rows(A, B, C, row0, tanh_grad_of=None, fuse=True):
 
 @njit(inline="always")
 def matmul_rows_tanh(A, B, C, row0):
-    """C[:, :n] = tanh(A @ B + row0)[:, :n] for float32 operands laid out as ``matmul_rows`` takes
-    them, the tanh (``activations.tanh32``'s operations: the same bits) applied to the register
+    """C[:, :n] = tanh(A @ B + row0)[:, :n] for operands laid out as ``matmul_rows`` takes them, the
+    tanh (``activations.tanh32``'s or ``tanh64``'s operations: the same bits) applied to the register
     tiles' sums as they are stored, so that its division and multiply-adds run beside the
     product's; returns n, the columns done (whole vectors; the caller computes the rest)."""
     return _matmul_vectors_tanh(A, B, C, row0, None, False)

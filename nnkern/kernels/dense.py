@@ -15,10 +15,11 @@ columns packed into panels, then register tiles of 6 rows: ``PACKED_MIN_MACS``).
 contiguous output row) already at 32 x 16 x 16, by 1.5-2x (Numba leaves LLVM's SLP vectoriser
 off, so a loop cannot keep a register tile of outputs).
 A forward pass that does not keep the hidden layers' z (``grid_activations``, training, validation,
-``predict_proba``: ``passes.forward_block``'s hidden_z) takes a float32 tanh layer's tanh in the
-tiles' stores (``matmul_rows_tanh``: the same bits as ``activate`` after the product), so that the
-tanh's divisions run beside the product's multiply-adds instead of in a pass of their own (a 200 x
-200 grid of 2-16-16-1 on one core 587-608 against 754-792 us, processes taking turns).
+``predict_proba``: ``passes.forward_block``'s hidden_z) takes a tanh layer's tanh in the tiles'
+stores (``matmul_rows_tanh``: the same bits as ``activate`` after the product), so that the tanh's
+divisions run beside the product's multiply-adds instead of in a pass of their own (a 200 x 200
+grid of 2-16-16-1 in float32 on one core 587-608 against 754-792 us; a float64 full-batch epoch of
+2-16-16-1 through ``nk.train`` 64.9 against 68.7 us, medians of 16 processes each taking turns).
 Outputs narrower than ``NARROW`` (a classifier's last layer) go forward by dot products over the
 contiguous input row, in ``_numba_ext.row_dots`` when fan_in is whole vectors (a block of rows'
 products summed across the block by shuffles: a 2-16-16-1 grid's 16 -> 1 layer over 40,000 rows
@@ -31,10 +32,9 @@ stall the next.
 """
 
 import numpy as np
-from numba import njit, types
-from numba.extending import overload
+from numba import njit
 
-from .activations import KERNEL, activation_backward, tanh32
+from .activations import KERNEL, activation_backward, fast_tanh
 from .codes import TANH
 from ._numba_ext import (INTERNALS, TILE_VECTORS, VECTOR_BYTES, WIDE_VECTORS, _columns_from, at_b_rows, block, flat,
                           matmul_packed, matmul_rows, matmul_rows_tanh, row_dots, span, sum_rows, transposed)
@@ -188,12 +188,13 @@ def dense_forward(a, W, b, z, scratch, rows, tanh=False):
     the product a is a block of (m when a is all of them): the path is chosen for them, so that a
     team's blocks of one batch take one thread's path and give its bits (a share of 64 rows of a
     784 -> 48 layer would go to BLAS, the batch of 128 to ``matmul_packed``).
-    tanh: z = tanh(a @ W + b) instead where the product runs in ``matmul_rows`` in float32 (the
-    tanh in its stores: ``matmul_rows_tanh``); returns whether it did (else the caller applies it)."""
+    tanh: z = tanh(a @ W + b) instead where the product runs in ``matmul_rows`` (the tanh in its
+    stores: ``matmul_rows_tanh``); returns whether it did (else the caller applies it)."""
     m, fan_in = a.shape
     fan_out = W.shape[1]
     if _vectors(rows, fan_in, fan_out, z.itemsize):
-        if tanh and fan_out < TANH_TILE_MAX_BYTES // z.itemsize and _product_tanh(a, W, z, b):
+        if tanh and fan_out < TANH_TILE_MAX_BYTES // z.itemsize:
+            _product_tanh(a, W, z, b)
             return True
         matmul_rows(a, W, z, b)
         return False
@@ -222,26 +223,16 @@ def dense_forward(a, W, b, z, scratch, rows, tanh=False):
     return False
 
 
+@njit(inline="always")
 def _product_tanh(A, B, C, row0):
-    """C = tanh(A @ B + row0) in float32 (``matmul_rows_tanh``, the columns it leaves by
-    ``tanh32``), returning True; in other dtypes nothing, returning False (so that their kernels
-    hold one copy of the product's code).  Compiled code only."""
-
-
-@overload(_product_tanh, inline="always")
-def _product_tanh_impl(A, B, C, row0):
-    if C.dtype != types.float32:
-        return lambda A, B, C, row0: False
-
-    def fused(A, B, C, row0):
-        n = matmul_rows_tanh(A, B, C, row0)
-        _columns_from(A, B, C, row0, n, 0, A.shape[0])
-        for i in range(C.shape[0]):
-            for j in range(n, C.shape[1]):
-                C[i, j] = tanh32(C[i, j])
-        return True
-
-    return fused
+    """C = tanh(A @ B + row0) for operands ``matmul_rows`` takes: the tanh (``tanh32``'s or
+    ``tanh64``'s bits) in the register tiles' stores (``matmul_rows_tanh``), the columns they leave
+    by ``fast_tanh``."""
+    n = matmul_rows_tanh(A, B, C, row0)
+    _columns_from(A, B, C, row0, n, 0, A.shape[0])
+    for i in range(C.shape[0]):
+        for j in range(n, C.shape[1]):
+            C[i, j] = fast_tanh(C[i, j])
 
 
 @njit(**KERNEL)

@@ -34,7 +34,7 @@ def forward_block(theta, w_off, b_off, sizes, a_off, hidden, out, a0, zbuf, abuf
     scratch: 1-D, ``dense.forward_scratch_size(sizes)`` elements at least; rows: the rows whose
     products a0's are blocks of (a team's batch; m alone), as ``dense.dense_forward`` says.
     hidden_z: whether the hidden layers' z are wanted (callers pass a run-time bool: one compiled
-    copy); where not, a tanh layer's a goes straight into abuf, in float32 from its product's stores
+    copy); where not, a tanh layer's a goes straight into abuf from its product's stores
     (``dense.dense_forward``'s tanh), and its z is not written."""
     m = a0.shape[0]
     n_layers = sizes.shape[0] - 1
