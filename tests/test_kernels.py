@@ -176,15 +176,16 @@ def _fused_and_apart(A, B, row0, fused, apart):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", [(40, 16, 16), (7, 2, 16), (13, 5, 48), (13, 5, 24), (9, 3, 19), (1, 16, 32),
-                                   (0, 4, 16)])
+@pytest.mark.parametrize("shape", [(40, 16, 1, 0), (7, 2, 1, 0), (13, 5, 3, 0), (13, 5, 1, 8), (9, 3, 1, 3),
+                                   (1, 16, 2, 0), (0, 4, 1, 0)])
 def test_tanh_in_the_products_stores_has_activates_bits(shape, dtype):
     """The tanh the register tiles apply as they store (and the loops after them, for columns past
-    whole vectors) gives activate's bits (tanh32's, tanh64's), out of range, inf and NaN included,
-    for the rows dense_forward fuses (narrower than the wide tiles, whose leftover rows sum otherwise)."""
-    m, K, N = shape
-    if N * np.dtype(dtype).itemsize >= dense.TANH_TILE_MAX_BYTES:
-        pytest.skip("dense_forward applies the tanh apart for rows this wide")
+    whole vectors) gives activate's bits (tanh32's, tanh64's), out of range, inf and NaN included.
+    shape: rows, inner size, whole vectors of columns and columns past them (dense_forward fuses
+    rows narrower than the wide tiles, whose leftover rows sum otherwise)."""
+    m, K, vectors, extra = shape
+    N = vectors * (VECTOR_BYTES // np.dtype(dtype).itemsize) + extra
+    assert N * np.dtype(dtype).itemsize < dense.TANH_TILE_MAX_BYTES
     rng = np.random.default_rng(5)
     A = rng.normal(0, 3, size=(m, K)).astype(dtype)
     A.flat[::7] *= 1e3  # sums far past tanh's clamp
