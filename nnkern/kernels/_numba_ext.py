@@ -247,6 +247,10 @@ if INTERNALS:
         lanes = ir.Constant(ir.VectorType(ir.IntType(32), vty.count), [0] * vty.count)
         return builder.shuffle_vector(builder.insert_element(undef, value, ir.IntType(32)(0)), undef, lanes)
 
+    def _splat_float(builder, vty, value):
+        """A vector of type vty (float or double lanes) with every lane the Python float ``value``."""
+        return _splat(builder, vty, ir.Constant(vty.element, float(value)))
+
     def _tile(context, builder, rows, nv, i0, ops, jbytes, chains=1, panel=None):
         """Emit C[i0 + q, cols] = row0[cols] + sum over k of A[i0 + q, k] B[k, cols] for q < rows, cols
         the ``nv`` vectors from byte ``jbytes``: a register tile of rows x nv accumulators (independent
@@ -299,7 +303,7 @@ if INTERNALS:
         if chains > 1:
             with cgutils.for_range(builder, builder.sub(K, builder.mul(rounds, intp(chains)))) as loop:
                 step(builder.add(builder.mul(rounds, intp(chains)), loop.index), accs[0])
-        one = _splat(builder, vty, ir.Constant(vty.element, 1.0))
+        one = _splat_float(builder, vty, 1.0)
         for q in range(rows):
             crow = cgutils.pointer_add(builder, c.data, builder.mul(builder.add(i0, intp(q)), c_s0))
             trow = None if t is None else cgutils.pointer_add(builder, t.data, builder.mul(builder.add(i0, intp(q)), t_s0))
@@ -362,7 +366,7 @@ if INTERNALS:
         fma = _fma(builder, vty)
 
         def const(value):
-            return _splat(builder, vty, ir.Constant(vty.element, float(value)))
+            return _splat_float(builder, vty, value)
 
         low, high = const(-act._CLAMP), const(act._CLAMP)
         x = builder.select(builder.fcmp_ordered(">", low, x), low, x)  # Numba's max(x, -c), then min(., c)
@@ -385,7 +389,7 @@ if INTERNALS:
         fma = _fma(builder, vty)
 
         def const(value):
-            return _splat(builder, vty, ir.Constant(vty.element, float(value)))
+            return _splat_float(builder, vty, value)
 
         def call(name, *args):
             fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vty, [vty] * len(args)),
