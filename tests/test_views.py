@@ -64,6 +64,19 @@ def test_grid_rejects_bad_arguments(kwargs, message):
         nk.grid_activations(nk.MLP([3, 2, 1]), EXTENT, 4)
 
 
+def test_grid_checks_each_extent_and_resolution_it_has_not_seen():
+    """The grid's points are cached by the arguments as given: equal extents of any form share
+    them, and an argument that only equals a good one (4.0 for 4) is still checked."""
+    net = planar()
+    want = nk.grid_activations(net, EXTENT, 4)
+    for extent in (list(EXTENT), np.array(EXTENT), tuple(np.float64(v) for v in EXTENT)):
+        for g, w in zip(nk.grid_activations(net, extent, 4), want):
+            np.testing.assert_array_equal(g, w)
+    for extent, resolution in [((0, 1, np.nan, 1), 4), ([0, 1, 1, 0], 4), (EXTENT, 4.0), (EXTENT, True)]:
+        with pytest.raises(ValueError, match="extent must be|resolution must be"):
+            nk.grid_activations(net, extent, resolution)
+
+
 def test_layer_outputs_fill_given_buffers():
     net = planar()
     X = np.random.default_rng(1).normal(size=(4, 2))

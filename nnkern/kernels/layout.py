@@ -28,6 +28,7 @@ class Layout:
         self.n_params = int(per_layer.sum())
         self.a_off = layer_offsets(self.sizes)
         self._decay_masks = {}
+        self._a_off = [int(o) for o in self.a_off]  # as Python ints, for slicing from Python
 
     @property
     def n_layers(self):
@@ -47,7 +48,11 @@ class Layout:
     def layer_values(self, buf, n):
         """Views (n, width) of every layer in an activation buffer ``buf`` for n rows (NumPy or
         CUDA device arrays)."""
-        return [layer_view(buf, self.a_off, self.sizes, l, n) for l in range(self.n_layers)]
+        return [buf[start:stop].reshape((n, width)) for start, stop, width in self.layer_bounds(n)]
+
+    def layer_bounds(self, n):
+        """(start, stop, width) of every layer's block in an activation buffer for n rows."""
+        return [(n * start, n * stop, stop - start) for start, stop in zip(self._a_off, self._a_off[1:])]
 
     def decay_mask(self, dtype):
         """(P,) array: 1 on weights, 0 on biases (L2 decay applies to weights only).  Made once per
