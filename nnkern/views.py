@@ -63,10 +63,10 @@ def grid_activations(net, extent, resolution, out=None, backend="auto"):
     _planar(net)
     if backend not in ("auto", "cpu", "cuda"):
         raise ValueError(f"unknown backend {backend!r}; expected one of 'auto', 'cpu', 'cuda'")
-    res, points = _grid_points(_hashable(extent), resolution, net.dtype)
+    extent, res, points = _grid_points(_hashable(extent), resolution, net.dtype)
     out = net.layer_buffer(res * res, out)
     if backend == "cuda":
-        out[...] = _grid_cuda(net, _extent(extent), res)
+        out[...] = _grid_cuda(net, extent, res)
     else:
         net.forward_into(points, out, out)  # activations only
     return [out[start:stop].reshape(res, res, width) for start, stop, width in net.layout.layer_bounds(res * res)]
@@ -96,12 +96,13 @@ def _hashable(extent):
 
 @functools.lru_cache(maxsize=8, typed=True)
 def _grid_points(extent, resolution, dtype):
-    """(res, points): resolution checked, and the (res*res, 2) grid points of the checked extent
-    (shared: never modify them), row-major with row 0 at ymin (see ``grid_activations``).  Bad input
-    raises, and nothing is cached."""
-    (xmin, xmax, ymin, ymax), res = _extent(extent), int_in(resolution, "resolution", 2)
+    """(extent, res, points): extent checked into a tuple of floats, resolution checked, and the
+    (res*res, 2) grid points (shared: never modify them), row-major with row 0 at ymin (see
+    ``grid_activations``).  Bad input raises, and nothing is cached."""
+    extent, res = _extent(extent), int_in(resolution, "resolution", 2)
+    xmin, xmax, ymin, ymax = extent
     gx, gy = np.meshgrid(np.linspace(xmin, xmax, res), np.linspace(ymin, ymax, res))
-    return res, np.ascontiguousarray(np.c_[gx.ravel(), gy.ravel()], dtype=dtype)
+    return extent, res, np.ascontiguousarray(np.c_[gx.ravel(), gy.ravel()], dtype=dtype)
 
 
 def layer_outputs(net, X):
