@@ -65,6 +65,20 @@ def test_same_seed_same_result_and_other_seed_differs():
     assert not np.array_equal(p1, p3)
 
 
+@pytest.mark.parametrize("optimizer", ["adam", "momentum"])
+def test_each_run_starts_its_optimizer_state_afresh_on_the_same_net(optimizer):
+    """nk.train keeps a net's state buffer between runs (no fresh pages to fault in): a second run
+    on the same net must still start from zero momentum, as a run on a new net does."""
+    X, y = nk.datasets.load("moons", n=300, seed=0)
+    net, twin = nk.MLP([2, 8, 8, 1], seed=0), nk.MLP([2, 8, 8, 1], seed=0)
+    start = net.params.copy()
+    nk.train(net, X, y, epochs=3, optimizer=optimizer, seed=1, quiet=True)
+    net.set_params(start)
+    nk.train(net, X, y, epochs=3, optimizer=optimizer, seed=1, quiet=True)
+    nk.train(twin, X, y, epochs=3, optimizer=optimizer, seed=1, quiet=True)
+    np.testing.assert_array_equal(net.params, twin.params)
+
+
 def test_training_moves_only_this_network_and_returns_history():
     X, y = nk.datasets.load("circle", n=200, seed=0)
     net = nk.MLP([2, 4, 1])
