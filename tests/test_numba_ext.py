@@ -35,7 +35,7 @@ builtins.__import__ = real_import
 assert not _numba_ext.INTERNALS
 sys.path.insert(0, sys.argv[1])
 import test_numba_ext as t
-for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetch_for_write, t.check_matmul_rows,
+for check in (t.check_block, t.check_flat, t.check_bits_to_float64, t.check_prefetches, t.check_matmul_rows,
               t.check_sum_rows, t.check_row_dots, t.check_at_b_rows, t.check_matmul_packed, t.check_span_and_transposed, t.check_sync, t.check_pcg64_step, t.check_borrowed):
     check(_numba_ext)
 import numpy as np
@@ -68,6 +68,7 @@ def _kernels(m):
     def prefetch(row):
         for i in range(row.shape[0]):
             m.prefetch_for_write(row, i)
+            m.prefetch_for_read(row, i)
         return row.sum()
 
     @njit(fastmath={"contract"})  # as the kernels compile (activations.ELEMENTWISE)
@@ -140,7 +141,7 @@ def check_bits_to_float64(m):
         assert float_bits(x) == b and float_bits(got) == b
 
 
-def check_prefetch_for_write(m):
+def check_prefetches(m):
     prefetch = _kernels(m)[3]
     row = np.arange(100.0)
     assert prefetch(row) == np.arange(100.0).sum()
@@ -295,11 +296,13 @@ def test_bits_to_float64_and_float64_to_bits_reinterpret_the_bits():
     check_bits_to_float64(ext)
 
 
-def test_prefetch_for_write_emits_llvm_prefetch_and_writes_nothing():
-    check_prefetch_for_write(ext)
+def test_prefetches_emit_llvm_prefetch_for_write_and_read_and_write_nothing():
+    check_prefetches(ext)
     prefetch = _kernels(ext)[3]
     prefetch(np.zeros(3))
-    assert "llvm.prefetch" in next(iter(prefetch.inspect_llvm().values()))
+    ir = next(iter(prefetch.inspect_llvm().values()))
+    for rw in (1, 0):  # llvm.prefetch(address, rw, locality 3, data)
+        assert re.search(rf"call void @llvm\.prefetch\.p0\(ptr [^,]+, i32 {rw}, i32 3, i32 1\)", ir), rw
 
 
 def test_matmul_rows_is_a_matrix_product_plus_a_row():

@@ -1,7 +1,7 @@
 """The kernels' only uses of Numba internals, fenced in here: array views made without a runtime
 call and without a reference to their array (``block``, ``flat``, ``span``, ``transposed``, and
 ``borrowed``, arrays themselves), an
-int64's bits read as a float64 and back (``bits_to_float64``, ``float64_to_bits``), a cache prefetch (``prefetch_for_write``),
+int64's bits read as a float64 and back (``bits_to_float64``, ``float64_to_bits``), cache prefetches (``prefetch_for_read``, ``prefetch_for_write``),
 a function's loops vectorised in the CPU's widest vectors (``wide_vectors``),
 matrix products and column sums in explicit vectors (``matmul_rows``, ``matmul_rows_tanh``, ``matmul_packed``,
 ``sum_rows``), a BLAS
@@ -219,21 +219,28 @@ if INTERNALS:
 
         return types.void(), codegen
 
-    @intrinsic
-    def prefetch_for_write(typingctx, ary, index):
-        """Hint the CPU to bring the cache line of ``ary[index]`` (1-D) in, to be written
-        (llvm.prefetch)."""
+    def _prefetch(write, doc):
+        """An intrinsic (ary, index) hinting the CPU to bring the cache line of ``ary[index]`` (1-D)
+        in, to be read or written (llvm.prefetch; write: 0 or 1)."""
 
-        def codegen(context, builder, sig, args):
-            data = make_array(sig.args[0])(context, builder, args[0]).data
-            ptr = builder.gep(data, [args[1]])
-            i32 = ir.IntType(32)
-            fn = cgutils.get_or_insert_function(
-                builder.module, ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32]), "llvm.prefetch.p0")
-            builder.call(fn, [ptr, i32(1), i32(3), i32(1)])  # write, keep in all cache levels, data
-            return context.get_dummy_value()
+        def hint(typingctx, ary, index):
+            def codegen(context, builder, sig, args):
+                data = make_array(sig.args[0])(context, builder, args[0]).data
+                ptr = builder.gep(data, [args[1]])
+                i32 = ir.IntType(32)
+                fn = cgutils.get_or_insert_function(
+                    builder.module, ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32]), "llvm.prefetch.p0")
+                builder.call(fn, [ptr, i32(write), i32(3), i32(1)])  # keep in all cache levels, data
+                return context.get_dummy_value()
 
-        return types.void(ary, types.intp), codegen
+            return types.void(ary, types.intp), codegen
+
+        hint.__name__ = hint.__qualname__ = "prefetch_for_" + ("write" if write else "read")
+        hint.__doc__ = doc
+        return intrinsic(hint)
+
+    prefetch_for_write = _prefetch(1, "Hint the CPU to bring the cache line of ``ary[index]`` (1-D) in, to be written.")
+    prefetch_for_read = _prefetch(0, "Hint the CPU to bring the cache line of ``ary[index]`` (1-D) in, to be read.")
 
     def _fma(builder, vty):
         """LLVM's fused multiply-add of vectors of type vty (float or double lanes)."""
@@ -799,6 +806,10 @@ else:  # the fallbacks (see the module docstring)
 
     @njit(inline="always")
     def prefetch_for_write(ary, index):
+        pass
+
+    @njit(inline="always")
+    def prefetch_for_read(ary, index):
         pass
 
     @njit(inline="always")

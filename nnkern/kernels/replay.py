@@ -3,7 +3,7 @@ parameters and optimizer state of recorded steps from their gradients."""
 
 from numba import njit
 
-from ._numba_ext import borrowed, prefetch_for_write
+from ._numba_ext import borrowed, prefetch_for_read, prefetch_for_write
 from .optim import EXACT, update
 
 #: bytes in a memory page (touching one element per page faults every page in)
@@ -21,11 +21,14 @@ def touch(flat):
 
 
 @njit(inline="always")
-def prefetch_row(row):
-    """Start fetching the 1-D array ``row`` into the cache, so writes to it later do not wait on
-    memory (a recording's fresh rows are not in any cache)."""
+def prefetch_row(row, write=True):
+    """Start fetching the 1-D array ``row`` into the cache, to be written (a recording's fresh rows
+    are in no cache: writes to them later then do not wait on memory) or, write false, read."""
     for i in range(0, row.shape[0], max(1, LINE_BYTES // row.itemsize)):
-        prefetch_for_write(row, i)
+        if write:
+            prefetch_for_write(row, i)
+        else:
+            prefetch_for_read(row, i)
 
 
 @njit(**EXACT)
