@@ -219,9 +219,9 @@ if INTERNALS:
 
         return types.void(), codegen
 
-    def _prefetch(write, doc):
+    def _prefetch(write):
         """An intrinsic (ary, index) hinting the CPU to bring the cache line of ``ary[index]`` (1-D)
-        in, to be read or written (llvm.prefetch; write: 0 or 1)."""
+        in, to be written (write 1) or read (0)."""
 
         def hint(typingctx, ary, index):
             def codegen(context, builder, sig, args):
@@ -235,12 +235,12 @@ if INTERNALS:
 
             return types.void(ary, types.intp), codegen
 
-        hint.__name__ = hint.__qualname__ = "prefetch_for_" + ("write" if write else "read")
-        hint.__doc__ = doc
+        hint.__name__ = hint.__qualname__ = "prefetch_for_write" if write else "prefetch_for_read"
+        hint.__doc__ = ("Hint the CPU to bring the cache line of ``ary[index]`` (1-D) in, to be "
+                        + ("written" if write else "read") + " (llvm.prefetch).")
         return intrinsic(hint)
 
-    prefetch_for_write = _prefetch(1, "Hint the CPU to bring the cache line of ``ary[index]`` (1-D) in, to be written.")
-    prefetch_for_read = _prefetch(0, "Hint the CPU to bring the cache line of ``ary[index]`` (1-D) in, to be read.")
+    prefetch_for_write, prefetch_for_read = _prefetch(1), _prefetch(0)
 
     def _fma(builder, vty):
         """LLVM's fused multiply-add of vectors of type vty (float or double lanes)."""
