@@ -1,7 +1,7 @@
 """The kernels' only uses of Numba internals, fenced in here: array views made without a runtime
 call and without a reference to their array (``block``, ``flat``, ``span``, ``transposed``, and
 ``borrowed``, arrays themselves), an
-int64's bits read as a float64 and back (``bits_to_float64``, ``float64_to_bits``), cache prefetches (``prefetch_for_read``, ``prefetch_for_write``),
+int64's bits read as a float64 and back (``bits_to_float64``, ``float64_to_bits``), cache prefetches (``prefetch_for_read``, ``prefetch_for_write``, ``prefetch_row``),
 a function's loops vectorised in the CPU's widest vectors (``wide_vectors``),
 matrix products and column sums in explicit vectors (``matmul_rows``, ``matmul_rows_tanh``, ``matmul_packed``,
 ``sum_rows``), a BLAS
@@ -83,6 +83,8 @@ _M_HI, _M_LO = np.uint64(PCG64_MULTIPLIER >> 64), np.uint64(PCG64_MULTIPLIER & (
 #: a row left over from the tiles sums over k in this many chains (dW of a 2-input layer over 1000
 #: samples is two such rows: one chain waited on every fused multiply-add's latency, 4x slower)
 SINGLE_ROW_CHAINS = 4
+#: bytes in a cache line
+LINE_BYTES = 64
 
 if INTERNALS:
 
@@ -875,6 +877,17 @@ else:  # the fallbacks (see the module docstring)
         new_hi = _mulhi(lo, _M_LO) + hi * _M_LO + lo * _M_HI + inc_hi + (np.uint64(1) if new_lo < product_lo else np.uint64(0))
         x, r = new_hi ^ new_lo, new_hi >> np.uint64(58)
         return new_hi, new_lo, (x >> r) | (x << ((np.uint64(64) - r) & np.uint64(63)))
+
+
+@njit(inline="always")
+def prefetch_row(row, write=True):
+    """Start fetching the 1-D array ``row`` into the cache, to be written (a recording's fresh rows
+    are in no cache: writes to them later then do not wait on memory) or, write false, read."""
+    for i in range(0, row.shape[0], max(1, LINE_BYTES // row.itemsize)):
+        if write:
+            prefetch_for_write(row, i)
+        else:
+            prefetch_for_read(row, i)
 
 
 @njit(inline="always")

@@ -12,11 +12,10 @@ from . import team
 from .codes import AT_CALLER, AT_KEY_ROW, RECORD_STATE, SKIP, TANH
 from .dense import (bias_grad, dense_backward, dense_forward, forward_scratch_size, input_grad, scratch_size, splits,
                     weight_grad_rows)
-from ._numba_ext import block, borrowed, flat, span
+from ._numba_ext import LINE_BYTES, block, borrowed, flat, prefetch_row, span
 from .layout import compiled_layer_offsets as layer_offsets, layer_params, layer_rows
 from .losses import loss_and_correct, loss_and_output_grad
 from .optim import update, update_in_place
-from .replay import LINE_BYTES, prefetch_row
 from .team import MIN_ROWS, balance, barrier, mark, part
 
 #: the status of an epoch whose team was aborted (a member failed: ``team.run`` raises its error)

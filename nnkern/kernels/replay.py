@@ -3,13 +3,11 @@ parameters and optimizer state of recorded steps from their gradients."""
 
 from numba import njit
 
-from ._numba_ext import borrowed, prefetch_for_read, prefetch_for_write
+from ._numba_ext import borrowed
 from .optim import EXACT, update
 
 #: bytes in a memory page (touching one element per page faults every page in)
 PAGE_BYTES = 4096
-#: bytes in a cache line
-LINE_BYTES = 64
 
 
 @njit(cache=True, nogil=True)
@@ -18,17 +16,6 @@ def touch(flat):
     page faults are taken by the calling thread now rather than by whoever writes it next."""
     for i in range(0, flat.shape[0], max(1, PAGE_BYTES // flat.itemsize)):
         flat[i] = 0
-
-
-@njit(inline="always")
-def prefetch_row(row, write=True):
-    """Start fetching the 1-D array ``row`` into the cache, to be written (a recording's fresh rows
-    are in no cache: writes to them later then do not wait on memory) or, write false, read."""
-    for i in range(0, row.shape[0], max(1, LINE_BYTES // row.itemsize)):
-        if write:
-            prefetch_for_write(row, i)
-        else:
-            prefetch_for_read(row, i)
 
 
 @njit(**EXACT)
